@@ -1,0 +1,261 @@
+//! The command line: `serve` (the default), `ingest` and `import-history`.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio::sync::watch;
+
+use crate::AppState;
+use crate::ingest;
+use crate::openrouter::{ClientConfig, OpenRouterClient};
+use crate::store::Store;
+
+#[derive(Parser, Debug)]
+#[command(name = "tokenfare", version, about = "LLM API price comparison, served from SQLite")]
+pub struct Cli {
+    /// SQLite database file (created and migrated if missing).
+    #[arg(long, global = true, env = "TOKENFARE_DATABASE", default_value = "tokenfare.db")]
+    pub database: PathBuf,
+    /// OpenRouter API base URL.
+    #[arg(long, global = true, env = "OPENROUTER_BASE_URL", default_value = "https://openrouter.ai/api/v1")]
+    pub openrouter_url: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate, load data (the bundled snapshot if the database is empty), serve, and refresh in the background.
+    Serve(ServeArgs),
+    /// One refresh now, from the API or from a saved `/models` response.
+    Ingest {
+        /// A saved response (`.json` or `.json.gz`) instead of the API.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// The date the data describes (YYYY-MM-DD); default: from the file name, else now.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Replay saved daily responses named `models-YYYY-MM-DD.json[.gz]`, oldest first.
+    ImportHistory { dir: PathBuf },
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TOKENFARE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: Option<SocketAddr>,
+    /// How often to refresh from OpenRouter (`24h`, `30m`, `90s`, `1d`), or `off`.
+    #[arg(long, env = "TOKENFARE_REFRESH_EVERY", default_value = "24h", value_parser = parse_every)]
+    pub refresh_every: Option<Every>,
+}
+
+/// A refresh interval, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Every(pub Option<Duration>);
+
+/// Parses `24h`, `30m`, `45s`, `2d` or `off`.
+pub fn parse_every(text: &str) -> Result<Every, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Every(None));
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and a unit, such as 24h, or off"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" | "" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
+    };
+    if number == 0 {
+        return Err("the interval must be above zero (or `off`)".into());
+    }
+    number
+        .checked_mul(seconds)
+        .map(|s| Every(Some(Duration::from_secs(s))))
+        .ok_or_else(|| format!("{text:?} is too long"))
+}
+
+fn parse_date(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    crate::store::parse_as_of(text).ok_or_else(|| format!("{text:?}: expected YYYY-MM-DD"))
+}
+
+fn client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
+    Ok(OpenRouterClient::new(ClientConfig::new(&cli.openrouter_url))?)
+}
+
+async fn open_store(path: &Path) -> anyhow::Result<Store> {
+    Store::open(path)
+        .await
+        .with_context(|| format!("opening database {}", path.display()))
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        None => serve(&cli, &ServeArgs::default()).await,
+        Some(Command::Serve(args)) => serve(&cli, args).await,
+        Some(Command::Ingest { file, as_of }) => {
+            let store = open_store(&cli.database).await?;
+            let summary = match file {
+                Some(path) => ingest::ingest_file(&store, path, *as_of).await?,
+                None => ingest::run_once(&store, &client(&cli)?).await?,
+            };
+            println!("{summary}");
+            store.close().await;
+            Ok(())
+        }
+        Some(Command::ImportHistory { dir }) => {
+            let store = open_store(&cli.database).await?;
+            import_history(&store, dir).await?;
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// Replays every dated file; a failing day is reported and skipped, the rest go on.
+pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
+    let files = ingest::dated_files(dir)?;
+    if files.is_empty() {
+        anyhow::bail!(
+            "no files named models-YYYY-MM-DD.json[.gz] in {}",
+            dir.display()
+        );
+    }
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let (mut ok, mut failed, mut changes) = (0, 0, 0);
+    for (i, (date, path)) in files.iter().enumerate() {
+        let result = ingest::ingest_file(store, path, Some(*date)).await;
+        let line = match &result {
+            Ok(summary) => {
+                ok += 1;
+                changes += summary.counts.price_changes;
+                format!("{}: {summary}", date.format("%Y-%m-%d"))
+            }
+            Err(err) => {
+                failed += 1;
+                format!("{}: failed: {err}", date.format("%Y-%m-%d"))
+            }
+        };
+        match &bar {
+            Some(bar) => {
+                bar.set_message(date.format("%Y-%m-%d").to_string());
+                bar.inc(1);
+                if result.is_err() {
+                    bar.println(&line);
+                }
+            }
+            None => tracing::info!("[{}/{}] {line}", i + 1, files.len()),
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    println!(
+        "imported {ok} of {} files from {} ({failed} failed), {changes} price changes",
+        files.len(),
+        dir.display()
+    );
+    if ok == 0 {
+        anyhow::bail!("no file could be imported");
+    }
+    Ok(())
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
+    let addr = args
+        .addr
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+    let every = args.refresh_every.unwrap_or(Every(Some(Duration::from_secs(86_400))));
+    let store = open_store(&cli.database).await?;
+    if let Some(summary) = ingest::load_snapshot_if_empty(&store).await? {
+        tracing::info!(%summary, "database was empty; loaded the bundled snapshot");
+    }
+    let state = AppState::load(store.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!("serving on http://{addr}");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let scheduler = match every.0 {
+        Some(interval) => Some(tokio::spawn(crate::ingest::scheduler::run(
+            state.clone(),
+            client(cli)?,
+            interval,
+            stop_rx.clone(),
+        ))),
+        None => None,
+    };
+    let app = crate::router(state);
+    let mut server_stop = stop_rx.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = server_stop.wait_for(|stop| *stop).await;
+    });
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests and any ingest");
+        let _ = stop_tx.send(true);
+    });
+    server.await.context("server failed")?;
+    if let Some(task) = scheduler {
+        let _ = task.await;
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_intervals_parse() {
+        assert_eq!(parse_every("24h"), Ok(Every(Some(Duration::from_secs(86_400)))));
+        assert_eq!(parse_every("30m"), Ok(Every(Some(Duration::from_secs(1800)))));
+        assert_eq!(parse_every("off"), Ok(Every(None)));
+        assert!(parse_every("0h").is_err());
+        assert!(parse_every("soon").is_err());
+        assert!(parse_every("99999999999999999999d").is_err());
+    }
+}

@@ -1,0 +1,45 @@
+//! The background refresh loop: refresh right after start, then every interval; a failed
+//! refresh is logged and retried with backoff, and never stops the server.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::AppState;
+use crate::openrouter::OpenRouterClient;
+
+/// First retry delay after a failure; doubles up to the refresh interval.
+const FIRST_RETRY: Duration = Duration::from_secs(60);
+
+/// Runs until `shutdown` turns true. A run in progress is finished before returning, so a
+/// shutdown never cuts an ingest transaction in half.
+pub async fn run(
+    state: AppState,
+    client: OpenRouterClient,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut retry = FIRST_RETRY;
+    loop {
+        let wait = match crate::ingest::run_once(&state.store, &client).await {
+            Ok(summary) => {
+                tracing::info!(%summary, "catalogue refreshed");
+                retry = FIRST_RETRY;
+                every
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, retry_in = ?retry, "catalogue refresh failed");
+                let wait = retry.min(every);
+                retry = retry.saturating_mul(2).min(every);
+                wait
+            }
+        };
+        if let Err(err) = state.reload().await {
+            tracing::error!(error = %err, "could not reload the catalogue");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}

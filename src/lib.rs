@@ -1,0 +1,48 @@
+//! tokenfare: where an LLM is cheapest for your workload, and which gives the most
+//! quality per dollar. Data: OpenRouter's public catalogue, refreshed daily into SQLite.
+
+pub mod cli;
+pub mod ingest;
+pub mod model;
+pub mod openrouter;
+pub mod pricing;
+pub mod store;
+pub mod web;
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use store::{Catalogue, Store, StoreError};
+
+pub use web::router;
+
+/// Shared by every handler: the store and the current catalogue.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    catalogue: Arc<ArcSwap<Catalogue>>,
+}
+
+impl AppState {
+    /// Loads the catalogue from the store.
+    pub async fn load(store: Store) -> Result<AppState, StoreError> {
+        let catalogue = ingest::load_catalogue(&store).await?;
+        Ok(AppState {
+            store,
+            catalogue: Arc::new(ArcSwap::from_pointee(catalogue)),
+        })
+    }
+
+    /// The catalogue as of now; cheap, and consistent for the whole request.
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        self.catalogue.load_full()
+    }
+
+    /// Rebuilds the catalogue from the store and swaps it in.
+    pub async fn reload(&self) -> Result<(), StoreError> {
+        let fresh = ingest::load_catalogue(&self.store).await?;
+        self.catalogue.store(Arc::new(fresh));
+        Ok(())
+    }
+}

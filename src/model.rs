@@ -1,0 +1,214 @@
+//! The catalogue's domain types: one model as we store and show it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::pricing::price::Pricing;
+
+/// How a listing relates to its base model, read from its id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    Base,
+    /// `x/y:free`: the free, rate-limited listing.
+    Free,
+    /// `x/y:batch`: OpenRouter's batch listing.
+    Batch,
+    /// `x/y-fast`: a faster, dearer listing of the same model.
+    Fast,
+    /// `~x/y-latest`: an alias that follows the newest model of a family.
+    Alias,
+    /// Any other `:suffix` (such as `:thinking`).
+    Other(String),
+}
+
+impl Variant {
+    pub fn label(&self) -> &str {
+        match self {
+            Variant::Base => "base",
+            Variant::Free => "free",
+            Variant::Batch => "batch",
+            Variant::Fast => "fast",
+            Variant::Alias => "alias",
+            Variant::Other(suffix) => suffix,
+        }
+    }
+}
+
+/// Artificial Analysis indices as OpenRouter republishes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intelligence: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coding: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agentic: Option<f64>,
+}
+
+/// Which Artificial Analysis index a reader ranks or filters by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QualityIndex {
+    #[default]
+    Intelligence,
+    Coding,
+    Agentic,
+}
+
+impl QualityIndex {
+    pub fn parse(text: &str) -> Option<QualityIndex> {
+        match text {
+            "intelligence" => Some(QualityIndex::Intelligence),
+            "coding" => Some(QualityIndex::Coding),
+            "agentic" => Some(QualityIndex::Agentic),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            QualityIndex::Intelligence => "intelligence",
+            QualityIndex::Coding => "coding",
+            QualityIndex::Agentic => "agentic",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QualityIndex::Intelligence => "Intelligence index",
+            QualityIndex::Coding => "Coding index",
+            QualityIndex::Agentic => "Agentic index",
+        }
+    }
+}
+
+impl Quality {
+    pub fn get(&self, index: QualityIndex) -> Option<f64> {
+        match index {
+            QualityIndex::Intelligence => self.intelligence,
+            QualityIndex::Coding => self.coding,
+            QualityIndex::Agentic => self.agentic,
+        }
+        .filter(|v| v.is_finite())
+    }
+}
+
+/// One catalogue listing, normalised from OpenRouter's record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub id: String,
+    pub name: String,
+    pub author: String,
+    pub variant: Variant,
+    /// The id this listing is a variant of, by its id alone; whether that base is
+    /// actually listed is decided by the catalogue.
+    pub base_id: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub created: Option<i64>,
+    #[serde(default)]
+    pub canonical_slug: Option<String>,
+    #[serde(default)]
+    pub context_length: Option<u64>,
+    #[serde(default)]
+    pub max_completion_tokens: Option<u64>,
+    #[serde(default)]
+    pub is_moderated: Option<bool>,
+    #[serde(default)]
+    pub input_modalities: Vec<String>,
+    #[serde(default)]
+    pub output_modalities: Vec<String>,
+    #[serde(default)]
+    pub tokenizer: Option<String>,
+    #[serde(default)]
+    pub supported_parameters: Vec<String>,
+    #[serde(default)]
+    pub knowledge_cutoff: Option<String>,
+    #[serde(default)]
+    pub expiration_date: Option<String>,
+    #[serde(default)]
+    pub alias_target: Option<String>,
+    pub pricing: Pricing,
+    #[serde(default)]
+    pub quality: Quality,
+}
+
+/// Splits an id into its variant and the base id it belongs to.
+pub fn classify(id: &str, alias_target: Option<&str>) -> (Variant, String) {
+    if let Some(rest) = id.strip_prefix('~') {
+        let base = alias_target
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| rest.trim_end_matches("-latest").to_string());
+        return (Variant::Alias, base);
+    }
+    if let Some((base, suffix)) = id.rsplit_once(':') {
+        let variant = match suffix {
+            "free" => Variant::Free,
+            "batch" => Variant::Batch,
+            other => Variant::Other(other.to_string()),
+        };
+        return (variant, base.to_string());
+    }
+    if let Some(base) = id.strip_suffix("-fast") {
+        return (Variant::Fast, base.to_string());
+    }
+    (Variant::Base, id.to_string())
+}
+
+/// The author slug: the part of the id before the first `/`, without an alias `~`.
+pub fn author_of(id: &str) -> String {
+    id.trim_start_matches('~')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl Model {
+    pub fn is_free(&self) -> bool {
+        self.variant == Variant::Free || self.pricing.base.is_zero()
+    }
+
+    pub fn is_variable(&self) -> bool {
+        self.pricing.is_variable()
+    }
+
+    pub fn has_cache_pricing(&self) -> bool {
+        self.pricing.base.input_cache_read.is_some()
+    }
+
+    /// The display name without OpenRouter's "Author: " prefix.
+    pub fn short_name(&self) -> &str {
+        match self.name.split_once(": ") {
+            Some((_, rest)) if !rest.is_empty() => rest,
+            _ => &self.name,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_are_read_from_ids() {
+        assert_eq!(
+            classify("anthropic/claude-opus-4.8:batch", None),
+            (Variant::Batch, "anthropic/claude-opus-4.8".into())
+        );
+        assert_eq!(classify("x/y:free", None), (Variant::Free, "x/y".into()));
+        assert_eq!(
+            classify("x/y:thinking", None),
+            (Variant::Other("thinking".into()), "x/y".into())
+        );
+        assert_eq!(classify("x/y-fast", None), (Variant::Fast, "x/y".into()));
+        assert_eq!(
+            classify("~anthropic/claude-opus-latest", Some("anthropic/claude-opus-5")),
+            (Variant::Alias, "anthropic/claude-opus-5".into())
+        );
+        assert_eq!(classify("x/y", None), (Variant::Base, "x/y".into()));
+        assert_eq!(author_of("~google/gemini-flash-latest"), "google");
+    }
+}

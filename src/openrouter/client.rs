@@ -1,0 +1,166 @@
+//! The one HTTP client for OpenRouter: named user agent, timeouts, bounded retries with
+//! backoff on timeouts, 429 and 5xx, and a cap on the response size.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// Client settings; the defaults suit OpenRouter's public catalogue.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub base_url: String,
+    pub connect_timeout: Duration,
+    pub total_timeout: Duration,
+    pub max_attempts: u32,
+    pub first_backoff: Duration,
+    pub max_body_bytes: usize,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ClientConfig {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            connect_timeout: Duration::from_secs(10),
+            total_timeout: Duration::from_secs(60),
+            max_attempts: 3,
+            first_backoff: Duration::from_millis(500),
+            // The real catalogue is under 1 MB; 32 MB leaves room for growth and stops a runaway body.
+            max_body_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("request to {url} failed: {source}")]
+    Transport {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{url} answered HTTP {status}")]
+    Status { url: String, status: StatusCode },
+    #[error("{url} sent more than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
+    #[error("could not build the HTTP client: {0}")]
+    Build(#[source] reqwest::Error),
+}
+
+impl FetchError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            FetchError::Transport { source, .. } => {
+                source.is_timeout() || source.is_connect() || source.is_request() || source.is_body()
+            }
+            FetchError::Status { status, .. } => {
+                *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+            }
+            FetchError::TooLarge { .. } | FetchError::Build(_) => false,
+        }
+    }
+}
+
+/// A fetched body with the URL it came from.
+#[derive(Debug)]
+pub struct Fetched {
+    pub url: String,
+    pub body: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OpenRouterClient {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+impl OpenRouterClient {
+    pub fn new(config: ClientConfig) -> Result<Self, FetchError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!(
+                "tokenfare/",
+                env!("CARGO_PKG_VERSION"),
+                " (LLM price comparison; daily catalogue refresh)"
+            ))
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.total_timeout)
+            .build()
+            .map_err(FetchError::Build)?;
+        Ok(OpenRouterClient { http, config })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.config.base_url
+    }
+
+    /// `GET {base}/models`.
+    pub async fn fetch_models(&self) -> Result<Fetched, FetchError> {
+        self.get(&format!("{}/models", self.config.base_url)).await
+    }
+
+    /// `GET {base}/models/{id}/endpoints`.
+    pub async fn fetch_endpoints(&self, id: &str) -> Result<Fetched, FetchError> {
+        self.get(&format!("{}/models/{}/endpoints", self.config.base_url, id))
+            .await
+    }
+
+    async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
+        let mut backoff = self.config.first_backoff;
+        let mut attempt = 1;
+        loop {
+            match self.get_once(url).await {
+                Ok(body) => {
+                    return Ok(Fetched {
+                        url: url.to_string(),
+                        body,
+                    });
+                }
+                Err(err) if err.is_retryable() && attempt < self.config.max_attempts => {
+                    tracing::warn!(%url, attempt, error = %err, "fetch failed; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = backoff.saturating_mul(2);
+                    attempt += 1;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    async fn get_once(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        let transport = |source| FetchError::Transport {
+            url: url.to_string(),
+            source,
+        };
+        let mut response = self
+            .http
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.to_string(),
+                status,
+            });
+        }
+        let limit = self.config.max_body_bytes;
+        if response.content_length().is_some_and(|len| len > limit as u64) {
+            return Err(FetchError::TooLarge {
+                url: url.to_string(),
+                limit,
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > limit {
+                return Err(FetchError::TooLarge {
+                    url: url.to_string(),
+                    limit,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}

@@ -1,0 +1,6 @@
+//! OpenRouter's public API: the typed client and the tolerant schema reader.
+
+pub mod client;
+pub mod schema;
+
+pub use client::{ClientConfig, FetchError, OpenRouterClient};

@@ -1,0 +1,342 @@
+//! OpenRouter's `/models` payload, read tolerantly: unknown fields are ignored, both the
+//! `{"data": [...]}` envelope and a bare array are accepted, and each record is checked
+//! on its own so one bad record never sinks the rest.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::model::{Model, Quality, author_of, classify};
+use crate::pricing::price::{Price, PriceOverride, PriceSet, Pricing};
+
+/// Why one record was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error("record is not an object")]
+    NotAnObject,
+    #[error("record has no usable id")]
+    MissingId,
+    #[error("model {id}: id is malformed")]
+    BadId { id: String },
+    #[error("model {id}: {field}: {reason}")]
+    BadField {
+        id: String,
+        field: String,
+        reason: String,
+    },
+}
+
+/// Why a whole body was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("response is not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("response JSON has no model list (expected {{\"data\": [...]}} or an array)")]
+    NoModelList,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Envelope {
+    Wrapped { data: Vec<Value> },
+    Bare(Vec<Value>),
+}
+
+/// The result of reading one `/models` body.
+#[derive(Debug, Default)]
+pub struct ParsedCatalogue {
+    pub models: Vec<Model>,
+    pub skipped: Vec<RecordError>,
+    /// Records seen in the body, good and bad.
+    pub seen: usize,
+}
+
+/// Parses a whole `/models` body. Fails only if the body itself is unusable.
+pub fn parse_models_body(body: &[u8]) -> Result<ParsedCatalogue, BodyError> {
+    let envelope: Envelope = match serde_json::from_slice(body) {
+        Ok(envelope) => envelope,
+        Err(err) if err.is_data() => return Err(BodyError::NoModelList),
+        Err(err) => return Err(BodyError::NotJson(err)),
+    };
+    let records = match envelope {
+        Envelope::Wrapped { data } | Envelope::Bare(data) => data,
+    };
+    let mut parsed = ParsedCatalogue {
+        seen: records.len(),
+        ..Default::default()
+    };
+    let mut seen_ids = std::collections::HashSet::new();
+    for record in &records {
+        match parse_model(record) {
+            Ok(model) => {
+                // A duplicated id keeps its first record; the copy is reported, not merged.
+                if seen_ids.insert(model.id.clone()) {
+                    parsed.models.push(model);
+                } else {
+                    parsed.skipped.push(RecordError::BadField {
+                        id: model.id,
+                        field: "id".into(),
+                        reason: "duplicate id".into(),
+                    });
+                }
+            }
+            Err(err) => parsed.skipped.push(err),
+        }
+    }
+    Ok(parsed)
+}
+
+/// Ids are `author/slug` with an optional `~` prefix and `:variant` suffix. Anything
+/// that could confuse a URL or a terminal is refused.
+pub fn is_valid_id(id: &str) -> bool {
+    let body = id.strip_prefix('~').unwrap_or(id);
+    let Some((author, rest)) = body.split_once('/') else {
+        return false;
+    };
+    id.len() <= 200
+        && !author.is_empty()
+        && !rest.is_empty()
+        && body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | ':'))
+        && !body.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..")
+}
+
+fn str_field(record: &Value, key: &str) -> Option<String> {
+    record
+        .get(key)
+        .and_then(Value::as_str)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn u64_field(value: Option<&Value>) -> Option<u64> {
+    value.and_then(|v| {
+        v.as_u64()
+            .or_else(|| v.as_f64().filter(|f| *f >= 0.0 && *f < 1e15).map(|f| f as u64))
+    })
+}
+
+fn string_list(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn price_value(value: &Value) -> Option<Result<Price, String>> {
+    match value {
+        Value::String(text) => Some(Price::parse(text).map_err(|e| e.to_string())),
+        // Prices arrive as strings; a JSON number is read from its exact text.
+        Value::Number(number) => Some(Price::parse(&number.to_string()).map_err(|e| e.to_string())),
+        _ => None,
+    }
+}
+
+fn parse_price_set(id: &str, field: &str, object: &serde_json::Map<String, Value>) -> Result<PriceSet, RecordError> {
+    let mut set = PriceSet::default();
+    for (key, value) in object {
+        // `overrides` and `min_prompt_tokens` are structure, `discount` is a number of a
+        // different kind; neither is a per-unit price.
+        if matches!(key.as_str(), "overrides" | "min_prompt_tokens" | "discount") {
+            continue;
+        }
+        match price_value(value) {
+            Some(Ok(price)) => set.set(key, price),
+            Some(Err(reason)) => {
+                return Err(RecordError::BadField {
+                    id: id.to_string(),
+                    field: format!("{field}.{key}"),
+                    reason,
+                });
+            }
+            None => {}
+        }
+    }
+    Ok(set)
+}
+
+/// Reads a `pricing` object (also used for endpoint listings).
+pub fn parse_pricing(id: &str, value: Option<&Value>) -> Result<Pricing, RecordError> {
+    let Some(object) = value.and_then(Value::as_object) else {
+        return Err(RecordError::BadField {
+            id: id.to_string(),
+            field: "pricing".into(),
+            reason: "missing".into(),
+        });
+    };
+    let base = parse_price_set(id, "pricing", object)?;
+    let mut overrides = Vec::new();
+    if let Some(list) = object.get("overrides").and_then(Value::as_array) {
+        for entry in list {
+            let Some(entry) = entry.as_object() else {
+                continue;
+            };
+            let mut prices = serde_json::Map::new();
+            let mut other_conditions = BTreeMap::new();
+            let mut min_prompt_tokens = None;
+            for (key, value) in entry {
+                if key == "min_prompt_tokens" {
+                    min_prompt_tokens = u64_field(Some(value));
+                } else if value.is_string() || value.is_number() {
+                    prices.insert(key.clone(), value.clone());
+                } else {
+                    other_conditions.insert(key.clone(), value.to_string());
+                }
+            }
+            // Keys whose values are not prices (time windows) are conditions.
+            let mut condition_keys = Vec::new();
+            for (key, value) in &prices {
+                if price_value(value).is_some_and(|p| p.is_err()) && looks_like_condition(key) {
+                    condition_keys.push(key.clone());
+                }
+            }
+            for key in condition_keys {
+                if let Some(value) = prices.remove(&key) {
+                    other_conditions.insert(key, value.to_string());
+                }
+            }
+            overrides.push(PriceOverride {
+                min_prompt_tokens,
+                other_conditions,
+                prices: parse_price_set(id, "pricing.overrides", &prices)?,
+            });
+        }
+    }
+    Ok(Pricing { base, overrides })
+}
+
+fn looks_like_condition(key: &str) -> bool {
+    key.contains("time") || key.contains("utc") || key.contains("start") || key.contains("end") || key.contains("day")
+}
+
+/// Normalises one record into our [`Model`].
+pub fn parse_model(record: &Value) -> Result<Model, RecordError> {
+    if !record.is_object() {
+        return Err(RecordError::NotAnObject);
+    }
+    let id = str_field(record, "id").ok_or(RecordError::MissingId)?;
+    if !is_valid_id(&id) {
+        return Err(RecordError::BadId {
+            id: id.chars().filter(|c| !c.is_control()).take(80).collect(),
+        });
+    }
+    let pricing = parse_pricing(&id, record.get("pricing"))?;
+    let alias_target = record
+        .get("alias_target")
+        .and_then(|t| t.get("slug"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .filter(|slug| is_valid_id(slug));
+    let (variant, base_id) = classify(&id, alias_target.as_deref());
+    let architecture = record.get("architecture");
+    let top = record.get("top_provider");
+    let aa = record
+        .get("benchmarks")
+        .and_then(|b| b.get("artificial_analysis"));
+    let index = |key: &str| {
+        aa.and_then(|a| a.get(key))
+            .and_then(Value::as_f64)
+            .filter(|v| v.is_finite() && (0.0..=1000.0).contains(v))
+    };
+    let name = str_field(record, "name").unwrap_or_else(|| id.clone());
+    Ok(Model {
+        author: author_of(&id),
+        name: name.chars().filter(|c| !c.is_control()).take(200).collect(),
+        description: str_field(record, "description").unwrap_or_default(),
+        created: record.get("created").and_then(Value::as_i64),
+        canonical_slug: str_field(record, "canonical_slug"),
+        context_length: u64_field(record.get("context_length"))
+            .or_else(|| u64_field(top.and_then(|t| t.get("context_length")))),
+        max_completion_tokens: u64_field(top.and_then(|t| t.get("max_completion_tokens"))),
+        is_moderated: top.and_then(|t| t.get("is_moderated")).and_then(Value::as_bool),
+        input_modalities: string_list(architecture.and_then(|a| a.get("input_modalities"))),
+        output_modalities: string_list(architecture.and_then(|a| a.get("output_modalities"))),
+        tokenizer: architecture
+            .and_then(|a| a.get("tokenizer"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        supported_parameters: string_list(record.get("supported_parameters")),
+        knowledge_cutoff: str_field(record, "knowledge_cutoff"),
+        expiration_date: str_field(record, "expiration_date"),
+        alias_target,
+        pricing,
+        quality: Quality {
+            intelligence: index("intelligence_index"),
+            coding: index("coding_index"),
+            agentic: index("agentic_index"),
+        },
+        variant,
+        base_id,
+        id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_envelopes_are_accepted() {
+        let record = json!({"id": "a/b", "pricing": {"prompt": "0.000001", "completion": "0.000002"}});
+        let wrapped = serde_json::to_vec(&json!({"data": [record.clone()], "total_count": 1})).unwrap();
+        let bare = serde_json::to_vec(&json!([record])).unwrap();
+        assert_eq!(parse_models_body(&wrapped).unwrap().models.len(), 1);
+        assert_eq!(parse_models_body(&bare).unwrap().models.len(), 1);
+    }
+
+    #[test]
+    fn a_bad_record_is_skipped_and_counted() {
+        let body = serde_json::to_vec(&json!({"data": [
+            {"id": "a/good", "pricing": {"prompt": "0.000001", "completion": "0.000002"}},
+            {"id": "a/bad", "pricing": {"prompt": "NaN", "completion": "0.000002"}},
+            {"name": "no id", "pricing": {}},
+            {"id": "../etc/passwd", "pricing": {"prompt": "0"}},
+            "not an object",
+        ]}))
+        .unwrap();
+        let parsed = parse_models_body(&body).unwrap();
+        assert_eq!(parsed.seen, 5);
+        assert_eq!(parsed.models.len(), 1);
+        assert_eq!(parsed.skipped.len(), 4);
+    }
+
+    #[test]
+    fn html_or_object_without_list_is_refused() {
+        assert!(matches!(parse_models_body(b"<html>oops</html>"), Err(BodyError::NotJson(_))));
+        assert!(matches!(parse_models_body(b"{\"error\": 1}"), Err(BodyError::NoModelList)));
+    }
+
+    #[test]
+    fn ids_that_could_escape_a_path_are_invalid() {
+        for bad in ["../x/y", "a/../b", "a//b", "a/b\n", "a", "/b", "a/b c", "a/\u{0}b"] {
+            assert!(!is_valid_id(bad), "{bad:?} accepted");
+        }
+        for good in ["anthropic/claude-opus-4.8:batch", "~openai/gpt-latest", "x/y-1.5_b"] {
+            assert!(is_valid_id(good), "{good:?} refused");
+        }
+    }
+
+    #[test]
+    fn overrides_keep_omitted_keys_and_conditions() {
+        let record = json!({"id": "openai/gpt-5.4", "pricing": {
+            "prompt": "0.0000025", "completion": "0.000015",
+            "overrides": [
+                {"min_prompt_tokens": 272000, "prompt": "0.000005"},
+                {"start_time_utc": "22:00", "prompt": "0.000001"}
+            ]}});
+        let model = parse_model(&record).unwrap();
+        assert_eq!(model.pricing.overrides.len(), 2);
+        assert_eq!(model.pricing.overrides[0].min_prompt_tokens, Some(272_000));
+        assert!(model.pricing.overrides[1].other_conditions.contains_key("start_time_utc"));
+        assert_eq!(model.pricing.tiers().len(), 1);
+    }
+}

@@ -1,0 +1,1220 @@
+//! The workload cost calculator: what one month of a reader's workload costs on each model,
+//! itemised, following the reference semantics in PRODUCT.md ("The calculator").
+//!
+//! All money is exact `Decimal` and every operation is checked: a workload too large to
+//! calculate is an error, never a panic or a wrapped number.
+
+use std::collections::HashMap;
+
+use rust_decimal::prelude::*;
+use serde::Serialize;
+
+use crate::model::{Model, Variant};
+use crate::pricing::price::{Price, Pricing};
+
+const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// One month of traffic as the reader describes it. Shares are fractions in `0..=1`, not percent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Workload {
+    /// Requests per month (`R`).
+    pub requests: Decimal,
+    /// Input tokens per request (`I`); also decides whether a long-context tier applies.
+    pub input_tokens: Decimal,
+    /// Output tokens per request (`O`), not counting reasoning tokens.
+    pub output_tokens: Decimal,
+    /// Share of input tokens read from the cache (`h`).
+    pub cache_hit: Decimal,
+    /// Share of input tokens written to the cache (`w`); `h + w ≤ 1`.
+    pub cache_write: Decimal,
+    /// Share of requests sent through the model's batch listing (`b`).
+    pub batch: Decimal,
+    /// Committed-use discount off the whole bill (`d`).
+    pub discount: Decimal,
+    /// Reasoning tokens per request, 0 when the model does not reason.
+    pub reasoning_tokens: Decimal,
+}
+
+/// Why a workload cannot be priced at all, whatever the model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkloadError {
+    #[error("{0} cannot be negative")]
+    Negative(&'static str),
+    #[error("{0} must be between 0 % and 100 %")]
+    ShareOutOfRange(&'static str),
+    #[error("cache hits and cache writes together exceed 100 % of input tokens")]
+    CacheSharesOver100,
+    #[error("the monthly token volume is too large to calculate")]
+    TooLarge,
+}
+
+impl Workload {
+    /// `Tin = R·I`; `None` when it does not fit a `Decimal`.
+    pub fn monthly_input_tokens(&self) -> Option<Decimal> {
+        self.requests.checked_mul(self.input_tokens)
+    }
+
+    /// `Tout = R·O`; `None` when it does not fit a `Decimal`.
+    pub fn monthly_output_tokens(&self) -> Option<Decimal> {
+        self.requests.checked_mul(self.output_tokens)
+    }
+
+    /// `R · reasoning tokens`; `None` when it does not fit a `Decimal`.
+    pub fn monthly_reasoning_tokens(&self) -> Option<Decimal> {
+        self.requests.checked_mul(self.reasoning_tokens)
+    }
+
+    /// Checks the ranges PRODUCT.md sets; form handlers should call this to show the reader
+    /// one message instead of the same error on every model.
+    pub fn validate(&self) -> Result<(), WorkloadError> {
+        let volumes = [
+            ("requests per month", self.requests),
+            ("input tokens", self.input_tokens),
+            ("output tokens", self.output_tokens),
+            ("reasoning tokens", self.reasoning_tokens),
+        ];
+        if let Some((name, _)) = volumes.iter().find(|(_, v)| *v < Decimal::ZERO) {
+            return Err(WorkloadError::Negative(name));
+        }
+        let shares = [
+            ("the cache hit rate", self.cache_hit),
+            ("the cache write share", self.cache_write),
+            ("the batch share", self.batch),
+            ("the discount", self.discount),
+        ];
+        if let Some((name, _)) = shares
+            .iter()
+            .find(|(_, v)| *v < Decimal::ZERO || *v > Decimal::ONE)
+        {
+            return Err(WorkloadError::ShareOutOfRange(name));
+        }
+        if self
+            .cache_hit
+            .checked_add(self.cache_write)
+            .is_none_or(|sum| sum > Decimal::ONE)
+        {
+            return Err(WorkloadError::CacheSharesOver100);
+        }
+        if self.monthly_input_tokens().is_none()
+            || self.monthly_output_tokens().is_none()
+            || self.monthly_reasoning_tokens().is_none()
+        {
+            return Err(WorkloadError::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// The prompt size that selects a long-context tier. Fractional averages round down
+    /// because a tier starts at a whole number of tokens; sizes beyond `u64` saturate.
+    fn prompt_tokens(&self) -> u64 {
+        self.input_tokens.floor().to_u64().unwrap_or(u64::MAX)
+    }
+}
+
+/// Why one model cannot be priced for a workload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotPriceable {
+    #[error("variable pricing: the price depends on where the request is routed")]
+    Variable,
+    #[error("no {0} price listed")]
+    NoPrice(&'static str),
+    #[error("the cost is too large to calculate")]
+    Overflow,
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+}
+
+/// Which half of the on-demand/batch split a bill line belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    OnDemand,
+    Batch,
+}
+
+impl Part {
+    pub fn label(self) -> &'static str {
+        match self {
+            Part::OnDemand => "on demand",
+            Part::Batch => "batch",
+        }
+    }
+}
+
+/// What a bill line's quantity counts, and so what its unit price is per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineUnit {
+    /// Quantity in tokens; unit price in USD per million tokens.
+    Tokens,
+    /// Quantity in requests; unit price in USD per request.
+    Requests,
+}
+
+/// One row of the itemised bill, before the discount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BillLine {
+    /// "Uncached input", "Cache reads", "Cache writes", "Output", "Reasoning" or "Request fees".
+    pub label: &'static str,
+    pub part: Part,
+    pub quantity: Decimal,
+    pub unit: LineUnit,
+    /// USD per million tokens, or per request for [`LineUnit::Requests`].
+    pub unit_price: Decimal,
+    pub amount: Decimal,
+}
+
+/// A month of the workload on one model.
+///
+/// `on_demand_part + batch_part` is the bill before the discount (it equals the sum of
+/// `lines`); `monthly_cost = on_demand_part + batch_part − discount_amount`. The derived
+/// per-unit figures below are all after the on-demand/batch mix and the discount, so they
+/// describe what the reader actually pays; each is zero when its denominator is zero.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthlyBill {
+    pub id: String,
+    /// The short display name (without the "Author: " prefix).
+    pub name: String,
+    pub monthly_cost: Decimal,
+    /// `monthly_cost / R`.
+    pub cost_per_request: Decimal,
+    /// What the reader pays for input — uncached input, cache reads and cache writes, on
+    /// demand and batch, after the discount — divided by `Tin`, per million tokens.
+    pub effective_input_per_million: Decimal,
+    /// The on-demand input price of the tier that applied, per million tokens: the list
+    /// price `effective_input_per_million` is compared with.
+    pub list_input_per_million: Decimal,
+    /// `monthly_cost` over every token billed (input, output and reasoning), per million.
+    pub effective_blended_per_million: Decimal,
+    /// Before the discount.
+    pub on_demand_part: Decimal,
+    /// Before the discount; zero when no batch listing priced any of the workload.
+    pub batch_part: Decimal,
+    pub discount_amount: Decimal,
+    /// What input would have cost with no caching minus what it costs, after the discount.
+    /// Negative when cache writes cost more than the reads save.
+    pub cache_savings: Decimal,
+    /// The bill with every request on demand minus the actual bill, after the discount.
+    /// Zero when no batch listing was used; negative if the batch listing is dearer.
+    pub batch_savings: Decimal,
+    /// `min_prompt_tokens` of the on-demand long-context tier that applied.
+    pub long_context_tier: Option<u64>,
+    pub lines: Vec<BillLine>,
+    pub notes: Vec<String>,
+}
+
+impl MonthlyBill {
+    /// Effective input price as a multiple of the list input price (the article's "0.37×");
+    /// `None` when the list price is zero.
+    pub fn input_vs_list(&self) -> Option<Decimal> {
+        if self.list_input_per_million.is_zero() {
+            return None;
+        }
+        self.effective_input_per_million
+            .checked_div(self.list_input_per_million)
+    }
+}
+
+/// A model the calculator could not price, with a reason fit to show the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unpriced {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// Every model's bill for one workload, cheapest first (ties by id), and those left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalculatorResult {
+    pub bills: Vec<MonthlyBill>,
+    pub unpriced: Vec<Unpriced>,
+}
+
+impl CalculatorResult {
+    /// The cheapest bill that costs something; free models are not a useful yardstick.
+    pub fn cheapest_non_zero(&self) -> Option<&MonthlyBill> {
+        self.bills.iter().find(|b| b.monthly_cost > Decimal::ZERO)
+    }
+
+    /// `bill` as a multiple of the cheapest non-zero bill ("2.4× the cheapest");
+    /// `None` when every bill is zero.
+    pub fn times_cheapest(&self, bill: &MonthlyBill) -> Option<Decimal> {
+        let cheapest = self.cheapest_non_zero()?;
+        bill.monthly_cost.checked_div(cheapest.monthly_cost)
+    }
+}
+
+/// Prices `w` on `model`, sending the batch share to `batch_listing` (the model's `:batch`
+/// listing) when there is one.
+pub fn price_workload(
+    w: &Workload,
+    model: &Model,
+    batch_listing: Option<&Model>,
+) -> Result<MonthlyBill, NotPriceable> {
+    w.validate()?;
+    let on_demand = Rates::resolve(&model.pricing, w)?;
+    // A batch listing nobody sends traffic to must not make the model unpriceable.
+    let batch = match batch_listing {
+        Some(listing) if !w.batch.is_zero() => Some(Rates::resolve(&listing.pricing, w)?),
+        _ => None,
+    };
+
+    let mut notes = on_demand.notes.clone();
+    if !w.batch.is_zero() && batch.is_none() {
+        notes.push("no batch listing: priced on demand".to_string());
+    }
+
+    let (od, bt) = match &batch {
+        Some(rates) => {
+            let od = price_part(w, &on_demand, sub(Decimal::ONE, w.batch)?, Part::OnDemand)?;
+            let bt = price_part(w, rates, w.batch, Part::Batch)?;
+            for note in &rates.notes {
+                if !notes.contains(note) {
+                    notes.push(format!("batch listing: {note}"));
+                }
+            }
+            (od, bt)
+        }
+        None => (
+            price_part(w, &on_demand, Decimal::ONE, Part::OnDemand)?,
+            PartBill::default(),
+        ),
+    };
+
+    let keep = sub(Decimal::ONE, w.discount)?;
+    let subtotal = add(od.total, bt.total)?;
+    let monthly = mul(subtotal, keep)?;
+    let input_cost = mul(add(od.input, bt.input)?, keep)?;
+    let input_at_list = mul(add(od.input_at_list, bt.input_at_list)?, keep)?;
+    let batch_savings = if batch.is_some() {
+        let all_on_demand = price_part(w, &on_demand, Decimal::ONE, Part::OnDemand)?.total;
+        sub(mul(all_on_demand, keep)?, monthly)?
+    } else {
+        Decimal::ZERO
+    };
+
+    let overflow = || NotPriceable::Overflow;
+    let tin = w.monthly_input_tokens().ok_or_else(overflow)?;
+    let all_tokens = add(
+        add(tin, w.monthly_output_tokens().ok_or_else(overflow)?)?,
+        w.monthly_reasoning_tokens().ok_or_else(overflow)?,
+    )?;
+
+    let mut lines = od.lines;
+    lines.extend(bt.lines);
+    Ok(MonthlyBill {
+        id: model.id.clone(),
+        name: model.short_name().to_string(),
+        monthly_cost: monthly,
+        cost_per_request: ratio(monthly, w.requests)?,
+        effective_input_per_million: mul(ratio(input_cost, tin)?, MILLION)?,
+        list_input_per_million: mul(on_demand.prompt, MILLION)?,
+        effective_blended_per_million: mul(ratio(monthly, all_tokens)?, MILLION)?,
+        on_demand_part: od.total,
+        batch_part: bt.total,
+        discount_amount: sub(subtotal, monthly)?,
+        cache_savings: sub(input_at_list, input_cost)?,
+        batch_savings,
+        long_context_tier: on_demand.tier,
+        lines,
+        notes,
+    })
+}
+
+/// Prices `w` on every `(model, its batch listing)` pair. Models that cannot be priced are
+/// listed in `unpriced` with the reason; an invalid workload fails as a whole.
+pub fn price_all<'a>(
+    w: &Workload,
+    models: impl IntoIterator<Item = (&'a Model, Option<&'a Model>)>,
+) -> Result<CalculatorResult, WorkloadError> {
+    w.validate()?;
+    let mut bills = Vec::new();
+    let mut unpriced = Vec::new();
+    for (model, batch_listing) in models {
+        match price_workload(w, model, batch_listing) {
+            Ok(bill) => bills.push(bill),
+            Err(reason) => unpriced.push(Unpriced {
+                id: model.id.clone(),
+                name: model.short_name().to_string(),
+                reason: reason.to_string(),
+            }),
+        }
+    }
+    bills.sort_by(|a, b| {
+        a.monthly_cost
+            .cmp(&b.monthly_cost)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    unpriced.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(CalculatorResult { bills, unpriced })
+}
+
+/// Pairs every listing that is not itself a `:batch` listing with the `:batch` listing of
+/// the same base model, if the catalogue has one: the input `price_all` expects.
+pub fn pair_batch_listings(models: &[Model]) -> Vec<(&Model, Option<&Model>)> {
+    let batch_of: HashMap<&str, &Model> = models
+        .iter()
+        .filter(|m| m.variant == Variant::Batch)
+        .map(|m| (m.base_id.as_str(), m))
+        .collect();
+    models
+        .iter()
+        .filter(|m| m.variant != Variant::Batch)
+        .map(|m| (m, batch_of.get(m.id.as_str()).copied()))
+        .collect()
+}
+
+/// The per-token (per-request for `request`) prices one listing charges for this workload,
+/// with missing components already resolved to what they fall back to.
+struct Rates {
+    prompt: Decimal,
+    completion: Decimal,
+    cache_read: Decimal,
+    cache_write: Decimal,
+    reasoning: Decimal,
+    request: Decimal,
+    tier: Option<u64>,
+    notes: Vec<String>,
+}
+
+impl Rates {
+    fn resolve(pricing: &Pricing, w: &Workload) -> Result<Rates, NotPriceable> {
+        let (prices, tier) = pricing.for_prompt(w.prompt_tokens());
+        let prompt = required(prices.prompt, "input")?;
+        let completion = required(prices.completion, "output")?;
+        let mut notes = Vec::new();
+        if let Some(min) = tier {
+            notes.push(format!(
+                "long-context tier applied (prompt ≥ {} tokens)",
+                group_thousands(min)
+            ));
+        }
+        let cache_read = cache_price(
+            prices.input_cache_read,
+            w.cache_hit,
+            prompt,
+            "no cache pricing: cached tokens billed as input",
+            &mut notes,
+        )?;
+        let cache_write = cache_price(
+            prices.input_cache_write,
+            w.cache_write,
+            prompt,
+            "no cache-write price: cache writes billed as input",
+            &mut notes,
+        )?;
+        // Providers that do not list reasoning separately bill it as output.
+        let reasoning = if w.reasoning_tokens.is_zero() {
+            completion
+        } else {
+            optional(prices.internal_reasoning)?.unwrap_or(completion)
+        };
+        let request = optional(prices.request)?.unwrap_or_default();
+        Ok(Rates {
+            prompt,
+            completion,
+            cache_read,
+            cache_write,
+            reasoning,
+            request,
+            tier,
+            notes,
+        })
+    }
+}
+
+fn required(price: Option<Price>, what: &'static str) -> Result<Decimal, NotPriceable> {
+    optional(price)?.ok_or(NotPriceable::NoPrice(what))
+}
+
+fn optional(price: Option<Price>) -> Result<Option<Decimal>, NotPriceable> {
+    match price {
+        None => Ok(None),
+        Some(Price::Usd(value)) => Ok(Some(value)),
+        Some(Price::Variable) => Err(NotPriceable::Variable),
+    }
+}
+
+/// A cache price, or the input price when caching is not offered. Only a share that is
+/// actually used can make the model unpriceable or earn a note.
+fn cache_price(
+    price: Option<Price>,
+    share: Decimal,
+    prompt: Decimal,
+    note: &str,
+    notes: &mut Vec<String>,
+) -> Result<Decimal, NotPriceable> {
+    if share.is_zero() {
+        return Ok(price.and_then(Price::usd).unwrap_or(prompt));
+    }
+    match optional(price)? {
+        Some(value) => Ok(value),
+        None => {
+            notes.push(note.to_string());
+            Ok(prompt)
+        }
+    }
+}
+
+/// One part (on demand or batch) of the bill, before the discount.
+#[derive(Default)]
+struct PartBill {
+    lines: Vec<BillLine>,
+    total: Decimal,
+    /// Uncached input, cache reads and cache writes.
+    input: Decimal,
+    /// What the same input would cost uncached.
+    input_at_list: Decimal,
+}
+
+/// Prices `weight` (a share of all requests) of the workload at `rates`.
+fn price_part(
+    w: &Workload,
+    rates: &Rates,
+    weight: Decimal,
+    part: Part,
+) -> Result<PartBill, NotPriceable> {
+    let requests = mul(w.requests, weight)?;
+    let tin = mul(requests, w.input_tokens)?;
+    let uncached = sub(sub(Decimal::ONE, w.cache_hit)?, w.cache_write)?;
+    let token_lines = [
+        ("Uncached input", mul(tin, uncached)?, rates.prompt, true),
+        (
+            "Cache reads",
+            mul(tin, w.cache_hit)?,
+            rates.cache_read,
+            true,
+        ),
+        (
+            "Cache writes",
+            mul(tin, w.cache_write)?,
+            rates.cache_write,
+            true,
+        ),
+        (
+            "Output",
+            mul(requests, w.output_tokens)?,
+            rates.completion,
+            false,
+        ),
+        (
+            "Reasoning",
+            mul(requests, w.reasoning_tokens)?,
+            rates.reasoning,
+            false,
+        ),
+    ];
+
+    let mut bill = PartBill {
+        input_at_list: mul(tin, rates.prompt)?,
+        ..PartBill::default()
+    };
+    for (label, quantity, price, is_input) in token_lines {
+        if quantity.is_zero() {
+            continue;
+        }
+        let amount = mul(quantity, price)?;
+        bill.total = add(bill.total, amount)?;
+        if is_input {
+            bill.input = add(bill.input, amount)?;
+        }
+        bill.lines.push(BillLine {
+            label,
+            part,
+            quantity,
+            unit: LineUnit::Tokens,
+            unit_price: mul(price, MILLION)?,
+            amount,
+        });
+    }
+    if !requests.is_zero() && !rates.request.is_zero() {
+        let amount = mul(requests, rates.request)?;
+        bill.total = add(bill.total, amount)?;
+        bill.lines.push(BillLine {
+            label: "Request fees",
+            part,
+            quantity: requests,
+            unit: LineUnit::Requests,
+            unit_price: rates.request,
+            amount,
+        });
+    }
+    Ok(bill)
+}
+
+fn mul(a: Decimal, b: Decimal) -> Result<Decimal, NotPriceable> {
+    a.checked_mul(b).ok_or(NotPriceable::Overflow)
+}
+
+fn add(a: Decimal, b: Decimal) -> Result<Decimal, NotPriceable> {
+    a.checked_add(b).ok_or(NotPriceable::Overflow)
+}
+
+fn sub(a: Decimal, b: Decimal) -> Result<Decimal, NotPriceable> {
+    a.checked_sub(b).ok_or(NotPriceable::Overflow)
+}
+
+/// `a / b`, or zero when there is nothing to divide by (no requests, no tokens).
+fn ratio(a: Decimal, b: Decimal) -> Result<Decimal, NotPriceable> {
+    if b.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
+    a.checked_div(b).ok_or(NotPriceable::Overflow)
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Quality, author_of, classify};
+    use crate::pricing::price::{PriceOverride, PriceSet};
+    use proptest::prelude::*;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::from_str_exact(text).unwrap()
+    }
+
+    fn prices(entries: &[(&str, &str)]) -> PriceSet {
+        let mut set = PriceSet::default();
+        for (key, value) in entries {
+            set.set(key, Price::parse(value).unwrap());
+        }
+        set
+    }
+
+    /// A model with per-token prices written as OpenRouter writes them.
+    fn model(id: &str, base: &[(&str, &str)]) -> Model {
+        let (variant, base_id) = classify(id, None);
+        Model {
+            id: id.to_string(),
+            name: format!("Test: {id}"),
+            author: author_of(id),
+            variant,
+            base_id,
+            description: String::new(),
+            created: None,
+            canonical_slug: None,
+            context_length: None,
+            max_completion_tokens: None,
+            is_moderated: None,
+            input_modalities: vec![],
+            output_modalities: vec![],
+            tokenizer: None,
+            supported_parameters: vec![],
+            knowledge_cutoff: None,
+            expiration_date: None,
+            alias_target: None,
+            pricing: Pricing {
+                base: prices(base),
+                overrides: vec![],
+            },
+            quality: Quality::default(),
+        }
+    }
+
+    fn with_tier(mut m: Model, min: u64, tier: &[(&str, &str)]) -> Model {
+        m.pricing.overrides.push(PriceOverride {
+            min_prompt_tokens: Some(min),
+            prices: prices(tier),
+            ..Default::default()
+        });
+        m
+    }
+
+    fn workload(requests: &str, input: &str, output: &str) -> Workload {
+        Workload {
+            requests: d(requests),
+            input_tokens: d(input),
+            output_tokens: d(output),
+            ..Workload::default()
+        }
+    }
+
+    /// (label, part, quantity, unit price, amount) of every line, for compact assertions.
+    fn lines(bill: &MonthlyBill) -> Vec<(&str, Part, Decimal, Decimal, Decimal)> {
+        bill.lines
+            .iter()
+            .map(|l| (l.label, l.part, l.quantity, l.unit_price, l.amount))
+            .collect()
+    }
+
+    fn sonnet() -> Model {
+        model(
+            "anthropic/sonnet",
+            &[("prompt", "0.000003"), ("completion", "0.000015")],
+        )
+    }
+
+    fn sonnet_batch() -> Model {
+        model(
+            "anthropic/sonnet:batch",
+            &[("prompt", "0.0000015"), ("completion", "0.0000075")],
+        )
+    }
+
+    #[test]
+    fn article_check_seventy_percent_hits_at_a_tenth_cost_037_of_list() {
+        let m = model(
+            "x/cached",
+            &[
+                ("prompt", "0.000005"),
+                ("input_cache_read", "0.0000005"),
+                ("completion", "0.00002"),
+            ],
+        );
+        let w = Workload {
+            cache_hit: d("0.7"),
+            ..workload("1000", "10000", "0")
+        };
+        let bill = price_workload(&w, &m, None).unwrap();
+        // Tin = 10M: 3M uncached at $5/M = 15, 7M reads at $0.50/M = 3.5.
+        assert_eq!(bill.monthly_cost, d("18.5"));
+        assert_eq!(bill.effective_input_per_million, d("1.85"));
+        assert_eq!(bill.input_vs_list(), Some(d("0.37")));
+        assert_eq!(bill.cache_savings, d("31.5"));
+        assert!(bill.notes.is_empty());
+    }
+
+    #[test]
+    fn long_context_tier_applies_from_its_threshold_not_one_below() {
+        let m = with_tier(
+            model(
+                "openai/gpt",
+                &[("prompt", "0.00000125"), ("completion", "0.00001")],
+            ),
+            272_000,
+            &[("prompt", "0.0000025"), ("completion", "0.000015")],
+        );
+        let below = price_workload(&workload("10", "271999", "1000"), &m, None).unwrap();
+        // 2,719,990 × $1.25/M + 10,000 × $10/M
+        assert_eq!(below.monthly_cost, d("3.4999875"));
+        assert_eq!(below.long_context_tier, None);
+        assert!(below.notes.is_empty());
+
+        let at = price_workload(&workload("10", "272000", "1000"), &m, None).unwrap();
+        // 2,720,000 × $2.50/M + 10,000 × $15/M
+        assert_eq!(at.monthly_cost, d("6.95"));
+        assert_eq!(at.long_context_tier, Some(272_000));
+        assert_eq!(at.list_input_per_million, d("2.5"));
+        assert_eq!(
+            at.notes,
+            vec!["long-context tier applied (prompt ≥ 272,000 tokens)"]
+        );
+    }
+
+    #[test]
+    fn batch_share_is_priced_at_the_batch_listing() {
+        let w = Workload {
+            batch: d("0.4"),
+            ..workload("1000", "2000", "500")
+        };
+        let bill = price_workload(&w, &sonnet(), Some(&sonnet_batch())).unwrap();
+        // All on demand: 2M × $3/M + 0.5M × $15/M = 13.5; all batch: 6.75.
+        assert_eq!(bill.on_demand_part, d("8.1"));
+        assert_eq!(bill.batch_part, d("2.7"));
+        assert_eq!(bill.monthly_cost, d("10.8"));
+        assert_eq!(bill.batch_savings, d("2.7"));
+        assert_eq!(bill.cost_per_request, d("0.0108"));
+        assert_eq!(
+            lines(&bill),
+            vec![
+                (
+                    "Uncached input",
+                    Part::OnDemand,
+                    d("1200000"),
+                    d("3"),
+                    d("3.6")
+                ),
+                ("Output", Part::OnDemand, d("300000"), d("15"), d("4.5")),
+                (
+                    "Uncached input",
+                    Part::Batch,
+                    d("800000"),
+                    d("1.5"),
+                    d("1.2")
+                ),
+                ("Output", Part::Batch, d("200000"), d("7.5"), d("1.5")),
+            ]
+        );
+        assert!(bill.notes.is_empty());
+    }
+
+    #[test]
+    fn without_a_batch_listing_everything_is_on_demand_and_says_so() {
+        let w = Workload {
+            batch: d("0.4"),
+            ..workload("1000", "2000", "500")
+        };
+        let bill = price_workload(&w, &sonnet(), None).unwrap();
+        assert_eq!(bill.monthly_cost, d("13.5"));
+        assert_eq!(bill.batch_part, Decimal::ZERO);
+        assert_eq!(bill.batch_savings, Decimal::ZERO);
+        assert_eq!(bill.notes, vec!["no batch listing: priced on demand"]);
+    }
+
+    #[test]
+    fn discount_comes_off_the_whole_bill_including_the_batch_part() {
+        let w = Workload {
+            batch: d("0.4"),
+            discount: d("0.25"),
+            ..workload("1000", "2000", "500")
+        };
+        let bill = price_workload(&w, &sonnet(), Some(&sonnet_batch())).unwrap();
+        assert_eq!(bill.monthly_cost, d("8.1")); // 10.8 × 0.75
+        assert_eq!(bill.discount_amount, d("2.7"));
+        assert_eq!(bill.batch_savings, d("2.025")); // 13.5 × 0.75 − 8.1
+        // Input paid: (3.6 + 1.2) × 0.75 = 3.6 over 2M tokens.
+        assert_eq!(bill.effective_input_per_million, d("1.8"));
+    }
+
+    #[test]
+    fn missing_cache_prices_fall_back_to_input_with_notes() {
+        let plain = model(
+            "x/plain",
+            &[("prompt", "0.000002"), ("completion", "0.000008")],
+        );
+        let w = Workload {
+            cache_hit: d("0.5"),
+            cache_write: d("0.2"),
+            ..workload("100", "10000", "0")
+        };
+        let bill = price_workload(&w, &plain, None).unwrap();
+        assert_eq!(bill.monthly_cost, d("2")); // 1M × $2/M, caching or not
+        assert_eq!(bill.cache_savings, Decimal::ZERO);
+        assert_eq!(
+            lines(&bill),
+            vec![
+                (
+                    "Uncached input",
+                    Part::OnDemand,
+                    d("300000"),
+                    d("2"),
+                    d("0.6")
+                ),
+                ("Cache reads", Part::OnDemand, d("500000"), d("2"), d("1.0")),
+                (
+                    "Cache writes",
+                    Part::OnDemand,
+                    d("200000"),
+                    d("2"),
+                    d("0.4")
+                ),
+            ]
+        );
+        assert_eq!(
+            bill.notes,
+            vec![
+                "no cache pricing: cached tokens billed as input",
+                "no cache-write price: cache writes billed as input"
+            ]
+        );
+
+        let no_hits = price_workload(&workload("100", "10000", "0"), &plain, None).unwrap();
+        assert!(no_hits.notes.is_empty());
+    }
+
+    #[test]
+    fn listed_cache_prices_are_used_and_writes_can_cost_more_than_input() {
+        let m = model(
+            "x/cache",
+            &[
+                ("prompt", "0.000002"),
+                ("completion", "0.000008"),
+                ("input_cache_read", "0.0000002"),
+                ("input_cache_write", "0.0000025"),
+            ],
+        );
+        let w = Workload {
+            cache_hit: d("0.5"),
+            cache_write: d("0.2"),
+            ..workload("100", "10000", "0")
+        };
+        let bill = price_workload(&w, &m, None).unwrap();
+        // 0.3M × $2/M + 0.5M × $0.20/M + 0.2M × $2.50/M
+        assert_eq!(bill.monthly_cost, d("1.2"));
+        assert_eq!(bill.cache_savings, d("0.8"));
+        assert!(bill.notes.is_empty());
+    }
+
+    #[test]
+    fn request_fees_are_charged_per_request() {
+        let m = model(
+            "x/fee",
+            &[
+                ("prompt", "0.000001"),
+                ("completion", "0.000002"),
+                ("request", "0.005"),
+            ],
+        );
+        let bill = price_workload(&workload("2000", "500", "250"), &m, None).unwrap();
+        // $1 input + $1 output + 2000 × $0.005
+        assert_eq!(bill.monthly_cost, d("12"));
+        assert_eq!(bill.cost_per_request, d("0.006"));
+        assert_eq!(bill.effective_blended_per_million, d("8")); // $12 over 1.5M tokens
+        assert_eq!(
+            lines(&bill).last(),
+            Some(&(
+                "Request fees",
+                Part::OnDemand,
+                d("2000"),
+                d("0.005"),
+                d("10")
+            ))
+        );
+    }
+
+    #[test]
+    fn reasoning_uses_the_reasoning_price_else_the_output_price() {
+        let listed = model(
+            "x/thinker",
+            &[
+                ("prompt", "0.000001"),
+                ("completion", "0.00001"),
+                ("internal_reasoning", "0.000004"),
+            ],
+        );
+        let unlisted = model(
+            "x/plain",
+            &[("prompt", "0.000001"), ("completion", "0.00001")],
+        );
+        let w = Workload {
+            reasoning_tokens: d("1000"),
+            ..workload("100", "1000", "100")
+        };
+        // 0.1M × $1/M + 0.01M × $10/M + 0.1M reasoning × $4/M or $10/M
+        let bill = price_workload(&w, &listed, None).unwrap();
+        assert_eq!(bill.monthly_cost, d("0.6"));
+        assert_eq!(
+            lines(&bill).last(),
+            Some(&("Reasoning", Part::OnDemand, d("100000"), d("4"), d("0.4")))
+        );
+        assert_eq!(
+            price_workload(&w, &unlisted, None).unwrap().monthly_cost,
+            d("1.2")
+        );
+    }
+
+    #[test]
+    fn variable_or_missing_prices_are_not_priced_but_unused_ones_do_not_matter() {
+        let w = workload("10", "100", "100");
+        let router = model("openrouter/auto", &[("prompt", "-1"), ("completion", "-1")]);
+        assert_eq!(
+            price_workload(&w, &router, None),
+            Err(NotPriceable::Variable)
+        );
+        let no_output = model("x/embed", &[("prompt", "0.000001")]);
+        assert_eq!(
+            price_workload(&w, &no_output, None),
+            Err(NotPriceable::NoPrice("output"))
+        );
+
+        let variable_cache = model(
+            "x/vc",
+            &[
+                ("prompt", "0.000001"),
+                ("completion", "0.000001"),
+                ("input_cache_read", "-1"),
+            ],
+        );
+        assert!(price_workload(&w, &variable_cache, None).is_ok());
+        let hits = Workload {
+            cache_hit: d("0.1"),
+            ..w.clone()
+        };
+        assert_eq!(
+            price_workload(&hits, &variable_cache, None),
+            Err(NotPriceable::Variable)
+        );
+        // A broken batch listing only matters when batch traffic is sent to it.
+        assert!(price_workload(&w, &sonnet(), Some(&router)).is_ok());
+    }
+
+    #[test]
+    fn invalid_workloads_are_refused() {
+        let base = workload("10", "100", "100");
+        let cases = [
+            Workload {
+                cache_hit: d("0.8"),
+                cache_write: d("0.3"),
+                ..base.clone()
+            },
+            Workload {
+                batch: d("1.01"),
+                ..base.clone()
+            },
+            Workload {
+                requests: d("-1"),
+                ..base.clone()
+            },
+            Workload {
+                requests: Decimal::MAX,
+                input_tokens: Decimal::MAX,
+                ..base.clone()
+            },
+        ];
+        for w in cases {
+            assert!(w.validate().is_err(), "{w:?}");
+            assert!(matches!(
+                price_workload(&w, &sonnet(), None),
+                Err(NotPriceable::Workload(_))
+            ));
+            assert!(price_all(&w, [(&sonnet(), None)]).is_err());
+        }
+    }
+
+    #[test]
+    fn huge_but_valid_volumes_overflow_into_an_error() {
+        let w = workload("79228162514264337593543950335", "1", "0");
+        let dear = model("x/dear", &[("prompt", "1000"), ("completion", "1")]);
+        assert_eq!(price_workload(&w, &dear, None), Err(NotPriceable::Overflow));
+    }
+
+    #[test]
+    fn price_all_sorts_cheapest_first_and_lists_the_unpriced() {
+        let w = Workload {
+            batch: d("0.4"),
+            ..workload("1000", "2000", "500")
+        };
+        let free = model("x/free:free", &[("prompt", "0"), ("completion", "0")]);
+        let twin = model(
+            "a/twin",
+            &[("prompt", "0.000003"), ("completion", "0.000015")],
+        );
+        let router = model("openrouter/auto", &[("prompt", "-1"), ("completion", "-1")]);
+        let (sonnet, batch) = (sonnet(), sonnet_batch());
+        let result = price_all(
+            &w,
+            [
+                (&twin, None),
+                (&router, None),
+                (&sonnet, Some(&batch)),
+                (&free, None),
+            ],
+        )
+        .unwrap();
+        let order: Vec<(&str, Decimal)> = result
+            .bills
+            .iter()
+            .map(|b| (b.id.as_str(), b.monthly_cost))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("x/free:free", d("0")),
+                ("anthropic/sonnet", d("10.8")),
+                ("a/twin", d("13.5")),
+            ]
+        );
+        let ratios: Vec<Option<Decimal>> = result
+            .bills
+            .iter()
+            .map(|b| result.times_cheapest(b))
+            .collect();
+        assert_eq!(ratios, vec![Some(d("0")), Some(d("1")), Some(d("1.25"))]);
+        assert_eq!(result.unpriced.len(), 1);
+        assert_eq!(result.unpriced[0].id, "openrouter/auto");
+        assert!(result.unpriced[0].reason.starts_with("variable pricing"));
+    }
+
+    #[test]
+    fn batch_listings_are_paired_with_their_base_and_not_listed_alone() {
+        let models = vec![sonnet(), sonnet_batch(), model("x/solo", &[])];
+        let pairs: Vec<(&str, Option<&str>)> = pair_batch_listings(&models)
+            .into_iter()
+            .map(|(m, b)| (m.id.as_str(), b.map(|b| b.id.as_str())))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                ("anthropic/sonnet", Some("anthropic/sonnet:batch")),
+                ("x/solo", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1_000), "1,000");
+        assert_eq!(group_thousands(1_048_576), "1,048,576");
+    }
+
+    // Property tests use prices and shares with few decimal places so that every product is
+    // exact and the properties can be checked with `==`/`<=` rather than tolerances.
+
+    /// Up to $100/M, in steps of $0.001/M.
+    fn token_price() -> impl Strategy<Value = Decimal> {
+        (0i64..=100_000).prop_map(|n| Decimal::new(n, 9))
+    }
+
+    fn share() -> impl Strategy<Value = Decimal> {
+        (0i64..=100).prop_map(|p| Decimal::new(p, 2))
+    }
+
+    /// A price set whose cache reads never cost more than its input.
+    fn price_set() -> impl Strategy<Value = PriceSet> {
+        (
+            token_price(),
+            token_price(),
+            proptest::option::of(0i64..=100),
+            proptest::option::of(100i64..=200),
+            proptest::option::of(token_price()),
+            proptest::option::of((0i64..=10_000).prop_map(|n| Decimal::new(n, 6))),
+        )
+            .prop_map(|(prompt, completion, read, write, reasoning, request)| {
+                let percent_of_prompt = |p: i64| Price::Usd(prompt * Decimal::new(p, 2));
+                PriceSet {
+                    prompt: Some(Price::Usd(prompt)),
+                    completion: Some(Price::Usd(completion)),
+                    input_cache_read: read.map(percent_of_prompt),
+                    input_cache_write: write.map(percent_of_prompt),
+                    internal_reasoning: reasoning.map(Price::Usd),
+                    request: request.map(Price::Usd),
+                    ..PriceSet::default()
+                }
+            })
+    }
+
+    fn pricing() -> impl Strategy<Value = Pricing> {
+        (
+            price_set(),
+            proptest::option::of((1u64..=300_000, price_set())),
+        )
+            .prop_map(|(base, tier)| Pricing {
+                base,
+                overrides: tier
+                    .into_iter()
+                    .map(|(min, prices)| PriceOverride {
+                        min_prompt_tokens: Some(min),
+                        prices,
+                        ..Default::default()
+                    })
+                    .collect(),
+            })
+    }
+
+    fn listing() -> impl Strategy<Value = (Model, Option<Model>)> {
+        (pricing(), proptest::option::of(pricing())).prop_map(|(on_demand, batch)| {
+            let mut m = model("p/model", &[]);
+            m.pricing = on_demand;
+            let b = batch.map(|pricing| {
+                let mut b = model("p/model:batch", &[]);
+                b.pricing = pricing;
+                b
+            });
+            (m, b)
+        })
+    }
+
+    fn any_workload() -> impl Strategy<Value = Workload> {
+        (
+            0i64..=10_000_000,
+            0i64..=400_000,
+            0i64..=50_000,
+            share(),
+            share(),
+            share(),
+            share(),
+            0i64..=20_000,
+        )
+            .prop_map(|(r, i, o, h, cw, b, disc, reasoning)| Workload {
+                requests: r.into(),
+                input_tokens: i.into(),
+                output_tokens: o.into(),
+                cache_hit: h,
+                cache_write: cw.min(Decimal::ONE - h),
+                batch: b,
+                discount: disc,
+                reasoning_tokens: reasoning.into(),
+            })
+    }
+
+    fn cost(w: &Workload, (m, b): &(Model, Option<Model>)) -> Decimal {
+        price_workload(w, m, b.as_ref()).unwrap().monthly_cost
+    }
+
+    proptest! {
+        #[test]
+        fn more_requests_never_cost_less(
+            l in listing(), w in any_workload(), extra in 0i64..=1_000_000
+        ) {
+            let more = Workload { requests: w.requests + Decimal::from(extra), ..w.clone() };
+            prop_assert!(cost(&w, &l) <= cost(&more, &l));
+        }
+
+        #[test]
+        fn a_higher_hit_rate_never_costs_more(
+            l in listing(), w in any_workload(), a in share(), b in share()
+        ) {
+            // Tiers overlay the base, so a tier's input price can undercut a base cache price.
+            let tokens = w.prompt_tokens();
+            let reads_are_cheaper = |pricing: &Pricing| {
+                let (set, _) = pricing.for_prompt(tokens);
+                set.input_cache_read.is_none_or(|read| read.usd() <= set.prompt.and_then(Price::usd))
+            };
+            prop_assume!(reads_are_cheaper(&l.0.pricing));
+            prop_assume!(l.1.as_ref().is_none_or(|b| reads_are_cheaper(&b.pricing)));
+            let (low, high) = (a.min(b), a.max(b));
+            let cache_write = w.cache_write.min(Decimal::ONE - high);
+            let at = |h| Workload { cache_hit: h, cache_write, ..w.clone() };
+            prop_assert!(cost(&at(high), &l) <= cost(&at(low), &l));
+        }
+
+        #[test]
+        fn the_discount_scales_the_bill_linearly(l in listing(), w in any_workload()) {
+            let full = cost(&Workload { discount: Decimal::ZERO, ..w.clone() }, &l);
+            let discounted = cost(&w, &l);
+            let expected = (Decimal::ONE - w.discount) * full;
+            prop_assert!((discounted - expected).abs() <= Decimal::new(1, 20));
+        }
+
+        #[test]
+        fn no_volume_costs_nothing(l in listing(), w in any_workload()) {
+            let idle = Workload { requests: Decimal::ZERO, ..w.clone() };
+            let bill = price_workload(&idle, &l.0, l.1.as_ref()).unwrap();
+            prop_assert_eq!(bill.monthly_cost, Decimal::ZERO);
+            prop_assert!(bill.lines.is_empty());
+
+            let mut no_fees = l.clone();
+            for m in std::iter::once(&mut no_fees.0).chain(no_fees.1.as_mut()) {
+                m.pricing.base.request = None;
+                for tier in &mut m.pricing.overrides {
+                    tier.prices.request = None;
+                }
+            }
+            let empty = Workload {
+                input_tokens: Decimal::ZERO,
+                output_tokens: Decimal::ZERO,
+                reasoning_tokens: Decimal::ZERO,
+                ..w
+            };
+            prop_assert_eq!(cost(&empty, &no_fees), Decimal::ZERO);
+        }
+
+        #[test]
+        fn the_itemisation_adds_up(l in listing(), w in any_workload()) {
+            let bill = price_workload(&w, &l.0, l.1.as_ref()).unwrap();
+            let sum: Decimal = bill.lines.iter().map(|line| line.amount).sum();
+            prop_assert_eq!(sum, bill.on_demand_part + bill.batch_part);
+            prop_assert_eq!(
+                bill.monthly_cost,
+                bill.on_demand_part + bill.batch_part - bill.discount_amount
+            );
+            if l.1.is_none() || w.batch.is_zero() {
+                prop_assert!(bill.lines.iter().all(|line| line.part == Part::OnDemand));
+            }
+        }
+    }
+}

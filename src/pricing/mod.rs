@@ -1,0 +1,6 @@
+//! Pure pricing maths: exact prices, the workload calculator and the value ranking.
+//! No I/O here; everything takes plain data and returns plain data.
+
+pub mod calculator;
+pub mod price;
+pub mod ranking;

@@ -1,0 +1,382 @@
+//! Prices as OpenRouter states them: exact decimal USD amounts per unit, or "variable".
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One price component: USD per unit (token, request, image, search), or variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Price {
+    Usd(Decimal),
+    /// OpenRouter's `"-1"`: the price depends on where the router sends the request.
+    Variable,
+}
+
+/// Why a price string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PriceError {
+    #[error("price {0:?} is not a decimal number")]
+    NotADecimal(String),
+    #[error("price {0:?} is negative")]
+    Negative(String),
+    #[error("price {0:?} is implausibly large")]
+    TooLarge(String),
+}
+
+/// No real per-unit price comes near this; anything above is a broken record, not a price.
+const MAX_PLAUSIBLE_USD: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+impl Price {
+    /// Parses OpenRouter's decimal string exactly. `-1` is variable; other negatives,
+    /// NaN, infinities and absurd magnitudes are errors.
+    pub fn parse(text: &str) -> Result<Price, PriceError> {
+        let trimmed = text.trim();
+        if trimmed == "-1" {
+            return Ok(Price::Variable);
+        }
+        if trimmed.is_empty() || trimmed.len() > 64 {
+            return Err(PriceError::NotADecimal(text.chars().take(64).collect()));
+        }
+        let value = Decimal::from_str(trimmed)
+            .or_else(|_| {
+                if trimmed.contains(['e', 'E']) {
+                    Decimal::from_scientific(trimmed)
+                } else {
+                    Err(rust_decimal::Error::ConversionTo(String::new()))
+                }
+            })
+            .map_err(|_| PriceError::NotADecimal(trimmed.to_string()))?;
+        if value.is_sign_negative() && !value.is_zero() {
+            return Err(PriceError::Negative(trimmed.to_string()));
+        }
+        if value > MAX_PLAUSIBLE_USD {
+            return Err(PriceError::TooLarge(trimmed.to_string()));
+        }
+        Ok(Price::Usd(value))
+    }
+
+    pub fn usd(self) -> Option<Decimal> {
+        match self {
+            Price::Usd(value) => Some(value),
+            Price::Variable => None,
+        }
+    }
+
+    pub fn is_variable(self) -> bool {
+        matches!(self, Price::Variable)
+    }
+}
+
+impl fmt::Display for Price {
+    /// The exact per-unit string, as OpenRouter would write it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Price::Usd(value) => write!(f, "{value}"),
+            Price::Variable => f.write_str("-1"),
+        }
+    }
+}
+
+impl Serialize for Price {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Price {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Price::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Every price component a model (or one of its tiers) lists. `None` means the component
+/// is not charged separately.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceSet {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_cache_read: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_cache_write: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_cache_write_1h: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_reasoning: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_search: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_audio_cache: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_output: Option<Price>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_output: Option<Price>,
+    /// Components we do not know by name yet, kept so nothing is lost.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, Price>,
+}
+
+/// Component names in display order, with how each is charged.
+pub const COMPONENTS: &[(&str, &str, Unit)] = &[
+    ("prompt", "Input", Unit::Token),
+    ("completion", "Output", Unit::Token),
+    ("input_cache_read", "Cache read", Unit::Token),
+    ("input_cache_write", "Cache write (5 min)", Unit::Token),
+    ("input_cache_write_1h", "Cache write (1 hour)", Unit::Token),
+    ("internal_reasoning", "Reasoning", Unit::Token),
+    ("audio", "Audio input", Unit::Token),
+    ("input_audio_cache", "Audio cache read", Unit::Token),
+    ("audio_output", "Audio output", Unit::Token),
+    ("image_output", "Image output", Unit::Token),
+    ("request", "Per request", Unit::Request),
+    ("image", "Per input image", Unit::Image),
+    ("web_search", "Per web search", Unit::Search),
+];
+
+/// What one unit of a price component is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Token,
+    Request,
+    Image,
+    Search,
+}
+
+impl PriceSet {
+    /// Looks a component up by its OpenRouter key.
+    pub fn get(&self, key: &str) -> Option<Price> {
+        match key {
+            "prompt" => self.prompt,
+            "completion" => self.completion,
+            "input_cache_read" => self.input_cache_read,
+            "input_cache_write" => self.input_cache_write,
+            "input_cache_write_1h" => self.input_cache_write_1h,
+            "internal_reasoning" => self.internal_reasoning,
+            "request" => self.request,
+            "image" => self.image,
+            "web_search" => self.web_search,
+            "audio" => self.audio,
+            "input_audio_cache" => self.input_audio_cache,
+            "image_output" => self.image_output,
+            "audio_output" => self.audio_output,
+            other => self.other.get(other).copied(),
+        }
+    }
+
+    fn slot(&mut self, key: &str) -> Option<&mut Option<Price>> {
+        Some(match key {
+            "prompt" => &mut self.prompt,
+            "completion" => &mut self.completion,
+            "input_cache_read" => &mut self.input_cache_read,
+            "input_cache_write" => &mut self.input_cache_write,
+            "input_cache_write_1h" => &mut self.input_cache_write_1h,
+            "internal_reasoning" => &mut self.internal_reasoning,
+            "request" => &mut self.request,
+            "image" => &mut self.image,
+            "web_search" => &mut self.web_search,
+            "audio" => &mut self.audio,
+            "input_audio_cache" => &mut self.input_audio_cache,
+            "image_output" => &mut self.image_output,
+            "audio_output" => &mut self.audio_output,
+            _ => return None,
+        })
+    }
+
+    /// Sets a component by its OpenRouter key.
+    pub fn set(&mut self, key: &str, price: Price) {
+        match self.slot(key) {
+            Some(slot) => *slot = Some(price),
+            None => {
+                self.other.insert(key.to_string(), price);
+            }
+        }
+    }
+
+    /// All listed components, known ones first in display order, then unknown ones.
+    pub fn entries(&self) -> Vec<(String, Price)> {
+        let mut out: Vec<(String, Price)> = COMPONENTS
+            .iter()
+            .filter_map(|(key, _, _)| self.get(key).map(|p| (key.to_string(), p)))
+            .collect();
+        out.extend(self.other.iter().map(|(k, p)| (k.clone(), *p)));
+        out
+    }
+
+    /// True when any listed component is variable.
+    pub fn is_variable(&self) -> bool {
+        self.entries().iter().any(|(_, p)| p.is_variable())
+    }
+
+    /// True when every listed component is exactly zero (and at least one is listed).
+    pub fn is_zero(&self) -> bool {
+        let entries = self.entries();
+        !entries.is_empty() && entries.iter().all(|(_, p)| p.usd() == Some(Decimal::ZERO))
+    }
+
+    /// This set with every component of `over` replacing ours; the rest fall back to ours.
+    pub fn overlaid(&self, over: &PriceSet) -> PriceSet {
+        let mut merged = self.clone();
+        for (key, price) in over.entries() {
+            merged.set(&key, price);
+        }
+        merged
+    }
+}
+
+/// A conditional price: a long-context tier (`min_prompt_tokens`) or another condition
+/// (such as a time window) that we keep and show but do not apply in the calculator.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceOverride {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_prompt_tokens: Option<u64>,
+    /// Conditions other than prompt size, as OpenRouter wrote them (JSON text).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other_conditions: BTreeMap<String, String>,
+    pub prices: PriceSet,
+}
+
+/// A model's whole price list: base prices plus conditional overrides, in OpenRouter's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pricing {
+    pub base: PriceSet,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<PriceOverride>,
+}
+
+impl Pricing {
+    /// The prices that apply to a request with `prompt_tokens` input tokens, and the
+    /// threshold of the long-context tier applied, if any. Later overrides win.
+    pub fn for_prompt(&self, prompt_tokens: u64) -> (PriceSet, Option<u64>) {
+        let mut prices = self.base.clone();
+        let mut applied = None;
+        for tier in &self.overrides {
+            let Some(min) = tier.min_prompt_tokens else {
+                continue;
+            };
+            if tier.other_conditions.is_empty() && prompt_tokens >= min {
+                prices = prices.overlaid(&tier.prices);
+                applied = Some(min);
+            }
+        }
+        (prices, applied)
+    }
+
+    /// Long-context tiers, each as the full price set it yields.
+    pub fn tiers(&self) -> Vec<(u64, PriceSet)> {
+        self.overrides
+            .iter()
+            .filter(|o| o.other_conditions.is_empty())
+            .filter_map(|o| o.min_prompt_tokens)
+            .map(|min| (min, self.for_prompt(min).0))
+            .collect()
+    }
+
+    pub fn is_variable(&self) -> bool {
+        self.base.is_variable()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_decimal_round_trips_exactly() {
+        let text = "0.0000000833333333333333";
+        assert_eq!(Price::parse(text).unwrap().to_string(), text);
+    }
+
+    #[test]
+    fn minus_one_is_variable_and_other_negatives_are_refused() {
+        assert_eq!(Price::parse("-1"), Ok(Price::Variable));
+        assert!(matches!(Price::parse("-5"), Err(PriceError::Negative(_))));
+        assert!(Price::parse("NaN").is_err());
+        assert!(Price::parse("1e999").is_err());
+        assert!(Price::parse("").is_err());
+        assert!(Price::parse("inf").is_err());
+    }
+
+    #[test]
+    fn scientific_notation_is_read_exactly() {
+        assert_eq!(
+            Price::parse("2.5e-6").unwrap().usd(),
+            Some(Decimal::from_str("0.0000025").unwrap())
+        );
+    }
+
+    #[test]
+    fn tier_applies_from_its_threshold_and_falls_back_for_omitted_keys() {
+        let mut base = PriceSet::default();
+        base.set("prompt", Price::parse("0.0000025").unwrap());
+        base.set("completion", Price::parse("0.000015").unwrap());
+        base.set("web_search", Price::parse("0.01").unwrap());
+        let mut tier = PriceSet::default();
+        tier.set("prompt", Price::parse("0.000005").unwrap());
+        let pricing = Pricing {
+            base,
+            overrides: vec![PriceOverride {
+                min_prompt_tokens: Some(272_000),
+                prices: tier,
+                ..Default::default()
+            }],
+        };
+        let (below, applied) = pricing.for_prompt(271_999);
+        assert_eq!(applied, None);
+        assert_eq!(below.prompt, Price::parse("0.0000025").ok());
+        let (above, applied) = pricing.for_prompt(272_000);
+        assert_eq!(applied, Some(272_000));
+        assert_eq!(above.prompt, Price::parse("0.000005").ok());
+        assert_eq!(above.completion, Price::parse("0.000015").ok());
+        assert_eq!(above.web_search, Price::parse("0.01").ok());
+    }
+
+    #[test]
+    fn later_overrides_win() {
+        let p = |s| Price::parse(s).unwrap();
+        let mut base = PriceSet::default();
+        base.set("prompt", p("1"));
+        let tier = |min, price| {
+            let mut prices = PriceSet::default();
+            prices.set("prompt", p(price));
+            PriceOverride {
+                min_prompt_tokens: Some(min),
+                prices,
+                ..Default::default()
+            }
+        };
+        let pricing = Pricing {
+            base,
+            overrides: vec![tier(100, "2"), tier(200, "3")],
+        };
+        assert_eq!(pricing.for_prompt(150).0.prompt, Some(p("2")));
+        assert_eq!(pricing.for_prompt(250).0.prompt, Some(p("3")));
+        assert_eq!(pricing.for_prompt(250).1, Some(200));
+    }
+
+    #[test]
+    fn price_set_serialises_as_openrouter_strings() {
+        let mut set = PriceSet::default();
+        set.set("prompt", Price::parse("0.000005").unwrap());
+        set.set("completion", Price::Variable);
+        set.set("future_thing", Price::parse("0.5").unwrap());
+        let json = serde_json::to_string(&set).unwrap();
+        assert_eq!(
+            json,
+            r#"{"prompt":"0.000005","completion":"-1","other":{"future_thing":"0.5"}}"#
+        );
+        let back: PriceSet = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, set);
+    }
+}

@@ -1,0 +1,216 @@
+//! The immutable in-memory catalogue every page reads from. Ingest builds a new one after
+//! each commit and swaps it in atomically; a request never waits on SQLite or the network.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::{EventRow, HistoryRow, RunRecord, SourceKind, StoredModel};
+use crate::model::{Model, Variant};
+use crate::pricing::price::Pricing;
+
+/// One model in the catalogue with what the store knows about it over time.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub model: Model,
+    pub active: bool,
+    pub first_seen: DateTime<Utc>,
+    /// The id of the model this one is grouped under (itself for a base model, or for a
+    /// variant whose base is not listed).
+    pub group: String,
+}
+
+/// A dated price point of one model.
+#[derive(Clone, Debug)]
+pub struct PricePoint {
+    pub as_of: DateTime<Utc>,
+    pub run_id: i64,
+    pub pricing: Pricing,
+}
+
+/// How fresh the data is and where it came from.
+#[derive(Clone, Debug, Default)]
+pub struct Freshness {
+    pub last_success: Option<RunRecord>,
+    pub last_failure: Option<RunRecord>,
+    /// Run id of the data being served; changes whenever the data does.
+    pub data_version: i64,
+}
+
+impl Freshness {
+    /// The moment the served prices describe.
+    pub fn as_of(&self) -> Option<DateTime<Utc>> {
+        self.last_success.as_ref().map(|r| r.as_of)
+    }
+
+    pub fn is_snapshot(&self) -> bool {
+        self.last_success
+            .as_ref()
+            .is_some_and(|r| r.source_kind == SourceKind::Snapshot)
+    }
+
+    /// Stale when the last successful refresh is older than 48 hours.
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        self.as_of()
+            .is_none_or(|t| now.signed_duration_since(t) > chrono::Duration::hours(48))
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Catalogue {
+    entries: Vec<Entry>,
+    by_id: HashMap<String, usize>,
+    /// Group id -> indices of its members (base first, then variants by id).
+    groups: HashMap<String, Vec<usize>>,
+    history: HashMap<String, Vec<PricePoint>>,
+    events: Vec<EventRow>,
+    pub freshness: Freshness,
+}
+
+impl Catalogue {
+    pub fn build(
+        stored: Vec<StoredModel>,
+        history: Vec<HistoryRow>,
+        events: Vec<EventRow>,
+        freshness: Freshness,
+    ) -> Catalogue {
+        let mut entries: Vec<Entry> = stored
+            .into_iter()
+            .map(|s| Entry {
+                group: s.model.id.clone(),
+                model: s.model,
+                active: s.active,
+                first_seen: s.first_seen,
+            })
+            .collect();
+        entries.sort_by(|a, b| a.model.id.cmp(&b.model.id));
+        let by_id: HashMap<String, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.model.id.clone(), i))
+            .collect();
+        // A variant joins its base's group only when the base is listed, active or not.
+        for i in 0..entries.len() {
+            let model = &entries[i].model;
+            if model.variant != Variant::Base && model.base_id != model.id {
+                if let Some(&base) = by_id.get(&model.base_id) {
+                    if entries[base].model.variant == Variant::Base {
+                        entries[i].group = entries[base].model.id.clone();
+                    }
+                }
+            }
+        }
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, entry) in entries.iter().enumerate() {
+            groups.entry(entry.group.clone()).or_default().push(i);
+        }
+        for members in groups.values_mut() {
+            members.sort_by_key(|&i| (entries[i].group != entries[i].model.id, i));
+        }
+        let mut by_model: HashMap<String, Vec<PricePoint>> = HashMap::new();
+        for row in history {
+            by_model.entry(row.model_id).or_default().push(PricePoint {
+                as_of: row.as_of,
+                run_id: row.run_id,
+                pricing: row.pricing,
+            });
+        }
+        Catalogue {
+            entries,
+            by_id,
+            groups,
+            history: by_model,
+            events,
+            freshness,
+        }
+    }
+
+    /// Every model ever seen, by id.
+    pub fn all(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn active(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.active)
+    }
+
+    pub fn active_count(&self) -> usize {
+        self.active().count()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.by_id.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// The group an entry belongs to: its base first, then the variants.
+    pub fn group_of(&self, id: &str) -> Vec<&Entry> {
+        let Some(entry) = self.get(id) else {
+            return Vec::new();
+        };
+        self.groups
+            .get(&entry.group)
+            .map(|members| members.iter().map(|&i| &self.entries[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// The active `:batch` listing of a model, if it has one.
+    pub fn batch_listing(&self, id: &str) -> Option<&Model> {
+        self.get(&format!("{id}:batch"))
+            .filter(|e| e.active)
+            .map(|e| &e.model)
+    }
+
+    /// The price history of one model, oldest first.
+    pub fn history(&self, id: &str) -> &[PricePoint] {
+        self.history.get(id).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub fn events(&self) -> &[EventRow] {
+        &self.events
+    }
+
+    /// Every author with at least one active model, sorted.
+    pub fn authors(&self) -> Vec<String> {
+        self.active()
+            .map(|e| e.model.author.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// Ids closest to `query`, for "did you mean" on a 404.
+    pub fn suggest(&self, query: &str, limit: usize) -> Vec<&Entry> {
+        let query = query.to_ascii_lowercase();
+        let mut scored: Vec<(usize, &Entry)> = self
+            .active()
+            .map(|e| (similarity_distance(&query, &e.model.id.to_ascii_lowercase()), e))
+            .collect();
+        scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.model.id.cmp(&b.1.model.id)));
+        scored.into_iter().take(limit).map(|(_, e)| e).collect()
+    }
+}
+
+/// Edit distance, with a bonus when one string contains the other, so `opus-4.8`
+/// finds `anthropic/claude-opus-4.8`.
+fn similarity_distance(query: &str, id: &str) -> usize {
+    let query: Vec<char> = query.chars().take(200).collect();
+    let id_chars: Vec<char> = id.chars().collect();
+    let mut prev: Vec<usize> = (0..=id_chars.len()).collect();
+    for (i, qc) in query.iter().enumerate() {
+        let mut cur = vec![i + 1; id_chars.len() + 1];
+        for (j, ic) in id_chars.iter().enumerate() {
+            let cost = usize::from(qc != ic);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    let distance = prev[id_chars.len()];
+    let tail = id.rsplit('/').next().unwrap_or(id);
+    let q: String = query.iter().collect();
+    let q_tail = q.rsplit('/').next().unwrap_or(&q);
+    if !q_tail.is_empty() && (tail.contains(q_tail) || q_tail.contains(tail)) {
+        distance / 4
+    } else {
+        distance
+    }
+}
