@@ -15,13 +15,27 @@ use crate::openrouter::{ClientConfig, OpenRouterClient};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
-#[command(name = "tokenfare", version, about = "LLM API price comparison, served from SQLite")]
+#[command(
+    name = "tokenfare",
+    version,
+    about = "LLM API price comparison, served from SQLite"
+)]
 pub struct Cli {
     /// SQLite database file (created and migrated if missing).
-    #[arg(long, global = true, env = "TOKENFARE_DATABASE", default_value = "tokenfare.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENFARE_DATABASE",
+        default_value = "tokenfare.db"
+    )]
     pub database: PathBuf,
     /// OpenRouter API base URL.
-    #[arg(long, global = true, env = "OPENROUTER_BASE_URL", default_value = "https://openrouter.ai/api/v1")]
+    #[arg(
+        long,
+        global = true,
+        env = "OPENROUTER_BASE_URL",
+        default_value = "https://openrouter.ai/api/v1"
+    )]
     pub openrouter_url: String,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -92,7 +106,9 @@ fn parse_date(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 }
 
 fn client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
-    Ok(OpenRouterClient::new(ClientConfig::new(&cli.openrouter_url))?)
+    Ok(OpenRouterClient::new(ClientConfig::new(
+        &cli.openrouter_url,
+    ))?)
 }
 
 async fn open_store(path: &Path) -> anyhow::Result<Store> {
@@ -185,7 +201,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let addr = args
         .addr
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
-    let every = args.refresh_every.unwrap_or(Every(Some(Duration::from_secs(86_400))));
+    let every = args
+        .refresh_every
+        .unwrap_or(Every(Some(Duration::from_secs(86_400))));
     let store = open_store(&cli.database).await?;
     if let Some(summary) = ingest::load_snapshot_if_empty(&store).await? {
         tracing::info!(%summary, "database was empty; loaded the bundled snapshot");
@@ -251,8 +269,14 @@ mod tests {
 
     #[test]
     fn refresh_intervals_parse() {
-        assert_eq!(parse_every("24h"), Ok(Every(Some(Duration::from_secs(86_400)))));
-        assert_eq!(parse_every("30m"), Ok(Every(Some(Duration::from_secs(1800)))));
+        assert_eq!(
+            parse_every("24h"),
+            Ok(Every(Some(Duration::from_secs(86_400))))
+        );
+        assert_eq!(
+            parse_every("30m"),
+            Ok(Every(Some(Duration::from_secs(1800))))
+        );
         assert_eq!(parse_every("off"), Ok(Every(None)));
         assert!(parse_every("0h").is_err());
         assert!(parse_every("soon").is_err());

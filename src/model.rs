@@ -205,7 +205,10 @@ mod tests {
         );
         assert_eq!(classify("x/y-fast", None), (Variant::Fast, "x/y".into()));
         assert_eq!(
-            classify("~anthropic/claude-opus-latest", Some("anthropic/claude-opus-5")),
+            classify(
+                "~anthropic/claude-opus-latest",
+                Some("anthropic/claude-opus-5")
+            ),
             (Variant::Alias, "anthropic/claude-opus-5".into())
         );
         assert_eq!(classify("x/y", None), (Variant::Base, "x/y".into()));

@@ -32,11 +32,15 @@ pub enum IngestError {
     Body(#[from] BodyError),
     #[error("the catalogue is empty ({skipped} records skipped)")]
     Empty { skipped: usize },
-    #[error("the catalogue shrank from {before} to {after} models (more than half); keeping the previous data")]
+    #[error(
+        "the catalogue shrank from {before} to {after} models (more than half); keeping the previous data"
+    )]
     Shrunk { before: usize, after: usize },
     #[error("the catalogue has {0} records, more than the {MAX_MODELS} we accept")]
     TooMany(usize),
-    #[error("the data is as of {new}, older than the stored data ({current}); keeping the newer data")]
+    #[error(
+        "the data is as of {new}, older than the stored data ({current}); keeping the newer data"
+    )]
     Older {
         new: DateTime<Utc>,
         current: DateTime<Utc>,

@@ -50,7 +50,10 @@ impl FetchError {
     fn is_retryable(&self) -> bool {
         match self {
             FetchError::Transport { source, .. } => {
-                source.is_timeout() || source.is_connect() || source.is_request() || source.is_body()
+                source.is_timeout()
+                    || source.is_connect()
+                    || source.is_request()
+                    || source.is_body()
             }
             FetchError::Status { status, .. } => {
                 *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
@@ -145,7 +148,10 @@ impl OpenRouterClient {
             });
         }
         let limit = self.config.max_body_bytes;
-        if response.content_length().is_some_and(|len| len > limit as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
             return Err(FetchError::TooLarge {
                 url: url.to_string(),
                 limit,

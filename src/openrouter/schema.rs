@@ -100,7 +100,9 @@ pub fn is_valid_id(id: &str) -> bool {
         && body
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | ':'))
-        && !body.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..")
+        && !body
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
 }
 
 fn str_field(record: &Value, key: &str) -> Option<String> {
@@ -113,8 +115,11 @@ fn str_field(record: &Value, key: &str) -> Option<String> {
 
 fn u64_field(value: Option<&Value>) -> Option<u64> {
     value.and_then(|v| {
-        v.as_u64()
-            .or_else(|| v.as_f64().filter(|f| *f >= 0.0 && *f < 1e15).map(|f| f as u64))
+        v.as_u64().or_else(|| {
+            v.as_f64()
+                .filter(|f| *f >= 0.0 && *f < 1e15)
+                .map(|f| f as u64)
+        })
     })
 }
 
@@ -140,7 +145,11 @@ fn price_value(value: &Value) -> Option<Result<Price, String>> {
     }
 }
 
-fn parse_price_set(id: &str, field: &str, object: &serde_json::Map<String, Value>) -> Result<PriceSet, RecordError> {
+fn parse_price_set(
+    id: &str,
+    field: &str,
+    object: &serde_json::Map<String, Value>,
+) -> Result<PriceSet, RecordError> {
     let mut set = PriceSet::default();
     for (key, value) in object {
         // `overrides` and `min_prompt_tokens` are structure, `discount` is a number of a
@@ -214,7 +223,11 @@ pub fn parse_pricing(id: &str, value: Option<&Value>) -> Result<Pricing, RecordE
 }
 
 fn looks_like_condition(key: &str) -> bool {
-    key.contains("time") || key.contains("utc") || key.contains("start") || key.contains("end") || key.contains("day")
+    key.contains("time")
+        || key.contains("utc")
+        || key.contains("start")
+        || key.contains("end")
+        || key.contains("day")
 }
 
 /// Normalises one record into our [`Model`].
@@ -256,7 +269,9 @@ pub fn parse_model(record: &Value) -> Result<Model, RecordError> {
         context_length: u64_field(record.get("context_length"))
             .or_else(|| u64_field(top.and_then(|t| t.get("context_length")))),
         max_completion_tokens: u64_field(top.and_then(|t| t.get("max_completion_tokens"))),
-        is_moderated: top.and_then(|t| t.get("is_moderated")).and_then(Value::as_bool),
+        is_moderated: top
+            .and_then(|t| t.get("is_moderated"))
+            .and_then(Value::as_bool),
         input_modalities: string_list(architecture.and_then(|a| a.get("input_modalities"))),
         output_modalities: string_list(architecture.and_then(|a| a.get("output_modalities"))),
         tokenizer: architecture
@@ -286,8 +301,10 @@ mod tests {
 
     #[test]
     fn both_envelopes_are_accepted() {
-        let record = json!({"id": "a/b", "pricing": {"prompt": "0.000001", "completion": "0.000002"}});
-        let wrapped = serde_json::to_vec(&json!({"data": [record.clone()], "total_count": 1})).unwrap();
+        let record =
+            json!({"id": "a/b", "pricing": {"prompt": "0.000001", "completion": "0.000002"}});
+        let wrapped =
+            serde_json::to_vec(&json!({"data": [record.clone()], "total_count": 1})).unwrap();
         let bare = serde_json::to_vec(&json!([record])).unwrap();
         assert_eq!(parse_models_body(&wrapped).unwrap().models.len(), 1);
         assert_eq!(parse_models_body(&bare).unwrap().models.len(), 1);
@@ -311,16 +328,28 @@ mod tests {
 
     #[test]
     fn html_or_object_without_list_is_refused() {
-        assert!(matches!(parse_models_body(b"<html>oops</html>"), Err(BodyError::NotJson(_))));
-        assert!(matches!(parse_models_body(b"{\"error\": 1}"), Err(BodyError::NoModelList)));
+        assert!(matches!(
+            parse_models_body(b"<html>oops</html>"),
+            Err(BodyError::NotJson(_))
+        ));
+        assert!(matches!(
+            parse_models_body(b"{\"error\": 1}"),
+            Err(BodyError::NoModelList)
+        ));
     }
 
     #[test]
     fn ids_that_could_escape_a_path_are_invalid() {
-        for bad in ["../x/y", "a/../b", "a//b", "a/b\n", "a", "/b", "a/b c", "a/\u{0}b"] {
+        for bad in [
+            "../x/y", "a/../b", "a//b", "a/b\n", "a", "/b", "a/b c", "a/\u{0}b",
+        ] {
             assert!(!is_valid_id(bad), "{bad:?} accepted");
         }
-        for good in ["anthropic/claude-opus-4.8:batch", "~openai/gpt-latest", "x/y-1.5_b"] {
+        for good in [
+            "anthropic/claude-opus-4.8:batch",
+            "~openai/gpt-latest",
+            "x/y-1.5_b",
+        ] {
             assert!(is_valid_id(good), "{good:?} refused");
         }
     }
@@ -328,15 +357,19 @@ mod tests {
     #[test]
     fn overrides_keep_omitted_keys_and_conditions() {
         let record = json!({"id": "openai/gpt-5.4", "pricing": {
-            "prompt": "0.0000025", "completion": "0.000015",
-            "overrides": [
-                {"min_prompt_tokens": 272000, "prompt": "0.000005"},
-                {"start_time_utc": "22:00", "prompt": "0.000001"}
-            ]}});
+        "prompt": "0.0000025", "completion": "0.000015",
+        "overrides": [
+            {"min_prompt_tokens": 272000, "prompt": "0.000005"},
+            {"start_time_utc": "22:00", "prompt": "0.000001"}
+        ]}});
         let model = parse_model(&record).unwrap();
         assert_eq!(model.pricing.overrides.len(), 2);
         assert_eq!(model.pricing.overrides[0].min_prompt_tokens, Some(272_000));
-        assert!(model.pricing.overrides[1].other_conditions.contains_key("start_time_utc"));
+        assert!(
+            model.pricing.overrides[1]
+                .other_conditions
+                .contains_key("start_time_utc")
+        );
         assert_eq!(model.pricing.tiers().len(), 1);
     }
 }

@@ -183,7 +183,12 @@ impl Catalogue {
         let query = query.to_ascii_lowercase();
         let mut scored: Vec<(usize, &Entry)> = self
             .active()
-            .map(|e| (similarity_distance(&query, &e.model.id.to_ascii_lowercase()), e))
+            .map(|e| {
+                (
+                    similarity_distance(&query, &e.model.id.to_ascii_lowercase()),
+                    e,
+                )
+            })
             .collect();
         scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.model.id.cmp(&b.1.model.id)));
         scored.into_iter().take(limit).map(|(_, e)| e).collect()

@@ -209,7 +209,9 @@ impl Store {
             if active {
                 state.active_count += 1;
             }
-            state.models.insert(id, (pricing.unwrap_or_default(), active));
+            state
+                .models
+                .insert(id, (pricing.unwrap_or_default(), active));
         }
         state.last_success = self.last_run(true).await?;
         Ok(state)
@@ -348,9 +350,9 @@ impl Store {
     /// The most recent successful (or failed) run.
     pub async fn last_run(&self, success: bool) -> Result<Option<RunRecord>, StoreError> {
         let row = sqlx::query(run_select!(" WHERE outcome = ? ORDER BY id DESC LIMIT 1"))
-        .bind(if success { "success" } else { "failed" })
-        .fetch_optional(&self.pool)
-        .await?;
+            .bind(if success { "success" } else { "failed" })
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| run_from_row(&r)).transpose()
     }
 
@@ -384,9 +386,10 @@ impl Store {
 
     /// Every price history row, oldest first.
     pub async fn load_history(&self) -> Result<Vec<HistoryRow>, StoreError> {
-        let rows = sqlx::query("SELECT model_id, as_of, run_id, pricing FROM price_history ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT model_id, as_of, run_id, pricing FROM price_history ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|row| {
                 let pricing: String = row.try_get("pricing")?;
@@ -403,9 +406,10 @@ impl Store {
 
     /// Every added/removed event, oldest first.
     pub async fn load_events(&self) -> Result<Vec<EventRow>, StoreError> {
-        let rows = sqlx::query("SELECT model_id, as_of, run_id, kind FROM model_events ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT model_id, as_of, run_id, kind FROM model_events ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|row| {
                 Ok(EventRow {
@@ -435,7 +439,6 @@ async fn insert_event(
         .await?;
     Ok(())
 }
-
 
 fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> {
     Ok(RunRecord {

@@ -25,7 +25,10 @@ pub enum AppError {
         suggestions: Vec<Suggestion>,
     },
     #[error("bad request: {message}")]
-    BadRequest { layout: Box<Layout>, message: String },
+    BadRequest {
+        layout: Box<Layout>,
+        message: String,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -54,7 +57,11 @@ pub fn render_html(template: &impl Template, status: StatusCode) -> Response {
         Ok(body) => (status, Html(body)).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "template failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be rendered.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be rendered.",
+            )
+                .into_response()
         }
     }
 }
@@ -66,10 +73,20 @@ impl IntoResponse for AppError {
                 layout,
                 message,
                 suggestions,
-            } => (StatusCode::NOT_FOUND, *layout, "Not found", message, suggestions),
-            AppError::BadRequest { layout, message } => {
-                (StatusCode::BAD_REQUEST, *layout, "That request needs fixing", message, Vec::new())
-            }
+            } => (
+                StatusCode::NOT_FOUND,
+                *layout,
+                "Not found",
+                message,
+                suggestions,
+            ),
+            AppError::BadRequest { layout, message } => (
+                StatusCode::BAD_REQUEST,
+                *layout,
+                "That request needs fixing",
+                message,
+                Vec::new(),
+            ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (
@@ -100,10 +117,7 @@ pub async fn not_found(State(state): State<AppState>, uri: Uri) -> AppError {
     let catalogue = state.catalogue();
     AppError::NotFound {
         layout: Box::new(Layout::new(&catalogue, "Not found", "")),
-        message: format!(
-            "There is no page at {}.",
-            super::params::clip(uri.path())
-        ),
+        message: format!("There is no page at {}.", super::params::clip(uri.path())),
         suggestions: Vec::new(),
     }
 }

@@ -130,7 +130,10 @@ mod tests {
     #[test]
     fn per_token_prices_show_per_million() {
         assert_eq!(token_price(Price::parse("0.000005").ok()), "$5.00");
-        assert_eq!(token_price(Price::parse("0.0000000833333333333333").ok()), "$0.08333");
+        assert_eq!(
+            token_price(Price::parse("0.0000000833333333333333").ok()),
+            "$0.08333"
+        );
         assert_eq!(token_price(Some(Price::Variable)), "variable");
         assert_eq!(token_price(None), "—");
     }

@@ -19,8 +19,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// `/static/style-<hash>.css`: changes whenever the stylesheet does.
-pub static STYLE_URL: LazyLock<String> =
-    LazyLock::new(|| format!("/static/style-{:012x}.css", fnv1a(STYLE_CSS.as_bytes()) >> 16));
+pub static STYLE_URL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "/static/style-{:012x}.css",
+        fnv1a(STYLE_CSS.as_bytes()) >> 16
+    )
+});
 
 /// Serves the compiled-in assets; nothing is read from disk, so no path can escape.
 pub async fn static_file(Path(path): Path<String>) -> Response {
@@ -33,7 +37,10 @@ pub async fn static_file(Path(path): Path<String>) -> Response {
         };
         return (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/css; charset=utf-8"),
+                ),
                 (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
             ],
             STYLE_CSS,

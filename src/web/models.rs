@@ -62,7 +62,10 @@ impl Filters {
         authors.retain(|a| {
             let known = known_authors.contains(a);
             if !known {
-                errors.add("author", format!("No author is called “{}”.", super::params::clip(a)));
+                errors.add(
+                    "author",
+                    format!("No author is called “{}”.", super::params::clip(a)),
+                );
             }
             known
         });
@@ -114,7 +117,12 @@ impl Filters {
                 false
             }
         };
-        let q: String = params.get("q").unwrap_or_default().chars().take(100).collect();
+        let q: String = params
+            .get("q")
+            .unwrap_or_default()
+            .chars()
+            .take(100)
+            .collect();
         (
             Filters {
                 q,
@@ -139,9 +147,22 @@ impl Filters {
         let mut pairs: Vec<(&str, String)> = vec![("q", self.q.clone())];
         pairs.extend(self.authors.iter().map(|a| ("author", a.clone())));
         pairs.extend(self.modalities.iter().map(|m| ("modality", m.clone())));
-        pairs.push(("min_context", self.min_context.map(|v| v.to_string()).unwrap_or_default()));
-        pairs.push(("max_input", self.max_input.map(|v| v.normalize().to_string()).unwrap_or_default()));
-        pairs.push(("max_output", self.max_output.map(|v| v.normalize().to_string()).unwrap_or_default()));
+        pairs.push((
+            "min_context",
+            self.min_context.map(|v| v.to_string()).unwrap_or_default(),
+        ));
+        pairs.push((
+            "max_input",
+            self.max_input
+                .map(|v| v.normalize().to_string())
+                .unwrap_or_default(),
+        ));
+        pairs.push((
+            "max_output",
+            self.max_output
+                .map(|v| v.normalize().to_string())
+                .unwrap_or_default(),
+        ));
         pairs.push(("free", self.free.clone()));
         for (key, on) in [
             ("has_cache", self.has_cache),
@@ -341,7 +362,10 @@ fn row(group: &Group<'_>) -> Row {
         input: format::token_price(base.prompt),
         output: format::token_price(base.completion),
         cache: format::token_price(base.input_cache_read),
-        context: m.context_length.map(format::tokens_short).unwrap_or_else(|| "—".into()),
+        context: m
+            .context_length
+            .map(format::tokens_short)
+            .unwrap_or_else(|| "—".into()),
         max_output: m
             .max_completion_tokens
             .map(format::tokens_short)
@@ -458,7 +482,11 @@ pub async fn catalogue(State(state): State<AppState>, RawQuery(query): RawQuery)
         StatusCode::BAD_REQUEST
     };
     let page = CataloguePage {
-        layout: Layout::new(&catalogue, "LLM API prices: every model compared", "/models"),
+        layout: Layout::new(
+            &catalogue,
+            "LLM API prices: every model compared",
+            "/models",
+        ),
         headers: headers(&filters),
         total: rows.len(),
         rows,
@@ -496,7 +524,10 @@ fn export_price(price: Option<Price>) -> (String, String) {
     match price {
         None => (String::new(), String::new()),
         Some(Price::Variable) => ("variable".into(), "-1".into()),
-        Some(Price::Usd(v)) => (format::per_million(v).normalize().to_string(), v.to_string()),
+        Some(Price::Usd(v)) => (
+            format::per_million(v).normalize().to_string(),
+            v.to_string(),
+        ),
     }
 }
 
@@ -531,7 +562,10 @@ fn export_rows(catalogue: &Catalogue, filters: &Filters) -> Vec<ExportRow> {
         .collect()
 }
 
-fn parse_or_400(state: &AppState, query: Option<&str>) -> Result<(Filters, std::sync::Arc<Catalogue>), super::AppError> {
+fn parse_or_400(
+    state: &AppState,
+    query: Option<&str>,
+) -> Result<(Filters, std::sync::Arc<Catalogue>), super::AppError> {
     let catalogue = state.catalogue();
     let params = Params::parse(query);
     let (filters, errors) = Filters::parse(&params, &catalogue);
@@ -591,9 +625,13 @@ pub async fn export_csv(
             r.author,
             r.active.to_string(),
             r.context_length.map(|v| v.to_string()).unwrap_or_default(),
-            r.max_completion_tokens.map(|v| v.to_string()).unwrap_or_default(),
+            r.max_completion_tokens
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
             r.input_modalities,
-            r.intelligence_index.map(|v| v.to_string()).unwrap_or_default(),
+            r.intelligence_index
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
             r.input_per_million_usd,
             r.output_per_million_usd,
             r.cache_read_per_million_usd,
@@ -608,7 +646,10 @@ pub async fn export_csv(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "inline; filename=\"tokenfare-models.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"tokenfare-models.csv\"",
+            ),
         ],
         out,
     )

@@ -113,7 +113,10 @@ impl FieldErrors {
                 None
             }
             _ => {
-                self.add(field, format!("{label} must be a number (got “{}”).", clip(text)));
+                self.add(
+                    field,
+                    format!("{label} must be a number (got “{}”).", clip(text)),
+                );
                 None
             }
         }

@@ -1,0 +1,121 @@
+//! Shared test helpers: a fresh database per test, in-process requests, parsed HTML.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use tempfile::TempDir;
+use tokenfare::AppState;
+use tokenfare::store::{SourceKind, Store};
+use tower::ServiceExt;
+
+/// Our hand-written fixture catalogue (12 listings, 5 authors).
+pub const FIXTURE: &str = include_str!("../fixtures/catalogue.json");
+
+pub struct TestApp {
+    pub state: AppState,
+    pub store: Store,
+    pub dir: TempDir,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn html(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+
+    /// Trimmed, whitespace-collapsed text of every element matching `css`.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(css).expect("valid selector");
+        self.html()
+            .select(&selector)
+            .map(|e| e.text().collect::<Vec<_>>().join(" "))
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// The value of `attr` on every element matching `css`.
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(css).expect("valid selector");
+        self.html()
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attr).map(str::to_string))
+            .collect()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).expect("JSON body")
+    }
+}
+
+impl TestApp {
+    /// An empty, migrated database.
+    pub async fn empty() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("test.db"))
+            .await
+            .expect("open store");
+        let state = AppState::load(store.clone()).await.expect("load state");
+        TestApp { state, store, dir }
+    }
+
+    /// A database holding `body` ingested as of `date`.
+    pub async fn with_catalogue(body: &str, date: &str) -> TestApp {
+        let app = TestApp::empty().await;
+        app.ingest(body, date).await.expect("fixture ingests");
+        app
+    }
+
+    /// The fixture catalogue as of 2026-08-08.
+    pub async fn fixture() -> TestApp {
+        TestApp::with_catalogue(FIXTURE, "2026-08-08").await
+    }
+
+    pub async fn ingest(
+        &self,
+        body: &str,
+        date: &str,
+    ) -> Result<tokenfare::ingest::Summary, tokenfare::ingest::IngestError> {
+        let as_of = tokenfare::store::parse_as_of(date).expect("date");
+        let result = tokenfare::ingest::ingest_body(
+            &self.store,
+            body.as_bytes(),
+            SourceKind::File,
+            "test fixture",
+            as_of,
+        )
+        .await;
+        self.state.reload().await.expect("reload");
+        result
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = tokenfare::router(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
