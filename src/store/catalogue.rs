@@ -92,12 +92,12 @@ impl Catalogue {
         // A variant joins its base's group only when the base is listed, active or not.
         for i in 0..entries.len() {
             let model = &entries[i].model;
-            if model.variant != Variant::Base && model.base_id != model.id {
-                if let Some(&base) = by_id.get(&model.base_id) {
-                    if entries[base].model.variant == Variant::Base {
-                        entries[i].group = entries[base].model.id.clone();
-                    }
-                }
+            if model.variant != Variant::Base
+                && model.base_id != model.id
+                && let Some(&base) = by_id.get(&model.base_id)
+                && entries[base].model.variant == Variant::Base
+            {
+                entries[i].group = entries[base].model.id.clone();
             }
         }
         let mut groups: HashMap<String, Vec<usize>> = HashMap::new();

@@ -234,10 +234,10 @@ fn matches(group: &Group<'_>, f: &Filters) -> bool {
     {
         return false;
     }
-    if let Some(min) = f.min_context {
-        if m.context_length.unwrap_or(0) < min {
-            return false;
-        }
+    if let Some(min) = f.min_context
+        && m.context_length.unwrap_or(0) < min
+    {
+        return false;
     }
     let under = |price: Option<Price>, max: Option<Decimal>| match max {
         None => true,
