@@ -22,6 +22,8 @@ pub use web::router;
 pub struct AppState {
     pub store: Store,
     catalogue: Arc<ArcSwap<Catalogue>>,
+    /// Rendered pages for the current data version.
+    pub pages: Arc<web::middleware::PageCache>,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
         Ok(AppState {
             store,
             catalogue: Arc::new(ArcSwap::from_pointee(catalogue)),
+            pages: Arc::default(),
         })
     }
 
@@ -43,6 +46,8 @@ impl AppState {
     pub async fn reload(&self) -> Result<(), StoreError> {
         let fresh = ingest::load_catalogue(&self.store).await?;
         self.catalogue.store(Arc::new(fresh));
+        // Pages are keyed by data version, so stale ones can never be served; this only frees them.
+        self.pages.clear();
         Ok(())
     }
 }

@@ -49,6 +49,17 @@ impl Freshness {
             .is_some_and(|r| r.source_kind == SourceKind::Snapshot)
     }
 
+    /// Changes whenever anything a page shows about the data changes: a new successful or
+    /// failed run, or the data turning stale.
+    pub fn version_tag(&self, now: DateTime<Utc>) -> String {
+        format!(
+            "{}.{}.{}",
+            self.data_version,
+            self.last_failure.as_ref().map_or(0, |r| r.id),
+            u8::from(self.is_stale(now))
+        )
+    }
+
     /// Stale when the last successful refresh is older than 48 hours.
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
         self.as_of()

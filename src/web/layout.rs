@@ -26,6 +26,27 @@ pub static STYLE_URL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Identifies this build: the crate version and the running executable's size and
+/// modification time, so validators change when the code does.
+pub static BUILD_ID: LazyLock<String> = LazyLock::new(|| {
+    let stamp = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|meta| {
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", meta.len())
+        })
+        .unwrap_or_default();
+    format!(
+        "{}-{:08x}",
+        env!("CARGO_PKG_VERSION"),
+        fnv1a(stamp.as_bytes()) >> 32
+    )
+});
+
 /// Serves the compiled-in assets; nothing is read from disk, so no path can escape.
 pub async fn static_file(Path(path): Path<String>) -> Response {
     let name = format!("/static/{path}");

@@ -5,18 +5,80 @@ pub mod error;
 pub mod format;
 pub mod health;
 pub mod layout;
+pub mod middleware;
 pub mod models;
 pub mod params;
 
+use std::time::Duration;
+
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::get;
+use tower::ServiceBuilder;
 
 use crate::AppState;
 
 pub use error::{AppError, AppResult};
 
-/// The whole site.
+/// Requests served at once before new ones are turned away with a 503.
+const MAX_IN_FLIGHT: usize = 512;
+/// No page takes anywhere near this; a request that does is cut off.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The whole site: every route, wrapped in limits, caching and security headers.
 pub fn router(state: AppState) -> Router {
+    with_layers(routes(state.clone()), state)
+}
+
+/// Wraps routes in the site's limits, page cache and security headers (public so tests can
+/// check the layers against a route that misbehaves on purpose).
+pub fn with_layers(routes: Router, state: AppState) -> Router {
+    let overloaded = state.clone();
+    routes
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::cache_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::limit_uri,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(move |_: tower::BoxError| {
+                    let state = overloaded.clone();
+                    async move {
+                        let mut response = error::bad_request(
+                            &state,
+                            "The site is busy right now. Please try again in a few seconds.",
+                        )
+                        .into_response();
+                        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                        response
+                            .headers_mut()
+                            .insert("retry-after", axum::http::HeaderValue::from_static("5"));
+                        response
+                    }
+                }))
+                .layer(tower::load_shed::LoadShedLayer::new())
+                .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
+        )
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                AppError::Internal("a handler panicked".into()).into_response()
+            },
+        ))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+}
+
+fn routes(state: AppState) -> Router {
     Router::new()
         .route("/models", get(models::catalogue))
         .route("/api/models.json", get(models::export_json))

@@ -1,0 +1,356 @@
+//! What wraps every route: security headers, request limits, conditional GETs, and a cache of
+//! rendered (and compressed) pages keyed by URL and data version, so a page is rendered once
+//! per refresh, not once per request.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::params::MAX_QUERY_BYTES;
+use crate::AppState;
+
+/// Bodies larger than this are served but not cached.
+const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
+/// The cache is emptied when it grows past this; it refills with what readers actually ask for.
+const MAX_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Below this size compression is not worth a header.
+const MIN_COMPRESS: usize = 1024;
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the security headers to every response, errors included.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(
+        headers,
+        header::REFERRER_POLICY,
+        "strict-origin-when-cross-origin",
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    headers.insert(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ),
+    );
+    response
+}
+
+/// Refuses absurdly long URLs before any handler parses them.
+pub async fn limit_uri(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    let query_len = uri.query().map_or(0, str::len);
+    if query_len > MAX_QUERY_BYTES || uri.path().len() > 2048 {
+        let message = format!(
+            "This address is too long ({} bytes of query). Shorten the query string to under {} bytes.",
+            query_len, MAX_QUERY_BYTES
+        );
+        let mut response = super::error::bad_request(&state, message).into_response();
+        *response.status_mut() = StatusCode::URI_TOO_LONG;
+        return response;
+    }
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        let mut response = super::error::bad_request(
+            &state,
+            "This site only answers GET requests: every page and form is a plain link.",
+        )
+        .into_response();
+        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    next.run(request).await
+}
+
+/// How a response body is encoded for a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Encoding {
+    /// Picks brotli, then gzip, from `Accept-Encoding`, honouring `q=0`.
+    pub fn negotiate(headers: &HeaderMap) -> Encoding {
+        let Some(accept) = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Encoding::Identity;
+        };
+        let accepts = |name: &str| {
+            accept.split(',').any(|part| {
+                let mut pieces = part.split(';');
+                let coding = pieces.next().unwrap_or_default().trim();
+                let refused = pieces.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                coding.eq_ignore_ascii_case(name) && !refused
+            })
+        };
+        if accepts("br") {
+            Encoding::Brotli
+        } else if accepts("gzip") {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+
+    fn header(self) -> Option<&'static str> {
+        match self {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some("gzip"),
+            Encoding::Brotli => Some("br"),
+        }
+    }
+
+    fn compress(self, body: &[u8]) -> std::io::Result<Vec<u8>> {
+        match self {
+            Encoding::Identity => Ok(body.to_vec()),
+            Encoding::Gzip => {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+                encoder.write_all(body)?;
+                encoder.finish()
+            }
+            Encoding::Brotli => {
+                let mut out = Vec::new();
+                {
+                    let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
+                    writer.write_all(body)?;
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
+struct CachedPage {
+    version: String,
+    content_type: HeaderValue,
+    extra: Vec<(header::HeaderName, HeaderValue)>,
+    body: Bytes,
+}
+
+/// Rendered pages by (URL, encoding), valid for one data version.
+#[derive(Default)]
+pub struct PageCache {
+    pages: RwLock<HashMap<(String, Encoding), CachedPage>>,
+    bytes: AtomicUsize,
+}
+
+impl PageCache {
+    fn get(&self, key: &(String, Encoding), version: &str) -> Option<CachedPage> {
+        let pages = self.pages.read().ok()?;
+        pages.get(key).filter(|p| p.version == version).cloned()
+    }
+
+    fn put(&self, key: (String, Encoding), page: CachedPage) {
+        let Ok(mut pages) = self.pages.write() else {
+            return;
+        };
+        let size = page.body.len() + key.0.len();
+        if self.bytes.load(Ordering::Relaxed) + size > MAX_CACHE_BYTES {
+            pages.clear();
+            self.bytes.store(0, Ordering::Relaxed);
+        }
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        pages.insert(key, page);
+    }
+
+    /// Drops every page; called when the data changes.
+    pub fn clear(&self) {
+        if let Ok(mut pages) = self.pages.write() {
+            pages.clear();
+            self.bytes.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+fn cacheable_type(content_type: &str) -> bool {
+    [
+        "text/html",
+        "application/json",
+        "text/csv",
+        "application/atom+xml",
+        "image/svg+xml",
+    ]
+    .iter()
+    .any(|t| content_type.starts_with(t))
+}
+
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == etag)
+}
+
+/// Conditional GETs, validators, compression and the page cache, for GET pages.
+pub async fn cache_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if request.method() != Method::GET || path == "/healthz" || path.starts_with("/static/") {
+        return next.run(request).await;
+    }
+    let catalogue = state.catalogue();
+    let version = format!(
+        "{}-{}",
+        super::layout::BUILD_ID.as_str(),
+        catalogue.freshness.version_tag(chrono::Utc::now())
+    );
+    let encoding = Encoding::negotiate(request.headers());
+    let etag = match encoding.header() {
+        Some(coding) => format!("\"{version}-{coding}\""),
+        None => format!("\"{version}\""),
+    };
+    let last_modified = catalogue.freshness.last_success.as_ref().map(|r| {
+        r.finished_at
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string()
+    });
+    let validators = |response: &mut Response| {
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, value);
+        }
+        if let Some(value) = last_modified
+            .as_deref()
+            .and_then(|t| HeaderValue::from_str(t).ok())
+        {
+            headers.insert(header::LAST_MODIFIED, value);
+        }
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400"),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    };
+    if etag_matches(request.headers(), &etag) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        validators(&mut response);
+        return response;
+    }
+
+    let key = (request.uri().to_string(), encoding);
+    if let Some(page) = state.pages.get(&key, &version) {
+        return cached_response(page, encoding, validators);
+    }
+    let response = next.run(request).await;
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let Some(content_type) = content_type
+        .filter(|ct| response.status() == StatusCode::OK && ct.to_str().is_ok_and(cacheable_type))
+    else {
+        return response;
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read a rendered body");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let encoding = if bytes.len() < MIN_COMPRESS {
+        Encoding::Identity
+    } else {
+        encoding
+    };
+    let body = match encoding.compress(&bytes) {
+        Ok(compressed) => Bytes::from(compressed),
+        Err(err) => {
+            tracing::error!(error = %err, "compression failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let extra: Vec<(header::HeaderName, HeaderValue)> = parts
+        .headers
+        .iter()
+        .filter(|(name, _)| **name == header::CONTENT_DISPOSITION)
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    let page = CachedPage {
+        version,
+        content_type,
+        extra,
+        body,
+    };
+    if page.body.len() <= MAX_CACHED_BODY {
+        state.pages.put(key, page.clone());
+    }
+    cached_response(page, encoding, validators)
+}
+
+fn cached_response(
+    page: CachedPage,
+    encoding: Encoding,
+    validators: impl FnOnce(&mut Response),
+) -> Response {
+    let mut response = Response::new(Body::from(page.body));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, page.content_type);
+    for (name, value) in page.extra {
+        headers.insert(name, value);
+    }
+    if let Some(coding) = encoding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    validators(&mut response);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn encoding_prefers_brotli_then_gzip_and_honours_q_zero() {
+        assert_eq!(
+            Encoding::negotiate(&with_accept("gzip, deflate, br")),
+            Encoding::Brotli
+        );
+        assert_eq!(Encoding::negotiate(&with_accept("gzip")), Encoding::Gzip);
+        assert_eq!(
+            Encoding::negotiate(&with_accept("br;q=0, gzip;q=0.5")),
+            Encoding::Gzip
+        );
+        assert_eq!(
+            Encoding::negotiate(&with_accept("identity")),
+            Encoding::Identity
+        );
+        assert_eq!(Encoding::negotiate(&HeaderMap::new()), Encoding::Identity);
+    }
+}
