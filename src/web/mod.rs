@@ -5,6 +5,7 @@ pub mod error;
 pub mod format;
 pub mod health;
 pub mod layout;
+pub mod model;
 pub mod models;
 pub mod params;
 
@@ -19,6 +20,7 @@ pub use error::{AppError, AppResult};
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/models", get(models::catalogue))
+        .route("/models/{*id}", get(model::model_page))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/healthz", get(health::healthz))
