@@ -4,6 +4,7 @@
 pub mod error;
 pub mod format;
 pub mod health;
+pub mod home;
 pub mod layout;
 pub mod model;
 pub mod models;
@@ -19,6 +20,7 @@ pub use error::{AppError, AppResult};
 /// The whole site.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(home::home))
         .route("/models", get(models::catalogue))
         .route("/models/{*id}", get(model::model_page))
         .route("/api/models.json", get(models::export_json))
