@@ -432,3 +432,12 @@ async fn home_with_no_data_still_renders() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.texts("ul.highlights").is_empty());
 }
+
+#[tokio::test]
+async fn an_id_that_is_not_utf8_is_a_400_in_the_site_layout() {
+    let app = TestApp::fixture().await;
+    let page = app.get("/models/acme/%FF").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(page.texts("h1"), vec!["That request needs fixing"]);
+    assert_eq!(page.attrs("header.site a.brand", "href"), vec!["/"]);
+}
