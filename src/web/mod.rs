@@ -4,8 +4,10 @@
 pub mod error;
 pub mod format;
 pub mod health;
+pub mod home;
 pub mod layout;
 pub mod middleware;
+pub mod model;
 pub mod models;
 pub mod params;
 
@@ -80,7 +82,9 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
 
 fn routes(state: AppState) -> Router {
     Router::new()
+        .route("/", get(home::home))
         .route("/models", get(models::catalogue))
+        .route("/models/{*id}", get(model::model_page))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/healthz", get(health::healthz))
