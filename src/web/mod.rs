@@ -1,12 +1,14 @@
 //! The web layer: one module per page (handler + template struct), the shared layout,
 //! errors, and the router that `main` and the tests both call.
 
+pub mod chart;
 pub mod error;
 pub mod format;
 pub mod health;
 pub mod layout;
 pub mod models;
 pub mod params;
+pub mod ranking;
 
 use axum::Router;
 use axum::routing::get;
@@ -21,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/models", get(models::catalogue))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
+        .route("/ranking", get(ranking::ranking))
         .route("/healthz", get(health::healthz))
         .route("/static/{*path}", get(layout::static_file))
         .fallback(error::not_found)
