@@ -378,6 +378,13 @@ async fn the_author_filter_ranks_only_that_authors_models() {
         page.attrs("#author option[selected]", "value"),
         strs(&["acme", "globex"])
     );
+    // An author with nothing rankable: no table, no chart, and the reason still shown.
+    let page = app.get("/ranking?author=router").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(ids(&page).is_empty());
+    assert_eq!(circles(&page), 0);
+    assert!(page.texts("p.empty")[0].contains("No model can be ranked"));
+    assert_eq!(excluded(&page, "variable"), strs(&["router/auto"]));
 }
 
 #[tokio::test]
