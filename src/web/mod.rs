@@ -1,6 +1,7 @@
 //! The web layer: one module per page (handler + template struct), the shared layout,
 //! errors, and the router that `main` and the tests both call.
 
+pub mod chart;
 pub mod error;
 pub mod format;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod middleware;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod ranking;
 
 use std::time::Duration;
 
@@ -87,6 +89,7 @@ fn routes(state: AppState) -> Router {
         .route("/models/{*id}", get(model::model_page))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
+        .route("/ranking", get(ranking::ranking))
         .route("/healthz", get(health::healthz))
         .route("/static/{*path}", get(layout::static_file))
         .fallback(error::not_found)

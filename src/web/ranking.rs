@@ -1,0 +1,716 @@
+//! `/ranking`: the best-value ranking — quality per blended dollar, the Pareto frontier,
+//! a server-drawn chart, and the models that cannot be ranked with the reason.
+//! The maths is [`crate::pricing::ranking`]; this module parses, calls and renders.
+
+use std::cmp::Ordering;
+use std::str::FromStr;
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rust_decimal::prelude::*;
+
+use super::chart::{Point, ScatterChart};
+use super::error::render_html;
+use super::format;
+use super::layout::Layout;
+use super::params::{FieldErrors, Params, clip, encode};
+use crate::AppState;
+use crate::model::{QualityIndex, Variant};
+use crate::pricing::ranking::{
+    ExclusionReason, RankedModel, Ranking, RankingError, RankingParams, rank,
+};
+use crate::store::Catalogue;
+
+/// Sortable columns: (key, header label, first click sorts descending).
+pub const SORTS: &[(&str, &str, bool)] = &[
+    ("rank", "Rank", false),
+    ("name", "Model", false),
+    ("quality", "Quality", true),
+    ("price", "Blended $/M", false),
+    ("value", "Value", true),
+];
+
+/// The quality indices a reader can rank by.
+pub const INDICES: &[QualityIndex] = &[
+    QualityIndex::Intelligence,
+    QualityIndex::Coding,
+    QualityIndex::Agentic,
+];
+
+/// How many of the best-value models the chart labels (frontier members come on top).
+const LABEL_TOP: usize = 8;
+/// The calculator caps tokens per request at 10⁸; prefilled links stay inside.
+const MAX_TOKENS_PER_REQUEST: u64 = 100_000_000;
+const MAX_RATIO: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// The reader's choices, as read from the query string. The text fields keep what was
+/// typed so a refused value is shown back for correction.
+#[derive(Clone, Debug)]
+pub struct Controls {
+    pub index: QualityIndex,
+    pub ratio: Decimal,
+    pub ratio_text: String,
+    /// Percent, 0–100.
+    pub cache_hit: Decimal,
+    pub cache_hit_text: String,
+    pub batch: bool,
+    pub min_quality: Option<f64>,
+    pub min_quality_text: String,
+    pub authors: Vec<String>,
+    pub sort: &'static str,
+    pub desc: bool,
+    pub json: bool,
+}
+
+impl Default for Controls {
+    fn default() -> Self {
+        Controls {
+            index: QualityIndex::Intelligence,
+            ratio: Decimal::from(3),
+            ratio_text: "3".into(),
+            cache_hit: Decimal::ZERO,
+            cache_hit_text: "0".into(),
+            batch: false,
+            min_quality: None,
+            min_quality_text: String::new(),
+            authors: Vec::new(),
+            sort: "rank",
+            desc: false,
+            json: false,
+        }
+    }
+}
+
+/// A decimal as typed (thousands separators and exponents allowed), or `Err` with whether
+/// it was a number at all (`1e400` is, just far too large; `NaN` is not).
+fn decimal(text: &str) -> Result<Decimal, bool> {
+    let cleaned = text.replace([',', '_'], "");
+    Decimal::from_str(&cleaned)
+        .or_else(|_| Decimal::from_scientific(&cleaned))
+        .map_err(|_| cleaned.parse::<f64>().is_ok_and(|v| !v.is_nan()))
+}
+
+impl Controls {
+    /// Reads and checks every control; problems are collected per field.
+    pub fn parse(params: &Params, catalogue: &Catalogue) -> (Controls, FieldErrors) {
+        let mut errors = FieldErrors::default();
+        let mut c = Controls::default();
+
+        if let Some(text) = params.get("index") {
+            match QualityIndex::parse(text) {
+                Some(index) => c.index = index,
+                None => errors.add(
+                    "index",
+                    "Quality index must be intelligence, coding or agentic.",
+                ),
+            }
+        }
+
+        if let Some(text) = params.get("ratio") {
+            c.ratio_text = clip(text);
+            match decimal(text) {
+                Ok(v) if v > Decimal::ZERO && v <= MAX_RATIO => c.ratio = v,
+                Ok(_) | Err(true) => errors.add(
+                    "ratio",
+                    "The input:output ratio must be greater than 0 and at most 1,000,000.",
+                ),
+                Err(false) => errors.add(
+                    "ratio",
+                    format!(
+                        "The input:output ratio must be a number of input tokens per output token, such as 3 (got “{}”).",
+                        clip(text)
+                    ),
+                ),
+            }
+        }
+
+        if let Some(text) = params.get("cache_hit") {
+            c.cache_hit_text = clip(text);
+            match decimal(text) {
+                Ok(v) if v >= Decimal::ZERO && v <= Decimal::ONE_HUNDRED => c.cache_hit = v,
+                Ok(_) | Err(true) => errors.add(
+                    "cache_hit",
+                    "The cache hit rate must be between 0 and 100 %.",
+                ),
+                Err(false) => errors.add(
+                    "cache_hit",
+                    format!(
+                        "The cache hit rate must be a percentage from 0 to 100 (got “{}”).",
+                        clip(text)
+                    ),
+                ),
+            }
+        }
+
+        match params.get("batch") {
+            None | Some("0" | "off" | "false" | "no") => {}
+            Some("1" | "on" | "true" | "yes") => c.batch = true,
+            Some(_) => errors.add(
+                "batch",
+                "Batch must be 1 (rank batch listings) or left out.",
+            ),
+        }
+
+        if let Some(text) = params.get("min_quality") {
+            c.min_quality_text = clip(text);
+            c.min_quality = errors.number(params, "min_quality", "Minimum quality", 100.0);
+        }
+
+        let known = catalogue.authors();
+        for author in params.all("author") {
+            if known.contains(&author) {
+                if !c.authors.contains(&author) {
+                    c.authors.push(author);
+                }
+            } else {
+                errors.add(
+                    "author",
+                    format!("No author is called “{}”.", clip(&author)),
+                );
+            }
+        }
+
+        if let Some(text) = params.get("sort") {
+            let (desc, key) = match text.strip_prefix('-') {
+                Some(key) => (true, key),
+                None => (false, text),
+            };
+            match SORTS.iter().find(|(k, _, _)| *k == key) {
+                Some((k, _, _)) => {
+                    c.sort = k;
+                    c.desc = desc;
+                }
+                None => errors.add(
+                    "sort",
+                    "Sort must be rank, name, quality, price or value (a leading “-” reverses it).",
+                ),
+            }
+        }
+
+        match params.get("format") {
+            None | Some("html") => {}
+            Some("json") => c.json = true,
+            Some(_) => errors.add("format", "Format must be json, or left out for this page."),
+        }
+        (c, errors)
+    }
+
+    /// The maths' parameters.
+    pub fn ranking_params(&self) -> RankingParams {
+        RankingParams {
+            index: self.index,
+            ratio: self.ratio,
+            cache_hit: self.cache_hit / Decimal::ONE_HUNDRED,
+            include_batch: self.batch,
+            min_quality: self.min_quality,
+        }
+    }
+
+    /// `sort` as it appears in a URL: the key, with `-` in front when descending.
+    fn sort_param(key: &str, desc: bool) -> String {
+        if desc {
+            format!("-{key}")
+        } else {
+            key.to_string()
+        }
+    }
+
+    /// The query string that reproduces these controls with another sort (defaults are
+    /// left out so links stay short).
+    pub fn query_with_sort(&self, sort: &str, desc: bool) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if self.index != QualityIndex::Intelligence {
+            pairs.push(("index", self.index.key().to_string()));
+        }
+        if self.ratio != Decimal::from(3) {
+            pairs.push(("ratio", self.ratio.normalize().to_string()));
+        }
+        if !self.cache_hit.is_zero() {
+            pairs.push(("cache_hit", self.cache_hit.normalize().to_string()));
+        }
+        if self.batch {
+            pairs.push(("batch", "1".into()));
+        }
+        if let Some(min) = self.min_quality {
+            pairs.push(("min_quality", min.to_string()));
+        }
+        pairs.extend(self.authors.iter().map(|a| ("author", a.clone())));
+        if sort != "rank" || desc {
+            pairs.push(("sort", Self::sort_param(sort, desc)));
+        }
+        encode(pairs)
+    }
+
+    /// The ratio as readers write it: `3:1`.
+    pub fn ratio_label(&self) -> String {
+        format!("{}:1", self.ratio.normalize())
+    }
+}
+
+/// Only the active models, narrowed to the chosen authors, then ranked.
+pub fn rank_catalogue(catalogue: &Catalogue, controls: &Controls) -> Result<Ranking, RankingError> {
+    let models = catalogue
+        .active()
+        .map(|e| &e.model)
+        .filter(|m| controls.authors.is_empty() || controls.authors.contains(&m.author));
+    rank(models, &controls.ranking_params())
+}
+
+/// Per-request token counts in the ratio, for a calculator link: 1,000 of the smaller side.
+pub fn tokens_for_ratio(ratio: Decimal) -> (u64, u64) {
+    let thousand = Decimal::from(1000);
+    let cap = Decimal::from(MAX_TOKENS_PER_REQUEST);
+    let whole = |v: Option<Decimal>| {
+        v.map(|v| v.round().clamp(Decimal::ONE, cap))
+            .and_then(|v| v.to_u64())
+            .unwrap_or(1000)
+    };
+    if ratio >= Decimal::ONE {
+        let input = ratio.checked_mul(thousand);
+        if input.is_some_and(|i| i <= cap) {
+            (whole(input), 1000)
+        } else {
+            (MAX_TOKENS_PER_REQUEST, whole(cap.checked_div(ratio)))
+        }
+    } else {
+        let output = thousand.checked_div(ratio);
+        if output.is_some_and(|o| o <= cap) {
+            (1000, whole(output))
+        } else {
+            (whole(cap.checked_mul(ratio)), MAX_TOKENS_PER_REQUEST)
+        }
+    }
+}
+
+/// `/calculator` prefilled with this model and the reader's workload shape. A batch
+/// listing is priced as its base model with every request batched.
+fn calculator_href(catalogue: &Catalogue, id: &str, controls: &Controls) -> String {
+    let (input, output) = tokens_for_ratio(controls.ratio);
+    let mut ids = id.to_string();
+    let mut batch = String::new();
+    if let Some(entry) = catalogue.get(id) {
+        let model = &entry.model;
+        let base_listed = catalogue.get(&model.base_id).is_some_and(|b| b.active);
+        if model.variant == Variant::Batch && base_listed {
+            ids = model.base_id.clone();
+            batch = "100".into();
+        }
+    }
+    let cache = if controls.cache_hit.is_zero() {
+        String::new()
+    } else {
+        controls.cache_hit.normalize().to_string()
+    };
+    format!(
+        "/calculator?{}",
+        encode([
+            ("ids", ids),
+            ("input_tokens", input.to_string()),
+            ("output_tokens", output.to_string()),
+            ("cache_hit", cache),
+            ("batch", batch),
+        ])
+    )
+}
+
+/// Quality points per blended $/M, as shown.
+pub fn value_text(value: f64) -> String {
+    if !value.is_finite() {
+        "—".into()
+    } else if value >= 100.0 {
+        format::count(value.round() as u64)
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+fn quality_text(quality: f64) -> String {
+    format!("{quality:.1}")
+}
+
+/// One table row, formatted.
+pub struct Row {
+    pub rank: usize,
+    pub id: String,
+    pub name: String,
+    pub quality: String,
+    pub blended: String,
+    pub value: String,
+    pub frontier: bool,
+    pub calculator_href: String,
+}
+
+/// Models left out for one reason.
+pub struct ExcludedGroup {
+    pub key: &'static str,
+    pub heading: String,
+    pub why: String,
+    pub models: Vec<(String, String)>,
+}
+
+/// A column header link that toggles the sort.
+pub struct SortHeader {
+    pub label: String,
+    pub href: String,
+    pub aria_sort: &'static str,
+    pub numeric: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ranking.html")]
+pub struct RankingPage {
+    pub layout: Layout,
+    pub controls: Controls,
+    pub errors: FieldErrors,
+    pub authors: Vec<String>,
+    pub indices: &'static [QualityIndex],
+    pub headers: Vec<SortHeader>,
+    pub rows: Vec<Row>,
+    pub frontier_count: usize,
+    /// Server-generated SVG markup (every piece of data in it is escaped).
+    pub chart: String,
+    pub excluded: Vec<ExcludedGroup>,
+    pub as_of_date: String,
+    pub json_href: String,
+}
+
+impl RankingPage {
+    pub fn author_selected(&self, author: &str) -> bool {
+        self.controls.authors.iter().any(|a| a == author)
+    }
+
+    pub fn index_label(&self) -> &'static str {
+        self.controls.index.label()
+    }
+
+    pub fn cache_hit_label(&self) -> String {
+        format!("{}%", self.controls.cache_hit.normalize())
+    }
+
+    pub fn denominator(&self) -> String {
+        (self.controls.ratio + Decimal::ONE).normalize().to_string()
+    }
+}
+
+fn headers(controls: &Controls, index: QualityIndex) -> Vec<SortHeader> {
+    SORTS
+        .iter()
+        .map(|(key, label, first_desc)| {
+            let current = controls.sort == *key;
+            let next_desc = if current { !controls.desc } else { *first_desc };
+            let label = match *key {
+                "quality" => index.label().trim_end_matches(" index").to_string(),
+                _ => label.to_string(),
+            };
+            SortHeader {
+                label,
+                href: format!("/ranking?{}", controls.query_with_sort(key, next_desc)),
+                aria_sort: match (current, controls.desc) {
+                    (false, _) => "none",
+                    (true, true) => "descending",
+                    (true, false) => "ascending",
+                },
+                numeric: *key != "name",
+            }
+        })
+        .collect()
+}
+
+fn sorted_rows(catalogue: &Catalogue, ranked: &[RankedModel], controls: &Controls) -> Vec<Row> {
+    let mut order: Vec<(usize, &RankedModel)> = ranked.iter().enumerate().collect();
+    order.sort_by(|(ra, a), (rb, b)| {
+        let ord = match controls.sort {
+            "name" => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            "quality" => a.quality.total_cmp(&b.quality),
+            "price" => a.blended_per_million.cmp(&b.blended_per_million),
+            "value" => a.value.total_cmp(&b.value),
+            _ => Ordering::Equal,
+        };
+        let ord = if controls.sort == "rank" {
+            ra.cmp(rb)
+        } else {
+            ord
+        };
+        let ord = if controls.desc { ord.reverse() } else { ord };
+        // Ties keep the ranking's order.
+        ord.then_with(|| ra.cmp(rb))
+    });
+    order
+        .into_iter()
+        .map(|(i, m)| Row {
+            rank: i + 1,
+            id: m.id.clone(),
+            name: m.name.clone(),
+            quality: quality_text(m.quality),
+            blended: format::usd(m.blended_per_million),
+            value: value_text(m.value),
+            frontier: m.frontier,
+            calculator_href: calculator_href(catalogue, &m.id, controls),
+        })
+        .collect()
+}
+
+/// The chart: every ranked model as a dot, the frontier as a line, the best value and the
+/// frontier labelled where there is room.
+pub fn chart(ranked: &[RankedModel], index: QualityIndex) -> ScatterChart {
+    let points = ranked
+        .iter()
+        .map(|m| Point {
+            x: m.blended_per_million.to_f64().unwrap_or(f64::NAN),
+            y: m.quality,
+            tooltip: format!(
+                "{}: {}/M blended, {} {}, value {}",
+                m.name,
+                format::usd(m.blended_per_million),
+                index.label(),
+                quality_text(m.quality),
+                value_text(m.value)
+            ),
+            highlight: m.frontier,
+        })
+        .collect();
+    let mut line: Vec<usize> = (0..ranked.len()).filter(|&i| ranked[i].frontier).collect();
+    line.sort_by(|&a, &b| {
+        ranked[a]
+            .blended_per_million
+            .cmp(&ranked[b].blended_per_million)
+            .then_with(|| ranked[a].quality.total_cmp(&ranked[b].quality))
+    });
+    let mut by_quality = line.clone();
+    by_quality.sort_by(|&a, &b| ranked[b].quality.total_cmp(&ranked[a].quality));
+    let mut labelled: Vec<usize> = (0..ranked.len().min(LABEL_TOP)).collect();
+    for i in by_quality {
+        if !labelled.contains(&i) {
+            labelled.push(i);
+        }
+    }
+    let frontier_names: Vec<&str> = line.iter().map(|&i| ranked[i].name.as_str()).collect();
+    ScatterChart {
+        id: "value-chart".into(),
+        class: "value-chart".into(),
+        title: format!("{} against blended price", index.label()),
+        desc: format!(
+            "{} models, one dot each: blended price per million tokens on a logarithmic scale \
+             across, {} up. The frontier line joins {}. The ranking table lists the same figures.",
+            ranked.len(),
+            index.label(),
+            frontier_names.join(", ")
+        ),
+        x_label: "Blended price, $ per million tokens (log scale)".into(),
+        y_label: index.label().into(),
+        points,
+        line,
+        labels: labelled
+            .into_iter()
+            .map(|i| (i, ranked[i].name.clone()))
+            .collect(),
+    }
+}
+
+fn excluded_groups(ranking: &Ranking, controls: &Controls) -> Vec<ExcludedGroup> {
+    let reasons = [
+        (
+            ExclusionReason::Free,
+            "free",
+            "Free listings".to_string(),
+            "They cost nothing, so quality per dollar has no meaning (it would divide by zero). \
+             Free variants are rate-limited; their paid listing is ranked when it has a score."
+                .to_string(),
+        ),
+        (
+            ExclusionReason::Variable,
+            "variable",
+            "Variable-priced routers".to_string(),
+            "Their price depends on which model the router picks for each request.".to_string(),
+        ),
+        (
+            ExclusionReason::NoPrice,
+            "no-price",
+            "No token price".to_string(),
+            "No input or output token price is listed (for example embedding or image models)."
+                .to_string(),
+        ),
+        (
+            ExclusionReason::NoQuality,
+            "no-quality",
+            format!("No {} score", controls.index.label()),
+            "Artificial Analysis publishes no score on this index for these models.".to_string(),
+        ),
+        (
+            ExclusionReason::BelowMinQuality,
+            "below-min",
+            "Below your minimum quality".to_string(),
+            format!(
+                "They score under {}.",
+                controls.min_quality.map(quality_text).unwrap_or_default()
+            ),
+        ),
+    ];
+    reasons
+        .into_iter()
+        .filter_map(|(reason, key, heading, why)| {
+            let models: Vec<(String, String)> = ranking
+                .excluded
+                .iter()
+                .filter(|e| e.reason == reason)
+                .map(|e| (e.id.clone(), e.name.clone()))
+                .collect();
+            (!models.is_empty()).then_some(ExcludedGroup {
+                key,
+                heading,
+                why,
+                models,
+            })
+        })
+        .collect()
+}
+
+fn number(value: Decimal) -> serde_json::Value {
+    serde_json::Number::from_str(&value.normalize().to_string())
+        .map(serde_json::Value::Number)
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn json_body(catalogue: &Catalogue, controls: &Controls, ranking: &Ranking) -> serde_json::Value {
+    let ranked: Vec<serde_json::Value> = ranking
+        .ranked
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "id": m.id,
+                "quality": m.quality,
+                "blended_per_million_usd": m.blended_per_million.round_dp(10).normalize().to_string(),
+                "value": m.value,
+                "frontier": m.frontier,
+            })
+        })
+        .collect();
+    let excluded: Vec<serde_json::Value> = ranking
+        .excluded
+        .iter()
+        .map(|e| serde_json::json!({ "id": e.id, "reason": e.reason }))
+        .collect();
+    serde_json::json!({
+        "index": controls.index.key(),
+        "ratio": number(controls.ratio),
+        "cache_hit": number(controls.cache_hit),
+        "batch": controls.batch,
+        "min_quality": controls.min_quality,
+        "author": controls.authors,
+        "as_of": catalogue.freshness.as_of().map(|t| t.to_rfc3339()),
+        "quality_source": "Artificial Analysis, via OpenRouter",
+        "ranked": ranked,
+        "excluded": excluded,
+    })
+}
+
+/// `GET /ranking` (and `?format=json`).
+pub async fn ranking(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let catalogue = state.catalogue();
+    let params = Params::parse(query.as_deref());
+    let (controls, mut errors) = Controls::parse(&params, &catalogue);
+
+    let mut ranking = None;
+    if errors.is_empty() {
+        match rank_catalogue(&catalogue, &controls) {
+            Ok(r) => ranking = Some(r),
+            // Parsing already checks both; kept so the maths' own check is never bypassed.
+            Err(RankingError::Ratio) => errors.add("ratio", RankingError::Ratio.to_string()),
+            Err(RankingError::CacheHit) => {
+                errors.add("cache_hit", RankingError::CacheHit.to_string())
+            }
+        }
+    }
+
+    if controls.json {
+        return match ranking {
+            Some(r) => axum::Json(json_body(&catalogue, &controls, &r)).into_response(),
+            None => {
+                let fields: serde_json::Map<String, serde_json::Value> = errors
+                    .0
+                    .iter()
+                    .map(|(f, m)| (f.to_string(), serde_json::Value::String(m.clone())))
+                    .collect();
+                (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({ "errors": fields })),
+                )
+                    .into_response()
+            }
+        };
+    }
+
+    let (rows, chart_svg, excluded, frontier_count) = match &ranking {
+        Some(r) => (
+            sorted_rows(&catalogue, &r.ranked, &controls),
+            if r.ranked.is_empty() {
+                String::new()
+            } else {
+                chart(&r.ranked, controls.index).render()
+            },
+            excluded_groups(r, &controls),
+            r.ranked.iter().filter(|m| m.frontier).count(),
+        ),
+        None => (Vec::new(), String::new(), Vec::new(), 0),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let json_query = {
+        let base = controls.query_with_sort("rank", false);
+        if base.is_empty() {
+            "format=json".to_string()
+        } else {
+            format!("{base}&format=json")
+        }
+    };
+    let page = RankingPage {
+        layout: Layout::new(&catalogue, "Best value: LLM quality per dollar", "/ranking"),
+        headers: headers(&controls, controls.index),
+        rows,
+        frontier_count,
+        chart: chart_svg,
+        excluded,
+        authors: catalogue.authors(),
+        indices: INDICES,
+        as_of_date: catalogue
+            .freshness
+            .as_of()
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        json_href: format!("/ranking?{json_query}"),
+        controls,
+        errors,
+    };
+    render_html(&page, status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn calculator_tokens_follow_the_ratio_within_the_calculators_caps() {
+        assert_eq!(tokens_for_ratio(d("3")), (3000, 1000));
+        assert_eq!(tokens_for_ratio(d("1")), (1000, 1000));
+        assert_eq!(tokens_for_ratio(d("2.5")), (2500, 1000));
+        assert_eq!(tokens_for_ratio(d("0.25")), (1000, 4000));
+        assert_eq!(tokens_for_ratio(d("1000000")), (100_000_000, 100));
+        assert_eq!(tokens_for_ratio(d("0.000001")), (100, 100_000_000));
+    }
+
+    #[test]
+    fn values_read_with_sensible_precision() {
+        assert_eq!(value_text(85.714), "85.7");
+        assert_eq!(value_text(1234.4), "1,234");
+        assert_eq!(value_text(f64::INFINITY), "—");
+    }
+}
