@@ -437,7 +437,7 @@ pub async fn why_prices_differ(State(state): State<AppState>) -> Response {
                 .into(),
             ..Layout::new(
                 &catalogue,
-                "Why one model has several prices",
+                "Why one model has several price tags",
                 "/guide/why-prices-differ",
             )
         },
