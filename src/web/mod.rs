@@ -1,9 +1,11 @@
 //! The web layer: one module per page (handler + template struct), the shared layout,
 //! errors, and the router that `main` and the tests both call.
 
+pub mod about;
 pub mod chart;
 pub mod error;
 pub mod format;
+pub mod guide;
 pub mod health;
 pub mod home;
 pub mod layout;
@@ -90,6 +92,8 @@ fn routes(state: AppState) -> Router {
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/ranking", get(ranking::ranking))
+        .route("/about", get(about::about))
+        .route("/guide/why-prices-differ", get(guide::why_prices_differ))
         .route("/healthz", get(health::healthz))
         .route("/static/{*path}", get(layout::static_file))
         .fallback(error::not_found)

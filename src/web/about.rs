@@ -1,0 +1,215 @@
+//! `/about`: methodology and data-source disclosure, with the ingest status read live
+//! from the runs table (not from the cached catalogue) so a failure shows up at once.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::error::{AppError, AppResult, render_html};
+use super::format;
+use super::layout::Layout;
+use crate::AppState;
+use crate::model::{Model, Quality, Variant};
+use crate::pricing::calculator::{Workload, price_workload};
+use crate::pricing::price::{Price, PriceSet, Pricing};
+use crate::store::{RunRecord, SourceKind};
+
+/// How many recent runs the page lists.
+pub const RECENT_RUNS: i64 = 10;
+
+/// Failure reasons are third-party-ish text (HTTP errors, parser messages): shown
+/// escaped, and clipped so one odd message cannot swamp the page.
+const MAX_REASON_CHARS: usize = 300;
+
+/// One ingest run, formatted for the page.
+pub struct RunView {
+    pub id: i64,
+    pub success: bool,
+    pub finished: String,
+    pub finished_iso: String,
+    pub as_of: String,
+    pub as_of_iso: String,
+    pub source: String,
+    pub models: String,
+    pub changes: String,
+    pub reason: String,
+}
+
+fn time_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn time_iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Where a run's data came from, in words. File runs show the file name only: the
+/// server's directory layout is nobody's business.
+pub fn source_label(run: &RunRecord) -> String {
+    match run.source_kind {
+        SourceKind::Snapshot => "bundled snapshot".into(),
+        SourceKind::Api => "OpenRouter API".into(),
+        SourceKind::File => {
+            let path = run.source.strip_prefix("file:").unwrap_or(&run.source);
+            let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+            format!("saved file {}", super::params::clip(name))
+        }
+    }
+}
+
+fn clip_reason(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_REASON_CHARS)
+        .collect();
+    if text.chars().count() > MAX_REASON_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+impl RunView {
+    pub fn new(run: &RunRecord) -> RunView {
+        let models = if run.success {
+            format!("{} stored", format::count(run.models_stored.max(0) as u64))
+        } else {
+            format!("{} seen", format::count(run.models_seen.max(0) as u64))
+        };
+        let mut changes = Vec::new();
+        if run.success {
+            changes.push(format!("{} added", run.added));
+            changes.push(format!("{} removed", run.removed));
+            changes.push(format!("{} price changes", run.price_changes));
+        }
+        if run.skipped > 0 {
+            changes.push(format!("{} records skipped", run.skipped));
+        }
+        RunView {
+            id: run.id,
+            success: run.success,
+            finished: time_text(run.finished_at),
+            finished_iso: time_iso(run.finished_at),
+            as_of: time_text(run.as_of),
+            as_of_iso: time_iso(run.as_of),
+            source: source_label(run),
+            models,
+            changes: changes.join(", "),
+            reason: run.error.as_deref().map(clip_reason).unwrap_or_default(),
+        }
+    }
+}
+
+/// The article's check, run through the real calculator: $5/M input, cache reads at 10 %,
+/// a 70 % hit rate. Returns (effective input $/M, multiple of list) as display text.
+pub fn worked_cache_check() -> Option<(String, String)> {
+    // $5, $25 and $0.50 per million tokens, written per token.
+    let mut base = PriceSet::default();
+    base.set("prompt", Price::Usd(Decimal::new(5, 6)));
+    base.set("completion", Price::Usd(Decimal::new(25, 6)));
+    base.set("input_cache_read", Price::Usd(Decimal::new(5, 7)));
+    let model = Model {
+        id: "example/five-dollar-input".into(),
+        name: "Example".into(),
+        author: "example".into(),
+        variant: Variant::Base,
+        base_id: "example/five-dollar-input".into(),
+        description: String::new(),
+        created: None,
+        canonical_slug: None,
+        context_length: None,
+        max_completion_tokens: None,
+        is_moderated: None,
+        input_modalities: Vec::new(),
+        output_modalities: Vec::new(),
+        tokenizer: None,
+        supported_parameters: Vec::new(),
+        knowledge_cutoff: None,
+        expiration_date: None,
+        alias_target: None,
+        pricing: Pricing {
+            base,
+            overrides: Vec::new(),
+        },
+        quality: Quality::default(),
+    };
+    let workload = Workload {
+        requests: Decimal::ONE,
+        input_tokens: Decimal::from(1_000_000),
+        cache_hit: Decimal::new(7, 1),
+        ..Workload::default()
+    };
+    let bill = price_workload(&workload, &model, None).ok()?;
+    let multiple = bill.input_vs_list()?.round_dp(2).normalize();
+    Some((
+        format::usd(bill.effective_input_per_million),
+        format!("{multiple}×"),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "about.html")]
+pub struct AboutPage {
+    pub layout: Layout,
+    pub last_success: Option<RunView>,
+    pub last_failure: Option<RunView>,
+    /// True when the last failure is newer than the last success.
+    pub failing_now: bool,
+    pub runs: Vec<RunView>,
+    pub serving_snapshot: bool,
+    pub served_as_of: String,
+    pub active_models: usize,
+    /// Models we keep for their history that are no longer listed.
+    pub delisted_models: usize,
+    /// The worked cache check as our calculator computes it: (effective $/M, multiple).
+    /// `None` only if the calculator refused it, and then the sentence is left out.
+    pub live_check: Option<(String, String)>,
+}
+
+/// `GET /about`.
+pub async fn about(State(state): State<AppState>) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let last_success = state
+        .store
+        .last_run(true)
+        .await
+        .map_err(AppError::internal)?;
+    let last_failure = state
+        .store
+        .last_run(false)
+        .await
+        .map_err(AppError::internal)?;
+    let runs = state
+        .store
+        .recent_runs(RECENT_RUNS)
+        .await
+        .map_err(AppError::internal)?;
+    let failing_now = match (&last_success, &last_failure) {
+        (Some(ok), Some(failed)) => failed.id > ok.id,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let page = AboutPage {
+        layout: Layout::new(&catalogue, "Methodology and data sources", "/about"),
+        last_success: last_success.as_ref().map(RunView::new),
+        last_failure: last_failure.as_ref().map(RunView::new),
+        failing_now,
+        runs: runs.iter().map(RunView::new).collect(),
+        serving_snapshot: catalogue.freshness.is_snapshot(),
+        served_as_of: catalogue
+            .freshness
+            .as_of()
+            .map(time_text)
+            .unwrap_or_default(),
+        active_models: catalogue.active_count(),
+        delisted_models: catalogue
+            .all()
+            .len()
+            .saturating_sub(catalogue.active_count()),
+        live_check: worked_cache_check(),
+    };
+    Ok(render_html(&page, StatusCode::OK))
+}

@@ -1,0 +1,492 @@
+//! `/guide/why-prices-differ`: the guide. The prose is fixed; a few sentences quote
+//! today's catalogue, and each is left out when the models it needs are not listed.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::error::render_html;
+use super::format;
+use super::layout::Layout;
+use super::params::encode;
+use crate::AppState;
+use crate::model::{Model, Variant};
+use crate::pricing::price::Price;
+use crate::pricing::ranking::{RankingParams, rank};
+use crate::store::Catalogue;
+
+/// The model whose `:batch` listing illustrates batch pricing, and whose cache prices
+/// illustrate the worked caching example.
+pub const BATCH_EXAMPLE: &str = "anthropic/claude-opus-4.8";
+/// The model whose long-context tier illustrates tiered pricing.
+pub const TIER_EXAMPLE: &str = "openai/gpt-5.4";
+/// Major models whose cache-read price we quote as a share of their input price.
+pub const CACHE_EXAMPLES: &[&str] = &[
+    "anthropic/claude-sonnet-4.6",
+    "openai/gpt-5.4",
+    "google/gemini-2.5-pro",
+    "deepseek/deepseek-v3.2",
+];
+/// The intelligence level above which we quote the cheapest-to-dearest spread.
+pub const SPREAD_MIN_INTELLIGENCE: f64 = 50.0;
+
+const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+
+/// A calculator workload, as a link into `/calculator`. Shares are whole percent (0–100).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CalculatorExample {
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_hit: u8,
+    pub cache_write: u8,
+    pub batch: u8,
+    pub discount: u8,
+    pub reasoning_tokens: u64,
+    pub ids: Vec<String>,
+}
+
+impl CalculatorExample {
+    /// `/calculator?requests=…`, with the calculator's parameter names; zero shares and
+    /// an empty id list are left out.
+    pub fn href(&self) -> String {
+        let optional = |v: u64| if v == 0 { String::new() } else { v.to_string() };
+        let query = encode([
+            ("requests", self.requests.to_string()),
+            ("input_tokens", self.input_tokens.to_string()),
+            ("output_tokens", self.output_tokens.to_string()),
+            ("cache_hit", optional(self.cache_hit.into())),
+            ("cache_write", optional(self.cache_write.into())),
+            ("batch", optional(self.batch.into())),
+            ("discount", optional(self.discount.into())),
+            ("reasoning_tokens", optional(self.reasoning_tokens)),
+            ("ids", self.ids.join(",")),
+        ]);
+        format!("/calculator?{query}")
+    }
+}
+
+/// A named example workload for the list at the end of the guide.
+pub struct ExampleLink {
+    pub title: &'static str,
+    pub detail: &'static str,
+    pub href: String,
+}
+
+/// The guide's example workloads, in the order the text introduces them.
+pub fn example_workloads() -> Vec<ExampleLink> {
+    let support = CalculatorExample {
+        requests: 50_000,
+        input_tokens: 20_000,
+        output_tokens: 800,
+        cache_hit: 70,
+        ..Default::default()
+    };
+    vec![
+        ExampleLink {
+            title: "A support assistant with a long, cached system prompt",
+            detail: "50,000 requests a month, 20,000 input and 800 output tokens each, 70% of input read from the cache.",
+            href: support.href(),
+        },
+        ExampleLink {
+            title: "The same assistant under a 20% committed-use discount",
+            detail: "As above, with 20% off the whole bill.",
+            href: CalculatorExample {
+                discount: 20,
+                ..support.clone()
+            }
+            .href(),
+        },
+        ExampleLink {
+            title: "Overnight classification, all through batch",
+            detail: "200,000 short requests a month (1,500 tokens in, 50 out), every one sent as a batch job.",
+            href: CalculatorExample {
+                requests: 200_000,
+                input_tokens: 1_500,
+                output_tokens: 50,
+                batch: 100,
+                ..Default::default()
+            }
+            .href(),
+        },
+        ExampleLink {
+            title: "A coding agent that reasons before it answers",
+            detail: "20,000 requests a month, 8,000 input tokens (50% cache hits, 10% cache writes), 1,000 output and 4,000 reasoning tokens each.",
+            href: CalculatorExample {
+                requests: 20_000,
+                input_tokens: 8_000,
+                output_tokens: 1_000,
+                cache_hit: 50,
+                cache_write: 10,
+                reasoning_tokens: 4_000,
+                ..Default::default()
+            }
+            .href(),
+        },
+        ExampleLink {
+            title: "Long-document analysis past the long-context threshold",
+            detail: "1,000 requests a month with 300,000-token prompts and 2,000-token answers.",
+            href: CalculatorExample {
+                requests: 1_000,
+                input_tokens: 300_000,
+                output_tokens: 2_000,
+                ..Default::default()
+            }
+            .href(),
+        },
+    ]
+}
+
+/// A positive USD amount of a price component, per token.
+fn usd(price: Option<Price>) -> Option<Decimal> {
+    price.and_then(Price::usd).filter(|v| *v > Decimal::ZERO)
+}
+
+/// A listed, active model by id.
+fn listed<'a>(catalogue: &'a Catalogue, id: &str) -> Option<&'a Model> {
+    catalogue.get(id).filter(|e| e.active).map(|e| &e.model)
+}
+
+/// `part / whole` as a percentage for display, e.g. "10%".
+fn share(part: Decimal, whole: Decimal) -> Option<String> {
+    let pct = part.checked_div(whole)?.checked_mul(HUNDRED)?;
+    Some(format::percent(pct.to_f64()?))
+}
+
+/// `a / b` as a multiple for display: one decimal below 10 ("1.5×"), whole above ("178×").
+pub fn multiple(a: Decimal, b: Decimal) -> Option<String> {
+    let m = a.checked_div(b)?;
+    let rounded = if m >= Decimal::TEN {
+        m.round_dp(0)
+    } else {
+        m.round_dp(1)
+    };
+    Some(format!("{}×", rounded.normalize()))
+}
+
+/// Today's batch saving on [`BATCH_EXAMPLE`].
+pub struct BatchFigure {
+    pub id: String,
+    pub batch_id: String,
+    pub base_input: String,
+    pub base_output: String,
+    pub batch_input: String,
+    pub batch_output: String,
+    pub saving_input: String,
+    pub saving_output: String,
+}
+
+pub fn batch_figure(catalogue: &Catalogue, id: &str) -> Option<BatchFigure> {
+    let base = listed(catalogue, id)?;
+    let batch = catalogue.batch_listing(id)?;
+    let (bi, bo) = (
+        usd(base.pricing.base.prompt)?,
+        usd(base.pricing.base.completion)?,
+    );
+    let (ti, to) = (
+        usd(batch.pricing.base.prompt)?,
+        usd(batch.pricing.base.completion)?,
+    );
+    // Only a real saving makes the sentence true.
+    if ti >= bi || to >= bo {
+        return None;
+    }
+    Some(BatchFigure {
+        id: base.id.clone(),
+        batch_id: batch.id.clone(),
+        base_input: format::usd(format::per_million(bi)),
+        base_output: format::usd(format::per_million(bo)),
+        batch_input: format::usd(format::per_million(ti)),
+        batch_output: format::usd(format::per_million(to)),
+        saving_input: share(bi - ti, bi)?,
+        saving_output: share(bo - to, bo)?,
+    })
+}
+
+/// Today's first long-context tier of [`TIER_EXAMPLE`].
+pub struct TierFigure {
+    pub id: String,
+    pub threshold: String,
+    pub base_input: String,
+    pub base_output: String,
+    pub tier_input: String,
+    pub tier_output: String,
+    pub input_multiple: String,
+    pub output_multiple: String,
+    pub href: String,
+}
+
+pub fn tier_figure(catalogue: &Catalogue, id: &str) -> Option<TierFigure> {
+    let model = listed(catalogue, id)?;
+    let (min, tier) = model.pricing.tiers().into_iter().next()?;
+    let (bi, bo) = (
+        usd(model.pricing.base.prompt)?,
+        usd(model.pricing.base.completion)?,
+    );
+    let (ti, to) = (usd(tier.prompt)?, usd(tier.completion)?);
+    if ti <= bi {
+        return None;
+    }
+    // A prompt comfortably past the threshold, on a round number.
+    let example_prompt = (min / 50_000 + 1).saturating_mul(50_000);
+    Some(TierFigure {
+        id: model.id.clone(),
+        threshold: format::count(min),
+        base_input: format::usd(format::per_million(bi)),
+        base_output: format::usd(format::per_million(bo)),
+        tier_input: format::usd(format::per_million(ti)),
+        tier_output: format::usd(format::per_million(to)),
+        input_multiple: multiple(ti, bi)?,
+        output_multiple: multiple(to, bo)?,
+        href: CalculatorExample {
+            requests: 1_000,
+            input_tokens: example_prompt,
+            output_tokens: 2_000,
+            ids: vec![model.id.clone()],
+            ..Default::default()
+        }
+        .href(),
+    })
+}
+
+/// One end of the quality-at-a-price spread.
+pub struct SpreadEnd {
+    pub id: String,
+    pub name: String,
+    pub blended: String,
+    pub quality: String,
+}
+
+/// Cheapest and dearest models at or above [`SPREAD_MIN_INTELLIGENCE`], blended 3:1.
+pub struct SpreadFigure {
+    pub min_quality: String,
+    pub count: usize,
+    pub cheapest: SpreadEnd,
+    pub dearest: SpreadEnd,
+    pub multiple: String,
+}
+
+pub fn spread_figure(catalogue: &Catalogue, min_quality: f64) -> Option<SpreadFigure> {
+    let params = RankingParams {
+        min_quality: Some(min_quality),
+        ..RankingParams::default()
+    };
+    let ranking = rank(catalogue.active().map(|e| &e.model), &params).ok()?;
+    let cheapest = ranking
+        .ranked
+        .iter()
+        .min_by(|a, b| a.blended_per_million.cmp(&b.blended_per_million))?;
+    let dearest = ranking
+        .ranked
+        .iter()
+        .max_by(|a, b| a.blended_per_million.cmp(&b.blended_per_million))?;
+    if dearest.blended_per_million <= cheapest.blended_per_million {
+        return None;
+    }
+    let end = |m: &crate::pricing::ranking::RankedModel| SpreadEnd {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        blended: format::usd(m.blended_per_million),
+        quality: format!("{:.1}", m.quality),
+    };
+    Some(SpreadFigure {
+        min_quality: format!("{min_quality}"),
+        count: ranking.ranked.len(),
+        multiple: multiple(dearest.blended_per_million, cheapest.blended_per_million)?,
+        cheapest: end(cheapest),
+        dearest: end(dearest),
+    })
+}
+
+/// A major model's cache-read price as a share of its input price.
+pub struct CacheRatio {
+    pub id: String,
+    pub input: String,
+    pub cache_read: String,
+    pub ratio: String,
+}
+
+pub fn cache_ratios(catalogue: &Catalogue, ids: &[&str]) -> Vec<CacheRatio> {
+    ids.iter()
+        .filter_map(|id| {
+            let model = listed(catalogue, id)?;
+            let input = usd(model.pricing.base.prompt)?;
+            let read = usd(model.pricing.base.input_cache_read)?;
+            Some(CacheRatio {
+                id: model.id.clone(),
+                input: format::usd(format::per_million(input)),
+                cache_read: format::usd(format::per_million(read)),
+                ratio: share(read, input)?,
+            })
+        })
+        .collect()
+}
+
+/// How cache-read prices relate to input prices across today's catalogue.
+pub struct CacheStats {
+    /// Listed base models with a positive input price and a cache-read price.
+    pub with_cache: usize,
+    /// Of those, how many price cache reads at 10–50% of input.
+    pub in_band: usize,
+    pub lowest: String,
+    pub highest: String,
+}
+
+pub fn cache_stats(catalogue: &Catalogue) -> Option<CacheStats> {
+    let band = (Decimal::new(1, 1), Decimal::new(5, 1));
+    let ratios: Vec<Decimal> = catalogue
+        .active()
+        .map(|e| &e.model)
+        // Variants repeat their base model's prices.
+        .filter(|m| !matches!(m.variant, Variant::Batch | Variant::Free | Variant::Alias))
+        .filter_map(|m| {
+            let input = usd(m.pricing.base.prompt)?;
+            let read = m.pricing.base.input_cache_read?.usd()?;
+            read.checked_div(input)
+        })
+        .collect();
+    let lowest = ratios.iter().min()?;
+    let highest = ratios.iter().max()?;
+    let pct = |r: &Decimal| Some(format::percent(r.checked_mul(HUNDRED)?.to_f64()?));
+    Some(CacheStats {
+        with_cache: ratios.len(),
+        in_band: ratios
+            .iter()
+            .filter(|r| **r >= band.0 && **r <= band.1)
+            .count(),
+        lowest: pct(lowest)?,
+        highest: pct(highest)?,
+    })
+}
+
+/// The worked 70%-hit example on a real model's prices.
+pub struct CachedExample {
+    pub id: String,
+    pub input: String,
+    pub cache_read: String,
+    pub read_ratio: String,
+    pub effective: String,
+    pub multiple: String,
+    /// The five-minute cache-write price and its multiple of input, when listed.
+    pub write: Option<(String, String)>,
+    pub href: String,
+}
+
+pub fn cached_example(catalogue: &Catalogue, id: &str) -> Option<CachedExample> {
+    let model = listed(catalogue, id)?;
+    let input = usd(model.pricing.base.prompt)?;
+    let read = model.pricing.base.input_cache_read?.usd()?;
+    let hit = Decimal::new(7, 1);
+    let effective = (Decimal::ONE - hit)
+        .checked_mul(input)?
+        .checked_add(hit.checked_mul(read)?)?;
+    let ratio = effective.checked_div(input)?.round_dp(2).normalize();
+    let write = usd(model.pricing.base.input_cache_write).and_then(|w| {
+        Some((
+            format::usd(format::per_million(w)),
+            format!("{}×", w.checked_div(input)?.round_dp(2).normalize()),
+        ))
+    });
+    Some(CachedExample {
+        id: model.id.clone(),
+        input: format::usd(format::per_million(input)),
+        cache_read: format::usd(format::per_million(read)),
+        read_ratio: share(read, input)?,
+        effective: format::usd(format::per_million(effective)),
+        multiple: format!("{ratio}×"),
+        write,
+        href: CalculatorExample {
+            requests: 50_000,
+            input_tokens: 20_000,
+            output_tokens: 800,
+            cache_hit: 70,
+            ids: vec![model.id.clone()],
+            ..Default::default()
+        }
+        .href(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "guide.html")]
+pub struct GuidePage {
+    pub layout: Layout,
+    pub batch: Option<BatchFigure>,
+    pub tier: Option<TierFigure>,
+    pub spread: Option<SpreadFigure>,
+    pub cache_ratios: Vec<CacheRatio>,
+    pub cache_stats: Option<CacheStats>,
+    pub cached: Option<CachedExample>,
+    pub examples: Vec<ExampleLink>,
+    /// The first example workload (the 70%-hit support assistant), linked from the text.
+    pub support_href: String,
+    pub batch_href: String,
+}
+
+/// `GET /guide/why-prices-differ`.
+pub async fn why_prices_differ(State(state): State<AppState>) -> Response {
+    let catalogue = state.catalogue();
+    let examples = example_workloads();
+    let page = GuidePage {
+        layout: Layout {
+            description: "Why the same LLM costs different amounts on different platforms, \
+                          and how to find the cheapest source for your own workload."
+                .into(),
+            ..Layout::new(
+                &catalogue,
+                "Why one model has several price tags",
+                "/guide/why-prices-differ",
+            )
+        },
+        batch: batch_figure(&catalogue, BATCH_EXAMPLE),
+        tier: tier_figure(&catalogue, TIER_EXAMPLE),
+        spread: spread_figure(&catalogue, SPREAD_MIN_INTELLIGENCE),
+        cache_ratios: cache_ratios(&catalogue, CACHE_EXAMPLES),
+        cache_stats: cache_stats(&catalogue),
+        cached: cached_example(&catalogue, BATCH_EXAMPLE),
+        support_href: examples[0].href.clone(),
+        batch_href: examples[2].href.clone(),
+        examples,
+    };
+    render_html(&page, StatusCode::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multiples_read_naturally() {
+        assert_eq!(
+            multiple(Decimal::from(2), Decimal::ONE).as_deref(),
+            Some("2×")
+        );
+        assert_eq!(
+            multiple(Decimal::new(225, 1), Decimal::from(15)).as_deref(),
+            Some("1.5×")
+        );
+        assert_eq!(
+            multiple(Decimal::from(20), Decimal::new(1125, 4)).as_deref(),
+            Some("178×")
+        );
+        assert_eq!(multiple(Decimal::ONE, Decimal::ZERO), None);
+    }
+
+    #[test]
+    fn calculator_links_leave_out_unused_fields() {
+        let link = CalculatorExample {
+            requests: 50_000,
+            input_tokens: 20_000,
+            output_tokens: 800,
+            cache_hit: 70,
+            ..Default::default()
+        };
+        assert_eq!(
+            link.href(),
+            "/calculator?requests=50000&input_tokens=20000&output_tokens=800&cache_hit=70"
+        );
+    }
+}
