@@ -1,0 +1,197 @@
+"""Process-level fault tests for tokenfare. Usage: faults.py BINARY MODELS_JSON"""
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+binary, models_path = sys.argv[1], Path(sys.argv[2])
+work = Path(tempfile.mkdtemp())
+failures = []
+
+
+def check(ok, message):
+    print(("ok   " if ok else "FAIL ") + message, flush=True)
+    if not ok:
+        failures.append(message)
+
+
+def run(*args, **kw):
+    return subprocess.run([binary, *args], capture_output=True, text=True, **kw)
+
+
+def wait_healthy(port, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return True
+        except Exception:
+            time.sleep(0.1)
+    return False
+
+
+models = json.loads(models_path.read_text())
+base_db = work / "base.db"
+check(run("--database", str(base_db), "ingest", "--file", str(models_path), "--as-of", "2026-08-08").returncode == 0,
+      "base database with the 400-model catalogue")
+
+# 1. SIGKILL in the middle of an ingest of a large catalogue: the database opens, passes
+#    integrity_check, and holds exactly the old data or exactly the new, never a mix.
+big = []
+for copy in range(40):
+    for m in models:
+        clone = dict(m)
+        clone["id"] = m["id"] if copy == 0 else f"{m['id'].split(':')[0]}-copy{copy}"
+        big.append(clone)
+big_path = work / "big.json"
+big_path.write_text(json.dumps({"data": big}))
+print(f"big catalogue: {len(big)} records", flush=True)
+full = work / "full.db"
+shutil.copy(base_db, full)
+started = time.time()
+run("--database", str(full), "ingest", "--file", str(big_path), "--as-of", "2026-08-09")
+full_ingest = time.time() - started
+print(f"full ingest of the big catalogue: {full_ingest:.2f} s (kills land in 0.05 s .. {1.3 * full_ingest:.2f} s)", flush=True)
+outcomes = {"old": 0, "new": 0}
+for attempt in range(8):
+    db = work / f"kill{attempt}.db"
+    shutil.copy(base_db, db)
+    proc = subprocess.Popen([binary, "--database", str(db), "ingest", "--file", str(big_path), "--as-of", "2026-08-09"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(random.uniform(0.05, 1.3 * full_ingest))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    con = sqlite3.connect(db)
+    integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+    active = con.execute("SELECT COUNT(*) FROM models WHERE active = 1").fetchone()[0]
+    total = con.execute("SELECT COUNT(*) FROM models").fetchone()[0]
+    ok_runs = con.execute("SELECT COUNT(*) FROM ingest_runs WHERE outcome = 'success'").fetchone()[0]
+    history = con.execute("SELECT COUNT(*) FROM price_history").fetchone()[0]
+    con.close()
+    state = "old" if (active, total, ok_runs, history) == (400, 400, 1, 400) else (
+        "new" if active == len({m["id"] for m in big}) and ok_runs == 2 else "mixed")
+    if state in outcomes:
+        outcomes[state] += 1
+    check(integrity == "ok" and state != "mixed",
+          f"SIGKILL #{attempt}: integrity {integrity}, {active} active / {total} models, {ok_runs} runs -> {state}")
+    # The killed database still serves: a later ingest works on it.
+    again = run("--database", str(db), "ingest", "--file", str(models_path), "--as-of", "2026-08-10")
+    check(again.returncode == 0 or "shrank" in again.stderr, f"SIGKILL #{attempt}: database usable afterwards")
+print(f"kill outcomes: {outcomes}", flush=True)
+
+# 2. Serving under load while ingests commit: a fake OpenRouter alternates two catalogues
+#    (B = every price doubled), the server refreshes every second; wrk must see zero failed
+#    requests, and every JSON response must be wholly A or wholly B.
+def doubled(m):
+    m = json.loads(json.dumps(m))
+    for k, v in list(m["pricing"].items()):
+        if isinstance(v, str) and v not in ("0", "-1"):
+            m["pricing"][k] = format(2 * float(v), ".12g") if False else str(__import__("decimal").Decimal(v) * 2)
+    m["pricing"].pop("overrides", None)
+    return m
+
+
+body_a = json.dumps({"data": [dict(m, pricing={k: v for k, v in m["pricing"].items() if k != "overrides"}) for m in models]}).encode()
+body_b = json.dumps({"data": [doubled(m) for m in models]}).encode()
+served = {"n": 0}
+
+
+class Fake(BaseHTTPRequestHandler):
+    def do_GET(self):
+        served["n"] += 1
+        body = body_a if served["n"] % 2 else body_b
+        if not self.path.endswith("/models"):
+            body = b'{"data": {"endpoints": []}}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+fake = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
+threading.Thread(target=fake.serve_forever, daemon=True).start()
+db = work / "load.db"
+port = 3480
+server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}",
+                           "--refresh-every", "1s", "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1"],
+                          stdout=subprocess.DEVNULL, stderr=open(work / "serve.log", "w"))
+check(wait_healthy(port), "server up with a fake OpenRouter")
+time.sleep(2)
+prices_a = {m["id"]: m["pricing"]["prompt"] for m in models}
+mixed, seen = 0, set()
+stop = threading.Event()
+
+
+def consistency_probe():
+    global mixed
+    while not stop.is_set():
+        try:
+            data = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/models.json?author=openai", timeout=5))
+        except Exception:
+            continue
+        versions = set()
+        for row in data["models"]:
+            a = prices_a.get(row["id"])
+            if a in (None, "0", "-1") or not row["prompt_per_token"] or row["prompt_per_token"] in ("0", "-1"):
+                continue
+            ratio = float(row["prompt_per_token"]) / float(a)
+            versions.add(round(ratio, 6))
+        seen.update(versions)
+        if len(versions) > 1:
+            mixed += 1
+
+
+probe = threading.Thread(target=consistency_probe)
+probe.start()
+wrk = subprocess.run(["wrk", "-t2", "-c256", "-d10s", f"http://127.0.0.1:{port}/models"], capture_output=True, text=True)
+stop.set()
+probe.join()
+print(wrk.stdout, flush=True)
+refreshes = served["n"]
+check("Non-2xx" not in wrk.stdout and "Socket errors" not in wrk.stdout, "wrk at 256 connections: zero failed requests")
+check(refreshes >= 4, f"{refreshes} refreshes committed during the load")
+check(mixed == 0 and seen >= {1.0, 2.0}, f"every response wholly old or new data (ratios seen {sorted(seen)}, mixed {mixed})")
+
+# 3. A 100 KB query over a real socket is refused with a 4xx, and the next request is fine.
+try:
+    urllib.request.urlopen(f"http://127.0.0.1:{port}/models?q=" + "a" * 100_000, timeout=5)
+    status = 200
+except urllib.error.HTTPError as err:
+    status = err.code
+except Exception as err:  # connection closed by the server is also a refusal, but we want a status
+    status = f"error {err}"
+check(isinstance(status, int) and 400 <= status < 500, f"100 KB query -> {status}")
+check(urllib.request.urlopen(f"http://127.0.0.1:{port}/models", timeout=5).status == 200, "next request served normally")
+
+# 4. SIGTERM: graceful shutdown, exit code 0, database intact.
+server.send_signal(signal.SIGTERM)
+try:
+    code = server.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    server.kill()
+    code = "timeout"
+check(code == 0, f"SIGTERM: exited with {code}")
+con = sqlite3.connect(db)
+check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "SIGTERM: database passes integrity_check")
+con.close()
+fake.shutdown()
+shutil.rmtree(work, ignore_errors=True)
+if failures:
+    print(f"faults: {len(failures)} checks failed")
+    sys.exit(1)
+print("faults: all checks passed")

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Throughput and latency of tokenfare against nginx serving the identical bytes from disk,
+# on the 400-model catalogue, in the same run on the same machine.
+#
+#   bash bench/run.sh [seconds-per-url] [connections]
+#
+# Needs wrk and nginx (Debian packages; installed here if missing) and ../shared/data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+connections=${2:-64}
+data=../shared/data/openrouter/models-2026-08-08.json
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; }
+done
+cargo build --release --quiet
+bin=$PWD/target/release/tokenfare
+work=$(mktemp -d)
+cleanup() { [ -n "${server:-}" ] && kill "$server" 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+start=$(date +%s%N)
+"$bin" --database "$work/bench.db" ingest --file "$data" >/dev/null
+ingest_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+
+port=3390
+"$bin" --database "$work/bench.db" serve --addr 127.0.0.1:$port --refresh-every off 2>"$work/serve.log" &
+server=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+urls=(
+  "/models"
+  "/models/anthropic/claude-opus-4.8"
+  "/ranking"
+  "/calculator?requests=100000&input_tokens=3000&output_tokens=800&cache_hit=50&batch=20"
+)
+mkdir -p "$work/html/br"
+cat > "$work/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  default_type text/html;
+  server {
+    listen 127.0.0.1:$((port + 1));
+    root $work/html;
+    # The brotli bytes tokenfare sent, served as they are.
+    location /br/ { add_header Content-Encoding br; }
+  }
+}
+CONF
+i=0
+for url in "${urls[@]}"; do
+  curl -sf "http://127.0.0.1:$port$url" -o "$work/html/page$i.html" || echo "warning: $url did not answer 200" >&2
+  curl -sf -H "Accept-Encoding: br" "http://127.0.0.1:$port$url" -o "$work/html/br/page$i.html" || true
+  i=$((i + 1))
+done
+nginx -c "$work/nginx.conf"
+sleep 0.3
+
+measure() { # url [header] -> "rps p50 p99 errors"
+  wrk -t2 -c"$connections" -d"${duration}s" --latency ${2:+-H "$2"} "$1" > "$work/wrk.txt" 2>&1
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$work/wrk.txt" | tr '\n' ' ')
+  echo "$rps $p50 $p99 ${errors:-none}"
+}
+
+echo "| page | encoding | bytes | tokenfare req/s | p50 | p99 | nginx req/s | p50 | p99 | ratio | tokenfare errors |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+i=0
+for url in "${urls[@]}"; do
+  for mode in br identity; do
+    if [ "$mode" = br ]; then file="br/page$i.html"; header="Accept-Encoding: br"; else file="page$i.html"; header=""; fi
+    [ -s "$work/html/$file" ] || continue
+    bytes=$(stat -c %s "$work/html/$file")
+    read -r t_rps t_p50 t_p99 t_err < <(measure "http://127.0.0.1:$port$url" "$header")
+    read -r n_rps n_p50 n_p99 _ < <(measure "http://127.0.0.1:$((port + 1))/$file")
+    ratio=$(python3 -c "print(f'{$t_rps / $n_rps:.2f}')")
+    echo "| \`${url%%\?*}\` | $mode | $bytes | $t_rps | $t_p50 | $t_p99 | $n_rps | $n_p50 | $n_p99 | $ratio | $t_err |"
+  done
+  i=$((i + 1))
+done
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+echo
+echo "ingest of the 400-model file (process start to exit, release): ${ingest_ms} ms"
+echo "serve peak RSS after the run: $((rss_kb / 1024)) MiB"
+echo "machine: $(nproc) cores; wrk -t2 -c$connections -d${duration}s; nginx worker_processes 2"
