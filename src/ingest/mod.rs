@@ -2,6 +2,7 @@
 //! files, or the bundled snapshot. Bad data never replaces good data: every failure is
 //! recorded and leaves the stored catalogue as it was.
 
+pub mod endpoints;
 pub mod scheduler;
 
 use std::path::{Path, PathBuf};
@@ -295,5 +296,6 @@ pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
         store.load_history().await?,
         store.load_events().await?,
         freshness,
-    ))
+    )
+    .with_endpoints(store.load_endpoints().await?))
 }

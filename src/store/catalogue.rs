@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::endpoints::ModelEndpoints;
 use super::{EventRow, HistoryRow, RunRecord, SourceKind, StoredModel};
 use crate::model::{Model, Variant};
 use crate::pricing::price::Pricing;
@@ -75,6 +76,8 @@ pub struct Catalogue {
     groups: HashMap<String, Vec<usize>>,
     history: HashMap<String, Vec<PricePoint>>,
     events: Vec<EventRow>,
+    /// Provider endpoints by model id (only models whose endpoints were ever fetched).
+    endpoints: HashMap<String, ModelEndpoints>,
     pub freshness: Freshness,
 }
 
@@ -132,8 +135,20 @@ impl Catalogue {
             groups,
             history: by_model,
             events,
+            endpoints: HashMap::new(),
             freshness,
         }
+    }
+
+    /// This catalogue with the providers' endpoints of each model.
+    pub fn with_endpoints(mut self, endpoints: HashMap<String, ModelEndpoints>) -> Catalogue {
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// The provider endpoints of one model, if they were ever fetched.
+    pub fn endpoints(&self, id: &str) -> Option<&ModelEndpoints> {
+        self.endpoints.get(id)
     }
 
     /// Every model ever seen, by id.
