@@ -1,6 +1,7 @@
 //! The web layer: one module per page (handler + template struct), the shared layout,
 //! errors, and the router that `main` and the tests both call.
 
+pub mod compare;
 pub mod error;
 pub mod format;
 pub mod health;
@@ -8,6 +9,7 @@ pub mod layout;
 pub mod middleware;
 pub mod models;
 pub mod params;
+pub mod providers;
 
 use std::time::Duration;
 
@@ -81,6 +83,7 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
 fn routes(state: AppState) -> Router {
     Router::new()
         .route("/models", get(models::catalogue))
+        .route("/compare", get(compare::compare))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/healthz", get(health::healthz))
