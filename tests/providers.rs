@@ -662,3 +662,36 @@ async fn compare_refuses_one_or_seven_models_or_an_unknown_id_and_names_them() {
     // No ids at all is the empty form, not an error.
     assert_eq!(app.get("/compare").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() {
+    let fake = Fake::new(FIXTURE, Duration::ZERO);
+    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
+    let base = start(fake.clone()).await;
+    let app = TestApp::empty().await;
+    let client = client(&base);
+    tokenfare::ingest::run_once(&app.store, &client)
+        .await
+        .unwrap();
+    app.state.reload().await.unwrap();
+    let url = "/compare?ids=acme/alpha,acme/beta";
+    let before = app.get(url).await;
+    assert_eq!(before.texts("section.providers p.empty").len(), 2);
+    let etag = before.headers.get("etag").cloned().expect("an ETag");
+
+    run_pass(&app.store, &client, &quick_pass(), never_stop())
+        .await
+        .unwrap();
+    app.state.reload().await.unwrap();
+    let request = axum::http::Request::get(url)
+        .header("if-none-match", etag.clone())
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let after = app.request(request).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_ne!(after.headers.get("etag"), Some(&etag));
+    assert_eq!(
+        provider_names(&after, "where-to-buy-acme-alpha"),
+        vec!["Cheapo", "Acme", "Mid", "Premium"]
+    );
+}

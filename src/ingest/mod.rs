@@ -286,6 +286,7 @@ pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
         last_success: store.last_run(true).await?,
         last_failure: store.last_run(false).await?,
         data_version: 0,
+        endpoints_version: 0,
     };
     let freshness = Freshness {
         data_version: freshness.last_success.as_ref().map_or(0, |r| r.id),

@@ -36,6 +36,8 @@ pub struct Freshness {
     pub last_failure: Option<RunRecord>,
     /// Run id of the data being served; changes whenever the data does.
     pub data_version: i64,
+    /// The latest provider-endpoint fetch attempt (Unix seconds); changes after every pass.
+    pub endpoints_version: i64,
 }
 
 impl Freshness {
@@ -51,12 +53,13 @@ impl Freshness {
     }
 
     /// Changes whenever anything a page shows about the data changes: a new successful or
-    /// failed run, or the data turning stale.
+    /// failed run, an endpoints pass, or the data turning stale.
     pub fn version_tag(&self, now: DateTime<Utc>) -> String {
         format!(
-            "{}.{}.{}",
+            "{}.{}.{}.{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
+            self.endpoints_version,
             u8::from(self.is_stale(now))
         )
     }
@@ -142,6 +145,12 @@ impl Catalogue {
 
     /// This catalogue with the providers' endpoints of each model.
     pub fn with_endpoints(mut self, endpoints: HashMap<String, ModelEndpoints>) -> Catalogue {
+        self.freshness.endpoints_version = endpoints
+            .values()
+            .filter_map(|e| e.status.last_attempt)
+            .map(|t| t.timestamp())
+            .max()
+            .unwrap_or(0);
         self.endpoints = endpoints;
         self
     }

@@ -90,7 +90,6 @@ pub struct ProvidersSection {
     pub flagged_quantization: usize,
     pub fetched_at: Option<String>,
     pub fetched_iso: String,
-    pub fetched_age: Option<String>,
     pub stale: bool,
     /// Set when the latest refresh of this list failed.
     pub failure: Option<String>,
@@ -287,18 +286,6 @@ fn provider_row(e: &Endpoint, head: Option<&PriceSet>, head_blend: Option<Decima
     }
 }
 
-/// "3 hours ago", "2 days ago".
-pub fn age_text(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let minutes = now.signed_duration_since(then).num_minutes().max(0);
-    let (n, unit) = match minutes {
-        0 => return "just now".into(),
-        m if m < 60 => (m, "minute"),
-        m if m < 48 * 60 => (m / 60, "hour"),
-        m => (m / (24 * 60), "day"),
-    };
-    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
-}
-
 fn anchor_for(id: &str) -> String {
     let slug: String = id
         .chars()
@@ -362,7 +349,6 @@ pub fn providers_section_at(
     if let Some(fetched) = data.fetched_at {
         section.fetched_at = Some(fetched.format("%Y-%m-%d %H:%M UTC").to_string());
         section.fetched_iso = fetched.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        section.fetched_age = Some(age_text(fetched, now));
         section.stale =
             now.signed_duration_since(fetched) > chrono::Duration::hours(STALE_AFTER_HOURS);
     }
@@ -466,22 +452,5 @@ mod tests {
         assert_eq!(uptime_text(99.97), "99.9%");
         assert_eq!(uptime_text(100.0), "100.0%");
         assert_eq!(uptime_text(91.126), "91.1%");
-    }
-
-    #[test]
-    fn ages_read_in_the_largest_sensible_unit() {
-        let now = Utc::now();
-        assert_eq!(
-            age_text(now - chrono::Duration::minutes(1), now),
-            "1 minute ago"
-        );
-        assert_eq!(
-            age_text(now - chrono::Duration::hours(5), now),
-            "5 hours ago"
-        );
-        assert_eq!(
-            age_text(now - chrono::Duration::hours(72), now),
-            "3 days ago"
-        );
     }
 }
