@@ -310,6 +310,13 @@ async fn the_section_reports_spread_and_cheapest_as_data() {
     assert_eq!(section.spread_percent.as_deref(), Some("87.5%"));
     assert_eq!(section.flagged_quantization, 1);
     assert!(section.failure.is_none() && !section.stale);
+    // A lone provider is not marked "cheapest" and has no spread.
+    let beta = tokenfare::web::providers::providers_section(&catalogue, "acme/beta");
+    assert_eq!(beta.cheapest, vec!["Solo"]);
+    assert!(!beta.rows[0].cheapest);
+    assert!(beta.spread.is_none() && !beta.all_same_price);
+    // Solo's $1/M in, $2/M out blends to $1.25 against beta's routed $0.35.
+    assert_eq!(beta.rows[0].vs_headline, "+257.1%");
     // An alias shows its target's providers; a batch listing points to its base.
     let alias = tokenfare::web::providers::providers_section(&catalogue, "~globex/gamma-latest");
     assert_eq!(alias.rows.len(), 1);
@@ -694,4 +701,46 @@ async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() 
         provider_names(&after, "where-to-buy-acme-alpha"),
         vec!["Cheapo", "Acme", "Mid", "Premium"]
     );
+}
+
+#[tokio::test]
+async fn the_scheduler_serves_the_catalogue_then_the_endpoints_and_stops_on_shutdown() {
+    // Each endpoints request takes 300 ms, so the pass outlasts the catalogue reload.
+    let fake = Fake::new(FIXTURE, Duration::from_millis(300));
+    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
+    let base = start(fake.clone()).await;
+    let app = TestApp::empty().await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(tokenfare::ingest::scheduler::run(
+        app.state.clone(),
+        client(&base),
+        Duration::from_secs(3600),
+        Some(quick_pass()),
+        stop_rx,
+    ));
+    // The new catalogue is served while the endpoints pass is still running.
+    for _ in 0..400 {
+        if app.state.catalogue().active_count() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(app.state.catalogue().active_count(), 12);
+    assert!(app.state.catalogue().endpoints("acme/alpha").is_none());
+    let mut served = false;
+    for _ in 0..200 {
+        let catalogue = app.state.catalogue();
+        if catalogue.endpoints("acme/alpha").is_some() {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(served, "endpoints never reached the served catalogue");
+    assert_eq!(app.state.catalogue().active_count(), 12);
+    stop_tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the scheduler stops on shutdown")
+        .unwrap();
 }

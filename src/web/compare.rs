@@ -298,16 +298,21 @@ fn providers_group(sections: &[ProvidersSection]) -> CompareGroup {
     let cheapest = sections
         .iter()
         .map(|s| match (&s.cheapest_blend, s.has_data()) {
-            (Some(blend), true) => Cell::with_note(
-                s.cheapest.join(", "),
-                format!(
+            (Some(blend), true) => {
+                let note = format!(
                     "{blend}/M blended{}",
                     s.cheapest_vs_headline
                         .as_ref()
                         .map(|v| format!(", {v}"))
                         .unwrap_or_default()
-                ),
-            ),
+                );
+                let who = if s.all_same_price {
+                    format!("all {} at one price", s.rows.len())
+                } else {
+                    s.cheapest.join(", ")
+                };
+                Cell::with_note(who, note)
+            }
             (None, true) => Cell::plain("no comparable price"),
             _ => Cell::plain("no endpoint data yet"),
         })

@@ -78,12 +78,14 @@ pub struct ProvidersSection {
     /// Cheapest first; rows without a comparable price last.
     pub rows: Vec<ProviderRow>,
     pub show_cache_write: bool,
-    /// "from $1.40 to $2.63 per million blended: the dearest costs 87.5% more".
+    /// A sentence on the range of prices, when providers differ.
     pub spread: Option<String>,
-    /// The spread alone, e.g. "87.5%".
+    /// The spread alone, e.g. "87.5%": how much more the dearest costs than the cheapest.
     pub spread_percent: Option<String>,
-    /// Provider name(s) of the cheapest row(s).
+    /// Provider name(s) at the lowest blended price (also when all charge the same).
     pub cheapest: Vec<String>,
+    /// Two or more providers, all at the same blended price.
+    pub all_same_price: bool,
     pub cheapest_blend: Option<String>,
     /// How the cheapest compares with the routed price, e.g. "20% below the routed price".
     pub cheapest_vs_headline: Option<String>,
@@ -124,12 +126,8 @@ pub fn quantization_flag(quantization: &str) -> Option<String> {
         .take_while(char::is_ascii_digit)
         .collect();
     let bits: u32 = digits.parse().ok()?;
-    (bits < 16).then(|| {
-        format!(
-            "{bits}-bit weights: a lower precision than the 16-bit original, \
-             so answers can differ from other providers' (usually slightly, sometimes more)"
-        )
-    })
+    (bits < 16)
+        .then(|| format!("{bits}-bit weights, below the 16-bit original: answers can differ"))
 }
 
 fn quantization_label(quantization: Option<&str>) -> String {
@@ -379,10 +377,13 @@ pub fn providers_section_at(
 
     let priced: Vec<Decimal> = rows.iter().filter_map(|r| r.blend_value).collect();
     if let (Some(&min), Some(&max)) = (priced.iter().min(), priced.iter().max()) {
+        // A mark only means something when some provider charges more.
+        let mark = max > min;
         for row in rows.iter_mut().filter(|r| r.blend_value == Some(min)) {
-            row.cheapest = true;
+            row.cheapest = mark;
             section.cheapest.push(row.provider.clone());
         }
+        section.all_same_price = priced.len() >= 2 && !mark;
         section.cheapest_blend = Some(format::usd(min));
         section.cheapest_vs_headline = head_blend.and_then(|h| {
             if min == h {
@@ -399,26 +400,22 @@ pub fn providers_section_at(
                 })
             }
         });
-        if priced.len() >= 2 {
-            let spread = if min.is_zero() {
-                (max > min)
-                    .then(|| format!("from free to {} per million blended", format::usd(max)))
+        if mark {
+            section.spread = Some(if min.is_zero() {
+                format!(
+                    "Prices run from free to {} per million blended.",
+                    format::usd(max)
+                )
             } else {
-                percent_diff(max, min).map(|p| {
-                    section.spread_percent = Some(format::percent(p));
-                    if max == min {
-                        format!("every provider charges the same {} per million blended", format::usd(min))
-                    } else {
-                        format!(
-                            "from {} to {} per million blended: the dearest costs {} more than the cheapest",
-                            format::usd(min),
-                            format::usd(max),
-                            format::percent(p)
-                        )
-                    }
-                })
-            };
-            section.spread = spread;
+                let p = percent_diff(max, min).unwrap_or_default();
+                section.spread_percent = Some(format::percent(p));
+                format!(
+                    "Prices run from {} to {} per million blended: the dearest costs {} more than the cheapest.",
+                    format::usd(min),
+                    format::usd(max),
+                    format::percent(p)
+                )
+            });
         }
     }
     section.flagged_quantization = rows
