@@ -506,6 +506,39 @@ async fn ingest_endpoints_only_refreshes_just_the_endpoints() {
         4
     );
     assert!(catalogue.endpoints("globex/delta").is_some());
+    // A plain API ingest refreshes the catalogue and then the endpoints.
+    fake.set(
+        "acme/alpha",
+        Reply::Json(endpoints_body(
+            "acme/alpha",
+            vec![endpoint(
+                "Acme", "acme", "0.000001", "0.000004", None, None, "fp16",
+            )],
+        )),
+    );
+    let cli = tokenfare::cli::Cli::parse_from([
+        "tokenfare",
+        "--database",
+        db.to_str().unwrap(),
+        "--openrouter-url",
+        &base,
+        "ingest",
+    ]);
+    tokenfare::cli::run(cli).await.expect("API ingest");
+    assert_eq!(
+        app.store.recent_runs(100).await.unwrap().len(),
+        runs_before + 1
+    );
+    app.state.reload().await.unwrap();
+    assert_eq!(
+        app.state
+            .catalogue()
+            .endpoints("acme/alpha")
+            .unwrap()
+            .endpoints
+            .len(),
+        1
+    );
     // --endpoints-only reads nothing from a file.
     assert!(
         tokenfare::cli::Cli::try_parse_from([
