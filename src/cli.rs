@@ -37,6 +37,15 @@ pub struct Cli {
         default_value = "https://openrouter.ai/api/v1"
     )]
     pub openrouter_url: String,
+    /// Time limit of each pass over the providers' endpoints after a refresh (`10m`), or `off`.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENFARE_ENDPOINTS_TIMEOUT",
+        default_value = "10m",
+        value_parser = parse_every
+    )]
+    pub endpoints_timeout: Option<Every>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -53,6 +62,9 @@ pub enum Command {
         /// The date the data describes (YYYY-MM-DD); default: from the file name, else now.
         #[arg(long, value_parser = parse_date)]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
+        /// Refresh only the providers' endpoints of the stored catalogue, from the API.
+        #[arg(long, conflicts_with_all = ["file", "as_of"])]
+        endpoints_only: bool,
     },
     /// Replay saved daily responses named `models-YYYY-MM-DD.json[.gz]`, oldest first.
     ImportHistory { dir: PathBuf },
@@ -111,6 +123,15 @@ fn client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
     ))?)
 }
 
+/// The endpoints pass settings, or `None` when `--endpoints-timeout off`.
+fn endpoints_config(cli: &Cli) -> Option<ingest::endpoints::PassConfig> {
+    let limit = cli
+        .endpoints_timeout
+        .unwrap_or(Every(Some(Duration::from_secs(600))))
+        .0?;
+    Some(ingest::endpoints::PassConfig::with_time_limit(limit))
+}
+
 async fn open_store(path: &Path) -> anyhow::Result<Store> {
     Store::open(path)
         .await
@@ -122,11 +143,59 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         None => serve(&cli, &ServeArgs::default()).await,
         Some(Command::Serve(args)) => serve(&cli, args).await,
-        Some(Command::Ingest { file, as_of }) => {
+        Some(Command::Ingest {
+            endpoints_only: true,
+            ..
+        }) => {
+            let Some(config) = endpoints_config(&cli) else {
+                anyhow::bail!("--endpoints-only with --endpoints-timeout off has nothing to do");
+            };
+            let store = open_store(&cli.database).await?;
+            let result = ingest::endpoints::run_pass(
+                &store,
+                &client(&cli)?,
+                &config,
+                ingest::endpoints::never_stop(),
+            )
+            .await;
+            store.close().await;
+            let summary = result?;
+            println!("{summary}");
+            if summary.models == 0 {
+                anyhow::bail!(
+                    "no stored models to fetch endpoints for; run `tokenfare ingest` first"
+                );
+            }
+            if summary.updated == 0 {
+                anyhow::bail!("no model's endpoints could be refreshed");
+            }
+            Ok(())
+        }
+        Some(Command::Ingest { file, as_of, .. }) => {
             let store = open_store(&cli.database).await?;
             let summary = match file {
                 Some(path) => ingest::ingest_file(&store, path, *as_of).await?,
-                None => ingest::run_once(&store, &client(&cli)?).await?,
+                None => {
+                    let client = client(&cli)?;
+                    let summary = ingest::run_once(&store, &client).await?;
+                    println!("{summary}");
+                    // The catalogue is committed; the pass can only add to it.
+                    if let Some(config) = endpoints_config(&cli) {
+                        match ingest::endpoints::run_pass(
+                            &store,
+                            &client,
+                            &config,
+                            ingest::endpoints::never_stop(),
+                        )
+                        .await
+                        {
+                            Ok(pass) => println!("{pass}"),
+                            Err(err) => eprintln!("endpoints pass failed: {err}"),
+                        }
+                    }
+                    store.close().await;
+                    return Ok(());
+                }
             };
             println!("{summary}");
             store.close().await;
@@ -220,6 +289,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             state.clone(),
             client(cli)?,
             interval,
+            endpoints_config(cli),
             stop_rx.clone(),
         ))),
         None => None,

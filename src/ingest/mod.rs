@@ -2,6 +2,7 @@
 //! files, or the bundled snapshot. Bad data never replaces good data: every failure is
 //! recorded and leaves the stored catalogue as it was.
 
+pub mod endpoints;
 pub mod scheduler;
 
 use std::path::{Path, PathBuf};
@@ -285,6 +286,7 @@ pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
         last_success: store.last_run(true).await?,
         last_failure: store.last_run(false).await?,
         data_version: 0,
+        endpoints_version: 0,
     };
     let freshness = Freshness {
         data_version: freshness.last_success.as_ref().map_or(0, |r| r.id),
@@ -295,5 +297,6 @@ pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
         store.load_history().await?,
         store.load_events().await?,
         freshness,
-    ))
+    )
+    .with_endpoints(store.load_endpoints().await?))
 }

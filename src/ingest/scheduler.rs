@@ -1,11 +1,14 @@
 //! The background refresh loop: refresh right after start, then every interval; a failed
-//! refresh is logged and retried with backoff, and never stops the server.
+//! refresh is logged and retried with backoff, and never stops the server. After each
+//! successful refresh the new catalogue is served at once, then the providers' endpoints
+//! are fetched (see `ingest::endpoints`) and served when that pass ends.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::AppState;
+use crate::ingest::endpoints::PassConfig;
 use crate::openrouter::OpenRouterClient;
 
 /// First retry delay after a failure; doubles up to the refresh interval.
@@ -17,25 +20,47 @@ pub async fn run(
     state: AppState,
     client: OpenRouterClient,
     every: Duration,
+    endpoints: Option<PassConfig>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut retry = FIRST_RETRY;
     loop {
-        let wait = match crate::ingest::run_once(&state.store, &client).await {
+        let (wait, refreshed) = match crate::ingest::run_once(&state.store, &client).await {
             Ok(summary) => {
                 tracing::info!(%summary, "catalogue refreshed");
                 retry = FIRST_RETRY;
-                every
+                (every, true)
             }
             Err(err) => {
                 tracing::warn!(error = %err, retry_in = ?retry, "catalogue refresh failed");
                 let wait = retry.min(every);
                 retry = retry.saturating_mul(2).min(every);
-                wait
+                (wait, false)
             }
         };
         if let Err(err) = state.reload().await {
             tracing::error!(error = %err, "could not reload the catalogue");
+        }
+        if let Some(config) = endpoints.as_ref().filter(|_| refreshed) {
+            // The pass stops starting fetches on shutdown; the model being stored finishes.
+            match crate::ingest::endpoints::run_pass(
+                &state.store,
+                &client,
+                config,
+                shutdown.clone(),
+            )
+            .await
+            {
+                Ok(_) => {
+                    if let Err(err) = state.reload().await {
+                        tracing::error!(error = %err, "could not reload the catalogue");
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "endpoints pass could not start"),
+            }
+            if *shutdown.borrow() {
+                return;
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}

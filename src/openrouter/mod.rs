@@ -1,6 +1,7 @@
 //! OpenRouter's public API: the typed client and the tolerant schema reader.
 
 pub mod client;
+pub mod endpoints;
 pub mod schema;
 
 pub use client::{ClientConfig, FetchError, OpenRouterClient};

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::endpoints::ModelEndpoints;
 use super::{EventRow, HistoryRow, RunRecord, SourceKind, StoredModel};
 use crate::model::{Model, Variant};
 use crate::pricing::price::Pricing;
@@ -35,6 +36,8 @@ pub struct Freshness {
     pub last_failure: Option<RunRecord>,
     /// Run id of the data being served; changes whenever the data does.
     pub data_version: i64,
+    /// The latest provider-endpoint fetch attempt (Unix seconds); changes after every pass.
+    pub endpoints_version: i64,
 }
 
 impl Freshness {
@@ -50,12 +53,13 @@ impl Freshness {
     }
 
     /// Changes whenever anything a page shows about the data changes: a new successful or
-    /// failed run, or the data turning stale.
+    /// failed run, an endpoints pass, or the data turning stale.
     pub fn version_tag(&self, now: DateTime<Utc>) -> String {
         format!(
-            "{}.{}.{}",
+            "{}.{}.{}.{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
+            self.endpoints_version,
             u8::from(self.is_stale(now))
         )
     }
@@ -75,6 +79,8 @@ pub struct Catalogue {
     groups: HashMap<String, Vec<usize>>,
     history: HashMap<String, Vec<PricePoint>>,
     events: Vec<EventRow>,
+    /// Provider endpoints by model id (only models whose endpoints were ever fetched).
+    endpoints: HashMap<String, ModelEndpoints>,
     pub freshness: Freshness,
 }
 
@@ -132,8 +138,26 @@ impl Catalogue {
             groups,
             history: by_model,
             events,
+            endpoints: HashMap::new(),
             freshness,
         }
+    }
+
+    /// This catalogue with the providers' endpoints of each model.
+    pub fn with_endpoints(mut self, endpoints: HashMap<String, ModelEndpoints>) -> Catalogue {
+        self.freshness.endpoints_version = endpoints
+            .values()
+            .filter_map(|e| e.status.last_attempt)
+            .map(|t| t.timestamp())
+            .max()
+            .unwrap_or(0);
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// The provider endpoints of one model, if they were ever fetched.
+    pub fn endpoints(&self, id: &str) -> Option<&ModelEndpoints> {
+        self.endpoints.get(id)
     }
 
     /// Every model ever seen, by id.

@@ -3,6 +3,7 @@
 
 pub mod about;
 pub mod chart;
+pub mod compare;
 pub mod error;
 pub mod format;
 pub mod guide;
@@ -13,6 +14,7 @@ pub mod middleware;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod providers;
 pub mod ranking;
 
 use std::time::Duration;
@@ -89,6 +91,7 @@ fn routes(state: AppState) -> Router {
         .route("/", get(home::home))
         .route("/models", get(models::catalogue))
         .route("/models/{*id}", get(model::model_page))
+        .route("/compare", get(compare::compare))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/ranking", get(ranking::ranking))

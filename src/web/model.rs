@@ -492,6 +492,7 @@ pub struct ModelPage {
     pub author_pricing: Option<(&'static str, &'static str)>,
     pub compare_href: String,
     pub calculator_href: String,
+    pub providers: super::providers::ProvidersSection,
 }
 
 impl ModelPage {
@@ -660,6 +661,7 @@ impl ModelPage {
             author_pricing: author_pricing_page(&model.author),
             compare_href: format!("/compare?{id_query}"),
             calculator_href: format!("/calculator?{id_query}"),
+            providers: super::providers::providers_section(catalogue, &model.id),
         }
     }
 

@@ -1,0 +1,453 @@
+//! "Where to buy": every upstream provider's price for one model, next to OpenRouter's routed
+//! headline price. Model pages render it with `{% include "partials/providers.html" %}` and a
+//! field named `providers` holding [`providers_section`]'s result.
+//!
+//! Rows are sorted by a blended price per million tokens, `(3 × input + output) ÷ 4`: a 3:1
+//! input:output mix without caching, the same default the ranking uses. The blend decides the
+//! order, the cheapest mark, the spread, and each row's difference from the headline.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::format;
+use crate::model::{Model, Variant};
+use crate::pricing::price::PriceSet;
+use crate::pricing::ranking::blended_price_per_million;
+use crate::store::Catalogue;
+use crate::store::endpoints::{Endpoint, ModelEndpoints};
+
+/// Input tokens per output token in the blend that orders the table.
+pub const BLEND_RATIO: u32 = 3;
+
+/// Endpoint data older than this is called out as stale.
+const STALE_AFTER_HOURS: i64 = 48;
+
+/// The blended $/M that orders the table; `None` when a needed price is missing or variable.
+pub fn blend(prices: &PriceSet) -> Option<Decimal> {
+    blended_price_per_million(prices, Decimal::from(BLEND_RATIO), Decimal::ZERO)
+}
+
+/// One provider endpoint, formatted.
+#[derive(Clone, Debug)]
+pub struct ProviderRow {
+    pub provider: String,
+    pub tag: String,
+    pub input: String,
+    pub output: String,
+    pub cache_read: String,
+    pub cache_write: String,
+    pub blend: String,
+    /// How this endpoint's price compares with the routed price, e.g. "+50%", "same".
+    pub vs_headline: String,
+    /// "dearer", "cheaper" or "" (same, or not comparable), for styling.
+    pub vs_class: &'static str,
+    pub context: String,
+    pub max_output: String,
+    pub quantization: String,
+    /// Why a low-precision quantization is flagged; `None` when it is not.
+    pub quantization_flag: Option<String>,
+    pub uptime: String,
+    pub uptime_detail: String,
+    /// OpenRouter's status when not normal, e.g. "status −2".
+    pub status_flag: Option<String>,
+    pub cheapest: bool,
+    blend_value: Option<Decimal>,
+}
+
+/// OpenRouter's routed price for the model, the row every provider is compared with.
+#[derive(Clone, Debug, Default)]
+pub struct HeadlineRow {
+    pub input: String,
+    pub output: String,
+    pub cache_read: String,
+    pub cache_write: String,
+    pub blend: String,
+    pub context: String,
+    pub max_output: String,
+}
+
+/// Everything the "Where to buy" partial shows.
+#[derive(Clone, Debug, Default)]
+pub struct ProvidersSection {
+    pub model_id: String,
+    pub model_name: String,
+    /// A page-unique element id for the section heading.
+    pub anchor: String,
+    pub headline: Option<HeadlineRow>,
+    /// Cheapest first; rows without a comparable price last.
+    pub rows: Vec<ProviderRow>,
+    pub show_cache_write: bool,
+    /// A sentence on the range of prices, when providers differ.
+    pub spread: Option<String>,
+    /// The spread alone, e.g. "87.5%": how much more the dearest costs than the cheapest.
+    pub spread_percent: Option<String>,
+    /// Provider name(s) at the lowest blended price (also when all charge the same).
+    pub cheapest: Vec<String>,
+    /// Two or more providers, all at the same blended price.
+    pub all_same_price: bool,
+    pub cheapest_blend: Option<String>,
+    /// How the cheapest compares with the routed price, e.g. "20% below the routed price".
+    pub cheapest_vs_headline: Option<String>,
+    pub flagged_quantization: usize,
+    pub fetched_at: Option<String>,
+    pub fetched_iso: String,
+    pub stale: bool,
+    /// Set when the latest refresh of this list failed.
+    pub failure: Option<String>,
+    /// For a `:free`/`:batch` listing: the base model whose providers are tracked.
+    pub see_base: Option<String>,
+}
+
+impl ProvidersSection {
+    pub fn has_data(&self) -> bool {
+        !self.rows.is_empty()
+    }
+
+    pub fn blend_label(&self) -> String {
+        format!("{BLEND_RATIO}:1")
+    }
+
+    /// "1 provider" / "3 providers".
+    pub fn provider_count(&self) -> String {
+        match self.rows.len() {
+            1 => "1 provider".into(),
+            n => format!("{n} providers"),
+        }
+    }
+}
+
+/// Whether a quantization is below 16-bit, and why that matters.
+pub fn quantization_flag(quantization: &str) -> Option<String> {
+    let q = quantization.trim().to_ascii_lowercase();
+    let digits: String = q
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let bits: u32 = digits.parse().ok()?;
+    (bits < 16)
+        .then(|| format!("{bits}-bit weights, below the 16-bit original: answers can differ"))
+}
+
+fn quantization_label(quantization: Option<&str>) -> String {
+    match quantization {
+        None | Some("") | Some("unknown") => "not stated".into(),
+        Some(q) => q.to_string(),
+    }
+}
+
+/// An uptime percentage, truncated so 99.97 never reads as a perfect 100.0.
+fn uptime_text(value: f64) -> String {
+    format!("{:.1}%", (value * 10.0).floor() / 10.0)
+}
+
+fn uptime_cells(e: &Endpoint) -> (String, String) {
+    let main = match (e.uptime_last_1d, e.uptime_last_30m) {
+        (Some(day), _) => uptime_text(day),
+        (None, Some(recent)) => format!("{} (30 min)", uptime_text(recent)),
+        (None, None) => "—".into(),
+    };
+    let parts: Vec<String> = [
+        ("last 5 minutes", e.uptime_last_5m),
+        ("last 30 minutes", e.uptime_last_30m),
+        ("last day", e.uptime_last_1d),
+    ]
+    .iter()
+    .filter_map(|(label, v)| v.map(|v| format!("{label}: {}", uptime_text(v))))
+    .collect();
+    (main, parts.join(", "))
+}
+
+fn tokens(value: Option<u64>) -> String {
+    value
+        .map(format::tokens_short)
+        .unwrap_or_else(|| "—".into())
+}
+
+fn signed_percent(value: f64) -> String {
+    if value > 0.0 {
+        format!("+{}", format::percent(value))
+    } else {
+        format!("−{}", format::percent(-value))
+    }
+}
+
+/// `(a − b) / b` as a percentage, for display only.
+fn percent_diff(a: Decimal, b: Decimal) -> Option<f64> {
+    (a - b)
+        .checked_div(b)
+        .and_then(|r| r.to_f64())
+        .map(|r| r * 100.0)
+}
+
+/// How an endpoint's price compares with the headline.
+fn versus(
+    row: &PriceSet,
+    row_blend: Option<Decimal>,
+    head: &PriceSet,
+    head_blend: Option<Decimal>,
+) -> (String, &'static str) {
+    let keys = [
+        ("prompt", "input"),
+        ("completion", "output"),
+        ("input_cache_read", "cache read"),
+        ("input_cache_write", "cache write"),
+    ];
+    let differing: Vec<&str> = keys
+        .iter()
+        .filter(|(key, _)| row.get(key) != head.get(key))
+        .map(|(_, label)| *label)
+        .collect();
+    if differing.is_empty() {
+        return ("same".into(), "");
+    }
+    match (row_blend, head_blend) {
+        (Some(r), Some(h)) if r == h => {
+            let verb = if differing.len() == 1 {
+                "differs"
+            } else {
+                "differ"
+            };
+            (format!("same blend; {} {verb}", differing.join(", ")), "")
+        }
+        (Some(r), Some(h)) if h.is_zero() => {
+            (format!("{} (routed is free)", format::usd(r)), "dearer")
+        }
+        (Some(r), Some(h)) => match percent_diff(r, h) {
+            Some(p) if r > h => (signed_percent(p), "dearer"),
+            Some(p) => (signed_percent(p), "cheaper"),
+            None => ("—".into(), ""),
+        },
+        _ => ("not comparable".into(), ""),
+    }
+}
+
+fn headline_row(model: &Model) -> HeadlineRow {
+    let base = &model.pricing.base;
+    HeadlineRow {
+        input: format::token_price(base.prompt),
+        output: format::token_price(base.completion),
+        cache_read: format::token_price(base.input_cache_read),
+        cache_write: format::token_price(base.input_cache_write),
+        blend: blend(base).map(format::usd).unwrap_or_else(|| {
+            if model.is_variable() {
+                "variable".into()
+            } else {
+                "—".into()
+            }
+        }),
+        context: tokens(model.context_length),
+        max_output: tokens(model.max_completion_tokens),
+    }
+}
+
+fn provider_row(e: &Endpoint, head: Option<&PriceSet>, head_blend: Option<Decimal>) -> ProviderRow {
+    let prices = &e.pricing.base;
+    let blend_value = blend(prices);
+    let (vs_headline, vs_class) = match head {
+        Some(head) => versus(prices, blend_value, head, head_blend),
+        None => ("—".into(), ""),
+    };
+    let (uptime, uptime_detail) = uptime_cells(e);
+    ProviderRow {
+        provider: e.provider_name.clone(),
+        tag: e.tag.clone(),
+        input: format::token_price(prices.prompt),
+        output: format::token_price(prices.completion),
+        cache_read: format::token_price(prices.input_cache_read),
+        cache_write: format::token_price(prices.input_cache_write),
+        blend: blend_value.map(format::usd).unwrap_or_else(|| {
+            if prices.is_variable() {
+                "variable".into()
+            } else {
+                "—".into()
+            }
+        }),
+        vs_headline,
+        vs_class,
+        context: tokens(e.context_length),
+        max_output: tokens(e.max_completion_tokens),
+        quantization: quantization_label(e.quantization.as_deref()),
+        quantization_flag: e.quantization.as_deref().and_then(quantization_flag),
+        uptime,
+        uptime_detail,
+        status_flag: e.status.filter(|s| *s != 0).map(|s| {
+            if s < 0 {
+                format!("status −{}", -s)
+            } else {
+                format!("status {s}")
+            }
+        }),
+        cheapest: false,
+        blend_value,
+    }
+}
+
+fn anchor_for(id: &str) -> String {
+    let slug: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("where-to-buy-{slug}")
+}
+
+/// The endpoints that describe `model`: its own, or for an alias its target's.
+fn endpoints_for<'a>(
+    catalogue: &'a Catalogue,
+    id: &str,
+    model: Option<&Model>,
+) -> Option<&'a ModelEndpoints> {
+    catalogue.endpoints(id).or_else(|| {
+        model
+            .filter(|m| m.variant == Variant::Alias)
+            .and_then(|m| catalogue.endpoints(&m.base_id))
+    })
+}
+
+/// The "Where to buy" section of model `id` as of now.
+pub fn providers_section(catalogue: &Catalogue, id: &str) -> ProvidersSection {
+    providers_section_at(catalogue, id, Utc::now())
+}
+
+/// The "Where to buy" section of model `id`, with ages measured from `now`.
+pub fn providers_section_at(
+    catalogue: &Catalogue,
+    id: &str,
+    now: DateTime<Utc>,
+) -> ProvidersSection {
+    let model = catalogue.get(id).map(|e| &e.model);
+    let mut section = ProvidersSection {
+        model_id: id.to_string(),
+        model_name: model.map_or_else(|| id.to_string(), |m| m.short_name().to_string()),
+        anchor: anchor_for(id),
+        headline: model.map(headline_row),
+        ..ProvidersSection::default()
+    };
+    let data = endpoints_for(catalogue, id, model);
+    if data.is_none_or(|d| d.endpoints.is_empty())
+        && let Some(m) = model.filter(|m| {
+            matches!(
+                m.variant,
+                Variant::Free | Variant::Batch | Variant::Other(_)
+            ) && catalogue.get(&m.base_id).is_some()
+        })
+    {
+        section.see_base = Some(m.base_id.clone());
+    }
+    let Some(data) = data else {
+        return section;
+    };
+    if let Some(fetched) = data.fetched_at {
+        section.fetched_at = Some(fetched.format("%Y-%m-%d %H:%M UTC").to_string());
+        section.fetched_iso = fetched.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        section.stale =
+            now.signed_duration_since(fetched) > chrono::Duration::hours(STALE_AFTER_HOURS);
+    }
+    if let (Some(reason), Some(attempt)) = (&data.status.last_error, data.status.last_attempt) {
+        section.failure = Some(format!(
+            "The latest refresh of this list, at {}, failed: {reason}.",
+            attempt.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+
+    let head_prices = model.map(|m| &m.pricing.base);
+    let head_blend = head_prices.and_then(blend);
+    let mut rows: Vec<ProviderRow> = data
+        .endpoints
+        .iter()
+        .map(|e| provider_row(e, head_prices, head_blend))
+        .collect();
+    rows.sort_by(|a, b| {
+        match (a.blend_value, b.blend_value) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+        .then_with(|| a.provider.to_lowercase().cmp(&b.provider.to_lowercase()))
+        .then_with(|| a.tag.cmp(&b.tag))
+    });
+
+    let priced: Vec<Decimal> = rows.iter().filter_map(|r| r.blend_value).collect();
+    if let (Some(&min), Some(&max)) = (priced.iter().min(), priced.iter().max()) {
+        // A mark only means something when some provider charges more.
+        let mark = max > min;
+        for row in rows.iter_mut().filter(|r| r.blend_value == Some(min)) {
+            row.cheapest = mark;
+            section.cheapest.push(row.provider.clone());
+        }
+        section.all_same_price = priced.len() >= 2 && !mark;
+        section.cheapest_blend = Some(format::usd(min));
+        section.cheapest_vs_headline = head_blend.and_then(|h| {
+            if min == h {
+                Some("the same as the routed price".into())
+            } else if h.is_zero() {
+                None
+            } else {
+                percent_diff(min, h).map(|p| {
+                    if p < 0.0 {
+                        format!("{} below the routed price", format::percent(-p))
+                    } else {
+                        format!("{} above the routed price", format::percent(p))
+                    }
+                })
+            }
+        });
+        if mark {
+            section.spread = Some(if min.is_zero() {
+                format!(
+                    "Prices run from free to {} per million blended.",
+                    format::usd(max)
+                )
+            } else {
+                let p = percent_diff(max, min).unwrap_or_default();
+                section.spread_percent = Some(format::percent(p));
+                format!(
+                    "Prices run from {} to {} per million blended: the dearest costs {} more than the cheapest.",
+                    format::usd(min),
+                    format::usd(max),
+                    format::percent(p)
+                )
+            });
+        }
+    }
+    section.flagged_quantization = rows
+        .iter()
+        .filter(|r| r.quantization_flag.is_some())
+        .count();
+    section.show_cache_write = data
+        .endpoints
+        .iter()
+        .any(|e| e.pricing.base.input_cache_write.is_some());
+    section.rows = rows;
+    section
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantization_below_16_bit_is_flagged() {
+        for low in ["fp8", "FP6", "fp4", "int8", "int4"] {
+            assert!(quantization_flag(low).is_some(), "{low} not flagged");
+        }
+        for full in ["fp16", "bf16", "fp32", "unknown", ""] {
+            assert!(quantization_flag(full).is_none(), "{full} flagged");
+        }
+    }
+
+    #[test]
+    fn uptime_never_rounds_up_to_perfect() {
+        assert_eq!(uptime_text(99.97), "99.9%");
+        assert_eq!(uptime_text(100.0), "100.0%");
+        assert_eq!(uptime_text(91.126), "91.1%");
+    }
+}
