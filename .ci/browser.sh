@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The browser tests (issue 9): real headless Chromium, driven through chromedriver, against the
+# real release binary serving on 127.0.0.1. Installs Debian's chromium and chromium-driver when
+# missing. Arguments select flows by name, e.g. `bash .ci/browser.sh calculator`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "== installing chromium and chromium-driver"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium chromium-driver
+fi
+
+cargo test --release --features browser --test browser -- "$@"

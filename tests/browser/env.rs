@@ -1,0 +1,438 @@
+//! The world the browser tests run in: a fake OpenRouter on loopback, a database filled through
+//! the real `tokenfare` binary, that binary serving on 127.0.0.1, and chromedriver driving a
+//! headless Chromium with a fresh profile per session.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use axum::Router;
+use axum::extract::Path as UrlPath;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use thirtyfour::prelude::*;
+use thirtyfour::{ChromiumLikeCapabilities, LoggingPrefsLogLevel};
+
+/// Our hand-written fixture catalogue: OpenRouter's `/models` today.
+pub const FIXTURE: &str = include_str!("../fixtures/catalogue.json");
+
+/// Flags that suit a closed network and a container without a GPU or a big /dev/shm.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    // Otherwise a crash handler per browser outlives the session, outside our process group.
+    "--disable-crash-reporter",
+    "--disable-breakpad",
+];
+
+/// The phone the layout flow emulates: an ordinary 390 CSS px wide handset.
+pub const PHONE_WIDTH: u32 = 390;
+const PHONE_HEIGHT: u32 = 844;
+const DESKTOP: (u32, u32) = (1280, 900);
+
+/// How many days before today the older listing is dated, so history has two points.
+const HISTORY_DAYS_BACK: i64 = 6;
+
+/// A child process (in a process group of its own, so whatever it starts goes with it) that is
+/// stopped, TERM then KILL, when dropped.
+struct Process {
+    name: &'static str,
+    child: Child,
+}
+
+impl Process {
+    fn spawn(name: &'static str, command: &mut Command) -> Result<Process> {
+        let child = command
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("starting {name} ({command:?})"))?;
+        Ok(Process { name, child })
+    }
+
+    fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if !self.is_running() {
+            return;
+        }
+        // The group's id is the child's id: this reaches chromedriver's browsers too.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if !self.is_running() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{} did not stop on SIGTERM; killing it", self.name);
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// An unused loopback port (free when asked; nothing else on this machine races for it in practice).
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// `name` on the PATH, unless the environment variable `var` names the program.
+fn program(var: &str, names: &[&str]) -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os(var) {
+        return Ok(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    bail!(
+        "{} not found (set {var}, or install it: `bash .ci/browser.sh` runs apt-get install chromium chromium-driver)",
+        names.join(" or ")
+    )
+}
+
+/// Polls `url` until it answers 200, or fails after `limit`.
+async fn wait_until_up(url: &str, limit: Duration, process: &mut Process) -> Result<()> {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(response) = client.get(url).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        if !process.is_running() {
+            bail!("{} exited before answering {url}", process.name);
+        }
+        if Instant::now() > deadline {
+            bail!("{} did not answer {url} within {limit:?}", process.name);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The fixture as it stood a few days ago: Gamma's input was dearer, Beta's output cheaper,
+/// and Zeta was not listed yet — so history, the changes page and the chart have something to show.
+fn older_listing() -> Result<String> {
+    let mut catalogue: Value = serde_json::from_str(FIXTURE)?;
+    let models = catalogue["data"]
+        .as_array_mut()
+        .context("fixture has a data array")?;
+    models.retain(|m| m["id"] != "initech/zeta");
+    for model in models.iter_mut() {
+        match model["id"].as_str() {
+            Some("globex/gamma") => model["pricing"]["prompt"] = json!("0.0000035"),
+            Some("acme/beta") => model["pricing"]["completion"] = json!("0.0000006"),
+            _ => {}
+        }
+    }
+    Ok(catalogue.to_string())
+}
+
+fn endpoint(provider: &str, prompt: &str, completion: &str, quantization: &str) -> Value {
+    json!({
+        "name": format!("{provider} | model"), "provider_name": provider,
+        "tag": provider.to_lowercase(),
+        "pricing": {"prompt": prompt, "completion": completion, "discount": 0},
+        "quantization": quantization, "context_length": 1000000,
+        "max_completion_tokens": 64000, "max_prompt_tokens": null, "status": 0,
+        "uptime_last_5m": 100.0, "uptime_last_30m": 99.9, "uptime_last_1d": 99.8
+    })
+}
+
+/// Provider lists the fake returns. Gamma has three providers (one cheaper than the routed
+/// price); every other model has one, at its routed price.
+fn endpoints_for(id: &str) -> Option<Value> {
+    let catalogue: Value = serde_json::from_str(FIXTURE).ok()?;
+    let model = catalogue["data"]
+        .as_array()?
+        .iter()
+        .find(|m| m["id"] == id)?
+        .clone();
+    let endpoints = if id == "globex/gamma" {
+        vec![
+            endpoint("Globex", "0.000003", "0.000015", "unknown"),
+            endpoint("Cloudco", "0.0000025", "0.0000125", "bf16"),
+            endpoint("Fastco", "0.000004", "0.00002", "fp8"),
+        ]
+    } else {
+        let pricing = &model["pricing"];
+        vec![endpoint(
+            "Origin",
+            pricing["prompt"].as_str()?,
+            pricing["completion"].as_str()?,
+            "unknown",
+        )]
+    };
+    Some(json!({"data": {"id": id, "name": model["name"], "endpoints": endpoints}}))
+}
+
+async fn fake_endpoints(UrlPath(rest): UrlPath<String>) -> Response {
+    let Some(body) = rest.strip_suffix("/endpoints").and_then(endpoints_for) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    axum::Json(body).into_response()
+}
+
+/// A fake OpenRouter API on an ephemeral loopback port; returns its base URL.
+async fn start_fake_openrouter() -> Result<String> {
+    let app = Router::new()
+        .route(
+            "/api/v1/models",
+            get(|| async { ([("content-type", "application/json")], FIXTURE) }),
+        )
+        .route("/api/v1/models/{*rest}", get(fake_endpoints));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(format!("http://{addr}/api/v1"))
+}
+
+/// Everything a flow needs: the site's base URL and a way to open browser sessions.
+pub struct Env {
+    pub base: String,
+    pub screenshots: PathBuf,
+    pub logs: PathBuf,
+    chromium: PathBuf,
+    driver_url: String,
+    dir: TempDir,
+    /// Every session opened, so the harness can close whatever a failed flow left open.
+    sessions: std::sync::Mutex<Vec<WebDriver>>,
+    // Dropped in field order: the site, then chromedriver.
+    _server: Process,
+    _chromedriver: Process,
+}
+
+impl Env {
+    pub async fn start() -> Result<Env> {
+        let dir = tempfile::Builder::new()
+            .prefix("tokenfare-browser")
+            .tempdir()?;
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_tokenfare"));
+        let database = dir.path().join("site.db");
+        let api = start_fake_openrouter().await?;
+
+        // Day one from a saved file, today from the (fake) API, models and then endpoints.
+        let older = dir.path().join("models-older.json");
+        std::fs::write(&older, older_listing()?)?;
+        let day_one = (chrono::Utc::now() - chrono::Duration::days(HISTORY_DAYS_BACK))
+            .format("%Y-%m-%d")
+            .to_string();
+        run(Command::new(&bin)
+            .arg("--database")
+            .arg(&database)
+            .args(["ingest", "--file"])
+            .arg(&older)
+            .args(["--as-of", &day_one]))?;
+        run(Command::new(&bin).arg("--database").arg(&database).args([
+            "--openrouter-url",
+            &api,
+            "ingest",
+        ]))?;
+
+        // Logs stay after the run (overwritten by the next one) for when a flow fails.
+        let logs = target_dir().join("browser-logs");
+        std::fs::create_dir_all(&logs)?;
+        let port = free_port()?;
+        let server_log = std::fs::File::create(logs.join("server.log"))?;
+        let mut server = Process::spawn(
+            "tokenfare serve",
+            Command::new(&bin)
+                .arg("--database")
+                .arg(&database)
+                .args(["--openrouter-url", &api, "serve"])
+                .args(["--addr", &format!("127.0.0.1:{port}")])
+                .args(["--refresh-every", "off"])
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(server_log),
+        )?;
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until_up(
+            &format!("{base}/healthz"),
+            Duration::from_secs(20),
+            &mut server,
+        )
+        .await?;
+
+        let chromium = program(
+            "CHROMIUM",
+            &["chromium", "chromium-browser", "google-chrome"],
+        )?;
+        let chromedriver = program("CHROMEDRIVER", &["chromedriver"])?;
+        let driver_port = free_port()?;
+        let driver_log = std::fs::File::create(logs.join("chromedriver.log"))?;
+        let mut chromedriver = Process::spawn(
+            "chromedriver",
+            Command::new(&chromedriver)
+                .arg(format!("--port={driver_port}"))
+                .arg("--log-level=INFO")
+                .stdout(Stdio::null())
+                .stderr(driver_log),
+        )?;
+        let driver_url = format!("http://127.0.0.1:{driver_port}");
+        wait_until_up(
+            &format!("{driver_url}/status"),
+            Duration::from_secs(20),
+            &mut chromedriver,
+        )
+        .await?;
+
+        let screenshots = target_dir().join("screenshots");
+        std::fs::create_dir_all(&screenshots)?;
+        println!(
+            "site {base} ({}), {} via {}, screenshots in {}",
+            bin.display(),
+            chromium.display(),
+            driver_url,
+            screenshots.display()
+        );
+        Ok(Env {
+            base,
+            screenshots,
+            logs,
+            chromium,
+            driver_url,
+            dir,
+            sessions: std::sync::Mutex::new(Vec::new()),
+            _server: server,
+            _chromedriver: chromedriver,
+        })
+    }
+
+    /// Closes every browser still open (a flow that failed half-way leaves its sessions open).
+    pub async fn quit_sessions(&self) {
+        let open: Vec<WebDriver> = match self.sessions.lock() {
+            Ok(mut sessions) => sessions.drain(..).collect(),
+            Err(_) => return,
+        };
+        for driver in open {
+            // Quitting a session that its flow already quit is a no-op.
+            let _ = driver.quit().await;
+        }
+    }
+
+    /// The server's log so far (shown when a flow fails).
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(self.logs.join("server.log")).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A new browser with a fresh profile, console logging on, at desktop or phone size.
+    pub async fn session(&self, device: Device) -> Result<Session> {
+        let profile = tempfile::Builder::new()
+            .prefix("chromium-profile")
+            .tempdir_in(self.dir.path())?;
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(&self.chromium.to_string_lossy())?;
+        for flag in CHROMIUM_FLAGS {
+            caps.add_arg(flag)?;
+        }
+        caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))?;
+        caps.set_browser_log_level(LoggingPrefsLogLevel::All)?;
+        match device {
+            Device::Desktop => {
+                caps.add_arg(&format!("--window-size={},{}", DESKTOP.0, DESKTOP.1))?;
+            }
+            Device::Phone => {
+                caps.add_experimental_option(
+                    "mobileEmulation",
+                    json!({"deviceMetrics": {"width": PHONE_WIDTH, "height": PHONE_HEIGHT, "pixelRatio": 2, "mobile": true, "touch": false}}),
+                )?;
+            }
+        }
+        let driver = WebDriver::new(&self.driver_url, caps)
+            .await
+            .context("starting a Chromium session through chromedriver")?;
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.push(driver.clone());
+        }
+        Ok(Session {
+            driver,
+            device,
+            _profile: profile,
+        })
+    }
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let output = command
+        .output()
+        .with_context(|| format!("running {command:?}"))?;
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed: {}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// `target/` (or `$CARGO_TARGET_DIR`), where the screenshots go.
+fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Desktop,
+    Phone,
+}
+
+impl Device {
+    pub fn label(self) -> &'static str {
+        match self {
+            Device::Desktop => "desktop",
+            Device::Phone => "phone",
+        }
+    }
+}
+
+/// One browser; quit it with [`Session::quit`] (the profile directory goes with it).
+pub struct Session {
+    pub driver: WebDriver,
+    pub device: Device,
+    _profile: TempDir,
+}
+
+impl Session {
+    pub async fn quit(self) -> Result<()> {
+        self.driver.quit().await?;
+        Ok(())
+    }
+}
+
+/// Shared so that flows can run as spawned tasks (a panicking assertion fails one flow, not the run).
+pub type SharedEnv = Arc<Env>;
