@@ -222,6 +222,9 @@ pub async fn model_page_shows_prices_tiers_variants_providers_and_history(
             .await?,
         "the providers table is visible"
     );
+    // The routed-price row sits in the same columns as the providers' rows.
+    let misaligned = s.misaligned_tables().await?;
+    ensure!(misaligned.is_empty(), "tables out of line: {misaligned:?}");
 
     // Price history: Gamma's input went from $3.50 to $3.00; the step chart is drawn.
     let history = s

@@ -40,8 +40,9 @@ fn expected_status_error(name: &str) -> bool {
     matches!(name, "calculator-error" | "not-found")
 }
 
-/// Flow 6: At 390 px nothing scrolls sideways but tables in their own boxes, and every control is
-/// reachable with Tab, in document order, with a visible focus ring.
+/// Flow 6: At 390 px nothing scrolls sideways but tables in their own boxes (whose rows keep to
+/// their columns), and every control is reachable with Tab, in document order, with a visible
+/// focus ring.
 pub async fn phone_width_has_no_sideways_scroll_and_a_full_keyboard_path(
     env: SharedEnv,
 ) -> Result<()> {
@@ -60,6 +61,9 @@ pub async fn phone_width_has_no_sideways_scroll_and_a_full_keyboard_path(
         }
         for offender in &overflow.offenders {
             failures.push(format!("{path}: {offender} sticks out of the window"));
+        }
+        for problem in s.misaligned_tables().await? {
+            failures.push(format!("{path}: {problem}"));
         }
         let walk = s.walk_tab_order().await?;
         stops += walk.stops.len();

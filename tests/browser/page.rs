@@ -184,6 +184,12 @@ impl Session {
         self.eval(OVERFLOW_JS, vec![json!(width)]).await
     }
 
+    /// Tables whose body cells do not start under a header column (a row rendered outside the
+    /// table's grid, for instance), one message per table.
+    pub async fn misaligned_tables(&self) -> Result<Vec<String>> {
+        self.eval(TABLE_GRID_JS, vec![]).await
+    }
+
     /// Presses Tab until focus has been round the page; returns each stop with its focus style.
     pub async fn walk_tab_order(&self) -> Result<TabWalk> {
         let expected: Vec<String> = self.eval(TAB_STOPS_JS, vec![]).await?;
@@ -380,4 +386,28 @@ return {
   scrollWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
   offenders: offenders.slice(0, 12),
 };
+"#;
+
+const TABLE_GRID_JS: &str = r#"
+const problems = [];
+for (const table of document.querySelectorAll('table')) {
+  const head = table.tHead;
+  if (!head || head.rows.length === 0) continue;
+  const lefts = [...head.rows[head.rows.length - 1].cells].map((c) => c.getBoundingClientRect().left);
+  search: for (const body of table.tBodies) {
+    for (const row of body.rows) {
+      for (const cell of row.cells) {
+        const r = cell.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        if (!lefts.some((x) => Math.abs(x - r.left) < 1.5)) {
+          const name = table.className ? 'table.' + table.className.trim().split(/\s+/).join('.') : 'a table';
+          const text = (row.innerText || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+          problems.push(name + ': row "' + text + '" has a cell at x=' + Math.round(r.left) + ', under no column');
+          break search;
+        }
+      }
+    }
+  }
+}
+return problems;
 "#;
