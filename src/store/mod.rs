@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod endpoints;
+pub mod changes;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
