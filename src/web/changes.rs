@@ -77,9 +77,9 @@ impl ChangeFilters {
         };
         let mut date = |field: &'static str, label: &str| {
             let text = params.get(field)?;
-            match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
+            match parse_ymd(text) {
+                Some(d) => Some(d),
+                None => {
                     errors.add(
                         field,
                         format!(
@@ -175,6 +175,19 @@ impl ChangeFilters {
     fn in_range(&self, date: NaiveDate) -> bool {
         self.from.is_none_or(|f| date >= f) && self.to.is_none_or(|t| date <= t)
     }
+}
+
+/// A strict `YYYY-MM-DD` (chrono alone would also take `2026-7-1`).
+pub fn parse_ymd(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let shape = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shape
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
 }
 
 fn author(catalogue: &Catalogue, id: &str) -> String {
@@ -643,7 +656,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Re
             "date is required, as YYYY-MM-DD".into(),
         );
     };
-    let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
+    let Some(date) = parse_ymd(text) else {
         return api_error(
             StatusCode::BAD_REQUEST,
             "date",

@@ -133,18 +133,27 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
     }
 
     let prices = |key: &str| -> Vec<Step> {
-        timeline
-            .iter()
-            .map(|p| Step {
-                from: p.date,
-                value: p
-                    .pricing
-                    .as_ref()
-                    .and_then(|pricing| pricing.base.get(key))
-                    .and_then(Price::usd)
-                    .and_then(|usd| f64::try_from(format::per_million(usd)).ok()),
-            })
-            .collect()
+        let mut steps: Vec<Step> = Vec::new();
+        for point in timeline {
+            let listed = point.pricing.is_some();
+            let value = point
+                .pricing
+                .as_ref()
+                .and_then(|pricing| pricing.base.get(key))
+                .and_then(Price::usd)
+                .and_then(|usd| f64::try_from(format::per_million(usd)).ok());
+            // A point where another component changed is no step of this line.
+            let same = steps
+                .last()
+                .is_some_and(|last: &Step| last.value == value && (listed || last.value.is_none()));
+            if !same {
+                steps.push(Step {
+                    from: point.date,
+                    value,
+                });
+            }
+        }
+        steps
     };
     let mut series = Vec::new();
     for (key, class, label) in [
