@@ -183,7 +183,7 @@ async fn changes_page_lists_days_newest_first_with_a_summary_and_each_change() {
     assert!(page.texts("#d-2026-07-01 .day-summary")[0].contains("4 models listed"));
     // 07-02: alpha's input, old → new and the percentage.
     let row = page.texts("#d-2026-07-02 table.change-table tbody tr");
-    assert_eq!(row, vec!["Alpha acme/alpha Input $1.00/M $0.80/M −20%"]);
+    assert_eq!(row, vec!["Alpha acme/alpha Input $1.00/M → $0.80/M −20%"]);
     assert_eq!(
         page.attrs("#d-2026-07-02 table.change-table tbody tr", "class"),
         vec!["cut first"]
@@ -201,7 +201,7 @@ async fn changes_page_lists_days_newest_first_with_a_summary_and_each_change() {
         vec!["", "+33.3%"]
     );
     assert_eq!(
-        page.texts("#d-2026-07-04 table.change-table td.new"),
+        page.texts("#d-2026-07-04 table.change-table span.new"),
         vec!["$0.08/M", "$2.00/M"]
     );
     assert_eq!(
@@ -463,7 +463,7 @@ async fn a_model_that_disappears_and_returns_shows_both_events() {
     assert_eq!(
         rows,
         vec![
-            "2026-07-05 Price cut Input, prompts ≥ 200K tokens $6.00/M $5.00/M −16.7%",
+            "2026-07-05 Price cut Input, prompts ≥ 200K tokens $6.00/M → $5.00/M −16.7%",
             "2026-07-04 Listed again",
             "2026-07-02 Delisted",
         ]
@@ -514,8 +514,8 @@ async fn history_section_shows_the_step_chart_and_the_dated_change_table() {
     assert_eq!(
         page.texts("table.history-changes tbody tr"),
         vec![
-            "2026-07-04 Price change Cache read not charged $0.08/M",
-            "2026-07-02 Price cut Input $1.00/M $0.80/M −20%",
+            "2026-07-04 Price change Cache read not charged → $0.08/M",
+            "2026-07-02 Price cut Input $1.00/M → $0.80/M −20%",
         ]
     );
     assert_eq!(
