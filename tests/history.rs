@@ -464,8 +464,8 @@ async fn a_model_that_disappears_and_returns_shows_both_events() {
         rows,
         vec![
             "2026-07-05 Price cut Input, prompts ≥ 200K tokens $6.00/M → $5.00/M −16.7%",
-            "2026-07-04 Listed again",
-            "2026-07-02 Delisted",
+            "2026-07-04 Listed again Listed at $3.00 input, $15.00 output",
+            "2026-07-02 Delisted No longer listed",
         ]
     );
     // The chart breaks its lines while the model was not listed: two runs per line.
@@ -552,7 +552,7 @@ async fn a_model_with_a_single_price_shows_one_line_and_says_so() {
     }
     assert_eq!(
         page.texts("table.history-changes tbody tr"),
-        vec!["2026-07-02 First listed"]
+        vec!["2026-07-02 First listed Listed at $0.15 input, $0.60 output"]
     );
 }
 

@@ -369,6 +369,7 @@ fn diff_sets(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     fn p(text: &str) -> Price {
         Price::parse(text).unwrap()
@@ -395,6 +396,84 @@ mod tests {
         let new_component = change(None, Some("0.000001"));
         assert_eq!(new_component.direction(), Direction::Other);
         assert_eq!(change(Some("-1"), Some("0.000001")).percent(), None);
+    }
+
+    fn run(id: i64, day: u32, kind: SourceKind) -> RunRecord {
+        let as_of = NaiveDate::from_ymd_opt(2026, 7, day)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc();
+        RunRecord {
+            id,
+            started_at: as_of,
+            finished_at: as_of,
+            source_kind: kind,
+            source: "test".into(),
+            as_of,
+            success: true,
+            models_seen: 1,
+            models_stored: 1,
+            skipped: 0,
+            added: 0,
+            removed: 0,
+            price_changes: 0,
+            error: None,
+        }
+    }
+
+    fn event(run: &RunRecord, id: &str, added: bool) -> EventRow {
+        EventRow {
+            model_id: id.into(),
+            as_of: run.as_of,
+            run_id: run.id,
+            added,
+        }
+    }
+
+    #[test]
+    fn the_bundled_snapshot_is_no_day_once_real_data_exists() {
+        let mut cheap = Pricing::default();
+        cheap.base.set("prompt", p("0.000001"));
+        let mut cheaper = Pricing::default();
+        cheaper.base.set("prompt", p("0.0000005"));
+        // The snapshot is dated after the real data, as the bundled one can be.
+        let runs = [
+            run(1, 30, SourceKind::Snapshot),
+            run(2, 1, SourceKind::File),
+            run(3, 2, SourceKind::File),
+        ];
+        let prices = [
+            (1, "snap/model", &cheap),
+            (2, "real/model", &cheap),
+            (3, "real/model", &cheaper),
+        ];
+        let events = [
+            event(&runs[0], "snap/model", true),
+            event(&runs[1], "snap/model", false),
+            event(&runs[1], "real/model", true),
+        ];
+        let log = ChangeLog::build(&runs, prices, &events);
+        let dates: Vec<u32> = log.days().iter().map(|d| d.date.day()).collect();
+        assert_eq!(dates, vec![1, 2]);
+        assert!(log.days()[0].is_baseline());
+        assert!(log.days()[0].changes.is_empty());
+        assert_eq!(log.days()[0].listed, 1);
+        assert_eq!(log.days()[1].changes.len(), 1);
+        assert_eq!(log.days()[1].changes[0].id, "real/model");
+        assert!(log.timeline("snap/model").is_empty());
+        assert_eq!(log.timeline("real/model").len(), 2);
+    }
+
+    #[test]
+    fn a_snapshot_alone_is_the_first_day() {
+        let mut cheap = Pricing::default();
+        cheap.base.set("prompt", p("0.000001"));
+        let runs = [run(1, 30, SourceKind::Snapshot)];
+        let events = [event(&runs[0], "snap/model", true)];
+        let log = ChangeLog::build(&runs, [(1, "snap/model", &cheap)], &events);
+        assert_eq!(log.days().len(), 1);
+        assert_eq!(log.timeline("snap/model").len(), 1);
     }
 
     #[test]

@@ -108,7 +108,21 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
                     ChangeKind::Added => "Listed again",
                     _ => "Delisted",
                 },
-                component: String::new(),
+                component: match change.kind {
+                    ChangeKind::Added => timeline
+                        .iter()
+                        .find(|p| p.date == day.date)
+                        .and_then(|p| p.pricing.as_ref())
+                        .map(|pricing| {
+                            format!(
+                                "Listed at {} input, {} output",
+                                format::token_price(pricing.base.prompt),
+                                format::token_price(pricing.base.completion)
+                            )
+                        })
+                        .unwrap_or_default(),
+                    _ => "No longer listed".into(),
+                },
                 old: String::new(),
                 new: String::new(),
                 percent: String::new(),
