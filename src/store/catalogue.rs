@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::endpoints::ModelEndpoints;
 use super::changes::ChangeLog;
+use super::endpoints::ModelEndpoints;
 use super::{EventRow, HistoryRow, RunRecord, SourceKind, StoredModel};
 use crate::model::{Model, Variant};
 use crate::pricing::price::Pricing;

@@ -1,8 +1,8 @@
 //! SQLite, the system of record, and the in-memory catalogue that pages read from.
 
 pub mod catalogue;
-pub mod endpoints;
 pub mod changes;
+pub mod endpoints;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

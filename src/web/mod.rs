@@ -2,15 +2,15 @@
 //! errors, and the router that `main` and the tests both call.
 
 pub mod about;
+pub mod changes;
 pub mod chart;
 pub mod compare;
-pub mod changes;
 pub mod error;
 pub mod format;
 pub mod guide;
 pub mod health;
-pub mod home;
 pub mod history;
+pub mod home;
 pub mod layout;
 pub mod middleware;
 pub mod model;
