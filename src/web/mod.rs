@@ -2,12 +2,14 @@
 //! errors, and the router that `main` and the tests both call.
 
 pub mod about;
+pub mod changes;
 pub mod chart;
 pub mod compare;
 pub mod error;
 pub mod format;
 pub mod guide;
 pub mod health;
+pub mod history;
 pub mod home;
 pub mod layout;
 pub mod middleware;
@@ -16,6 +18,7 @@ pub mod models;
 pub mod params;
 pub mod providers;
 pub mod ranking;
+pub mod step_chart;
 
 use std::time::Duration;
 
@@ -97,6 +100,10 @@ fn routes(state: AppState) -> Router {
         .route("/ranking", get(ranking::ranking))
         .route("/about", get(about::about))
         .route("/guide/why-prices-differ", get(guide::why_prices_differ))
+        .route("/changes", get(changes::page))
+        .route("/changes.atom", get(changes::feed))
+        .route("/api/changes.json", get(changes::api))
+        .route("/feeds/models/{*id}", get(changes::model_feed))
         .route("/healthz", get(health::healthz))
         .route("/static/{*path}", get(layout::static_file))
         .fallback(error::not_found)
