@@ -493,6 +493,7 @@ pub struct ModelPage {
     pub compare_href: String,
     pub calculator_href: String,
     pub providers: super::providers::ProvidersSection,
+    pub history: super::history::HistorySection,
 }
 
 impl ModelPage {
@@ -662,6 +663,7 @@ impl ModelPage {
             compare_href: format!("/compare?{id_query}"),
             calculator_href: format!("/calculator?{id_query}"),
             providers: super::providers::providers_section(catalogue, &model.id),
+            history: super::history::history_section(catalogue, &model.id),
         }
     }
 
@@ -701,6 +703,13 @@ pub async fn model_page(
     };
     let catalogue = state.catalogue();
     let id = id.trim().trim_end_matches('/');
+    if catalogue.get(id).is_none()
+        && let Some(model_id) = super::changes::strip_feed_suffix(id)
+    {
+        return Ok(
+            super::changes::model_feed(State(state.clone()), Path(model_id.to_string())).await,
+        );
+    }
     if let Some(entry) = catalogue.get(id) {
         return Ok(render_html(
             &ModelPage::build(entry, &catalogue),
