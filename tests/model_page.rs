@@ -483,3 +483,25 @@ async fn model_page_shows_its_price_history_and_links_its_feed() {
     assert_eq!(suffixed.status, axum::http::StatusCode::OK);
     assert_eq!(suffixed.body, atom.body);
 }
+
+#[tokio::test]
+async fn a_batch_listing_dearer_than_on_demand_is_called_dearer() {
+    let app = TestApp::fixture().await;
+    // Make acme/alpha:batch cost 1.5x the base input (0.0000015 against 0.000001).
+    let dearer = common::FIXTURE.replace(
+        "\"pricing\": {\"prompt\": \"0.0000005\", \"completion\": \"0.000002\", \"input_cache_read\": \"0.00000005\"}",
+        "\"pricing\": {\"prompt\": \"0.0000015\", \"completion\": \"0.000002\", \"input_cache_read\": \"0.00000005\"}",
+    );
+    assert_ne!(dearer, common::FIXTURE);
+    app.ingest(&dearer, "2026-08-09").await.unwrap();
+    let note = app
+        .get("/models/acme/alpha")
+        .await
+        .texts(".batch-note")
+        .join("");
+    assert!(
+        note.contains("50% more on input and 50% less on output"),
+        "{note}"
+    );
+    assert!(!note.contains("-"), "{note}");
+}

@@ -316,14 +316,23 @@ pub fn batch_saving(batch: &Model, base: &Model) -> Option<String> {
     let (v, b) = (&batch.pricing.base, &base.pricing.base);
     let input = change_percent(v.prompt, b.prompt)?;
     let output = change_percent(v.completion, b.completion).unwrap_or(input);
-    let saving = |c: Decimal| -c;
+    // A batch listing is usually cheaper, but not always (some cost more than on demand).
+    let phrase = |c: Decimal| {
+        if c.is_sign_negative() {
+            format!("{}% less", -c)
+        } else if c.is_zero() {
+            "the same".to_string()
+        } else {
+            format!("{c}% more")
+        }
+    };
     if input == output {
-        Some(format!("{}%", saving(input)))
+        Some(phrase(input))
     } else {
         Some(format!(
-            "{}% on input, {}% on output",
-            saving(input),
-            saving(output)
+            "{} on input and {} on output",
+            phrase(input),
+            phrase(output)
         ))
     }
 }
