@@ -104,6 +104,17 @@ impl Workload {
         Ok(())
     }
 
+    /// The same traffic with no caching and every request on demand: the yardstick for
+    /// what caching and batching save. The discount is kept, so savings compare like with like.
+    pub fn without_caching_or_batch(&self) -> Workload {
+        Workload {
+            cache_hit: Decimal::ZERO,
+            cache_write: Decimal::ZERO,
+            batch: Decimal::ZERO,
+            ..self.clone()
+        }
+    }
+
     /// The prompt size that selects a long-context tier. Fractional averages round down
     /// because a tier starts at a whole number of tokens; sizes beyond `u64` saturate.
     fn prompt_tokens(&self) -> u64 {
@@ -302,7 +313,7 @@ pub fn price_workload(
 
     let mut lines = od.lines;
     lines.extend(bt.lines);
-    Ok(MonthlyBill {
+    let bill = MonthlyBill {
         id: model.id.clone(),
         name: model.short_name().to_string(),
         monthly_cost: monthly,
@@ -318,6 +329,70 @@ pub fn price_workload(
         long_context_tier: on_demand.tier,
         lines,
         notes,
+    };
+    Ok(bill.normalized())
+}
+
+impl MonthlyBill {
+    /// Drops the trailing zeros that exact products accumulate ("4.7500000" -> "4.75"),
+    /// so serialised bills read as plain numbers. Values are unchanged.
+    fn normalized(mut self) -> MonthlyBill {
+        for value in [
+            &mut self.monthly_cost,
+            &mut self.cost_per_request,
+            &mut self.effective_input_per_million,
+            &mut self.list_input_per_million,
+            &mut self.effective_blended_per_million,
+            &mut self.on_demand_part,
+            &mut self.batch_part,
+            &mut self.discount_amount,
+            &mut self.cache_savings,
+            &mut self.batch_savings,
+        ] {
+            *value = value.normalize();
+        }
+        for line in &mut self.lines {
+            line.quantity = line.quantity.normalize();
+            line.unit_price = line.unit_price.normalize();
+            line.amount = line.amount.normalize();
+        }
+        self
+    }
+}
+
+/// What caching and batching save on one model, after the discount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Savings {
+    /// The bill with no caching and every request on demand.
+    pub baseline: Decimal,
+    /// `baseline − monthly_cost`: caching and batching together. Not always
+    /// `cache + batch`, because each of those is measured with the other in place.
+    pub total: Decimal,
+    /// The bill's own `cache_savings`: caching, given the batch share.
+    pub cache: Decimal,
+    /// The bill's own `batch_savings`: batching, given the caching.
+    pub batch: Decimal,
+}
+
+impl Savings {
+    /// `total / baseline` (0.25 = a quarter off); `None` when the baseline is zero.
+    pub fn share(&self) -> Option<Decimal> {
+        if self.baseline.is_zero() {
+            return None;
+        }
+        self.total.checked_div(self.baseline)
+    }
+}
+
+/// What caching and batching save on `model` for `w`, given the `bill` that
+/// [`price_workload`] produced for the same arguments.
+pub fn savings(w: &Workload, model: &Model, bill: &MonthlyBill) -> Result<Savings, NotPriceable> {
+    let baseline = price_workload(&w.without_caching_or_batch(), model, None)?.monthly_cost;
+    Ok(Savings {
+        baseline,
+        total: sub(baseline, bill.monthly_cost)?,
+        cache: bill.cache_savings,
+        batch: bill.batch_savings,
     })
 }
 
@@ -726,6 +801,10 @@ mod tests {
         assert_eq!(bill.monthly_cost, d("10.8"));
         assert_eq!(bill.batch_savings, d("2.7"));
         assert_eq!(bill.cost_per_request, d("0.0108"));
+        // Serialised amounts carry no trailing zeros from the exact products.
+        let json = serde_json::to_value(&bill).unwrap();
+        assert_eq!(json["monthly_cost"], "10.8");
+        assert_eq!(json["lines"][0]["quantity"], "1200000");
         assert_eq!(
             lines(&bill),
             vec![
@@ -1040,6 +1119,48 @@ mod tests {
                 ("anthropic/sonnet", Some("anthropic/sonnet:batch")),
                 ("x/solo", None)
             ]
+        );
+    }
+
+    #[test]
+    fn savings_compare_with_no_caching_and_everything_on_demand() {
+        let cached = |id: &str, prompt: &str, read: &str| {
+            model(
+                id,
+                &[
+                    ("prompt", prompt),
+                    ("completion", "0.00001"),
+                    ("input_cache_read", read),
+                ],
+            )
+        };
+        let on_demand = cached("x/m", "0.000004", "0.0000004");
+        let batch = cached("x/m:batch", "0.000002", "0.0000002");
+        let w = Workload {
+            cache_hit: d("0.5"),
+            batch: d("0.5"),
+            discount: d("0.2"),
+            ..workload("1000", "1000", "100")
+        };
+        let bill = price_workload(&w, &on_demand, Some(&batch)).unwrap();
+        // Per part of 500 requests: 0.25M uncached + 0.25M reads + 0.05M output.
+        // On demand: 1 + 0.1 + 0.5 = 1.6; batch: 0.5 + 0.05 + 0.5 = 1.05; × 0.8 = 2.12.
+        assert_eq!(bill.monthly_cost, d("2.12"));
+        // No caching, all on demand: 1M × $4/M + 0.1M × $10/M = 5, × 0.8 = 4.
+        let saved = savings(&w, &on_demand, &bill).unwrap();
+        assert_eq!(saved.baseline, d("4"));
+        assert_eq!(saved.total, d("1.88"));
+        assert_eq!(saved.share(), Some(d("0.47")));
+        // Caching given batching: (1 + 0.5 − 0.1 − 0.05) × 0.8 = 1.08; batching given
+        // caching: (2 × 1.6 − 2.65) × 0.8 = 0.44. Together they overstate the 1.88.
+        assert_eq!(saved.cache, d("1.08"));
+        assert_eq!(saved.batch, d("0.44"));
+
+        let idle = workload("0", "1000", "100");
+        let free_bill = price_workload(&idle, &on_demand, None).unwrap();
+        assert_eq!(
+            savings(&idle, &on_demand, &free_bill).unwrap().share(),
+            None
         );
     }
 

@@ -1,6 +1,7 @@
 //! The web layer: one module per page (handler + template struct), the shared layout,
 //! errors, and the router that `main` and the tests both call.
 
+pub mod calculator;
 pub mod error;
 pub mod format;
 pub mod health;
@@ -19,6 +20,7 @@ pub use error::{AppError, AppResult};
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/models", get(models::catalogue))
+        .route("/calculator", get(calculator::calculator))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/healthz", get(health::healthz))
