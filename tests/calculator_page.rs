@@ -286,8 +286,9 @@ async fn the_summary_says_what_caching_and_batching_save_on_the_cheapest() {
     let summary = page.texts("#summary p").join(" ");
     assert!(
         summary.contains(
-            "On Alpha, caching saves $3.925 and batching saves $2.275 a month. Together they \
-             take the bill from $14.00 (no caching, all on demand) to $6.575: $7.425 less, 53 %."
+            "On Alpha, caching saves $3.925 a month; batching saves $2.275 a month. Without \
+             caching and with every request on demand it would cost $14.00, so you save $7.425 \
+             (53 %) in all."
         ),
         "{summary}"
     );

@@ -674,10 +674,14 @@ pub fn select<'a>(catalogue: &'a Catalogue, request: &CalcRequest) -> Selection<
 
 /// The priced result, split at the quality floor.
 pub struct Outcome {
-    /// Every model the filters let through, quality floor aside.
-    pub all: CalculatorResult,
-    /// The rows shown: `all` above the quality floor.
+    /// The rows shown: every model the filters let through, above the quality floor.
     pub shown: CalculatorResult,
+    /// The cheapest paid bill with the quality floor aside, for the summary.
+    pub cheapest_overall: Option<MonthlyBill>,
+    /// Free bills with the quality floor aside.
+    pub free_overall: usize,
+    /// Whether any model at all could be priced, quality floor aside.
+    pub any_priced: bool,
     pub left_out: Vec<LeftOut>,
     /// What caching and batching save on the first paid row shown.
     pub savings: Option<Savings>,
@@ -689,6 +693,13 @@ pub fn compute(catalogue: &Catalogue, request: &CalcRequest) -> Result<Outcome, 
     let selection = select(catalogue, request);
     let all =
         price_all(&request.workload, selection.pairs.iter().copied()).map_err(|e| e.to_string())?;
+    let cheapest_overall = all.cheapest_non_zero().cloned();
+    let free_overall = all
+        .bills
+        .iter()
+        .filter(|b| b.monthly_cost.is_zero())
+        .count();
+    let any_priced = !all.bills.is_empty();
     let mut left_out = selection.left_out;
     let quality_of = |id: &str| {
         catalogue
@@ -700,36 +711,31 @@ pub fn compute(catalogue: &Catalogue, request: &CalcRequest) -> Result<Outcome, 
         None => true,
         Some(floor) => quality_of(id).is_some_and(|q| q >= floor),
     };
-    let mut shown = CalculatorResult {
-        bills: Vec::new(),
-        unpriced: Vec::new(),
-    };
-    for bill in &all.bills {
-        if above_floor(&bill.id) {
-            shown.bills.push(bill.clone());
-        } else {
-            left_out.push(below_floor(&bill.id, &bill.name, quality_of(&bill.id)));
-        }
-    }
-    for unpriced in &all.unpriced {
-        if above_floor(&unpriced.id) {
-            shown.unpriced.push(unpriced.clone());
-        } else {
-            left_out.push(below_floor(
-                &unpriced.id,
-                &unpriced.name,
-                quality_of(&unpriced.id),
-            ));
-        }
-    }
+    // Bills are moved, not cloned: with no floor set this is every bill.
+    let (bills, below): (Vec<_>, Vec<_>) = all.bills.into_iter().partition(|b| above_floor(&b.id));
+    let (unpriced, unpriced_below): (Vec<_>, Vec<_>) =
+        all.unpriced.into_iter().partition(|u| above_floor(&u.id));
+    left_out.extend(
+        below
+            .iter()
+            .map(|b| below_floor(&b.id, &b.name, quality_of(&b.id))),
+    );
+    left_out.extend(
+        unpriced_below
+            .iter()
+            .map(|u| below_floor(&u.id, &u.name, quality_of(&u.id))),
+    );
     left_out.sort_by(|a, b| a.id.cmp(&b.id));
+    let shown = CalculatorResult { bills, unpriced };
     let savings = shown.cheapest_non_zero().and_then(|bill| {
         let model = &catalogue.get(&bill.id)?.model;
         savings(&request.workload, model, bill).ok()
     });
     Ok(Outcome {
-        all,
         shown,
+        cheapest_overall,
+        free_overall,
+        any_priced,
         left_out,
         savings,
     })
@@ -942,18 +948,13 @@ fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
             format::usd(bill.cost_per_request)
         )
     };
-    let free = outcome
-        .all
-        .bills
-        .iter()
-        .filter(|b| b.monthly_cost.is_zero())
-        .count();
-    match outcome.all.cheapest_non_zero() {
+    let free = outcome.free_overall;
+    match &outcome.cheapest_overall {
         Some(cheapest) => sentences.push(format!(
             "The cheapest paid model for this workload is {}.",
             describe(cheapest)
         )),
-        None if outcome.all.bills.is_empty() => {
+        None if !outcome.any_priced => {
             sentences.push("No model could be priced with these filters.".into())
         }
         None => {}
@@ -968,8 +969,9 @@ fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
         Some(floor) => match outcome.shown.cheapest_non_zero() {
             Some(best) => {
                 let times = outcome
-                    .all
-                    .times_cheapest(best)
+                    .cheapest_overall
+                    .as_ref()
+                    .and_then(|c| best.monthly_cost.checked_div(c.monthly_cost))
                     .map(|t| format!(", {} the cheapest", times_text(t)))
                     .unwrap_or_default();
                 sentences.push(format!(
@@ -994,27 +996,35 @@ fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
         outcome.shown.cheapest_non_zero(),
         uses_cache_or_batch,
     ) {
+        // Cache writes can cost more than the reads save; say so rather than "saves −$3".
+        let effect = |what: &str, amount: Decimal| {
+            if amount.is_sign_negative() && !amount.is_zero() {
+                format!("{what} adds {} a month", format::usd(-amount))
+            } else {
+                format!("{what} saves {} a month", format::usd(amount))
+            }
+        };
         let mut parts = Vec::new();
         if !w.cache_hit.is_zero() || !w.cache_write.is_zero() {
-            parts.push(format!("caching saves {}", format::usd(saved.cache)));
+            parts.push(effect("caching", saved.cache));
         }
         if !w.batch.is_zero() {
             parts.push(if bill.batch_part.is_zero() {
-                "batching saves nothing (it has no batch listing)".to_string()
+                "batching saves nothing, as it has no batch listing".to_string()
             } else {
-                format!("batching saves {}", format::usd(saved.batch))
+                effect("batching", saved.batch)
             });
         }
         sentences.push(format!(
-            "On {}, {} a month. Together they take the bill from {} (no caching, all on demand) to {}: {} less{}.",
+            "On {}, {}. Without caching and with every request on demand it would cost {}, \
+             so you save {}{} in all.",
             bill.name,
-            parts.join(" and "),
+            parts.join("; "),
             format::usd(saved.baseline),
-            format::usd(bill.monthly_cost),
             format::usd(saved.total),
             saved
                 .share()
-                .map(|s| format!(", {}", percent_text(s)))
+                .map(|s| format!(" ({})", percent_text(s)))
                 .unwrap_or_default()
         ));
     }
