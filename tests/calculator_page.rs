@@ -351,6 +351,14 @@ async fn chosen_aliases_and_batch_listings_are_priced_as_the_model_they_stand_fo
         input_value(&page, "ids"),
         "~globex/gamma-latest,acme/alpha:batch,acme/alpha"
     );
+    // Repeating the parameter means the same as a comma-separated list.
+    let repeated = app
+        .get(
+            "/calculator?requests=1000&input_tokens=1000&output_tokens=100\
+             &ids=globex/gamma&ids=acme/alpha",
+        )
+        .await;
+    assert_eq!(bill_ids(&repeated), vec!["acme/alpha", "globex/gamma"]);
 }
 
 #[tokio::test]

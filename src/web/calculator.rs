@@ -390,7 +390,12 @@ pub fn parse(
                 (*f, clip_long(&text, 60))
             })
             .collect(),
-        ids: clip_long(&read("ids"), MAX_IDS_CHARS),
+        // `ids=a,b` and `ids=a&ids=b` mean the same; links from other pages may use either.
+        ids: if too_long_field == Some("ids") {
+            String::new()
+        } else {
+            clip_long(&params.all("ids").join(","), MAX_IDS_CHARS)
+        },
         min_quality: clip_long(&read("min_quality"), 60),
         min_context: clip_long(&read("min_context"), 60),
         authors: Vec::new(),
