@@ -2,6 +2,7 @@
 //! errors, and the router that `main` and the tests both call.
 
 pub mod about;
+pub mod calculator;
 pub mod changes;
 pub mod chart;
 pub mod compare;
@@ -95,6 +96,7 @@ fn routes(state: AppState) -> Router {
         .route("/models", get(models::catalogue))
         .route("/models/{*id}", get(model::model_page))
         .route("/compare", get(compare::compare))
+        .route("/calculator", get(calculator::calculator))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/ranking", get(ranking::ranking))
