@@ -56,12 +56,17 @@ impl Freshness {
     /// Changes whenever anything a page shows about the data changes: a new successful or
     /// failed run, an endpoints pass, or the data turning stale.
     pub fn version_tag(&self, now: DateTime<Utc>) -> String {
+        self.version_tag_with(self.is_stale(now))
+    }
+
+    /// The version tag for a given staleness.
+    pub fn version_tag_with(&self, stale: bool) -> String {
         format!(
             "{}.{}.{}.{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
             self.endpoints_version,
-            u8::from(self.is_stale(now))
+            u8::from(stale)
         )
     }
 
