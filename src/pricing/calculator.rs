@@ -689,7 +689,6 @@ fn group_thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Quality, author_of, classify};
     use crate::pricing::price::{PriceOverride, PriceSet};
     use proptest::prelude::*;
 
@@ -707,32 +706,14 @@ mod tests {
 
     /// A model with per-token prices written as OpenRouter writes them.
     fn model(id: &str, base: &[(&str, &str)]) -> Model {
-        let (variant, base_id) = classify(id, None);
-        Model {
-            id: id.to_string(),
-            name: format!("Test: {id}"),
-            author: author_of(id),
-            variant,
-            base_id,
-            description: String::new(),
-            created: None,
-            canonical_slug: None,
-            context_length: None,
-            max_completion_tokens: None,
-            is_moderated: None,
-            input_modalities: vec![],
-            output_modalities: vec![],
-            tokenizer: None,
-            supported_parameters: vec![],
-            knowledge_cutoff: None,
-            expiration_date: None,
-            alias_target: None,
-            pricing: Pricing {
+        Model::new(
+            id,
+            &format!("Test: {id}"),
+            Pricing {
                 base: prices(base),
                 overrides: vec![],
             },
-            quality: Quality::default(),
-        }
+        )
     }
 
     fn with_tier(mut m: Model, min: u64, tier: &[(&str, &str)]) -> Model {
