@@ -16,6 +16,7 @@ done
 cargo build --release --quiet
 bin=$PWD/target/release/tokenfare
 work=$(mktemp -d)
+chmod 755 "$work" # nginx workers run as an unprivileged user and must read the saved pages
 cleanup() { [ -n "${server:-}" ] && kill "$server" 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -57,8 +58,10 @@ for url in "${urls[@]}"; do
   curl -sf -H "Accept-Encoding: br" "http://127.0.0.1:$port$url" -o "$work/html/br/page$i.html" || true
   i=$((i + 1))
 done
+chmod -R a+rX "$work/html"
 nginx -c "$work/nginx.conf"
 sleep 0.3
+curl -sf "http://127.0.0.1:$((port + 1))/page0.html" -o /dev/null || { echo "nginx cannot serve the saved pages" >&2; exit 1; }
 
 measure() { # url [header] -> "rps p50 p99 errors"
   wrk -t2 -c"$connections" -d"${duration}s" --latency ${2:+-H "$2"} "$1" > "$work/wrk.txt" 2>&1
@@ -79,7 +82,8 @@ for url in "${urls[@]}"; do
     [ -s "$work/html/$file" ] || continue
     bytes=$(stat -c %s "$work/html/$file")
     read -r t_rps t_p50 t_p99 t_err < <(measure "http://127.0.0.1:$port$url" "$header")
-    read -r n_rps n_p50 n_p99 _ < <(measure "http://127.0.0.1:$((port + 1))/$file")
+    read -r n_rps n_p50 n_p99 n_err < <(measure "http://127.0.0.1:$((port + 1))/$file")
+    [ "$n_err" = none ] || { echo "nginx failed on $file: $n_err" >&2; exit 1; }
     ratio=$(python3 -c "print(f'{$t_rps / $n_rps:.2f}')")
     echo "| \`${url%%\?*}\` | $mode | $bytes | $t_rps | $t_p50 | $t_p99 | $n_rps | $n_p50 | $n_p99 | $ratio | $t_err |"
   done

@@ -70,6 +70,13 @@ pub enum Command {
     ImportHistory { dir: PathBuf },
 }
 
+/// `serve`'s settings alone, for when no subcommand is given.
+#[derive(Parser, Debug)]
+struct ServeOnly {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
 #[derive(clap::Args, Debug, Default)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -141,7 +148,8 @@ async fn open_store(path: &Path) -> anyhow::Result<Store> {
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
-        None => serve(&cli, &ServeArgs::default()).await,
+        // No subcommand means `serve`, still reading its settings from the environment.
+        None => serve(&cli, &ServeOnly::try_parse_from(["tokenfare"])?.args).await,
         Some(Command::Serve(args)) => serve(&cli, args).await,
         Some(Command::Ingest {
             endpoints_only: true,

@@ -167,6 +167,34 @@ pub fn author_of(id: &str) -> String {
 }
 
 impl Model {
+    /// A listing with only an id, a name and prices; everything else unknown. The variant,
+    /// base id and author are read from the id.
+    pub fn new(id: &str, name: &str, pricing: Pricing) -> Model {
+        let (variant, base_id) = classify(id, None);
+        Model {
+            id: id.to_string(),
+            name: name.to_string(),
+            author: author_of(id),
+            variant,
+            base_id,
+            description: String::new(),
+            created: None,
+            canonical_slug: None,
+            context_length: None,
+            max_completion_tokens: None,
+            is_moderated: None,
+            input_modalities: Vec::new(),
+            output_modalities: Vec::new(),
+            tokenizer: None,
+            supported_parameters: Vec::new(),
+            knowledge_cutoff: None,
+            expiration_date: None,
+            alias_target: None,
+            pricing,
+            quality: Quality::default(),
+        }
+    }
+
     pub fn is_free(&self) -> bool {
         self.variant == Variant::Free || self.pricing.base.is_zero()
     }

@@ -462,3 +462,91 @@ async fn healthz_reports_503_without_data_and_200_with_it() {
     assert_eq!(json["models"], 12);
     assert!(json["last_success"].as_str().is_some());
 }
+
+fn default_client(base_url: &str) -> OpenRouterClient {
+    let mut config = ClientConfig::new(base_url);
+    config.first_backoff = Duration::from_millis(10);
+    OpenRouterClient::new(config).unwrap()
+}
+
+#[tokio::test]
+async fn hostile_payloads_fail_cleanly_and_keep_previous_data() {
+    let nested = format!(
+        "{{\"data\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let many: Vec<Value> = (0..100_000)
+        .map(|i| json!({"id": format!("bulk/m{i}"), "pricing": {"prompt": "0.000001", "completion": "0.000002"}}))
+        .collect();
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "50 MB body",
+            format!(
+                "{{\"data\": [], \"pad\": \"{}\"}}",
+                "x".repeat(50 * 1024 * 1024)
+            ),
+            "more than",
+        ),
+        ("deeply nested JSON", nested, "not JSON"),
+        (
+            "100,000 models",
+            json!({ "data": many }).to_string(),
+            "more than the 20000",
+        ),
+    ];
+    for (label, body, expected) in cases {
+        let app = TestApp::fixture().await;
+        let fake = fake(vec![ok(body)]).await;
+        let err = run_once(&app.store, &default_client(&fake.base_url))
+            .await
+            .expect_err(label);
+        app.state.reload().await.unwrap();
+        assert!(err.to_string().contains(expected), "{label}: {err}");
+        assert_eq!(app.state.catalogue().active_count(), 12, "{label}");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM models").await,
+            12,
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hostile_records_are_skipped_one_by_one_and_good_ones_kept() {
+    let app = TestApp::fixture().await;
+    let body = fixture_with(|models| {
+        for (id, prompt) in [
+            ("bad/nan", json!("NaN")),
+            ("bad/huge", json!("1e999")),
+            ("bad/negative", json!("-5")),
+            ("bad/object", json!({"usd": 1})),
+        ] {
+            models.push(json!({"id": id, "pricing": {"prompt": prompt, "completion": "0.000001"}}));
+        }
+        models.push(json!({"id": "../../etc/passwd", "pricing": {"prompt": "0"}}));
+        models.push(json!({"id": "evil/\u{1b}[31mred", "pricing": {"prompt": "0"}}));
+        models.push(json!({"id": "acme/alpha", "name": "Duplicate", "pricing": {"prompt": "0.5"}}));
+        models.push(json!({"id": "good/number-price", "name": "<b>Bold</b> & co", "pricing": {"prompt": 0.0000025, "completion": 1e-5}}));
+    });
+    let summary = app.ingest(&body, "2026-08-09").await.unwrap();
+    // NaN and 1e999 fail to parse, -5 is negative, an object is no price; two bad ids, one duplicate.
+    assert_eq!(summary.skipped, 7, "{summary:?}");
+    let catalogue = app.state.catalogue();
+    assert_eq!(
+        catalogue.get("acme/alpha").unwrap().model.name,
+        "Acme: Alpha"
+    );
+    for id in ["bad/nan", "bad/huge", "bad/negative", "bad/object"] {
+        assert!(catalogue.get(id).is_none(), "{id}");
+    }
+    let number = &catalogue.get("good/number-price").unwrap().model;
+    assert_eq!(number.pricing.base.prompt.unwrap().to_string(), "0.0000025");
+    assert_eq!(
+        number.pricing.base.completion.unwrap().to_string(),
+        "0.00001"
+    );
+    let page = app.get("/models/good/number-price").await;
+    assert!(page.body.contains("&lt;b&gt;Bold&lt;/b&gt;") || page.body.contains("&#60;b&#62;Bold"));
+    assert!(page.texts("b").iter().all(|t| t != "Bold"));
+}

@@ -455,3 +455,53 @@ async fn model_page_has_a_where_to_buy_section_even_before_endpoints_are_fetched
             .any(|t| t.contains("No endpoint data yet"))
     );
 }
+
+#[tokio::test]
+async fn model_page_shows_its_price_history_and_links_its_feed() {
+    let app = TestApp::fixture().await;
+    let changed =
+        common::FIXTURE.replace("\"prompt\": \"0.0000002\"", "\"prompt\": \"0.00000015\"");
+    app.ingest(&changed, "2026-08-09").await.unwrap();
+    let page = app.get("/models/acme/beta").await;
+    let feed = page.attrs("link[rel=alternate][type='application/atom+xml']", "href");
+    assert_eq!(feed.len(), 1);
+    assert!(page.texts("svg.chart title").iter().any(|t| !t.is_empty()));
+    let history = page.texts("table").join(" ");
+    assert!(
+        history.contains("$0.20") && history.contains("$0.15"),
+        "{history}"
+    );
+    let atom = app.get(&feed[0]).await;
+    assert_eq!(atom.status, axum::http::StatusCode::OK);
+    assert!(
+        atom.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("atom")
+    );
+    let suffixed = app.get("/models/acme/beta/changes.atom").await;
+    assert_eq!(suffixed.status, axum::http::StatusCode::OK);
+    assert_eq!(suffixed.body, atom.body);
+}
+
+#[tokio::test]
+async fn a_batch_listing_dearer_than_on_demand_is_called_dearer() {
+    let app = TestApp::fixture().await;
+    // Make acme/alpha:batch cost 1.5x the base input (0.0000015 against 0.000001).
+    let dearer = common::FIXTURE.replace(
+        "\"pricing\": {\"prompt\": \"0.0000005\", \"completion\": \"0.000002\", \"input_cache_read\": \"0.00000005\"}",
+        "\"pricing\": {\"prompt\": \"0.0000015\", \"completion\": \"0.000002\", \"input_cache_read\": \"0.00000005\"}",
+    );
+    assert_ne!(dearer, common::FIXTURE);
+    app.ingest(&dearer, "2026-08-09").await.unwrap();
+    let note = app
+        .get("/models/acme/alpha")
+        .await
+        .texts(".batch-note")
+        .join("");
+    assert!(
+        note.contains("50% more on input and 50% less on output"),
+        "{note}"
+    );
+    assert!(!note.contains("-"), "{note}");
+}

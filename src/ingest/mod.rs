@@ -298,5 +298,6 @@ pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
         store.load_events().await?,
         freshness,
     )
-    .with_endpoints(store.load_endpoints().await?))
+    .with_endpoints(store.load_endpoints().await?)
+    .with_runs(&store.recent_runs(i64::MAX).await?))
 }

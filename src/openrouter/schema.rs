@@ -166,6 +166,19 @@ fn parse_price_set(
                     reason,
                 });
             }
+            // null is "not listed"; any other shape under a price key we know is a broken
+            // record, not a free component.
+            None if !value.is_null()
+                && crate::pricing::price::COMPONENTS
+                    .iter()
+                    .any(|(k, _, _)| k == key) =>
+            {
+                return Err(RecordError::BadField {
+                    id: id.to_string(),
+                    field: format!("{field}.{key}"),
+                    reason: "price is neither a decimal string nor a number".into(),
+                });
+            }
             None => {}
         }
     }

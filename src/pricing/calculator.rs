@@ -14,6 +14,13 @@ use crate::pricing::price::{Price, Pricing};
 
 const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
+/// Serialises an amount without the trailing zeros exact products accumulate
+/// ("4.7500000" -> "4.75"). Done here, not when pricing, because normalising is slow
+/// enough to matter when every model is priced on every request.
+fn plain_decimal<S: serde::Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&value.normalize())
+}
+
 /// One month of traffic as the reader describes it. Shares are fractions in `0..=1`, not percent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Workload {
@@ -104,6 +111,17 @@ impl Workload {
         Ok(())
     }
 
+    /// The same traffic with no caching and every request on demand: the yardstick for
+    /// what caching and batching save. The discount is kept, so savings compare like with like.
+    pub fn without_caching_or_batch(&self) -> Workload {
+        Workload {
+            cache_hit: Decimal::ZERO,
+            cache_write: Decimal::ZERO,
+            batch: Decimal::ZERO,
+            ..self.clone()
+        }
+    }
+
     /// The prompt size that selects a long-context tier. Fractional averages round down
     /// because a tier starts at a whole number of tokens; sizes beyond `u64` saturate.
     fn prompt_tokens(&self) -> u64 {
@@ -157,10 +175,13 @@ pub struct BillLine {
     /// "Uncached input", "Cache reads", "Cache writes", "Output", "Reasoning" or "Request fees".
     pub label: &'static str,
     pub part: Part,
+    #[serde(serialize_with = "plain_decimal")]
     pub quantity: Decimal,
     pub unit: LineUnit,
     /// USD per million tokens, or per request for [`LineUnit::Requests`].
+    #[serde(serialize_with = "plain_decimal")]
     pub unit_price: Decimal,
+    #[serde(serialize_with = "plain_decimal")]
     pub amount: Decimal,
 }
 
@@ -175,27 +196,37 @@ pub struct MonthlyBill {
     pub id: String,
     /// The short display name (without the "Author: " prefix).
     pub name: String,
+    #[serde(serialize_with = "plain_decimal")]
     pub monthly_cost: Decimal,
     /// `monthly_cost / R`.
+    #[serde(serialize_with = "plain_decimal")]
     pub cost_per_request: Decimal,
     /// What the reader pays for input — uncached input, cache reads and cache writes, on
     /// demand and batch, after the discount — divided by `Tin`, per million tokens.
+    #[serde(serialize_with = "plain_decimal")]
     pub effective_input_per_million: Decimal,
     /// The on-demand input price of the tier that applied, per million tokens: the list
     /// price `effective_input_per_million` is compared with.
+    #[serde(serialize_with = "plain_decimal")]
     pub list_input_per_million: Decimal,
     /// `monthly_cost` over every token billed (input, output and reasoning), per million.
+    #[serde(serialize_with = "plain_decimal")]
     pub effective_blended_per_million: Decimal,
     /// Before the discount.
+    #[serde(serialize_with = "plain_decimal")]
     pub on_demand_part: Decimal,
     /// Before the discount; zero when no batch listing priced any of the workload.
+    #[serde(serialize_with = "plain_decimal")]
     pub batch_part: Decimal,
+    #[serde(serialize_with = "plain_decimal")]
     pub discount_amount: Decimal,
     /// What input would have cost with no caching minus what it costs, after the discount.
     /// Negative when cache writes cost more than the reads save.
+    #[serde(serialize_with = "plain_decimal")]
     pub cache_savings: Decimal,
     /// The bill with every request on demand minus the actual bill, after the discount.
     /// Zero when no batch listing was used; negative if the batch listing is dearer.
+    #[serde(serialize_with = "plain_decimal")]
     pub batch_savings: Decimal,
     /// `min_prompt_tokens` of the on-demand long-context tier that applied.
     pub long_context_tier: Option<u64>,
@@ -252,6 +283,17 @@ pub fn price_workload(
     batch_listing: Option<&Model>,
 ) -> Result<MonthlyBill, NotPriceable> {
     w.validate()?;
+    price_prepared(w, &Prepared::new(w)?, model, batch_listing)
+}
+
+/// [`price_workload`] for a validated workload whose model-independent volumes are
+/// already worked out.
+fn price_prepared(
+    w: &Workload,
+    p: &Prepared,
+    model: &Model,
+    batch_listing: Option<&Model>,
+) -> Result<MonthlyBill, NotPriceable> {
     let on_demand = Rates::resolve(&model.pricing, w)?;
     // A batch listing nobody sends traffic to must not make the model unpriceable.
     let batch = match batch_listing {
@@ -264,10 +306,11 @@ pub fn price_workload(
         notes.push("no batch listing: priced on demand".to_string());
     }
 
+    let mut lines = Vec::with_capacity(if batch.is_some() { 10 } else { 5 });
     let (od, bt) = match &batch {
         Some(rates) => {
-            let od = price_part(w, &on_demand, sub(Decimal::ONE, w.batch)?, Part::OnDemand)?;
-            let bt = price_part(w, rates, w.batch, Part::Batch)?;
+            let od = price_part(&p.on_demand, &on_demand, Part::OnDemand, Some(&mut lines))?;
+            let bt = price_part(&p.batch, rates, Part::Batch, Some(&mut lines))?;
             for note in &rates.notes {
                 if !notes.contains(note) {
                     notes.push(format!("batch listing: {note}"));
@@ -276,32 +319,24 @@ pub fn price_workload(
             (od, bt)
         }
         None => (
-            price_part(w, &on_demand, Decimal::ONE, Part::OnDemand)?,
+            price_part(&p.whole, &on_demand, Part::OnDemand, Some(&mut lines))?,
             PartBill::default(),
         ),
     };
 
-    let keep = sub(Decimal::ONE, w.discount)?;
+    let keep = p.keep;
     let subtotal = add(od.total, bt.total)?;
     let monthly = mul(subtotal, keep)?;
     let input_cost = mul(add(od.input, bt.input)?, keep)?;
     let input_at_list = mul(add(od.input_at_list, bt.input_at_list)?, keep)?;
     let batch_savings = if batch.is_some() {
-        let all_on_demand = price_part(w, &on_demand, Decimal::ONE, Part::OnDemand)?.total;
+        let all_on_demand = price_part(&p.whole, &on_demand, Part::OnDemand, None)?.total;
         sub(mul(all_on_demand, keep)?, monthly)?
     } else {
         Decimal::ZERO
     };
 
-    let overflow = || NotPriceable::Overflow;
-    let tin = w.monthly_input_tokens().ok_or_else(overflow)?;
-    let all_tokens = add(
-        add(tin, w.monthly_output_tokens().ok_or_else(overflow)?)?,
-        w.monthly_reasoning_tokens().ok_or_else(overflow)?,
-    )?;
-
-    let mut lines = od.lines;
-    lines.extend(bt.lines);
+    let (tin, all_tokens) = (p.whole.tin, p.all_tokens);
     Ok(MonthlyBill {
         id: model.id.clone(),
         name: model.short_name().to_string(),
@@ -321,6 +356,46 @@ pub fn price_workload(
     })
 }
 
+/// What caching and batching save on one model, after the discount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Savings {
+    /// The bill with no caching and every request on demand.
+    #[serde(serialize_with = "plain_decimal")]
+    pub baseline: Decimal,
+    /// `baseline − monthly_cost`: caching and batching together. Not always
+    /// `cache + batch`, because each of those is measured with the other in place.
+    #[serde(serialize_with = "plain_decimal")]
+    pub total: Decimal,
+    /// The bill's own `cache_savings`: caching, given the batch share.
+    #[serde(serialize_with = "plain_decimal")]
+    pub cache: Decimal,
+    /// The bill's own `batch_savings`: batching, given the caching.
+    #[serde(serialize_with = "plain_decimal")]
+    pub batch: Decimal,
+}
+
+impl Savings {
+    /// `total / baseline` (0.25 = a quarter off); `None` when the baseline is zero.
+    pub fn share(&self) -> Option<Decimal> {
+        if self.baseline.is_zero() {
+            return None;
+        }
+        self.total.checked_div(self.baseline)
+    }
+}
+
+/// What caching and batching save on `model` for `w`, given the `bill` that
+/// [`price_workload`] produced for the same arguments.
+pub fn savings(w: &Workload, model: &Model, bill: &MonthlyBill) -> Result<Savings, NotPriceable> {
+    let baseline = price_workload(&w.without_caching_or_batch(), model, None)?.monthly_cost;
+    Ok(Savings {
+        baseline,
+        total: sub(baseline, bill.monthly_cost)?,
+        cache: bill.cache_savings,
+        batch: bill.batch_savings,
+    })
+}
+
 /// Prices `w` on every `(model, its batch listing)` pair. Models that cannot be priced are
 /// listed in `unpriced` with the reason; an invalid workload fails as a whole.
 pub fn price_all<'a>(
@@ -328,10 +403,11 @@ pub fn price_all<'a>(
     models: impl IntoIterator<Item = (&'a Model, Option<&'a Model>)>,
 ) -> Result<CalculatorResult, WorkloadError> {
     w.validate()?;
+    let prepared = Prepared::new(w).map_err(|_| WorkloadError::TooLarge)?;
     let mut bills = Vec::new();
     let mut unpriced = Vec::new();
     for (model, batch_listing) in models {
-        match price_workload(w, model, batch_listing) {
+        match price_prepared(w, &prepared, model, batch_listing) {
             Ok(bill) => bills.push(bill),
             Err(reason) => unpriced.push(Unpriced {
                 id: model.id.clone(),
@@ -459,7 +535,6 @@ fn cache_price(
 /// One part (on demand or batch) of the bill, before the discount.
 #[derive(Default)]
 struct PartBill {
-    lines: Vec<BillLine>,
     total: Decimal,
     /// Uncached input, cache reads and cache writes.
     input: Decimal,
@@ -467,46 +542,79 @@ struct PartBill {
     input_at_list: Decimal,
 }
 
-/// Prices `weight` (a share of all requests) of the workload at `rates`.
+/// The requests and tokens of one share of the traffic. They depend on the workload alone,
+/// so [`price_all`] works them out once rather than once per model.
+#[derive(Clone, Copy)]
+struct Volumes {
+    requests: Decimal,
+    tin: Decimal,
+    uncached: Decimal,
+    reads: Decimal,
+    writes: Decimal,
+    output: Decimal,
+    reasoning: Decimal,
+}
+
+impl Volumes {
+    fn of(w: &Workload, weight: Decimal) -> Result<Volumes, NotPriceable> {
+        let requests = mul(w.requests, weight)?;
+        let tin = mul(requests, w.input_tokens)?;
+        let uncached_share = sub(sub(Decimal::ONE, w.cache_hit)?, w.cache_write)?;
+        Ok(Volumes {
+            requests,
+            tin,
+            uncached: mul(tin, uncached_share)?,
+            reads: mul(tin, w.cache_hit)?,
+            writes: mul(tin, w.cache_write)?,
+            output: mul(requests, w.output_tokens)?,
+            reasoning: mul(requests, w.reasoning_tokens)?,
+        })
+    }
+}
+
+/// Everything about a workload that does not depend on the model.
+struct Prepared {
+    /// All requests, for models without a batch listing and for the batch savings.
+    whole: Volumes,
+    /// The `1 − b` share, when a batch listing takes the rest.
+    on_demand: Volumes,
+    batch: Volumes,
+    /// `1 − d`.
+    keep: Decimal,
+    /// Input, output and reasoning tokens in the month.
+    all_tokens: Decimal,
+}
+
+impl Prepared {
+    fn new(w: &Workload) -> Result<Prepared, NotPriceable> {
+        let whole = Volumes::of(w, Decimal::ONE)?;
+        Ok(Prepared {
+            whole,
+            on_demand: Volumes::of(w, sub(Decimal::ONE, w.batch)?)?,
+            batch: Volumes::of(w, w.batch)?,
+            keep: sub(Decimal::ONE, w.discount)?,
+            all_tokens: add(add(whole.tin, whole.output)?, whole.reasoning)?,
+        })
+    }
+}
+
+/// Prices one share of the traffic at `rates`, adding its lines to `lines` when given.
 fn price_part(
-    w: &Workload,
+    volumes: &Volumes,
     rates: &Rates,
-    weight: Decimal,
     part: Part,
+    mut lines: Option<&mut Vec<BillLine>>,
 ) -> Result<PartBill, NotPriceable> {
-    let requests = mul(w.requests, weight)?;
-    let tin = mul(requests, w.input_tokens)?;
-    let uncached = sub(sub(Decimal::ONE, w.cache_hit)?, w.cache_write)?;
     let token_lines = [
-        ("Uncached input", mul(tin, uncached)?, rates.prompt, true),
-        (
-            "Cache reads",
-            mul(tin, w.cache_hit)?,
-            rates.cache_read,
-            true,
-        ),
-        (
-            "Cache writes",
-            mul(tin, w.cache_write)?,
-            rates.cache_write,
-            true,
-        ),
-        (
-            "Output",
-            mul(requests, w.output_tokens)?,
-            rates.completion,
-            false,
-        ),
-        (
-            "Reasoning",
-            mul(requests, w.reasoning_tokens)?,
-            rates.reasoning,
-            false,
-        ),
+        ("Uncached input", volumes.uncached, rates.prompt, true),
+        ("Cache reads", volumes.reads, rates.cache_read, true),
+        ("Cache writes", volumes.writes, rates.cache_write, true),
+        ("Output", volumes.output, rates.completion, false),
+        ("Reasoning", volumes.reasoning, rates.reasoning, false),
     ];
 
     let mut bill = PartBill {
-        input_at_list: mul(tin, rates.prompt)?,
+        input_at_list: mul(volumes.tin, rates.prompt)?,
         ..PartBill::default()
     };
     for (label, quantity, price, is_input) in token_lines {
@@ -518,26 +626,30 @@ fn price_part(
         if is_input {
             bill.input = add(bill.input, amount)?;
         }
-        bill.lines.push(BillLine {
-            label,
-            part,
-            quantity,
-            unit: LineUnit::Tokens,
-            unit_price: mul(price, MILLION)?,
-            amount,
-        });
+        if let Some(lines) = lines.as_deref_mut() {
+            lines.push(BillLine {
+                label,
+                part,
+                quantity,
+                unit: LineUnit::Tokens,
+                unit_price: mul(price, MILLION)?,
+                amount,
+            });
+        }
     }
-    if !requests.is_zero() && !rates.request.is_zero() {
-        let amount = mul(requests, rates.request)?;
+    if !volumes.requests.is_zero() && !rates.request.is_zero() {
+        let amount = mul(volumes.requests, rates.request)?;
         bill.total = add(bill.total, amount)?;
-        bill.lines.push(BillLine {
-            label: "Request fees",
-            part,
-            quantity: requests,
-            unit: LineUnit::Requests,
-            unit_price: rates.request,
-            amount,
-        });
+        if let Some(lines) = lines {
+            lines.push(BillLine {
+                label: "Request fees",
+                part,
+                quantity: volumes.requests,
+                unit: LineUnit::Requests,
+                unit_price: rates.request,
+                amount,
+            });
+        }
     }
     Ok(bill)
 }
@@ -577,7 +689,6 @@ fn group_thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Quality, author_of, classify};
     use crate::pricing::price::{PriceOverride, PriceSet};
     use proptest::prelude::*;
 
@@ -595,32 +706,14 @@ mod tests {
 
     /// A model with per-token prices written as OpenRouter writes them.
     fn model(id: &str, base: &[(&str, &str)]) -> Model {
-        let (variant, base_id) = classify(id, None);
-        Model {
-            id: id.to_string(),
-            name: format!("Test: {id}"),
-            author: author_of(id),
-            variant,
-            base_id,
-            description: String::new(),
-            created: None,
-            canonical_slug: None,
-            context_length: None,
-            max_completion_tokens: None,
-            is_moderated: None,
-            input_modalities: vec![],
-            output_modalities: vec![],
-            tokenizer: None,
-            supported_parameters: vec![],
-            knowledge_cutoff: None,
-            expiration_date: None,
-            alias_target: None,
-            pricing: Pricing {
+        Model::new(
+            id,
+            &format!("Test: {id}"),
+            Pricing {
                 base: prices(base),
                 overrides: vec![],
             },
-            quality: Quality::default(),
-        }
+        )
     }
 
     fn with_tier(mut m: Model, min: u64, tier: &[(&str, &str)]) -> Model {
@@ -726,6 +819,10 @@ mod tests {
         assert_eq!(bill.monthly_cost, d("10.8"));
         assert_eq!(bill.batch_savings, d("2.7"));
         assert_eq!(bill.cost_per_request, d("0.0108"));
+        // Serialised amounts carry no trailing zeros from the exact products.
+        let json = serde_json::to_value(&bill).unwrap();
+        assert_eq!(json["monthly_cost"], "10.8");
+        assert_eq!(json["lines"][0]["quantity"], "1200000");
         assert_eq!(
             lines(&bill),
             vec![
@@ -1040,6 +1137,48 @@ mod tests {
                 ("anthropic/sonnet", Some("anthropic/sonnet:batch")),
                 ("x/solo", None)
             ]
+        );
+    }
+
+    #[test]
+    fn savings_compare_with_no_caching_and_everything_on_demand() {
+        let cached = |id: &str, prompt: &str, read: &str| {
+            model(
+                id,
+                &[
+                    ("prompt", prompt),
+                    ("completion", "0.00001"),
+                    ("input_cache_read", read),
+                ],
+            )
+        };
+        let on_demand = cached("x/m", "0.000004", "0.0000004");
+        let batch = cached("x/m:batch", "0.000002", "0.0000002");
+        let w = Workload {
+            cache_hit: d("0.5"),
+            batch: d("0.5"),
+            discount: d("0.2"),
+            ..workload("1000", "1000", "100")
+        };
+        let bill = price_workload(&w, &on_demand, Some(&batch)).unwrap();
+        // Per part of 500 requests: 0.25M uncached + 0.25M reads + 0.05M output.
+        // On demand: 1 + 0.1 + 0.5 = 1.6; batch: 0.5 + 0.05 + 0.5 = 1.05; × 0.8 = 2.12.
+        assert_eq!(bill.monthly_cost, d("2.12"));
+        // No caching, all on demand: 1M × $4/M + 0.1M × $10/M = 5, × 0.8 = 4.
+        let saved = savings(&w, &on_demand, &bill).unwrap();
+        assert_eq!(saved.baseline, d("4"));
+        assert_eq!(saved.total, d("1.88"));
+        assert_eq!(saved.share(), Some(d("0.47")));
+        // Caching given batching: (1 + 0.5 − 0.1 − 0.05) × 0.8 = 1.08; batching given
+        // caching: (2 × 1.6 − 2.65) × 0.8 = 0.44. Together they overstate the 1.88.
+        assert_eq!(saved.cache, d("1.08"));
+        assert_eq!(saved.batch, d("0.44"));
+
+        let idle = workload("0", "1000", "100");
+        let free_bill = price_workload(&idle, &on_demand, None).unwrap();
+        assert_eq!(
+            savings(&idle, &on_demand, &free_bill).unwrap().share(),
+            None
         );
     }
 

@@ -255,7 +255,7 @@ fn dominates(a: &RankedModel, b: &RankedModel) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Quality, author_of, classify};
+    use crate::model::{Quality, classify};
     use crate::pricing::price::Pricing;
 
     fn d(text: &str) -> Decimal {
@@ -265,7 +265,6 @@ mod tests {
     /// A model priced per million tokens (converted to OpenRouter's per-token strings),
     /// with an intelligence score when given.
     fn model(id: &str, per_million: &[(&str, &str)], intelligence: Option<f64>) -> Model {
-        let (variant, base_id) = classify(id, None);
         let mut base = PriceSet::default();
         for (key, value) in per_million {
             let price = match *value {
@@ -275,32 +274,18 @@ mod tests {
             base.set(key, price);
         }
         Model {
-            id: id.to_string(),
-            name: format!("Test: {id}"),
-            author: author_of(id),
-            variant,
-            base_id,
-            description: String::new(),
-            created: None,
-            canonical_slug: None,
-            context_length: None,
-            max_completion_tokens: None,
-            is_moderated: None,
-            input_modalities: vec![],
-            output_modalities: vec![],
-            tokenizer: None,
-            supported_parameters: vec![],
-            knowledge_cutoff: None,
-            expiration_date: None,
-            alias_target: None,
-            pricing: Pricing {
-                base,
-                overrides: vec![],
-            },
             quality: Quality {
                 intelligence,
                 ..Quality::default()
             },
+            ..Model::new(
+                id,
+                &format!("Test: {id}"),
+                Pricing {
+                    base,
+                    overrides: vec![],
+                },
+            )
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::changes::ChangeLog;
 use super::endpoints::ModelEndpoints;
 use super::{EventRow, HistoryRow, RunRecord, SourceKind, StoredModel};
 use crate::model::{Model, Variant};
@@ -55,12 +56,17 @@ impl Freshness {
     /// Changes whenever anything a page shows about the data changes: a new successful or
     /// failed run, an endpoints pass, or the data turning stale.
     pub fn version_tag(&self, now: DateTime<Utc>) -> String {
+        self.version_tag_with(self.is_stale(now))
+    }
+
+    /// The version tag for a given staleness.
+    pub fn version_tag_with(&self, stale: bool) -> String {
         format!(
             "{}.{}.{}.{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
             self.endpoints_version,
-            u8::from(self.is_stale(now))
+            u8::from(stale)
         )
     }
 
@@ -81,6 +87,8 @@ pub struct Catalogue {
     events: Vec<EventRow>,
     /// Provider endpoints by model id (only models whose endpoints were ever fetched).
     endpoints: HashMap<String, ModelEndpoints>,
+    /// Day-by-day changes; empty until [`Catalogue::with_runs`] is called.
+    changes: ChangeLog,
     pub freshness: Freshness,
 }
 
@@ -139,6 +147,7 @@ impl Catalogue {
             history: by_model,
             events,
             endpoints: HashMap::new(),
+            changes: ChangeLog::default(),
             freshness,
         }
     }
@@ -158,6 +167,23 @@ impl Catalogue {
     /// The provider endpoints of one model, if they were ever fetched.
     pub fn endpoints(&self, id: &str) -> Option<&ModelEndpoints> {
         self.endpoints.get(id)
+    }
+
+    /// Works out the day-by-day change log from the history rows and events already
+    /// loaded, given the ingest runs they belong to.
+    pub fn with_runs(mut self, runs: &[RunRecord]) -> Catalogue {
+        let prices = self.history.iter().flat_map(|(id, points)| {
+            points
+                .iter()
+                .map(move |p| (p.run_id, id.as_str(), &p.pricing))
+        });
+        self.changes = ChangeLog::build(runs, prices, &self.events);
+        self
+    }
+
+    /// What changed, day by day.
+    pub fn changes(&self) -> &ChangeLog {
+        &self.changes
     }
 
     /// Every model ever seen, by id.

@@ -1,6 +1,7 @@
 //! SQLite, the system of record, and the in-memory catalogue that pages read from.
 
 pub mod catalogue;
+pub mod changes;
 pub mod endpoints;
 
 use std::collections::HashMap;

@@ -12,7 +12,7 @@ use super::error::{AppError, AppResult, render_html};
 use super::format;
 use super::layout::Layout;
 use crate::AppState;
-use crate::model::{Model, Quality, Variant};
+use crate::model::Model;
 use crate::pricing::calculator::{Workload, price_workload};
 use crate::pricing::price::{Price, PriceSet, Pricing};
 use crate::store::{RunRecord, SourceKind};
@@ -111,31 +111,14 @@ pub fn worked_cache_check() -> Option<(String, String)> {
     base.set("prompt", Price::Usd(Decimal::new(5, 6)));
     base.set("completion", Price::Usd(Decimal::new(25, 6)));
     base.set("input_cache_read", Price::Usd(Decimal::new(5, 7)));
-    let model = Model {
-        id: "example/five-dollar-input".into(),
-        name: "Example".into(),
-        author: "example".into(),
-        variant: Variant::Base,
-        base_id: "example/five-dollar-input".into(),
-        description: String::new(),
-        created: None,
-        canonical_slug: None,
-        context_length: None,
-        max_completion_tokens: None,
-        is_moderated: None,
-        input_modalities: Vec::new(),
-        output_modalities: Vec::new(),
-        tokenizer: None,
-        supported_parameters: Vec::new(),
-        knowledge_cutoff: None,
-        expiration_date: None,
-        alias_target: None,
-        pricing: Pricing {
+    let model = Model::new(
+        "example/five-dollar-input",
+        "Example",
+        Pricing {
             base,
             overrides: Vec::new(),
         },
-        quality: Quality::default(),
-    };
+    );
     let workload = Workload {
         requests: Decimal::ONE,
         input_tokens: Decimal::from(1_000_000),

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, Weak};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -13,8 +13,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use chrono::{DateTime, Utc};
+
 use super::params::MAX_QUERY_BYTES;
 use crate::AppState;
+use crate::store::Catalogue;
 
 /// Bodies larger than this are served but not cached.
 const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
@@ -146,7 +149,6 @@ impl Encoding {
     }
 }
 
-#[derive(Clone)]
 struct CachedPage {
     version: String,
     content_type: HeaderValue,
@@ -154,20 +156,86 @@ struct CachedPage {
     body: Bytes,
 }
 
+/// The validators of one catalogue, worked out once rather than on every request.
+struct Validators {
+    catalogue: Weak<Catalogue>,
+    /// (version, ETag per encoding) while fresh and once stale.
+    fresh: (String, [HeaderValue; 3]),
+    stale: (String, [HeaderValue; 3]),
+    stale_after: Option<DateTime<Utc>>,
+    last_modified: Option<HeaderValue>,
+}
+
+impl Validators {
+    fn new(catalogue: &Arc<Catalogue>) -> Validators {
+        let freshness = &catalogue.freshness;
+        let versions = |stale: bool| {
+            let version = format!(
+                "{}-{}",
+                super::layout::BUILD_ID.as_str(),
+                freshness.version_tag_with(stale)
+            );
+            let etag = |suffix: &str| {
+                HeaderValue::from_str(&format!("\"{version}{suffix}\""))
+                    .unwrap_or(HeaderValue::from_static("\"unversioned\""))
+            };
+            let etags = [etag(""), etag("-gzip"), etag("-br")];
+            (version, etags)
+        };
+        Validators {
+            catalogue: Arc::downgrade(catalogue),
+            fresh: versions(false),
+            stale: versions(true),
+            stale_after: freshness.as_of().map(|t| t + chrono::Duration::hours(48)),
+            last_modified: freshness.last_success.as_ref().and_then(|r| {
+                HeaderValue::from_str(
+                    &r.finished_at
+                        .format("%a, %d %b %Y %H:%M:%S GMT")
+                        .to_string(),
+                )
+                .ok()
+            }),
+        }
+    }
+
+    fn current(&self, now: DateTime<Utc>) -> &(String, [HeaderValue; 3]) {
+        if self.stale_after.is_none_or(|t| now > t) {
+            &self.stale
+        } else {
+            &self.fresh
+        }
+    }
+}
+
 /// Rendered pages by (URL, encoding), valid for one data version.
 #[derive(Default)]
 pub struct PageCache {
-    pages: RwLock<HashMap<(String, Encoding), CachedPage>>,
+    pages: RwLock<HashMap<(String, Encoding), Arc<CachedPage>>>,
     bytes: AtomicUsize,
+    validators: RwLock<Option<Arc<Validators>>>,
 }
 
 impl PageCache {
-    fn get(&self, key: &(String, Encoding), version: &str) -> Option<CachedPage> {
+    fn validators(&self, catalogue: &Arc<Catalogue>) -> Arc<Validators> {
+        if let Ok(current) = self.validators.read()
+            && let Some(v) = current.as_ref()
+            && std::ptr::eq(v.catalogue.as_ptr(), Arc::as_ptr(catalogue))
+        {
+            return v.clone();
+        }
+        let fresh = Arc::new(Validators::new(catalogue));
+        if let Ok(mut slot) = self.validators.write() {
+            *slot = Some(fresh.clone());
+        }
+        fresh
+    }
+
+    fn get(&self, key: &(String, Encoding), version: &str) -> Option<Arc<CachedPage>> {
         let pages = self.pages.read().ok()?;
         pages.get(key).filter(|p| p.version == version).cloned()
     }
 
-    fn put(&self, key: (String, Encoding), page: CachedPage) {
+    fn put(&self, key: (String, Encoding), page: Arc<CachedPage>) {
         let Ok(mut pages) = self.pages.write() else {
             return;
         };
@@ -218,31 +286,19 @@ pub async fn cache_pages(State(state): State<AppState>, request: Request, next: 
         return next.run(request).await;
     }
     let catalogue = state.catalogue();
-    let version = format!(
-        "{}-{}",
-        super::layout::BUILD_ID.as_str(),
-        catalogue.freshness.version_tag(chrono::Utc::now())
-    );
+    let validators_memo = state.pages.validators(&catalogue);
+    let (version, etags) = validators_memo.current(Utc::now());
     let encoding = Encoding::negotiate(request.headers());
-    let etag = match encoding.header() {
-        Some(coding) => format!("\"{version}-{coding}\""),
-        None => format!("\"{version}\""),
-    };
-    let last_modified = catalogue.freshness.last_success.as_ref().map(|r| {
-        r.finished_at
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string()
-    });
+    let etag = &etags[match encoding {
+        Encoding::Identity => 0,
+        Encoding::Gzip => 1,
+        Encoding::Brotli => 2,
+    }];
     let validators = |response: &mut Response| {
         let headers = response.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            headers.insert(header::ETAG, value);
-        }
-        if let Some(value) = last_modified
-            .as_deref()
-            .and_then(|t| HeaderValue::from_str(t).ok())
-        {
-            headers.insert(header::LAST_MODIFIED, value);
+        headers.insert(header::ETAG, etag.clone());
+        if let Some(value) = &validators_memo.last_modified {
+            headers.insert(header::LAST_MODIFIED, value.clone());
         }
         headers.insert(
             header::CACHE_CONTROL,
@@ -250,14 +306,14 @@ pub async fn cache_pages(State(state): State<AppState>, request: Request, next: 
         );
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     };
-    if etag_matches(request.headers(), &etag) {
+    if etag_matches(request.headers(), etag.to_str().unwrap_or_default()) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         validators(&mut response);
         return response;
     }
 
     let key = (request.uri().to_string(), encoding);
-    if let Some(page) = state.pages.get(&key, &version) {
+    if let Some(page) = state.pages.get(&key, version) {
         return cached_response(page, encoding, validators);
     }
     let response = next.run(request).await;
@@ -293,12 +349,12 @@ pub async fn cache_pages(State(state): State<AppState>, request: Request, next: 
         .filter(|(name, _)| **name == header::CONTENT_DISPOSITION)
         .map(|(n, v)| (n.clone(), v.clone()))
         .collect();
-    let page = CachedPage {
-        version,
+    let page = Arc::new(CachedPage {
+        version: version.clone(),
         content_type,
         extra,
         body,
-    };
+    });
     if page.body.len() <= MAX_CACHED_BODY {
         state.pages.put(key, page.clone());
     }
@@ -306,15 +362,15 @@ pub async fn cache_pages(State(state): State<AppState>, request: Request, next: 
 }
 
 fn cached_response(
-    page: CachedPage,
+    page: Arc<CachedPage>,
     encoding: Encoding,
     validators: impl FnOnce(&mut Response),
 ) -> Response {
-    let mut response = Response::new(Body::from(page.body));
+    let mut response = Response::new(Body::from(page.body.clone()));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, page.content_type);
-    for (name, value) in page.extra {
-        headers.insert(name, value);
+    headers.insert(header::CONTENT_TYPE, page.content_type.clone());
+    for (name, value) in &page.extra {
+        headers.insert(name.clone(), value.clone());
     }
     if let Some(coding) = encoding.header() {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));

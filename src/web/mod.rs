@@ -2,12 +2,15 @@
 //! errors, and the router that `main` and the tests both call.
 
 pub mod about;
+pub mod calculator;
+pub mod changes;
 pub mod chart;
 pub mod compare;
 pub mod error;
 pub mod format;
 pub mod guide;
 pub mod health;
+pub mod history;
 pub mod home;
 pub mod layout;
 pub mod middleware;
@@ -16,6 +19,7 @@ pub mod models;
 pub mod params;
 pub mod providers;
 pub mod ranking;
+pub mod step_chart;
 
 use std::time::Duration;
 
@@ -92,11 +96,16 @@ fn routes(state: AppState) -> Router {
         .route("/models", get(models::catalogue))
         .route("/models/{*id}", get(model::model_page))
         .route("/compare", get(compare::compare))
+        .route("/calculator", get(calculator::calculator))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/ranking", get(ranking::ranking))
         .route("/about", get(about::about))
         .route("/guide/why-prices-differ", get(guide::why_prices_differ))
+        .route("/changes", get(changes::page))
+        .route("/changes.atom", get(changes::feed))
+        .route("/api/changes.json", get(changes::api))
+        .route("/feeds/models/{*id}", get(changes::model_feed))
         .route("/healthz", get(health::healthz))
         .route("/static/{*path}", get(layout::static_file))
         .fallback(error::not_found)

@@ -316,14 +316,23 @@ pub fn batch_saving(batch: &Model, base: &Model) -> Option<String> {
     let (v, b) = (&batch.pricing.base, &base.pricing.base);
     let input = change_percent(v.prompt, b.prompt)?;
     let output = change_percent(v.completion, b.completion).unwrap_or(input);
-    let saving = |c: Decimal| -c;
+    // A batch listing is usually cheaper, but not always (some cost more than on demand).
+    let phrase = |c: Decimal| {
+        if c.is_sign_negative() {
+            format!("{}% less", -c)
+        } else if c.is_zero() {
+            "the same".to_string()
+        } else {
+            format!("{c}% more")
+        }
+    };
     if input == output {
-        Some(format!("{}%", saving(input)))
+        Some(phrase(input))
     } else {
         Some(format!(
-            "{}% on input, {}% on output",
-            saving(input),
-            saving(output)
+            "{} on input and {} on output",
+            phrase(input),
+            phrase(output)
         ))
     }
 }
@@ -493,6 +502,7 @@ pub struct ModelPage {
     pub compare_href: String,
     pub calculator_href: String,
     pub providers: super::providers::ProvidersSection,
+    pub history: super::history::HistorySection,
 }
 
 impl ModelPage {
@@ -662,6 +672,7 @@ impl ModelPage {
             compare_href: format!("/compare?{id_query}"),
             calculator_href: format!("/calculator?{id_query}"),
             providers: super::providers::providers_section(catalogue, &model.id),
+            history: super::history::history_section(catalogue, &model.id),
         }
     }
 
@@ -701,6 +712,13 @@ pub async fn model_page(
     };
     let catalogue = state.catalogue();
     let id = id.trim().trim_end_matches('/');
+    if catalogue.get(id).is_none()
+        && let Some(model_id) = super::changes::strip_feed_suffix(id)
+    {
+        return Ok(
+            super::changes::model_feed(State(state.clone()), Path(model_id.to_string())).await,
+        );
+    }
     if let Some(entry) = catalogue.get(id) {
         return Ok(render_html(
             &ModelPage::build(entry, &catalogue),

@@ -1,0 +1,1424 @@
+//! `/calculator`: the workload cost calculator. The handler reads the form, picks the
+//! models, calls the pure maths in `pricing::calculator`, and renders the result as a page,
+//! CSV or JSON. Its query parameters are a public interface: people bookmark them.
+
+use std::str::FromStr;
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+use super::error::render_html;
+use super::format;
+use super::layout::Layout;
+use super::models::csv_field;
+use super::params::{FieldErrors, MAX_QUERY_BYTES, Params, clip, encode};
+use crate::AppState;
+use crate::model::{Model, Variant};
+use crate::pricing::calculator::{
+    CalculatorResult, LineUnit, MonthlyBill, Part, Savings, Unpriced, Workload, price_all, savings,
+};
+use crate::store::Catalogue;
+
+const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+/// Caps that keep every product far inside `Decimal`'s range (10¹² × 10⁸ = 10²⁰ tokens).
+const MAX_REQUESTS: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 10^12
+const MAX_TOKENS_PER_REQUEST: Decimal = Decimal::from_parts(100_000_000, 0, 0, false, 0);
+/// Longest numeric value we read (digits, separators, a decimal point).
+const MAX_NUMBER_CHARS: usize = 40;
+/// The most models one request may name in `ids`.
+pub const MAX_IDS: usize = 50;
+const MAX_IDS_CHARS: usize = 4000;
+
+/// The workload fields, in form order: (parameter, label, hint).
+const WORKLOAD_FIELDS: &[(&str, &str, &str)] = &[
+    ("requests", "Requests per month", "API calls in a month"),
+    (
+        "input_tokens",
+        "Input tokens per request",
+        "average prompt size, system prompt and history included",
+    ),
+    (
+        "output_tokens",
+        "Output tokens per request",
+        "average visible answer",
+    ),
+    (
+        "reasoning_tokens",
+        "Reasoning tokens per request",
+        "thinking tokens, if the model reasons; 0 if not",
+    ),
+];
+
+const SHARE_FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "cache_hit",
+        "Cache hit rate (%)",
+        "share of input tokens read from the prompt cache",
+    ),
+    (
+        "cache_write",
+        "Cache write share (%)",
+        "share of input tokens written to the cache",
+    ),
+    (
+        "batch",
+        "Batch share (%)",
+        "share of requests sent through a batch listing",
+    ),
+    (
+        "discount",
+        "Committed-use discount (%)",
+        "off the whole bill, if you negotiated one",
+    ),
+];
+
+/// A ready-made workload, offered as a link that fills the form.
+pub struct Preset {
+    pub title: &'static str,
+    pub blurb: &'static str,
+    /// Parameter values, in the public parameter names.
+    pub values: &'static [(&'static str, &'static str)],
+}
+
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        title: "Chat assistant",
+        blurb: "100k conversations a month; the history is re-sent, so half the input hits the cache.",
+        values: &[
+            ("requests", "100000"),
+            ("input_tokens", "2000"),
+            ("output_tokens", "500"),
+            ("cache_hit", "50"),
+        ],
+    },
+    Preset {
+        title: "Retrieval over long documents",
+        blurb: "20k questions, each with 60k tokens of retrieved passages and a short answer.",
+        values: &[
+            ("requests", "20000"),
+            ("input_tokens", "60000"),
+            ("output_tokens", "800"),
+            ("cache_hit", "10"),
+        ],
+    },
+    Preset {
+        title: "Coding agent",
+        blurb: "200k agent steps re-sending a large system prompt and repository context, \
+                mostly from the cache, with reasoning.",
+        values: &[
+            ("requests", "200000"),
+            ("input_tokens", "30000"),
+            ("output_tokens", "1500"),
+            ("reasoning_tokens", "2000"),
+            ("cache_hit", "80"),
+            ("cache_write", "5"),
+        ],
+    },
+    Preset {
+        title: "Offline classification",
+        blurb: "5 million short items labelled overnight, all through the batch listing.",
+        values: &[
+            ("requests", "5000000"),
+            ("input_tokens", "400"),
+            ("output_tokens", "10"),
+            ("batch", "100"),
+        ],
+    },
+];
+
+impl Preset {
+    pub fn href(&self) -> String {
+        format!(
+            "/calculator?{}",
+            encode(self.values.iter().map(|(k, v)| (*k, v.to_string())))
+        )
+    }
+}
+
+/// How the result is returned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Html,
+    Csv,
+    Json,
+}
+
+/// Everything the reader typed, as typed, so a rejected form comes back as they left it.
+#[derive(Clone, Debug, Default)]
+pub struct FormValues {
+    /// (parameter, text) for the eight workload fields.
+    pub numbers: Vec<(&'static str, String)>,
+    pub ids: String,
+    pub min_quality: String,
+    pub min_context: String,
+    pub authors: Vec<String>,
+    pub hide_free: bool,
+    pub hide_variable: bool,
+    pub format: String,
+}
+
+impl FormValues {
+    pub fn number(&self, field: &str) -> &str {
+        self.numbers
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+
+    /// The query string that reproduces this form, with another `format`.
+    pub fn query(&self, format: &str) -> String {
+        let mut pairs: Vec<(&str, String)> =
+            self.numbers.iter().map(|(k, v)| (*k, v.clone())).collect();
+        pairs.push(("ids", self.ids.clone()));
+        pairs.push(("min_quality", self.min_quality.clone()));
+        pairs.push(("min_context", self.min_context.clone()));
+        pairs.extend(self.authors.iter().map(|a| ("author", a.clone())));
+        pairs.push(("hide_free", flag_value(self.hide_free)));
+        pairs.push(("hide_variable", flag_value(self.hide_variable)));
+        pairs.push(("format", format.to_string()));
+        encode(pairs)
+    }
+}
+
+fn flag_value(on: bool) -> String {
+    if on { "1".into() } else { String::new() }
+}
+
+/// A valid calculator request.
+#[derive(Clone, Debug)]
+pub struct CalcRequest {
+    pub workload: Workload,
+    /// True when the reader gave no workload and the chat-assistant example is shown.
+    pub is_example: bool,
+    /// The chosen models, resolved to the ids that are priced; `None` means all.
+    pub ids: Option<Vec<String>>,
+    pub min_quality: Option<f64>,
+    /// The explicit minimum context, if the reader set one.
+    pub min_context: Option<u64>,
+    pub authors: Vec<String>,
+    pub hide_free: bool,
+    pub hide_variable: bool,
+    pub format: Format,
+}
+
+impl CalcRequest {
+    /// The context window a model needs: the reader's minimum, else one whole request
+    /// (input, output and reasoning tokens all occupy the window).
+    pub fn context_needed(&self) -> u64 {
+        self.min_context.unwrap_or_else(|| {
+            let w = &self.workload;
+            let total = w
+                .input_tokens
+                .checked_add(w.output_tokens)
+                .and_then(|t| t.checked_add(w.reasoning_tokens))
+                .unwrap_or(Decimal::MAX);
+            decimal_to_u64(total.ceil())
+        })
+    }
+}
+
+fn decimal_to_u64(value: Decimal) -> u64 {
+    use rust_decimal::prelude::ToPrimitive;
+    value.to_u64().unwrap_or(u64::MAX)
+}
+
+/// Reads a non-negative decimal no larger than `max`; `None` when absent or invalid
+/// (the problem is recorded in `errors`).
+fn parse_decimal(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    label: &str,
+    text: &str,
+    max: Decimal,
+) -> Option<Decimal> {
+    let Some(cleaned) = without_grouping(text.trim().trim_end_matches('%').trim()) else {
+        errors.add(
+            field,
+            format!(
+                "{label} must be a number (got “{}”); use a dot for decimals.",
+                clip(text)
+            ),
+        );
+        return None;
+    };
+    if cleaned.is_empty() {
+        return None;
+    }
+    if cleaned.chars().count() > MAX_NUMBER_CHARS {
+        errors.add(field, format!("{label} is too long to be a number."));
+        return None;
+    }
+    let parsed = Decimal::from_str(&cleaned).ok().or_else(|| {
+        cleaned
+            .contains(['e', 'E'])
+            .then(|| Decimal::from_scientific(&cleaned).ok())
+            .flatten()
+    });
+    match parsed {
+        Some(v) if v.is_sign_negative() && !v.is_zero() => {
+            errors.add(field, format!("{label} cannot be negative."));
+            None
+        }
+        Some(v) if v > max => {
+            errors.add(
+                field,
+                format!("{label} must be at most {}.", format::quantity(max)),
+            );
+            None
+        }
+        Some(v) => Some(v.normalize()),
+        None => {
+            // Out of `Decimal`'s range yet a real number: a magnitude problem, not a typo.
+            match cleaned.parse::<f64>() {
+                Ok(v) if v.is_finite() && v < 0.0 => {
+                    errors.add(field, format!("{label} cannot be negative."))
+                }
+                Ok(v) if v.is_finite() => errors.add(
+                    field,
+                    format!("{label} must be at most {}.", format::quantity(max)),
+                ),
+                _ => errors.add(
+                    field,
+                    format!("{label} must be a number (got “{}”).", clip(text)),
+                ),
+            }
+            None
+        }
+    }
+}
+
+/// `1,000,000` -> `1000000`. Separators (comma, underscore, space) are only accepted between
+/// groups of three digits, so a decimal comma (`1,5`) is refused rather than read as 15.
+fn without_grouping(text: &str) -> Option<String> {
+    let is_separator = |c: char| matches!(c, ',' | '_' | ' ' | '\u{a0}');
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    if !whole.contains(is_separator) {
+        return Some(text.to_string());
+    }
+    if fraction.is_some_and(|f| f.contains(is_separator)) {
+        return None;
+    }
+    let digits = whole.trim_start_matches(['-', '+']);
+    let mut groups = digits.split(is_separator);
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    let rest_ok = groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    (first_ok && rest_ok).then(|| text.chars().filter(|c| !is_separator(*c)).collect())
+}
+
+/// The fields the reader can type into, for "which field was too long".
+const TEXT_FIELDS: &[&str] = &[
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cache_hit",
+    "cache_write",
+    "batch",
+    "discount",
+    "ids",
+    "min_quality",
+    "min_context",
+    "author",
+    "format",
+];
+
+/// Reads the whole form. Returns what to re-render and either a valid request or the
+/// problems, each filed under its field (`form` for problems with no field).
+pub fn parse(
+    params: &Params,
+    query_len: usize,
+    catalogue: &Catalogue,
+) -> (FormValues, Result<CalcRequest, FieldErrors>) {
+    let mut errors = FieldErrors::default();
+    // A query beyond the limit is refused whole; blame the longest field so the reader
+    // sees where the bulk is, and keep the rest of what they typed.
+    let too_long_field = (query_len > MAX_QUERY_BYTES).then(|| {
+        TEXT_FIELDS
+            .iter()
+            .map(|f| (*f, params.all(f).iter().map(String::len).sum::<usize>()))
+            .filter(|(_, len)| *len > 0)
+            .max_by_key(|(_, len)| *len)
+            .map_or("form", |(f, _)| f)
+    });
+    if let Some(field) = too_long_field {
+        errors.add(
+            field,
+            format!(
+                "This value makes the address longer than {} KB; shorten it.",
+                MAX_QUERY_BYTES / 1024
+            ),
+        );
+    }
+    let read = |field: &str| -> String {
+        if too_long_field == Some(field) {
+            return String::new();
+        }
+        params.get(field).unwrap_or_default().to_string()
+    };
+
+    let given = WORKLOAD_FIELDS
+        .iter()
+        .chain(SHARE_FIELDS)
+        .any(|(f, _, _)| params.get(f).is_some());
+    let example = &PRESETS[0];
+    let mut form = FormValues {
+        numbers: WORKLOAD_FIELDS
+            .iter()
+            .chain(SHARE_FIELDS)
+            .map(|(f, _, _)| {
+                let text = if given {
+                    read(f)
+                } else {
+                    example
+                        .values
+                        .iter()
+                        .find(|(k, _)| k == f)
+                        .map(|(_, v)| v.to_string())
+                        .unwrap_or_else(|| "0".into())
+                };
+                (*f, clip_long(&text, 60))
+            })
+            .collect(),
+        // `ids=a,b` and `ids=a&ids=b` mean the same; links from other pages may use either.
+        ids: if too_long_field == Some("ids") {
+            String::new()
+        } else {
+            clip_long(&params.all("ids").join(","), MAX_IDS_CHARS)
+        },
+        min_quality: clip_long(&read("min_quality"), 60),
+        min_context: clip_long(&read("min_context"), 60),
+        authors: Vec::new(),
+        hide_free: params.flag("hide_free"),
+        hide_variable: params.flag("hide_variable"),
+        format: clip_long(&read("format"), 20),
+    };
+
+    let mut value = |field: &'static str, label: &str, max: Decimal, required: bool| {
+        let text = form.number(field).to_string();
+        if text.trim().is_empty() {
+            if required {
+                errors.add(field, format!("Enter the {}.", label.to_lowercase()));
+            }
+            return Decimal::ZERO;
+        }
+        parse_decimal(&mut errors, field, label, &text, max).unwrap_or_default()
+    };
+    let requests = value("requests", "Requests per month", MAX_REQUESTS, true);
+    let input_tokens = value(
+        "input_tokens",
+        "Input tokens per request",
+        MAX_TOKENS_PER_REQUEST,
+        true,
+    );
+    let output_tokens = value(
+        "output_tokens",
+        "Output tokens per request",
+        MAX_TOKENS_PER_REQUEST,
+        true,
+    );
+    let reasoning_tokens = value(
+        "reasoning_tokens",
+        "Reasoning tokens per request",
+        MAX_TOKENS_PER_REQUEST,
+        false,
+    );
+    let cache_hit = value("cache_hit", "The cache hit rate", HUNDRED, false);
+    let cache_write = value("cache_write", "The cache write share", HUNDRED, false);
+    let batch = value("batch", "The batch share", HUNDRED, false);
+    let discount = value("discount", "The discount", HUNDRED, false);
+    if cache_hit
+        .checked_add(cache_write)
+        .is_none_or(|sum| sum > HUNDRED)
+    {
+        errors.add(
+            "cache_write",
+            format!(
+                "Cache hits ({} %) and cache writes ({} %) add up to more than 100 % of input tokens.",
+                cache_hit, cache_write
+            ),
+        );
+    }
+    let workload = Workload {
+        requests,
+        input_tokens,
+        output_tokens,
+        cache_hit: cache_hit / HUNDRED,
+        cache_write: cache_write / HUNDRED,
+        batch: batch / HUNDRED,
+        discount: discount / HUNDRED,
+        reasoning_tokens,
+    };
+
+    let ids = parse_ids(&form.ids, catalogue, &mut errors);
+
+    let mut optional_number = |field: &'static str, label: &str, max: f64| {
+        if too_long_field == Some(field) {
+            return None;
+        }
+        errors.number(params, field, label, max)
+    };
+    let min_quality = optional_number("min_quality", "The minimum intelligence index", 100.0);
+    let min_context =
+        optional_number("min_context", "The minimum context", 1e9).map(|v| v.ceil() as u64);
+
+    let known_authors = catalogue.authors();
+    if too_long_field != Some("author") {
+        for author in params.all("author") {
+            if known_authors.contains(&author) {
+                if !form.authors.contains(&author) {
+                    form.authors.push(author);
+                }
+            } else {
+                errors.add(
+                    "author",
+                    format!("No author is called “{}”.", clip(&author)),
+                );
+            }
+        }
+    }
+
+    let format = match form.format.as_str() {
+        "" | "html" => Format::Html,
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        other => {
+            errors.add(
+                "format",
+                format!("Format must be html, csv or json (got “{}”).", clip(other)),
+            );
+            Format::Html
+        }
+    };
+
+    // The parsing above enforces every range; this is the calculator's own check, kept
+    // so that the page and the maths can never disagree about what is valid.
+    if let (true, Err(problem)) = (errors.is_empty(), workload.validate()) {
+        errors.add("form", format!("{}.", capitalise(&problem.to_string())));
+    }
+    if !errors.is_empty() {
+        return (form, Err(errors));
+    }
+    let request = CalcRequest {
+        workload,
+        is_example: !given,
+        ids,
+        min_quality,
+        min_context,
+        authors: form.authors.clone(),
+        hide_free: form.hide_free,
+        hide_variable: form.hide_variable,
+        format,
+    };
+    (form, Ok(request))
+}
+
+fn clip_long(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Resolves the chosen ids to the listings that are priced as rows: an alias is priced as
+/// its target, a `:batch` listing as its base (whose batch share it prices). Unknown or
+/// delisted ids are errors naming them.
+fn parse_ids(text: &str, catalogue: &Catalogue, errors: &mut FieldErrors) -> Option<Vec<String>> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    if text.chars().count() >= MAX_IDS_CHARS {
+        errors.add(
+            "ids",
+            format!("The list of models is too long; name at most {MAX_IDS} ids."),
+        );
+        return None;
+    }
+    let mut resolved: Vec<String> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut count = 0;
+    for id in text.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+        count += 1;
+        match catalogue.get(id).filter(|e| e.active) {
+            None => unknown.push(clip(id)),
+            Some(entry) => {
+                let row_id = row_id_for(&entry.model, catalogue);
+                if !resolved.contains(&row_id) {
+                    resolved.push(row_id);
+                }
+            }
+        }
+    }
+    if count > MAX_IDS {
+        errors.add(
+            "ids",
+            format!("Choose at most {MAX_IDS} models (you named {count})."),
+        );
+        return None;
+    }
+    if !unknown.is_empty() {
+        let shown: Vec<String> = unknown
+            .iter()
+            .take(10)
+            .map(|id| format!("“{id}”"))
+            .collect();
+        let more = unknown.len().saturating_sub(shown.len());
+        errors.add(
+            "ids",
+            format!(
+                "No current model has the id {}{}. Ids look like “author/model”, as on the models page.",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" (and {more} more)")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+        return None;
+    }
+    Some(resolved)
+}
+
+/// The id a listing is priced under: itself, unless it is an alias or a batch listing whose
+/// active target or base stands in for it.
+fn row_id_for(model: &Model, catalogue: &Catalogue) -> String {
+    let stand_in = match model.variant {
+        Variant::Alias => model.alias_target.as_deref().unwrap_or(&model.base_id),
+        Variant::Batch => &model.base_id,
+        _ => return model.id.clone(),
+    };
+    match catalogue.get(stand_in).filter(|e| e.active) {
+        Some(target) => target.model.id.clone(),
+        None => model.id.clone(),
+    }
+}
+
+/// A model that was not priced because of the reader's filters.
+#[derive(Clone, Debug, Serialize)]
+pub struct LeftOut {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// The models the filters let through (with their batch listings) and those they did not.
+pub struct Selection<'a> {
+    pub pairs: Vec<(&'a Model, Option<&'a Model>)>,
+    pub left_out: Vec<LeftOut>,
+}
+
+/// Picks the models to price: the chosen ids, or every active listing that is not an alias
+/// (it duplicates its target) or a batch listing (it prices its base's batch share). The
+/// quality floor is applied later, so the summary can name the cheapest model below it.
+pub fn select<'a>(catalogue: &'a Catalogue, request: &CalcRequest) -> Selection<'a> {
+    let candidates: Vec<&Model> = match &request.ids {
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| catalogue.get(id))
+            .map(|e| &e.model)
+            .collect(),
+        None => catalogue
+            .active()
+            .map(|e| &e.model)
+            .filter(|m| !matches!(m.variant, Variant::Alias | Variant::Batch))
+            .collect(),
+    };
+    let context = request.context_needed();
+    let mut selection = Selection {
+        pairs: Vec::with_capacity(candidates.len()),
+        left_out: Vec::new(),
+    };
+    for model in candidates {
+        let reason = if !request.authors.is_empty() && !request.authors.contains(&model.author) {
+            Some("another author".to_string())
+        } else if model.context_length.unwrap_or(0) < context {
+            Some(match model.context_length {
+                Some(window) => format!(
+                    "context window {} tokens, under the {} needed",
+                    format::count(window),
+                    format::count(context)
+                ),
+                None => "no context window listed".to_string(),
+            })
+        } else if request.hide_free && model.is_free() {
+            Some("free listing (hidden)".to_string())
+        } else if request.hide_variable && model.is_variable() {
+            Some("variable pricing (hidden)".to_string())
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => selection.left_out.push(LeftOut {
+                id: model.id.clone(),
+                name: model.short_name().to_string(),
+                reason,
+            }),
+            None => selection
+                .pairs
+                .push((model, catalogue.batch_listing(&model.id))),
+        }
+    }
+    selection
+}
+
+/// The priced result, split at the quality floor.
+pub struct Outcome {
+    /// The rows shown: every model the filters let through, above the quality floor.
+    pub shown: CalculatorResult,
+    /// The cheapest paid bill with the quality floor aside, for the summary.
+    pub cheapest_overall: Option<MonthlyBill>,
+    /// Free bills with the quality floor aside.
+    pub free_overall: usize,
+    /// Whether any model at all could be priced, quality floor aside.
+    pub any_priced: bool,
+    pub left_out: Vec<LeftOut>,
+    /// What caching and batching save on the first paid row shown.
+    pub savings: Option<Savings>,
+}
+
+/// Prices the request. The workload was validated while parsing, so this cannot fail for
+/// the workload's sake; a model that cannot be priced is listed in `unpriced`.
+pub fn compute(catalogue: &Catalogue, request: &CalcRequest) -> Result<Outcome, String> {
+    let selection = select(catalogue, request);
+    let all =
+        price_all(&request.workload, selection.pairs.iter().copied()).map_err(|e| e.to_string())?;
+    let cheapest_overall = all.cheapest_non_zero().cloned();
+    let free_overall = all
+        .bills
+        .iter()
+        .filter(|b| b.monthly_cost.is_zero())
+        .count();
+    let any_priced = !all.bills.is_empty();
+    let mut left_out = selection.left_out;
+    let quality_of = |id: &str| {
+        catalogue
+            .get(id)
+            .and_then(|e| e.model.quality.intelligence)
+            .filter(|q| q.is_finite())
+    };
+    let above_floor = |id: &str| match request.min_quality {
+        None => true,
+        Some(floor) => quality_of(id).is_some_and(|q| q >= floor),
+    };
+    // Bills are moved, not cloned: with no floor set this is every bill.
+    let (bills, below): (Vec<_>, Vec<_>) = all.bills.into_iter().partition(|b| above_floor(&b.id));
+    let (unpriced, unpriced_below): (Vec<_>, Vec<_>) =
+        all.unpriced.into_iter().partition(|u| above_floor(&u.id));
+    left_out.extend(
+        below
+            .iter()
+            .map(|b| below_floor(&b.id, &b.name, quality_of(&b.id))),
+    );
+    left_out.extend(
+        unpriced_below
+            .iter()
+            .map(|u| below_floor(&u.id, &u.name, quality_of(&u.id))),
+    );
+    left_out.sort_by(|a, b| a.id.cmp(&b.id));
+    let shown = CalculatorResult { bills, unpriced };
+    let savings = shown.cheapest_non_zero().and_then(|bill| {
+        let model = &catalogue.get(&bill.id)?.model;
+        savings(&request.workload, model, bill).ok()
+    });
+    Ok(Outcome {
+        shown,
+        cheapest_overall,
+        free_overall,
+        any_priced,
+        left_out,
+        savings,
+    })
+}
+
+fn below_floor(id: &str, name: &str, quality: Option<f64>) -> LeftOut {
+    LeftOut {
+        id: id.to_string(),
+        name: name.to_string(),
+        reason: match quality {
+            Some(q) => format!("intelligence index {q:.1}, under your floor"),
+            None => "no intelligence index listed".to_string(),
+        },
+    }
+}
+
+// ---- Presentation -------------------------------------------------------------------
+
+/// "4:1", "1:2.5", "all input": the input:output ratio of one request.
+pub fn ratio_text(input: Decimal, output: Decimal) -> String {
+    let one_decimal = |v: Decimal| {
+        let rounded = v
+            .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+            .normalize();
+        if rounded >= Decimal::ONE_THOUSAND {
+            format::quantity(rounded.round())
+        } else {
+            rounded.to_string()
+        }
+    };
+    match (input.is_zero(), output.is_zero()) {
+        (true, true) => "no tokens".into(),
+        (false, true) => "all input".into(),
+        (true, false) => "all output".into(),
+        _ if input >= output => format!("{}:1", one_decimal(input / output)),
+        _ => format!("1:{}", one_decimal(output / input)),
+    }
+}
+
+/// "1.0×", "2.4×", "13×", "1,250×".
+pub fn times_text(times: Decimal) -> String {
+    if times < Decimal::TEN {
+        format!(
+            "{:.1}×",
+            times.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+        )
+    } else {
+        format!(
+            "{}×",
+            format::quantity(
+                times.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+            )
+        )
+    }
+}
+
+/// A share as a percentage for prose: 0.47 -> "47 %".
+fn percent_text(share: Decimal) -> String {
+    let pct = (share * HUNDRED)
+        .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+        .normalize();
+    format!("{pct} %")
+}
+
+/// Exact-enough plain decimals for CSV and JSON: ten places, no trailing zeros, no sign on 0.
+pub fn plain(value: Decimal) -> String {
+    let rounded = value
+        .round_dp_with_strategy(10, RoundingStrategy::MidpointNearestEven)
+        .normalize();
+    if rounded.is_zero() {
+        "0".into()
+    } else {
+        rounded.to_string()
+    }
+}
+
+/// One input of the form, ready to render.
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+    pub inputmode: &'static str,
+}
+
+/// One line of an itemised bill, formatted.
+pub struct LineView {
+    pub label: &'static str,
+    pub part: &'static str,
+    pub quantity: String,
+    pub unit_price: String,
+    pub amount: String,
+}
+
+/// One row of the result table and its itemised bill.
+pub struct BillRow {
+    pub rank: usize,
+    pub id: String,
+    pub name: String,
+    pub monthly: String,
+    pub per_request: String,
+    pub effective_input: String,
+    pub input_vs_list: String,
+    pub blended: String,
+    pub times: String,
+    pub cheapest: bool,
+    pub lines: Vec<LineView>,
+    pub on_demand_part: String,
+    pub batch_part: Option<String>,
+    pub discount: Option<String>,
+    pub notes: Vec<String>,
+}
+
+fn bill_row(rank: usize, bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) -> BillRow {
+    let is_free = bill.monthly_cost.is_zero();
+    let cheapest = result.cheapest_non_zero().is_some_and(|c| c.id == bill.id);
+    BillRow {
+        rank,
+        id: bill.id.clone(),
+        name: bill.name.clone(),
+        monthly: format::usd(bill.monthly_cost),
+        per_request: format::usd(bill.cost_per_request),
+        effective_input: format::usd(bill.effective_input_per_million),
+        input_vs_list: match bill.input_vs_list() {
+            Some(share) => format!(
+                "{} is {} of the list input price {}",
+                format::usd(bill.effective_input_per_million),
+                times_text(share),
+                format::usd(bill.list_input_per_million)
+            ),
+            None => String::new(),
+        },
+        blended: format::usd(bill.effective_blended_per_million),
+        times: if is_free {
+            "free".into()
+        } else {
+            result
+                .times_cheapest(bill)
+                .map(times_text)
+                .unwrap_or_default()
+        },
+        cheapest,
+        lines: bill
+            .lines
+            .iter()
+            .map(|line| LineView {
+                label: line.label,
+                part: line.part.label(),
+                quantity: match line.unit {
+                    LineUnit::Tokens => format!("{} tokens", format::quantity(line.quantity)),
+                    LineUnit::Requests => format!("{} requests", format::quantity(line.quantity)),
+                },
+                unit_price: match line.unit {
+                    LineUnit::Tokens => format!("{} / M tokens", format::usd(line.unit_price)),
+                    LineUnit::Requests => format!("{} / request", format::usd(line.unit_price)),
+                },
+                amount: format::usd(line.amount),
+            })
+            .collect(),
+        on_demand_part: format::usd(bill.on_demand_part),
+        batch_part: (!bill.batch_part.is_zero()).then(|| format::usd(bill.batch_part)),
+        discount: (!w.discount.is_zero()).then(|| {
+            format!(
+                "−{} ({} off)",
+                format::usd(bill.discount_amount),
+                percent_text(w.discount)
+            )
+        }),
+        notes: bill.notes.clone(),
+    }
+}
+
+/// The monthly volumes the form implies.
+pub struct Derived {
+    pub input: String,
+    pub output: String,
+    pub reasoning: Option<String>,
+    pub ratio: String,
+    pub context: String,
+    pub context_is_default: bool,
+}
+
+fn derived(request: &CalcRequest) -> Derived {
+    let w = &request.workload;
+    let tokens = |v: Option<Decimal>| format::quantity(v.unwrap_or_default());
+    Derived {
+        input: tokens(w.monthly_input_tokens()),
+        output: tokens(w.monthly_output_tokens()),
+        reasoning: (!w.reasoning_tokens.is_zero()).then(|| tokens(w.monthly_reasoning_tokens())),
+        ratio: ratio_text(w.input_tokens, w.output_tokens),
+        context: format::count(request.context_needed()),
+        context_is_default: request.min_context.is_none(),
+    }
+}
+
+/// The plain-language summary above the table, as sentences.
+pub struct Summary {
+    pub sentences: Vec<String>,
+}
+
+fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
+    let mut sentences = Vec::new();
+    let describe = |bill: &MonthlyBill| {
+        format!(
+            "{} ({}) at {} a month, {} per request",
+            bill.name,
+            bill.id,
+            format::usd(bill.monthly_cost),
+            format::usd(bill.cost_per_request)
+        )
+    };
+    let free = outcome.free_overall;
+    match &outcome.cheapest_overall {
+        Some(cheapest) => sentences.push(format!(
+            "The cheapest paid model for this workload is {}.",
+            describe(cheapest)
+        )),
+        None if !outcome.any_priced => {
+            sentences.push("No model could be priced with these filters.".into())
+        }
+        None => {}
+    }
+    if free > 0 {
+        sentences.push(format!(
+            "{free} free listing{} nothing, but free listings are rate-limited and not meant for production volumes.",
+            if free == 1 { " costs" } else { "s cost" }
+        ));
+    }
+    match request.min_quality {
+        Some(floor) => match outcome.shown.cheapest_non_zero() {
+            Some(best) => {
+                let times = outcome
+                    .cheapest_overall
+                    .as_ref()
+                    .and_then(|c| best.monthly_cost.checked_div(c.monthly_cost))
+                    .map(|t| format!(", {} the cheapest", times_text(t)))
+                    .unwrap_or_default();
+                sentences.push(format!(
+                    "With an intelligence index of at least {floor}, the cheapest is {}{times}.",
+                    describe(best)
+                ));
+            }
+            None => sentences.push(format!(
+                "No priced model has an intelligence index of at least {floor}."
+            )),
+        },
+        None => sentences.push(
+            "Set a minimum intelligence index to see the cheapest model above a quality floor."
+                .into(),
+        ),
+    }
+    let w = &request.workload;
+    let uses_cache_or_batch =
+        !w.cache_hit.is_zero() || !w.cache_write.is_zero() || !w.batch.is_zero();
+    if let (Some(saved), Some(bill), true) = (
+        &outcome.savings,
+        outcome.shown.cheapest_non_zero(),
+        uses_cache_or_batch,
+    ) {
+        // Cache writes can cost more than the reads save; say so rather than "saves −$3".
+        let effect = |what: &str, amount: Decimal| {
+            if amount.is_sign_negative() && !amount.is_zero() {
+                format!("{what} adds {} a month", format::usd(-amount))
+            } else {
+                format!("{what} saves {} a month", format::usd(amount))
+            }
+        };
+        let mut parts = Vec::new();
+        if !w.cache_hit.is_zero() || !w.cache_write.is_zero() {
+            parts.push(effect("caching", saved.cache));
+        }
+        if !w.batch.is_zero() {
+            parts.push(if bill.batch_part.is_zero() {
+                "batching saves nothing, as it has no batch listing".to_string()
+            } else {
+                effect("batching", saved.batch)
+            });
+        }
+        sentences.push(format!(
+            "On {}, {}. Without caching and with every request on demand it would cost {}, \
+             so you save {}{} in all.",
+            bill.name,
+            parts.join("; "),
+            format::usd(saved.baseline),
+            format::usd(saved.total),
+            saved
+                .share()
+                .map(|s| format!(" ({})", percent_text(s)))
+                .unwrap_or_default()
+        ));
+    }
+    Summary { sentences }
+}
+
+/// The page's result section.
+pub struct ResultView {
+    pub summary: Summary,
+    pub rows: Vec<BillRow>,
+    pub unpriced: Vec<Unpriced>,
+    pub left_out: Vec<LeftOut>,
+    pub csv_href: String,
+    pub json_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "calculator.html")]
+pub struct CalculatorPage {
+    pub layout: Layout,
+    pub workload_fields: Vec<FieldView>,
+    pub share_fields: Vec<FieldView>,
+    pub form: FormValues,
+    pub errors: FieldErrors,
+    pub authors: Vec<String>,
+    pub presets: Vec<(String, &'static str, &'static str)>,
+    pub is_example: bool,
+    pub derived: Option<Derived>,
+    pub result: Option<ResultView>,
+    pub default_context: String,
+}
+
+impl CalculatorPage {
+    pub fn author_selected(&self, author: &str) -> bool {
+        self.form.authors.iter().any(|a| a == author)
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field)
+    }
+}
+
+fn field_views(
+    fields: &[(&'static str, &'static str, &'static str)],
+    form: &FormValues,
+    errors: &FieldErrors,
+    inputmode: &'static str,
+) -> Vec<FieldView> {
+    fields
+        .iter()
+        .map(|(name, label, hint)| FieldView {
+            name,
+            label,
+            hint,
+            value: form.number(name).to_string(),
+            error: errors.get(name).map(str::to_string),
+            inputmode,
+        })
+        .collect()
+}
+
+fn page(
+    catalogue: &Catalogue,
+    form: FormValues,
+    errors: FieldErrors,
+    request: Option<&CalcRequest>,
+    result: Option<ResultView>,
+) -> CalculatorPage {
+    CalculatorPage {
+        layout: Layout::new(catalogue, "Workload cost calculator", "/calculator"),
+        workload_fields: field_views(WORKLOAD_FIELDS, &form, &errors, "decimal"),
+        share_fields: field_views(SHARE_FIELDS, &form, &errors, "decimal"),
+        authors: catalogue.authors(),
+        presets: PRESETS
+            .iter()
+            .map(|p| (p.href(), p.title, p.blurb))
+            .collect(),
+        is_example: request.is_some_and(|r| r.is_example),
+        derived: request.map(derived),
+        default_context: request
+            .map(|r| {
+                format::count(
+                    CalcRequest {
+                        min_context: None,
+                        ..r.clone()
+                    }
+                    .context_needed(),
+                )
+            })
+            .unwrap_or_default(),
+        result,
+        form,
+        errors,
+    }
+}
+
+/// `GET /calculator`.
+pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let catalogue = state.catalogue();
+    let query_len = query.as_deref().map_or(0, str::len);
+    let params = Params::parse(query.as_deref());
+    let (form, parsed) = parse(&params, query_len, &catalogue);
+    let request = match parsed {
+        Ok(request) => request,
+        Err(errors) => {
+            let wants = params.get("format").unwrap_or_default();
+            return match wants {
+                "csv" => (
+                    StatusCode::BAD_REQUEST,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    error_lines(&errors),
+                )
+                    .into_response(),
+                "json" => (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({
+                        "errors": errors.0.iter()
+                            .map(|(field, message)| serde_json::json!({"field": field, "message": message}))
+                            .collect::<Vec<_>>()
+                    })),
+                )
+                    .into_response(),
+                _ => render_html(
+                    &page(&catalogue, form, errors, None, None),
+                    StatusCode::BAD_REQUEST,
+                ),
+            };
+        }
+    };
+    let outcome = match compute(&catalogue, &request) {
+        Ok(outcome) => outcome,
+        Err(problem) => {
+            let mut errors = FieldErrors::default();
+            errors.add("form", problem);
+            return render_html(
+                &page(&catalogue, form, errors, None, None),
+                StatusCode::BAD_REQUEST,
+            );
+        }
+    };
+    match request.format {
+        Format::Csv => csv_response(&outcome),
+        Format::Json => json_response(&catalogue, &form, &request, &outcome),
+        Format::Html => {
+            let rows = outcome
+                .shown
+                .bills
+                .iter()
+                .enumerate()
+                .map(|(i, bill)| bill_row(i + 1, bill, &outcome.shown, &request.workload))
+                .collect();
+            let result = ResultView {
+                summary: summary(&request, &outcome),
+                rows,
+                unpriced: outcome.shown.unpriced.clone(),
+                left_out: outcome.left_out,
+                csv_href: format!("/calculator?{}", form.query("csv")),
+                json_href: format!("/calculator?{}", form.query("json")),
+            };
+            let page = page(
+                &catalogue,
+                form,
+                FieldErrors::default(),
+                Some(&request),
+                Some(result),
+            );
+            render_html(&page, StatusCode::OK)
+        }
+    }
+}
+
+fn error_lines(errors: &FieldErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|(field, message)| format!("{field}: {message}\n"))
+        .collect()
+}
+
+/// The itemised columns of the CSV, after the fixed leading ones: every (part, line) pair
+/// with its quantity, unit price and amount, so every row has the same columns.
+const LINE_LABELS: &[(&str, &str)] = &[
+    ("Uncached input", "uncached_input"),
+    ("Cache reads", "cache_reads"),
+    ("Cache writes", "cache_writes"),
+    ("Output", "output"),
+    ("Reasoning", "reasoning"),
+    ("Request fees", "request_fees"),
+];
+const PARTS: &[(Part, &str)] = &[(Part::OnDemand, "on_demand"), (Part::Batch, "batch")];
+
+/// The CSV header: the six public columns first, in this order.
+pub fn csv_header() -> String {
+    let mut columns: Vec<String> = [
+        "id",
+        "name",
+        "monthly_cost_usd",
+        "cost_per_request_usd",
+        "effective_input_per_million_usd",
+        "effective_blended_per_million_usd",
+        "times_cheapest",
+        "list_input_per_million_usd",
+        "on_demand_part_usd",
+        "batch_part_usd",
+        "discount_usd",
+        "cache_savings_usd",
+        "batch_savings_usd",
+        "long_context_tier_min_prompt_tokens",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
+    for (_, part) in PARTS {
+        for (_, line) in LINE_LABELS {
+            let unit = if *line == "request_fees" {
+                "per_request"
+            } else {
+                "per_million"
+            };
+            columns.push(format!("{part}_{line}_quantity"));
+            columns.push(format!("{part}_{line}_unit_price_{unit}_usd"));
+            columns.push(format!("{part}_{line}_usd"));
+        }
+    }
+    columns.push("notes".into());
+    columns.join(",")
+}
+
+fn csv_response(outcome: &Outcome) -> Response {
+    let result = &outcome.shown;
+    let mut out = csv_header();
+    out.push('\n');
+    for bill in &result.bills {
+        let mut fields = vec![
+            bill.id.clone(),
+            bill.name.clone(),
+            plain(bill.monthly_cost),
+            plain(bill.cost_per_request),
+            plain(bill.effective_input_per_million),
+            plain(bill.effective_blended_per_million),
+            result.times_cheapest(bill).map(plain).unwrap_or_default(),
+            plain(bill.list_input_per_million),
+            plain(bill.on_demand_part),
+            plain(bill.batch_part),
+            plain(bill.discount_amount),
+            plain(bill.cache_savings),
+            plain(bill.batch_savings),
+            bill.long_context_tier
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        ];
+        for (part, _) in PARTS {
+            for (label, _) in LINE_LABELS {
+                match bill
+                    .lines
+                    .iter()
+                    .find(|l| l.part == *part && l.label == *label)
+                {
+                    Some(line) => {
+                        fields.push(plain(line.quantity));
+                        fields.push(plain(line.unit_price));
+                        fields.push(plain(line.amount));
+                    }
+                    None => fields.extend([String::new(), String::new(), String::new()]),
+                }
+            }
+        }
+        fields.push(bill.notes.join("; "));
+        push_csv_line(&mut out, &fields);
+    }
+    // Unpriced models close the file with empty numbers and the reason.
+    let width = csv_header().split(',').count();
+    for unpriced in &result.unpriced {
+        let mut fields = vec![unpriced.id.clone(), unpriced.name.clone()];
+        fields.resize(width - 1, String::new());
+        fields.push(format!("not priced: {}", unpriced.reason));
+        push_csv_line(&mut out, &fields);
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"tokenfare-workload.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+fn push_csv_line(out: &mut String, fields: &[String]) {
+    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    out.push_str(&line.join(","));
+    out.push('\n');
+}
+
+/// One bill as JSON: the bill with plain-decimal strings and its multiple of the cheapest.
+#[derive(Serialize)]
+struct JsonBill<'a> {
+    #[serde(flatten)]
+    bill: &'a MonthlyBill,
+    times_cheapest: Option<String>,
+}
+
+fn json_response(
+    catalogue: &Catalogue,
+    form: &FormValues,
+    request: &CalcRequest,
+    outcome: &Outcome,
+) -> Response {
+    let result = &outcome.shown;
+    let inputs: serde_json::Map<String, serde_json::Value> = form
+        .numbers
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
+        .collect();
+    let body = serde_json::json!({
+        "as_of": catalogue.freshness.as_of().map(|t| t.to_rfc3339()),
+        "source": "OpenRouter /api/v1/models",
+        "inputs": inputs,
+        "workload": request.workload,
+        "context_needed": request.context_needed(),
+        "bills": result.bills.iter().map(|bill| JsonBill {
+            bill,
+            times_cheapest: result.times_cheapest(bill).map(plain),
+        }).collect::<Vec<_>>(),
+        "unpriced": result.unpriced,
+        "left_out": outcome.left_out,
+        "savings_on_cheapest": outcome.savings,
+    });
+    axum::Json(body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn ratios_read_as_input_to_output() {
+        assert_eq!(ratio_text(d("3000"), d("750")), "4:1");
+        assert_eq!(ratio_text(d("100"), d("250")), "1:2.5");
+        assert_eq!(ratio_text(d("1000"), d("3")), "333.3:1");
+        assert_eq!(ratio_text(d("100000000"), d("1")), "100,000,000:1");
+        assert_eq!(ratio_text(d("10"), d("0")), "all input");
+        assert_eq!(ratio_text(d("0"), d("0")), "no tokens");
+    }
+
+    #[test]
+    fn multiples_keep_one_decimal_below_ten() {
+        assert_eq!(times_text(d("1")), "1.0×");
+        assert_eq!(times_text(d("4.6666")), "4.7×");
+        assert_eq!(times_text(d("23.333")), "23×");
+        assert_eq!(times_text(d("1250.5")), "1,251×");
+    }
+
+    #[test]
+    fn plain_decimals_have_no_sign_on_zero_and_at_most_ten_places() {
+        assert_eq!(plain(d("-0.00")), "0");
+        assert_eq!(plain(d("4.7500000")), "4.75");
+        assert_eq!(plain(d("0.59772727272727272727")), "0.5977272727");
+        assert_eq!(plain(d("427500000000000")), "427500000000000");
+    }
+
+    #[test]
+    fn numbers_accept_separators_percent_signs_and_exponents_but_nothing_else() {
+        let mut errors = FieldErrors::default();
+        let mut read = |text: &str| parse_decimal(&mut errors, "f", "F", text, HUNDRED);
+        assert_eq!(read("1,000"), None); // over 100, but read as a thousand
+        assert_eq!(read("12.5 %"), Some(d("12.5")));
+        assert_eq!(read("1,5"), None);
+        assert_eq!(read("1e1"), Some(d("10")));
+        assert_eq!(read("-0"), Some(d("0")));
+        assert_eq!(read("0x10"), None);
+        assert_eq!(read("1e400"), None);
+        assert_eq!(read("100.000001"), None);
+        assert_eq!(
+            errors.0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(),
+            [
+                "F must be at most 100.",
+                "F must be a number (got “1,5”); use a dot for decimals.",
+                "F must be a number (got “0x10”).",
+                "F must be a number (got “1e400”).",
+                "F must be at most 100."
+            ]
+        );
+    }
+}

@@ -1,0 +1,712 @@
+//! `/changes` (price cuts and increases, new and removed models, day by day), its Atom
+//! feeds (`/changes.atom`, and one per model), and `/api/changes.json?date=`.
+//!
+//! Model feeds are served at `/feeds/models/{id}`. `/models/{id}/changes.atom` belongs to
+//! the model page's wildcard route: its handler calls [`strip_feed_suffix`] on the id and,
+//! on a match, returns [`model_feed`] for the id it yields.
+
+use std::fmt::Write;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::error::render_html;
+use super::history::{self, ComponentView, HistorySection, day_href, ymd};
+use super::layout::Layout;
+use super::params::{FieldErrors, Params, clip, encode};
+use super::step_chart::escape;
+use crate::AppState;
+use crate::model::author_of;
+use crate::store::Catalogue;
+use crate::store::changes::{Change, ChangeKind, Day, Direction};
+
+/// The kinds a reader can filter on.
+pub const KINDS: &[(&str, &str)] = &[
+    ("price", "price changes"),
+    ("cut", "price cuts"),
+    ("increase", "price increases"),
+    ("added", "new models"),
+    ("removed", "removed models"),
+];
+
+/// Day sections on one page; older days are a link away.
+pub const DAYS_PER_PAGE: usize = 60;
+
+/// Entries in a feed.
+pub const FEED_DAYS: usize = 50;
+
+/// Tag URIs need a date their authority held the name; ours is fixed for good.
+const TAG: &str = "tag:tokenfare,2026:";
+
+/// The `/changes` filters.
+#[derive(Clone, Debug, Default)]
+pub struct ChangeFilters {
+    pub authors: Vec<String>,
+    pub kind: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub model: String,
+}
+
+impl ChangeFilters {
+    pub fn parse(params: &Params, catalogue: &Catalogue) -> (ChangeFilters, FieldErrors) {
+        let mut errors = FieldErrors::default();
+        let mut authors = params.all("author");
+        let known = known_authors(catalogue);
+        authors.retain(|a| {
+            let ok = known.contains(a);
+            if !ok {
+                errors.add("author", format!("No author is called “{}”.", clip(a)));
+            }
+            ok
+        });
+        let kind = match params.get("kind") {
+            None | Some("all") => String::new(),
+            Some(k) if KINDS.iter().any(|(key, _)| *key == k) => k.to_string(),
+            Some(_) => {
+                errors.add(
+                    "kind",
+                    "Kind must be one of price, cut, increase, added or removed.",
+                );
+                String::new()
+            }
+        };
+        let mut date = |field: &'static str, label: &str| {
+            let text = params.get(field)?;
+            match parse_ymd(text) {
+                Some(d) => Some(d),
+                None => {
+                    errors.add(
+                        field,
+                        format!(
+                            "{label} must be a date like 2026-08-01 (got “{}”).",
+                            clip(text)
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let from = date("from", "From");
+        let to = date("to", "To");
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            errors.add("to", "To must not be before From.");
+        }
+        let model = params.get("model").unwrap_or_default().to_string();
+        if !model.is_empty() && catalogue.get(&model).is_none() {
+            errors.add("model", format!("No model has the id “{}”.", clip(&model)));
+        }
+        (
+            ChangeFilters {
+                authors,
+                kind,
+                from,
+                to,
+                model: if errors.get("model").is_some() {
+                    String::new()
+                } else {
+                    model
+                },
+            },
+            errors,
+        )
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        !self.authors.is_empty()
+            || !self.kind.is_empty()
+            || self.from.is_some()
+            || self.to.is_some()
+            || !self.model.is_empty()
+    }
+
+    /// Filters that drop changes (as opposed to days).
+    fn narrows_changes(&self) -> bool {
+        !self.authors.is_empty() || !self.kind.is_empty() || !self.model.is_empty()
+    }
+
+    fn query(&self, to: Option<NaiveDate>) -> String {
+        let mut pairs: Vec<(&str, String)> =
+            self.authors.iter().map(|a| ("author", a.clone())).collect();
+        pairs.push(("kind", self.kind.clone()));
+        pairs.push(("from", self.from.map(ymd).unwrap_or_default()));
+        pairs.push(("to", to.map(ymd).unwrap_or_default()));
+        pairs.push(("model", self.model.clone()));
+        encode(pairs)
+    }
+
+    /// The part of `change` these filters keep, if any.
+    pub fn apply(&self, catalogue: &Catalogue, change: &Change) -> Option<Change> {
+        if !self.model.is_empty() && change.id != self.model {
+            return None;
+        }
+        if !self.authors.is_empty() && !self.authors.contains(&author(catalogue, &change.id)) {
+            return None;
+        }
+        let keep_direction = |wanted: Direction| {
+            let components: Vec<_> = change
+                .components
+                .iter()
+                .filter(|c| c.direction() == wanted)
+                .cloned()
+                .collect();
+            (change.kind == ChangeKind::Price && !components.is_empty()).then(|| Change {
+                components,
+                ..change.clone()
+            })
+        };
+        match self.kind.as_str() {
+            "" => Some(change.clone()),
+            "price" => (change.kind == ChangeKind::Price).then(|| change.clone()),
+            "added" => (change.kind == ChangeKind::Added).then(|| change.clone()),
+            "removed" => (change.kind == ChangeKind::Removed).then(|| change.clone()),
+            "cut" => keep_direction(Direction::Cut),
+            "increase" => keep_direction(Direction::Increase),
+            _ => None,
+        }
+    }
+
+    fn in_range(&self, date: NaiveDate) -> bool {
+        self.from.is_none_or(|f| date >= f) && self.to.is_none_or(|t| date <= t)
+    }
+}
+
+/// A strict `YYYY-MM-DD` (chrono alone would also take `2026-7-1`).
+pub fn parse_ymd(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let shape = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shape
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+}
+
+fn author(catalogue: &Catalogue, id: &str) -> String {
+    catalogue
+        .get(id)
+        .map_or_else(|| author_of(id), |e| e.model.author.clone())
+}
+
+/// Every author with a model in the change log or the catalogue, sorted.
+fn known_authors(catalogue: &Catalogue) -> Vec<String> {
+    let mut authors: Vec<String> = catalogue
+        .all()
+        .iter()
+        .map(|e| e.model.author.clone())
+        .collect();
+    authors.sort();
+    authors.dedup();
+    authors
+}
+
+fn model_name(catalogue: &Catalogue, id: &str) -> String {
+    catalogue
+        .get(id)
+        .map_or_else(|| id.to_string(), |e| e.model.short_name().to_string())
+}
+
+/// "7 price changes, 2 new models, 1 model removed"; "no changes" when empty.
+pub fn summary(changes: &[Change]) -> String {
+    let count = |kind| changes.iter().filter(|c| c.kind == kind).count();
+    let (price, added, removed) = (
+        count(ChangeKind::Price),
+        count(ChangeKind::Added),
+        count(ChangeKind::Removed),
+    );
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    if price > 0 {
+        parts.push(plural(price, "price change", "price changes"));
+    }
+    if added > 0 {
+        parts.push(plural(added, "new model", "new models"));
+    }
+    if removed > 0 {
+        parts.push(plural(removed, "model removed", "models removed"));
+    }
+    if parts.is_empty() {
+        "no changes".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// A model named on the page.
+pub struct ModelLink {
+    pub id: String,
+    pub name: String,
+}
+
+/// One component row of a day's price table.
+pub struct PriceRow {
+    pub id: String,
+    pub name: String,
+    /// The first row of its model, which carries the model cell spanning `span` rows.
+    pub first: bool,
+    pub span: usize,
+    pub component: String,
+    pub old: String,
+    pub new: String,
+    pub percent: String,
+    pub direction: &'static str,
+}
+
+/// One day's section.
+pub struct DayView {
+    pub date: String,
+    pub heading: String,
+    pub anchor: String,
+    pub summary: String,
+    pub baseline: bool,
+    pub listed: usize,
+    pub previous: String,
+    pub price_rows: Vec<PriceRow>,
+    pub added: Vec<ModelLink>,
+    pub removed: Vec<ModelLink>,
+}
+
+fn day_view(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> DayView {
+    let mut view = DayView {
+        date: ymd(day.date),
+        heading: day.date.format("%A %-d %B %Y").to_string(),
+        anchor: day.anchor(),
+        summary: summary(changes),
+        baseline: day.is_baseline(),
+        listed: day.listed,
+        previous: day.previous.map(ymd).unwrap_or_default(),
+        price_rows: Vec::new(),
+        added: Vec::new(),
+        removed: Vec::new(),
+    };
+    for change in changes {
+        let link = ModelLink {
+            id: change.id.clone(),
+            name: model_name(catalogue, &change.id),
+        };
+        match change.kind {
+            ChangeKind::Added => view.added.push(link),
+            ChangeKind::Removed => view.removed.push(link),
+            ChangeKind::Price => {
+                for (i, component) in change.components.iter().enumerate() {
+                    let c = ComponentView::new(component);
+                    view.price_rows.push(PriceRow {
+                        id: link.id.clone(),
+                        name: link.name.clone(),
+                        first: i == 0,
+                        span: change.components.len(),
+                        component: c.label,
+                        old: c.old,
+                        new: c.new,
+                        percent: c.percent,
+                        direction: c.direction,
+                    });
+                }
+            }
+        }
+    }
+    view
+}
+
+#[derive(Template)]
+#[template(path = "changes.html")]
+pub struct ChangesPage {
+    pub layout: Layout,
+    pub filters: ChangeFilters,
+    pub errors: FieldErrors,
+    pub authors: Vec<String>,
+    pub kinds: &'static [(&'static str, &'static str)],
+    pub days: Vec<DayView>,
+    /// `/changes?...` for the days before those shown, when there are more.
+    pub older_href: Option<String>,
+    pub model_history: Option<HistorySection>,
+    pub model_feed: Option<String>,
+    pub recorded_days: usize,
+}
+
+impl ChangesPage {
+    pub fn author_selected(&self, author: &str) -> bool {
+        self.filters.authors.iter().any(|a| a == author)
+    }
+
+    pub fn date_value(date: Option<NaiveDate>) -> String {
+        date.map(ymd).unwrap_or_default()
+    }
+}
+
+/// `GET /changes`.
+pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let catalogue = state.catalogue();
+    let params = Params::parse(query.as_deref());
+    let (filters, errors) = ChangeFilters::parse(&params, &catalogue);
+    let log = catalogue.changes();
+    let mut days = Vec::new();
+    let mut older_href = None;
+    for day in log.days().iter().rev().filter(|d| filters.in_range(d.date)) {
+        let changes: Vec<Change> = day
+            .changes
+            .iter()
+            .filter_map(|c| filters.apply(&catalogue, c))
+            .collect();
+        if changes.is_empty() && filters.narrows_changes() {
+            continue;
+        }
+        if days.len() == DAYS_PER_PAGE {
+            // This day is the first one left out: the older page ends with it.
+            older_href = Some(format!("/changes?{}", filters.query(Some(day.date))));
+            break;
+        }
+        days.push(day_view(&catalogue, day, &changes));
+    }
+    let model_history =
+        (!filters.model.is_empty()).then(|| history::history_section(&catalogue, &filters.model));
+    let model_feed = model_history.as_ref().map(|h| h.feed_url.clone());
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let title = match &model_history {
+        Some(h) => format!("Price changes: {}", h.name),
+        None => "LLM price changes, day by day".to_string(),
+    };
+    let page = ChangesPage {
+        layout: Layout::new(&catalogue, title, "/changes"),
+        authors: known_authors(&catalogue),
+        kinds: KINDS,
+        days,
+        older_href,
+        model_history,
+        model_feed,
+        recorded_days: log.days().len(),
+        filters,
+        errors,
+    };
+    render_html(&page, status)
+}
+
+/// `GET /changes.atom`: one entry per day with changes, newest first.
+pub async fn feed(State(state): State<AppState>) -> Response {
+    let catalogue = state.catalogue();
+    let entries: Vec<(&Day, Vec<Change>)> = catalogue
+        .changes()
+        .days()
+        .iter()
+        .rev()
+        .filter(|d| !d.changes.is_empty())
+        .take(FEED_DAYS)
+        .map(|d| (d, d.changes.clone()))
+        .collect();
+    atom_response(&AtomFeed {
+        id: format!("{TAG}changes"),
+        title: "tokenfare: LLM price changes".into(),
+        subtitle: "Price cuts and increases, new and removed models on OpenRouter, day by day."
+            .into(),
+        self_href: "/changes.atom".into(),
+        alternate_href: "/changes".into(),
+        entry_id_prefix: format!("{TAG}changes/"),
+        catalogue: &catalogue,
+        entries,
+        entry_href: day_href,
+    })
+}
+
+/// `GET /feeds/models/{*id}`: the Atom feed of one model's changes. Also what the model
+/// page's handler returns for `/models/{id}/changes.atom` (see [`strip_feed_suffix`]).
+pub async fn model_feed(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let catalogue = state.catalogue();
+    let id = if catalogue.get(&id).is_none() {
+        strip_feed_suffix(&id).unwrap_or(&id).to_string()
+    } else {
+        id
+    };
+    if catalogue.get(&id).is_none() {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("No model has the id {}.", clip(&id)),
+        )
+            .into_response();
+    }
+    let entries: Vec<(&Day, Vec<Change>)> = catalogue
+        .changes()
+        .changes_of(&id)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .take(FEED_DAYS)
+        .map(|(day, change)| (day, vec![change.clone()]))
+        .collect();
+    let name = model_name(&catalogue, &id);
+    let encoded_id = tag_escape(&id);
+    let model_query = encode([("model", id.clone())]);
+    atom_response(&AtomFeed {
+        id: format!("{TAG}models/{encoded_id}/changes"),
+        title: format!("tokenfare: price changes of {name}"),
+        subtitle: format!("Price changes and listing changes of {id} on OpenRouter."),
+        self_href: history::feed_url(&id),
+        alternate_href: format!("/models/{id}"),
+        entry_id_prefix: format!("{TAG}models/{encoded_id}/changes/"),
+        catalogue: &catalogue,
+        entries,
+        entry_href: |date| {
+            let d = ymd(date);
+            format!(
+                "/changes?{model_query}&from={d}&to={d}#{}",
+                crate::store::changes::anchor(date)
+            )
+        },
+    })
+}
+
+/// `openai/gpt-4o/changes.atom` -> `openai/gpt-4o`: for the model page's wildcard route,
+/// so `/models/{id}/changes.atom` serves [`model_feed`]. `None` for any other path.
+pub fn strip_feed_suffix(path: &str) -> Option<&str> {
+    path.strip_suffix("/changes.atom")
+        .filter(|id| !id.is_empty())
+}
+
+struct AtomFeed<'a, F: Fn(NaiveDate) -> String> {
+    id: String,
+    title: String,
+    subtitle: String,
+    self_href: String,
+    alternate_href: String,
+    entry_id_prefix: String,
+    catalogue: &'a Catalogue,
+    entries: Vec<(&'a Day, Vec<Change>)>,
+    entry_href: F,
+}
+
+fn atom_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Percent-encodes what a tag URI's specific part may not hold.
+fn tag_escape(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/@!$&'()*+,;=".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response {
+    let updated = feed
+        .entries
+        .iter()
+        .map(|(d, _)| d.as_of)
+        .max()
+        .or_else(|| feed.catalogue.changes().days().last().map(|d| d.as_of))
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let mut xml = String::with_capacity(8192);
+    xml.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
+    xml.push('\n');
+    let _ = write!(
+        xml,
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><id>{}</id><title>{}</title><subtitle>{}</subtitle><updated>{}</updated><author><name>tokenfare</name></author><generator>tokenfare</generator><link rel="self" type="application/atom+xml" href="{}"/><link rel="alternate" type="text/html" href="{}"/>"#,
+        escape(&feed.id),
+        escape(&feed.title),
+        escape(&feed.subtitle),
+        atom_time(updated),
+        escape(&feed.self_href),
+        escape(&feed.alternate_href),
+    );
+    for (day, changes) in &feed.entries {
+        let date = ymd(day.date);
+        let _ = write!(
+            xml,
+            r#"<entry><id>{}{date}</id><title>{date}: {}</title><updated>{}</updated><link rel="alternate" type="text/html" href="{}"/>"#,
+            escape(&feed.entry_id_prefix),
+            escape(&summary(changes)),
+            atom_time(day.as_of),
+            escape(&(feed.entry_href)(day.date)),
+        );
+        let mut ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
+        ids.dedup();
+        for id in ids {
+            let _ = write!(
+                xml,
+                r#"<link rel="related" type="text/html" href="{}" title="{}"/>"#,
+                escape(&format!("/models/{id}")),
+                escape(id),
+            );
+        }
+        let _ = write!(
+            xml,
+            r#"<summary type="text">{}</summary><content type="html">{}</content></entry>"#,
+            escape(&text_summary(feed.catalogue, day, changes)),
+            escape(&html_content(feed.catalogue, day, changes)),
+        );
+    }
+    xml.push_str("</feed>\n");
+    (
+        [
+            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        xml,
+    )
+        .into_response()
+}
+
+fn compared_with(day: &Day) -> String {
+    match day.previous {
+        Some(previous) if previous + Duration::days(1) == day.date => "the day before".into(),
+        Some(previous) => format!("{} (the last day with data)", ymd(previous)),
+        None => "nothing (the first day on record)".into(),
+    }
+}
+
+fn text_summary(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> String {
+    let names: Vec<String> = changes
+        .iter()
+        .take(10)
+        .map(|c| model_name(catalogue, &c.id))
+        .collect();
+    let more = if changes.len() > 10 { ", …" } else { "" };
+    format!(
+        "{} on {} compared with {}: {}{more}.",
+        capitalise(&summary(changes)),
+        ymd(day.date),
+        compared_with(day),
+        names.join(", ")
+    )
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The entry's content: the day's changes as an HTML list (escaped once more by the caller
+/// for `type="html"`).
+fn html_content(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> String {
+    let mut html = format!("<p>Compared with {}.</p><ul>", escape(&compared_with(day)));
+    for change in changes {
+        let link = format!(
+            r#"<a href="/models/{}">{}</a> <code>{}</code>"#,
+            escape(&change.id),
+            escape(&model_name(catalogue, &change.id)),
+            escape(&change.id)
+        );
+        match change.kind {
+            ChangeKind::Added => {
+                let _ = write!(html, "<li>New: {link}</li>");
+            }
+            ChangeKind::Removed => {
+                let _ = write!(html, "<li>Removed: {link}</li>");
+            }
+            ChangeKind::Price => {
+                let parts: Vec<String> = change
+                    .components
+                    .iter()
+                    .map(|c| {
+                        let v = ComponentView::new(c);
+                        let pct = if v.percent.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", v.percent)
+                        };
+                        escape(&format!("{}: {} → {}{pct}", v.label, v.old, v.new))
+                    })
+                    .collect();
+                let _ = write!(html, "<li>{link}: {}</li>", parts.join("; "));
+            }
+        }
+    }
+    html.push_str("</ul>");
+    html
+}
+
+/// A JSON error for the API.
+fn api_error(status: StatusCode, field: &str, message: String) -> Response {
+    (
+        status,
+        Json(serde_json::json!({ "error": message, "field": field })),
+    )
+        .into_response()
+}
+
+/// `GET /api/changes.json?date=YYYY-MM-DD`: that day's changes as data. A day without a
+/// successful ingest is 404; a recorded day without changes is an empty list; the first
+/// recorded day is the baseline (`"baseline": true`, no changes).
+pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let params = Params::parse(query.as_deref());
+    let Some(text) = params.get("date") else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "date",
+            "date is required, as YYYY-MM-DD".into(),
+        );
+    };
+    let Some(date) = parse_ymd(text) else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "date",
+            format!("date must be YYYY-MM-DD (got “{}”)", clip(text)),
+        );
+    };
+    let catalogue = state.catalogue();
+    let Some(day) = catalogue.changes().day(date) else {
+        return api_error(
+            StatusCode::NOT_FOUND,
+            "date",
+            format!("no successful ingest is recorded for {}", ymd(date)),
+        );
+    };
+    let changes: Vec<serde_json::Value> = day
+        .changes
+        .iter()
+        .map(|c| {
+            let components: Vec<serde_json::Value> = c
+                .components
+                .iter()
+                .map(|comp| {
+                    let mut value = serde_json::json!({
+                        "name": comp.key,
+                        "old": comp.old.map(|p| p.to_string()),
+                        "new": comp.new.map(|p| p.to_string()),
+                    });
+                    if let Some(min) = comp.min_prompt_tokens {
+                        value["min_prompt_tokens"] = min.into();
+                    }
+                    if let Some(conditions) = &comp.conditions {
+                        value["conditions"] = conditions.clone().into();
+                    }
+                    value
+                })
+                .collect();
+            serde_json::json!({
+                "id": c.id,
+                "kind": c.kind.as_str(),
+                "components": components,
+            })
+        })
+        .collect();
+    Json(serde_json::json!({
+        "date": ymd(day.date),
+        "as_of": atom_time(day.as_of),
+        "previous_date": day.previous.map(ymd),
+        "baseline": day.is_baseline(),
+        "listed": day.listed,
+        "changes": changes,
+    }))
+    .into_response()
+}
