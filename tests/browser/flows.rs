@@ -322,13 +322,34 @@ pub async fn calculator_prices_a_typed_workload_and_explains_a_bad_value(
         itemised.is_displayed().await?,
         "clicking the summary opens the bill"
     );
-    let bill = collapse(&itemised.text().await?);
-    for figure in ["$10.00", "$5.00", "$15.00"] {
-        ensure!(
-            bill.contains(figure),
-            "the itemised bill shows {figure}: {bill:?}"
-        );
+    // Half the 200M input tokens are cache hits, but Delta lists no cache price: both halves
+    // are billed at its $0.05/M input price, $5.00 each, plus 50M output at $0.10/M = $5.00.
+    let mut lines = Vec::new();
+    for row in itemised.find_all(By::Css(":scope > tbody > tr")).await? {
+        lines.push(collapse(&row.text().await?));
     }
+    ensure!(
+        lines
+            == [
+                "Uncached input on demand 100,000,000 tokens $0.05 / M tokens $5.00",
+                "Cache reads on demand 100,000,000 tokens $0.05 / M tokens $5.00",
+                "Output on demand 50,000,000 tokens $0.10 / M tokens $5.00",
+            ],
+        "itemised lines: {lines:?}"
+    );
+    let total = collapse(
+        &itemised
+            .find(By::Css("tfoot tr.total"))
+            .await?
+            .text()
+            .await?,
+    );
+    ensure!(total == "Monthly total $15.00", "bill total: {total:?}");
+    let notes = collapse(&first.find(By::Css("ul.notes")).await?.text().await?);
+    ensure!(
+        notes.contains("no cache pricing"),
+        "the bill says caching is not offered: {notes:?}"
+    );
 
     // A cache hit share over 100 % is refused next to its field; the rest is kept.
     let hit = s.type_into("#cache_hit", "150").await?;

@@ -263,12 +263,14 @@ impl TabWalk {
     /// without a visible focus ring or outside the viewport.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        let reached: Vec<i64> = self
+        // A date field is one control with several Tab stops (day, month, year): count it once.
+        let mut reached: Vec<i64> = self
             .stops
             .iter()
             .map(|s| s.index)
             .filter(|i| *i >= 0)
             .collect();
+        reached.dedup();
         for (i, control) in self.expected.iter().enumerate() {
             if !reached.contains(&(i as i64)) {
                 problems.push(format!("never reached by Tab: {control}"));
