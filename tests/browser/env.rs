@@ -220,12 +220,13 @@ pub struct Env {
     pub logs: PathBuf,
     chromium: PathBuf,
     driver_url: String,
-    dir: TempDir,
     /// Every session opened, so the harness can close whatever a failed flow left open.
     sessions: std::sync::Mutex<Vec<WebDriver>>,
-    // Dropped in field order: the site, then chromedriver.
-    _server: Process,
+    // Dropped in field order: chromedriver and its browsers, the site, then the temporary
+    // directory holding the site's database and the browser profiles.
     _chromedriver: Process,
+    _server: Process,
+    dir: TempDir,
 }
 
 impl Env {
@@ -318,10 +319,10 @@ impl Env {
             logs,
             chromium,
             driver_url,
-            dir,
             sessions: std::sync::Mutex::new(Vec::new()),
-            _server: server,
             _chromedriver: chromedriver,
+            _server: server,
+            dir,
         })
     }
 
