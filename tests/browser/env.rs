@@ -152,12 +152,18 @@ fn older_listing() -> Result<String> {
     Ok(catalogue.to_string())
 }
 
-fn endpoint(provider: &str, prompt: &str, completion: &str, quantization: &str) -> Value {
+fn endpoint(
+    provider: &str,
+    prompt: &str,
+    completion: &str,
+    quantization: &str,
+    context: &Value,
+) -> Value {
     json!({
         "name": format!("{provider} | model"), "provider_name": provider,
         "tag": provider.to_lowercase(),
         "pricing": {"prompt": prompt, "completion": completion, "discount": 0},
-        "quantization": quantization, "context_length": 1000000,
+        "quantization": quantization, "context_length": context,
         "max_completion_tokens": 64000, "max_prompt_tokens": null, "status": 0,
         "uptime_last_5m": 100.0, "uptime_last_30m": 99.9, "uptime_last_1d": 99.8
     })
@@ -172,11 +178,12 @@ fn endpoints_for(id: &str) -> Option<Value> {
         .iter()
         .find(|m| m["id"] == id)?
         .clone();
+    let context = &model["context_length"];
     let endpoints = if id == "globex/gamma" {
         vec![
-            endpoint("Globex", "0.000003", "0.000015", "unknown"),
-            endpoint("Cloudco", "0.0000025", "0.0000125", "bf16"),
-            endpoint("Fastco", "0.000004", "0.00002", "fp8"),
+            endpoint("Globex", "0.000003", "0.000015", "unknown", context),
+            endpoint("Cloudco", "0.0000025", "0.0000125", "bf16", context),
+            endpoint("Fastco", "0.000004", "0.00002", "fp8", context),
         ]
     } else {
         let pricing = &model["pricing"];
@@ -185,6 +192,7 @@ fn endpoints_for(id: &str) -> Option<Value> {
             pricing["prompt"].as_str()?,
             pricing["completion"].as_str()?,
             "unknown",
+            context,
         )]
     };
     Some(json!({"data": {"id": id, "name": model["name"], "endpoints": endpoints}}))
