@@ -1020,17 +1020,26 @@ fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
                 effect("batching", saved.batch)
             });
         }
+        let outcome_text = if saved.total.is_zero() {
+            "so neither changes its bill".to_string()
+        } else if saved.total.is_sign_negative() {
+            format!("so together they add {}", format::usd(-saved.total))
+        } else {
+            format!(
+                "so you save {}{} in all",
+                format::usd(saved.total),
+                saved
+                    .share()
+                    .map(|s| format!(" ({})", percent_text(s)))
+                    .unwrap_or_default()
+            )
+        };
         sentences.push(format!(
             "On {}, {}. Without caching and with every request on demand it would cost {}, \
-             so you save {}{} in all.",
+             {outcome_text}.",
             bill.name,
             parts.join("; "),
             format::usd(saved.baseline),
-            format::usd(saved.total),
-            saved
-                .share()
-                .map(|s| format!(" ({})", percent_text(s)))
-                .unwrap_or_default()
         ));
     }
     Summary { sentences }
