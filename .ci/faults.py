@@ -109,9 +109,10 @@ served = {"n": 0}
 
 class Fake(BaseHTTPRequestHandler):
     def do_GET(self):
-        served["n"] += 1
-        body = body_a if served["n"] % 2 else body_b
-        if not self.path.endswith("/models"):
+        if self.path.endswith("/models"):
+            served["n"] += 1
+            body = body_a if served["n"] % 2 else body_b
+        else:
             body = b'{"data": {"endpoints": []}}'
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -128,7 +129,7 @@ threading.Thread(target=fake.serve_forever, daemon=True).start()
 db = work / "load.db"
 port = 3480
 server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}",
-                           "--refresh-every", "1s", "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1"],
+                           "--refresh-every", "1s", "--endpoints-timeout", "off", "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1"],
                           stdout=subprocess.DEVNULL, stderr=open(work / "serve.log", "w"))
 check(wait_healthy(port), "server up with a fake OpenRouter")
 time.sleep(2)
