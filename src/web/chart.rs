@@ -358,7 +358,8 @@ pub fn dollars_tick(value: f64) -> String {
     }
 }
 
-/// Escapes text for SVG/XML content and attribute values.
+/// Escapes text for SVG/XML content and attribute values (also used for the Atom feeds);
+/// control characters other than newline and tab are dropped, as XML 1.0 forbids them.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -368,7 +369,7 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() => {}
+            c if c.is_control() && !matches!(c, '\n' | '\t') => {}
             c => out.push(c),
         }
     }
