@@ -179,6 +179,28 @@ except Exception as err:  # connection closed by the server is also a refusal, b
 check(isinstance(status, int) and 400 <= status < 500, f"100 KB query -> {status}")
 check(urllib.request.urlopen(f"http://127.0.0.1:{port}/models", timeout=5).status == 200, "next request served normally")
 
+# 3b. Oversized request headers are refused (hyper's limits: 100 headers, bounded buffer) with a 4xx.
+import socket
+
+
+def raw_status(request_bytes):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request_bytes)
+        reply = sock.recv(4096).decode("latin-1")
+    return reply.split("\r\n", 1)[0]
+
+
+many = "".join(f"X-Filler-{i}: {i}\r\n" for i in range(200))
+line = raw_status(f"GET /models HTTP/1.1\r\nHost: x\r\n{many}\r\n".encode())
+check(" 431 " in line or " 400 " in line, f"200 request headers -> {line!r}")
+huge = "X-Big: " + "a" * 1_000_000 + "\r\n"
+try:
+    line = raw_status(f"GET /models HTTP/1.1\r\nHost: x\r\n{huge}\r\n".encode())
+except (BrokenPipeError, ConnectionResetError):
+    line = "connection closed"
+check(" 431 " in line or " 400 " in line or line == "connection closed", f"1 MB header -> {line!r}")
+check(urllib.request.urlopen(f"http://127.0.0.1:{port}/models", timeout=5).status == 200, "server still serving after header abuse")
+
 # 4. SIGTERM: graceful shutdown, exit code 0, database intact.
 server.send_signal(signal.SIGTERM)
 try:
