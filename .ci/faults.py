@@ -213,6 +213,53 @@ con = sqlite3.connect(db)
 check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "SIGTERM: database passes integrity_check")
 con.close()
 fake.shutdown()
+
+# 5. SIGTERM while the server is ingesting a large catalogue: it finishes the ingest, commits
+#    it whole, then exits 0.
+big_body = big_path.read_bytes()
+fetched = threading.Event()
+
+
+class BigFake(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = big_body if self.path.endswith("/models") else b'{"data": {"endpoints": []}}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        if self.path.endswith("/models"):
+            fetched.set()
+
+    def log_message(self, *args):
+        pass
+
+
+big_fake = ThreadingHTTPServer(("127.0.0.1", 0), BigFake)
+threading.Thread(target=big_fake.serve_forever, daemon=True).start()
+db = work / "term.db"
+shutil.copy(base_db, db)
+server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port + 1}",
+                           "--endpoints-timeout", "off",
+                           "--openrouter-url", f"http://127.0.0.1:{big_fake.server_port}/api/v1"],
+                          stdout=subprocess.DEVNULL, stderr=open(work / "term.log", "w"))
+check(fetched.wait(30), "server fetched the large catalogue")
+time.sleep(0.2)
+server.send_signal(signal.SIGTERM)
+try:
+    code = server.wait(timeout=60)
+except subprocess.TimeoutExpired:
+    server.kill()
+    code = "timeout"
+con = sqlite3.connect(db)
+integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+runs = con.execute("SELECT outcome, models_stored FROM ingest_runs ORDER BY id").fetchall()
+active = con.execute("SELECT COUNT(*) FROM models WHERE active = 1").fetchone()[0]
+con.close()
+check(code == 0 and integrity == "ok", f"SIGTERM during an ingest: exit {code}, integrity {integrity}")
+check(runs[-1] == ("success", len({m["id"] for m in big})) and active == runs[-1][1],
+      f"SIGTERM during an ingest: the ingest finished and committed whole (runs {runs}, {active} active)")
+big_fake.shutdown()
 shutil.rmtree(work, ignore_errors=True)
 if failures:
     print(f"faults: {len(failures)} checks failed")
