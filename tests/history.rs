@@ -18,12 +18,25 @@ use axum::http::StatusCode;
 use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
 
-const DAY5: &str = include_str!("fixtures/history/models-2026-07-05.json");
+const DAY5: &str = include_str!("fixtures/history/day-2026-07-05.json");
 
 async fn series() -> TestApp {
     let app = TestApp::empty().await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/history");
-    tokenfare::cli::import_history(&app.store, &dir)
+    // Our own fixture days are kept as `day-DATE.json`; import-history reads the names
+    // OpenRouter snapshots are saved under, so lay them out that way in a temporary folder.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/history");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(&fixtures).expect("fixture folder") {
+        let path = entry.expect("fixture").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if let Some(date) = name.strip_prefix("day-") {
+            std::fs::copy(&path, dir.path().join(format!("models-{date}"))).expect("copy");
+        }
+    }
+    tokenfare::cli::import_history(&app.store, dir.path())
         .await
         .expect("the series imports");
     app.state.reload().await.expect("reload");
