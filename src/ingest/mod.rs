@@ -282,16 +282,9 @@ pub fn snapshot_as_of() -> Option<DateTime<Utc>> {
 
 /// Builds the in-memory catalogue from the store.
 pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
-    let freshness = Freshness {
-        last_success: store.last_run(true).await?,
-        last_failure: store.last_run(false).await?,
-        data_version: 0,
-        endpoints_version: 0,
-    };
-    let freshness = Freshness {
-        data_version: freshness.last_success.as_ref().map_or(0, |r| r.id),
-        ..freshness
-    };
+    // Newest first; freshness and the methodology page's run table are derived from it.
+    let runs = store.recent_runs(i64::MAX).await?;
+    let freshness = Freshness::from_runs(&runs);
     Ok(Catalogue::build(
         store.load_models().await?,
         store.load_history().await?,
@@ -299,5 +292,5 @@ pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
         freshness,
     )
     .with_endpoints(store.load_endpoints().await?)
-    .with_runs(&store.recent_runs(i64::MAX).await?))
+    .with_runs(&runs))
 }

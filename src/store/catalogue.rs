@@ -39,9 +39,26 @@ pub struct Freshness {
     pub data_version: i64,
     /// The latest provider-endpoint fetch attempt (Unix seconds); changes after every pass.
     pub endpoints_version: i64,
+    /// The most recent runs, newest first, for the methodology page.
+    pub recent_runs: Vec<RunRecord>,
 }
 
+/// How many runs the catalogue keeps at hand for display.
+pub const RECENT_RUNS: usize = 10;
+
 impl Freshness {
+    /// Derives freshness from every recorded run, newest first.
+    pub fn from_runs(runs: &[RunRecord]) -> Freshness {
+        let last_success = runs.iter().find(|r| r.success).cloned();
+        Freshness {
+            data_version: last_success.as_ref().map_or(0, |r| r.id),
+            last_success,
+            last_failure: runs.iter().find(|r| !r.success).cloned(),
+            endpoints_version: 0,
+            recent_runs: runs.iter().take(RECENT_RUNS).cloned().collect(),
+        }
+    }
+
     /// The moment the served prices describe.
     pub fn as_of(&self) -> Option<DateTime<Utc>> {
         self.last_success.as_ref().map(|r| r.as_of)

@@ -8,7 +8,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::error::{AppError, AppResult, render_html};
+use super::error::render_html;
 use super::format;
 use super::layout::Layout;
 use crate::AppState;
@@ -16,9 +16,6 @@ use crate::model::Model;
 use crate::pricing::calculator::{Workload, price_workload};
 use crate::pricing::price::{Price, PriceSet, Pricing};
 use crate::store::{RunRecord, SourceKind};
-
-/// How many recent runs the page lists.
-pub const RECENT_RUNS: i64 = 10;
 
 /// Failure reasons are third-party-ish text (HTTP errors, parser messages): shown
 /// escaped, and clipped so one odd message cannot swamp the page.
@@ -153,24 +150,12 @@ pub struct AboutPage {
 }
 
 /// `GET /about`.
-pub async fn about(State(state): State<AppState>) -> AppResult<Response> {
+pub async fn about(State(state): State<AppState>) -> Response {
     let catalogue = state.catalogue();
-    let last_success = state
-        .store
-        .last_run(true)
-        .await
-        .map_err(AppError::internal)?;
-    let last_failure = state
-        .store
-        .last_run(false)
-        .await
-        .map_err(AppError::internal)?;
-    let runs = state
-        .store
-        .recent_runs(RECENT_RUNS)
-        .await
-        .map_err(AppError::internal)?;
-    let failing_now = match (&last_success, &last_failure) {
+    let freshness = &catalogue.freshness;
+    let (last_success, last_failure) = (&freshness.last_success, &freshness.last_failure);
+    let runs = &freshness.recent_runs;
+    let failing_now = match (last_success, last_failure) {
         (Some(ok), Some(failed)) => failed.id > ok.id,
         (None, Some(_)) => true,
         _ => false,
@@ -194,5 +179,5 @@ pub async fn about(State(state): State<AppState>) -> AppResult<Response> {
             .saturating_sub(catalogue.active_count()),
         live_check: worked_cache_check(),
     };
-    Ok(render_html(&page, StatusCode::OK))
+    render_html(&page, StatusCode::OK)
 }

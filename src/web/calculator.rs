@@ -15,7 +15,7 @@ use super::error::render_html;
 use super::format;
 use super::layout::Layout;
 use super::models::csv_field;
-use super::params::{FieldErrors, MAX_QUERY_BYTES, Params, clip, encode};
+use super::params::{FieldErrors, Params, clip, encode};
 use crate::AppState;
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::{
@@ -316,56 +316,15 @@ fn without_grouping(text: &str) -> Option<String> {
     (first_ok && rest_ok).then(|| text.chars().filter(|c| !is_separator(*c)).collect())
 }
 
-/// The fields the reader can type into, for "which field was too long".
-const TEXT_FIELDS: &[&str] = &[
-    "requests",
-    "input_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "cache_hit",
-    "cache_write",
-    "batch",
-    "discount",
-    "ids",
-    "min_quality",
-    "min_context",
-    "author",
-    "format",
-];
-
 /// Reads the whole form. Returns what to re-render and either a valid request or the
 /// problems, each filed under its field (`form` for problems with no field).
 pub fn parse(
     params: &Params,
-    query_len: usize,
     catalogue: &Catalogue,
 ) -> (FormValues, Result<CalcRequest, FieldErrors>) {
     let mut errors = FieldErrors::default();
-    // A query beyond the limit is refused whole; blame the longest field so the reader
-    // sees where the bulk is, and keep the rest of what they typed.
-    let too_long_field = (query_len > MAX_QUERY_BYTES).then(|| {
-        TEXT_FIELDS
-            .iter()
-            .map(|f| (*f, params.all(f).iter().map(String::len).sum::<usize>()))
-            .filter(|(_, len)| *len > 0)
-            .max_by_key(|(_, len)| *len)
-            .map_or("form", |(f, _)| f)
-    });
-    if let Some(field) = too_long_field {
-        errors.add(
-            field,
-            format!(
-                "This value makes the address longer than {} KB; shorten it.",
-                MAX_QUERY_BYTES / 1024
-            ),
-        );
-    }
-    let read = |field: &str| -> String {
-        if too_long_field == Some(field) {
-            return String::new();
-        }
-        params.get(field).unwrap_or_default().to_string()
-    };
+    // The site refuses queries over 8 KB before this runs, so every field is short.
+    let read = |field: &str| -> String { params.get(field).unwrap_or_default().to_string() };
 
     let given = WORKLOAD_FIELDS
         .iter()
@@ -391,11 +350,7 @@ pub fn parse(
             })
             .collect(),
         // `ids=a,b` and `ids=a&ids=b` mean the same; links from other pages may use either.
-        ids: if too_long_field == Some("ids") {
-            String::new()
-        } else {
-            clip_long(&params.all("ids").join(","), MAX_IDS_CHARS)
-        },
+        ids: clip_long(&params.all("ids").join(","), MAX_IDS_CHARS),
         min_quality: clip_long(&read("min_quality"), 60),
         min_context: clip_long(&read("min_context"), 60),
         authors: Vec::new(),
@@ -462,29 +417,23 @@ pub fn parse(
 
     let ids = parse_ids(&form.ids, catalogue, &mut errors);
 
-    let mut optional_number = |field: &'static str, label: &str, max: f64| {
-        if too_long_field == Some(field) {
-            return None;
-        }
-        errors.number(params, field, label, max)
-    };
+    let mut optional_number =
+        |field: &'static str, label: &str, max: f64| errors.number(params, field, label, max);
     let min_quality = optional_number("min_quality", "The minimum intelligence index", 100.0);
     let min_context =
         optional_number("min_context", "The minimum context", 1e9).map(|v| v.ceil() as u64);
 
     let known_authors = catalogue.authors();
-    if too_long_field != Some("author") {
-        for author in params.all("author") {
-            if known_authors.contains(&author) {
-                if !form.authors.contains(&author) {
-                    form.authors.push(author);
-                }
-            } else {
-                errors.add(
-                    "author",
-                    format!("No author is called “{}”.", clip(&author)),
-                );
+    for author in params.all("author") {
+        if known_authors.contains(&author) {
+            if !form.authors.contains(&author) {
+                form.authors.push(author);
             }
+        } else {
+            errors.add(
+                "author",
+                format!("No author is called “{}”.", clip(&author)),
+            );
         }
     }
 
@@ -1138,9 +1087,8 @@ fn page(
 /// `GET /calculator`.
 pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let catalogue = state.catalogue();
-    let query_len = query.as_deref().map_or(0, str::len);
     let params = Params::parse(query.as_deref());
-    let (form, parsed) = parse(&params, query_len, &catalogue);
+    let (form, parsed) = parse(&params, &catalogue);
     let request = match parsed {
         Ok(request) => request,
         Err(errors) => {
