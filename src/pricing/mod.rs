@@ -4,3 +4,4 @@
 pub mod calculator;
 pub mod price;
 pub mod ranking;
+pub mod similar;
