@@ -3,6 +3,7 @@
 //! recorded and leaves the stored catalogue as it was.
 
 pub mod endpoints;
+pub mod providers;
 pub mod scheduler;
 
 use std::path::{Path, PathBuf};
@@ -292,5 +293,6 @@ pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
         freshness,
     )
     .with_endpoints(store.load_endpoints().await?)
+    .with_providers(store.load_providers().await?)
     .with_runs(&runs))
 }
