@@ -12,10 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::openrouter::schema::{BodyError, parse_models_body};
 use crate::openrouter::{FetchError, OpenRouterClient};
-use crate::store::{
-    Catalogue, NewRun, SourceKind, Store, StoreError, WriteCounts, catalogue::Freshness,
-    gunzip_limited,
-};
+use crate::store::{NewRun, SourceKind, Store, StoreError, WriteCounts, gunzip_limited};
 
 /// The bundled snapshot: our own hand-written catalogue in OpenRouter's format.
 pub const SNAPSHOT_JSON: &str = include_str!("../../data/snapshot.json");
@@ -279,20 +276,4 @@ pub async fn load_snapshot_if_empty(store: &Store) -> Result<Option<Summary>, In
 pub fn snapshot_as_of() -> Option<DateTime<Utc>> {
     let value: serde_json::Value = serde_json::from_str(SNAPSHOT_JSON).ok()?;
     crate::store::parse_as_of(value.get("as_of")?.as_str()?)
-}
-
-/// Builds the in-memory catalogue from the store.
-pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
-    // Newest first; freshness and the methodology page's run table are derived from it.
-    let runs = store.recent_runs(i64::MAX).await?;
-    let freshness = Freshness::from_runs(&runs);
-    Ok(Catalogue::build(
-        store.load_models().await?,
-        store.load_history().await?,
-        store.load_events().await?,
-        freshness,
-    )
-    .with_endpoints(store.load_endpoints().await?)
-    .with_providers(store.load_providers().await?)
-    .with_runs(&runs))
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::changes::ChangeLog;
 use super::endpoints::{Endpoint, ModelEndpoints};
 use super::providers::{ProviderDirectory, StoredProvider};
-use super::{EventRow, HistoryRow, RunRecord, SourceKind, StoredModel};
+use super::{EventRow, HistoryRow, RunRecord, SourceKind, Store, StoreError, StoredModel};
 use crate::model::{Model, Variant};
 use crate::pricing::price::Pricing;
 
@@ -110,19 +110,37 @@ pub struct Catalogue {
     events: Vec<EventRow>,
     /// Provider endpoints by model id (only models whose endpoints were ever fetched).
     endpoints: HashMap<String, ModelEndpoints>,
-    /// OpenRouter's upstream providers; empty until [`Catalogue::with_providers`] is called.
+    /// OpenRouter's upstream providers.
     providers: ProviderDirectory,
     /// Provider slug -> index in `providers.providers`.
     provider_by_slug: HashMap<String, usize>,
     /// Lower-cased provider name -> index, for endpoints whose tag names no known slug.
     provider_by_name: HashMap<String, usize>,
-    /// Day-by-day changes; empty until [`Catalogue::with_runs`] is called.
+    /// Day-by-day changes, worked out from the history, the events and the runs.
     changes: ChangeLog,
     pub freshness: Freshness,
 }
 
 impl Catalogue {
-    pub fn build(
+    /// Builds the whole catalogue from the store in one call: models, history, events,
+    /// endpoints, freshness and the change log. This is the only way to build one, so no
+    /// caller can forget a part (a catalogue without its runs has an empty change log).
+    pub async fn load(store: &Store) -> Result<Catalogue, StoreError> {
+        // Newest first; freshness and the methodology page's run table are derived from it.
+        let runs = store.recent_runs(i64::MAX).await?;
+        let freshness = Freshness::from_runs(&runs);
+        Ok(Catalogue::build(
+            store.load_models().await?,
+            store.load_history().await?,
+            store.load_events().await?,
+            freshness,
+        )
+        .with_endpoints(store.load_endpoints().await?)
+        .with_providers(store.load_providers().await?)
+        .with_runs(&runs))
+    }
+
+    fn build(
         stored: Vec<StoredModel>,
         history: Vec<HistoryRow>,
         events: Vec<EventRow>,
@@ -185,7 +203,7 @@ impl Catalogue {
     }
 
     /// This catalogue with the providers' endpoints of each model.
-    pub fn with_endpoints(mut self, endpoints: HashMap<String, ModelEndpoints>) -> Catalogue {
+    fn with_endpoints(mut self, endpoints: HashMap<String, ModelEndpoints>) -> Catalogue {
         self.freshness.endpoints_version = endpoints
             .values()
             .filter_map(|e| e.status.last_attempt)
@@ -197,7 +215,7 @@ impl Catalogue {
     }
 
     /// This catalogue with OpenRouter's provider list.
-    pub fn with_providers(mut self, directory: ProviderDirectory) -> Catalogue {
+    fn with_providers(mut self, directory: ProviderDirectory) -> Catalogue {
         self.freshness.providers_version = directory.version();
         self.provider_by_slug = directory
             .providers
@@ -251,7 +269,7 @@ impl Catalogue {
 
     /// Works out the day-by-day change log from the history rows and events already
     /// loaded, given the ingest runs they belong to.
-    pub fn with_runs(mut self, runs: &[RunRecord]) -> Catalogue {
+    fn with_runs(mut self, runs: &[RunRecord]) -> Catalogue {
         let prices = self.history.iter().flat_map(|(id, points)| {
             points
                 .iter()
