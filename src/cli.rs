@@ -192,6 +192,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let client = client(&cli)?;
                     let summary = ingest::run_once(&store, &client).await?;
                     println!("{summary}");
+                    match ingest::providers::run_once(&store, &client).await {
+                        Ok(providers) => println!("{providers}"),
+                        Err(err) => eprintln!("provider list not refreshed: {err}"),
+                    }
                     // The catalogue is committed; the pass can only add to it.
                     if let Some(config) = endpoints_config(&cli) {
                         match ingest::endpoints::run_pass(

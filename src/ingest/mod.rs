@@ -5,6 +5,7 @@
 
 pub mod endpoints;
 pub mod plausibility;
+pub mod providers;
 pub mod scheduler;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
 //! The background refresh loop: refresh right after start, then every interval; a failed
 //! refresh is logged and retried with backoff, and never stops the server. After each
-//! successful refresh the new catalogue is served at once, then the providers' endpoints
-//! are fetched (see `ingest::endpoints`) and served when that pass ends.
+//! successful refresh the provider list is refreshed too (see `ingest::providers`) and the
+//! new catalogue is served at once, then the providers' endpoints are fetched (see
+//! `ingest::endpoints`) and served when that pass ends.
 
 use std::time::Duration;
 
@@ -41,6 +42,13 @@ pub async fn run(
                 (wait, false)
             }
         };
+        if refreshed {
+            // The provider list rides on the catalogue's schedule; its failure keeps the
+            // previous list and changes nothing else.
+            if let Ok(summary) = crate::ingest::providers::run_once(&state.store, &client).await {
+                tracing::info!(%summary, "provider list refreshed");
+            }
+        }
         if let Err(err) = state.reload().await {
             tracing::error!(error = %err, "could not reload the catalogue");
         }

@@ -3,4 +3,5 @@
 
 pub mod calculator;
 pub mod price;
+pub mod providers;
 pub mod ranking;

@@ -89,8 +89,10 @@ impl Store {
             sqlx::query(
                 "INSERT INTO endpoints (model_id, position, provider_name, tag, name, pricing, \
                  context_length, max_completion_tokens, max_prompt_tokens, quantization, status, \
-                 uptime_last_5m, uptime_last_30m, uptime_last_1d, fetched_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 uptime_last_5m, uptime_last_30m, uptime_last_1d, fetched_at, \
+                 supported_parameters, supports_implicit_caching, latency_last_30m, \
+                 throughput_last_30m) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(model_id)
             .bind(position as i64)
@@ -107,6 +109,10 @@ impl Store {
             .bind(endpoint.uptime_last_30m)
             .bind(endpoint.uptime_last_1d)
             .bind(&at)
+            .bind(serde_json::to_string(&endpoint.supported_parameters).unwrap_or_default())
+            .bind(endpoint.supports_implicit_caching)
+            .bind(endpoint.latency_last_30m)
+            .bind(endpoint.throughput_last_30m)
             .execute(tx.conn())
             .await?;
             let previous: Option<String> = sqlx::query_scalar(
@@ -199,7 +205,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT model_id, provider_name, tag, name, pricing, context_length, \
              max_completion_tokens, max_prompt_tokens, quantization, status, uptime_last_5m, \
-             uptime_last_30m, uptime_last_1d, fetched_at FROM endpoints ORDER BY model_id, position",
+             uptime_last_30m, uptime_last_1d, fetched_at, supported_parameters, \
+             supports_implicit_caching, latency_last_30m, throughput_last_30m \
+             FROM endpoints ORDER BY model_id, position",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -221,6 +229,13 @@ impl Store {
                 uptime_last_5m: row.try_get("uptime_last_5m")?,
                 uptime_last_30m: row.try_get("uptime_last_30m")?,
                 uptime_last_1d: row.try_get("uptime_last_1d")?,
+                supported_parameters: serde_json::from_str(
+                    &row.try_get::<String, _>("supported_parameters")?,
+                )
+                .map_err(|e| StoreError::Corrupt(format!("endpoint parameters: {e}")))?,
+                supports_implicit_caching: row.try_get("supports_implicit_caching")?,
+                latency_last_30m: row.try_get("latency_last_30m")?,
+                throughput_last_30m: row.try_get("throughput_last_30m")?,
             };
             let entry = out
                 .entry(model_id.clone())

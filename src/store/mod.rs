@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod changes;
 pub mod endpoints;
+pub mod providers;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
