@@ -292,5 +292,6 @@ pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
         freshness,
     )
     .with_endpoints(store.load_endpoints().await?)
-    .with_runs(&runs))
+    .with_runs(&runs)
+    .with_official(crate::official::store::load(store).await?))
 }

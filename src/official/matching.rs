@@ -218,7 +218,10 @@ impl MatchReport {
     }
 
     /// The matches of one model.
-    pub fn for_model<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a OfficialMatch> + 'a {
+    pub fn for_model<'s, 'i>(
+        &'s self,
+        id: &'i str,
+    ) -> impl Iterator<Item = &'s OfficialMatch> + use<'s, 'i> {
         self.matches.iter().filter(move |m| m.model_id == id)
     }
 }

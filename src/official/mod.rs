@@ -3,9 +3,13 @@
 //! `matching` ties its entries to our models by the feed's own `match` clauses (strictly: a match
 //! must explain the whole id), `overrides` is our reviewed table for what rules cannot decide.
 
+pub mod ingest;
 pub mod matching;
 pub mod overrides;
+pub mod scheduler;
 pub mod schema;
+pub mod store;
+pub mod view;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -91,7 +95,15 @@ pub struct OfficialModel {
     pub batch: Option<Pricing>,
 }
 
-/// The part of a model entry that price history tracks.
+/// The part of a model entry that price history tracks, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceList {
+    pub schedule: Vec<DatedPrices>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<Pricing>,
+}
+
+/// [`PriceList`] borrowed from a model entry; serialises identically.
 #[derive(Serialize)]
 struct PriceListRef<'a> {
     schedule: &'a [DatedPrices],

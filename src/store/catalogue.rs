@@ -2,6 +2,7 @@
 //! each commit and swaps it in atomically; a request never waits on SQLite or the network.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -9,6 +10,8 @@ use super::changes::ChangeLog;
 use super::endpoints::ModelEndpoints;
 use super::{EventRow, HistoryRow, RunRecord, SourceKind, StoredModel};
 use crate::model::{Model, Variant};
+use crate::official::store::StoredOfficial;
+use crate::official::view::OfficialView;
 use crate::pricing::price::Pricing;
 
 /// One model in the catalogue with what the store knows about it over time.
@@ -41,6 +44,8 @@ pub struct Freshness {
     pub endpoints_version: i64,
     /// The most recent runs, newest first, for the methodology page.
     pub recent_runs: Vec<RunRecord>,
+    /// The latest official-feed run (successful or not); changes whenever the official side does.
+    pub official_version: i64,
 }
 
 /// How many runs the catalogue keeps at hand for display.
@@ -55,6 +60,7 @@ impl Freshness {
             last_success,
             last_failure: runs.iter().find(|r| !r.success).cloned(),
             endpoints_version: 0,
+            official_version: 0,
             recent_runs: runs.iter().take(RECENT_RUNS).cloned().collect(),
         }
     }
@@ -79,10 +85,11 @@ impl Freshness {
     /// The version tag for a given staleness.
     pub fn version_tag_with(&self, stale: bool) -> String {
         format!(
-            "{}.{}.{}.{}",
+            "{}.{}.{}.{}.{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
             self.endpoints_version,
+            self.official_version,
             u8::from(stale)
         )
     }
@@ -106,6 +113,8 @@ pub struct Catalogue {
     endpoints: HashMap<String, ModelEndpoints>,
     /// Day-by-day changes; empty until [`Catalogue::with_runs`] is called.
     changes: ChangeLog,
+    /// The official first-party and cloud prices, matched to this catalogue.
+    official: Arc<OfficialView>,
     pub freshness: Freshness,
 }
 
@@ -165,8 +174,22 @@ impl Catalogue {
             events,
             endpoints: HashMap::new(),
             changes: ChangeLog::default(),
+            official: Arc::default(),
             freshness,
         }
+    }
+
+    /// This catalogue with the official feed, matched against its models.
+    pub fn with_official(mut self, stored: StoredOfficial) -> Catalogue {
+        let view = OfficialView::build(stored, self.entries.iter().map(|e| e.model.id.as_str()));
+        self.freshness.official_version = view.version();
+        self.official = Arc::new(view);
+        self
+    }
+
+    /// The official first-party and cloud prices.
+    pub fn official(&self) -> &OfficialView {
+        &self.official
     }
 
     /// This catalogue with the providers' endpoints of each model.

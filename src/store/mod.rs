@@ -52,7 +52,7 @@ impl SourceKind {
         }
     }
 
-    fn parse(text: &str) -> SourceKind {
+    pub(crate) fn parse(text: &str) -> SourceKind {
         match text {
             "snapshot" => SourceKind::Snapshot,
             "api" => SourceKind::Api,
@@ -125,17 +125,17 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-fn ts(time: DateTime<Utc>) -> String {
+pub(crate) fn ts(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?)
