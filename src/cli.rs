@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `ingest` and `import-history`.
+//! The command line: `serve` (the default), `ingest`, `import-history` and `accept-run`.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -83,6 +83,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Source::Openrouter)]
         source: Source,
         dir: PathBuf,
+    },
+    /// Apply a run that ingest quarantined as implausible, deliberately (see `/about`).
+    AcceptRun {
+        /// The run's number, as ingest printed it and `/about` and `/healthz` list it.
+        run_id: i64,
     },
 }
 
@@ -241,6 +246,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let client = client(&cli)?;
                     let summary = ingest::run_once(&store, &client).await?;
                     println!("{summary}");
+                    match ingest::providers::run_once(&store, &client).await {
+                        Ok(providers) => println!("{providers}"),
+                        Err(err) => eprintln!("provider list not refreshed: {err}"),
+                    }
                     // The catalogue is committed; the pass can only add to it.
                     if let Some(config) = endpoints_config(&cli) {
                         match ingest::endpoints::run_pass(
@@ -276,6 +285,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&cli.database).await?;
             import_history(&store, dir).await?;
             store.close().await;
+            Ok(())
+        }
+        Some(Command::AcceptRun { run_id }) => {
+            let store = open_store(&cli.database).await?;
+            let result = ingest::accept_run(&store, *run_id).await;
+            store.close().await;
+            println!("accepted: {}", result?);
             Ok(())
         }
     }
@@ -339,7 +355,7 @@ pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
 
 /// How the stored official prices match the stored catalogue, one line per source.
 async fn official_coverage(store: &Store) -> anyhow::Result<String> {
-    let catalogue = ingest::load_catalogue(store).await?;
+    let catalogue = crate::store::Catalogue::load(store).await?;
     let report = &catalogue.official().report;
     use crate::official::matching::RefusalKind;
     let mut line = format!(

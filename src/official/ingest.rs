@@ -114,6 +114,14 @@ async fn check_and_write(
     run: &mut NewRun<'_>,
     skipped_detail: &mut Vec<String>,
 ) -> Result<OfficialSummary, OfficialError> {
+    let now = Utc::now();
+    if run.as_of > now + crate::ingest::future_tolerance() {
+        return Err(OfficialError::Refused(format!(
+            "the date {} is more than a day in the future (it is now {}); give the date the data describes",
+            run.as_of.format("%Y-%m-%d"),
+            now.format("%Y-%m-%d %H:%M UTC")
+        )));
+    }
     let feed = parse_feed(body)?;
     run.providers_seen = feed.providers.len();
     run.models_seen = feed.seen;
@@ -151,9 +159,11 @@ async fn check_and_write(
                 state.active_count, readable
             ));
         }
+        // A stored date far in the future must not block every refresh after it for good.
         if let Some((last, kind)) = state.last_success
             && kind != SourceKind::Snapshot
             && as_of < last
+            && last <= now + crate::ingest::future_tolerance()
         {
             return Err(format!(
                 "the price feed is as of {as_of}, older than the stored one ({last})"

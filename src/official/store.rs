@@ -11,8 +11,7 @@ use super::schema::ParsedFeed;
 use super::{OfficialModel, PriceList, Provider};
 use crate::store::{SourceKind, Store, StoreError, gzip, parse_ts, ts};
 
-/// A failed run keeps its raw body only among this many most recent failures.
-const FAILED_BODIES_KEPT: i64 = 5;
+use crate::store::{KEEP_FAILED_BODIES, KEEP_FAILED_BODIES_DAYS};
 
 /// One official ingest attempt as recorded.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -98,7 +97,7 @@ pub async fn record_failure(
 ) -> Result<i64, StoreError> {
     let raw = run.raw_body.map(gzip).transpose()?;
     let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin_write().await?;
     let id = sqlx::query(
         "INSERT INTO official_runs (started_at, finished_at, source_kind, source, as_of, outcome, \
          providers_seen, models_seen, skipped, skipped_detail, error, raw_gzip) \
@@ -115,15 +114,19 @@ pub async fn record_failure(
     .bind(skipped_detail)
     .bind(error)
     .bind(raw)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?
     .last_insert_rowid();
+    // Failed bodies are kept as the catalogue keeps its own: the latest few, or a week's.
+    let cutoff = ts(Utc::now() - chrono::Duration::days(KEEP_FAILED_BODIES_DAYS));
     sqlx::query(
         "UPDATE official_runs SET raw_gzip = NULL WHERE outcome = 'failed' AND raw_gzip IS NOT NULL \
+         AND started_at < ? \
          AND id NOT IN (SELECT id FROM official_runs WHERE outcome = 'failed' ORDER BY id DESC LIMIT ?)",
     )
-    .bind(FAILED_BODIES_KEPT)
-    .execute(&mut *tx)
+    .bind(cutoff)
+    .bind(KEEP_FAILED_BODIES)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(id)
@@ -177,8 +180,8 @@ pub async fn write_feed(
     let raw = run.raw_body.map(gzip).transpose()?;
     let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
     let as_of = ts(run.as_of);
-    let mut tx = store.pool().begin_with("BEGIN IMMEDIATE").await?;
-    let state = read_state(&mut tx).await?;
+    let mut tx = store.begin_write().await?;
+    let state = read_state(tx.conn()).await?;
     check(&state).map_err(WriteError::Refused)?;
 
     let run_id = sqlx::query(
@@ -196,7 +199,7 @@ pub async fn write_feed(
     .bind(run.skipped_detail.len() as i64)
     .bind(skipped_detail)
     .bind(raw)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?
     .last_insert_rowid();
 
@@ -214,7 +217,7 @@ pub async fn write_feed(
         .bind(&provider.id)
         .bind(serde_json::to_string(&header).unwrap_or_default())
         .bind(run_id)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
         for model in &provider.models {
             present.insert((provider.id.as_str(), model.id.as_str()));
@@ -230,7 +233,7 @@ pub async fn write_feed(
             .bind(&as_of)
             .bind(data)
             .bind(run_id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
             let prices = model.prices_json();
             let previous = state.entries.get(&(provider.id.clone(), model.id.clone()));
@@ -244,14 +247,14 @@ pub async fn write_feed(
                 .bind(&as_of)
                 .bind(run_id)
                 .bind(&prices)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
                 if previous.is_some() {
                     counts.price_changes += 1;
                 }
             }
             if previous.is_none_or(|(_, active)| !active) {
-                insert_event(&mut tx, &provider.id, &model.id, &as_of, run_id, "added").await?;
+                insert_event(tx.conn(), &provider.id, &model.id, &as_of, run_id, "added").await?;
                 counts.added += 1;
             }
             counts.stored += 1;
@@ -267,9 +270,9 @@ pub async fn write_feed(
                 .bind(run_id)
                 .bind(provider_id)
                 .bind(model_id)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
-            insert_event(&mut tx, provider_id, model_id, &as_of, run_id, "removed").await?;
+            insert_event(tx.conn(), provider_id, model_id, &as_of, run_id, "removed").await?;
             counts.removed += 1;
         }
     }
@@ -283,7 +286,7 @@ pub async fn write_feed(
     .bind(counts.removed as i64)
     .bind(counts.price_changes as i64)
     .bind(run_id)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok((run_id, counts))
