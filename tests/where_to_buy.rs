@@ -431,3 +431,262 @@ async fn the_real_provider_list_ingests_with_its_stated_places() {
         with("privacy_policy_url")
     );
 }
+
+/// The tags of the rows that meet the filters, in table order, and of the rows marked.
+fn rows(response: &common::TestResponse) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let all = response.attrs("table.providers-table tbody.endpoints tr", "data-tag");
+    let out = response.attrs(
+        "table.providers-table tbody.endpoints tr.left-out",
+        "data-tag",
+    );
+    let kept = all.into_iter().filter(|t| !out.contains(t)).collect();
+    let marked = response.attrs(
+        "table.providers-table tbody.endpoints tr.cheapest",
+        "data-tag",
+    );
+    (kept, out, marked)
+}
+
+#[tokio::test]
+async fn where_to_buy_shows_where_each_provider_is_based_and_runs_with_its_features_and_policies() {
+    let w = world().await;
+    let page = w.app.get("/models/acme/alpha").await;
+    assert_eq!(page.status, 200);
+    let row = |tag: &str, cell: &str| {
+        page.texts(&format!(
+            "table.providers-table tr[data-tag=\"{tag}\"] {cell}"
+        ))
+        .join(" | ")
+    };
+    assert_eq!(
+        row("nordlys/bf16", "small.places"),
+        "HQ SE · runs in FI, SE"
+    );
+    assert_eq!(
+        row("kestrel/fp16", "small.places"),
+        "HQ SG · runs in NL, SG"
+    );
+    // Based in the US, silent on where it runs; and a provider that states nothing.
+    assert_eq!(
+        row("tidewater", "small.places"),
+        "HQ US · runs in not stated"
+    );
+    assert_eq!(
+        row("lumen", "small.places"),
+        "HQ not stated · runs in not stated"
+    );
+    assert_eq!(
+        row("harbor", "td.features"),
+        "Tools: yes Structured outputs: yes Implicit caching: yes"
+    );
+    assert_eq!(
+        row("nordlys/bf16", "td.features"),
+        "Tools: yes Structured outputs: no Implicit caching: no"
+    );
+    assert_eq!(
+        row("lumen", "td.features"),
+        "Tools: not listed Structured outputs: not listed Implicit caching: no"
+    );
+    // OpenRouter sends null latency and throughput without a key: never shown as 0.
+    for tag in ["harbor", "lumen", "kestrel/fp16"] {
+        assert_eq!(row(tag, "td.speed"), "not published");
+    }
+    assert_eq!(row("lumen", "td.uptime"), "not published");
+    assert_eq!(
+        row("kestrel/fp16", "td.uptime"),
+        "99.9% 5 min 99.9% · 30 min 99.9%"
+    );
+    assert_eq!(
+        row("nordlys/bf16", "td.policies"),
+        "Privacy · Terms · Status"
+    );
+    assert_eq!(row("lumen", "td.policies"), "none listed");
+    let nordlys_links = page.attrs(
+        "table.providers-table tr[data-tag=\"nordlys/bf16\"] td.policies a",
+        "href",
+    );
+    assert_eq!(
+        nordlys_links,
+        [
+            "https://nordlys.example/privacy",
+            "https://nordlys.example/terms",
+            "https://status.nordlys.example/"
+        ]
+    );
+    // Every row links to its provider's page.
+    assert_eq!(
+        page.attrs("table.providers-table tbody.endpoints th > a", "href"),
+        [
+            "/providers/lumen",
+            "/providers/harbor",
+            "/providers/tidewater",
+            "/providers/kestrel",
+            "/providers/nordlys"
+        ]
+    );
+    // Without filters the cheapest blend is marked: Lumen at (3 × 0.70 + 2.80) / 4 = $1.225.
+    let (kept, out, marked) = rows(&page);
+    assert_eq!(kept.len(), 5);
+    assert!(out.is_empty());
+    assert_eq!(marked, ["lumen"]);
+}
+
+#[tokio::test]
+async fn each_filter_keeps_the_right_providers_and_marks_the_cheapest_that_qualifies() {
+    let w = world().await;
+    // Blends: Lumen 1.225, Harbor 1.40, Tidewater 1.575, Kestrel 1.75, Nordlys 2.10.
+    let cases: &[(&str, &[&str], &[&str], &str)] = &[
+        // Only Nordlys (FI, SE) runs wholly in the EU; Kestrel runs in NL *and* SG.
+        (
+            "dc=EU",
+            &["nordlys/bf16"],
+            &["nordlys/bf16"],
+            "4 providers left out: 2 do not say where they run, 2 run outside the EU.",
+        ),
+        // Tidewater is based in the US but does not say where it runs: left out.
+        (
+            "dc=us",
+            &["harbor"],
+            &["harbor"],
+            "4 providers left out: 2 do not say where they run, 2 run outside US.",
+        ),
+        (
+            "hq=US",
+            &["harbor", "tidewater"],
+            &["harbor"],
+            "3 providers left out: 2 are based outside US, 1 does not state a headquarters.",
+        ),
+        (
+            "min_uptime=99.5",
+            &["harbor", "kestrel/fp16", "nordlys/bf16"],
+            &["harbor"],
+            "2 providers left out: 1 has no published uptime for the last day, 1 was up less than 99.5% of the last day.",
+        ),
+        // Harbor states fp8; Tidewater states nothing ("unknown") and is kept.
+        (
+            "full_precision=1",
+            &["lumen", "tidewater", "kestrel/fp16", "nordlys/bf16"],
+            &["lumen"],
+            "1 provider left out: 1 runs at reduced precision.",
+        ),
+        (
+            "tools=1",
+            &["harbor", "tidewater", "kestrel/fp16", "nordlys/bf16"],
+            &["harbor"],
+            "1 provider left out: 1 does not list tool calling.",
+        ),
+        (
+            "structured_outputs=1",
+            &["harbor", "tidewater", "kestrel/fp16"],
+            &["harbor"],
+            "2 providers left out: 2 do not list structured outputs.",
+        ),
+        // Together: the cheapest two fail, so the mark moves to Tidewater at $1.575.
+        (
+            "full_precision=1&tools=1",
+            &["tidewater", "kestrel/fp16", "nordlys/bf16"],
+            &["tidewater"],
+            "2 providers left out: 1 runs at reduced precision, 1 does not list tool calling.",
+        ),
+        (
+            "dc=JP",
+            &[],
+            &[],
+            "5 providers left out: 3 run outside JP, 2 do not say where they run.",
+        ),
+    ];
+    for (query, expect_kept, expect_marked, summary) in cases {
+        let page = w.app.get(&format!("/models/acme/alpha?{query}")).await;
+        assert_eq!(page.status, 200, "{query}");
+        let (kept, out, marked) = rows(&page);
+        assert_eq!(kept, *expect_kept, "kept for {query}");
+        assert_eq!(kept.len() + out.len(), 5, "{query}");
+        assert_eq!(marked, *expect_marked, "marked for {query}");
+        let result = page.texts("p.filter-result").join(" ");
+        assert!(result.contains(summary), "{query}: {result}");
+        // Left-out rows say why, and are listed after those that qualify.
+        assert_eq!(
+            page.texts("tr.left-out small.why-out").len(),
+            out.len(),
+            "{query}"
+        );
+    }
+    let none = w.app.get("/models/acme/alpha?dc=JP").await;
+    assert!(none.texts("p.filter-result")[0].starts_with("No provider meets your filters."));
+    let cheapest = w
+        .app
+        .get("/models/acme/alpha?full_precision=1&tools=1")
+        .await;
+    let result = &cheapest.texts("p.filter-result")[0];
+    assert!(
+        result.contains("Cheapest that meets them: Tidewater AI at $1.575 per million blended"),
+        "{result}"
+    );
+    assert_eq!(
+        cheapest.texts("tr[data-tag=\"harbor\"] small.why-out"),
+        ["Left out: runs at reduced precision"]
+    );
+}
+
+#[tokio::test]
+async fn the_filters_stay_in_the_form_and_travel_to_the_per_provider_calculator() {
+    let w = world().await;
+    let page = w
+        .app
+        .get("/models/acme/alpha?dc=eu&min_uptime=99&tools=1")
+        .await;
+    assert_eq!(
+        page.attrs(
+            "form.provider-filters select[name=dc] option[selected]",
+            "value"
+        ),
+        ["EU"]
+    );
+    assert_eq!(
+        page.attrs(
+            "form.provider-filters select[name=min_uptime] option[selected]",
+            "value"
+        ),
+        ["99"]
+    );
+    assert_eq!(
+        page.attrs("form.provider-filters input[name=tools][checked]", "value"),
+        ["1"]
+    );
+    let calculator: Vec<String> = page
+        .attrs("section.providers a", "href")
+        .into_iter()
+        .filter(|h| h.starts_with("/calculator"))
+        .collect();
+    assert_eq!(calculator.len(), 1);
+    let link = &calculator[0];
+    for part in [
+        "ids=acme%2Falpha",
+        "by_provider=1",
+        "dc=EU",
+        "min_uptime=99",
+        "tools=1",
+    ] {
+        assert!(link.contains(part), "{link} lacks {part}");
+    }
+}
+
+#[tokio::test]
+async fn a_filter_that_cannot_be_read_is_a_400_with_the_message_by_its_field() {
+    let w = world().await;
+    let page = w
+        .app
+        .get("/models/acme/alpha?dc=Europe&min_uptime=101")
+        .await;
+    assert_eq!(page.status, 400);
+    let dc_error = page.texts("form.provider-filters p.error[id$=-dc-error]");
+    assert_eq!(dc_error.len(), 1);
+    assert!(dc_error[0].contains("EU or EEA"), "{dc_error:?}");
+    let uptime_error = page.texts("form.provider-filters p.error[id$=-uptime-error]");
+    assert!(
+        uptime_error[0].contains("between 0 and 100"),
+        "{uptime_error:?}"
+    );
+    // The page is still the model page, with every provider listed unfiltered.
+    assert_eq!(rows(&page).0.len(), 5);
+}

@@ -17,6 +17,7 @@ pub mod middleware;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod provider_filters;
 pub mod providers;
 pub mod ranking;
 pub mod step_chart;
