@@ -469,11 +469,11 @@ async fn where_to_buy_shows_where_each_provider_is_based_and_runs_with_its_featu
     // Based in the US, silent on where it runs; and a provider that states nothing.
     assert_eq!(
         row("tidewater", "small.places"),
-        "HQ US · runs in not stated"
+        "HQ US · datacenters not stated"
     );
     assert_eq!(
         row("lumen", "small.places"),
-        "HQ not stated · runs in not stated"
+        "HQ not stated · datacenters not stated"
     );
     assert_eq!(
         row("harbor", "td.features"),
@@ -689,4 +689,96 @@ async fn a_filter_that_cannot_be_read_is_a_400_with_the_message_by_its_field() {
     );
     // The page is still the model page, with every provider listed unfiltered.
     assert_eq!(rows(&page).0.len(), 5);
+}
+
+#[tokio::test]
+async fn the_providers_page_lists_every_provider_with_its_places_and_counts() {
+    let w = world().await;
+    let page = w.app.get("/providers").await;
+    assert_eq!(page.status, 200);
+    let cell = |slug: &str, css: &str| {
+        page.texts(&format!(
+            "table.provider-index tr[data-slug=\"{slug}\"] {css}"
+        ))
+        .join(" | ")
+    };
+    assert_eq!(
+        page.attrs("table.provider-index tbody tr", "data-slug"),
+        ["harbor", "kestrel", "lumen", "nordlys", "tidewater"]
+    );
+    assert_eq!(cell("nordlys", "td.hq"), "SE");
+    assert_eq!(cell("nordlys", "td.dcs"), "FI, SE");
+    assert_eq!(cell("lumen", "td.hq"), "not stated");
+    assert_eq!(cell("tidewater", "td.dcs"), "not stated");
+    // Each serves acme/alpha only (the fake lists no other model's endpoints).
+    for slug in ["harbor", "kestrel", "lumen", "nordlys", "tidewater"] {
+        assert_eq!(cell(slug, "td.models"), "1", "{slug}");
+    }
+    // Lumen's blend, $1.225, is acme/alpha's lowest.
+    assert_eq!(cell("lumen", "td.cheapest-for"), "1");
+    assert_eq!(cell("harbor", "td.cheapest-for"), "0");
+    let lead = page.texts("main p").join(" ");
+    assert!(
+        lead.contains("5 providers in OpenRouter's list")
+            && lead.contains("4 state a headquarters")
+            && lead.contains("3 say which countries they run in")
+            && lead.contains("3 link a privacy policy"),
+        "{lead}"
+    );
+}
+
+#[tokio::test]
+async fn a_provider_page_shows_each_model_against_the_routed_price_and_the_cheapest_alternative() {
+    let w = world().await;
+    let page = w.app.get("/providers/harbor").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.texts("h1"), ["Harbor Inference"]);
+    assert_eq!(page.texts("dd.hq"), ["US"]);
+    assert_eq!(page.texts("dd.dcs"), ["US"]);
+    assert_eq!(page.texts("dd.policies"), ["Privacy"]);
+    let row = "table.provider-models tr[data-model=\"acme/alpha\"]";
+    // Harbor: (3 × 0.80 + 3.20) / 4 = $1.40 against the routed (3 × 1 + 4) / 4 = $1.75,
+    // (1.40 − 1.75) / 1.75 = −20%. The cheapest other provider is Lumen at $1.225.
+    assert_eq!(page.texts(&format!("{row} td.blend")), ["$1.40"]);
+    assert_eq!(page.texts(&format!("{row} td.routed")), ["$1.75"]);
+    assert_eq!(page.texts(&format!("{row} td.vs")), ["−20%"]);
+    assert_eq!(
+        page.texts(&format!("{row} td.alternative")),
+        ["Lumen Compute at $1.225"]
+    );
+    assert_eq!(
+        page.attrs(&format!("{row} td.alternative a"), "href"),
+        ["/providers/lumen"]
+    );
+    assert_eq!(page.texts(&format!("{row} td.uptime-1d")), ["99.9%"]);
+    assert!(page.texts(&format!("{row} .badge.good")).is_empty());
+    assert_eq!(
+        page.attrs(&format!("{row} th a"), "href"),
+        ["/models/acme/alpha"]
+    );
+
+    // Lumen is the cheapest: marked, and its alternative is Harbor; no uptime published.
+    let lumen = w.app.get("/providers/lumen").await;
+    assert_eq!(lumen.texts(&format!("{row} .badge.good")), ["cheapest"]);
+    assert_eq!(
+        lumen.texts(&format!("{row} td.alternative")),
+        ["Harbor Inference at $1.40"]
+    );
+    assert_eq!(
+        lumen.texts(&format!("{row} td.uptime-1d")),
+        ["not published"]
+    );
+    assert_eq!(lumen.texts("dd.hq"), ["not stated"]);
+    assert_eq!(
+        lumen.texts("p.served-summary"),
+        ["1 model through OpenRouter; the cheapest provider for it."]
+    );
+    assert_eq!(
+        page.texts("p.served-summary"),
+        ["1 model through OpenRouter; not the cheapest provider for any of them."]
+    );
+    assert_eq!(lumen.texts("dd.policies"), ["none listed"]);
+
+    let missing = w.app.get("/providers/no-such-provider").await;
+    assert_eq!(missing.status, 404);
 }

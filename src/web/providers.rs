@@ -170,16 +170,17 @@ pub fn quantization_flag(quantization: &str) -> Option<String> {
     })
 }
 
-/// "HQ US · runs in SG, US"; each part "not stated" when the list does not say.
+/// "HQ US · runs in SG, US"; "HQ not stated" and "datacenters not stated" when the list
+/// does not say.
 pub fn places_text(info: Option<&ProviderInfo>) -> String {
     let hq = info
         .and_then(|p| p.headquarters.as_deref())
         .unwrap_or("not stated");
     let runs = match info.map(|p| p.datacenters.as_slice()) {
-        Some(list) if !list.is_empty() => list.join(", "),
-        _ => "not stated".into(),
+        Some(list) if !list.is_empty() => format!("runs in {}", list.join(", ")),
+        _ => "datacenters not stated".into(),
     };
-    format!("HQ {hq} · runs in {runs}")
+    format!("HQ {hq} · {runs}")
 }
 
 /// The provider's own policy pages, as listed.
@@ -223,7 +224,7 @@ fn published(value: Option<f64>, unit: &str) -> String {
     value.map_or_else(|| "not published".into(), |v| format!("{v:.0} {unit}"))
 }
 
-fn quantization_label(quantization: Option<&str>) -> String {
+pub(super) fn quantization_label(quantization: Option<&str>) -> String {
     match quantization {
         None | Some("") | Some("unknown") => "not stated".into(),
         Some(q) => q.to_string(),
@@ -231,7 +232,7 @@ fn quantization_label(quantization: Option<&str>) -> String {
 }
 
 /// An uptime percentage, truncated so 99.97 never reads as a perfect 100.0.
-fn uptime_text(value: f64) -> String {
+pub(super) fn uptime_text(value: f64) -> String {
     format!("{:.1}%", (value * 10.0).floor() / 10.0)
 }
 
@@ -279,7 +280,7 @@ fn percent_diff(a: Decimal, b: Decimal) -> Option<f64> {
 }
 
 /// How an endpoint's price compares with the headline.
-fn versus(
+pub(super) fn versus(
     row: &PriceSet,
     row_blend: Option<Decimal>,
     head: &PriceSet,
