@@ -15,8 +15,9 @@ use crate::openrouter::OpenRouterClient;
 /// First retry delay after a failure; doubles up to the refresh interval.
 const FIRST_RETRY: Duration = Duration::from_secs(60);
 
-/// Runs until `shutdown` turns true. A run in progress is finished before returning, so a
-/// shutdown never cuts an ingest transaction in half.
+/// Runs until `shutdown` turns true. A fetch still waiting for its response is abandoned;
+/// a run whose response has arrived is finished before returning, so a shutdown never cuts
+/// an ingest transaction in half.
 pub async fn run(
     state: AppState,
     client: OpenRouterClient,
@@ -26,7 +27,9 @@ pub async fn run(
 ) {
     let mut retry = FIRST_RETRY;
     loop {
-        let (wait, refreshed) = match crate::ingest::run_once(&state.store, &client).await {
+        let result = crate::ingest::run_once_until(&state.store, &client, shutdown.clone()).await;
+        let (wait, refreshed) = match result {
+            Err(crate::ingest::IngestError::Cancelled) => return,
             Ok(summary) => {
                 tracing::info!(%summary, "catalogue refreshed");
                 retry = FIRST_RETRY;

@@ -67,9 +67,7 @@ impl Store {
         fetched_at: DateTime<Utc>,
     ) -> Result<EndpointsWrite, StoreError> {
         let at = ts(fetched_at);
-        let mut tx = self.pool.begin().await?;
-        // Write first, so the transaction takes SQLite's write lock before it reads: a read
-        // snapshot upgraded to a write can fail at once under concurrent writers.
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO endpoint_fetches (model_id, last_attempt, last_success, last_error, \
              last_error_detail, endpoint_count) VALUES (?1, ?2, ?2, NULL, NULL, ?3) \
@@ -79,11 +77,11 @@ impl Store {
         .bind(model_id)
         .bind(&at)
         .bind(endpoints.len() as i64)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
         sqlx::query("DELETE FROM endpoints WHERE model_id = ?")
             .bind(model_id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
         let mut write = EndpointsWrite::default();
         for (position, endpoint) in endpoints.iter().enumerate() {
@@ -115,7 +113,7 @@ impl Store {
             .bind(endpoint.supports_implicit_caching)
             .bind(endpoint.latency_last_30m)
             .bind(endpoint.throughput_last_30m)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
             let previous: Option<String> = sqlx::query_scalar(
                 "SELECT pricing FROM endpoint_price_history WHERE model_id = ? AND tag = ? \
@@ -123,7 +121,7 @@ impl Store {
             )
             .bind(model_id)
             .bind(&endpoint.tag)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?;
             if previous.as_deref() != Some(pricing.as_str()) {
                 sqlx::query(
@@ -134,7 +132,7 @@ impl Store {
                 .bind(&endpoint.tag)
                 .bind(&at)
                 .bind(&pricing)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
                 if previous.is_some() {
                     write.price_changes += 1;

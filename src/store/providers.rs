@@ -100,8 +100,7 @@ impl Store {
     ) -> Result<ProvidersWrite, StoreError> {
         let raw = run.raw_body.map(gzip).transpose()?;
         let now = ts(Utc::now());
-        let mut tx = self.pool.begin().await?;
-        // Write first, so the transaction holds SQLite's write lock before it reads.
+        let mut tx = self.begin_write().await?;
         let run_id = sqlx::query(
             "INSERT INTO provider_runs (started_at, finished_at, source, outcome, providers_seen, \
              providers_stored, skipped, skipped_detail, raw_gzip) \
@@ -115,11 +114,11 @@ impl Store {
         .bind(run.skipped_detail.len() as i64)
         .bind(serde_json::to_string(run.skipped_detail).unwrap_or_default())
         .bind(raw)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?
         .last_insert_rowid();
         let active: Vec<String> = sqlx::query_scalar("SELECT slug FROM providers WHERE active = 1")
-            .fetch_all(&mut *tx)
+            .fetch_all(tx.conn())
             .await?;
         if providers.len() * 2 < active.len() {
             // Dropping the transaction rolls the run row back too.
@@ -129,7 +128,7 @@ impl Store {
             });
         }
         let known: Vec<String> = sqlx::query_scalar("SELECT slug FROM providers")
-            .fetch_all(&mut *tx)
+            .fetch_all(tx.conn())
             .await?;
         let mut added = 0;
         for p in providers {
@@ -153,7 +152,7 @@ impl Store {
             .bind(&p.status_page_url)
             .bind(&now)
             .bind(run_id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
         }
         let mut removed = 0;
@@ -163,7 +162,7 @@ impl Store {
         {
             sqlx::query("UPDATE providers SET active = 0 WHERE slug = ?")
                 .bind(slug)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
             removed += 1;
         }

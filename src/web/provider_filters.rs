@@ -13,8 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use rust_decimal::Decimal;
-
+use super::form::{self, FieldErrors};
 use super::params::Params;
 use crate::pricing::providers::{ProviderFilters, Region};
 use crate::store::Catalogue;
@@ -32,9 +31,6 @@ pub struct FilterQuery {
     pub tools: bool,
     pub structured_outputs: bool,
 }
-
-/// A field's problem, next to the field.
-pub type FieldError = (&'static str, String);
 
 impl FilterQuery {
     pub fn from_params(params: &Params) -> FilterQuery {
@@ -73,14 +69,14 @@ impl FilterQuery {
     }
 
     /// Checks every field; all problems at once, each with what to type instead.
-    pub fn parse(&self) -> Result<ProviderFilters, Vec<FieldError>> {
-        let mut errors = Vec::new();
+    pub fn parse(&self) -> Result<ProviderFilters, FieldErrors> {
+        let mut errors = FieldErrors::default();
         let mut region = |key: &'static str, text: &str| {
             if text.is_empty() || text.eq_ignore_ascii_case("any") {
                 return None;
             }
             Region::parse(text)
-                .map_err(|e| errors.push((key, e.to_string())))
+                .map_err(|e| errors.add(key, e.to_string()))
                 .ok()
         };
         let datacenter = region("dc", &self.dc);
@@ -88,10 +84,7 @@ impl FilterQuery {
         let min_uptime = if self.min_uptime == "any" {
             None
         } else {
-            parse_uptime(&self.min_uptime)
-                .map_err(|e| errors.push(("min_uptime", e)))
-                .ok()
-                .flatten()
+            errors.parse(&form::MIN_UPTIME, &self.min_uptime)
         };
         if !errors.is_empty() {
             return Err(errors);
@@ -123,19 +116,6 @@ impl FilterQuery {
     }
 }
 
-/// The minimum uptime, a percentage between 0 and 100; `Ok(None)` when blank.
-fn parse_uptime(text: &str) -> Result<Option<Decimal>, String> {
-    let trimmed = text.trim();
-    let trimmed = trimmed.strip_suffix('%').unwrap_or(trimmed).trim();
-    if trimmed.is_empty() {
-        return Ok(None);
-    }
-    match trimmed.parse::<Decimal>() {
-        Ok(v) if (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&v) => Ok(Some(v)),
-        _ => Err("The minimum uptime must be a percentage between 0 and 100.".into()),
-    }
-}
-
 /// One `<option>`.
 #[derive(Clone, Debug)]
 pub struct Choice {
@@ -154,7 +134,7 @@ pub struct FilterForm {
     pub dc_choices: Vec<Choice>,
     pub hq_choices: Vec<Choice>,
     pub uptime_choices: Vec<Choice>,
-    pub errors: Vec<FieldError>,
+    pub errors: FieldErrors,
 }
 
 impl FilterForm {
@@ -164,7 +144,7 @@ impl FilterForm {
         path: &str,
         anchor: &str,
         query: FilterQuery,
-        errors: Vec<FieldError>,
+        errors: FieldErrors,
     ) -> FilterForm {
         let providers = &catalogue.provider_directory().providers;
         let datacenters: BTreeSet<&str> = providers
@@ -187,10 +167,7 @@ impl FilterForm {
     }
 
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.errors.get(field)
     }
 }
 
@@ -242,6 +219,7 @@ fn uptime_choices(current: &str) -> Vec<Choice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     fn query(pairs: &str) -> FilterQuery {
         FilterQuery::from_params(&Params::parse(Some(pairs)))
@@ -276,11 +254,18 @@ mod tests {
     #[test]
     fn bad_filters_say_what_to_type_for_each_field() {
         let errors = query("dc=Europe&hq=U&min_uptime=120").parse().unwrap_err();
-        let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
+        let fields: Vec<&str> = errors.0.iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, ["dc", "hq", "min_uptime"]);
-        assert!(errors[0].1.contains("EU or EEA"), "{}", errors[0].1);
-        assert!(errors[2].1.contains("between 0 and 100"));
+        assert!(errors.0[0].1.contains("EU or EEA"), "{}", errors.0[0].1);
+        // The one number parser's message for a percentage.
+        assert!(
+            errors.0[2].1.contains("between 0 and 100"),
+            "{}",
+            errors.0[2].1
+        );
         let words = query("min_uptime=high").parse().unwrap_err();
-        assert_eq!(words[0].0, "min_uptime");
+        assert_eq!(words.0[0].0, "min_uptime");
+        let comma = query("min_uptime=99,5").parse().unwrap_err();
+        assert!(comma.0[0].1.contains("use a dot"), "{}", comma.0[0].1);
     }
 }

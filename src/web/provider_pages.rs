@@ -348,13 +348,9 @@ pub async fn provider(
             &ProviderPage::build(&catalogue, p),
             StatusCode::OK,
         )),
-        None => Err(AppError::NotFound {
-            layout: Box::new(Layout::new(&catalogue, "Provider not found", "/providers")),
-            message: format!(
-                "OpenRouter's provider list has no provider “{}”. The providers page lists every one.",
-                super::params::clip(&slug)
-            ),
-            suggestions: Vec::new(),
-        }),
+        None => Err(AppError::not_found(format!(
+            "OpenRouter's provider list has no provider “{}”. The providers page lists every one.",
+            super::params::clip(&slug)
+        ))),
     }
 }

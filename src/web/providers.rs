@@ -10,10 +10,12 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::calculator::CalculatorQuery;
+use super::form::FieldErrors;
 use super::format;
-use super::provider_filters::{FieldError, FilterForm, FilterQuery};
+use super::provider_filters::{FilterForm, FilterQuery};
 use crate::model::{Model, Variant};
-use crate::pricing::price::PriceSet;
+use crate::pricing::price::{Component, PriceSet};
 use crate::pricing::providers::{Offer, ProviderFilters, is_reduced_precision, select};
 use crate::pricing::ranking::blended_price_per_million;
 use crate::store::Catalogue;
@@ -287,14 +289,14 @@ pub(super) fn versus(
     head_blend: Option<Decimal>,
 ) -> (String, &'static str) {
     let keys = [
-        ("prompt", "input"),
-        ("completion", "output"),
-        ("input_cache_read", "cache read"),
-        ("input_cache_write", "cache write"),
+        (Component::Prompt, "input"),
+        (Component::Completion, "output"),
+        (Component::InputCacheRead, "cache read"),
+        (Component::InputCacheWrite, "cache write"),
     ];
     let differing: Vec<&str> = keys
         .iter()
-        .filter(|(key, _)| row.get(key) != head.get(key))
+        .filter(|(c, _)| row.price(*c) != head.price(*c))
         .map(|(_, label)| *label)
         .collect();
     if differing.is_empty() {
@@ -449,7 +451,7 @@ pub fn where_to_buy(
     id: &str,
     query: FilterQuery,
     filters: &ProviderFilters,
-    errors: Vec<FieldError>,
+    errors: FieldErrors,
 ) -> ProvidersSection {
     let mut section = providers_section_filtered(catalogue, id, filters);
     let canonical = if errors.is_empty() {
@@ -468,11 +470,15 @@ pub fn where_to_buy(
     section
 }
 
-/// The per-provider calculator for model `id` under `filters`.
+/// The per-provider calculator for model `id` under `filters`, for the default workload.
 pub fn by_provider_href(id: &str, filters: &FilterQuery) -> String {
-    let mut pairs = vec![("ids", id.to_string()), ("by_provider", "1".to_string())];
-    pairs.extend(filters.pairs());
-    format!("/calculator?{}", super::params::encode(pairs))
+    let query = CalculatorQuery {
+        ids: vec![id.to_string()],
+        ..CalculatorQuery::default_workload()
+    };
+    let mut extra = vec![("by_provider", "1".to_string())];
+    extra.extend(filters.pairs());
+    format!("{}&{}", query.href(), super::params::encode(extra))
 }
 
 /// The "Where to buy" section of model `id`, with ages measured from `now`.
