@@ -669,6 +669,13 @@ async fn the_filters_stay_in_the_form_and_travel_to_the_per_provider_calculator(
     ] {
         assert!(link.contains(part), "{link} lacks {part}");
     }
+    // It lands on a priced page (the default workload), not on a form asking for volumes.
+    let landed = w.app.get(link).await;
+    assert_eq!(landed.status, 200, "{link}");
+    assert_eq!(
+        landed.attrs("table.by-provider tbody.endpoints tr.cheapest", "data-tag"),
+        ["nordlys/bf16"]
+    );
 }
 
 #[tokio::test]
@@ -781,4 +788,194 @@ async fn a_provider_page_shows_each_model_against_the_routed_price_and_the_cheap
 
     let missing = w.app.get("/providers/no-such-provider").await;
     assert_eq!(missing.status, 404);
+}
+
+/// 1,000 requests of 10,000 input and 1,000 output tokens, half the input from the cache:
+/// 10 M input tokens (5 M uncached, 5 M cache reads) and 1 M output tokens a month.
+const WORKLOAD: &str =
+    "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50&ids=acme/alpha&by_provider=1";
+
+#[tokio::test]
+async fn the_per_provider_calculator_prices_each_provider_at_its_own_prices() {
+    let w = world().await;
+    let page = w.app.get(&format!("/calculator?{WORKLOAD}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // Routed: 5 M × $1 + 5 M × $0.10 (cache reads) + 1 M × $4 = $9.50.
+    assert_eq!(
+        page.texts("table.by-provider tr.routed td.monthly"),
+        ["$9.50"]
+    );
+    // Harbor: 5 M × $0.80 + 5 M × $0.08 + 1 M × $3.20 = $7.60.
+    // Lumen, no cache price so all 10 M at $0.70: $7.00 + 1 M × $2.80 = $9.80.
+    // Tidewater: 10 M × $0.90 + 1 M × $3.60 = $12.60. Kestrel: $10 + $4 = $14.00.
+    // Nordlys: 10 M × $1.20 + 1 M × $4.80 = $16.80.
+    let tags = page.attrs("table.by-provider tbody.endpoints tr", "data-tag");
+    assert_eq!(
+        tags,
+        [
+            "harbor",
+            "lumen",
+            "tidewater",
+            "kestrel/fp16",
+            "nordlys/bf16"
+        ]
+    );
+    assert_eq!(
+        page.texts("table.by-provider tbody.endpoints td.monthly"),
+        ["$7.60", "$9.80", "$12.60", "$14.00", "$16.80"]
+    );
+    // (7.60 − 9.50) / 9.50 = −20%; (9.80 − 9.50) / 9.50 = +3.2%.
+    let vs = page.texts("table.by-provider tbody.endpoints td.vs");
+    assert_eq!(&vs[..2], ["−20%", "+3.2%"]);
+    assert_eq!(
+        page.attrs("table.by-provider tbody.endpoints tr.cheapest", "data-tag"),
+        ["harbor"]
+    );
+    let answer = page.texts("p.filter-result").join(" ");
+    assert!(
+        answer.contains("Harbor Inference at $7.60 a month"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn the_per_provider_calculator_honours_the_filters_and_marks_the_cheapest_that_qualifies() {
+    let w = world().await;
+    let page = w
+        .app
+        .get(&format!("/calculator?{WORKLOAD}&full_precision=1&tools=1"))
+        .await;
+    assert_eq!(page.status, 200);
+    // Harbor (fp8) and Lumen (no tools) are cheaper but fail: they go last.
+    assert_eq!(
+        page.attrs("table.by-provider tbody.endpoints tr", "data-tag"),
+        [
+            "tidewater",
+            "kestrel/fp16",
+            "nordlys/bf16",
+            "harbor",
+            "lumen"
+        ]
+    );
+    assert_eq!(
+        page.attrs("table.by-provider tbody.endpoints tr.cheapest", "data-tag"),
+        ["tidewater"]
+    );
+    assert_eq!(
+        page.attrs("table.by-provider tbody.endpoints tr.left-out", "data-tag"),
+        ["harbor", "lumen"]
+    );
+    let answer = page.texts("p.filter-result").join(" ");
+    assert!(
+        answer.contains("Tidewater AI at $12.60 a month")
+            && answer.contains("3 of 5 providers meet your filters")
+            && answer.contains(
+                "2 providers left out: 1 runs at reduced precision, 1 does not list tool calling."
+            ),
+        "{answer}"
+    );
+    // The form keeps the filters, the workload and the model.
+    assert_eq!(
+        page.attrs("form.by-provider-form input[name=tools][checked]", "value"),
+        ["1"]
+    );
+    assert_eq!(
+        page.attrs("form.by-provider-form input[name=ids]", "value"),
+        ["acme/alpha"]
+    );
+    // The model page link carries the filters back.
+    let back: Vec<String> = page
+        .attrs("a", "href")
+        .into_iter()
+        .filter(|h| h.starts_with("/models/acme/alpha?"))
+        .collect();
+    assert!(
+        back.iter()
+            .any(|h| h.contains("full_precision=1") && h.contains("tools=1")),
+        "{back:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_per_provider_bill_comes_as_csv_and_json_too() {
+    let w = world().await;
+    let csv = w
+        .app
+        .get(&format!("/calculator?{WORKLOAD}&dc=EU&format=csv"))
+        .await;
+    assert_eq!(csv.status, 200);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert!(lines[0].starts_with("provider,tag,slug,meets_filters,cheapest_that_qualifies"));
+    let field = |line: &str, i: usize| line.split(',').nth(i).unwrap_or_default().to_string();
+    // Routed first, then Nordlys (the one EU provider), then the four left out, cheapest first.
+    let rows: Vec<(String, String, String, String)> = lines[1..]
+        .iter()
+        .map(|l| (field(l, 1), field(l, 3), field(l, 4), field(l, 9)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("routed".into(), "".into(), "".into(), "9.5".into()),
+            (
+                "nordlys/bf16".into(),
+                "yes".into(),
+                "yes".into(),
+                "16.8".into()
+            ),
+            ("harbor".into(), "no".into(), "".into(), "7.6".into()),
+            ("lumen".into(), "no".into(), "".into(), "9.8".into()),
+            ("tidewater".into(), "no".into(), "".into(), "12.6".into()),
+            ("kestrel/fp16".into(), "no".into(), "".into(), "14".into()),
+        ]
+    );
+
+    let json = w
+        .app
+        .get(&format!("/calculator?{WORKLOAD}&dc=EU&format=json"))
+        .await
+        .json();
+    assert_eq!(json["model"], "acme/alpha");
+    assert_eq!(json["routed"]["monthly_cost"], "9.5");
+    let first = &json["providers"][0];
+    assert_eq!(first["tag"], "nordlys/bf16");
+    assert_eq!(first["cheapest"], true);
+    assert_eq!(first["meets_filters"], true);
+    assert_eq!(first["datacenters"], json!(["FI", "SE"]));
+    assert_eq!(first["bill"]["monthly_cost"], "16.8");
+    assert_eq!(
+        json["providers"][1]["shortfalls"],
+        json!(["runs_outside_region"])
+    );
+    assert_eq!(json["left_out"], 4);
+}
+
+#[tokio::test]
+async fn the_per_provider_calculator_refuses_what_it_cannot_price_with_a_400() {
+    let w = world().await;
+    let none = w
+        .app
+        .get("/calculator?requests=1000&input_tokens=10&output_tokens=10&by_provider=1")
+        .await;
+    assert_eq!(none.status, 400);
+    assert!(
+        none.body.contains("name exactly one model"),
+        "{}",
+        none.body
+    );
+    let two = w
+        .app
+        .get("/calculator?requests=1000&input_tokens=10&output_tokens=10&by_provider=1&ids=acme/alpha,acme/beta")
+        .await;
+    assert_eq!(two.status, 400);
+    let bad = w
+        .app
+        .get(&format!("/calculator?{WORKLOAD}&dc=Mars&format=json"))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"]["fields"]["dc"]
+            .as_str()
+            .unwrap()
+            .contains("EU or EEA")
+    );
 }

@@ -103,10 +103,13 @@ fn countries(info: &ProviderInfo) -> String {
     }
 }
 
-/// Every active model with fetched endpoints: (model id, its endpoints' providers' slugs,
-/// the endpoints), by model id.
-fn served<'a>(catalogue: &'a Catalogue) -> Vec<(&'a str, Vec<(Option<&'a str>, &'a Endpoint)>)> {
-    let mut out: Vec<(&str, Vec<(Option<&str>, &Endpoint)>)> = catalogue
+/// An endpoint with the slug of its provider, when the provider list has it.
+type SlugAndEndpoint<'a> = (Option<&'a str>, &'a Endpoint);
+
+/// Every active model with fetched endpoints, by model id, each endpoint with its
+/// provider's slug.
+fn served(catalogue: &Catalogue) -> Vec<(&str, Vec<SlugAndEndpoint<'_>>)> {
+    let mut out: Vec<(&str, Vec<SlugAndEndpoint<'_>>)> = catalogue
         .all_endpoints()
         .filter(|m| catalogue.get(&m.model_id).is_some_and(|e| e.active))
         .map(|m| {
