@@ -276,9 +276,7 @@ fn parse_price_set(
             // null is "not listed"; any other shape under a price key we know is a broken
             // record, not a free component.
             None if !value.is_null()
-                && crate::pricing::price::COMPONENTS
-                    .iter()
-                    .any(|(k, _, _)| k == key) =>
+                && crate::pricing::price::Component::from_key(key).is_some() =>
             {
                 return Err(RecordError::BadField {
                     id: id.to_string(),

@@ -5,3 +5,4 @@ pub mod calculator;
 pub mod price;
 pub mod providers;
 pub mod ranking;
+pub mod similar;

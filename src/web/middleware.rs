@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 
 use chrono::{DateTime, Utc};
 
+use super::AppError;
 use super::params::MAX_QUERY_BYTES;
 use crate::AppState;
 use crate::store::Catalogue;
@@ -23,6 +24,8 @@ use crate::store::Catalogue;
 const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
 /// The cache is emptied when it grows past this; it refills with what readers actually ask for.
 const MAX_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Longest path any page has (model ids are short).
+const MAX_PATH_BYTES: usize = 2048;
 /// Below this size compression is not worth a header.
 const MIN_COMPRESS: usize = 1024;
 
@@ -53,30 +56,19 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Refuses absurdly long URLs before any handler parses them.
-pub async fn limit_uri(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Refuses absurdly long URLs and anything but GET/HEAD before any handler parses them.
+pub async fn limit_uri(request: Request, next: Next) -> Response {
     let uri = request.uri();
     let query_len = uri.query().map_or(0, str::len);
-    if query_len > MAX_QUERY_BYTES || uri.path().len() > 2048 {
-        let message = format!(
-            "This address is too long ({} bytes of query). Shorten the query string to under {} bytes.",
-            query_len, MAX_QUERY_BYTES
-        );
-        let mut response = super::error::bad_request(&state, message).into_response();
-        *response.status_mut() = StatusCode::URI_TOO_LONG;
-        return response;
+    if query_len > MAX_QUERY_BYTES || uri.path().len() > MAX_PATH_BYTES {
+        return AppError::UriTooLong {
+            bytes: query_len + uri.path().len(),
+            limit: MAX_QUERY_BYTES,
+        }
+        .into_response();
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        let mut response = super::error::bad_request(
-            &state,
-            "This site only answers GET requests: every page and form is a plain link.",
-        )
-        .into_response();
-        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
+        return AppError::MethodNotAllowed.into_response();
     }
     next.run(request).await
 }

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod chart;
 pub mod compare;
 pub mod error;
+pub mod form;
 pub mod format;
 pub mod guide;
 pub mod health;
@@ -47,33 +48,17 @@ pub fn router(state: AppState) -> Router {
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
 /// check the layers against a route that misbehaves on purpose).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
-    let overloaded = state.clone();
     routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::cache_pages,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            middleware::limit_uri,
-        ))
+        .layer(axum::middleware::from_fn(middleware::limit_uri))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(
             ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(move |_: tower::BoxError| {
-                    let state = overloaded.clone();
-                    async move {
-                        let mut response = error::bad_request(
-                            &state,
-                            "The site is busy right now. Please try again in a few seconds.",
-                        )
-                        .into_response();
-                        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                        response
-                            .headers_mut()
-                            .insert("retry-after", axum::http::HeaderValue::from_static("5"));
-                        response
-                    }
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    AppError::Busy.into_response()
                 }))
                 .layer(tower::load_shed::LoadShedLayer::new())
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
@@ -86,6 +71,10 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             |_: Box<dyn std::any::Any + Send>| {
                 AppError::Internal("a handler panicked".into()).into_response()
             },
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            error::render_errors,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
 }
