@@ -460,6 +460,11 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         ))),
         None => None,
     };
+    let watcher = tokio::spawn(crate::ingest::scheduler::watch_store(
+        state.clone(),
+        crate::ingest::scheduler::WATCH_EVERY,
+        stop_rx.clone(),
+    ));
     let app = crate::router(state);
     let mut server_stop = stop_rx.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -477,6 +482,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(task) = official {
         let _ = task.await;
     }
+    let _ = watcher.await;
     store.close().await;
     Ok(())
 }
