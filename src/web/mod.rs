@@ -3,6 +3,7 @@
 
 pub mod about;
 pub mod calculator;
+pub mod canonical;
 pub mod changes;
 pub mod chart;
 pub mod compare;
@@ -54,26 +55,19 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             middleware::cache_pages,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             middleware::limit_uri,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::check_host,
         ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(move |_: tower::BoxError| {
                     let state = overloaded.clone();
-                    async move {
-                        let mut response = error::bad_request(
-                            &state,
-                            "The site is busy right now. Please try again in a few seconds.",
-                        )
-                        .into_response();
-                        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                        response
-                            .headers_mut()
-                            .insert("retry-after", axum::http::HeaderValue::from_static("5"));
-                        response
-                    }
+                    async move { middleware::busy(&state) }
                 }))
                 .layer(tower::load_shed::LoadShedLayer::new())
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
