@@ -19,7 +19,9 @@ const CATALOGUE: &str = concat!(
 
 fn load() -> Option<Vec<Model>> {
     let body = std::fs::read(CATALOGUE).ok()?;
-    parse_models_body(&body).ok().map(|parsed| parsed.models)
+    parse_models_body(&body, usize::MAX)
+        .ok()
+        .map(|parsed| parsed.models)
 }
 
 /// A coding agent: large cached prompts, some cache writes, reasoning, part batch, a discount —

@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `ingest` and `import-history`.
+//! The command line: `serve` (the default), `ingest`, `import-history` and `accept-run`.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -68,6 +68,11 @@ pub enum Command {
     },
     /// Replay saved daily responses named `models-YYYY-MM-DD.json[.gz]`, oldest first.
     ImportHistory { dir: PathBuf },
+    /// Apply a run that ingest quarantined as implausible, deliberately (see `/about`).
+    AcceptRun {
+        /// The run's number, as ingest printed it and `/about` and `/healthz` list it.
+        run_id: i64,
+    },
 }
 
 /// `serve`'s settings alone, for when no subcommand is given.
@@ -187,6 +192,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let client = client(&cli)?;
                     let summary = ingest::run_once(&store, &client).await?;
                     println!("{summary}");
+                    match ingest::providers::run_once(&store, &client).await {
+                        Ok(providers) => println!("{providers}"),
+                        Err(err) => eprintln!("provider list not refreshed: {err}"),
+                    }
                     // The catalogue is committed; the pass can only add to it.
                     if let Some(config) = endpoints_config(&cli) {
                         match ingest::endpoints::run_pass(
@@ -213,6 +222,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&cli.database).await?;
             import_history(&store, dir).await?;
             store.close().await;
+            Ok(())
+        }
+        Some(Command::AcceptRun { run_id }) => {
+            let store = open_store(&cli.database).await?;
+            let result = ingest::accept_run(&store, *run_id).await;
+            store.close().await;
+            println!("accepted: {}", result?);
             Ok(())
         }
     }

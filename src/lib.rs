@@ -30,7 +30,7 @@ pub struct AppState {
 impl AppState {
     /// Loads the catalogue from the store.
     pub async fn load(store: Store) -> Result<AppState, StoreError> {
-        let catalogue = ingest::load_catalogue(&store).await?;
+        let catalogue = Catalogue::load(&store).await?;
         Ok(AppState {
             store,
             catalogue: Arc::new(ArcSwap::from_pointee(catalogue)),
@@ -45,7 +45,7 @@ impl AppState {
 
     /// Rebuilds the catalogue from the store and swaps it in.
     pub async fn reload(&self) -> Result<(), StoreError> {
-        let fresh = ingest::load_catalogue(&self.store).await?;
+        let fresh = Catalogue::load(&self.store).await?;
         self.catalogue.store(Arc::new(fresh));
         // Pages are keyed by data version, so stale ones can never be served; this only frees them.
         self.pages.clear();

@@ -643,7 +643,15 @@ async fn unknown_ids_are_named_and_the_csv_refuses_them_too() {
         .get("/calculator?requests=10&input_tokens=10&output_tokens=10&ids=acme/omega&format=json")
         .await;
     assert_eq!(json.status, StatusCode::BAD_REQUEST);
-    assert_eq!(json.json()["errors"][0]["field"], "ids");
+    // The one JSON error shape (it was `{"errors": [{"field", "message"}]}` here alone).
+    let problem = &json.json()["error"];
+    assert_eq!(problem["status"], 400);
+    assert!(
+        problem["fields"]["ids"]
+            .as_str()
+            .unwrap()
+            .contains("acme/omega")
+    );
 }
 
 #[tokio::test]

@@ -151,7 +151,14 @@ async fn a_failed_ingest_day_is_no_day_and_leaves_no_phantom_changes() {
     let app = series().await;
     let (failed, changes) = api_day(&app, "2026-07-03").await;
     assert_eq!(failed.status, StatusCode::NOT_FOUND);
-    assert_eq!(failed.json()["field"], "date");
+    // The one JSON error shape; the message names the day.
+    assert_eq!(failed.json()["error"]["status"], 404);
+    assert!(
+        failed.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2026-07-03")
+    );
     assert!(changes.is_empty());
     // Nothing was removed by the empty catalogue, nor re-added the day after.
     let (_, day4) = api_day(&app, "2026-07-04").await;
@@ -298,7 +305,10 @@ async fn json_api_refuses_missing_or_malformed_dates_and_404s_days_without_a_run
     for query in ["", "?date=", "?date=2026-7-1", "?date=July"] {
         let response = app.get(&format!("/api/changes.json{query}")).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{query}");
-        assert_eq!(response.json()["field"], "date");
+        assert!(
+            response.json()["error"]["fields"]["date"].is_string(),
+            "{query}"
+        );
     }
     let (before, _) = api_day(&app, "2026-06-30").await;
     assert_eq!(before.status, StatusCode::NOT_FOUND);

@@ -550,3 +550,18 @@ async fn hostile_records_are_skipped_one_by_one_and_good_ones_kept() {
     assert!(page.body.contains("&lt;b&gt;Bold&lt;/b&gt;") || page.body.contains("&#60;b&#62;Bold"));
     assert!(page.texts("b").iter().all(|t| t != "Bold"));
 }
+
+#[tokio::test]
+async fn catalogue_load_builds_models_history_endpoints_and_the_change_log_in_one_call() {
+    let app = TestApp::fixture().await;
+    let changed = fixture_with(|models| models[3]["pricing"]["prompt"] = json!("0.00000015"));
+    app.ingest(&changed, "2026-08-09").await.unwrap();
+    let catalogue = tokenfare::store::Catalogue::load(&app.store).await.unwrap();
+    assert_eq!(catalogue.active_count(), 12);
+    assert_eq!(catalogue.history("acme/beta").len(), 2);
+    // Two days: the baseline of 2026-08-08 and one price change on 2026-08-09.
+    let days = catalogue.changes().days();
+    assert_eq!(days.len(), 2);
+    assert_eq!(catalogue.changes().changes_of("acme/beta").count(), 1);
+    assert_eq!(catalogue.freshness.recent_runs.len(), 2);
+}

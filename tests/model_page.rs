@@ -291,7 +291,17 @@ async fn specifications_benchmarks_and_links_are_shown() {
     );
     let links = page.attrs(".model-actions a", "href");
     assert!(links.contains(&"https://openrouter.ai/globex/gamma".to_string()));
-    assert!(links.contains(&"/compare?ids=globex%2Fgamma".to_string()));
+    // The compare link used to name gamma alone and land on a 400 ("Pick at least 2
+    // different models"). Now it adds the two nearest in blended price (3:1): gamma is
+    // (3 × $3 + $15) ÷ 4 = $6/M; no other globex model is within 4× (delta is $0.0625/M), so
+    // the nearest from anyone: acme/alpha (3 × $1 + $4) ÷ 4 = $1.75/M (3.4× cheaper), then
+    // initech/epsilon (3 × $0.50 + $1.50) ÷ 4 = $0.75/M (8×). Aliases and :batch skipped.
+    assert!(
+        links.contains(
+            &"/compare?ids=globex%2Fgamma%2Cacme%2Falpha%2Cinitech%2Fepsilon".to_string()
+        ),
+        "{links:?}"
+    );
     assert!(links.contains(&"/calculator?ids=globex%2Fgamma".to_string()));
     // We keep no pricing page for a made-up author.
     assert!(page.texts("#author-pricing").is_empty());
@@ -411,7 +421,9 @@ async fn home_links_to_every_part_of_the_site() {
     for href in [
         "/models",
         "/calculator",
-        "/calculator?requests=100000&input_tokens=2000&output_tokens=500",
+        // The chat-assistant example, as the calculator offers it (the home page had its
+        // own copy of the examples, without the cache share).
+        "/calculator?requests=100000&input_tokens=2000&output_tokens=500&cache_hit=50",
         "/ranking",
         "/changes",
         "/guide/why-prices-differ",

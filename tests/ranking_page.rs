@@ -84,16 +84,20 @@ async fn each_row_links_to_the_calculator_prefilled_in_the_chosen_ratio() {
     let app = TestApp::fixture().await;
     let page = app.get("/ranking").await;
     let links = page.attrs("table.ranking tbody a.calc", "href");
+    // The link used to leave out the request count and landed on a 400 ("Enter the
+    // requests per month"); it now carries the default workload's 100,000 requests.
     assert_eq!(
         links[0],
-        "/calculator?ids=acme%2Fbeta&input_tokens=3000&output_tokens=1000"
+        "/calculator?requests=100000&input_tokens=3000&output_tokens=1000&ids=acme%2Fbeta"
     );
+    assert_eq!(app.get(&links[0]).await.status, StatusCode::OK);
     let page = app.get("/ranking?ratio=0.5&cache_hit=40").await;
     let links = page.attrs("table.ranking tbody a.calc", "href");
     assert_eq!(
         links[0],
-        "/calculator?ids=acme%2Fbeta&input_tokens=1000&output_tokens=2000&cache_hit=40"
+        "/calculator?requests=100000&input_tokens=1000&output_tokens=2000&cache_hit=40&ids=acme%2Fbeta"
     );
+    assert_eq!(app.get(&links[0]).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -340,8 +344,9 @@ async fn batch_listings_rank_as_separate_options_on_request() {
     let links = page.attrs("table.ranking tbody a.calc", "href");
     assert_eq!(
         links[1],
-        "/calculator?ids=acme%2Falpha&input_tokens=3000&output_tokens=1000&batch=100"
+        "/calculator?requests=100000&input_tokens=3000&output_tokens=1000&batch=100&ids=acme%2Falpha"
     );
+    assert_eq!(app.get(&links[1]).await.status, StatusCode::OK);
     assert!(
         page.attrs("input[name=batch]", "checked").len() == 1,
         "the checkbox stays ticked"
@@ -588,7 +593,7 @@ async fn bad_controls_get_a_400_with_the_message_by_the_field() {
     let response = app.get("/ranking?format=json&cache_hit=150").await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert!(
-        response.json()["errors"]["cache_hit"]
+        response.json()["error"]["fields"]["cache_hit"]
             .as_str()
             .unwrap()
             .contains("between 0 and 100")

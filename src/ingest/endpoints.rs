@@ -151,7 +151,7 @@ enum Outcome {
 }
 
 /// Resolves when `stop` turns true; never, if its sender is gone.
-async fn stopped(mut stop: watch::Receiver<bool>) {
+pub(crate) async fn stopped(mut stop: watch::Receiver<bool>) {
     if stop.wait_for(|s| *s).await.is_err() {
         std::future::pending::<()>().await;
     }

@@ -1,20 +1,26 @@
 //! Ingest: one refresh of the catalogue, from the API, a saved file, a directory of dated
 //! files, or the bundled snapshot. Bad data never replaces good data: every failure is
-//! recorded and leaves the stored catalogue as it was.
+//! recorded and leaves the stored catalogue as it was; an implausible catalogue is kept
+//! aside (quarantined) until someone applies it with `tokenfare accept-run`.
 
 pub mod endpoints;
+pub mod plausibility;
+pub mod providers;
 pub mod scheduler;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use tokio::sync::watch;
 
-use crate::openrouter::schema::{BodyError, parse_models_body};
+use crate::openrouter::schema::{BodyError, ParsedCatalogue, parse_models_body};
 use crate::openrouter::{FetchError, OpenRouterClient};
+use crate::pricing::price::Pricing;
 use crate::store::{
-    Catalogue, NewRun, SourceKind, Store, StoreError, WriteCounts, catalogue::Freshness,
+    CurrentState, NewRun, Outcome, SourceKind, Store, StoreError, Unreadable, WriteCounts,
     gunzip_limited,
 };
+use plausibility::{Assessment, Summary as PlausibilitySummary};
 
 /// The bundled snapshot: our own hand-written catalogue in OpenRouter's format.
 pub const SNAPSHOT_JSON: &str = include_str!("../../data/snapshot.json");
@@ -24,6 +30,11 @@ pub const MAX_MODELS: usize = 20_000;
 
 /// Largest body accepted from a file or after decompression.
 const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How far ahead of the clock a run's date may be (time zones, a clock a little off).
+pub fn future_tolerance() -> chrono::Duration {
+    chrono::Duration::days(1)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -46,6 +57,29 @@ pub enum IngestError {
         new: DateTime<Utc>,
         current: DateTime<Utc>,
     },
+    #[error(
+        "the date {} is more than a day in the future (it is now {}); give the date the data describes",
+        as_of.format("%Y-%m-%d %H:%M UTC"),
+        now.format("%Y-%m-%d %H:%M UTC")
+    )]
+    Future {
+        as_of: DateTime<Utc>,
+        now: DateTime<Utc>,
+    },
+    #[error(
+        "run {run_id} was quarantined, not applied, because it looks implausible: {}. Nothing \
+         changed. If the catalogue really is like that, apply it with `tokenfare accept-run {run_id}`",
+        reasons.join("; ")
+    )]
+    Quarantined { run_id: i64, reasons: Vec<String> },
+    #[error("there is no run {0}")]
+    NoSuchRun(i64),
+    #[error("run {0} was not quarantined ({1}); only a quarantined run can be accepted")]
+    NotQuarantined(i64, &'static str),
+    #[error("the raw response of run {0} is no longer kept, so it cannot be applied")]
+    NoRawBody(i64),
+    #[error("the refresh was cancelled by shutdown before its response arrived")]
+    Cancelled,
     #[error("could not read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -66,6 +100,8 @@ pub struct Summary {
     pub skipped: usize,
     #[serde(flatten)]
     pub counts: WriteCounts,
+    /// Applied, but flagged: single listings whose price moved 10x or more, or to zero.
+    pub large_moves: Vec<String>,
 }
 
 impl std::fmt::Display for Summary {
@@ -81,8 +117,39 @@ impl std::fmt::Display for Summary {
             self.counts.removed,
             self.counts.price_changes,
             self.as_of.format("%Y-%m-%d %H:%M UTC"),
-        )
+        )?;
+        if self.counts.kept_unreadable > 0 {
+            write!(
+                f,
+                "; {} unreadable listings kept as they were",
+                self.counts.kept_unreadable
+            )?;
+        }
+        if self.counts.removals_held > 0 {
+            write!(
+                f,
+                "; {} removals held back (records without a readable id)",
+                self.counts.removals_held
+            )?;
+        }
+        if !self.large_moves.is_empty() {
+            write!(
+                f,
+                "; flagged (10x or to zero): {}",
+                self.large_moves.join(", ")
+            )?;
+        }
+        Ok(())
     }
+}
+
+/// Refuses a date more than a day ahead of `now`: stored, it would make every later refresh
+/// look older and be refused.
+pub fn check_date(as_of: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), IngestError> {
+    if as_of > now + future_tolerance() {
+        return Err(IngestError::Future { as_of, now });
+    }
+    Ok(())
 }
 
 /// Validates and stores one `/models` body; on any problem records a failed run and
@@ -95,6 +162,8 @@ pub async fn ingest_body(
     as_of: DateTime<Utc>,
 ) -> Result<Summary, IngestError> {
     let started_at = Utc::now();
+    // A mistyped date is the caller's mistake, not a run: refused before anything is written.
+    check_date(as_of, started_at)?;
     let mut run = NewRun {
         started_at,
         source_kind,
@@ -104,17 +173,117 @@ pub async fn ingest_body(
         models_seen: 0,
         skipped_detail: &[],
     };
-    let outcome = check_and_write(store, body, &mut run).await;
-    match outcome {
+    match check_and_write(store, body, &mut run).await {
         Ok(summary) => Ok(summary),
+        // Recorded as such, with its body.
+        Err(err @ IngestError::Quarantined { .. }) => Err(err),
         Err(err) => {
             tracing::warn!(source, error = %err, "ingest failed; previous data kept");
-            if let Err(record_err) = store.record_failure(&run, &err.to_string()).await {
-                tracing::error!(error = %record_err, "could not record the failed run");
-            }
+            record_failure(store, &run, &err).await;
             Err(err)
         }
     }
+}
+
+/// Records a failed run, or, when the database will not take it (disk full, file gone, lock
+/// held), keeps it in memory so `/healthz` and `/about` still show it.
+pub async fn record_failure(store: &Store, run: &NewRun<'_>, err: &IngestError) {
+    let error = err.to_string();
+    let result = match err {
+        // Waiting for the lock again would only fail the same way, later.
+        IngestError::Store(StoreError::Busy) => Err(StoreError::Busy),
+        _ => store.record_failure(run, &error).await.map(|_| ()),
+    };
+    if let Err(record_err) = result {
+        tracing::error!(error = %record_err, failure = %error, "could not record the failed run");
+        store.note_unrecorded_failure(run, &error, &record_err);
+    }
+}
+
+fn skipped_reasons(parsed: &ParsedCatalogue) -> Vec<String> {
+    parsed.skipped.iter().map(ToString::to_string).collect()
+}
+
+fn unreadable(parsed: &ParsedCatalogue) -> Unreadable {
+    Unreadable {
+        ids: parsed.unreadable_ids.clone(),
+        without_id: parsed.unidentified,
+    }
+}
+
+/// The stored listings as the plausibility rules see them.
+fn stored_summary(state: &CurrentState) -> PlausibilitySummary {
+    let listings = state
+        .models
+        .iter()
+        .filter(|(_, s)| s.active)
+        .filter_map(|(id, s)| {
+            let pricing: Pricing = serde_json::from_str(&s.pricing).ok()?;
+            Some((id.clone(), plausibility::prices_of(&pricing)))
+        })
+        .collect();
+    PlausibilitySummary {
+        listings,
+        records: state.active_count,
+        unreadable: 0,
+    }
+}
+
+/// A new catalogue as the rules see it, as it would be once applied: an unreadable listing
+/// keeps its stored prices, so it counts neither as vanished nor as changed.
+fn new_summary(parsed: &ParsedCatalogue, stored: &PlausibilitySummary) -> PlausibilitySummary {
+    let mut listings: std::collections::HashMap<_, _> = parsed
+        .models
+        .iter()
+        .map(|m| (m.id.clone(), plausibility::prices_of(&m.pricing)))
+        .collect();
+    for id in &parsed.unreadable_ids {
+        if let Some(prices) = stored.listings.get(id) {
+            listings.entry(id.clone()).or_insert_with(|| prices.clone());
+        }
+    }
+    PlausibilitySummary {
+        listings,
+        records: parsed.seen,
+        unreadable: parsed.skipped.len(),
+    }
+}
+
+/// The rules every catalogue must pass against the stored state, checked under the write
+/// lock: not empty, not shrunk by half (counting every record, readable or not), not older
+/// than the stored data. The snapshot is a stand-in: any real data may replace it.
+fn check_against(
+    parsed: &ParsedCatalogue,
+    state: &CurrentState,
+    as_of: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<Assessment>, IngestError> {
+    if parsed.seen * 2 < state.active_count {
+        return Err(IngestError::Shrunk {
+            before: state.active_count,
+            after: parsed.seen,
+        });
+    }
+    let Some(last) = state
+        .last_success
+        .as_ref()
+        .filter(|r| r.source_kind != SourceKind::Snapshot)
+    else {
+        return Ok(None);
+    };
+    // A stored date far in the future can only come from before dates were checked; it must
+    // not block every refresh after it for good.
+    if as_of < last.as_of && last.as_of <= now + future_tolerance() {
+        return Err(IngestError::Older {
+            new: as_of,
+            current: last.as_of,
+        });
+    }
+    let stored = stored_summary(state);
+    Ok(Some(plausibility::assess(
+        &stored,
+        &new_summary(parsed, &stored),
+    )))
 }
 
 async fn check_and_write(
@@ -122,12 +291,12 @@ async fn check_and_write(
     body: &[u8],
     run: &mut NewRun<'_>,
 ) -> Result<Summary, IngestError> {
-    let parsed = parse_models_body(body)?;
+    let parsed = parse_models_body(body, MAX_MODELS)?;
     run.models_seen = parsed.seen;
     if parsed.seen > MAX_MODELS {
         return Err(IngestError::TooMany(parsed.seen));
     }
-    let skipped: Vec<String> = parsed.skipped.iter().map(ToString::to_string).collect();
+    let skipped = skipped_reasons(&parsed);
     for reason in skipped.iter().take(20) {
         tracing::warn!(source = run.source, %reason, "record skipped");
     }
@@ -136,44 +305,122 @@ async fn check_and_write(
             skipped: skipped.len(),
         });
     }
-    let state = store.current_state().await?;
-    if parsed.models.len() * 2 < state.active_count {
-        return Err(IngestError::Shrunk {
-            before: state.active_count,
-            after: parsed.models.len(),
-        });
-    }
-    if let Some(last) = &state.last_success {
-        // The snapshot is a stand-in: any real data may replace it, whatever its date.
-        if last.source_kind != SourceKind::Snapshot && run.as_of < last.as_of {
-            return Err(IngestError::Older {
-                new: run.as_of,
-                current: last.as_of,
-            });
-        }
-    }
-    let skipped_detail = skipped;
     let write_run = NewRun {
-        skipped_detail: &skipped_detail,
+        skipped_detail: &skipped,
         ..*run
     };
-    let (run_id, counts) = store
-        .write_catalogue(&write_run, &parsed.models, &state)
+    let mut tx = store.begin_write().await?;
+    let state = tx.current_state().await?;
+    fault_pause_before_write().await;
+    let assessment = check_against(&parsed, &state, run.as_of, Utc::now())?.unwrap_or_default();
+    if !assessment.is_plausible() {
+        let reasons = assessment.reasons;
+        let run_id = tx
+            .insert_run(&write_run, Outcome::Quarantined, Some(&reasons.join("; ")))
+            .await?;
+        tx.prune_raw_bodies(Utc::now()).await?;
+        tx.commit().await?;
+        tracing::warn!(source = run.source, run_id, reasons = %reasons.join("; "), "catalogue quarantined; previous data kept");
+        return Err(IngestError::Quarantined { run_id, reasons });
+    }
+    let run_id = tx.insert_run(&write_run, Outcome::Success, None).await?;
+    let counts = tx
+        .apply_catalogue(
+            run_id,
+            run.as_of,
+            &parsed.models,
+            &unreadable(&parsed),
+            &state,
+        )
         .await?;
+    tx.finish_run(run_id, Outcome::Success, &counts).await?;
+    tx.commit().await?;
+    let large_moves: Vec<String> = assessment
+        .large_moves
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for large in &large_moves {
+        tracing::warn!(source = run.source, run_id, %large, "price moved 10x or more; applied and flagged");
+    }
     Ok(Summary {
         run_id,
         source: run.source.to_string(),
         as_of: run.as_of,
         seen: parsed.seen,
-        skipped: skipped_detail.len(),
+        skipped: skipped.len(),
         counts,
+        large_moves,
+    })
+}
+
+/// Applies a quarantined run deliberately (`tokenfare accept-run`): the plausibility rules
+/// are waived, every other rule still holds (it must not be older than the data served, nor
+/// shrink the catalogue by half).
+pub async fn accept_run(store: &Store, run_id: i64) -> Result<Summary, IngestError> {
+    let mut tx = store.begin_write().await?;
+    let run = tx
+        .run(run_id)
+        .await?
+        .ok_or(IngestError::NoSuchRun(run_id))?;
+    match run.outcome {
+        Outcome::Quarantined => {}
+        Outcome::Success => return Err(IngestError::NotQuarantined(run_id, "it was applied")),
+        Outcome::Failed => return Err(IngestError::NotQuarantined(run_id, "it failed")),
+    }
+    let raw = tx
+        .raw_body(run_id)
+        .await?
+        .ok_or(IngestError::NoRawBody(run_id))?;
+    let body = gunzip_limited(&raw, MAX_FILE_BYTES).map_err(StoreError::Io)?;
+    let parsed = parse_models_body(&body, MAX_MODELS)?;
+    let state = tx.current_state().await?;
+    check_against(&parsed, &state, run.as_of, Utc::now())?;
+    let counts = tx
+        .apply_catalogue(
+            run_id,
+            run.as_of,
+            &parsed.models,
+            &unreadable(&parsed),
+            &state,
+        )
+        .await?;
+    tx.finish_run(run_id, Outcome::Success, &counts).await?;
+    tx.mark_accepted(run_id).await?;
+    tx.commit().await?;
+    Ok(Summary {
+        run_id,
+        source: run.source,
+        as_of: run.as_of,
+        seen: parsed.seen,
+        skipped: parsed.skipped.len(),
+        counts,
+        large_moves: Vec::new(),
     })
 }
 
 /// One refresh from the API, as of now.
 pub async fn run_once(store: &Store, client: &OpenRouterClient) -> Result<Summary, IngestError> {
+    run_once_until(store, client, endpoints::never_stop()).await
+}
+
+/// [`run_once`], giving up the fetch when `shutdown` turns true. Once the response has
+/// arrived the run is finished whatever happens, so a shutdown never cuts a write in half.
+pub async fn run_once_until(
+    store: &Store,
+    client: &OpenRouterClient,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Summary, IngestError> {
     let source = format!("{}/models", client.base_url());
-    match client.fetch_models().await {
+    let fetched = tokio::select! {
+        fetched = client.fetch_models() => fetched,
+        () = endpoints::stopped(shutdown) => {
+            // Not recorded: nothing was learnt, and the process is on its way out.
+            tracing::info!("catalogue fetch cancelled by shutdown");
+            return Err(IngestError::Cancelled);
+        }
+    };
+    match fetched {
         Ok(fetched) => {
             ingest_body(store, &fetched.body, SourceKind::Api, &source, Utc::now()).await
         }
@@ -188,8 +435,9 @@ pub async fn run_once(store: &Store, client: &OpenRouterClient) -> Result<Summar
                 skipped_detail: &[],
             };
             tracing::warn!(error = %err, "catalogue fetch failed; previous data kept");
-            store.record_failure(&run, &err.to_string()).await?;
-            Err(err.into())
+            let err = IngestError::from(err);
+            record_failure(store, &run, &err).await;
+            Err(err)
         }
     }
 }
@@ -280,17 +528,14 @@ pub fn snapshot_as_of() -> Option<DateTime<Utc>> {
     crate::store::parse_as_of(value.get("as_of")?.as_str()?)
 }
 
-/// Builds the in-memory catalogue from the store.
-pub async fn load_catalogue(store: &Store) -> Result<Catalogue, StoreError> {
-    // Newest first; freshness and the methodology page's run table are derived from it.
-    let runs = store.recent_runs(i64::MAX).await?;
-    let freshness = Freshness::from_runs(&runs);
-    Ok(Catalogue::build(
-        store.load_models().await?,
-        store.load_history().await?,
-        store.load_events().await?,
-        freshness,
-    )
-    .with_endpoints(store.load_endpoints().await?)
-    .with_runs(&runs))
+/// Fault injection for the concurrency tests: `TOKENFARE_FAULT_PAUSE_BEFORE_WRITE_MS` makes an
+/// ingest wait that long between reading the stored state and writing, so a second process can
+/// be started inside that window. Unset (always, outside tests) it costs one env lookup.
+async fn fault_pause_before_write() {
+    if let Some(ms) = std::env::var("TOKENFARE_FAULT_PAUSE_BEFORE_WRITE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
 }

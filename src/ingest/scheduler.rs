@@ -1,7 +1,8 @@
 //! The background refresh loop: refresh right after start, then every interval; a failed
 //! refresh is logged and retried with backoff, and never stops the server. After each
-//! successful refresh the new catalogue is served at once, then the providers' endpoints
-//! are fetched (see `ingest::endpoints`) and served when that pass ends.
+//! successful refresh the provider list is refreshed too (see `ingest::providers`) and the
+//! new catalogue is served at once, then the providers' endpoints are fetched (see
+//! `ingest::endpoints`) and served when that pass ends.
 
 use std::time::Duration;
 
@@ -14,8 +15,9 @@ use crate::openrouter::OpenRouterClient;
 /// First retry delay after a failure; doubles up to the refresh interval.
 const FIRST_RETRY: Duration = Duration::from_secs(60);
 
-/// Runs until `shutdown` turns true. A run in progress is finished before returning, so a
-/// shutdown never cuts an ingest transaction in half.
+/// Runs until `shutdown` turns true. A fetch still waiting for its response is abandoned;
+/// a run whose response has arrived is finished before returning, so a shutdown never cuts
+/// an ingest transaction in half.
 pub async fn run(
     state: AppState,
     client: OpenRouterClient,
@@ -25,7 +27,9 @@ pub async fn run(
 ) {
     let mut retry = FIRST_RETRY;
     loop {
-        let (wait, refreshed) = match crate::ingest::run_once(&state.store, &client).await {
+        let result = crate::ingest::run_once_until(&state.store, &client, shutdown.clone()).await;
+        let (wait, refreshed) = match result {
+            Err(crate::ingest::IngestError::Cancelled) => return,
             Ok(summary) => {
                 tracing::info!(%summary, "catalogue refreshed");
                 retry = FIRST_RETRY;
@@ -38,6 +42,13 @@ pub async fn run(
                 (wait, false)
             }
         };
+        if refreshed {
+            // The provider list rides on the catalogue's schedule; its failure keeps the
+            // previous list and changes nothing else.
+            if let Ok(summary) = crate::ingest::providers::run_once(&state.store, &client).await {
+                tracing::info!(%summary, "provider list refreshed");
+            }
+        }
         if let Err(err) = state.reload().await {
             tracing::error!(error = %err, "could not reload the catalogue");
         }

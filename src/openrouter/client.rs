@@ -106,6 +106,12 @@ impl OpenRouterClient {
             .await
     }
 
+    /// `GET {base}/providers`.
+    pub async fn fetch_providers(&self) -> Result<Fetched, FetchError> {
+        self.get(&format!("{}/providers", self.config.base_url))
+            .await
+    }
+
     async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
         let mut backoff = self.config.first_backoff;
         let mut attempt = 1;

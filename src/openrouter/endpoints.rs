@@ -30,6 +30,20 @@ pub struct Endpoint {
     pub uptime_last_5m: Option<f64>,
     pub uptime_last_30m: Option<f64>,
     pub uptime_last_1d: Option<f64>,
+    /// Request parameters the endpoint accepts (`tools`, `structured_outputs`, …), as
+    /// listed; empty when the listing gave none.
+    #[serde(default)]
+    pub supported_parameters: Vec<String>,
+    /// Whether the provider caches repeated prompt prefixes without being asked.
+    #[serde(default)]
+    pub supports_implicit_caching: Option<bool>,
+    /// Median latency to the first token over the last 30 minutes, in milliseconds.
+    /// OpenRouter publishes it only to signed-in callers: `None` means not published.
+    #[serde(default)]
+    pub latency_last_30m: Option<f64>,
+    /// Median tokens per second over the last 30 minutes; `None` means not published.
+    #[serde(default)]
+    pub throughput_last_30m: Option<f64>,
 }
 
 /// Why a whole endpoints body was refused.
@@ -81,6 +95,32 @@ fn uptime(value: Option<&Value>) -> Option<f64> {
         .filter(|v| v.is_finite() && (0.0..=100.0).contains(v))
 }
 
+/// A published performance figure: a plain number, or the median of a percentile object
+/// (`{"p50": …}`); never negative. `null` stays `None` (not published), never 0.
+fn performance(value: Option<&Value>) -> Option<f64> {
+    let value = value?;
+    value
+        .as_f64()
+        .or_else(|| value.get("p50").and_then(Value::as_f64))
+        .filter(|v| v.is_finite() && *v >= 0.0 && *v < 1e9)
+}
+
+/// At most 64 parameter names of at most 64 characters each.
+fn parameters(value: Option<&Value>) -> Vec<String> {
+    let mut names: Vec<String> = value
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| clean_text(Some(v), 64))
+                .take(64)
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Reads one endpoint record of model `id`.
 pub fn parse_endpoint(id: &str, record: &Value) -> Result<Endpoint, String> {
     if !record.is_object() {
@@ -109,6 +149,12 @@ pub fn parse_endpoint(id: &str, record: &Value) -> Result<Endpoint, String> {
         uptime_last_5m: uptime(record.get("uptime_last_5m")),
         uptime_last_30m: uptime(record.get("uptime_last_30m")),
         uptime_last_1d: uptime(record.get("uptime_last_1d")),
+        supported_parameters: parameters(record.get("supported_parameters")),
+        supports_implicit_caching: record
+            .get("supports_implicit_caching")
+            .and_then(Value::as_bool),
+        latency_last_30m: performance(record.get("latency_last_30m")),
+        throughput_last_30m: performance(record.get("throughput_last_30m")),
         provider_name,
     })
 }
@@ -181,6 +227,32 @@ mod tests {
         // An impossible percentage is dropped, not shown.
         assert_eq!(e.uptime_last_1d, None);
         assert!(e.pricing.base.input_cache_read.is_some());
+    }
+
+    #[test]
+    fn features_are_read_and_unpublished_performance_stays_unknown() {
+        let parsed = parse_endpoints_body(
+            "x/y",
+            &body(json!([
+                {"provider_name": "A", "pricing": {"prompt": "0.000001", "completion": "0.000002"},
+                 "supported_parameters": ["tools", "structured_outputs", "tools", 3],
+                 "supports_implicit_caching": true,
+                 "latency_last_30m": null, "throughput_last_30m": null},
+                {"provider_name": "B", "pricing": {"prompt": "0.000001", "completion": "0.000002"},
+                 "latency_last_30m": {"p50": 420.5, "p90": 900}, "throughput_last_30m": 61.0,
+                 "supports_implicit_caching": "yes"}
+            ])),
+        )
+        .unwrap();
+        let (a, b) = (&parsed.endpoints[0], &parsed.endpoints[1]);
+        assert_eq!(a.supported_parameters, ["structured_outputs", "tools"]);
+        assert_eq!(a.supports_implicit_caching, Some(true));
+        assert_eq!(a.latency_last_30m, None);
+        assert_eq!(a.throughput_last_30m, None);
+        assert!(b.supported_parameters.is_empty());
+        assert_eq!(b.supports_implicit_caching, None);
+        assert_eq!(b.latency_last_30m, Some(420.5));
+        assert_eq!(b.throughput_last_30m, Some(61.0));
     }
 
     #[test]

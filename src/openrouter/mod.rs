@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod endpoints;
+pub mod providers;
 pub mod schema;
 
 pub use client::{ClientConfig, FetchError, OpenRouterClient};

@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use std::collections::HashSet;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::model::{Model, Quality, author_of, classify};
 use crate::pricing::price::{Price, PriceOverride, PriceSet, Pricing};
@@ -19,6 +22,8 @@ pub enum RecordError {
     MissingId,
     #[error("model {id}: id is malformed")]
     BadId { id: String },
+    #[error("record of {bytes} bytes is larger than we read ({MAX_RECORD_BYTES})")]
+    TooLarge { bytes: usize },
     #[error("model {id}: {field}: {reason}")]
     BadField {
         id: String,
@@ -36,55 +41,157 @@ pub enum BodyError {
     NoModelList,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Envelope {
-    Wrapped { data: Vec<Value> },
-    Bare(Vec<Value>),
-}
+/// A record bigger than this is skipped unread. Real records are under 4 KB (the largest
+/// in the saved 22-day series is 3,934 bytes); the cap bounds what one record can cost to parse.
+pub const MAX_RECORD_BYTES: usize = 256 * 1024;
 
 /// The result of reading one `/models` body.
 #[derive(Debug, Default)]
 pub struct ParsedCatalogue {
     pub models: Vec<Model>,
     pub skipped: Vec<RecordError>,
-    /// Records seen in the body, good and bad.
+    /// Records seen in the body, good and bad, including any beyond the limit.
     pub seen: usize,
+    /// Ids of skipped records that did name a model: that model must keep what we know of it.
+    pub unreadable_ids: HashSet<String>,
+    /// Skipped records with no readable id (not an object, no id, too large to read).
+    pub unidentified: usize,
 }
 
-/// Parses a whole `/models` body. Fails only if the body itself is unusable.
-pub fn parse_models_body(body: &[u8]) -> Result<ParsedCatalogue, BodyError> {
-    let envelope: Envelope = match serde_json::from_slice(body) {
-        Ok(envelope) => envelope,
-        Err(err) if err.is_data() => return Err(BodyError::NoModelList),
-        Err(err) => return Err(BodyError::NotJson(err)),
-    };
-    let records = match envelope {
-        Envelope::Wrapped { data } | Envelope::Bare(data) => data,
-    };
-    let mut parsed = ParsedCatalogue {
-        seen: records.len(),
-        ..Default::default()
-    };
-    let mut seen_ids = std::collections::HashSet::new();
-    for record in &records {
-        match parse_model(record) {
-            Ok(model) => {
+impl ParsedCatalogue {
+    fn skip(&mut self, err: RecordError) {
+        match &err {
+            RecordError::BadField { id, .. } => {
+                self.unreadable_ids.insert(id.clone());
+            }
+            // A malformed id can never be one we stored (they are all valid).
+            RecordError::BadId { .. } => {}
+            RecordError::NotAnObject | RecordError::MissingId | RecordError::TooLarge { .. } => {
+                self.unidentified += 1;
+            }
+        }
+        self.skipped.push(err);
+    }
+}
+
+/// Reads the list's records one at a time straight from the body: at most `max_records` are
+/// parsed (each as its own small JSON value), the rest are only counted, so a hostile body
+/// costs little more memory than its own bytes.
+struct Records<'p> {
+    parsed: &'p mut ParsedCatalogue,
+    seen_ids: &'p mut HashSet<String>,
+    max_records: usize,
+    /// Set when a record is valid JSON that `Value` still cannot hold (nested too deep).
+    fatal: &'p mut Option<serde_json::Error>,
+}
+
+impl<'de> DeserializeSeed<'de> for Records<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Records<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of model records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while self.parsed.seen < self.max_records {
+            let Some(raw) = seq.next_element::<&'de RawValue>()? else {
+                return Ok(());
+            };
+            self.parsed.seen += 1;
+            let text = raw.get();
+            if text.len() > MAX_RECORD_BYTES {
+                self.parsed
+                    .skip(RecordError::TooLarge { bytes: text.len() });
+                continue;
+            }
+            let record: Value = match serde_json::from_str(text) {
+                Ok(record) => record,
+                Err(err) => {
+                    *self.fatal = Some(err);
+                    return Err(de::Error::custom("unreadable record"));
+                }
+            };
+            match parse_model(&record) {
                 // A duplicated id keeps its first record; the copy is reported, not merged.
-                if seen_ids.insert(model.id.clone()) {
-                    parsed.models.push(model);
-                } else {
-                    parsed.skipped.push(RecordError::BadField {
+                Ok(model) if !self.seen_ids.insert(model.id.clone()) => {
+                    self.parsed.skip(RecordError::BadField {
                         id: model.id,
                         field: "id".into(),
                         reason: "duplicate id".into(),
                     });
                 }
+                Ok(model) => self.parsed.models.push(model),
+                Err(err) => self.parsed.skip(err),
             }
-            Err(err) => parsed.skipped.push(err),
         }
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            self.parsed.seen += 1;
+        }
+        Ok(())
     }
-    Ok(parsed)
+}
+
+/// `{"data": [...], ...}` or a bare `[...]`; the visitor says whether a list was found.
+struct Envelope<'p>(Records<'p>);
+
+impl<'de> Visitor<'de> for Envelope<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("{\"data\": [...]} or a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        self.0.visit_seq(seq).map(|()| true)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut records = Some(self.0);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match records.take() {
+                Some(seed) if key == "data" => map.next_value_seed(seed)?,
+                seed => {
+                    records = seed;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(records.is_none())
+    }
+}
+
+/// Parses a whole `/models` body, reading at most `max_records` records (the rest are
+/// counted in `seen`). Fails only if the body itself is unusable.
+pub fn parse_models_body(body: &[u8], max_records: usize) -> Result<ParsedCatalogue, BodyError> {
+    let mut parsed = ParsedCatalogue::default();
+    let mut seen_ids = HashSet::new();
+    let mut fatal = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let envelope = Envelope(Records {
+        parsed: &mut parsed,
+        seen_ids: &mut seen_ids,
+        max_records,
+        fatal: &mut fatal,
+    });
+    let result = deserializer
+        .deserialize_any(envelope)
+        .and_then(|found| deserializer.end().map(|()| found));
+    if let Some(err) = fatal {
+        return Err(BodyError::NotJson(err));
+    }
+    match result {
+        Ok(true) => Ok(parsed),
+        Ok(false) => Err(BodyError::NoModelList),
+        Err(err) if err.is_data() => Err(BodyError::NoModelList),
+        Err(err) => Err(BodyError::NotJson(err)),
+    }
 }
 
 /// Ids are `author/slug` with an optional `~` prefix and `:variant` suffix. Anything
@@ -169,9 +276,7 @@ fn parse_price_set(
             // null is "not listed"; any other shape under a price key we know is a broken
             // record, not a free component.
             None if !value.is_null()
-                && crate::pricing::price::COMPONENTS
-                    .iter()
-                    .any(|(k, _, _)| k == key) =>
+                && crate::pricing::price::Component::from_key(key).is_some() =>
             {
                 return Err(RecordError::BadField {
                     id: id.to_string(),
@@ -319,8 +424,8 @@ mod tests {
         let wrapped =
             serde_json::to_vec(&json!({"data": [record.clone()], "total_count": 1})).unwrap();
         let bare = serde_json::to_vec(&json!([record])).unwrap();
-        assert_eq!(parse_models_body(&wrapped).unwrap().models.len(), 1);
-        assert_eq!(parse_models_body(&bare).unwrap().models.len(), 1);
+        assert_eq!(parse_models_body(&wrapped, 10).unwrap().models.len(), 1);
+        assert_eq!(parse_models_body(&bare, 10).unwrap().models.len(), 1);
     }
 
     #[test]
@@ -333,7 +438,7 @@ mod tests {
             "not an object",
         ]}))
         .unwrap();
-        let parsed = parse_models_body(&body).unwrap();
+        let parsed = parse_models_body(&body, 10).unwrap();
         assert_eq!(parsed.seen, 5);
         assert_eq!(parsed.models.len(), 1);
         assert_eq!(parsed.skipped.len(), 4);
@@ -342,11 +447,11 @@ mod tests {
     #[test]
     fn html_or_object_without_list_is_refused() {
         assert!(matches!(
-            parse_models_body(b"<html>oops</html>"),
+            parse_models_body(b"<html>oops</html>", 10),
             Err(BodyError::NotJson(_))
         ));
         assert!(matches!(
-            parse_models_body(b"{\"error\": 1}"),
+            parse_models_body(b"{\"error\": 1}", 10),
             Err(BodyError::NoModelList)
         ));
     }

@@ -3,4 +3,6 @@
 
 pub mod calculator;
 pub mod price;
+pub mod providers;
 pub mod ranking;
+pub mod similar;

@@ -128,22 +128,95 @@ pub struct PriceSet {
     pub other: BTreeMap<String, Price>,
 }
 
-/// Component names in display order, with how each is charged.
-pub const COMPONENTS: &[(&str, &str, Unit)] = &[
-    ("prompt", "Input", Unit::Token),
-    ("completion", "Output", Unit::Token),
-    ("input_cache_read", "Cache read", Unit::Token),
-    ("input_cache_write", "Cache write (5 min)", Unit::Token),
-    ("input_cache_write_1h", "Cache write (1 hour)", Unit::Token),
-    ("internal_reasoning", "Reasoning", Unit::Token),
-    ("audio", "Audio input", Unit::Token),
-    ("input_audio_cache", "Audio cache read", Unit::Token),
-    ("audio_output", "Audio output", Unit::Token),
-    ("image_output", "Image output", Unit::Token),
-    ("request", "Per request", Unit::Request),
-    ("image", "Per input image", Unit::Image),
-    ("web_search", "Per web search", Unit::Search),
-];
+/// A price component OpenRouter lists by name. Keys we do not know yet are kept in
+/// [`PriceSet::other`] and shown as listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Component {
+    Prompt,
+    Completion,
+    InputCacheRead,
+    InputCacheWrite,
+    InputCacheWrite1h,
+    InternalReasoning,
+    Audio,
+    InputAudioCache,
+    AudioOutput,
+    ImageOutput,
+    Request,
+    Image,
+    WebSearch,
+}
+
+impl Component {
+    /// Every component, in display order.
+    pub const ALL: [Component; 13] = [
+        Component::Prompt,
+        Component::Completion,
+        Component::InputCacheRead,
+        Component::InputCacheWrite,
+        Component::InputCacheWrite1h,
+        Component::InternalReasoning,
+        Component::Audio,
+        Component::InputAudioCache,
+        Component::AudioOutput,
+        Component::ImageOutput,
+        Component::Request,
+        Component::Image,
+        Component::WebSearch,
+    ];
+
+    /// OpenRouter's key, as in the payload and our stored JSON.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Component::Prompt => "prompt",
+            Component::Completion => "completion",
+            Component::InputCacheRead => "input_cache_read",
+            Component::InputCacheWrite => "input_cache_write",
+            Component::InputCacheWrite1h => "input_cache_write_1h",
+            Component::InternalReasoning => "internal_reasoning",
+            Component::Audio => "audio",
+            Component::InputAudioCache => "input_audio_cache",
+            Component::AudioOutput => "audio_output",
+            Component::ImageOutput => "image_output",
+            Component::Request => "request",
+            Component::Image => "image",
+            Component::WebSearch => "web_search",
+        }
+    }
+
+    /// How pages name it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Component::Prompt => "Input",
+            Component::Completion => "Output",
+            Component::InputCacheRead => "Cache read",
+            Component::InputCacheWrite => "Cache write (5 min)",
+            Component::InputCacheWrite1h => "Cache write (1 hour)",
+            Component::InternalReasoning => "Reasoning",
+            Component::Audio => "Audio input",
+            Component::InputAudioCache => "Audio cache read",
+            Component::AudioOutput => "Audio output",
+            Component::ImageOutput => "Image output",
+            Component::Request => "Per request",
+            Component::Image => "Per input image",
+            Component::WebSearch => "Per web search",
+        }
+    }
+
+    /// What one unit of it is.
+    pub const fn unit(self) -> Unit {
+        match self {
+            Component::Request => Unit::Request,
+            Component::Image => Unit::Image,
+            Component::WebSearch => Unit::Search,
+            _ => Unit::Token,
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Component> {
+        Component::ALL.into_iter().find(|c| c.key() == key)
+    }
+}
 
 /// What one unit of a price component is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,49 +228,59 @@ pub enum Unit {
 }
 
 impl PriceSet {
-    /// Looks a component up by its OpenRouter key.
-    pub fn get(&self, key: &str) -> Option<Price> {
-        match key {
-            "prompt" => self.prompt,
-            "completion" => self.completion,
-            "input_cache_read" => self.input_cache_read,
-            "input_cache_write" => self.input_cache_write,
-            "input_cache_write_1h" => self.input_cache_write_1h,
-            "internal_reasoning" => self.internal_reasoning,
-            "request" => self.request,
-            "image" => self.image,
-            "web_search" => self.web_search,
-            "audio" => self.audio,
-            "input_audio_cache" => self.input_audio_cache,
-            "image_output" => self.image_output,
-            "audio_output" => self.audio_output,
-            other => self.other.get(other).copied(),
+    /// A known component's price.
+    pub fn price(&self, component: Component) -> Option<Price> {
+        *self.slot(component)
+    }
+
+    fn slot(&self, component: Component) -> &Option<Price> {
+        match component {
+            Component::Prompt => &self.prompt,
+            Component::Completion => &self.completion,
+            Component::InputCacheRead => &self.input_cache_read,
+            Component::InputCacheWrite => &self.input_cache_write,
+            Component::InputCacheWrite1h => &self.input_cache_write_1h,
+            Component::InternalReasoning => &self.internal_reasoning,
+            Component::Request => &self.request,
+            Component::Image => &self.image,
+            Component::WebSearch => &self.web_search,
+            Component::Audio => &self.audio,
+            Component::InputAudioCache => &self.input_audio_cache,
+            Component::ImageOutput => &self.image_output,
+            Component::AudioOutput => &self.audio_output,
         }
     }
 
-    fn slot(&mut self, key: &str) -> Option<&mut Option<Price>> {
-        Some(match key {
-            "prompt" => &mut self.prompt,
-            "completion" => &mut self.completion,
-            "input_cache_read" => &mut self.input_cache_read,
-            "input_cache_write" => &mut self.input_cache_write,
-            "input_cache_write_1h" => &mut self.input_cache_write_1h,
-            "internal_reasoning" => &mut self.internal_reasoning,
-            "request" => &mut self.request,
-            "image" => &mut self.image,
-            "web_search" => &mut self.web_search,
-            "audio" => &mut self.audio,
-            "input_audio_cache" => &mut self.input_audio_cache,
-            "image_output" => &mut self.image_output,
-            "audio_output" => &mut self.audio_output,
-            _ => return None,
-        })
+    fn slot_mut(&mut self, component: Component) -> &mut Option<Price> {
+        match component {
+            Component::Prompt => &mut self.prompt,
+            Component::Completion => &mut self.completion,
+            Component::InputCacheRead => &mut self.input_cache_read,
+            Component::InputCacheWrite => &mut self.input_cache_write,
+            Component::InputCacheWrite1h => &mut self.input_cache_write_1h,
+            Component::InternalReasoning => &mut self.internal_reasoning,
+            Component::Request => &mut self.request,
+            Component::Image => &mut self.image,
+            Component::WebSearch => &mut self.web_search,
+            Component::Audio => &mut self.audio,
+            Component::InputAudioCache => &mut self.input_audio_cache,
+            Component::ImageOutput => &mut self.image_output,
+            Component::AudioOutput => &mut self.audio_output,
+        }
     }
 
-    /// Sets a component by its OpenRouter key.
+    /// Looks a component up by its OpenRouter key, known or not.
+    pub fn get(&self, key: &str) -> Option<Price> {
+        match Component::from_key(key) {
+            Some(component) => self.price(component),
+            None => self.other.get(key).copied(),
+        }
+    }
+
+    /// Sets a component by its OpenRouter key; an unknown key goes to `other`.
     pub fn set(&mut self, key: &str, price: Price) {
-        match self.slot(key) {
-            Some(slot) => *slot = Some(price),
+        match Component::from_key(key) {
+            Some(component) => *self.slot_mut(component) = Some(price),
             None => {
                 self.other.insert(key.to_string(), price);
             }
@@ -206,9 +289,9 @@ impl PriceSet {
 
     /// All listed components, known ones first in display order, then unknown ones.
     pub fn entries(&self) -> Vec<(String, Price)> {
-        let mut out: Vec<(String, Price)> = COMPONENTS
-            .iter()
-            .filter_map(|(key, _, _)| self.get(key).map(|p| (key.to_string(), p)))
+        let mut out: Vec<(String, Price)> = Component::ALL
+            .into_iter()
+            .filter_map(|c| self.price(c).map(|p| (c.key().to_string(), p)))
             .collect();
         out.extend(self.other.iter().map(|(k, p)| (k.clone(), *p)));
         out

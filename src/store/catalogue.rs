@@ -6,8 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::changes::ChangeLog;
-use super::endpoints::ModelEndpoints;
-use super::{EventRow, HistoryRow, RunRecord, SourceKind, StoredModel};
+use super::endpoints::{Endpoint, ModelEndpoints};
+use super::providers::{ProviderDirectory, StoredProvider};
+use super::{EventRow, HistoryRow, RunRecord, SourceKind, Store, StoreError, StoredModel};
 use crate::model::{Model, Variant};
 use crate::pricing::price::Pricing;
 
@@ -39,6 +40,8 @@ pub struct Freshness {
     pub data_version: i64,
     /// The latest provider-endpoint fetch attempt (Unix seconds); changes after every pass.
     pub endpoints_version: i64,
+    /// The latest successful and failed provider-list runs; changes after every refresh.
+    pub providers_version: (i64, i64),
     /// The most recent runs, newest first, for the methodology page.
     pub recent_runs: Vec<RunRecord>,
 }
@@ -55,6 +58,7 @@ impl Freshness {
             last_success,
             last_failure: runs.iter().find(|r| !r.success).cloned(),
             endpoints_version: 0,
+            providers_version: (0, 0),
             recent_runs: runs.iter().take(RECENT_RUNS).cloned().collect(),
         }
     }
@@ -79,11 +83,13 @@ impl Freshness {
     /// The version tag for a given staleness.
     pub fn version_tag_with(&self, stale: bool) -> String {
         format!(
-            "{}.{}.{}.{}",
+            "{}.{}.{}.{}.p{}-{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
             self.endpoints_version,
-            u8::from(stale)
+            u8::from(stale),
+            self.providers_version.0,
+            self.providers_version.1,
         )
     }
 
@@ -104,13 +110,37 @@ pub struct Catalogue {
     events: Vec<EventRow>,
     /// Provider endpoints by model id (only models whose endpoints were ever fetched).
     endpoints: HashMap<String, ModelEndpoints>,
-    /// Day-by-day changes; empty until [`Catalogue::with_runs`] is called.
+    /// OpenRouter's upstream providers.
+    providers: ProviderDirectory,
+    /// Provider slug -> index in `providers.providers`.
+    provider_by_slug: HashMap<String, usize>,
+    /// Lower-cased provider name -> index, for endpoints whose tag names no known slug.
+    provider_by_name: HashMap<String, usize>,
+    /// Day-by-day changes, worked out from the history, the events and the runs.
     changes: ChangeLog,
     pub freshness: Freshness,
 }
 
 impl Catalogue {
-    pub fn build(
+    /// Builds the whole catalogue from the store in one call: models, history, events,
+    /// endpoints, freshness and the change log. This is the only way to build one, so no
+    /// caller can forget a part (a catalogue without its runs has an empty change log).
+    pub async fn load(store: &Store) -> Result<Catalogue, StoreError> {
+        // Newest first; freshness and the methodology page's run table are derived from it.
+        let runs = store.recent_runs(i64::MAX).await?;
+        let freshness = Freshness::from_runs(&runs);
+        Ok(Catalogue::build(
+            store.load_models().await?,
+            store.load_history().await?,
+            store.load_events().await?,
+            freshness,
+        )
+        .with_endpoints(store.load_endpoints().await?)
+        .with_providers(store.load_providers().await?)
+        .with_runs(&runs))
+    }
+
+    fn build(
         stored: Vec<StoredModel>,
         history: Vec<HistoryRow>,
         events: Vec<EventRow>,
@@ -164,13 +194,16 @@ impl Catalogue {
             history: by_model,
             events,
             endpoints: HashMap::new(),
+            providers: ProviderDirectory::default(),
+            provider_by_slug: HashMap::new(),
+            provider_by_name: HashMap::new(),
             changes: ChangeLog::default(),
             freshness,
         }
     }
 
     /// This catalogue with the providers' endpoints of each model.
-    pub fn with_endpoints(mut self, endpoints: HashMap<String, ModelEndpoints>) -> Catalogue {
+    fn with_endpoints(mut self, endpoints: HashMap<String, ModelEndpoints>) -> Catalogue {
         self.freshness.endpoints_version = endpoints
             .values()
             .filter_map(|e| e.status.last_attempt)
@@ -181,6 +214,54 @@ impl Catalogue {
         self
     }
 
+    /// This catalogue with OpenRouter's provider list.
+    fn with_providers(mut self, directory: ProviderDirectory) -> Catalogue {
+        self.freshness.providers_version = directory.version();
+        self.provider_by_slug = directory
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.info.slug.clone(), i))
+            .collect();
+        self.provider_by_name = HashMap::new();
+        for (i, p) in directory.providers.iter().enumerate() {
+            // Active providers come first, so an active one wins a shared name.
+            self.provider_by_name
+                .entry(p.info.name.to_lowercase())
+                .or_insert(i);
+        }
+        self.providers = directory;
+        self
+    }
+
+    /// The provider list with how its refreshes went.
+    pub fn provider_directory(&self) -> &ProviderDirectory {
+        &self.providers
+    }
+
+    /// One provider by slug, listed now or before.
+    pub fn provider(&self, slug: &str) -> Option<&StoredProvider> {
+        self.provider_by_slug
+            .get(slug)
+            .map(|&i| &self.providers.providers[i])
+    }
+
+    /// The provider behind an endpoint: the slug its tag starts with (`deepinfra/fp8` ->
+    /// `deepinfra`), else the provider of the same name.
+    pub fn provider_of(&self, endpoint: &Endpoint) -> Option<&StoredProvider> {
+        let slug = endpoint.tag.split('/').next().unwrap_or_default();
+        self.provider(&slug.to_ascii_lowercase()).or_else(|| {
+            self.provider_by_name
+                .get(&endpoint.provider_name.to_lowercase())
+                .map(|&i| &self.providers.providers[i])
+        })
+    }
+
+    /// Every model id with fetched endpoints, and its endpoints.
+    pub fn all_endpoints(&self) -> impl Iterator<Item = &ModelEndpoints> {
+        self.endpoints.values()
+    }
+
     /// The provider endpoints of one model, if they were ever fetched.
     pub fn endpoints(&self, id: &str) -> Option<&ModelEndpoints> {
         self.endpoints.get(id)
@@ -188,7 +269,7 @@ impl Catalogue {
 
     /// Works out the day-by-day change log from the history rows and events already
     /// loaded, given the ingest runs they belong to.
-    pub fn with_runs(mut self, runs: &[RunRecord]) -> Catalogue {
+    fn with_runs(mut self, runs: &[RunRecord]) -> Catalogue {
         let prices = self.history.iter().flat_map(|(id, points)| {
             points
                 .iter()

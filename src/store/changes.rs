@@ -411,6 +411,7 @@ mod tests {
             source_kind: kind,
             source: "test".into(),
             as_of,
+            outcome: crate::store::Outcome::Success,
             success: true,
             models_seen: 1,
             models_stored: 1,
@@ -419,6 +420,7 @@ mod tests {
             removed: 0,
             price_changes: 0,
             error: None,
+            accepted_at: None,
         }
     }
 

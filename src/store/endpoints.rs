@@ -67,9 +67,7 @@ impl Store {
         fetched_at: DateTime<Utc>,
     ) -> Result<EndpointsWrite, StoreError> {
         let at = ts(fetched_at);
-        let mut tx = self.pool.begin().await?;
-        // Write first, so the transaction takes SQLite's write lock before it reads: a read
-        // snapshot upgraded to a write can fail at once under concurrent writers.
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO endpoint_fetches (model_id, last_attempt, last_success, last_error, \
              last_error_detail, endpoint_count) VALUES (?1, ?2, ?2, NULL, NULL, ?3) \
@@ -79,11 +77,11 @@ impl Store {
         .bind(model_id)
         .bind(&at)
         .bind(endpoints.len() as i64)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
         sqlx::query("DELETE FROM endpoints WHERE model_id = ?")
             .bind(model_id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
         let mut write = EndpointsWrite::default();
         for (position, endpoint) in endpoints.iter().enumerate() {
@@ -91,8 +89,10 @@ impl Store {
             sqlx::query(
                 "INSERT INTO endpoints (model_id, position, provider_name, tag, name, pricing, \
                  context_length, max_completion_tokens, max_prompt_tokens, quantization, status, \
-                 uptime_last_5m, uptime_last_30m, uptime_last_1d, fetched_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 uptime_last_5m, uptime_last_30m, uptime_last_1d, fetched_at, \
+                 supported_parameters, supports_implicit_caching, latency_last_30m, \
+                 throughput_last_30m) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(model_id)
             .bind(position as i64)
@@ -109,7 +109,11 @@ impl Store {
             .bind(endpoint.uptime_last_30m)
             .bind(endpoint.uptime_last_1d)
             .bind(&at)
-            .execute(&mut *tx)
+            .bind(serde_json::to_string(&endpoint.supported_parameters).unwrap_or_default())
+            .bind(endpoint.supports_implicit_caching)
+            .bind(endpoint.latency_last_30m)
+            .bind(endpoint.throughput_last_30m)
+            .execute(tx.conn())
             .await?;
             let previous: Option<String> = sqlx::query_scalar(
                 "SELECT pricing FROM endpoint_price_history WHERE model_id = ? AND tag = ? \
@@ -117,7 +121,7 @@ impl Store {
             )
             .bind(model_id)
             .bind(&endpoint.tag)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?;
             if previous.as_deref() != Some(pricing.as_str()) {
                 sqlx::query(
@@ -128,7 +132,7 @@ impl Store {
                 .bind(&endpoint.tag)
                 .bind(&at)
                 .bind(&pricing)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
                 if previous.is_some() {
                     write.price_changes += 1;
@@ -201,7 +205,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT model_id, provider_name, tag, name, pricing, context_length, \
              max_completion_tokens, max_prompt_tokens, quantization, status, uptime_last_5m, \
-             uptime_last_30m, uptime_last_1d, fetched_at FROM endpoints ORDER BY model_id, position",
+             uptime_last_30m, uptime_last_1d, fetched_at, supported_parameters, \
+             supports_implicit_caching, latency_last_30m, throughput_last_30m \
+             FROM endpoints ORDER BY model_id, position",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -223,6 +229,13 @@ impl Store {
                 uptime_last_5m: row.try_get("uptime_last_5m")?,
                 uptime_last_30m: row.try_get("uptime_last_30m")?,
                 uptime_last_1d: row.try_get("uptime_last_1d")?,
+                supported_parameters: serde_json::from_str(
+                    &row.try_get::<String, _>("supported_parameters")?,
+                )
+                .map_err(|e| StoreError::Corrupt(format!("endpoint parameters: {e}")))?,
+                supports_implicit_caching: row.try_get("supports_implicit_caching")?,
+                latency_last_30m: row.try_get("latency_last_30m")?,
+                throughput_last_30m: row.try_get("throughput_last_30m")?,
             };
             let entry = out
                 .entry(model_id.clone())

@@ -3,11 +3,13 @@
 pub mod catalogue;
 pub mod changes;
 pub mod endpoints;
+pub mod providers;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,6 +31,15 @@ pub enum StoreError {
     Corrupt(String),
     #[error("compression failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error(
+        "another process is writing to this database (an ingest holds the write lock); \
+         try again when it has finished"
+    )]
+    Busy,
+    #[error(
+        "the database file {0} was {1} while this process had it open; restart to open it again"
+    )]
+    FileGone(String, &'static str),
 }
 
 /// Where a run's data came from.
@@ -61,6 +72,36 @@ impl SourceKind {
     }
 }
 
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Applied: its data is (or was) the stored catalogue.
+    Success,
+    /// Nothing applied; `error` says why.
+    Failed,
+    /// Readable but implausible: stored, not applied, until `tokenfare accept-run`.
+    Quarantined,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failed => "failed",
+            Outcome::Quarantined => "quarantined",
+        }
+    }
+
+    fn parse(text: &str) -> Outcome {
+        match text {
+            "success" => Outcome::Success,
+            "quarantined" => Outcome::Quarantined,
+            _ => Outcome::Failed,
+        }
+    }
+}
+
 /// One ingest attempt as recorded.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RunRecord {
@@ -70,6 +111,8 @@ pub struct RunRecord {
     pub source_kind: SourceKind,
     pub source: String,
     pub as_of: DateTime<Utc>,
+    pub outcome: Outcome,
+    /// `outcome == Success`.
     pub success: bool,
     pub models_seen: i64,
     pub models_stored: i64,
@@ -77,10 +120,14 @@ pub struct RunRecord {
     pub added: i64,
     pub removed: i64,
     pub price_changes: i64,
+    /// Why it failed, or what made it implausible.
     pub error: Option<String>,
+    /// When a quarantined run was applied by `tokenfare accept-run`.
+    pub accepted_at: Option<DateTime<Utc>>,
 }
 
 /// What an ingest wants written; the store writes it all in one transaction or not at all.
+#[derive(Clone, Copy)]
 pub struct NewRun<'a> {
     pub started_at: DateTime<Utc>,
     pub source_kind: SourceKind,
@@ -98,14 +145,27 @@ pub struct WriteCounts {
     pub added: usize,
     pub removed: usize,
     pub price_changes: usize,
+    /// Listed models left as they were because their record could not be read.
+    pub kept_unreadable: usize,
+    /// Models missing from the catalogue but not delisted, because some record had no
+    /// readable id and might have been theirs.
+    pub removals_held: usize,
 }
 
-/// The stored state the shrink and history rules compare against.
+/// One stored model as the next write compares against it.
+#[derive(Clone, Debug, Default)]
+pub struct StoredState {
+    /// Its newest price history row (canonical JSON).
+    pub pricing: String,
+    pub active: bool,
+}
+
+/// The stored state the shrink, plausibility and history rules compare against. Read only
+/// through [`WriteTx::current_state`], under the write lock.
 #[derive(Debug, Default)]
 pub struct CurrentState {
     pub active_count: usize,
-    /// Latest stored pricing JSON per model id, and whether the model is active.
-    pub models: HashMap<String, (String, bool)>,
+    pub models: HashMap<String, StoredState>,
     pub last_success: Option<RunRecord>,
 }
 
@@ -114,15 +174,52 @@ macro_rules! run_select {
     ($tail:literal) => {
         concat!(
             "SELECT id, started_at, finished_at, source_kind, source, as_of, outcome, \
-             models_seen, models_stored, skipped, added, removed, price_changes, error FROM ingest_runs",
+             models_seen, models_stored, skipped, added, removed, price_changes, error, \
+             accepted_at FROM ingest_runs",
             $tail
         )
     };
 }
 
+mod write;
+pub use write::{KEEP_FAILED_BODIES, KEEP_FAILED_BODIES_DAYS, Unreadable, WriteTx};
+
+/// How long a writer waits for another's write lock before giving up with
+/// [`StoreError::Busy`]. A whole real catalogue writes in well under a second.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The database file as first opened, so a file deleted or swapped underneath is noticed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileIdentity {
+    dev: u64,
+    ino: u64,
+}
+
+fn file_identity(path: &Path) -> std::io::Result<Option<FileIdentity>> {
+    let meta = std::fs::metadata(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(Some(FileIdentity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        }))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Ok(None)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    path: PathBuf,
+    identity: Option<FileIdentity>,
+    /// The latest failure that could not be written to the database, kept in memory so
+    /// `/healthz` and `/about` still show it.
+    unrecorded: Arc<Mutex<Option<RunRecord>>>,
 }
 
 fn ts(time: DateTime<Utc>) -> String {
@@ -163,19 +260,50 @@ pub fn pricing_json(pricing: &Pricing) -> String {
 impl Store {
     /// Opens (creating if missing) and migrates the database at `path`.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_lock_timeout(path, LOCK_TIMEOUT).await
+    }
+
+    /// [`Store::open`] with its own wait for another writer's lock.
+    pub async fn open_with_lock_timeout(
+        path: &Path,
+        lock_timeout: Duration,
+    ) -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(lock_timeout)
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!().run(&pool).await?;
-        Ok(Store { pool })
+        // Switching a new file to WAL takes a lock SQLite cannot wait for, so a process
+        // starting beside another one retries for a while instead of failing.
+        let deadline = tokio::time::Instant::now() + lock_timeout;
+        let pool = loop {
+            match SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                Err(err) if write::is_busy(&err) && tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(err) => return Err(write::sql_error(err)),
+            }
+        };
+        // Migrations run under the write lock: a second process waits, then finds them applied.
+        let mut tx = pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(write::sql_error)?;
+        sqlx::migrate!().run(&mut *tx).await?;
+        tx.commit().await.map_err(write::sql_error)?;
+        Ok(Store {
+            pool,
+            path: path.to_path_buf(),
+            identity: file_identity(path)?,
+            unrecorded: Arc::default(),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -186,6 +314,57 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Fails when the database file was deleted or replaced since it was opened: SQLite
+    /// would carry on with the unlinked file, and everything written would be lost.
+    pub fn check_file(&self) -> Result<(), StoreError> {
+        let Some(opened) = self.identity else {
+            return Ok(());
+        };
+        let name = || self.path.display().to_string();
+        match file_identity(&self.path) {
+            Ok(Some(now)) if now == opened => Ok(()),
+            Ok(_) => Err(StoreError::FileGone(name(), "replaced")),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                Err(StoreError::FileGone(name(), "deleted"))
+            }
+            Err(err) => Err(StoreError::Io(err)),
+        }
+    }
+
+    /// Keeps a failed run that could not be written, so it can still be shown.
+    pub fn note_unrecorded_failure(&self, run: &NewRun<'_>, error: &str, why: &StoreError) {
+        let now = Utc::now();
+        let record = RunRecord {
+            // Never a stored id; unique enough to tell one unrecorded failure from the next.
+            id: -now.timestamp_millis(),
+            started_at: run.started_at,
+            finished_at: now,
+            source_kind: run.source_kind,
+            source: run.source.to_string(),
+            as_of: run.as_of,
+            outcome: Outcome::Failed,
+            success: false,
+            models_seen: run.models_seen as i64,
+            models_stored: 0,
+            skipped: run.skipped_detail.len() as i64,
+            added: 0,
+            removed: 0,
+            price_changes: 0,
+            error: Some(format!(
+                "{error} (this failure could not be written to the database: {why})"
+            )),
+            accepted_at: None,
+        };
+        if let Ok(mut slot) = self.unrecorded.lock() {
+            *slot = Some(record);
+        }
+    }
+
+    /// The latest failure that could not be written to the database, if any.
+    pub fn unrecorded_failure(&self) -> Option<RunRecord> {
+        self.unrecorded.lock().ok().and_then(|slot| slot.clone())
+    }
+
     /// True when no catalogue has ever been stored.
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM models")
@@ -194,165 +373,24 @@ impl Store {
         Ok(count == 0)
     }
 
-    /// Reads what the next ingest compares against.
-    pub async fn current_state(&self) -> Result<CurrentState, StoreError> {
-        let rows = sqlx::query(
-            "SELECT m.id, m.active, \
-                    (SELECT h.pricing FROM price_history h WHERE h.model_id = m.id ORDER BY h.id DESC LIMIT 1) AS pricing \
-             FROM models m",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut state = CurrentState::default();
-        for row in rows {
-            let id: String = row.try_get("id")?;
-            let active: bool = row.try_get("active")?;
-            let pricing: Option<String> = row.try_get("pricing")?;
-            if active {
-                state.active_count += 1;
-            }
-            state
-                .models
-                .insert(id, (pricing.unwrap_or_default(), active));
-        }
-        state.last_success = self.last_run(true).await?;
-        Ok(state)
-    }
-
-    /// Records a failed run; stored models are untouched.
-    pub async fn record_failure(&self, run: &NewRun<'_>, error: &str) -> Result<i64, StoreError> {
-        let raw = run.raw_body.map(gzip).transpose()?;
-        let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
-        let id = sqlx::query(
-            "INSERT INTO ingest_runs (started_at, finished_at, source_kind, source, as_of, outcome, \
-             models_seen, skipped, skipped_detail, error, raw_gzip) \
-             VALUES (?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?)",
-        )
-        .bind(ts(run.started_at))
-        .bind(ts(Utc::now()))
-        .bind(run.source_kind.as_str())
-        .bind(run.source)
-        .bind(ts(run.as_of))
-        .bind(run.models_seen as i64)
-        .bind(run.skipped_detail.len() as i64)
-        .bind(skipped_detail)
-        .bind(error)
-        .bind(raw)
-        .execute(&self.pool)
-        .await?
-        .last_insert_rowid();
-        Ok(id)
-    }
-
-    /// Writes a whole catalogue in one transaction: the run, every model, new price rows
-    /// for changed prices, and inactive marks (with events) for vanished models.
-    pub async fn write_catalogue(
-        &self,
-        run: &NewRun<'_>,
-        models: &[Model],
-        state: &CurrentState,
-    ) -> Result<(i64, WriteCounts), StoreError> {
-        let raw = run.raw_body.map(gzip).transpose()?;
-        let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
-        let as_of = ts(run.as_of);
-        let mut tx = self.pool.begin().await?;
-        let run_id = sqlx::query(
-            "INSERT INTO ingest_runs (started_at, finished_at, source_kind, source, as_of, outcome, \
-             models_seen, skipped, skipped_detail, raw_gzip) VALUES (?, ?, ?, ?, ?, 'success', ?, ?, ?, ?)",
-        )
-        .bind(ts(run.started_at))
-        .bind(ts(run.started_at))
-        .bind(run.source_kind.as_str())
-        .bind(run.source)
-        .bind(&as_of)
-        .bind(run.models_seen as i64)
-        .bind(run.skipped_detail.len() as i64)
-        .bind(skipped_detail)
-        .bind(raw)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
-
-        let mut counts = WriteCounts::default();
-        let mut present = std::collections::HashSet::with_capacity(models.len());
-        for model in models {
-            present.insert(model.id.as_str());
-            let data = serde_json::to_string(model)
-                .map_err(|e| StoreError::Corrupt(format!("model {}: {e}", model.id)))?;
-            let pricing = pricing_json(&model.pricing);
-            let previous = state.models.get(&model.id);
-            sqlx::query(
-                "INSERT INTO models (id, base_id, author, name, active, first_seen, last_seen, \
-                 intelligence_index, coding_index, agentic_index, data, run_id) \
-                 VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5, ?6, ?7, ?8, ?9, ?10) \
-                 ON CONFLICT (id) DO UPDATE SET base_id = ?2, author = ?3, name = ?4, active = 1, \
-                 last_seen = ?5, intelligence_index = ?6, coding_index = ?7, agentic_index = ?8, \
-                 data = ?9, run_id = ?10",
-            )
-            .bind(&model.id)
-            .bind(&model.base_id)
-            .bind(&model.author)
-            .bind(&model.name)
-            .bind(&as_of)
-            .bind(model.quality.intelligence)
-            .bind(model.quality.coding)
-            .bind(model.quality.agentic)
-            .bind(data)
-            .bind(run_id)
-            .execute(&mut *tx)
+    /// One run by id.
+    pub async fn run(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {
+        let row = sqlx::query(run_select!(" WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
             .await?;
-            let price_changed = previous.is_none_or(|(old, _)| *old != pricing);
-            if price_changed {
-                sqlx::query(
-                    "INSERT INTO price_history (model_id, as_of, run_id, pricing) VALUES (?, ?, ?, ?)",
-                )
-                .bind(&model.id)
-                .bind(&as_of)
-                .bind(run_id)
-                .bind(&pricing)
-                .execute(&mut *tx)
-                .await?;
-                if previous.is_some() {
-                    counts.price_changes += 1;
-                }
-            }
-            if previous.is_none_or(|(_, active)| !active) {
-                insert_event(&mut tx, &model.id, &as_of, run_id, "added").await?;
-                counts.added += 1;
-            }
-            counts.stored += 1;
-        }
-        for (id, (_, active)) in &state.models {
-            if *active && !present.contains(id.as_str()) {
-                sqlx::query("UPDATE models SET active = 0, run_id = ? WHERE id = ?")
-                    .bind(run_id)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                insert_event(&mut tx, id, &as_of, run_id, "removed").await?;
-                counts.removed += 1;
-            }
-        }
-        sqlx::query(
-            "UPDATE ingest_runs SET finished_at = ?, models_stored = ?, added = ?, removed = ?, \
-             price_changes = ? WHERE id = ?",
-        )
-        .bind(ts(Utc::now()))
-        .bind(counts.stored as i64)
-        .bind(counts.added as i64)
-        .bind(counts.removed as i64)
-        .bind(counts.price_changes as i64)
-        .bind(run_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok((run_id, counts))
+        row.map(|r| run_from_row(&r)).transpose()
     }
 
     /// The most recent successful (or failed) run.
     pub async fn last_run(&self, success: bool) -> Result<Option<RunRecord>, StoreError> {
+        let outcome = if success {
+            Outcome::Success
+        } else {
+            Outcome::Failed
+        };
         let row = sqlx::query(run_select!(" WHERE outcome = ? ORDER BY id DESC LIMIT 1"))
-            .bind(if success { "success" } else { "failed" })
+            .bind(outcome.as_str())
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| run_from_row(&r)).transpose()
@@ -425,24 +463,9 @@ impl Store {
     }
 }
 
-async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    model_id: &str,
-    as_of: &str,
-    run_id: i64,
-    kind: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO model_events (model_id, as_of, run_id, kind) VALUES (?, ?, ?, ?)")
-        .bind(model_id)
-        .bind(as_of)
-        .bind(run_id)
-        .bind(kind)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> {
+    let outcome = Outcome::parse(&row.try_get::<String, _>("outcome")?);
+    let accepted_at: Option<String> = row.try_get("accepted_at")?;
     Ok(RunRecord {
         id: row.try_get("id")?,
         started_at: parse_ts(&row.try_get::<String, _>("started_at")?)?,
@@ -450,7 +473,8 @@ fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> 
         source_kind: SourceKind::parse(&row.try_get::<String, _>("source_kind")?),
         source: row.try_get("source")?,
         as_of: parse_ts(&row.try_get::<String, _>("as_of")?)?,
-        success: row.try_get::<String, _>("outcome")? == "success",
+        outcome,
+        success: outcome == Outcome::Success,
         models_seen: row.try_get("models_seen")?,
         models_stored: row.try_get("models_stored")?,
         skipped: row.try_get("skipped")?,
@@ -458,6 +482,7 @@ fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> 
         removed: row.try_get("removed")?,
         price_changes: row.try_get("price_changes")?,
         error: row.try_get("error")?,
+        accepted_at: accepted_at.as_deref().map(parse_ts).transpose()?,
     })
 }
 

@@ -14,7 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::error::render_html;
+use super::error::{AppError, AppResult, render_html};
 use super::history::{self, ComponentView, HistorySection, day_href, ymd};
 use super::layout::Layout;
 use super::params::{FieldErrors, Params, clip, encode};
@@ -430,11 +430,7 @@ pub async fn model_feed(State(state): State<AppState>, Path(id): Path<String>) -
         id
     };
     if catalogue.get(&id).is_none() {
-        return (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("No model has the id {}.", clip(&id)),
-        )
+        return AppError::not_found(format!("No model has the id “{}”.", clip(&id)))
             .into_response();
     }
     let entries: Vec<(&Day, Vec<Change>)> = catalogue
@@ -635,41 +631,29 @@ fn html_content(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> String 
     html
 }
 
-/// A JSON error for the API.
-fn api_error(status: StatusCode, field: &str, message: String) -> Response {
-    (
-        status,
-        Json(serde_json::json!({ "error": message, "field": field })),
-    )
-        .into_response()
-}
-
 /// `GET /api/changes.json?date=YYYY-MM-DD`: that day's changes as data. A day without a
 /// successful ingest is 404; a recorded day without changes is an empty list; the first
 /// recorded day is the baseline (`"baseline": true`, no changes).
-pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> AppResult<Response> {
     let params = Params::parse(query.as_deref());
     let Some(text) = params.get("date") else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
+        return Err(AppError::invalid(
             "date",
-            "date is required, as YYYY-MM-DD".into(),
-        );
+            "The date is required, as YYYY-MM-DD.",
+        ));
     };
     let Some(date) = parse_ymd(text) else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
+        return Err(AppError::invalid(
             "date",
-            format!("date must be YYYY-MM-DD (got “{}”)", clip(text)),
-        );
+            format!("The date must be YYYY-MM-DD (got “{}”).", clip(text)),
+        ));
     };
     let catalogue = state.catalogue();
     let Some(day) = catalogue.changes().day(date) else {
-        return api_error(
-            StatusCode::NOT_FOUND,
-            "date",
-            format!("no successful ingest is recorded for {}", ymd(date)),
-        );
+        return Err(AppError::not_found(format!(
+            "No successful ingest is recorded for {}.",
+            ymd(date)
+        )));
     };
     let changes: Vec<serde_json::Value> = day
         .changes
@@ -700,7 +684,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Re
             })
         })
         .collect();
-    Json(serde_json::json!({
+    Ok(Json(serde_json::json!({
         "date": ymd(day.date),
         "as_of": atom_time(day.as_of),
         "previous_date": day.previous.map(ymd),
@@ -708,5 +692,5 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Re
         "listed": day.listed,
         "changes": changes,
     }))
-    .into_response()
+    .into_response())
 }

@@ -11,6 +11,7 @@ use axum::response::Response;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::calculator::CalculatorQuery;
 use super::error::{Suggestion, render_html};
 use super::format;
 use super::layout::Layout;
@@ -20,25 +21,26 @@ use crate::AppState;
 use crate::model::{Model, Variant};
 use crate::openrouter::schema::is_valid_id;
 use crate::pricing::calculator::{Workload, price_workload};
-use crate::pricing::price::{COMPONENTS, Price, Unit};
+use crate::pricing::price::{Component, Price, Unit};
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
 
 pub const MIN_MODELS: usize = 2;
 pub const MAX_MODELS: usize = 6;
 
-/// The example workload every compared model is priced for.
-pub const EXAMPLE_REQUESTS: u32 = 100_000;
-pub const EXAMPLE_INPUT_TOKENS: u32 = 2_000;
-pub const EXAMPLE_OUTPUT_TOKENS: u32 = 500;
-
-fn example_workload() -> Workload {
-    Workload {
-        requests: Decimal::from(EXAMPLE_REQUESTS),
-        input_tokens: Decimal::from(EXAMPLE_INPUT_TOKENS),
-        output_tokens: Decimal::from(EXAMPLE_OUTPUT_TOKENS),
-        ..Workload::default()
+/// `/compare?ids=a,b,c`: the one way to link to this page. With fewer than two models it
+/// is the empty page that asks for them.
+pub fn href(ids: &[&str]) -> String {
+    if ids.len() < MIN_MODELS {
+        return "/compare".to_string();
     }
+    format!("/compare?{}", encode([("ids", ids.join(","))]))
+}
+
+/// The workload every compared model is priced for: the default workload's volumes, on
+/// demand, without caching.
+fn example_workload() -> Workload {
+    CalculatorQuery::default_volume().workload()
 }
 
 /// One compared model's column header.
@@ -156,10 +158,10 @@ fn price_row(models: &[&Model], key: &str, label: &str, unit: Unit) -> CompareRo
 }
 
 fn price_group(models: &[&Model]) -> CompareGroup {
-    let mut rows: Vec<CompareRow> = COMPONENTS
-        .iter()
-        .filter(|(key, _, _)| models.iter().any(|m| m.pricing.base.get(key).is_some()))
-        .map(|(key, label, unit)| price_row(models, key, label, *unit))
+    let mut rows: Vec<CompareRow> = Component::ALL
+        .into_iter()
+        .filter(|c| models.iter().any(|m| m.pricing.base.price(*c).is_some()))
+        .map(|c| price_row(models, c.key(), c.label(), c.unit()))
         .collect();
     let others: BTreeSet<&String> = models
         .iter()
@@ -591,7 +593,7 @@ pub async fn compare(State(state): State<AppState>, RawQuery(query): RawQuery) -
                     .filter(|id| **id != e.model.id)
                     .map(String::as_str)
                     .collect();
-                format!("/compare?{}", encode([("ids", rest.join(","))]))
+                href(&rest)
             }),
         })
         .collect();
@@ -612,15 +614,12 @@ pub async fn compare(State(state): State<AppState>, RawQuery(query): RawQuery) -
         .filter(|m| m.variant != Variant::Batch)
         .map(|m| m.id.as_str())
         .collect();
-    let calculator_href = format!(
-        "/calculator?{}",
-        encode([
-            ("requests", EXAMPLE_REQUESTS.to_string()),
-            ("input_tokens", EXAMPLE_INPUT_TOKENS.to_string()),
-            ("output_tokens", EXAMPLE_OUTPUT_TOKENS.to_string()),
-            ("ids", calculator_ids.join(",")),
-        ])
-    );
+    let calculator_href = CalculatorQuery {
+        ids: calculator_ids.iter().map(|id| id.to_string()).collect(),
+        ..CalculatorQuery::default_volume()
+    }
+    .href();
+    let volume = example_workload();
     let names: Vec<&str> = models.iter().map(|m| m.short_name()).collect();
     let page = ComparePage {
         layout: Layout {
@@ -631,9 +630,9 @@ pub async fn compare(State(state): State<AppState>, RawQuery(query): RawQuery) -
         groups,
         workload: format!(
             "{} requests a month, each with {} input and {} output tokens, on demand, without caching or batching",
-            format::count(u64::from(EXAMPLE_REQUESTS)),
-            format::count(u64::from(EXAMPLE_INPUT_TOKENS)),
-            format::count(u64::from(EXAMPLE_OUTPUT_TOKENS)),
+            format::quantity(volume.requests),
+            format::quantity(volume.input_tokens),
+            format::quantity(volume.output_tokens),
         ),
         calculator_href,
         where_to_buy,

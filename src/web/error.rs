@@ -1,12 +1,24 @@
-//! One error type for the web layer. Readers see a plain message in the site's layout;
-//! the full chain goes to the log.
+//! One error type for the web layer, rendered in one place.
+//!
+//! Handlers (and the middleware that refuses requests before any handler runs) return an
+//! [`AppError`]; its `IntoResponse` only sets the status and headers and attaches the error.
+//! [`render_errors`], the outermost layer but one, turns it into the body the client asked for:
+//! JSON for `/api/` routes and `format=json`, plain lines for `format=csv`, otherwise
+//! `error.html` in the site's layout. Readers see a plain message; the detail of an internal
+//! error goes to the log only.
+
+use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
+use super::form::FieldErrors;
 use super::layout::Layout;
+use super::params::{MAX_QUERY_BYTES, Params, clip};
 use crate::AppState;
 
 /// A close match offered on a 404.
@@ -16,19 +28,27 @@ pub struct Suggestion {
     pub name: String,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum AppError {
+    /// 404, with close matches when the page can name some.
     #[error("not found: {message}")]
     NotFound {
-        layout: Box<Layout>,
         message: String,
         suggestions: Vec<Suggestion>,
     },
-    #[error("bad request: {message}")]
-    BadRequest {
-        layout: Box<Layout>,
-        message: String,
-    },
+    /// 400: the reader's input, each problem filed under its field.
+    #[error("invalid request: {}", .0.summary())]
+    Invalid(FieldErrors),
+    /// 414: the address (path or query) is longer than any page accepts.
+    #[error("URI too long: {bytes} bytes")]
+    UriTooLong { bytes: usize, limit: usize },
+    /// 405: anything but GET and HEAD.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 503: too many requests in flight.
+    #[error("too many requests in flight")]
+    Busy,
+    /// 500: our fault; the detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -39,6 +59,105 @@ impl AppError {
     pub fn internal(err: impl std::fmt::Display) -> AppError {
         AppError::Internal(err.to_string())
     }
+
+    /// A 400 with one problem.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(FieldErrors::one(field, message))
+    }
+
+    /// A 404 with no suggestions.
+    pub fn not_found(message: impl Into<String>) -> AppError {
+        AppError::NotFound {
+            message: message.into(),
+            suggestions: Vec::new(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The page's heading, which says what kind of problem this is.
+    pub fn heading(&self) -> &'static str {
+        match self {
+            AppError::NotFound { .. } => "Not found",
+            AppError::Invalid(_) => "That request needs fixing",
+            AppError::UriTooLong { .. } => "That address is too long",
+            AppError::MethodNotAllowed => "Only GET requests are answered",
+            AppError::Busy => "The site is busy",
+            AppError::Internal(_) => "Something went wrong on our side",
+        }
+    }
+
+    /// What the reader is told, in plain words.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::NotFound { message, .. } => message.clone(),
+            AppError::Invalid(errors) => errors.summary(),
+            AppError::UriTooLong { bytes, limit } => format!(
+                "This address is too long ({bytes} bytes). Shorten the query string to under \
+                 {limit} bytes, for example by naming fewer models."
+            ),
+            AppError::MethodNotAllowed => {
+                "This site only answers GET requests: every page and form is a plain link.".into()
+            }
+            AppError::Busy => {
+                "The site is busy right now. Please try again in a few seconds.".into()
+            }
+            AppError::Internal(_) => {
+                "The error has been logged. Please try again in a moment.".into()
+            }
+        }
+    }
+
+    /// The one JSON error shape:
+    /// `{"error": {"status": 400, "message": "…", "fields": {"cache_hit": "…"}}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let fields = match self {
+            AppError::Invalid(errors) => serde_json::to_value(errors).unwrap_or_default(),
+            _ => serde_json::json!({}),
+        };
+        serde_json::json!({
+            "error": {
+                "status": self.status().as_u16(),
+                "message": self.message(),
+                "fields": fields,
+            }
+        })
+    }
+}
+
+/// Marks a response whose body [`render_errors`] still has to write.
+#[derive(Clone)]
+struct Unrendered(Arc<AppError>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        // A plain-text body in case the response never passes through `render_errors`.
+        let mut response = (self.status(), self.message()).into_response();
+        let headers = response.headers_mut();
+        match self {
+            AppError::MethodNotAllowed => {
+                headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            }
+            AppError::Busy => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        response.extensions_mut().insert(Unrendered(Arc::new(self)));
+        response
+    }
 }
 
 #[derive(Template)]
@@ -46,7 +165,9 @@ impl AppError {
 pub struct ErrorPage {
     pub layout: Layout,
     pub status: u16,
-    pub heading: String,
+    /// "Not Found", "URI Too Long": the status line's words.
+    pub reason: &'static str,
+    pub heading: &'static str,
     pub message: String,
     pub suggestions: Vec<Suggestion>,
 }
@@ -66,66 +187,88 @@ pub fn render_html(template: &impl Template, status: StatusCode) -> Response {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, layout, heading, message, suggestions) = match self {
-            AppError::NotFound {
-                layout,
-                message,
-                suggestions,
-            } => (
-                StatusCode::NOT_FOUND,
-                *layout,
-                "Not found",
-                message,
-                suggestions,
-            ),
-            AppError::BadRequest { layout, message } => (
-                StatusCode::BAD_REQUEST,
-                *layout,
-                "That request needs fixing",
-                message,
-                Vec::new(),
-            ),
-            AppError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Layout::bare("Something went wrong"),
-                    "Something went wrong on our side",
-                    "The error has been logged. Please try again in a moment.".to_string(),
-                    Vec::new(),
-                )
-            }
-        };
-        let page = ErrorPage {
-            layout: Layout {
-                title: heading.to_string(),
-                ..layout
-            },
-            status: status.as_u16(),
-            heading: heading.to_string(),
-            message,
-            suggestions,
-        };
-        render_html(&page, status)
+/// What kind of body the client asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wants {
+    Html,
+    Json,
+    Text,
+}
+
+impl Wants {
+    fn of(uri: &Uri) -> Wants {
+        if uri.path().starts_with("/api/") {
+            return Wants::Json;
+        }
+        // A refused, oversized query is not parsed.
+        let query = uri.query().filter(|q| q.len() <= MAX_QUERY_BYTES);
+        match Params::parse(query).get("format") {
+            Some("json") => Wants::Json,
+            Some("csv") => Wants::Text,
+            _ => Wants::Html,
+        }
     }
+}
+
+/// Writes the body of every [`AppError`] response: the one place errors are rendered.
+pub async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let wants = Wants::of(request.uri());
+    let mut response = next.run(request).await;
+    let Some(Unrendered(error)) = response.extensions_mut().remove::<Unrendered>() else {
+        return response;
+    };
+    let (content_type, body) = match wants {
+        Wants::Json => ("application/json", error.to_json().to_string()),
+        Wants::Text => ("text/plain; charset=utf-8", text_body(&error)),
+        Wants::Html => match html_body(&state, &error) {
+            Ok(body) => ("text/html; charset=utf-8", body),
+            Err(err) => {
+                tracing::error!(error = %err, "the error page failed to render");
+                ("text/plain; charset=utf-8", error.message())
+            }
+        },
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn text_body(error: &AppError) -> String {
+    match error {
+        AppError::Invalid(errors) => errors
+            .0
+            .iter()
+            .map(|(field, message)| format!("{field}: {message}\n"))
+            .collect(),
+        other => format!("{}\n", other.message()),
+    }
+}
+
+fn html_body(state: &AppState, error: &AppError) -> askama::Result<String> {
+    let heading = error.heading();
+    let status = error.status();
+    ErrorPage {
+        layout: Layout::new(&state.catalogue(), heading, ""),
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or_default(),
+        heading,
+        message: error.message(),
+        suggestions: match error {
+            AppError::NotFound { suggestions, .. } => suggestions.clone(),
+            _ => Vec::new(),
+        },
+    }
+    .render()
 }
 
 /// Any path no route knows.
-pub async fn not_found(State(state): State<AppState>, uri: Uri) -> AppError {
-    let catalogue = state.catalogue();
-    AppError::NotFound {
-        layout: Box::new(Layout::new(&catalogue, "Not found", "")),
-        message: format!("There is no page at {}.", super::params::clip(uri.path())),
-        suggestions: Vec::new(),
-    }
-}
-
-/// A bad request in the site's layout.
-pub fn bad_request(state: &AppState, message: impl Into<String>) -> AppError {
-    AppError::BadRequest {
-        layout: Box::new(Layout::new(&state.catalogue(), "Bad request", "")),
-        message: message.into(),
-    }
+pub async fn not_found(uri: Uri) -> AppError {
+    AppError::not_found(format!("There is no page at {}.", clip(uri.path())))
 }

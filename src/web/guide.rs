@@ -8,10 +8,10 @@ use axum::response::Response;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::calculator::CalculatorQuery;
 use super::error::render_html;
 use super::format;
 use super::layout::Layout;
-use super::params::encode;
 use crate::AppState;
 use crate::model::{Model, Variant};
 use crate::pricing::price::Price;
@@ -35,40 +35,6 @@ pub const SPREAD_MIN_INTELLIGENCE: f64 = 50.0;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
-/// A calculator workload, as a link into `/calculator`. Shares are whole percent (0–100).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CalculatorExample {
-    pub requests: u64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cache_hit: u8,
-    pub cache_write: u8,
-    pub batch: u8,
-    pub discount: u8,
-    pub reasoning_tokens: u64,
-    pub ids: Vec<String>,
-}
-
-impl CalculatorExample {
-    /// `/calculator?requests=…`, with the calculator's parameter names; zero shares and
-    /// an empty id list are left out.
-    pub fn href(&self) -> String {
-        let optional = |v: u64| if v == 0 { String::new() } else { v.to_string() };
-        let query = encode([
-            ("requests", self.requests.to_string()),
-            ("input_tokens", self.input_tokens.to_string()),
-            ("output_tokens", self.output_tokens.to_string()),
-            ("cache_hit", optional(self.cache_hit.into())),
-            ("cache_write", optional(self.cache_write.into())),
-            ("batch", optional(self.batch.into())),
-            ("discount", optional(self.discount.into())),
-            ("reasoning_tokens", optional(self.reasoning_tokens)),
-            ("ids", self.ids.join(",")),
-        ]);
-        format!("/calculator?{query}")
-    }
-}
-
 /// A named example workload for the list at the end of the guide.
 pub struct ExampleLink {
     pub title: &'static str,
@@ -78,11 +44,11 @@ pub struct ExampleLink {
 
 /// The guide's example workloads, in the order the text introduces them.
 pub fn example_workloads() -> Vec<ExampleLink> {
-    let support = CalculatorExample {
-        requests: 50_000,
-        input_tokens: 20_000,
-        output_tokens: 800,
-        cache_hit: 70,
+    let support = CalculatorQuery {
+        requests: Some(50_000),
+        input_tokens: Some(20_000),
+        output_tokens: Some(800),
+        cache_hit: Some(Decimal::from(70)),
         ..Default::default()
     };
     vec![
@@ -94,8 +60,8 @@ pub fn example_workloads() -> Vec<ExampleLink> {
         ExampleLink {
             title: "The same assistant under a 20% committed-use discount",
             detail: "As above, with 20% off the whole bill.",
-            href: CalculatorExample {
-                discount: 20,
+            href: CalculatorQuery {
+                discount: Some(Decimal::from(20)),
                 ..support.clone()
             }
             .href(),
@@ -103,11 +69,11 @@ pub fn example_workloads() -> Vec<ExampleLink> {
         ExampleLink {
             title: "Overnight classification, all through batch",
             detail: "200,000 short requests a month (1,500 tokens in, 50 out), every one sent as a batch job.",
-            href: CalculatorExample {
-                requests: 200_000,
-                input_tokens: 1_500,
-                output_tokens: 50,
-                batch: 100,
+            href: CalculatorQuery {
+                requests: Some(200_000),
+                input_tokens: Some(1_500),
+                output_tokens: Some(50),
+                batch: Some(Decimal::from(100)),
                 ..Default::default()
             }
             .href(),
@@ -115,13 +81,13 @@ pub fn example_workloads() -> Vec<ExampleLink> {
         ExampleLink {
             title: "A coding agent that reasons before it answers",
             detail: "20,000 requests a month, 8,000 input tokens (50% cache hits, 10% cache writes), 1,000 output and 4,000 reasoning tokens each.",
-            href: CalculatorExample {
-                requests: 20_000,
-                input_tokens: 8_000,
-                output_tokens: 1_000,
-                cache_hit: 50,
-                cache_write: 10,
-                reasoning_tokens: 4_000,
+            href: CalculatorQuery {
+                requests: Some(20_000),
+                input_tokens: Some(8_000),
+                output_tokens: Some(1_000),
+                cache_hit: Some(Decimal::from(50)),
+                cache_write: Some(Decimal::from(10)),
+                reasoning_tokens: Some(4_000),
                 ..Default::default()
             }
             .href(),
@@ -129,10 +95,10 @@ pub fn example_workloads() -> Vec<ExampleLink> {
         ExampleLink {
             title: "Long-document analysis past the long-context threshold",
             detail: "1,000 requests a month with 300,000-token prompts and 2,000-token answers.",
-            href: CalculatorExample {
-                requests: 1_000,
-                input_tokens: 300_000,
-                output_tokens: 2_000,
+            href: CalculatorQuery {
+                requests: Some(1_000),
+                input_tokens: Some(300_000),
+                output_tokens: Some(2_000),
                 ..Default::default()
             }
             .href(),
@@ -241,10 +207,10 @@ pub fn tier_figure(catalogue: &Catalogue, id: &str) -> Option<TierFigure> {
         tier_output: format::usd(format::per_million(to)),
         input_multiple: multiple(ti, bi)?,
         output_multiple: multiple(to, bo)?,
-        href: CalculatorExample {
-            requests: 1_000,
-            input_tokens: example_prompt,
-            output_tokens: 2_000,
+        href: CalculatorQuery {
+            requests: Some(1_000),
+            input_tokens: Some(example_prompt),
+            output_tokens: Some(2_000),
             ids: vec![model.id.clone()],
             ..Default::default()
         }
@@ -398,11 +364,11 @@ pub fn cached_example(catalogue: &Catalogue, id: &str) -> Option<CachedExample> 
         effective: format::usd(format::per_million(effective)),
         multiple: format!("{ratio}×"),
         write,
-        href: CalculatorExample {
-            requests: 50_000,
-            input_tokens: 20_000,
-            output_tokens: 800,
-            cache_hit: 70,
+        href: CalculatorQuery {
+            requests: Some(50_000),
+            input_tokens: Some(20_000),
+            output_tokens: Some(800),
+            cache_hit: Some(Decimal::from(70)),
             ids: vec![model.id.clone()],
             ..Default::default()
         }
@@ -473,20 +439,5 @@ mod tests {
             Some("178×")
         );
         assert_eq!(multiple(Decimal::ONE, Decimal::ZERO), None);
-    }
-
-    #[test]
-    fn calculator_links_leave_out_unused_fields() {
-        let link = CalculatorExample {
-            requests: 50_000,
-            input_tokens: 20_000,
-            output_tokens: 800,
-            cache_hit: 70,
-            ..Default::default()
-        };
-        assert_eq!(
-            link.href(),
-            "/calculator?requests=50000&input_tokens=20000&output_tokens=800&cache_hit=70"
-        );
     }
 }

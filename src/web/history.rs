@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::format;
 use super::step_chart::{self, Scale, Series, Step, StepChart};
-use crate::pricing::price::{COMPONENTS, Price, Unit};
+use crate::pricing::price::{Component, Price, Unit};
 use crate::store::Catalogue;
 use crate::store::changes::{self, ChangeKind, ComponentChange, Direction};
 
@@ -171,8 +171,8 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
     };
     let mut series = Vec::new();
     for (key, class, label) in [
-        ("prompt", "input", "Input $/M"),
-        ("completion", "output", "Output $/M"),
+        (Component::Prompt.key(), "input", "Input $/M"),
+        (Component::Completion.key(), "output", "Output $/M"),
     ] {
         let steps = prices(key);
         if steps.iter().any(|s| s.value.is_some()) {
@@ -320,10 +320,8 @@ impl ComponentView {
 
 /// "Input", "Cache read, prompts ≥ 272K tokens", or the raw key for one we do not know.
 pub fn component_label(change: &ComponentChange) -> String {
-    let base = COMPONENTS
-        .iter()
-        .find(|(key, _, _)| *key == change.key)
-        .map_or_else(|| change.key.clone(), |(_, label, _)| label.to_string());
+    let base = Component::from_key(&change.key)
+        .map_or_else(|| change.key.clone(), |c| c.label().to_string());
     match (change.min_prompt_tokens, &change.conditions) {
         (_, Some(_)) => format!("{base} (conditional price)"),
         (Some(min), None) => format!("{base}, prompts ≥ {} tokens", format::tokens_short(min)),
@@ -333,10 +331,7 @@ pub fn component_label(change: &ComponentChange) -> String {
 
 /// A component's price with its unit: "$0.80/M", "$0.01 per request", "not charged".
 pub fn price_text(key: &str, price: Option<Price>) -> String {
-    let unit = COMPONENTS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map_or(Unit::Token, |(_, _, unit)| *unit);
+    let unit = Component::from_key(key).map_or(Unit::Token, Component::unit);
     match price {
         None => "not charged".into(),
         Some(Price::Variable) => "variable".into(),

@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rust_decimal::Decimal;
 
+use super::calculator::EXAMPLES;
 use super::error::render_html;
 use super::format;
 use super::layout::Layout;
 use super::model::REFERENCE_MODELS;
-use super::params::encode;
 use crate::AppState;
 use crate::model::{Model, Variant};
 use crate::pricing::ranking::{RankedModel, RankingParams, blended_price_per_million, rank};
@@ -36,13 +36,6 @@ pub struct Preset {
     pub detail: String,
     pub href: String,
 }
-
-/// A workload we offer as a starting point: requests a month, input and output tokens each.
-const PRESETS: &[(&str, u64, u64, u64)] = &[
-    ("A chat assistant", 100_000, 2_000, 500),
-    ("Questions over long documents", 10_000, 30_000, 800),
-    ("Bulk classification", 1_000_000, 1_500, 50),
-];
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -170,25 +163,14 @@ pub fn highlights(catalogue: &Catalogue) -> Vec<Highlight> {
     out
 }
 
+/// The calculator's example workloads, as links.
 fn presets() -> Vec<Preset> {
-    PRESETS
+    EXAMPLES
         .iter()
-        .map(|(label, requests, input, output)| Preset {
-            label,
-            detail: format!(
-                "{} requests a month, {} tokens in and {} out each",
-                format::count(*requests),
-                format::count(*input),
-                format::count(*output)
-            ),
-            href: format!(
-                "/calculator?{}",
-                encode([
-                    ("requests", requests.to_string()),
-                    ("input_tokens", input.to_string()),
-                    ("output_tokens", output.to_string()),
-                ])
-            ),
+        .map(|e| Preset {
+            label: e.title,
+            detail: e.blurb.to_string(),
+            href: e.query.href(),
         })
         .collect()
 }
@@ -202,12 +184,8 @@ pub async fn home(State(state): State<AppState>) -> Response {
         .filter_map(|id| catalogue.get(id).filter(|e| e.active))
         .map(|e| (e.model.id.clone(), e.model.short_name().to_string()))
         .collect();
-    let compare_href = if popular.len() >= 2 {
-        let ids: Vec<&str> = popular.iter().map(|(id, _)| id.as_str()).collect();
-        format!("/compare?{}", encode([("ids", ids.join(","))]))
-    } else {
-        "/compare".to_string()
-    };
+    let ids: Vec<&str> = popular.iter().map(|(id, _)| id.as_str()).collect();
+    let compare_href = super::compare::href(&ids);
     let page = HomePage {
         layout: Layout::new(&catalogue, "LLM API prices, workload costs and value", "/"),
         model_count: active.len(),

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
@@ -68,7 +68,11 @@ pub async fn static_file(Path(path): Path<String>) -> Response {
         )
             .into_response();
     }
-    (StatusCode::NOT_FOUND, "no such file").into_response()
+    super::AppError::not_found(format!(
+        "There is no file at {}.",
+        super::params::clip(&name)
+    ))
+    .into_response()
 }
 
 /// The navigation sections.

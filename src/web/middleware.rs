@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::AppError;
 use super::params::MAX_QUERY_BYTES;
 use crate::AppState;
 use crate::store::Catalogue;
@@ -26,14 +27,14 @@ use crate::store::Catalogue;
 const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
 /// What the cached pages may weigh together; the least recently used go first.
 const MAX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// Longest path any page has (model ids are short).
+const MAX_PATH_BYTES: usize = 2048;
 /// Below this size compression is not worth a header.
 const MIN_COMPRESS: usize = 1024;
 /// Requests that may wait for a render slot, per slot; more are turned away at once.
 const RENDER_QUEUE_PER_SLOT: usize = 16;
 /// How long a request waits for a render slot before it is turned away.
 const RENDER_QUEUE_WAIT: Duration = Duration::from_millis(750);
-/// What a turned-away client is told to wait, in seconds.
-const BUSY_RETRY_AFTER: &str = "5";
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -62,37 +63,26 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Refuses absurdly long URLs before any handler parses them.
-pub async fn limit_uri(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Refuses absurdly long URLs and anything but GET/HEAD before any handler parses them.
+pub async fn limit_uri(request: Request, next: Next) -> Response {
     let uri = request.uri();
     let query_len = uri.query().map_or(0, str::len);
-    if query_len > MAX_QUERY_BYTES || uri.path().len() > 2048 {
-        let message = format!(
-            "This address is too long ({} bytes of query). Shorten the query string to under {} bytes.",
-            query_len, MAX_QUERY_BYTES
-        );
-        let mut response = super::error::bad_request(&state, message).into_response();
-        *response.status_mut() = StatusCode::URI_TOO_LONG;
-        return response;
+    if query_len > MAX_QUERY_BYTES || uri.path().len() > MAX_PATH_BYTES {
+        return AppError::UriTooLong {
+            bytes: query_len + uri.path().len(),
+            limit: MAX_QUERY_BYTES,
+        }
+        .into_response();
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        let mut response = super::error::bad_request(
-            &state,
-            "This site only answers GET requests: every page and form is a plain link.",
-        )
-        .into_response();
-        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
+        return AppError::MethodNotAllowed.into_response();
     }
     next.run(request).await
 }
 
 /// RFC 9112 §3.2: an HTTP/1.1 request without a Host header, any request with more than one,
 /// or one whose Host is not a host (and optional port) gets a 400.
-pub async fn check_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn check_host(request: Request, next: Next) -> Response {
     let mut hosts = request.headers().get_all(header::HOST).iter();
     let problem = match (hosts.next(), hosts.next()) {
         (Some(_), Some(_)) => {
@@ -107,7 +97,7 @@ pub async fn check_host(State(state): State<AppState>, request: Request, next: N
         _ => None,
     };
     match problem {
-        Some(message) => super::error::bad_request(&state, message).into_response(),
+        Some(message) => AppError::invalid("Host", message).into_response(),
         None => next.run(request).await,
     }
 }
@@ -118,21 +108,6 @@ fn is_valid_host(value: &HeaderValue) -> bool {
             && !text.contains('@')
             && text.parse::<axum::http::uri::Authority>().is_ok()
     })
-}
-
-/// The 503 for a request that cannot be served right now, with `Retry-After`.
-pub fn busy(state: &AppState) -> Response {
-    let mut response = super::error::bad_request(
-        state,
-        "The site is busy right now. Please try again in a few seconds.",
-    )
-    .into_response();
-    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from_static(BUSY_RETRY_AFTER),
-    );
-    response
 }
 
 /// How a response body is encoded for a client.
@@ -514,7 +489,7 @@ pub async fn cache_pages(
         return respond(page);
     }
     let Some(slot) = state.pages.renders.enter().await else {
-        return busy(&state);
+        return AppError::Busy.into_response();
     };
     // HEAD renders the GET page (and caches it for both); the body is left off on the way out.
     *request.method_mut() = Method::GET;
@@ -536,7 +511,7 @@ pub async fn cache_pages(
         Ok(Rendered::Other(response)) => response,
         // Re-raised so the panic layer answers with its 500 page.
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(err) => super::AppError::internal(err).into_response(),
+        Err(err) => AppError::internal(err).into_response(),
     }
 }
 

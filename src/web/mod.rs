@@ -8,6 +8,7 @@ pub mod changes;
 pub mod chart;
 pub mod compare;
 pub mod error;
+pub mod form;
 pub mod format;
 pub mod guide;
 pub mod health;
@@ -48,26 +49,18 @@ pub fn router(state: AppState) -> Router {
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
 /// check the layers against a route that misbehaves on purpose).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
-    let overloaded = state.clone();
     routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::cache_pages,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::limit_uri,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            middleware::check_host,
-        ))
+        .layer(axum::middleware::from_fn(middleware::limit_uri))
+        .layer(axum::middleware::from_fn(middleware::check_host))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(
             ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(move |_: tower::BoxError| {
-                    let state = overloaded.clone();
-                    async move { middleware::busy(&state) }
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    AppError::Busy.into_response()
                 }))
                 .layer(tower::load_shed::LoadShedLayer::new())
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
@@ -80,6 +73,10 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             |_: Box<dyn std::any::Any + Send>| {
                 AppError::Internal("a handler panicked".into()).into_response()
             },
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            error::render_errors,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
 }

@@ -8,13 +8,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::error::{AppError, AppResult, Suggestion, bad_request, render_html};
+use super::calculator::CalculatorQuery;
+use super::error::{AppError, AppResult, Suggestion, render_html};
 use super::format;
 use super::layout::Layout;
-use super::params::{clip, encode};
+use super::params::clip;
 use crate::AppState;
 use crate::model::{Model, QualityIndex, Variant};
-use crate::pricing::price::{COMPONENTS, Price, PriceSet, Pricing, Unit};
+use crate::pricing::price::{Component, Price, PriceSet, Pricing, Unit};
+use crate::pricing::similar;
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
 
@@ -96,18 +98,11 @@ pub struct PriceLine {
 }
 
 fn unit_of(key: &str) -> Option<Unit> {
-    COMPONENTS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, _, unit)| *unit)
+    Component::from_key(key).map(Component::unit)
 }
 
 fn label_of(key: &str) -> String {
-    COMPONENTS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, label, _)| label.to_string())
-        .unwrap_or_else(|| key.replace('_', " "))
+    Component::from_key(key).map_or_else(|| key.replace('_', " "), |c| c.label().to_string())
 }
 
 fn price_line(key: &str, price: Price) -> PriceLine {
@@ -179,12 +174,13 @@ pub fn tier_table(pricing: &Pricing) -> Option<TierTable> {
     }
     // Columns: input and output always, then every per-token component a tier changes.
     let mut keys: Vec<&str> = Vec::new();
-    for (key, _, unit) in COMPONENTS {
+    for component in Component::ALL {
         let changed = tiers
             .iter()
-            .any(|(_, set)| set.get(key) != pricing.base.get(key));
-        if *unit == Unit::Token && (changed || *key == "prompt" || *key == "completion") {
-            keys.push(key);
+            .any(|(_, set)| set.price(component) != pricing.base.price(component));
+        let always = matches!(component, Component::Prompt | Component::Completion);
+        if component.unit() == Unit::Token && (changed || always) {
+            keys.push(component.key());
         }
     }
     let unchanged: Vec<String> = pricing
@@ -433,6 +429,15 @@ fn comparisons(model: &Model, catalogue: &Catalogue) -> Vec<Comparison> {
         .collect()
 }
 
+/// `/compare` with this model and the two closest to it (same author and price band
+/// first), so the link never lands on "Pick at least 2 different models".
+fn compare_href(model: &Model, catalogue: &Catalogue) -> String {
+    let others = similar::comparable(model, catalogue.active().map(|e| &e.model), 2);
+    let mut ids = vec![model.id.as_str()];
+    ids.extend(others.iter().map(|m| m.id.as_str()));
+    super::compare::href(&ids)
+}
+
 /// A date OpenRouter says the model goes away.
 pub struct Expiry {
     pub date: String,
@@ -627,7 +632,6 @@ impl ModelPage {
             .map(|p| p.trim().to_string())
             .filter(|p| !p.is_empty())
             .collect();
-        let id_query = encode([("ids", model.id.clone())]);
         let headline_input = format::token_price(base.prompt);
         let headline_output = format::token_price(base.completion);
         let mut layout = Layout::new(
@@ -669,8 +673,8 @@ impl ModelPage {
             comparisons: comparisons(model, catalogue),
             openrouter_url: format!("https://openrouter.ai/{}", model.id),
             author_pricing: author_pricing_page(&model.author),
-            compare_href: format!("/compare?{id_query}"),
-            calculator_href: format!("/calculator?{id_query}"),
+            compare_href: compare_href(model, catalogue),
+            calculator_href: CalculatorQuery::for_models([model.id.clone()]).href(),
             providers: super::providers::providers_section(catalogue, &model.id),
             history: super::history::history_section(catalogue, &model.id),
         }
@@ -688,7 +692,6 @@ impl ModelPage {
 /// The 404 for an id no model has, with the closest ids.
 pub fn unknown_model(catalogue: &Catalogue, id: &str) -> AppError {
     AppError::NotFound {
-        layout: Box::new(Layout::new(catalogue, "Model not found", "/models")),
         message: format!("No model has the id “{}”.", clip(id)),
         suggestions: catalogue
             .suggest(id, 5)
@@ -708,7 +711,10 @@ pub async fn model_page(
     id: Result<Path<String>, PathRejection>,
 ) -> AppResult<Response> {
     let Ok(Path(id)) = id else {
-        return Err(bad_request(&state, "That model address could not be read."));
+        return Err(AppError::invalid(
+            "id",
+            "That model address could not be read.",
+        ));
     };
     let catalogue = state.catalogue();
     let id = id.trim().trim_end_matches('/');

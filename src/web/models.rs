@@ -8,12 +8,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::prelude::ToPrimitive;
 
 use super::error::render_html;
+use super::form::{self, FieldErrors};
 use super::format;
 use super::layout::Layout;
-use super::params::{FieldErrors, Params, encode};
+use super::params::{Params, encode};
 use crate::AppState;
 use crate::model::{Model, Variant};
 use crate::pricing::price::Price;
@@ -81,14 +82,10 @@ impl Filters {
             known
         });
         let min_context = errors
-            .number(params, "min_context", "Minimum context", 1e9)
-            .map(|v| v as u64);
-        let max_input = errors
-            .number(params, "max_input", "Maximum input price", 1e6)
-            .and_then(Decimal::from_f64);
-        let max_output = errors
-            .number(params, "max_output", "Maximum output price", 1e6)
-            .and_then(Decimal::from_f64);
+            .number(params, &form::MIN_CONTEXT)
+            .and_then(|v| v.ceil().to_u64());
+        let max_input = errors.number(params, &form::MAX_INPUT_PRICE);
+        let max_output = errors.number(params, &form::MAX_OUTPUT_PRICE);
         let free = match params.get("free") {
             None | Some("all") => String::new(),
             Some(v @ ("only" | "hide")) => v.to_string(),
@@ -565,12 +562,12 @@ fn export_rows(catalogue: &Catalogue, filters: &Filters) -> Vec<ExportRow> {
 fn parse_or_400(
     state: &AppState,
     query: Option<&str>,
-) -> Result<(Filters, std::sync::Arc<Catalogue>), super::AppError> {
+) -> super::AppResult<(Filters, std::sync::Arc<Catalogue>)> {
     let catalogue = state.catalogue();
     let params = Params::parse(query);
     let (filters, errors) = Filters::parse(&params, &catalogue);
     if !errors.is_empty() {
-        return Err(super::error::bad_request(state, errors.summary()));
+        return Err(super::AppError::Invalid(errors));
     }
     Ok((filters, catalogue))
 }

@@ -1,6 +1,8 @@
 //! Query strings as ordered key/value pairs: repeated keys are kept (for multi-select
 //! filters), and every value is checked by the page that reads it.
 
+pub use super::form::FieldErrors;
+
 /// Longest query string any page accepts.
 pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 
@@ -62,65 +64,6 @@ pub fn encode<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> String 
         }
     }
     serializer.finish()
-}
-
-/// Collects field problems so a form can be re-rendered with each message by its field.
-#[derive(Clone, Debug, Default)]
-pub struct FieldErrors(pub Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The first message, for the page's summary line.
-    pub fn summary(&self) -> String {
-        self.0
-            .iter()
-            .map(|(_, m)| m.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    /// Parses an optional non-negative number no larger than `max`.
-    pub fn number(
-        &mut self,
-        params: &Params,
-        field: &'static str,
-        label: &str,
-        max: f64,
-    ) -> Option<f64> {
-        let text = params.get(field)?;
-        match text.replace([',', '_'], "").parse::<f64>() {
-            Ok(v) if v.is_finite() && (0.0..=max).contains(&v) => Some(v),
-            Ok(v) if v.is_finite() && v < 0.0 => {
-                self.add(field, format!("{label} cannot be negative."));
-                None
-            }
-            Ok(v) if v.is_finite() => {
-                self.add(field, format!("{label} must be at most {max}."));
-                None
-            }
-            _ => {
-                self.add(
-                    field,
-                    format!("{label} must be a number (got “{}”).", clip(text)),
-                );
-                None
-            }
-        }
-    }
 }
 
 /// Shortens user input for echoing in a message.

@@ -12,7 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::format;
 use crate::model::{Model, Variant};
-use crate::pricing::price::PriceSet;
+use crate::pricing::price::{Component, PriceSet};
 use crate::pricing::ranking::blended_price_per_million;
 use crate::store::Catalogue;
 use crate::store::endpoints::{Endpoint, ModelEndpoints};
@@ -189,14 +189,14 @@ fn versus(
     head_blend: Option<Decimal>,
 ) -> (String, &'static str) {
     let keys = [
-        ("prompt", "input"),
-        ("completion", "output"),
-        ("input_cache_read", "cache read"),
-        ("input_cache_write", "cache write"),
+        (Component::Prompt, "input"),
+        (Component::Completion, "output"),
+        (Component::InputCacheRead, "cache read"),
+        (Component::InputCacheWrite, "cache write"),
     ];
     let differing: Vec<&str> = keys
         .iter()
-        .filter(|(key, _)| row.get(key) != head.get(key))
+        .filter(|(c, _)| row.price(*c) != head.price(*c))
         .map(|(_, label)| *label)
         .collect();
     if differing.is_empty() {

@@ -11,11 +11,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::prelude::*;
 
+use super::calculator::CalculatorQuery;
 use super::chart::{Point, ScatterChart};
-use super::error::render_html;
+use super::error::{AppError, render_html};
+use super::form::{self, FieldErrors, MAX_TOKENS_PER_REQUEST};
 use super::format;
 use super::layout::Layout;
-use super::params::{FieldErrors, Params, clip, encode};
+use super::params::{Params, clip, encode};
 use crate::AppState;
 use crate::model::{QualityIndex, Variant};
 use crate::pricing::ranking::{
@@ -41,9 +43,6 @@ pub const INDICES: &[QualityIndex] = &[
 
 /// How many of the best-value models the chart labels (frontier members come on top).
 const LABEL_TOP: usize = 8;
-/// The calculator caps tokens per request at 10⁸; prefilled links stay inside.
-const MAX_TOKENS_PER_REQUEST: u64 = 100_000_000;
-const MAX_RATIO: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
 /// The reader's choices, as read from the query string. The text fields keep what was
 /// typed so a refused value is shown back for correction.
@@ -83,15 +82,6 @@ impl Default for Controls {
     }
 }
 
-/// A decimal as typed (thousands separators and exponents allowed), or `Err` with whether
-/// it was a number at all (`1e400` is, just far too large; `NaN` is not).
-fn decimal(text: &str) -> Result<Decimal, bool> {
-    let cleaned = text.replace([',', '_'], "");
-    Decimal::from_str(&cleaned)
-        .or_else(|_| Decimal::from_scientific(&cleaned))
-        .map_err(|_| cleaned.parse::<f64>().is_ok_and(|v| !v.is_nan()))
-}
-
 impl Controls {
     /// Reads and checks every control; problems are collected per field.
     pub fn parse(params: &Params, catalogue: &Catalogue) -> (Controls, FieldErrors) {
@@ -110,37 +100,15 @@ impl Controls {
 
         if let Some(text) = params.get("ratio") {
             c.ratio_text = clip(text);
-            match decimal(text) {
-                Ok(v) if v > Decimal::ZERO && v <= MAX_RATIO => c.ratio = v,
-                Ok(_) | Err(true) => errors.add(
-                    "ratio",
-                    "The input:output ratio must be greater than 0 and at most 1,000,000.",
-                ),
-                Err(false) => errors.add(
-                    "ratio",
-                    format!(
-                        "The input:output ratio must be a number of input tokens per output token, such as 3 (got “{}”).",
-                        clip(text)
-                    ),
-                ),
+            if let Some(ratio) = errors.parse(&form::RATIO, text) {
+                c.ratio = ratio;
             }
         }
 
         if let Some(text) = params.get("cache_hit") {
             c.cache_hit_text = clip(text);
-            match decimal(text) {
-                Ok(v) if v >= Decimal::ZERO && v <= Decimal::ONE_HUNDRED => c.cache_hit = v,
-                Ok(_) | Err(true) => errors.add(
-                    "cache_hit",
-                    "The cache hit rate must be between 0 and 100 %.",
-                ),
-                Err(false) => errors.add(
-                    "cache_hit",
-                    format!(
-                        "The cache hit rate must be a percentage from 0 to 100 (got “{}”).",
-                        clip(text)
-                    ),
-                ),
+            if let Some(cache_hit) = errors.parse(&form::CACHE_HIT, text) {
+                c.cache_hit = cache_hit;
             }
         }
 
@@ -155,7 +123,9 @@ impl Controls {
 
         if let Some(text) = params.get("min_quality") {
             c.min_quality_text = clip(text);
-            c.min_quality = errors.number(params, "min_quality", "Minimum quality", 100.0);
+            c.min_quality = errors
+                .parse(&form::MIN_QUALITY, text)
+                .and_then(|v| v.to_f64());
         }
 
         let known = catalogue.authors();
@@ -289,30 +259,24 @@ pub fn tokens_for_ratio(ratio: Decimal) -> (u64, u64) {
 fn calculator_href(catalogue: &Catalogue, id: &str, controls: &Controls) -> String {
     let (input, output) = tokens_for_ratio(controls.ratio);
     let mut ids = id.to_string();
-    let mut batch = String::new();
+    let mut batch = None;
     if let Some(entry) = catalogue.get(id) {
         let model = &entry.model;
         let base_listed = catalogue.get(&model.base_id).is_some_and(|b| b.active);
         if model.variant == Variant::Batch && base_listed {
             ids = model.base_id.clone();
-            batch = "100".into();
+            batch = Some(Decimal::ONE_HUNDRED);
         }
     }
-    let cache = if controls.cache_hit.is_zero() {
-        String::new()
-    } else {
-        controls.cache_hit.normalize().to_string()
-    };
-    format!(
-        "/calculator?{}",
-        encode([
-            ("ids", ids),
-            ("input_tokens", input.to_string()),
-            ("output_tokens", output.to_string()),
-            ("cache_hit", cache),
-            ("batch", batch),
-        ])
-    )
+    CalculatorQuery {
+        ids: vec![ids],
+        input_tokens: Some(input),
+        output_tokens: Some(output),
+        cache_hit: Some(controls.cache_hit),
+        batch,
+        ..CalculatorQuery::default()
+    }
+    .href()
 }
 
 /// Quality points per blended $/M, as shown.
@@ -627,18 +591,7 @@ pub async fn ranking(State(state): State<AppState>, RawQuery(query): RawQuery) -
     if controls.json {
         return match ranking {
             Some(r) => axum::Json(json_body(&catalogue, &controls, &r)).into_response(),
-            None => {
-                let fields: serde_json::Map<String, serde_json::Value> = errors
-                    .0
-                    .iter()
-                    .map(|(f, m)| (f.to_string(), serde_json::Value::String(m.clone())))
-                    .collect();
-                (
-                    StatusCode::BAD_REQUEST,
-                    axum::Json(serde_json::json!({ "errors": fields })),
-                )
-                    .into_response()
-            }
+            None => AppError::Invalid(errors).into_response(),
         };
     }
 

@@ -2,12 +2,11 @@
 //! models, calls the pure maths in `pricing::calculator`, and renders the result as a page,
 //! CSV or JSON. Its query parameters are a public interface: people bookmark them.
 
-use std::str::FromStr;
-
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
@@ -15,7 +14,13 @@ use super::error::render_html;
 use super::format;
 use super::layout::Layout;
 use super::models::csv_field;
-use super::params::{FieldErrors, Params, clip, encode};
+pub mod query;
+
+pub use query::{CalculatorQuery, EXAMPLES, Example};
+
+use super::error::AppError;
+use super::form::{self, FieldErrors, NumberField};
+use super::params::{Params, clip, encode};
 use crate::AppState;
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::{
@@ -24,11 +29,6 @@ use crate::pricing::calculator::{
 use crate::store::Catalogue;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
-/// Caps that keep every product far inside `Decimal`'s range (10¹² × 10⁸ = 10²⁰ tokens).
-const MAX_REQUESTS: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 10^12
-const MAX_TOKENS_PER_REQUEST: Decimal = Decimal::from_parts(100_000_000, 0, 0, false, 0);
-/// Longest numeric value we read (digits, separators, a decimal point).
-const MAX_NUMBER_CHARS: usize = 40;
 /// The most models one request may name in `ids`.
 pub const MAX_IDS: usize = 50;
 const MAX_IDS_CHARS: usize = 4000;
@@ -75,69 +75,6 @@ const SHARE_FIELDS: &[(&str, &str, &str)] = &[
         "off the whole bill, if you negotiated one",
     ),
 ];
-
-/// A ready-made workload, offered as a link that fills the form.
-pub struct Preset {
-    pub title: &'static str,
-    pub blurb: &'static str,
-    /// Parameter values, in the public parameter names.
-    pub values: &'static [(&'static str, &'static str)],
-}
-
-pub const PRESETS: &[Preset] = &[
-    Preset {
-        title: "Chat assistant",
-        blurb: "100k conversations a month; the history is re-sent, so half the input hits the cache.",
-        values: &[
-            ("requests", "100000"),
-            ("input_tokens", "2000"),
-            ("output_tokens", "500"),
-            ("cache_hit", "50"),
-        ],
-    },
-    Preset {
-        title: "Retrieval over long documents",
-        blurb: "20k questions, each with 60k tokens of retrieved passages and a short answer.",
-        values: &[
-            ("requests", "20000"),
-            ("input_tokens", "60000"),
-            ("output_tokens", "800"),
-            ("cache_hit", "10"),
-        ],
-    },
-    Preset {
-        title: "Coding agent",
-        blurb: "200k agent steps re-sending a large system prompt and repository context, \
-                mostly from the cache, with reasoning.",
-        values: &[
-            ("requests", "200000"),
-            ("input_tokens", "30000"),
-            ("output_tokens", "1500"),
-            ("reasoning_tokens", "2000"),
-            ("cache_hit", "80"),
-            ("cache_write", "5"),
-        ],
-    },
-    Preset {
-        title: "Offline classification",
-        blurb: "5 million short items labelled overnight, all through the batch listing.",
-        values: &[
-            ("requests", "5000000"),
-            ("input_tokens", "400"),
-            ("output_tokens", "10"),
-            ("batch", "100"),
-        ],
-    },
-];
-
-impl Preset {
-    pub fn href(&self) -> String {
-        format!(
-            "/calculator?{}",
-            encode(self.values.iter().map(|(k, v)| (*k, v.to_string())))
-        )
-    }
-}
 
 /// How the result is returned.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -228,94 +165,6 @@ fn decimal_to_u64(value: Decimal) -> u64 {
     value.to_u64().unwrap_or(u64::MAX)
 }
 
-/// Reads a non-negative decimal no larger than `max`; `None` when absent or invalid
-/// (the problem is recorded in `errors`).
-fn parse_decimal(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    label: &str,
-    text: &str,
-    max: Decimal,
-) -> Option<Decimal> {
-    let Some(cleaned) = without_grouping(text.trim().trim_end_matches('%').trim()) else {
-        errors.add(
-            field,
-            format!(
-                "{label} must be a number (got “{}”); use a dot for decimals.",
-                clip(text)
-            ),
-        );
-        return None;
-    };
-    if cleaned.is_empty() {
-        return None;
-    }
-    if cleaned.chars().count() > MAX_NUMBER_CHARS {
-        errors.add(field, format!("{label} is too long to be a number."));
-        return None;
-    }
-    let parsed = Decimal::from_str(&cleaned).ok().or_else(|| {
-        cleaned
-            .contains(['e', 'E'])
-            .then(|| Decimal::from_scientific(&cleaned).ok())
-            .flatten()
-    });
-    match parsed {
-        Some(v) if v.is_sign_negative() && !v.is_zero() => {
-            errors.add(field, format!("{label} cannot be negative."));
-            None
-        }
-        Some(v) if v > max => {
-            errors.add(
-                field,
-                format!("{label} must be at most {}.", format::quantity(max)),
-            );
-            None
-        }
-        Some(v) => Some(v.normalize()),
-        None => {
-            // Out of `Decimal`'s range yet a real number: a magnitude problem, not a typo.
-            match cleaned.parse::<f64>() {
-                Ok(v) if v.is_finite() && v < 0.0 => {
-                    errors.add(field, format!("{label} cannot be negative."))
-                }
-                Ok(v) if v.is_finite() => errors.add(
-                    field,
-                    format!("{label} must be at most {}.", format::quantity(max)),
-                ),
-                _ => errors.add(
-                    field,
-                    format!("{label} must be a number (got “{}”).", clip(text)),
-                ),
-            }
-            None
-        }
-    }
-}
-
-/// `1,000,000` -> `1000000`. Separators (comma, underscore, space) are only accepted between
-/// groups of three digits, so a decimal comma (`1,5`) is refused rather than read as 15.
-fn without_grouping(text: &str) -> Option<String> {
-    let is_separator = |c: char| matches!(c, ',' | '_' | ' ' | '\u{a0}');
-    let (whole, fraction) = match text.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (text, None),
-    };
-    if !whole.contains(is_separator) {
-        return Some(text.to_string());
-    }
-    if fraction.is_some_and(|f| f.contains(is_separator)) {
-        return None;
-    }
-    let digits = whole.trim_start_matches(['-', '+']);
-    let mut groups = digits.split(is_separator);
-    let first_ok = groups
-        .next()
-        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
-    let rest_ok = groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
-    (first_ok && rest_ok).then(|| text.chars().filter(|c| !is_separator(*c)).collect())
-}
-
 /// Reads the whole form. Returns what to re-render and either a valid request or the
 /// problems, each filed under its field (`form` for problems with no field).
 pub fn parse(
@@ -330,7 +179,7 @@ pub fn parse(
         .iter()
         .chain(SHARE_FIELDS)
         .any(|(f, _, _)| params.get(f).is_some());
-    let example = &PRESETS[0];
+    let example = CalculatorQuery::default_workload().pairs();
     let mut form = FormValues {
         numbers: WORKLOAD_FIELDS
             .iter()
@@ -340,10 +189,9 @@ pub fn parse(
                     read(f)
                 } else {
                     example
-                        .values
                         .iter()
-                        .find(|(k, _)| k == f)
-                        .map(|(_, v)| v.to_string())
+                        .find(|(k, v)| k == f && !v.is_empty())
+                        .map(|(_, v)| v.clone())
                         .unwrap_or_else(|| "0".into())
                 };
                 (*f, clip_long(&text, 60))
@@ -359,39 +207,27 @@ pub fn parse(
         format: clip_long(&read("format"), 20),
     };
 
-    let mut value = |field: &'static str, label: &str, max: Decimal, required: bool| {
-        let text = form.number(field).to_string();
+    let mut value = |field: &NumberField, required: bool| {
+        let text = form.number(field.name).to_string();
         if text.trim().is_empty() {
             if required {
-                errors.add(field, format!("Enter the {}.", label.to_lowercase()));
+                errors.add(
+                    field.name,
+                    format!("Enter the {}.", field.label.to_lowercase()),
+                );
             }
             return Decimal::ZERO;
         }
-        parse_decimal(&mut errors, field, label, &text, max).unwrap_or_default()
+        errors.parse(field, &text).unwrap_or_default()
     };
-    let requests = value("requests", "Requests per month", MAX_REQUESTS, true);
-    let input_tokens = value(
-        "input_tokens",
-        "Input tokens per request",
-        MAX_TOKENS_PER_REQUEST,
-        true,
-    );
-    let output_tokens = value(
-        "output_tokens",
-        "Output tokens per request",
-        MAX_TOKENS_PER_REQUEST,
-        true,
-    );
-    let reasoning_tokens = value(
-        "reasoning_tokens",
-        "Reasoning tokens per request",
-        MAX_TOKENS_PER_REQUEST,
-        false,
-    );
-    let cache_hit = value("cache_hit", "The cache hit rate", HUNDRED, false);
-    let cache_write = value("cache_write", "The cache write share", HUNDRED, false);
-    let batch = value("batch", "The batch share", HUNDRED, false);
-    let discount = value("discount", "The discount", HUNDRED, false);
+    let requests = value(&form::REQUESTS, true);
+    let input_tokens = value(&form::INPUT_TOKENS, true);
+    let output_tokens = value(&form::OUTPUT_TOKENS, true);
+    let reasoning_tokens = value(&form::REASONING_TOKENS, false);
+    let cache_hit = value(&form::CACHE_HIT, false);
+    let cache_write = value(&form::CACHE_WRITE, false);
+    let batch = value(&form::BATCH_SHARE, false);
+    let discount = value(&form::DISCOUNT, false);
     if cache_hit
         .checked_add(cache_write)
         .is_none_or(|sum| sum > HUNDRED)
@@ -417,11 +253,12 @@ pub fn parse(
 
     let ids = parse_ids(&form.ids, catalogue, &mut errors);
 
-    let mut optional_number =
-        |field: &'static str, label: &str, max: f64| errors.number(params, field, label, max);
-    let min_quality = optional_number("min_quality", "The minimum intelligence index", 100.0);
-    let min_context =
-        optional_number("min_context", "The minimum context", 1e9).map(|v| v.ceil() as u64);
+    let min_quality = errors
+        .number(params, &form::MIN_QUALITY)
+        .and_then(|v| v.to_f64());
+    let min_context = errors
+        .number(params, &form::MIN_CONTEXT)
+        .and_then(|v| v.ceil().to_u64());
 
     let known_authors = catalogue.authors();
     for author in params.all("author") {
@@ -1061,9 +898,9 @@ fn page(
         workload_fields: field_views(WORKLOAD_FIELDS, &form, &errors, "decimal"),
         share_fields: field_views(SHARE_FIELDS, &form, &errors, "decimal"),
         authors: catalogue.authors(),
-        presets: PRESETS
+        presets: EXAMPLES
             .iter()
-            .map(|p| (p.href(), p.title, p.blurb))
+            .map(|e| (e.query.href(), e.title, e.blurb))
             .collect(),
         is_example: request.is_some_and(|r| r.is_example),
         derived: request.map(derived),
@@ -1084,6 +921,11 @@ fn page(
     }
 }
 
+/// A refused form comes back as the form; a refused export as the one error shape.
+fn wants_html(params: &Params) -> bool {
+    !matches!(params.get("format"), Some("csv" | "json"))
+}
+
 /// `GET /calculator`.
 pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let catalogue = state.catalogue();
@@ -1091,41 +933,29 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
     let (form, parsed) = parse(&params, &catalogue);
     let request = match parsed {
         Ok(request) => request,
-        Err(errors) => {
-            let wants = params.get("format").unwrap_or_default();
-            return match wants {
-                "csv" => (
-                    StatusCode::BAD_REQUEST,
-                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    error_lines(&errors),
-                )
-                    .into_response(),
-                "json" => (
-                    StatusCode::BAD_REQUEST,
-                    axum::Json(serde_json::json!({
-                        "errors": errors.0.iter()
-                            .map(|(field, message)| serde_json::json!({"field": field, "message": message}))
-                            .collect::<Vec<_>>()
-                    })),
-                )
-                    .into_response(),
-                _ => render_html(
-                    &page(&catalogue, form, errors, None, None),
-                    StatusCode::BAD_REQUEST,
-                ),
-            };
-        }
-    };
-    let outcome = match compute(&catalogue, &request) {
-        Ok(outcome) => outcome,
-        Err(problem) => {
-            let mut errors = FieldErrors::default();
-            errors.add("form", problem);
+        Err(errors) if wants_html(&params) => {
             return render_html(
                 &page(&catalogue, form, errors, None, None),
                 StatusCode::BAD_REQUEST,
             );
         }
+        Err(errors) => return AppError::Invalid(errors).into_response(),
+    };
+    let outcome = match compute(&catalogue, &request) {
+        Ok(outcome) => outcome,
+        Err(problem) if wants_html(&params) => {
+            return render_html(
+                &page(
+                    &catalogue,
+                    form,
+                    FieldErrors::one("form", problem),
+                    None,
+                    None,
+                ),
+                StatusCode::BAD_REQUEST,
+            );
+        }
+        Err(problem) => return AppError::invalid("form", problem).into_response(),
     };
     match request.format {
         Format::Csv => csv_response(&outcome),
@@ -1156,14 +986,6 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
             render_html(&page, StatusCode::OK)
         }
     }
-}
-
-fn error_lines(errors: &FieldErrors) -> String {
-    errors
-        .0
-        .iter()
-        .map(|(field, message)| format!("{field}: {message}\n"))
-        .collect()
 }
 
 /// The itemised columns of the CSV, after the fixed leading ones: every (part, line) pair
@@ -1326,7 +1148,7 @@ mod tests {
     use super::*;
 
     fn d(text: &str) -> Decimal {
-        Decimal::from_str(text).unwrap()
+        text.parse::<Decimal>().unwrap()
     }
 
     #[test]
@@ -1353,29 +1175,5 @@ mod tests {
         assert_eq!(plain(d("4.7500000")), "4.75");
         assert_eq!(plain(d("0.59772727272727272727")), "0.5977272727");
         assert_eq!(plain(d("427500000000000")), "427500000000000");
-    }
-
-    #[test]
-    fn numbers_accept_separators_percent_signs_and_exponents_but_nothing_else() {
-        let mut errors = FieldErrors::default();
-        let mut read = |text: &str| parse_decimal(&mut errors, "f", "F", text, HUNDRED);
-        assert_eq!(read("1,000"), None); // over 100, but read as a thousand
-        assert_eq!(read("12.5 %"), Some(d("12.5")));
-        assert_eq!(read("1,5"), None);
-        assert_eq!(read("1e1"), Some(d("10")));
-        assert_eq!(read("-0"), Some(d("0")));
-        assert_eq!(read("0x10"), None);
-        assert_eq!(read("1e400"), None);
-        assert_eq!(read("100.000001"), None);
-        assert_eq!(
-            errors.0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(),
-            [
-                "F must be at most 100.",
-                "F must be a number (got “1,5”); use a dot for decimals.",
-                "F must be a number (got “0x10”).",
-                "F must be a number (got “1e400”).",
-                "F must be at most 100."
-            ]
-        );
     }
 }
