@@ -318,6 +318,11 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         ))),
         None => None,
     };
+    let watcher = tokio::spawn(crate::ingest::scheduler::watch_store(
+        state.clone(),
+        crate::ingest::scheduler::WATCH_EVERY,
+        stop_rx.clone(),
+    ));
     let app = crate::router(state);
     let server = crate::server::serve(
         listener,
@@ -334,6 +339,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(task) = scheduler {
         let _ = task.await;
     }
+    let _ = watcher.await;
     store.close().await;
     Ok(())
 }

@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use super::changes::ChangeLog;
 use super::endpoints::{Endpoint, ModelEndpoints};
 use super::providers::{ProviderDirectory, StoredProvider};
-use super::{EventRow, HistoryRow, RunRecord, SourceKind, Store, StoreError, StoredModel};
+use super::{
+    EventRow, Fingerprint, HistoryRow, Outcome, RunRecord, SourceKind, Store, StoreError,
+    StoredModel,
+};
 use crate::model::{Model, Variant};
 use crate::pricing::price::Pricing;
 
@@ -44,22 +47,63 @@ pub struct Freshness {
     pub providers_version: (i64, i64),
     /// The most recent runs, newest first, for the methodology page.
     pub recent_runs: Vec<RunRecord>,
+    /// Quarantined runs that could still be applied (none newer has been), newest first.
+    pub quarantined: Vec<RunRecord>,
+    /// What the store looked like when this was loaded; see [`Store::fingerprint`].
+    pub fingerprint: Fingerprint,
 }
 
 /// How many runs the catalogue keeps at hand for display.
 pub const RECENT_RUNS: usize = 10;
 
 impl Freshness {
-    /// Derives freshness from every recorded run, newest first.
-    pub fn from_runs(runs: &[RunRecord]) -> Freshness {
+    /// Derives freshness from every recorded run, newest first, and a failure that could
+    /// not be recorded (shown as the last failure when it is the newest).
+    pub fn from_runs(runs: &[RunRecord], unrecorded: Option<RunRecord>) -> Freshness {
         let last_success = runs.iter().find(|r| r.success).cloned();
-        Freshness {
-            data_version: last_success.as_ref().map_or(0, |r| r.id),
+        let success_id = last_success.as_ref().map_or(0, |r| r.id);
+        let mut freshness = Freshness {
+            data_version: success_id,
             last_success,
-            last_failure: runs.iter().find(|r| !r.success).cloned(),
+            last_failure: runs.iter().find(|r| r.outcome == Outcome::Failed).cloned(),
             endpoints_version: 0,
             providers_version: (0, 0),
             recent_runs: runs.iter().take(RECENT_RUNS).cloned().collect(),
+            quarantined: runs
+                .iter()
+                .filter(|r| r.outcome == Outcome::Quarantined && r.id > success_id)
+                .cloned()
+                .collect(),
+            fingerprint: Fingerprint::default(),
+        };
+        if let Some(failure) = unrecorded {
+            freshness.note_unrecorded(failure);
+        }
+        freshness
+    }
+
+    /// Shows a failure the database could not take, if it is newer than the last one shown.
+    pub fn note_unrecorded(&mut self, failure: RunRecord) {
+        self.last_failure = self.latest_failure(Some(failure));
+    }
+
+    /// The newer of the last failure shown and one the database could not take.
+    pub fn latest_failure(&self, unrecorded: Option<RunRecord>) -> Option<RunRecord> {
+        match (&self.last_failure, unrecorded) {
+            (Some(shown), Some(failure)) if shown.finished_at > failure.finished_at => {
+                Some(shown.clone())
+            }
+            (_, Some(failure)) => Some(failure),
+            (shown, None) => shown.clone(),
+        }
+    }
+
+    /// True when the most recent attempt failed (the data served is older than it).
+    pub fn failing_now(&self) -> bool {
+        match (&self.last_success, &self.last_failure) {
+            (Some(ok), Some(failed)) => (failed.finished_at, failed.id) > (ok.finished_at, ok.id),
+            (None, Some(_)) => true,
+            _ => false,
         }
     }
 
@@ -83,9 +127,10 @@ impl Freshness {
     /// The version tag for a given staleness.
     pub fn version_tag_with(&self, stale: bool) -> String {
         format!(
-            "{}.{}.{}.{}.p{}-{}",
+            "{}.{}.q{}.{}.{}.p{}-{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
+            self.quarantined.first().map_or(0, |r| r.id),
             self.endpoints_version,
             u8::from(stale),
             self.providers_version.0,
@@ -126,9 +171,13 @@ impl Catalogue {
     /// endpoints, freshness and the change log. This is the only way to build one, so no
     /// caller can forget a part (a catalogue without its runs has an empty change log).
     pub async fn load(store: &Store) -> Result<Catalogue, StoreError> {
+        // Taken first: should a commit land while loading, the catalogue looks older than
+        // the store and the next check loads it again.
+        let fingerprint = store.fingerprint().await?;
         // Newest first; freshness and the methodology page's run table are derived from it.
         let runs = store.recent_runs(i64::MAX).await?;
-        let freshness = Freshness::from_runs(&runs);
+        let mut freshness = Freshness::from_runs(&runs, store.unrecorded_failure());
+        freshness.fingerprint = fingerprint;
         Ok(Catalogue::build(
             store.load_models().await?,
             store.load_history().await?,

@@ -169,6 +169,15 @@ pub struct CurrentState {
     pub last_success: Option<RunRecord>,
 }
 
+/// See [`Store::fingerprint`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub runs: i64,
+    pub accepted: i64,
+    pub endpoints: Option<String>,
+    pub providers: i64,
+}
+
 /// `SELECT <every run column> FROM ingest_runs` followed by `$tail`, as one static string.
 macro_rules! run_select {
     ($tail:literal) => {
@@ -363,6 +372,26 @@ impl Store {
     /// The latest failure that could not be written to the database, if any.
     pub fn unrecorded_failure(&self) -> Option<RunRecord> {
         self.unrecorded.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    /// A cheap summary of everything the catalogue is built from: when it differs from the
+    /// served catalogue's, another process (or connection) has committed and the catalogue
+    /// is loaded again. A new source with its own tables adds its marker here.
+    pub async fn fingerprint(&self) -> Result<Fingerprint, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM ingest_runs) AS runs, \
+                    (SELECT COUNT(*) FROM ingest_runs WHERE accepted_at IS NOT NULL) AS accepted, \
+                    (SELECT MAX(last_attempt) FROM endpoint_fetches) AS endpoints, \
+                    (SELECT COALESCE(MAX(id), 0) FROM provider_runs) AS providers",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Fingerprint {
+            runs: row.try_get("runs")?,
+            accepted: row.try_get("accepted")?,
+            endpoints: row.try_get("endpoints")?,
+            providers: row.try_get("providers")?,
+        })
     }
 
     /// True when no catalogue has ever been stored.
