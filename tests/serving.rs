@@ -569,6 +569,7 @@ async fn every_parameter_a_form_or_link_uses_is_one_the_cache_key_keeps() {
         "/models",
         "/models?author=acme&sort=input&dir=desc",
         "/models/acme/alpha",
+        "/models/acme/alpha?tools=1&min_uptime=99",
         "/calculator",
         "/calculator?requests=1000&input_tokens=100&output_tokens=10",
         "/ranking",

@@ -1,13 +1,16 @@
-//! The canonical form of a request's URL, which is what the page cache is keyed by and what
-//! handlers see: only the parameters the page reads, sorted by name, empty ones dropped, and
-//! percent-escapes normalised (RFC 3986 §6.2.2). `/models/x?junk=1` and `/models/x` are
-//! one page, so a stream of junk parameters can neither grow the cache nor evict from it.
+//! The canonical form of a request's URL, which is what the page cache is keyed by: only the
+//! parameters the page reads, sorted by name, empty ones dropped, and percent-escapes
+//! normalised (RFC 3986 §6.2.2). A URL naming a parameter its page does not read
+//! (`/models/x?junk=1`) has no key at all: it is rendered (handlers ignore what they do not
+//! read) but never cached, so a stream of junk parameters can neither grow the cache nor
+//! evict from it. A parameter missing from [`ROUTE_PARAMS`] therefore only costs caching,
+//! never correctness.
 
 use std::borrow::Cow;
 
-/// The query parameters each route reads. A route not listed reads none. A page that starts
-/// reading a new parameter lists it here (the crawl test in `tests/serving.rs` fails on a
-/// form field or link that names a parameter missing here).
+/// The query parameters each route reads, by exact path or, ending in `/`, by prefix. A route
+/// not listed reads none. A page that starts reading a new parameter lists it here (the crawl
+/// test in `tests/serving.rs` fails on a form field or link naming a parameter missing here).
 const ROUTE_PARAMS: &[(&str, &[&str])] = &[
     ("/models", CATALOGUE),
     ("/api/models.json", CATALOGUE),
@@ -17,19 +20,26 @@ const ROUTE_PARAMS: &[(&str, &[&str])] = &[
         &[
             "author",
             "batch",
+            "by_provider",
             "cache_hit",
             "cache_write",
+            "dc",
             "discount",
             "format",
+            "full_precision",
             "hide_free",
             "hide_variable",
+            "hq",
             "ids",
             "input_tokens",
             "min_context",
             "min_quality",
+            "min_uptime",
             "output_tokens",
             "reasoning_tokens",
             "requests",
+            "structured_outputs",
+            "tools",
         ],
     ),
     (
@@ -49,6 +59,18 @@ const ROUTE_PARAMS: &[(&str, &[&str])] = &[
     ("/changes", CHANGES),
     ("/api/changes.json", &["date"]),
     ("/compare", &["ids"]),
+    // The model page's where-to-buy filters.
+    (
+        "/models/",
+        &[
+            "dc",
+            "full_precision",
+            "hq",
+            "min_uptime",
+            "structured_outputs",
+            "tools",
+        ],
+    ),
 ];
 
 const CATALOGUE: &[&str] = &[
@@ -72,25 +94,31 @@ const CHANGES: &[&str] = &["author", "from", "kind", "model", "to"];
 pub fn known_params(path: &str) -> &'static [&'static str] {
     ROUTE_PARAMS
         .iter()
-        .find(|(route, _)| *route == path)
+        .find(|(route, _)| match route.strip_suffix('/') {
+            Some(_) => path.starts_with(route),
+            None => *route == path,
+        })
         .map_or(&[], |(_, params)| params)
 }
 
-/// `path?query` in canonical form (see the module docs).
-pub fn canonical(path: &str, query: Option<&str>) -> String {
+/// `path?query` in canonical form (see the module docs), or `None` when the query names a
+/// parameter the page does not read.
+pub fn canonical(path: &str, query: Option<&str>) -> Option<String> {
     let path = normalise_escapes(path);
     let known = known_params(&path);
-    let mut pairs: Vec<(Cow<'_, str>, String)> = match query {
-        Some(query) if !known.is_empty() => form_urlencoded::parse(query.as_bytes())
-            .filter(|(key, _)| known.contains(&key.as_ref()))
-            // Pages trim values and ignore empty ones (see `Params`), so those are one page too.
-            .map(|(key, value)| (key, value.trim().to_string()))
-            .filter(|(_, value)| !value.is_empty())
-            .collect(),
-        _ => Vec::new(),
-    };
+    let mut pairs: Vec<(Cow<'_, str>, String)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if !known.contains(&key.as_ref()) {
+            return None;
+        }
+        // Pages trim values and ignore empty ones (see `Params`), so those are one page too.
+        let value = value.trim();
+        if !value.is_empty() {
+            pairs.push((key, value.to_string()));
+        }
+    }
     if pairs.is_empty() {
-        return path.into_owned();
+        return Some(path.into_owned());
     }
     // Stable: repeated keys keep their order (`ids=b&ids=a` compares b before a).
     pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
@@ -98,7 +126,7 @@ pub fn canonical(path: &str, query: Option<&str>) -> String {
     for (key, value) in &pairs {
         query.append_pair(key, value);
     }
-    format!("{path}?{}", query.finish())
+    Some(format!("{path}?{}", query.finish()))
 }
 
 /// Decodes escapes of unreserved characters (`%7E` is `~`) and upper-cases the hex digits of
@@ -140,23 +168,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_and_empty_parameters_are_dropped_and_the_rest_sorted() {
+    fn known_parameters_are_sorted_and_empty_ones_dropped() {
         assert_eq!(
-            canonical("/models", Some("sort=price&junk=1&q=&author=openai")),
-            "/models?author=openai&sort=price"
+            canonical("/models", Some("sort=input&q=&author=openai")).as_deref(),
+            Some("/models?author=openai&sort=input")
         );
+        assert_eq!(canonical("/about", None).as_deref(), Some("/about"));
         assert_eq!(
-            canonical("/models/acme/alpha", Some("junk=1")),
-            "/models/acme/alpha"
+            canonical("/models/acme/alpha", Some("tools=1")).as_deref(),
+            Some("/models/acme/alpha?tools=1")
         );
-        assert_eq!(canonical("/about", None), "/about");
+    }
+
+    #[test]
+    fn a_parameter_the_page_does_not_read_leaves_the_url_without_a_key() {
+        assert_eq!(canonical("/models/acme/alpha", Some("junk=1")), None);
+        assert_eq!(canonical("/models", Some("sort=input&utm_source=x")), None);
+        assert_eq!(canonical("/about", Some("q=1")), None);
     }
 
     #[test]
     fn repeated_parameters_keep_their_order() {
         assert_eq!(
-            canonical("/compare", Some("ids=b&junk=2&ids=a")),
-            "/compare?ids=b&ids=a"
+            canonical("/compare", Some("ids=b&ids=a")).as_deref(),
+            Some("/compare?ids=b&ids=a")
         );
     }
 
@@ -168,10 +203,16 @@ mod tests {
             canonical("/models", Some("q=gpt%204%20"))
         );
         assert_eq!(
-            canonical("/models/%61cme/alpha", None),
-            "/models/acme/alpha"
+            canonical("/models/%61cme/alpha", None).as_deref(),
+            Some("/models/acme/alpha")
         );
-        assert_eq!(canonical("/models/a%2fb", None), "/models/a%2Fb");
-        assert_eq!(canonical("/models/100%", None), "/models/100%");
+        assert_eq!(
+            canonical("/models/a%2fb", None).as_deref(),
+            Some("/models/a%2Fb")
+        );
+        assert_eq!(
+            canonical("/models/100%", None).as_deref(),
+            Some("/models/100%")
+        );
     }
 }

@@ -447,8 +447,9 @@ pub async fn cache_pages(
     {
         return next.run(request).await;
     }
-    let canonical = super::canonical::canonical(path, request.uri().query());
-    if request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
+    let key = super::canonical::canonical(path, request.uri().query());
+    if let Some(canonical) = &key
+        && request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
         && let Ok(uri) = canonical.parse::<Uri>()
     {
         // Handlers see what the cache key says, so a key always means one page.
@@ -484,8 +485,9 @@ pub async fn cache_pages(
         response
     };
 
-    let key = (canonical, encoding);
-    if let Some(page) = state.pages.get(&key, version) {
+    // No key (a parameter the page does not read): rendered every time, never cached.
+    let key = key.map(|url| (url, encoding));
+    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
         return respond(page);
     }
     let Some(slot) = state.pages.renders.enter().await else {
@@ -502,7 +504,9 @@ pub async fn cache_pages(
     .await;
     match rendered {
         Ok(Rendered::Page(page)) => {
-            if page.body.len() <= MAX_CACHED_BODY {
+            if let Some(key) = key
+                && page.body.len() <= MAX_CACHED_BODY
+            {
                 state.pages.pages.insert(key, page.clone());
             }
             respond(page)
