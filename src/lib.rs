@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod ingest;
 pub mod model;
+pub mod official;
 pub mod openrouter;
 pub mod pricing;
 pub mod server;
