@@ -14,23 +14,45 @@ use axum::http::StatusCode;
 use common::{TestApp, TestResponse};
 
 fn bill_ids(page: &TestResponse) -> Vec<String> {
-    page.attrs("table.bills tbody.bill", "data-id")
+    page.attrs("table.bills tr.bill", "data-id")
 }
 
 fn cell(page: &TestResponse, id: &str, class: &str) -> String {
-    let cells = page.texts(&format!("tbody.bill[data-id='{id}'] tr.main td.{class}"));
+    let cells = page.texts(&format!("tr.bill[data-id='{id}'] td.{class}"));
     assert_eq!(cells.len(), 1, "one {class} cell for {id}: {cells:?}");
     cells[0].clone()
 }
 
-fn bill_lines(page: &TestResponse, id: &str) -> Vec<String> {
-    page.texts(&format!(
-        "tbody.bill[data-id='{id}'] table.itemised tbody tr"
-    ))
+/// The itemised bill of `id`, opened by its row's link as a reader would.
+async fn bill_page(app: &TestApp, page: &TestResponse, id: &str) -> TestResponse {
+    let hrefs = page.attrs(&format!("tr.bill[data-id='{id}'] td.bill-link a"), "href");
+    assert_eq!(hrefs.len(), 1, "one bill link for {id}: {hrefs:?}");
+    let bill = app.get(&hrefs[0]).await;
+    assert_eq!(bill.status, StatusCode::OK, "{}", hrefs[0]);
+    bill
 }
 
-fn notes(page: &TestResponse, id: &str) -> Vec<String> {
-    page.texts(&format!("tbody.bill[data-id='{id}'] ul.notes li"))
+async fn bill_lines(app: &TestApp, page: &TestResponse, id: &str) -> Vec<String> {
+    bill_page(app, page, id)
+        .await
+        .texts("table.itemised tbody tr")
+}
+
+async fn bill_totals(app: &TestApp, page: &TestResponse, id: &str) -> Vec<String> {
+    bill_page(app, page, id)
+        .await
+        .texts("table.itemised tfoot tr")
+}
+
+async fn notes(app: &TestApp, page: &TestResponse, id: &str) -> Vec<String> {
+    bill_page(app, page, id).await.texts("ul.notes li")
+}
+
+async fn blended(app: &TestApp, page: &TestResponse, id: &str) -> String {
+    bill_page(app, page, id)
+        .await
+        .texts("#bill-blended")
+        .concat()
 }
 
 fn input_value(page: &TestResponse, name: &str) -> String {
@@ -77,9 +99,9 @@ async fn alpha_with_cache_hits_and_half_batch_is_itemised_line_by_line() {
     // Input paid: 1.5 + 0.3 + 0.625 + 0.75 + 0.15 + 0.25 = $3.575 over 10M tokens.
     assert_eq!(cell(&page, "acme/alpha", "effective-input"), "$0.3575");
     // $6.575 over 11M tokens = $0.597727…/M.
-    assert_eq!(cell(&page, "acme/alpha", "blended"), "$0.5977");
+    assert_eq!(blended(&app, &page, "acme/alpha").await, "$0.5977");
     assert_eq!(
-        bill_lines(&page, "acme/alpha"),
+        bill_lines(&app, &page, "acme/alpha").await,
         vec![
             "Uncached input on demand 1,500,000 tokens $1.00 / M tokens $1.50",
             "Cache reads on demand 3,000,000 tokens $0.10 / M tokens $0.30",
@@ -91,7 +113,7 @@ async fn alpha_with_cache_hits_and_half_batch_is_itemised_line_by_line() {
             "Output batch 500,000 tokens $2.00 / M tokens $1.00",
         ]
     );
-    let totals = page.texts("tbody.bill[data-id='acme/alpha'] table.itemised tfoot tr");
+    let totals = bill_totals(&app, &page, "acme/alpha").await;
     assert_eq!(
         totals,
         vec![
@@ -101,7 +123,7 @@ async fn alpha_with_cache_hits_and_half_batch_is_itemised_line_by_line() {
         ]
     );
     assert_eq!(
-        notes(&page, "acme/alpha"),
+        notes(&app, &page, "acme/alpha").await,
         vec!["batch listing: no cache-write price: cache writes billed as input"]
     );
 }
@@ -117,7 +139,7 @@ async fn a_discount_comes_off_the_whole_bill_and_is_shown_as_a_line() {
         .await;
     // $6.575 × 0.8
     assert_eq!(cell(&page, "acme/alpha", "monthly"), "$5.26");
-    let totals = page.texts("tbody.bill[data-id='acme/alpha'] table.itemised tfoot tr");
+    let totals = bill_totals(&app, &page, "acme/alpha").await;
     assert!(
         totals.contains(&"Committed-use discount −$1.315 (20 % off)".to_string()),
         "{totals:?}"
@@ -132,7 +154,7 @@ async fn gamma_switches_to_its_long_context_tier_at_200k_prompt_tokens() {
         .await;
     // 19,999,900 × $3/M + 100,000 × $15/M
     assert_eq!(cell(&below, "globex/gamma", "monthly"), "$61.50");
-    assert!(notes(&below, "globex/gamma").is_empty());
+    assert!(notes(&app, &below, "globex/gamma").await.is_empty());
 
     let at = app
         .get("/calculator?requests=100&input_tokens=200000&output_tokens=1000&ids=globex/gamma")
@@ -140,11 +162,11 @@ async fn gamma_switches_to_its_long_context_tier_at_200k_prompt_tokens() {
     // 20M × $6/M + 100,000 × $22.50/M = $122.25
     assert_eq!(cell(&at, "globex/gamma", "monthly"), "$122.25");
     assert_eq!(
-        notes(&at, "globex/gamma"),
+        notes(&app, &at, "globex/gamma").await,
         vec!["long-context tier applied (prompt ≥ 200,000 tokens)"]
     );
     assert_eq!(
-        bill_lines(&at, "globex/gamma")[0],
+        bill_lines(&app, &at, "globex/gamma").await[0],
         "Uncached input on demand 20,000,000 tokens $6.00 / M tokens $120.00"
     );
 
@@ -158,7 +180,7 @@ async fn gamma_switches_to_its_long_context_tier_at_200k_prompt_tokens() {
         .await;
     assert_eq!(cell(&half_batch, "globex/gamma", "monthly"), "$91.69");
     assert_eq!(
-        bill_lines(&half_batch, "globex/gamma")[2],
+        bill_lines(&app, &half_batch, "globex/gamma").await[2],
         "Uncached input batch 10,000,000 tokens $3.00 / M tokens $30.00"
     );
 }
@@ -176,8 +198,8 @@ async fn epsilon_charges_request_fees_and_reasoning_at_its_reasoning_price() {
     assert_eq!(cell(&page, "initech/epsilon", "monthly"), "$4.75");
     assert_eq!(cell(&page, "initech/epsilon", "per-request"), "$0.00475");
     // $4.75 over 3.5M tokens (reasoning counts).
-    assert_eq!(cell(&page, "initech/epsilon", "blended"), "$1.357");
-    let lines = bill_lines(&page, "initech/epsilon");
+    assert_eq!(blended(&app, &page, "initech/epsilon").await, "$1.357");
+    let lines = bill_lines(&app, &page, "initech/epsilon").await;
     assert_eq!(
         &lines[2..],
         [
@@ -198,10 +220,14 @@ async fn every_model_is_ranked_cheapest_first_with_its_multiple_of_the_cheapest(
     // 1M input and 0.1M output tokens each: delta $0.06, zeta $0.1083, beta $0.28,
     // beta-fast $0.56, alpha $1.40, epsilon $1.65 (with $1 of request fees), gamma $4.50.
     // Aliases and batch listings are not rows; the router cannot be priced.
+    // The free listing is not a row: it has a strip of its own.
+    assert_eq!(
+        page.attrs("#free-listings li a", "href"),
+        vec!["/models/acme/alpha:free"]
+    );
     assert_eq!(
         bill_ids(&page),
         vec![
-            "acme/alpha:free",
             "globex/delta",
             "initech/zeta",
             "acme/beta",
@@ -213,12 +239,11 @@ async fn every_model_is_ranked_cheapest_first_with_its_multiple_of_the_cheapest(
     );
     assert_eq!(cell(&page, "globex/delta", "monthly"), "$0.06");
     assert_eq!(cell(&page, "initech/zeta", "monthly"), "$0.1083");
-    assert_eq!(cell(&page, "acme/alpha:free", "times"), "free");
     assert_eq!(cell(&page, "globex/delta", "times"), "1.0× cheapest");
     assert_eq!(cell(&page, "acme/beta", "times"), "4.7×"); // 0.28 / 0.06
     assert_eq!(cell(&page, "acme/alpha", "times"), "23×"); // 1.40 / 0.06
     assert_eq!(cell(&page, "globex/gamma", "times"), "75×"); // 4.50 / 0.06
-    assert_eq!(page.texts("tbody.bill.cheapest").len(), 1);
+    assert_eq!(page.texts("tr.bill.cheapest").len(), 1);
     let unpriced = page.texts("ul.unpriced li");
     assert_eq!(unpriced.len(), 1);
     assert!(
@@ -451,12 +476,17 @@ async fn csv_starts_with_the_public_columns_and_agrees_with_the_page() {
     );
     assert_eq!(alpha[column("on_demand_part_usd")], "4.425");
 
+    // The CSV holds every row; the page lists the paid ones in the same order and the
+    // free ones in their strip.
     let page = app.get(&format!("/calculator?{query}")).await;
-    assert_eq!(
-        rows.iter().map(|r| r[0]).collect::<Vec<_>>(),
-        bill_ids(&page),
-        "same models in the same order"
-    );
+    let free = page.attrs("#free-listings li a", "href");
+    let csv_paid: Vec<&str> = rows
+        .iter()
+        .map(|r| r[0])
+        .filter(|id| !free.contains(&format!("/models/{id}")))
+        .collect();
+    assert_eq!(csv_paid, bill_ids(&page), "same models in the same order");
+    assert_eq!(free, vec!["/models/acme/alpha:free"]);
     assert_eq!(
         cell(&page, "acme/alpha", "monthly"),
         format!("${}", alpha[2])
@@ -512,10 +542,7 @@ async fn every_preset_link_fills_the_form_with_a_valid_workload() {
         let preset = app.get(&url).await;
         assert_eq!(preset.status, StatusCode::OK, "{link}");
         assert!(preset.texts("p.error").is_empty(), "{link}");
-        assert_eq!(
-            preset.texts("h2#result-title"),
-            vec!["Your monthly bill, model by model"]
-        );
+        assert_eq!(preset.texts("h2#result-title"), vec!["Your monthly bill"]);
         // Every parameter of the link is back in the form.
         for (key, value) in form_urlencoded::parse(url.split_once('?').unwrap().1.as_bytes()) {
             assert_eq!(input_value(&preset, &key), value, "{link}: {key}");
@@ -524,7 +551,7 @@ async fn every_preset_link_fills_the_form_with_a_valid_workload() {
     // The batch preset prices everything through batch listings where they exist.
     let batch = app.get(&page.attrs("nav.presets a", "href")[3]).await;
     assert_eq!(input_value(&batch, "batch"), "100");
-    let lines = bill_lines(&batch, "acme/alpha");
+    let lines = bill_lines(&app, &batch, "acme/alpha").await;
     assert!(lines.iter().all(|l| l.contains(" batch ")), "{lines:?}");
 }
 

@@ -23,15 +23,18 @@ fn with_music() -> String {
 }
 
 fn bill_ids(page: &TestResponse) -> Vec<String> {
-    page.attrs("table.bills tbody.bill", "data-id")
+    page.attrs("table.bills tr.bill", "data-id")
 }
 
-fn notes(page: &TestResponse, id: &str) -> Vec<String> {
-    page.texts(&format!("tbody.bill[data-id='{id}'] ul.notes li"))
+/// The itemised bill of `id`, opened by its row's link.
+async fn bill_page(app: &TestApp, page: &TestResponse, id: &str) -> TestResponse {
+    let hrefs = page.attrs(&format!("tr.bill[data-id='{id}'] td.bill-link a"), "href");
+    assert_eq!(hrefs.len(), 1, "one bill link for {id}: {hrefs:?}");
+    app.get(&hrefs[0]).await
 }
 
 fn monthly(page: &TestResponse, id: &str) -> String {
-    page.texts(&format!("tbody.bill[data-id='{id}'] tr.main td.monthly"))
+    page.texts(&format!("tr.bill[data-id='{id}'] td.monthly"))
         .concat()
 }
 
@@ -121,7 +124,8 @@ async fn a_batch_listing_dearer_than_on_demand_is_not_used_and_the_bill_says_why
     // All on demand: 1M × $1 + 0.1M × $4 = $1.40 (on the batch listing the 30 % would
     // have cost 0.3M × $1.50 + 0.03M × $5 = $0.60 against $0.42 on demand).
     assert_eq!(monthly(&page, "acme/alpha"), "$1.40");
-    let notes = notes(&page, "acme/alpha").join(" | ");
+    let bill = bill_page(&app, &page, "acme/alpha").await;
+    let notes = bill.texts("ul.notes li").join(" | ");
     assert!(
         notes.contains("the batch listing costs no less than on demand for this workload"),
         "{notes}"
@@ -132,8 +136,7 @@ async fn a_batch_listing_dearer_than_on_demand_is_not_used_and_the_bill_says_why
         summary.contains("batching saves nothing: its batch listing is no cheaper"),
         "{summary}"
     );
-    let lines =
-        page.texts("tbody.bill[data-id='acme/alpha'] table.itemised tbody tr td:nth-child(2)");
+    let lines = bill.texts("table.itemised tbody tr td:nth-child(2)");
     assert!(lines.iter().all(|part| part == "on demand"), "{lines:?}");
 
     // The model page no longer says "for work that can wait" of a dearer listing.
@@ -163,7 +166,10 @@ async fn a_batch_listing_whose_window_cannot_hold_the_request_is_not_used() {
     // One request is 11,000 tokens, over the batch window: all on demand,
     // 1M × $1 + 0.1M × $4 = $1.40.
     assert_eq!(monthly(&page, "acme/alpha"), "$1.40");
-    let notes = notes(&page, "acme/alpha").join(" | ");
+    let notes = bill_page(&app, &page, "acme/alpha")
+        .await
+        .texts("ul.notes li")
+        .join(" | ");
     assert!(
         notes.contains(
             "the batch listing's context window (8,000 tokens) cannot hold one request \

@@ -92,6 +92,7 @@ fn routes(state: AppState) -> Router {
         .route("/providers", get(provider_pages::index))
         .route("/providers/{slug}", get(provider_pages::provider))
         .route("/calculator", get(calculator::calculator))
+        .route("/calculator/bill", get(calculator::bill))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
         .route("/ranking", get(ranking::ranking))

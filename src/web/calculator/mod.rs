@@ -24,7 +24,7 @@ use super::error::AppError;
 use super::form::{self, FieldErrors, NumberField};
 use super::params::{Params, clip, encode};
 use crate::AppState;
-use crate::model::{Model, Variant};
+use crate::model::{Model, QualityIndex, Variant};
 use crate::pricing::calculator::{
     BatchDeclined, CalculatorResult, LineUnit, MonthlyBill, Part, Savings, Unpriced, Workload,
     WorkloadError, price_all, savings,
@@ -42,7 +42,8 @@ const WORKLOAD_FIELDS: &[(&str, &str, &str)] = &[
     (
         "input_tokens",
         "Input tokens per request",
-        "average prompt size, system prompt and history included",
+        "average prompt size, system prompt and history included; each model counts \
+         tokens with its own tokenizer, so the same text is more tokens on some models",
     ),
     (
         "output_tokens",
@@ -99,6 +100,10 @@ pub struct FormValues {
     pub authors: Vec<String>,
     pub hide_free: bool,
     pub hide_variable: bool,
+    /// The quality index the table shows and the floor applies to (`index`), as typed.
+    pub index: String,
+    /// `all=1`: every paid row, not only the cheapest [`DEFAULT_ROWS`].
+    pub all_rows: bool,
     pub format: String,
 }
 
@@ -121,8 +126,25 @@ impl FormValues {
         pairs.extend(self.authors.iter().map(|a| ("author", a.clone())));
         pairs.push(("hide_free", flag_value(self.hide_free)));
         pairs.push(("hide_variable", flag_value(self.hide_variable)));
+        pairs.push(("index", self.index.clone()));
         pairs.push(("format", format.to_string()));
         encode(pairs)
+    }
+
+    /// The page's own URL for this form with every row shown or only the cheapest.
+    pub fn page_href(&self, all_rows: bool) -> String {
+        let query = self.query("");
+        let all = if all_rows { "&all=1" } else { "" };
+        format!("/calculator?{query}{all}")
+    }
+
+    /// The shareable URL of one model's itemised bill for this workload.
+    pub fn bill_href(&self, id: &str) -> String {
+        format!(
+            "/calculator/bill?{}&{}",
+            self.query(""),
+            encode([("id", id.to_string())])
+        )
     }
 }
 
@@ -144,6 +166,9 @@ pub struct CalcRequest {
     pub authors: Vec<String>,
     pub hide_free: bool,
     pub hide_variable: bool,
+    /// The quality index shown in the table and used by `min_quality`.
+    pub index: QualityIndex,
+    pub all_rows: bool,
     pub format: Format,
 }
 
@@ -197,6 +222,8 @@ pub fn parse(
         authors: Vec::new(),
         hide_free: params.flag("hide_free"),
         hide_variable: params.flag("hide_variable"),
+        index: clip_long(&read("index"), 20),
+        all_rows: params.flag("all"),
         format: clip_long(&read("format"), 20),
     };
 
@@ -267,6 +294,20 @@ pub fn parse(
         }
     }
 
+    let index = match form.index.as_str() {
+        "" => QualityIndex::default(),
+        text => QualityIndex::parse(text).unwrap_or_else(|| {
+            errors.add(
+                "index",
+                format!(
+                    "The quality index must be intelligence, coding or agentic (got “{}”).",
+                    clip(text)
+                ),
+            );
+            QualityIndex::default()
+        }),
+    };
+
     let format = match form.format.as_str() {
         "" | "html" => Format::Html,
         "csv" => Format::Csv,
@@ -302,6 +343,8 @@ pub fn parse(
         authors: form.authors.clone(),
         hide_free: form.hide_free,
         hide_variable: form.hide_variable,
+        index,
+        all_rows: form.all_rows,
         format,
     };
     (form, Ok(request))
@@ -481,8 +524,7 @@ pub fn compute(catalogue: &Catalogue, request: &CalcRequest) -> Result<Outcome, 
     let quality_of = |id: &str| {
         catalogue
             .get(id)
-            .and_then(|e| e.model.quality.intelligence)
-            .filter(|q| q.is_finite())
+            .and_then(|e| e.model.quality.get(request.index))
     };
     let above_floor = |id: &str| match request.min_quality {
         None => true,
@@ -495,12 +537,12 @@ pub fn compute(catalogue: &Catalogue, request: &CalcRequest) -> Result<Outcome, 
     left_out.extend(
         below
             .iter()
-            .map(|b| below_floor(&b.id, &b.name, quality_of(&b.id))),
+            .map(|b| below_floor(&b.id, &b.name, quality_of(&b.id), request.index)),
     );
     left_out.extend(
         unpriced_below
             .iter()
-            .map(|u| below_floor(&u.id, &u.name, quality_of(&u.id))),
+            .map(|u| below_floor(&u.id, &u.name, quality_of(&u.id), request.index)),
     );
     left_out.sort_by(|a, b| a.id.cmp(&b.id));
     let shown = CalculatorResult { bills, unpriced };
@@ -515,13 +557,14 @@ pub fn compute(catalogue: &Catalogue, request: &CalcRequest) -> Result<Outcome, 
     })
 }
 
-fn below_floor(id: &str, name: &str, quality: Option<f64>) -> LeftOut {
+fn below_floor(id: &str, name: &str, quality: Option<f64>, index: QualityIndex) -> LeftOut {
+    let index = index.label().to_lowercase();
     LeftOut {
         id: id.to_string(),
         name: name.to_string(),
         reason: match quality {
-            Some(q) => format!("intelligence index {q:.1}, under your floor"),
-            None => "no intelligence index listed".to_string(),
+            Some(q) => format!("{index} {q:.1}, under your floor"),
+            None => format!("no {index} listed"),
         },
     }
 }
@@ -605,7 +648,7 @@ pub struct LineView {
     pub amount: String,
 }
 
-/// One row of the result table and its itemised bill.
+/// One row of the result table; its itemised bill is on its own page ([`BillDetail`]).
 pub struct BillRow {
     pub rank: usize,
     pub id: String,
@@ -613,20 +656,22 @@ pub struct BillRow {
     pub monthly: String,
     pub per_request: String,
     pub effective_input: String,
-    pub input_vs_list: String,
-    pub blended: String,
+    /// The chosen quality index, or "—" when the model has none.
+    pub quality: String,
     pub times: String,
     pub cheapest: bool,
-    pub lines: Vec<LineView>,
-    pub on_demand_part: String,
-    pub batch_part: Option<String>,
-    pub discount: Option<String>,
-    pub notes: Vec<String>,
+    pub bill_href: String,
+    /// How many notes the bill carries (fallbacks, tiers, batch declined).
+    pub notes: usize,
 }
 
-fn bill_row(rank: usize, bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) -> BillRow {
-    let is_free = bill.free;
-    let cheapest = result.cheapest_paid().is_some_and(|c| c.id == bill.id);
+fn bill_row(
+    rank: usize,
+    bill: &MonthlyBill,
+    result: &CalculatorResult,
+    quality: Option<f64>,
+    form: &FormValues,
+) -> BillRow {
     BillRow {
         rank,
         id: bill.id.clone(),
@@ -634,6 +679,59 @@ fn bill_row(rank: usize, bill: &MonthlyBill, result: &CalculatorResult, w: &Work
         monthly: format::usd(bill.monthly_cost),
         per_request: format::usd(bill.cost_per_request),
         effective_input: format::usd(bill.effective_input_per_million),
+        quality: quality.map_or_else(|| "—".to_string(), |q| format!("{q:.1}")),
+        times: times_cheapest_text(bill, result),
+        cheapest: is_cheapest(bill, result),
+        bill_href: form.bill_href(&bill.id),
+        notes: bill.notes.len(),
+    }
+}
+
+fn is_cheapest(bill: &MonthlyBill, result: &CalculatorResult) -> bool {
+    result.cheapest_paid().is_some_and(|c| c.id == bill.id)
+}
+
+/// "free", "1.0× cheapest" is added by the template for the cheapest, else "2.4×".
+fn times_cheapest_text(bill: &MonthlyBill, result: &CalculatorResult) -> String {
+    if bill.free {
+        "free".into()
+    } else {
+        result
+            .times_cheapest(bill)
+            .map(times_text)
+            .unwrap_or_default()
+    }
+}
+
+/// One model's itemised bill, for `/calculator/bill`.
+pub struct BillDetail {
+    pub id: String,
+    pub name: String,
+    pub monthly: String,
+    pub per_request: String,
+    pub times: String,
+    pub cheapest: bool,
+    pub effective_input: String,
+    /// The bill over every token billed, per million.
+    pub blended: String,
+    pub input_vs_list: String,
+    pub lines: Vec<LineView>,
+    pub on_demand_part: String,
+    pub batch_part: Option<String>,
+    pub discount: Option<String>,
+    pub notes: Vec<String>,
+}
+
+fn bill_detail(bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) -> BillDetail {
+    BillDetail {
+        id: bill.id.clone(),
+        name: bill.name.clone(),
+        monthly: format::usd(bill.monthly_cost),
+        per_request: format::usd(bill.cost_per_request),
+        times: times_cheapest_text(bill, result),
+        cheapest: is_cheapest(bill, result),
+        effective_input: format::usd(bill.effective_input_per_million),
+        blended: format::usd(bill.effective_blended_per_million),
         input_vs_list: match bill.input_vs_list() {
             Some(share) => format!(
                 "{} is {} of the list input price {}",
@@ -643,16 +741,6 @@ fn bill_row(rank: usize, bill: &MonthlyBill, result: &CalculatorResult, w: &Work
             ),
             None => String::new(),
         },
-        blended: format::usd(bill.effective_blended_per_million),
-        times: if is_free {
-            "free".into()
-        } else {
-            result
-                .times_cheapest(bill)
-                .map(times_text)
-                .unwrap_or_default()
-        },
-        cheapest,
         lines: bill
             .lines
             .iter()
@@ -681,6 +769,34 @@ fn bill_row(rank: usize, bill: &MonthlyBill, result: &CalculatorResult, w: &Work
         }),
         notes: bill.notes.clone(),
     }
+}
+
+/// The workload in one line: "100,000 requests a month of 3,000 input + 800 output tokens;
+/// 50 % cache hits; 20 % batch".
+fn workload_line(w: &Workload) -> String {
+    let mut parts = vec![format!(
+        "{} requests a month of {} input + {} output tokens{}",
+        format::quantity(w.requests),
+        format::quantity(w.input_tokens),
+        format::quantity(w.output_tokens),
+        if w.reasoning_tokens.is_zero() {
+            String::new()
+        } else {
+            format!(" + {} reasoning", format::quantity(w.reasoning_tokens))
+        }
+    )];
+    let shares = [
+        (w.cache_hit, "cache hits"),
+        (w.cache_write, "cache writes"),
+        (w.batch, "batch"),
+        (w.discount, "discount"),
+    ];
+    for (share, what) in shares {
+        if !share.is_zero() {
+            parts.push(format!("{} {what}", percent_text(share)));
+        }
+    }
+    parts.join("; ")
 }
 
 /// The monthly volumes the form implies.
@@ -719,6 +835,7 @@ const BEST_VALUE_POOL: usize = 10;
 fn best_value_of_cheapest<'a>(
     result: &'a CalculatorResult,
     catalogue: &Catalogue,
+    index: QualityIndex,
 ) -> Option<(&'a MonthlyBill, f64)> {
     result
         .bills
@@ -726,9 +843,9 @@ fn best_value_of_cheapest<'a>(
         .filter(|b| !b.free)
         .take(BEST_VALUE_POOL)
         .filter_map(|b| {
-            let quality = catalogue.get(&b.id)?.model.quality.intelligence?;
+            let quality = catalogue.get(&b.id)?.model.quality.get(index)?;
             let cost = b.monthly_cost.to_f64().filter(|c| *c > 0.0)?;
-            quality.is_finite().then_some((b, quality, quality / cost))
+            Some((b, quality, quality / cost))
         })
         .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.0.id.cmp(&a.0.id)))
         .map(|(b, quality, _)| (b, quality))
@@ -747,9 +864,15 @@ fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) -> S
     };
     let shown = &outcome.shown;
     let free = shown.bills.iter().filter(|b| b.free).count();
-    let floor = request
-        .min_quality
-        .map(|floor| format!("With an intelligence index of at least {floor}, "));
+    let index = request.index.label().to_lowercase();
+    let floor = request.min_quality.map(|floor| {
+        let article = if index.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("With {article} {index} of at least {floor}, ")
+    });
     match (shown.cheapest_paid(), &floor) {
         (Some(cheapest), Some(floor)) => sentences.push(format!(
             "{floor}the cheapest paid model for this workload is {}.",
@@ -763,13 +886,13 @@ fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) -> S
         (None, None) => sentences.push("No paid model could be priced with these filters.".into()),
     }
     if request.min_quality.is_none()
-        && let Some((best, quality)) = best_value_of_cheapest(shown, catalogue)
+        && let Some((best, quality)) = best_value_of_cheapest(shown, catalogue, request.index)
     {
         let same = shown.cheapest_paid().is_some_and(|c| c.id == best.id);
         sentences.push(if same {
             format!(
-                "It is also the best value of the {BEST_VALUE_POOL} cheapest: the most intelligence \
-                 index per dollar ({quality:.1})."
+                "It is also the best value of the {BEST_VALUE_POOL} cheapest: the most {index} \
+                 per dollar ({quality:.1})."
             )
         } else {
             let times = shown
@@ -777,8 +900,8 @@ fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) -> S
                 .map(|t| format!(", {} the cheapest", times_text(t)))
                 .unwrap_or_default();
             format!(
-                "The best value of the {BEST_VALUE_POOL} cheapest, the most intelligence index per \
-                 dollar, is {} (index {quality:.1}){times}.",
+                "The best value of the {BEST_VALUE_POOL} cheapest, the most {index} per dollar, \
+                 is {} (index {quality:.1}){times}.",
                 describe(best)
             )
         });
@@ -790,75 +913,100 @@ fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) -> S
         ));
     }
     let w = &request.workload;
-    let uses_cache_or_batch =
-        !w.cache_hit.is_zero() || !w.cache_write.is_zero() || !w.batch.is_zero();
-    if let (Some(saved), Some(bill), true) =
-        (&outcome.savings, shown.cheapest_paid(), uses_cache_or_batch)
-    {
-        // Cache writes can cost more than the reads save; say so rather than "saves −$3".
-        let effect = |what: &str, amount: Decimal| {
-            if amount.is_sign_negative() && !amount.is_zero() {
-                format!("{what} adds {} a month", format::usd(-amount))
-            } else {
-                format!("{what} saves {} a month", format::usd(amount))
-            }
-        };
-        let mut parts = Vec::new();
-        if !w.cache_hit.is_zero() || !w.cache_write.is_zero() {
-            parts.push(effect("caching", saved.cache));
-        }
-        if !w.batch.is_zero() {
-            parts.push(match &bill.batch_declined {
-                Some(BatchDeclined::NoListing) => {
-                    "batching saves nothing, as it has no batch listing".to_string()
-                }
-                Some(BatchDeclined::NotCheaper) => {
-                    "batching saves nothing: its batch listing is no cheaper for this workload, \
-                     so the batch share is priced on demand"
-                        .to_string()
-                }
-                Some(BatchDeclined::WindowTooSmall { .. }) => {
-                    "batching saves nothing: its batch listing's window cannot hold one \
-                     request, so the batch share is priced on demand"
-                        .to_string()
-                }
-                Some(BatchDeclined::Unpriceable(_)) => {
-                    "batching saves nothing: its batch listing cannot be priced, so the batch \
-                     share is priced on demand"
-                        .to_string()
-                }
-                None => effect("batching", saved.batch),
-            });
-        }
-        let outcome_text = if saved.total.is_zero() {
-            "so neither changes its bill".to_string()
-        } else if saved.total.is_sign_negative() {
-            format!("so together they add {}", format::usd(-saved.total))
-        } else {
-            format!(
-                "so you save {}{} in all",
-                format::usd(saved.total),
-                saved
-                    .share()
-                    .map(|s| format!(" ({})", percent_text(s)))
-                    .unwrap_or_default()
-            )
-        };
-        sentences.push(format!(
-            "On {}, {}. Without caching and with every request on demand it would cost {}, \
-             {outcome_text}.",
-            bill.name,
-            parts.join("; "),
-            format::usd(saved.baseline),
-        ));
+    if let (Some(saved), Some(bill), true) = (
+        &outcome.savings,
+        shown.cheapest_paid(),
+        uses_cache_or_batch(w),
+    ) {
+        sentences.push(savings_sentence(w, bill, saved));
     }
     Summary { sentences }
+}
+
+/// The paid rows a page shows unless the reader asks for all of them (`all=1`).
+pub const DEFAULT_ROWS: usize = 25;
+
+fn uses_cache_or_batch(w: &Workload) -> bool {
+    !w.cache_hit.is_zero() || !w.cache_write.is_zero() || !w.batch.is_zero()
+}
+
+/// What caching and batching did to `bill`, in one sentence: "On Alpha, caching saves $3.93
+/// a month; batching saves nothing: …".
+fn savings_sentence(w: &Workload, bill: &MonthlyBill, saved: &Savings) -> String {
+    // Cache writes can cost more than the reads save; say so rather than "saves −$3".
+    let effect = |what: &str, amount: Decimal| {
+        if amount.is_sign_negative() && !amount.is_zero() {
+            format!("{what} adds {} a month", format::usd(-amount))
+        } else {
+            format!("{what} saves {} a month", format::usd(amount))
+        }
+    };
+    let mut parts = Vec::new();
+    if !w.cache_hit.is_zero() || !w.cache_write.is_zero() {
+        parts.push(effect("caching", saved.cache));
+    }
+    if !w.batch.is_zero() {
+        parts.push(match &bill.batch_declined {
+            Some(BatchDeclined::NoListing) => {
+                "batching saves nothing, as it has no batch listing".to_string()
+            }
+            Some(BatchDeclined::NotCheaper) => {
+                "batching saves nothing: its batch listing is no cheaper for this workload, \
+                 so the batch share is priced on demand"
+                    .to_string()
+            }
+            Some(BatchDeclined::WindowTooSmall { .. }) => {
+                "batching saves nothing: its batch listing's window cannot hold one \
+                 request, so the batch share is priced on demand"
+                    .to_string()
+            }
+            Some(BatchDeclined::Unpriceable(_)) => {
+                "batching saves nothing: its batch listing cannot be priced, so the batch \
+                 share is priced on demand"
+                    .to_string()
+            }
+            None => effect("batching", saved.batch),
+        });
+    }
+    let outcome_text = if saved.total.is_zero() {
+        "so neither changes its bill".to_string()
+    } else if saved.total.is_sign_negative() {
+        format!("so together they add {}", format::usd(-saved.total))
+    } else {
+        format!(
+            "so you save {}{} in all",
+            format::usd(saved.total),
+            saved
+                .share()
+                .map(|s| format!(" ({})", percent_text(s)))
+                .unwrap_or_default()
+        )
+    };
+    format!(
+        "On {}, {}. Without caching and with every request on demand it would cost {}, \
+             {outcome_text}.",
+        bill.name,
+        parts.join("; "),
+        format::usd(saved.baseline),
+    )
 }
 
 /// The page's result section.
 pub struct ResultView {
     pub summary: Summary,
+    /// The cheapest [`DEFAULT_ROWS`] paid rows, or all of them.
     pub rows: Vec<BillRow>,
+    pub paid_rows: usize,
+    pub shown_rows: usize,
+    pub default_rows: usize,
+    pub all_href: String,
+    /// Back to the short table, when every row is shown and there are more than the default.
+    pub fewer_href: Option<String>,
+    /// The chosen quality index's column heading.
+    pub index_label: &'static str,
+    pub workload_line: String,
+    /// Free listings, (id, name), apart from the paid rows.
+    pub free: Vec<(String, String)>,
     pub unpriced: Vec<Unpriced>,
     pub left_out: Vec<LeftOut>,
     pub csv_href: String,
@@ -882,6 +1030,15 @@ pub struct CalculatorPage {
 }
 
 impl CalculatorPage {
+    /// With a workload submitted and priced, the answer comes before the form.
+    pub fn answer_first(&self) -> bool {
+        self.result.is_some() && !self.is_example
+    }
+
+    pub fn index_selected(&self, index: &str) -> bool {
+        self.form.index == index || (self.form.index.is_empty() && index == "intelligence")
+    }
+
     pub fn author_selected(&self, author: &str) -> bool {
         self.form.authors.iter().any(|a| a == author)
     }
@@ -945,6 +1102,55 @@ fn page(
     }
 }
 
+/// The result section: the answer, the cheapest paid rows, the free strip, the rest.
+fn result_view(
+    catalogue: &Catalogue,
+    form: &FormValues,
+    request: &CalcRequest,
+    outcome: Outcome,
+) -> ResultView {
+    let summary = summary(request, &outcome, catalogue);
+    let shown = &outcome.shown;
+    let quality = |id: &str| {
+        catalogue
+            .get(id)
+            .and_then(|e| e.model.quality.get(request.index))
+    };
+    let paid: Vec<&MonthlyBill> = shown.bills.iter().filter(|b| !b.free).collect();
+    let limit = if request.all_rows {
+        paid.len()
+    } else {
+        DEFAULT_ROWS
+    };
+    let rows: Vec<BillRow> = paid
+        .iter()
+        .take(limit)
+        .enumerate()
+        .map(|(i, bill)| bill_row(i + 1, bill, shown, quality(&bill.id), form))
+        .collect();
+    ResultView {
+        summary,
+        paid_rows: paid.len(),
+        shown_rows: rows.len(),
+        default_rows: DEFAULT_ROWS,
+        rows,
+        all_href: form.page_href(true),
+        fewer_href: (request.all_rows && paid.len() > DEFAULT_ROWS).then(|| form.page_href(false)),
+        index_label: request.index.label(),
+        workload_line: workload_line(&request.workload),
+        free: shown
+            .bills
+            .iter()
+            .filter(|b| b.free)
+            .map(|b| (b.id.clone(), b.name.clone()))
+            .collect(),
+        unpriced: outcome.shown.unpriced,
+        left_out: outcome.left_out,
+        csv_href: format!("/calculator?{}", form.query("csv")),
+        json_href: format!("/calculator?{}", form.query("json")),
+    }
+}
+
 /// A refused form comes back as the form; a refused export as the one error shape.
 fn wants_html(params: &Params) -> bool {
     !matches!(params.get("format"), Some("csv" | "json"))
@@ -989,21 +1195,7 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
         Format::Csv => csv_response(&outcome),
         Format::Json => json_response(&catalogue, &form, &request, &outcome),
         Format::Html => {
-            let rows = outcome
-                .shown
-                .bills
-                .iter()
-                .enumerate()
-                .map(|(i, bill)| bill_row(i + 1, bill, &outcome.shown, &request.workload))
-                .collect();
-            let result = ResultView {
-                summary: summary(&request, &outcome, &catalogue),
-                rows,
-                unpriced: outcome.shown.unpriced.clone(),
-                left_out: outcome.left_out,
-                csv_href: format!("/calculator?{}", form.query("csv")),
-                json_href: format!("/calculator?{}", form.query("json")),
-            };
+            let result = result_view(&catalogue, &form, &request, outcome);
             let page = page(
                 &catalogue,
                 form,
@@ -1014,6 +1206,90 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
             render_html(&page, StatusCode::OK)
         }
     }
+}
+
+/// `GET /calculator/bill`: one model's itemised bill for the workload in the query, at a
+/// URL of its own (the calculator's parameters plus `id`).
+#[derive(Template)]
+#[template(path = "calculator_bill.html")]
+pub struct BillPage {
+    pub layout: Layout,
+    pub row: BillDetail,
+    pub workload_line: String,
+    pub back_href: String,
+    /// What caching and batching save on this model, as a sentence; empty when unused.
+    pub savings: String,
+    pub tokenizer: String,
+}
+
+pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let catalogue = state.catalogue();
+    let params = Params::parse(query.as_deref());
+    let (form, parsed) = parse(&params, &catalogue);
+    let back_href = form.page_href(false);
+    let request = match parsed {
+        Ok(request) => request,
+        Err(errors) => return AppError::Invalid(errors).into_response(),
+    };
+    let id = params.get("id").unwrap_or_default().trim().to_string();
+    if id.is_empty() {
+        return AppError::invalid(
+            "id",
+            "Name the model whose bill you want: add id=author/model.",
+        )
+        .into_response();
+    }
+    let outcome = match compute(&catalogue, &request) {
+        Ok(outcome) => outcome,
+        Err(problem) => return AppError::invalid("form", problem).into_response(),
+    };
+    let shown = &outcome.shown;
+    let Some(bill) = shown.bills.iter().find(|b| b.id == id) else {
+        // Say why this model has no bill: not priced, left out by a filter, or unknown.
+        let why = shown
+            .unpriced
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.reason.clone())
+            .or_else(|| {
+                outcome
+                    .left_out
+                    .iter()
+                    .find(|l| l.id == id)
+                    .map(|l| format!("left out by your filters: {}", l.reason))
+            });
+        return match why {
+            Some(why) => AppError::invalid(
+                "id",
+                format!("{} has no bill for this workload ({why}).", clip(&id)),
+            )
+            .into_response(),
+            None => AppError::not_found(format!(
+                "No current model priced by the calculator has the id “{}”.",
+                clip(&id)
+            ))
+            .into_response(),
+        };
+    };
+    let model = catalogue.get(&bill.id).map(|e| &e.model);
+    let savings = model
+        .filter(|_| uses_cache_or_batch(&request.workload))
+        .and_then(|m| savings(&request.workload, m, bill).ok())
+        .map(|saved| savings_sentence(&request.workload, bill, &saved))
+        .unwrap_or_default();
+    let page = BillPage {
+        layout: Layout::new(
+            &catalogue,
+            &format!("{}: itemised monthly bill", bill.name),
+            "/calculator",
+        ),
+        row: bill_detail(bill, shown, &request.workload),
+        workload_line: workload_line(&request.workload),
+        back_href,
+        savings,
+        tokenizer: model.and_then(|m| m.tokenizer.clone()).unwrap_or_default(),
+    };
+    render_html(&page, StatusCode::OK)
 }
 
 /// The itemised columns of the CSV, after the fixed leading ones: every (part, line) pair
