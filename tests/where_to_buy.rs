@@ -979,3 +979,34 @@ async fn the_per_provider_calculator_refuses_what_it_cannot_price_with_a_400() {
             .contains("EU or EEA")
     );
 }
+
+#[tokio::test]
+async fn the_guide_works_the_residency_step_on_todays_providers_and_links_the_filters() {
+    let w = world().await;
+    let guide = w.app.get("/guide/why-prices-differ").await;
+    assert_eq!(guide.status, 200);
+    assert_eq!(guide.texts("#worked-residency").len(), 1);
+    let live = guide.texts("#live-residency").join(" ");
+    // acme/alpha is the only model with providers here: 5 of them; only Nordlys runs wholly
+    // in the EU and lists tools, at (3 × 1.20 + 4.80) / 4 = $2.10 blended.
+    assert!(
+        live.contains("has the most providers we track, 5"),
+        "{live}"
+    );
+    assert!(live.contains("leaves one"), "{live}");
+    assert!(
+        live.contains("Nordlys Cloud at $2.10 per million blended"),
+        "{live}"
+    );
+    let links = guide.attrs("#live-residency a", "href");
+    assert!(
+        links.contains(&"/models/acme/alpha?dc=EU&tools=1#where-to-buy-acme-alpha".to_string()),
+        "{links:?}"
+    );
+    for link in links.iter().chain(&guide.attrs("#where-to-buy a", "href")) {
+        let page = w.app.get(link.split('#').next().unwrap()).await;
+        assert_eq!(page.status, 200, "{link}");
+    }
+    let filtered = w.app.get("/models/acme/alpha?dc=EU&tools=1").await;
+    assert_eq!(rows(&filtered).2, ["nordlys/bf16"]);
+}

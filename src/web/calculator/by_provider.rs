@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{CalcRequest, FormValues, Format, plain};
+use super::{
+    CalcRequest, FieldView, FormValues, Format, SHARE_FIELDS, WORKLOAD_FIELDS, field_views, plain,
+};
 use crate::pricing::calculator::{LineUnit, MonthlyBill};
 use crate::pricing::providers::{
     ByProvider, ProviderBill, ProviderFilters, ProviderListing, Shortfall, price_by_provider,
@@ -21,7 +23,7 @@ use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
 use crate::store::providers::ProviderInfo;
 use crate::web::error::{AppError, render_html};
-use crate::web::form::{self, FieldErrors, NumberField};
+use crate::web::form::FieldErrors;
 use crate::web::format;
 use crate::web::layout::Layout;
 use crate::web::params::{Params, encode};
@@ -70,8 +72,9 @@ pub struct ByProviderPage {
     pub layout: Layout,
     pub model_id: String,
     pub model_name: String,
-    /// The workload fields as typed, with their labels: (name, label, value).
-    pub fields: Vec<(&'static str, &'static str, String)>,
+    /// The calculator's own workload and share fields, as typed.
+    pub workload_fields: Vec<FieldView>,
+    pub share_fields: Vec<FieldView>,
     pub form: FilterForm,
     pub filtered: bool,
     pub workload_text: String,
@@ -86,17 +89,6 @@ pub struct ByProviderPage {
     pub json_href: String,
     pub fetched_at: Option<String>,
 }
-
-const FIELDS: &[NumberField] = &[
-    form::REQUESTS,
-    form::INPUT_TOKENS,
-    form::OUTPUT_TOKENS,
-    form::REASONING_TOKENS,
-    form::CACHE_HIT,
-    form::CACHE_WRITE,
-    form::BATCH_SHARE,
-    form::DISCOUNT,
-];
 
 fn query_string(form: &FormValues, id: &str, filters: &FilterQuery, format: &str) -> String {
     let mut pairs: Vec<(&str, String)> =
@@ -378,10 +370,8 @@ fn html(
         ),
         model_id: model.id.clone(),
         model_name: model.short_name().to_string(),
-        fields: FIELDS
-            .iter()
-            .map(|f| (f.name, f.label, form.number(f.name).to_string()))
-            .collect(),
+        workload_fields: field_views(WORKLOAD_FIELDS, form, &FieldErrors::default(), "decimal"),
+        share_fields: field_views(SHARE_FIELDS, form, &FieldErrors::default(), "decimal"),
         filtered: !filters.is_empty(),
         form: FilterForm::new(
             catalogue,
