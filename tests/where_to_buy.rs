@@ -946,6 +946,7 @@ async fn the_per_provider_bill_comes_as_csv_and_json_too() {
         .await
         .json();
     assert_eq!(json["model"], "acme/alpha");
+    assert_eq!(json["filters"], json!({"dc": "EU"}));
     assert_eq!(json["routed"]["monthly_cost"], "9.5");
     let first = &json["providers"][0];
     assert_eq!(first["tag"], "nordlys/bf16");
