@@ -3,6 +3,7 @@
 
 pub mod about;
 pub mod calculator;
+pub mod canonical;
 pub mod changes;
 pub mod chart;
 pub mod compare;
@@ -56,6 +57,7 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             middleware::cache_pages,
         ))
         .layer(axum::middleware::from_fn(middleware::limit_uri))
+        .layer(axum::middleware::from_fn(middleware::check_host))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(
             ServiceBuilder::new()
