@@ -89,6 +89,32 @@ for url in "${urls[@]}"; do
   done
   i=$((i + 1))
 done
+# Unseen workloads: every request a calculator URL no cache has seen (bench/unique-calculator.lua),
+# beside the cached calculator page in the same run, both at 8 connections with brotli.
+unique_connections=8
+calc_url="http://127.0.0.1:$port${urls[3]}"
+measure_unique() { # [script] -> "rps p50 p99 errors"
+  wrk -t2 -c"$unique_connections" -d"${duration}s" --latency -H "Accept-Encoding: br" ${1:+-s "$1"} "$calc_url" > "$work/wrk.txt" 2>&1
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$work/wrk.txt" | tr '\n' ' ')
+  echo "$rps $p50 $p99 ${errors:-none}"
+}
+read -r c_rps c_p50 c_p99 c_err < <(measure_unique "")
+read -r u_rps u_p50 u_p99 u_err < <(measure_unique "bench/unique-calculator.lua")
+share=$(python3 -c "print(f'1/{$c_rps / $u_rps:.1f}')")
+default_bytes=$(curl -sf "http://127.0.0.1:$port/calculator" | wc -c)
+echo
+echo "| calculator, $unique_connections connections, br | req/s | p50 | p99 | errors |"
+echo "| --- | ---: | ---: | ---: | --- |"
+echo "| cached (the same URL) | $c_rps | $c_p50 | $c_p99 | $c_err |"
+echo "| unique URLs (bench/unique-calculator.lua) | $u_rps | $u_p50 | $u_p99 | $u_err |"
+echo
+echo "unique / cached throughput: $share"
+echo "default /calculator page: $default_bytes bytes of HTML"
+
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 echo
 echo "ingest of the 400-model file (process start to exit, release): ${ingest_ms} ms"

@@ -254,6 +254,57 @@ pub async fn model_page_shows_prices_tiers_variants_providers_and_history(
     Ok(())
 }
 
+/// Flow 3b: on a 390 px phone, a submitted workload's answer (the cheapest paid model and its
+/// monthly cost) is on the first screen, above the table and the form.
+pub async fn calculator_answer_is_on_a_phones_first_screen(env: SharedEnv) -> Result<()> {
+    let s = env.session(Device::Phone).await?;
+    s.open(&env, "/calculator").await?;
+    s.type_into("#requests", "100000").await?;
+    s.type_into("#input_tokens", "2000").await?;
+    let output = s.type_into("#output_tokens", "500").await?;
+    output.send_keys(Key::Enter).await?;
+    s.wait_for_url("the calculator's result", |u| {
+        u.query().is_some_and(|q| q.contains("output_tokens=500"))
+    })
+    .await?;
+    // Delta: 200M × $0.05/M + 50M × $0.10/M = $15.00, the cheapest paid model.
+    let answer = collapse(&s.text("#summary p").await?);
+    ensure!(
+        answer.starts_with("The cheapest paid model for this workload is Delta")
+            && answer.contains("$15.00 a month"),
+        "the answer: {answer:?}"
+    );
+    // Its first sentence lies wholly inside the first screen, without scrolling.
+    let placed: serde_json::Value = s
+        .eval(
+            "window.scrollTo(0, 0);
+             const p = document.querySelector('#summary p');
+             const r = p.getBoundingClientRect();
+             const form = document.getElementById('workload').getBoundingClientRect();
+             return { top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                      width: window.innerWidth, height: window.innerHeight,
+                      form_top: form.top };",
+            vec![],
+        )
+        .await?;
+    let num = |k: &str| placed[k].as_f64().unwrap_or(f64::NAN);
+    ensure!(num("width") <= 400.0, "a phone-width window: {placed}");
+    ensure!(
+        num("top") >= 0.0
+            && num("bottom") <= num("height")
+            && num("left") >= 0.0
+            && num("right") <= num("width"),
+        "the answer is on the first screen: {placed}"
+    );
+    ensure!(
+        num("form_top") > num("bottom"),
+        "the answer comes before the form: {placed}"
+    );
+    s.assert_clean_console("/calculator (phone)").await?;
+    s.quit().await?;
+    Ok(())
+}
+
 /// Flow 3: Calculator: type a workload, submit with Enter, read the cheapest model and its monthly
 /// cost, open its itemised bill; then an invalid value shows its message next to the field.
 pub async fn calculator_prices_a_typed_workload_and_explains_a_bad_value(
@@ -281,9 +332,9 @@ pub async fn calculator_prices_a_typed_workload_and_explains_a_bad_value(
     // 100,000 requests × 2,000 tokens in = 200M input tokens; × 500 out = 50M output tokens.
     // Delta: 200M × $0.05/M + 50M × $0.10/M = $10 + $5 = $15.00 (it lists no cache price,
     // so the cached half is billed as input). Zeta: 200M × $0.0833…/M + 50M × $0.25/M = $29.17.
-    let bills = s.find_all("tbody.bill").await?;
+    let bills = s.find_all("tr.bill").await?;
     ensure!(bills.len() >= 2, "{} bills shown", bills.len());
-    let ids = s.attrs("tbody.bill", "data-id").await?;
+    let ids = s.attrs("tr.bill", "data-id").await?;
     ensure!(
         ids[..2] == ["globex/delta", "initech/zeta"],
         "cheapest first: {ids:?}"
@@ -293,7 +344,7 @@ pub async fn calculator_prices_a_typed_workload_and_explains_a_bad_value(
             .any(|id| id.ends_with(":free") || id == "router/auto"),
         "free and variable-priced listings are hidden: {ids:?}"
     );
-    let monthly = s.texts("tbody.bill tr.main td.monthly").await?;
+    let monthly = s.texts("tr.bill td.monthly").await?;
     ensure!(
         monthly[..2] == ["$15.00", "$29.17"],
         "monthly costs {monthly:?}"
@@ -310,18 +361,20 @@ pub async fn calculator_prices_a_typed_workload_and_explains_a_bad_value(
         "summary names the cheapest: {summary:?}"
     );
 
-    // Open the cheapest row's itemised bill.
-    let first = &bills[0];
-    let itemised = first.find(By::Css("table.itemised")).await?;
-    ensure!(
-        !itemised.is_displayed().await?,
-        "the bill starts folded away"
-    );
-    first.find(By::Css("summary")).await?.click().await?;
-    ensure!(
-        itemised.is_displayed().await?,
-        "clicking the summary opens the bill"
-    );
+    // Open the cheapest row's itemised bill: a page of its own, for the same workload.
+    bills[0]
+        .find(By::Css("td.bill-link a"))
+        .await?
+        .click()
+        .await?;
+    s.wait_for_url("the itemised bill", |u| {
+        u.path() == "/calculator/bill"
+            && u.query()
+                .is_some_and(|q| q.contains("id=globex%2Fdelta") && q.contains("output_tokens=500"))
+    })
+    .await?;
+    let itemised = s.find("table.itemised").await?;
+    ensure!(itemised.is_displayed().await?, "the bill is shown");
     // Half the 200M input tokens are cache hits, but Delta lists no cache price: both halves
     // are billed at its $0.05/M input price, $5.00 each, plus 50M output at $0.10/M = $5.00.
     let mut lines = Vec::new();
@@ -345,11 +398,15 @@ pub async fn calculator_prices_a_typed_workload_and_explains_a_bad_value(
             .await?,
     );
     ensure!(total == "Monthly total $15.00", "bill total: {total:?}");
-    let notes = collapse(&first.find(By::Css("ul.notes")).await?.text().await?);
+    let notes = collapse(&s.find("ul.notes").await?.text().await?);
     ensure!(
         notes.contains("no cache pricing"),
         "the bill says caching is not offered: {notes:?}"
     );
+    s.assert_clean_console("/calculator/bill").await?;
+    s.driver.back().await?;
+    s.wait_for_url("the calculator again", |u| u.path() == "/calculator")
+        .await?;
 
     // A cache hit share over 100 % is refused next to its field; the rest is kept.
     let hit = s.type_into("#cache_hit", "150").await?;
@@ -406,7 +463,7 @@ pub async fn calculator_prices_a_typed_workload_and_explains_a_bad_value(
         "the hide-free box stays ticked"
     );
     ensure!(
-        s.find_all("tbody.bill").await?.is_empty(),
+        s.find_all("tr.bill").await?.is_empty(),
         "nothing is priced from a refused form"
     );
     // The refused page is a 400, which the console reports as a failed load; drain that entry
@@ -558,7 +615,7 @@ pub async fn about_and_guide_show_freshness_formulas_and_working_examples(
                 "{href}: field {name} shows {shown:?}, the link says {value:?}"
             );
         }
-        let rows = s.find_all("tbody.bill").await?.len();
+        let rows = s.find_all("tr.bill").await?.len();
         ensure!(rows > 0, "{href} shows no bills");
         ensure!(
             s.find_all("p.error").await?.is_empty(),
