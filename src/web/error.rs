@@ -235,6 +235,15 @@ pub async fn render_errors(
     let (content_type, body) = match wants {
         Wants::Json => ("application/json", error.to_json().to_string()),
         Wants::Text => ("text/plain; charset=utf-8", text_body(&error)),
+        // Under a flood every turned-away request gets this page: render it once per data
+        // version rather than thousands of times a second.
+        Wants::Html if matches!(*error, AppError::Busy) => (
+            "text/html; charset=utf-8",
+            state
+                .pages
+                .busy_page(&state.catalogue(), || html_body(&state, &error))
+                .unwrap_or_else(|| error.message()),
+        ),
         Wants::Html => match html_body(&state, &error) {
             Ok(body) => ("text/html; charset=utf-8", body),
             Err(err) => {

@@ -378,6 +378,8 @@ pub struct PageCache {
     pages: moka::sync::Cache<(String, Encoding), Arc<CachedPage>>,
     validators: RwLock<Option<Arc<Validators>>>,
     renders: RenderGate,
+    /// The 503 page, by the version it was rendered for.
+    busy: RwLock<Option<(String, String)>>,
 }
 
 impl Default for PageCache {
@@ -398,6 +400,7 @@ impl PageCache {
                 .build(),
             validators: RwLock::default(),
             renders: RenderGate::new(render_slots.max(1)),
+            busy: RwLock::default(),
         }
     }
 
@@ -419,6 +422,35 @@ impl PageCache {
             *slot = Some(fresh.clone());
         }
         fresh
+    }
+
+    /// The "busy" page for the current version of `catalogue`, rendered by `render` only
+    /// when the version changed; `None` if rendering failed.
+    pub fn busy_page(
+        &self,
+        catalogue: &Arc<Catalogue>,
+        render: impl FnOnce() -> askama::Result<String>,
+    ) -> Option<String> {
+        let validators = self.validators(catalogue);
+        let version = &validators.current(Utc::now()).0;
+        if let Ok(busy) = self.busy.read()
+            && let Some((rendered_for, page)) = busy.as_ref()
+            && rendered_for == version
+        {
+            return Some(page.clone());
+        }
+        match render() {
+            Ok(page) => {
+                if let Ok(mut busy) = self.busy.write() {
+                    *busy = Some((version.clone(), page.clone()));
+                }
+                Some(page)
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "the busy page failed to render");
+                None
+            }
+        }
     }
 
     fn get(&self, key: &(String, Encoding), version: &str) -> Option<Arc<CachedPage>> {
