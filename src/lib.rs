@@ -6,6 +6,7 @@ pub mod ingest;
 pub mod model;
 pub mod openrouter;
 pub mod pricing;
+pub mod search;
 pub mod store;
 pub mod web;
 

@@ -161,7 +161,12 @@ pub async fn about(State(state): State<AppState>) -> Response {
         _ => false,
     };
     let page = AboutPage {
-        layout: Layout::new(&catalogue, "Methodology and data sources", "/about"),
+        layout: Layout::new(&catalogue, "Methodology and data sources", "/about")
+            .describe(
+                "How tokenfare reads OpenRouter's catalogue, checks each refresh, and computes \
+                 per-million prices, workload bills and the value ranking.",
+            )
+            .canonical("/about"),
         last_success: last_success.as_ref().map(RunView::new),
         last_failure: last_failure.as_ref().map(RunView::new),
         failing_now,

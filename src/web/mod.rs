@@ -20,6 +20,7 @@ pub mod models;
 pub mod params;
 pub mod providers;
 pub mod ranking;
+pub mod sitemap;
 pub mod step_chart;
 
 use std::time::Duration;
@@ -96,6 +97,8 @@ fn routes(state: AppState) -> Router {
         .route("/api/changes.json", get(changes::api))
         .route("/feeds/models/{*id}", get(changes::model_feed))
         .route("/healthz", get(health::healthz))
+        .route("/sitemap.xml", get(sitemap::sitemap))
+        .route("/robots.txt", get(sitemap::robots))
         .route("/static/{*path}", get(layout::static_file))
         .fallback(error::not_found)
         .with_state(state)
