@@ -197,8 +197,12 @@ async fn search_ignores_case_and_separators_and_an_empty_result_suggests_models(
     );
 }
 
-/// Exported rows as (id, input $/M, output $/M, context, active).
-fn exported(body: &Value) -> Vec<(String, Option<Decimal>, Option<Decimal>, u64)> {
+/// One exported row: (id, input $/M, output $/M, context).
+type ExportRow = (String, Option<Decimal>, Option<Decimal>, u64);
+/// A filter query and the condition every row it exports must meet.
+type FilterCase = (&'static str, fn(&ExportRow) -> bool);
+
+fn exported(body: &Value) -> Vec<ExportRow> {
     body["models"]
         .as_array()
         .expect("models")
@@ -238,10 +242,7 @@ async fn every_exported_row_satisfies_the_filters_on_its_own_prices() {
     let rows = exported(&json);
     assert!(rows.iter().all(|r| r.0 != "acme/alpha:free"), "{rows:?}");
     // Every row of every filter kind satisfies it, in JSON and CSV alike.
-    let cases: &[(
-        &str,
-        fn(&(String, Option<Decimal>, Option<Decimal>, u64)) -> bool,
-    )] = &[
+    let cases: &[FilterCase] = &[
         ("max_input=0.5", |r| {
             r.1.is_some_and(|p| p <= Decimal::new(5, 1))
         }),

@@ -483,7 +483,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
             if days.len() > 1 {
                 format!("{first} to {end}: {} days with data", days.len())
             } else {
-                format!("{end}")
+                end.to_string()
             },
             &period_changes,
         )

@@ -304,7 +304,7 @@ fn listing_passes(m: &Model, f: &Filters, needle: &Needle) -> bool {
     {
         return false;
     }
-    !(f.has_cache && !m.has_cache_pricing())
+    !f.has_cache || m.has_cache_pricing()
 }
 
 /// Whether a table row (a base and its variants) matches. The search may hit the base or any
