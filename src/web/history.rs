@@ -64,6 +64,8 @@ pub struct HistoryRow {
     pub percent: String,
     /// `cut`, `increase` or `other`, for the row's class.
     pub direction: &'static str,
+    /// Moved 10x or more, or to zero: shown with a flag.
+    pub large_move: bool,
 }
 
 /// Builds the history section of model `id`. An unknown id gives a section that says
@@ -128,6 +130,7 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
                     new: String::new(),
                     percent: String::new(),
                     direction: "other",
+                    large_move: false,
                 })
             }
             ChangeKind::Price => {
@@ -142,6 +145,7 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
                         new: view.new,
                         percent: view.percent,
                         direction: view.direction,
+                        large_move: view.large_move,
                     });
                 }
             }
@@ -300,6 +304,7 @@ pub struct ComponentView {
     pub new: String,
     pub percent: String,
     pub direction: &'static str,
+    pub large_move: bool,
 }
 
 impl ComponentView {
@@ -332,6 +337,7 @@ impl ComponentView {
             new,
             percent: change.percent().map(signed_percent).unwrap_or_default(),
             direction,
+            large_move: change.is_large_move(),
         }
     }
 }
