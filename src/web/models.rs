@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -587,9 +587,6 @@ pub async fn catalogue(State(state): State<AppState>, RawQuery(query): RawQuery)
     let catalogue = state.catalogue();
     let params = Params::parse(query.as_deref());
     let (filters, errors) = Filters::parse(&params, &catalogue);
-    if params.has_blank() && errors.is_empty() {
-        return Redirect::to(&filters.href()).into_response();
-    }
     let groups = select(&catalogue, &filters);
     let rows: Vec<Row> = groups.iter().map(row).collect();
     let status = if errors.is_empty() {

@@ -53,13 +53,6 @@ impl Params {
     pub fn is_empty(&self) -> bool {
         self.pairs.iter().all(|(_, v)| v.is_empty())
     }
-
-    /// Whether any field came blank (`min_context=&free=`), as a submitted form sends every
-    /// field it has: the page then redirects to its canonical URL, which carries only the
-    /// fields the reader set.
-    pub fn has_blank(&self) -> bool {
-        self.pairs.iter().any(|(_, v)| v.is_empty())
-    }
 }
 
 /// Builds a query string from pairs, skipping empty values.
