@@ -4,8 +4,10 @@
 pub mod cli;
 pub mod ingest;
 pub mod model;
+pub mod official;
 pub mod openrouter;
 pub mod pricing;
+pub mod server;
 pub mod store;
 pub mod web;
 

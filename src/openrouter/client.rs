@@ -129,6 +129,11 @@ impl OpenRouterClient {
         self.get(&format!("{}/models", self.config.base_url)).await
     }
 
+    /// `GET {base}` itself, for a source that is one file (the official price feed).
+    pub async fn fetch_base(&self) -> Result<Fetched, FetchError> {
+        self.get(&self.config.base_url).await
+    }
+
     /// `GET {base}/models/{id}/endpoints`.
     pub async fn fetch_endpoints(&self, id: &str) -> Result<Fetched, FetchError> {
         self.get(&format!("{}/models/{}/endpoints", self.config.base_url, id))

@@ -2,6 +2,7 @@
 //! each commit and swaps it in atomically; a request never waits on SQLite or the network.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -13,6 +14,8 @@ use super::{
     StoredModel,
 };
 use crate::model::{Model, Variant};
+use crate::official::store::StoredOfficial;
+use crate::official::view::OfficialView;
 use crate::pricing::price::Pricing;
 
 /// One model in the catalogue with what the store knows about it over time.
@@ -47,6 +50,8 @@ pub struct Freshness {
     pub providers_version: (i64, i64),
     /// The most recent runs, newest first, for the methodology page.
     pub recent_runs: Vec<RunRecord>,
+    /// The latest official-feed run (successful or not); changes whenever the official side does.
+    pub official_version: i64,
     /// Quarantined runs that could still be applied (none newer has been), newest first.
     pub quarantined: Vec<RunRecord>,
     /// What the store looked like when this was loaded; see [`Store::fingerprint`].
@@ -67,6 +72,7 @@ impl Freshness {
             last_success,
             last_failure: runs.iter().find(|r| r.outcome == Outcome::Failed).cloned(),
             endpoints_version: 0,
+            official_version: 0,
             providers_version: (0, 0),
             recent_runs: runs.iter().take(RECENT_RUNS).cloned().collect(),
             quarantined: runs
@@ -127,7 +133,7 @@ impl Freshness {
     /// The version tag for a given staleness.
     pub fn version_tag_with(&self, stale: bool) -> String {
         format!(
-            "{}.{}.q{}.{}.{}.p{}-{}",
+            "{}.{}.q{}.{}.{}.p{}-{}.o{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
             self.quarantined.first().map_or(0, |r| r.id),
@@ -135,6 +141,7 @@ impl Freshness {
             u8::from(stale),
             self.providers_version.0,
             self.providers_version.1,
+            self.official_version,
         )
     }
 
@@ -163,6 +170,8 @@ pub struct Catalogue {
     provider_by_name: HashMap<String, usize>,
     /// Day-by-day changes, worked out from the history, the events and the runs.
     changes: ChangeLog,
+    /// The official first-party and cloud prices, matched to this catalogue.
+    official: Arc<OfficialView>,
     pub freshness: Freshness,
 }
 
@@ -186,7 +195,8 @@ impl Catalogue {
         )
         .with_endpoints(store.load_endpoints().await?)
         .with_providers(store.load_providers().await?)
-        .with_runs(&runs))
+        .with_runs(&runs)
+        .with_official(crate::official::store::load(store).await?))
     }
 
     fn build(
@@ -247,8 +257,22 @@ impl Catalogue {
             provider_by_slug: HashMap::new(),
             provider_by_name: HashMap::new(),
             changes: ChangeLog::default(),
+            official: Arc::default(),
             freshness,
         }
+    }
+
+    /// This catalogue with the official feed, matched against its models.
+    pub fn with_official(mut self, stored: StoredOfficial) -> Catalogue {
+        let view = OfficialView::build(stored, self.entries.iter().map(|e| e.model.id.as_str()));
+        self.freshness.official_version = view.version();
+        self.official = Arc::new(view);
+        self
+    }
+
+    /// The official first-party and cloud prices.
+    pub fn official(&self) -> &OfficialView {
+        &self.official
     }
 
     /// This catalogue with the providers' endpoints of each model.

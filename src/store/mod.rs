@@ -63,7 +63,7 @@ impl SourceKind {
         }
     }
 
-    fn parse(text: &str) -> SourceKind {
+    pub(crate) fn parse(text: &str) -> SourceKind {
         match text {
             "snapshot" => SourceKind::Snapshot,
             "api" => SourceKind::Api,
@@ -176,6 +176,8 @@ pub struct Fingerprint {
     pub accepted: i64,
     pub endpoints: Option<String>,
     pub providers: i64,
+    /// The latest official-feed run.
+    pub official: i64,
 }
 
 /// `SELECT <every run column> FROM ingest_runs` followed by `$tail`, as one static string.
@@ -231,17 +233,17 @@ pub struct Store {
     unrecorded: Arc<Mutex<Option<RunRecord>>>,
 }
 
-fn ts(time: DateTime<Utc>) -> String {
+pub(crate) fn ts(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?)
@@ -382,7 +384,8 @@ impl Store {
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM ingest_runs) AS runs, \
                     (SELECT COUNT(*) FROM ingest_runs WHERE accepted_at IS NOT NULL) AS accepted, \
                     (SELECT MAX(last_attempt) FROM endpoint_fetches) AS endpoints, \
-                    (SELECT COALESCE(MAX(id), 0) FROM provider_runs) AS providers",
+                    (SELECT COALESCE(MAX(id), 0) FROM provider_runs) AS providers, \
+                    (SELECT COALESCE(MAX(id), 0) FROM official_runs) AS official",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -391,6 +394,7 @@ impl Store {
             accepted: row.try_get("accepted")?,
             endpoints: row.try_get("endpoints")?,
             providers: row.try_get("providers")?,
+            official: row.try_get("official")?,
         })
     }
 

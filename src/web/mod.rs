@@ -3,6 +3,7 @@
 
 pub mod about;
 pub mod calculator;
+pub mod canonical;
 pub mod changes;
 pub mod chart;
 pub mod compare;
@@ -18,6 +19,8 @@ pub mod middleware;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod provider_filters;
+pub mod provider_pages;
 pub mod providers;
 pub mod ranking;
 pub mod step_chart;
@@ -54,6 +57,7 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             middleware::cache_pages,
         ))
         .layer(axum::middleware::from_fn(middleware::limit_uri))
+        .layer(axum::middleware::from_fn(middleware::check_host))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(
             ServiceBuilder::new()
@@ -85,6 +89,8 @@ fn routes(state: AppState) -> Router {
         .route("/models", get(models::catalogue))
         .route("/models/{*id}", get(model::model_page))
         .route("/compare", get(compare::compare))
+        .route("/providers", get(provider_pages::index))
+        .route("/providers/{slug}", get(provider_pages::provider))
         .route("/calculator", get(calculator::calculator))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))

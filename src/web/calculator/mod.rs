@@ -16,6 +16,8 @@ use super::layout::Layout;
 use super::models::csv_field;
 pub mod query;
 
+pub mod by_provider;
+
 pub use query::{CalculatorQuery, EXAMPLES, Example};
 
 use super::error::AppError;
@@ -941,6 +943,10 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
         }
         Err(errors) => return AppError::Invalid(errors).into_response(),
     };
+    // One model across its providers (issue 17): its own view, the same parsed workload.
+    if by_provider::wanted(&params) {
+        return by_provider::respond(&catalogue, &params, &form, &request);
+    }
     let outcome = match compute(&catalogue, &request) {
         Ok(outcome) => outcome,
         Err(problem) if wants_html(&params) => {
