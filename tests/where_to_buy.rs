@@ -287,6 +287,17 @@ async fn a_failed_providers_call_keeps_the_previous_list() {
     let runs = w.app.store.provider_runs(100).await.unwrap();
     assert_eq!(runs.iter().filter(|r| !r.success).count(), 5);
     assert_eq!(runs.iter().filter(|r| r.success).count(), 1);
+    // The methodology page says so, and the pages still show the previous list.
+    let about = w.app.get("/about").await.texts("#provider-list-status");
+    assert!(
+        about[0].contains("It holds 5 providers") && about[0].contains("shrank from 5 to 1"),
+        "{about:?}"
+    );
+    let page = w.app.get("/models/acme/alpha").await;
+    assert_eq!(
+        page.texts("table.providers-table tr[data-tag=\"nordlys/bf16\"] small.places"),
+        ["HQ SE · runs in FI, SE"]
+    );
 }
 
 #[tokio::test]
@@ -935,6 +946,7 @@ async fn the_per_provider_bill_comes_as_csv_and_json_too() {
         .await
         .json();
     assert_eq!(json["model"], "acme/alpha");
+    assert_eq!(json["filters"], json!({"dc": "EU"}));
     assert_eq!(json["routed"]["monthly_cost"], "9.5");
     let first = &json["providers"][0];
     assert_eq!(first["tag"], "nordlys/bf16");
