@@ -19,6 +19,7 @@ pub mod middleware;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod price_tags;
 pub mod provider_filters;
 pub mod provider_pages;
 pub mod providers;
@@ -94,6 +95,13 @@ fn routes(state: AppState) -> Router {
         .route("/calculator", get(calculator::calculator))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
+        .route("/api/price-tags.json", get(price_tags::api_json))
+        .route("/api/price-tags.csv", get(price_tags::api_csv))
+        .route("/discrepancies", get(price_tags::page))
+        .route(
+            "/api/discrepancies.json",
+            get(price_tags::api_discrepancies),
+        )
         .route("/ranking", get(ranking::ranking))
         .route("/about", get(about::about))
         .route("/guide/why-prices-differ", get(guide::why_prices_differ))

@@ -528,6 +528,7 @@ pub struct ModelPage {
     pub calculator_href: String,
     pub providers: super::providers::ProvidersSection,
     pub history: super::history::HistorySection,
+    pub price_tags: super::price_tags::PriceTagsSection,
 }
 
 impl ModelPage {
@@ -705,6 +706,7 @@ impl ModelPage {
             calculator_href: CalculatorQuery::for_models([model.id.clone()]).href(),
             providers: super::providers::providers_section(catalogue, &model.id),
             history: super::history::history_section(catalogue, &model.id),
+            price_tags: super::price_tags::PriceTagsSection::build(catalogue, &model.id),
         }
     }
 
