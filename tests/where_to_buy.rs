@@ -828,7 +828,7 @@ async fn a_provider_page_shows_each_model_against_the_routed_price_and_the_cheap
     );
     assert_eq!(
         page.texts("p.served-summary"),
-        ["1 model through OpenRouter; not the cheapest provider for any of them."]
+        ["1 model through OpenRouter; not the cheapest provider for it."]
     );
     assert_eq!(lumen.texts("dd.policies"), ["none listed"]);
 
