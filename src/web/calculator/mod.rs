@@ -26,7 +26,8 @@ use super::params::{Params, clip, encode};
 use crate::AppState;
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::{
-    CalculatorResult, LineUnit, MonthlyBill, Part, Savings, Unpriced, Workload, price_all, savings,
+    BatchDeclined, CalculatorResult, LineUnit, MonthlyBill, Part, Savings, Unpriced, Workload,
+    WorkloadError, price_all, savings,
 };
 use crate::store::Catalogue;
 
@@ -147,24 +148,14 @@ pub struct CalcRequest {
 }
 
 impl CalcRequest {
-    /// The context window a model needs: the reader's minimum, else one whole request
-    /// (input, output and reasoning tokens all occupy the window).
+    /// The context window a model needs: one whole request (input, output and reasoning
+    /// tokens all occupy the window), or the reader's minimum when that is larger. A
+    /// minimum can raise the floor, never lower it below what one request needs.
     pub fn context_needed(&self) -> u64 {
-        self.min_context.unwrap_or_else(|| {
-            let w = &self.workload;
-            let total = w
-                .input_tokens
-                .checked_add(w.output_tokens)
-                .and_then(|t| t.checked_add(w.reasoning_tokens))
-                .unwrap_or(Decimal::MAX);
-            decimal_to_u64(total.ceil())
-        })
+        let one_request = self.workload.request_tokens();
+        self.min_context
+            .map_or(one_request, |min| min.max(one_request))
     }
-}
-
-fn decimal_to_u64(value: Decimal) -> u64 {
-    use rust_decimal::prelude::ToPrimitive;
-    value.to_u64().unwrap_or(u64::MAX)
 }
 
 /// Reads the whole form. Returns what to re-render and either a valid request or the
@@ -292,7 +283,12 @@ pub fn parse(
     // The parsing above enforces every range; this is the calculator's own check, kept
     // so that the page and the maths can never disagree about what is valid.
     if let (true, Err(problem)) = (errors.is_empty(), workload.validate()) {
-        errors.add("form", format!("{}.", capitalise(&problem.to_string())));
+        let field = match problem {
+            WorkloadError::NoRequests => "requests",
+            WorkloadError::WholeDiscount => "discount",
+            _ => "form",
+        };
+        errors.add(field, format!("{}.", capitalise(&problem.to_string())));
     }
     if !errors.is_empty() {
         return (form, Err(errors));
@@ -467,14 +463,9 @@ pub fn select<'a>(catalogue: &'a Catalogue, request: &CalcRequest) -> Selection<
 
 /// The priced result, split at the quality floor.
 pub struct Outcome {
-    /// The rows shown: every model the filters let through, above the quality floor.
+    /// The rows shown: every model the filters let through, above the quality floor. The
+    /// summary describes these rows and no others.
     pub shown: CalculatorResult,
-    /// The cheapest paid bill with the quality floor aside, for the summary.
-    pub cheapest_overall: Option<MonthlyBill>,
-    /// Free bills with the quality floor aside.
-    pub free_overall: usize,
-    /// Whether any model at all could be priced, quality floor aside.
-    pub any_priced: bool,
     pub left_out: Vec<LeftOut>,
     /// What caching and batching save on the first paid row shown.
     pub savings: Option<Savings>,
@@ -486,13 +477,6 @@ pub fn compute(catalogue: &Catalogue, request: &CalcRequest) -> Result<Outcome, 
     let selection = select(catalogue, request);
     let all =
         price_all(&request.workload, selection.pairs.iter().copied()).map_err(|e| e.to_string())?;
-    let cheapest_overall = all.cheapest_non_zero().cloned();
-    let free_overall = all
-        .bills
-        .iter()
-        .filter(|b| b.monthly_cost.is_zero())
-        .count();
-    let any_priced = !all.bills.is_empty();
     let mut left_out = selection.left_out;
     let quality_of = |id: &str| {
         catalogue
@@ -520,15 +504,12 @@ pub fn compute(catalogue: &Catalogue, request: &CalcRequest) -> Result<Outcome, 
     );
     left_out.sort_by(|a, b| a.id.cmp(&b.id));
     let shown = CalculatorResult { bills, unpriced };
-    let savings = shown.cheapest_non_zero().and_then(|bill| {
+    let savings = shown.cheapest_paid().and_then(|bill| {
         let model = &catalogue.get(&bill.id)?.model;
         savings(&request.workload, model, bill).ok()
     });
     Ok(Outcome {
         shown,
-        cheapest_overall,
-        free_overall,
-        any_priced,
         left_out,
         savings,
     })
@@ -644,8 +625,8 @@ pub struct BillRow {
 }
 
 fn bill_row(rank: usize, bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) -> BillRow {
-    let is_free = bill.monthly_cost.is_zero();
-    let cheapest = result.cheapest_non_zero().is_some_and(|c| c.id == bill.id);
+    let is_free = bill.free;
+    let cheapest = result.cheapest_paid().is_some_and(|c| c.id == bill.id);
     BillRow {
         rank,
         id: bill.id.clone(),
@@ -721,7 +702,7 @@ fn derived(request: &CalcRequest) -> Derived {
         reasoning: (!w.reasoning_tokens.is_zero()).then(|| tokens(w.monthly_reasoning_tokens())),
         ratio: ratio_text(w.input_tokens, w.output_tokens),
         context: format::count(request.context_needed()),
-        context_is_default: request.min_context.is_none(),
+        context_is_default: request.context_needed() == w.request_tokens(),
     }
 }
 
@@ -730,7 +711,30 @@ pub struct Summary {
     pub sentences: Vec<String>,
 }
 
-fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
+/// How many of the cheapest paid rows the best-value sentence chooses from.
+const BEST_VALUE_POOL: usize = 10;
+
+/// Of the [`BEST_VALUE_POOL`] cheapest paid rows, the one with the most intelligence index
+/// per dollar a month, with its index; `None` when none of them has an index and a cost.
+fn best_value_of_cheapest<'a>(
+    result: &'a CalculatorResult,
+    catalogue: &Catalogue,
+) -> Option<(&'a MonthlyBill, f64)> {
+    result
+        .bills
+        .iter()
+        .filter(|b| !b.free)
+        .take(BEST_VALUE_POOL)
+        .filter_map(|b| {
+            let quality = catalogue.get(&b.id)?.model.quality.intelligence?;
+            let cost = b.monthly_cost.to_f64().filter(|c| *c > 0.0)?;
+            quality.is_finite().then_some((b, quality, quality / cost))
+        })
+        .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.0.id.cmp(&a.0.id)))
+        .map(|(b, quality, _)| (b, quality))
+}
+
+fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) -> Summary {
     let mut sentences = Vec::new();
     let describe = |bill: &MonthlyBill| {
         format!(
@@ -741,16 +745,43 @@ fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
             format::usd(bill.cost_per_request)
         )
     };
-    let free = outcome.free_overall;
-    match &outcome.cheapest_overall {
-        Some(cheapest) => sentences.push(format!(
+    let shown = &outcome.shown;
+    let free = shown.bills.iter().filter(|b| b.free).count();
+    let floor = request
+        .min_quality
+        .map(|floor| format!("With an intelligence index of at least {floor}, "));
+    match (shown.cheapest_paid(), &floor) {
+        (Some(cheapest), Some(floor)) => sentences.push(format!(
+            "{floor}the cheapest paid model for this workload is {}.",
+            describe(cheapest)
+        )),
+        (Some(cheapest), None) => sentences.push(format!(
             "The cheapest paid model for this workload is {}.",
             describe(cheapest)
         )),
-        None if !outcome.any_priced => {
-            sentences.push("No model could be priced with these filters.".into())
-        }
-        None => {}
+        (None, Some(floor)) => sentences.push(format!("{floor}no paid model could be priced.")),
+        (None, None) => sentences.push("No paid model could be priced with these filters.".into()),
+    }
+    if request.min_quality.is_none()
+        && let Some((best, quality)) = best_value_of_cheapest(shown, catalogue)
+    {
+        let same = shown.cheapest_paid().is_some_and(|c| c.id == best.id);
+        sentences.push(if same {
+            format!(
+                "It is also the best value of the {BEST_VALUE_POOL} cheapest: the most intelligence \
+                 index per dollar ({quality:.1})."
+            )
+        } else {
+            let times = shown
+                .times_cheapest(best)
+                .map(|t| format!(", {} the cheapest", times_text(t)))
+                .unwrap_or_default();
+            format!(
+                "The best value of the {BEST_VALUE_POOL} cheapest, the most intelligence index per \
+                 dollar, is {} (index {quality:.1}){times}.",
+                describe(best)
+            )
+        });
     }
     if free > 0 {
         sentences.push(format!(
@@ -758,37 +789,12 @@ fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
             if free == 1 { " costs" } else { "s cost" }
         ));
     }
-    match request.min_quality {
-        Some(floor) => match outcome.shown.cheapest_non_zero() {
-            Some(best) => {
-                let times = outcome
-                    .cheapest_overall
-                    .as_ref()
-                    .and_then(|c| best.monthly_cost.checked_div(c.monthly_cost))
-                    .map(|t| format!(", {} the cheapest", times_text(t)))
-                    .unwrap_or_default();
-                sentences.push(format!(
-                    "With an intelligence index of at least {floor}, the cheapest is {}{times}.",
-                    describe(best)
-                ));
-            }
-            None => sentences.push(format!(
-                "No priced model has an intelligence index of at least {floor}."
-            )),
-        },
-        None => sentences.push(
-            "Set a minimum intelligence index to see the cheapest model above a quality floor."
-                .into(),
-        ),
-    }
     let w = &request.workload;
     let uses_cache_or_batch =
         !w.cache_hit.is_zero() || !w.cache_write.is_zero() || !w.batch.is_zero();
-    if let (Some(saved), Some(bill), true) = (
-        &outcome.savings,
-        outcome.shown.cheapest_non_zero(),
-        uses_cache_or_batch,
-    ) {
+    if let (Some(saved), Some(bill), true) =
+        (&outcome.savings, shown.cheapest_paid(), uses_cache_or_batch)
+    {
         // Cache writes can cost more than the reads save; say so rather than "saves −$3".
         let effect = |what: &str, amount: Decimal| {
             if amount.is_sign_negative() && !amount.is_zero() {
@@ -802,10 +808,26 @@ fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
             parts.push(effect("caching", saved.cache));
         }
         if !w.batch.is_zero() {
-            parts.push(if bill.batch_part.is_zero() {
-                "batching saves nothing, as it has no batch listing".to_string()
-            } else {
-                effect("batching", saved.batch)
+            parts.push(match &bill.batch_declined {
+                Some(BatchDeclined::NoListing) => {
+                    "batching saves nothing, as it has no batch listing".to_string()
+                }
+                Some(BatchDeclined::NotCheaper) => {
+                    "batching saves nothing: its batch listing is no cheaper for this workload, \
+                     so the batch share is priced on demand"
+                        .to_string()
+                }
+                Some(BatchDeclined::WindowTooSmall { .. }) => {
+                    "batching saves nothing: its batch listing's window cannot hold one \
+                     request, so the batch share is priced on demand"
+                        .to_string()
+                }
+                Some(BatchDeclined::Unpriceable(_)) => {
+                    "batching saves nothing: its batch listing cannot be priced, so the batch \
+                     share is priced on demand"
+                        .to_string()
+                }
+                None => effect("batching", saved.batch),
             });
         }
         let outcome_text = if saved.total.is_zero() {
@@ -975,7 +997,7 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
                 .map(|(i, bill)| bill_row(i + 1, bill, &outcome.shown, &request.workload))
                 .collect();
             let result = ResultView {
-                summary: summary(&request, &outcome),
+                summary: summary(&request, &outcome, &catalogue),
                 rows,
                 unpriced: outcome.shown.unpriced.clone(),
                 left_out: outcome.left_out,
