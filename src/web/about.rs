@@ -153,6 +153,8 @@ pub struct AboutPage {
     pub live_check: Option<(String, String)>,
     /// OpenRouter's provider list, refreshed with the catalogue and logged on its own.
     pub provider_list: ProviderListStatus,
+    /// The official list prices: freshness, coverage and refusals.
+    pub official: super::price_tags::OfficialAbout,
 }
 
 /// How the provider list's refreshes went.
@@ -192,6 +194,7 @@ pub async fn about(State(state): State<AppState>) -> Response {
     let runs = &freshness.recent_runs;
     let failing_now = freshness.failing_now();
     let page = AboutPage {
+        official: super::price_tags::OfficialAbout::new(&catalogue),
         layout: Layout::new(&catalogue, "Methodology and data sources", "/about"),
         last_success: last_success.as_ref().map(RunView::new),
         last_failure: last_failure.as_ref().map(RunView::new),
