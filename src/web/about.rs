@@ -195,7 +195,12 @@ pub async fn about(State(state): State<AppState>) -> Response {
     let failing_now = freshness.failing_now();
     let page = AboutPage {
         official: super::price_tags::OfficialAbout::new(&catalogue),
-        layout: Layout::new(&catalogue, "Methodology and data sources", "/about"),
+        layout: Layout::new(&catalogue, "Methodology and data sources", "/about")
+            .describe(
+                "How tokenfare reads OpenRouter's catalogue and the makers' own list prices, checks \
+                 each refresh, and computes per-million prices, workload bills and the value ranking.",
+            )
+            .canonical("/about"),
         last_success: last_success.as_ref().map(RunView::new),
         last_failure: last_failure.as_ref().map(RunView::new),
         failing_now,
