@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::model::Model;
 use crate::pricing::calculator::{Workload, price_workload};
 use crate::pricing::price::{Price, PriceSet, Pricing};
-use crate::store::{Outcome, RunRecord, SourceKind};
+use crate::store::{Catalogue, Outcome, RunRecord, SourceKind};
 
 /// Failure reasons are third-party-ish text (HTTP errors, parser messages): shown
 /// escaped, and clipped so one odd message cannot swamp the page.
@@ -56,6 +56,16 @@ pub fn source_label(run: &RunRecord) -> String {
             format!("saved file {}", super::params::clip(name))
         }
     }
+}
+
+/// What the data being served was read from, for the exports' `source`: the OpenRouter
+/// catalogue, live or as a saved file or the bundled snapshot; `None` before any data.
+pub fn catalogue_source(catalogue: &Catalogue) -> Option<String> {
+    let run = catalogue.freshness.last_success.as_ref()?;
+    Some(match run.source_kind {
+        SourceKind::Api => "OpenRouter /api/v1/models, fetched live".to_string(),
+        _ => format!("OpenRouter /api/v1/models, from the {}", source_label(run)),
+    })
 }
 
 fn clip_reason(text: &str) -> String {
