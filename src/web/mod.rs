@@ -24,6 +24,7 @@ pub mod provider_filters;
 pub mod provider_pages;
 pub mod providers;
 pub mod ranking;
+pub mod sitemap;
 pub mod step_chart;
 
 use std::time::Duration;
@@ -110,6 +111,8 @@ fn routes(state: AppState) -> Router {
         .route("/api/changes.json", get(changes::api))
         .route("/feeds/models/{*id}", get(changes::model_feed))
         .route("/healthz", get(health::healthz))
+        .route("/sitemap.xml", get(sitemap::sitemap))
+        .route("/robots.txt", get(sitemap::robots))
         .route("/static/{*path}", get(layout::static_file))
         .fallback(error::not_found)
         .with_state(state)
