@@ -163,6 +163,8 @@ pub struct AboutPage {
     pub live_check: Option<(String, String)>,
     /// OpenRouter's provider list, refreshed with the catalogue and logged on its own.
     pub provider_list: ProviderListStatus,
+    /// The official list prices: freshness, coverage and refusals.
+    pub official: super::price_tags::OfficialAbout,
 }
 
 /// How the provider list's refreshes went.
@@ -202,10 +204,11 @@ pub async fn about(State(state): State<AppState>) -> Response {
     let runs = &freshness.recent_runs;
     let failing_now = freshness.failing_now();
     let page = AboutPage {
+        official: super::price_tags::OfficialAbout::new(&catalogue),
         layout: Layout::new(&catalogue, "Methodology and data sources", "/about")
             .describe(
-                "How tokenfare reads OpenRouter's catalogue, checks each refresh, and computes \
-                 per-million prices, workload bills and the value ranking.",
+                "How tokenfare reads OpenRouter's catalogue and the makers' own list prices, checks \
+                 each refresh, and computes per-million prices, workload bills and the value ranking.",
             )
             .canonical("/about"),
         last_success: last_success.as_ref().map(RunView::new),
