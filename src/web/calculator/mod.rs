@@ -1280,7 +1280,7 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     let page = BillPage {
         layout: Layout::new(
             &catalogue,
-            &format!("{}: itemised monthly bill", bill.name),
+            format!("{}: itemised monthly bill", bill.name),
             "/calculator",
         ),
         row: bill_detail(bill, shown, &request.workload),
