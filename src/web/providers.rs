@@ -15,13 +15,11 @@ use crate::model::{Model, Variant};
 use crate::pricing::price::{Component, PriceSet};
 use crate::pricing::ranking::blended_price_per_million;
 use crate::store::Catalogue;
+use crate::store::catalogue::STALE_AFTER_HOURS;
 use crate::store::endpoints::{Endpoint, ModelEndpoints};
 
 /// Input tokens per output token in the blend that orders the table.
 pub const BLEND_RATIO: u32 = 3;
-
-/// Endpoint data older than this is called out as stale.
-const STALE_AFTER_HOURS: i64 = 48;
 
 /// The blended $/M that orders the table; `None` when a needed price is missing or variable.
 pub fn blend(prices: &PriceSet) -> Option<Decimal> {

@@ -545,7 +545,7 @@ fn json_body(catalogue: &Catalogue, controls: &Controls, ranking: &Ranking) -> s
             serde_json::json!({
                 "id": m.id,
                 "quality": m.quality,
-                "blended_per_million_usd": m.blended_per_million.round_dp(10).normalize().to_string(),
+                "blended_per_million_usd": format::plain(m.blended_per_million),
                 "value": m.value,
                 "frontier": m.frontier,
             })

@@ -1,0 +1,377 @@
+//! How a priced workload reads: the form's fields, the derived volumes, the summary
+//! sentences, and one row per bill with its itemised lines.
+
+use askama::Template;
+use rust_decimal::Decimal;
+
+use super::form::{CalcRequest, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS};
+use super::query::EXAMPLES;
+use crate::pricing::calculator::{CalculatorResult, LineUnit, MonthlyBill, Unpriced, Workload};
+use crate::pricing::selection::{Exclusion, LeftOut, Outcome};
+use crate::store::Catalogue;
+use crate::web::form::FieldErrors;
+use crate::web::format;
+use crate::web::layout::Layout;
+
+/// A model left out by the reader's filters, with the reason in words.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LeftOutView {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+impl LeftOutView {
+    pub fn new(left_out: &LeftOut) -> LeftOutView {
+        LeftOutView {
+            id: left_out.id.clone(),
+            name: left_out.name.clone(),
+            reason: reason(&left_out.why),
+        }
+    }
+}
+
+/// Why a model was left out, as the page and the JSON say it.
+pub fn reason(why: &Exclusion) -> String {
+    match why {
+        Exclusion::Author => "another author".into(),
+        Exclusion::Context {
+            window: Some(window),
+            needed,
+        } => format!(
+            "context window {} tokens, under the {} needed",
+            format::count(*window),
+            format::count(*needed)
+        ),
+        Exclusion::Context { window: None, .. } => "no context window listed".into(),
+        Exclusion::Free => "free listing (hidden)".into(),
+        Exclusion::Variable => "variable pricing (hidden)".into(),
+        Exclusion::BelowFloor { quality: Some(q) } => {
+            format!("intelligence index {q:.1}, under your floor")
+        }
+        Exclusion::BelowFloor { quality: None } => "no intelligence index listed".into(),
+    }
+}
+
+/// One input of the form, ready to render.
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+    pub inputmode: &'static str,
+}
+
+/// One line of an itemised bill, formatted.
+pub struct LineView {
+    pub label: &'static str,
+    pub part: &'static str,
+    pub quantity: String,
+    pub unit_price: String,
+    pub amount: String,
+}
+
+/// One row of the result table and its itemised bill.
+pub struct BillRow {
+    pub rank: usize,
+    pub id: String,
+    pub name: String,
+    pub monthly: String,
+    pub per_request: String,
+    pub effective_input: String,
+    pub input_vs_list: String,
+    pub blended: String,
+    pub times: String,
+    pub cheapest: bool,
+    pub lines: Vec<LineView>,
+    pub on_demand_part: String,
+    pub batch_part: Option<String>,
+    pub discount: Option<String>,
+    pub notes: Vec<String>,
+}
+
+pub fn bill_row(
+    rank: usize,
+    bill: &MonthlyBill,
+    result: &CalculatorResult,
+    w: &Workload,
+) -> BillRow {
+    let is_free = bill.monthly_cost.is_zero();
+    let cheapest = result.cheapest_non_zero().is_some_and(|c| c.id == bill.id);
+    BillRow {
+        rank,
+        id: bill.id.clone(),
+        name: bill.name.clone(),
+        monthly: format::usd(bill.monthly_cost),
+        per_request: format::usd(bill.cost_per_request),
+        effective_input: format::usd(bill.effective_input_per_million),
+        input_vs_list: match bill.input_vs_list() {
+            Some(share) => format!(
+                "{} is {} of the list input price {}",
+                format::usd(bill.effective_input_per_million),
+                format::times_column(share),
+                format::usd(bill.list_input_per_million)
+            ),
+            None => String::new(),
+        },
+        blended: format::usd(bill.effective_blended_per_million),
+        times: if is_free {
+            "free".into()
+        } else {
+            result
+                .times_cheapest(bill)
+                .map(format::times_column)
+                .unwrap_or_default()
+        },
+        cheapest,
+        lines: bill
+            .lines
+            .iter()
+            .map(|line| LineView {
+                label: line.label,
+                part: line.part.label(),
+                quantity: match line.unit {
+                    LineUnit::Tokens => format!("{} tokens", format::quantity(line.quantity)),
+                    LineUnit::Requests => format!("{} requests", format::quantity(line.quantity)),
+                },
+                unit_price: match line.unit {
+                    LineUnit::Tokens => format!("{} / M tokens", format::usd(line.unit_price)),
+                    LineUnit::Requests => format!("{} / request", format::usd(line.unit_price)),
+                },
+                amount: format::usd(line.amount),
+            })
+            .collect(),
+        on_demand_part: format::usd(bill.on_demand_part),
+        batch_part: (!bill.batch_part.is_zero()).then(|| format::usd(bill.batch_part)),
+        discount: (!w.discount.is_zero()).then(|| {
+            format!(
+                "−{} ({} off)",
+                format::usd(bill.discount_amount),
+                format::share_percent(w.discount)
+            )
+        }),
+        notes: bill.notes.clone(),
+    }
+}
+
+/// The monthly volumes the form implies.
+pub struct Derived {
+    pub input: String,
+    pub output: String,
+    pub reasoning: Option<String>,
+    pub ratio: String,
+    pub context: String,
+    pub context_is_default: bool,
+}
+
+fn derived(request: &CalcRequest) -> Derived {
+    let w = &request.workload;
+    let tokens = |v: Option<Decimal>| format::quantity(v.unwrap_or_default());
+    Derived {
+        input: tokens(w.monthly_input_tokens()),
+        output: tokens(w.monthly_output_tokens()),
+        reasoning: (!w.reasoning_tokens.is_zero()).then(|| tokens(w.monthly_reasoning_tokens())),
+        ratio: format::ratio(w.input_tokens, w.output_tokens),
+        context: format::count(request.context_needed()),
+        context_is_default: request.min_context.is_none(),
+    }
+}
+
+/// The plain-language summary above the table, as sentences.
+pub struct Summary {
+    pub sentences: Vec<String>,
+}
+
+pub fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
+    let mut sentences = Vec::new();
+    let describe = |bill: &MonthlyBill| {
+        format!(
+            "{} ({}) at {} a month, {} per request",
+            bill.name,
+            bill.id,
+            format::usd(bill.monthly_cost),
+            format::usd(bill.cost_per_request)
+        )
+    };
+    let free = outcome.free_overall;
+    match &outcome.cheapest_overall {
+        Some(cheapest) => sentences.push(format!(
+            "The cheapest paid model for this workload is {}.",
+            describe(cheapest)
+        )),
+        None if !outcome.any_priced => {
+            sentences.push("No model could be priced with these filters.".into())
+        }
+        None => {}
+    }
+    if free > 0 {
+        sentences.push(format!(
+            "{free} free listing{} nothing, but free listings are rate-limited and not meant for production volumes.",
+            if free == 1 { " costs" } else { "s cost" }
+        ));
+    }
+    match request.min_quality {
+        Some(floor) => match outcome.shown.cheapest_non_zero() {
+            Some(best) => {
+                let times = outcome
+                    .cheapest_overall
+                    .as_ref()
+                    .and_then(|c| best.monthly_cost.checked_div(c.monthly_cost))
+                    .map(|t| format!(", {} the cheapest", format::times_column(t)))
+                    .unwrap_or_default();
+                sentences.push(format!(
+                    "With an intelligence index of at least {floor}, the cheapest is {}{times}.",
+                    describe(best)
+                ));
+            }
+            None => sentences.push(format!(
+                "No priced model has an intelligence index of at least {floor}."
+            )),
+        },
+        None => sentences.push(
+            "Set a minimum intelligence index to see the cheapest model above a quality floor."
+                .into(),
+        ),
+    }
+    let w = &request.workload;
+    let uses_cache_or_batch =
+        !w.cache_hit.is_zero() || !w.cache_write.is_zero() || !w.batch.is_zero();
+    if let (Some(saved), Some(bill), true) = (
+        &outcome.savings,
+        outcome.shown.cheapest_non_zero(),
+        uses_cache_or_batch,
+    ) {
+        // Cache writes can cost more than the reads save; say so rather than "saves −$3".
+        let effect = |what: &str, amount: Decimal| {
+            if amount.is_sign_negative() && !amount.is_zero() {
+                format!("{what} adds {} a month", format::usd(-amount))
+            } else {
+                format!("{what} saves {} a month", format::usd(amount))
+            }
+        };
+        let mut parts = Vec::new();
+        if !w.cache_hit.is_zero() || !w.cache_write.is_zero() {
+            parts.push(effect("caching", saved.cache));
+        }
+        if !w.batch.is_zero() {
+            parts.push(if bill.batch_part.is_zero() {
+                "batching saves nothing, as it has no batch listing".to_string()
+            } else {
+                effect("batching", saved.batch)
+            });
+        }
+        let outcome_text = if saved.total.is_zero() {
+            "so neither changes its bill".to_string()
+        } else if saved.total.is_sign_negative() {
+            format!("so together they add {}", format::usd(-saved.total))
+        } else {
+            format!(
+                "so you save {}{} in all",
+                format::usd(saved.total),
+                saved
+                    .share()
+                    .map(|s| format!(" ({})", format::share_percent(s)))
+                    .unwrap_or_default()
+            )
+        };
+        sentences.push(format!(
+            "On {}, {}. Without caching and with every request on demand it would cost {}, \
+             {outcome_text}.",
+            bill.name,
+            parts.join("; "),
+            format::usd(saved.baseline),
+        ));
+    }
+    Summary { sentences }
+}
+
+/// The page's result section.
+pub struct ResultView {
+    pub summary: Summary,
+    pub rows: Vec<BillRow>,
+    pub unpriced: Vec<Unpriced>,
+    pub left_out: Vec<LeftOutView>,
+    pub csv_href: String,
+    pub json_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "calculator.html")]
+pub struct CalculatorPage {
+    pub layout: Layout,
+    pub workload_fields: Vec<FieldView>,
+    pub share_fields: Vec<FieldView>,
+    pub form: FormValues,
+    pub errors: FieldErrors,
+    pub authors: Vec<String>,
+    pub presets: Vec<(String, &'static str, &'static str)>,
+    pub is_example: bool,
+    pub derived: Option<Derived>,
+    pub result: Option<ResultView>,
+    pub default_context: String,
+}
+
+impl CalculatorPage {
+    pub fn author_selected(&self, author: &str) -> bool {
+        self.form.authors.iter().any(|a| a == author)
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field)
+    }
+}
+
+fn field_views(
+    fields: &[(&'static str, &'static str, &'static str)],
+    form: &FormValues,
+    errors: &FieldErrors,
+    inputmode: &'static str,
+) -> Vec<FieldView> {
+    fields
+        .iter()
+        .map(|(name, label, hint)| FieldView {
+            name,
+            label,
+            hint,
+            value: form.number(name).to_string(),
+            error: errors.get(name).map(str::to_string),
+            inputmode,
+        })
+        .collect()
+}
+
+pub fn page(
+    catalogue: &Catalogue,
+    form: FormValues,
+    errors: FieldErrors,
+    request: Option<&CalcRequest>,
+    result: Option<ResultView>,
+) -> CalculatorPage {
+    CalculatorPage {
+        layout: Layout::new(catalogue, "Workload cost calculator", "/calculator"),
+        workload_fields: field_views(WORKLOAD_FIELDS, &form, &errors, "decimal"),
+        share_fields: field_views(SHARE_FIELDS, &form, &errors, "decimal"),
+        authors: catalogue.authors(),
+        presets: EXAMPLES
+            .iter()
+            .map(|e| (e.query.href(), e.title, e.blurb))
+            .collect(),
+        is_example: request.is_some_and(|r| r.is_example),
+        derived: request.map(derived),
+        default_context: request
+            .map(|r| {
+                format::count(
+                    CalcRequest {
+                        min_context: None,
+                        ..r.clone()
+                    }
+                    .context_needed(),
+                )
+            })
+            .unwrap_or_default(),
+        result,
+        form,
+        errors,
+    }
+}
