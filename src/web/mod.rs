@@ -4,7 +4,6 @@
 pub mod about;
 pub mod calculator;
 pub mod changes;
-pub mod chart;
 pub mod compare;
 pub mod error;
 pub mod form;
@@ -20,7 +19,7 @@ pub mod models;
 pub mod params;
 pub mod providers;
 pub mod ranking;
-pub mod step_chart;
+pub mod svg;
 
 use std::time::Duration;
 

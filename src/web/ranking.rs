@@ -12,12 +12,12 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::prelude::*;
 
 use super::calculator::CalculatorQuery;
-use super::chart::{Point, ScatterChart};
 use super::error::{AppError, render_html};
 use super::form::{self, FieldErrors, MAX_TOKENS_PER_REQUEST};
 use super::format;
 use super::layout::Layout;
 use super::params::{Params, clip, encode};
+use super::svg::scatter::{Point, ScatterChart};
 use crate::AppState;
 use crate::model::{QualityIndex, Variant};
 use crate::pricing::ranking::{
