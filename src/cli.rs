@@ -46,6 +46,14 @@ pub struct Cli {
         value_parser = parse_every
     )]
     pub endpoints_timeout: Option<Every>,
+    /// The official price feed (genai-prices v2 JSON).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENFARE_OFFICIAL_URL",
+        default_value = crate::official::ingest::DEFAULT_URL
+    )]
+    pub official_url: String,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -56,6 +64,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// One refresh now, from the API or from a saved `/models` response.
     Ingest {
+        /// Which source: OpenRouter's catalogue, or the official price feed.
+        #[arg(long, value_enum, default_value_t = Source::Openrouter)]
+        source: Source,
         /// A saved response (`.json` or `.json.gz`) instead of the API.
         #[arg(long)]
         file: Option<PathBuf>,
@@ -66,13 +77,27 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["file", "as_of"])]
         endpoints_only: bool,
     },
-    /// Replay saved daily responses named `models-YYYY-MM-DD.json[.gz]`, oldest first.
-    ImportHistory { dir: PathBuf },
+    /// Replay saved daily responses named `models-YYYY-MM-DD.json[.gz]` (or, with `--source
+    /// official`, `genai-prices-v2-YYYY-MM-DD.json[.gz]`), oldest first.
+    ImportHistory {
+        #[arg(long, value_enum, default_value_t = Source::Openrouter)]
+        source: Source,
+        dir: PathBuf,
+    },
     /// Apply a run that ingest quarantined as implausible, deliberately (see `/about`).
     AcceptRun {
         /// The run's number, as ingest printed it and `/about` and `/healthz` list it.
         run_id: i64,
     },
+}
+
+/// The two data sources.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// OpenRouter's model catalogue (routed and provider prices).
+    Openrouter,
+    /// The makers' and clouds' own list prices (the genai-prices feed).
+    Official,
 }
 
 /// `serve`'s settings alone, for when no subcommand is given.
@@ -129,6 +154,10 @@ fn parse_date(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     crate::store::parse_as_of(text).ok_or_else(|| format!("{text:?}: expected YYYY-MM-DD"))
 }
 
+fn official_client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
+    Ok(OpenRouterClient::new(ClientConfig::new(&cli.official_url))?)
+}
+
 fn client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
     Ok(OpenRouterClient::new(ClientConfig::new(
         &cli.openrouter_url,
@@ -156,6 +185,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         // No subcommand means `serve`, still reading its settings from the environment.
         None => serve(&cli, &ServeOnly::try_parse_from(["tokenfare"])?.args).await,
         Some(Command::Serve(args)) => serve(&cli, args).await,
+        Some(Command::Ingest {
+            source: Source::Official,
+            file,
+            as_of,
+            endpoints_only,
+        }) => {
+            if *endpoints_only {
+                anyhow::bail!("--endpoints-only is for the OpenRouter source");
+            }
+            let store = open_store(&cli.database).await?;
+            let result = match file {
+                Some(path) => crate::official::ingest::ingest_file(&store, path, *as_of).await,
+                None => crate::official::ingest::run_once(&store, &official_client(&cli)?).await,
+            };
+            let coverage = match &result {
+                Ok(_) => Some(official_coverage(&store).await),
+                Err(_) => None,
+            };
+            store.close().await;
+            println!("{}", result?);
+            if let Some(coverage) = coverage {
+                println!("{}", coverage?);
+            }
+            Ok(())
+        }
         Some(Command::Ingest {
             endpoints_only: true,
             ..
@@ -218,7 +272,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Some(Command::ImportHistory { dir }) => {
+        Some(Command::ImportHistory {
+            source: Source::Official,
+            dir,
+        }) => {
+            let store = open_store(&cli.database).await?;
+            let result = import_official_history(&store, dir).await;
+            store.close().await;
+            result
+        }
+        Some(Command::ImportHistory { dir, .. }) => {
             let store = open_store(&cli.database).await?;
             import_history(&store, dir).await?;
             store.close().await;
@@ -290,6 +353,74 @@ pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How the stored official prices match the stored catalogue, one line per source.
+async fn official_coverage(store: &Store) -> anyhow::Result<String> {
+    let catalogue = crate::store::Catalogue::load(store).await?;
+    let report = &catalogue.official().report;
+    use crate::official::matching::RefusalKind;
+    let mut line = format!(
+        "official coverage of {} looked-up models:",
+        report.looked_up
+    );
+    for (channel, count) in report.matched_per_channel() {
+        let refused = report
+            .refusals
+            .iter()
+            .filter(|r| r.channel == channel && r.kind == RefusalKind::Unexplained)
+            .count();
+        line.push_str(&format!(
+            " {} {count} matched / {refused} refused;",
+            channel.key()
+        ));
+    }
+    let fallbacks = report
+        .refusals
+        .iter()
+        .filter(|r| r.kind == RefusalKind::Fallback)
+        .count();
+    let overridden = report
+        .matches
+        .iter()
+        .filter(|m| matches!(m.rule, crate::official::matching::Rule::Override { .. }))
+        .count();
+    line.push_str(&format!(
+        " {fallbacks} fallback prices not shown as the cloud's; {overridden} matches by override"
+    ));
+    Ok(line)
+}
+
+/// Replays every dated official feed file; a failing day is reported and skipped.
+pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
+    let files = crate::official::ingest::dated_files(dir)?;
+    if files.is_empty() {
+        anyhow::bail!(
+            "no files named genai-prices-v2-YYYY-MM-DD.json[.gz] in {}",
+            dir.display()
+        );
+    }
+    let (mut ok, mut changes) = (0, 0);
+    for (date, path) in &files {
+        match crate::official::ingest::ingest_file(store, path, Some(*date)).await {
+            Ok(summary) => {
+                ok += 1;
+                changes += summary.counts.price_changes;
+                println!("{}: {summary}", date.format("%Y-%m-%d"));
+            }
+            Err(err) => println!("{}: failed: {err}", date.format("%Y-%m-%d")),
+        }
+    }
+    println!(
+        "imported {ok} of {} official files from {} ({} failed), {changes} price changes",
+        files.len(),
+        dir.display(),
+        files.len() - ok
+    );
+    if ok == 0 {
+        anyhow::bail!("no file could be imported");
+    }
+    Ok(())
+}
+
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let addr = args
         .addr
@@ -318,6 +449,22 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         ))),
         None => None,
     };
+    // The official feed refreshes on the same interval, in its own loop, so neither source's
+    // failure holds the other up.
+    let official = match every.0 {
+        Some(interval) => Some(tokio::spawn(crate::official::scheduler::run(
+            state.clone(),
+            official_client(cli)?,
+            interval,
+            stop_rx.clone(),
+        ))),
+        None => None,
+    };
+    let watcher = tokio::spawn(crate::ingest::scheduler::watch_store(
+        state.clone(),
+        crate::ingest::scheduler::WATCH_EVERY,
+        stop_rx.clone(),
+    ));
     let app = crate::router(state);
     let mut server_stop = stop_rx.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -332,6 +479,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(task) = scheduler {
         let _ = task.await;
     }
+    if let Some(task) = official {
+        let _ = task.await;
+    }
+    let _ = watcher.await;
     store.close().await;
     Ok(())
 }

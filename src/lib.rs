@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod ingest;
 pub mod model;
+pub mod official;
 pub mod openrouter;
 pub mod pricing;
 pub mod store;
@@ -42,12 +43,49 @@ impl AppState {
         self.catalogue.load_full()
     }
 
-    /// Rebuilds the catalogue from the store and swaps it in.
+    /// Rebuilds the catalogue from the store and swaps it in. When the store cannot be
+    /// read, the catalogue served stays, but a failure the store could not record is still
+    /// put in front of readers.
     pub async fn reload(&self) -> Result<(), StoreError> {
-        let fresh = Catalogue::load(&self.store).await?;
+        let fresh = match Catalogue::load(&self.store).await {
+            Ok(fresh) => fresh,
+            Err(err) => {
+                self.show_unrecorded_failure();
+                return Err(err);
+            }
+        };
         self.catalogue.store(Arc::new(fresh));
         // Pages are keyed by data version, so stale ones can never be served; this only frees them.
         self.pages.clear();
         Ok(())
+    }
+
+    fn show_unrecorded_failure(&self) {
+        let Some(failure) = self.store.unrecorded_failure() else {
+            return;
+        };
+        let current = self.catalogue();
+        if current
+            .freshness
+            .last_failure
+            .as_ref()
+            .is_some_and(|f| f.id == failure.id)
+        {
+            return;
+        }
+        let mut copy = (*current).clone();
+        copy.freshness.note_unrecorded(failure);
+        self.catalogue.store(Arc::new(copy));
+        self.pages.clear();
+    }
+
+    /// Loads the catalogue again when the store has changed under it (a commit by another
+    /// process, such as a command-line ingest). Returns whether it did.
+    pub async fn reload_if_changed(&self) -> Result<bool, StoreError> {
+        let fingerprint = self.store.fingerprint().await?;
+        if fingerprint == self.catalogue().freshness.fingerprint {
+            return Ok(false);
+        }
+        self.reload().await.map(|()| true)
     }
 }

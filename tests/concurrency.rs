@@ -215,3 +215,43 @@ async fn processes_migrating_a_new_database_at_once_all_succeed() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_running_server_serves_another_process_commit_within_seconds() {
+    let app = common::TestApp::fixture().await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let watcher = tokio::spawn(tokenfare::ingest::scheduler::watch_store(
+        app.state.clone(),
+        tokenfare::ingest::scheduler::WATCH_EVERY,
+        stopped,
+    ));
+    let changed = fixture_with(|models| models[0]["pricing"]["completion"] = json!("0.000005"));
+    let file = write(app.dir.path(), "changed.json", &changed);
+    let db = app.dir.path().join("test.db");
+    let output = finish(tokenfare(
+        &db,
+        &[
+            "ingest",
+            "--file",
+            file.to_str().unwrap(),
+            "--as-of",
+            "2026-08-09",
+        ],
+        None,
+    ));
+    assert!(output.status.success(), "{output:?}");
+    let committed = std::time::Instant::now();
+    let completion = |app: &common::TestApp| {
+        app.state
+            .catalogue()
+            .get("acme/alpha")
+            .and_then(|e| e.model.pricing.base.completion)
+            .map(|p| p.to_string())
+    };
+    while completion(&app).as_deref() != Some("0.000005") && committed.elapsed().as_secs() < 10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(completion(&app).as_deref(), Some("0.000005"));
+    let _ = stop.send(true);
+    watcher.await.unwrap();
+}

@@ -294,7 +294,8 @@ async fn where_to_buy_rows_run_cheapest_first_with_the_cheapest_marked() {
     assert_eq!(quant[1], "not stated");
     let premium = page.texts(&format!("{rows}:last-child th"));
     assert!(premium[0].contains("status −2"), "{premium:?}");
-    let uptimes = page.texts(&format!("{rows} td:last-child"));
+    // The table grew columns after uptime (issue 17); the day's figure is its own element.
+    let uptimes = page.texts(&format!("{rows} td.uptime .day"));
     assert_eq!(uptimes, vec!["99.9%", "99.9%", "99.9%", "91.1%"]);
 }
 

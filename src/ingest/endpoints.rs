@@ -136,6 +136,7 @@ fn fetch_reason(err: &FetchError) -> String {
             format!("OpenRouter answered HTTP {}", status.as_u16())
         }
         FetchError::TooLarge { .. } => "the response was too large".into(),
+        FetchError::Redirect { .. } => "OpenRouter redirected us elsewhere".into(),
         FetchError::Build(_) => "the HTTP client could not be built".into(),
     }
 }

@@ -76,6 +76,10 @@ pub enum IngestError {
     NoSuchRun(i64),
     #[error("run {0} was not quarantined ({1}); only a quarantined run can be accepted")]
     NotQuarantined(i64, &'static str),
+    #[error(
+        "run {0} was overtaken by run {1}, applied since; it can no longer be applied (ingest again instead)"
+    )]
+    Superseded(i64, i64),
     #[error("the raw response of run {0} is no longer kept, so it cannot be applied")]
     NoRawBody(i64),
     #[error("the refresh was cancelled by shutdown before its response arrived")]
@@ -135,7 +139,7 @@ impl std::fmt::Display for Summary {
         if !self.large_moves.is_empty() {
             write!(
                 f,
-                "; flagged (10x or to zero): {}",
+                "; flagged (10× or to zero): {}",
                 self.large_moves.join(", ")
             )?;
         }
@@ -375,6 +379,9 @@ pub async fn accept_run(store: &Store, run_id: i64) -> Result<Summary, IngestErr
     let body = gunzip_limited(&raw, MAX_FILE_BYTES).map_err(StoreError::Io)?;
     let parsed = parse_models_body(&body, MAX_MODELS)?;
     let state = tx.current_state().await?;
+    if let Some(newer) = state.last_success.as_ref().filter(|r| r.id > run_id) {
+        return Err(IngestError::Superseded(run_id, newer.id));
+    }
     check_against(&parsed, &state, run.as_of, Utc::now())?;
     let counts = tx
         .apply_catalogue(

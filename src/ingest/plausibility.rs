@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::Decimal;
 
 use crate::pricing::price::{Price, Pricing};
+pub use crate::store::changes::{LARGE_MOVE, is_large_move};
 
 /// More than this share of priced listings moving a price by [`LARGE_MOVE`]x or to zero.
 pub const MASS_MOVE_SHARE: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
@@ -32,8 +33,6 @@ pub const KEYS_LOST_SHARE: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
 /// More than this share of records unreadable. Unreadable records change nothing (their
 /// listings keep what we know), so this only catches a body that is mostly junk.
 pub const UNREADABLE_SHARE: Decimal = Decimal::from_parts(50, 0, 0, false, 2);
-/// A price moving by this factor (up or down) is a large move.
-pub const LARGE_MOVE: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
 
 /// One listing's prices: component key -> amount, `None` for a variable price.
 pub type Prices = BTreeMap<String, Option<Decimal>>;
@@ -91,21 +90,6 @@ impl Assessment {
     pub fn is_plausible(&self) -> bool {
         self.reasons.is_empty()
     }
-}
-
-/// True when `new` is at least [`LARGE_MOVE`] times `old`, at most a tenth of it, or zero
-/// where `old` was not. Both must be amounts; `old` must be positive.
-pub fn is_large_move(old: Decimal, new: Decimal) -> bool {
-    if old <= Decimal::ZERO || new < Decimal::ZERO {
-        return false;
-    }
-    new.is_zero()
-        || old
-            .checked_mul(LARGE_MOVE)
-            .is_some_and(|limit| new >= limit)
-        || new
-            .checked_mul(LARGE_MOVE)
-            .is_some_and(|limit| limit <= old)
 }
 
 fn share(part: usize, whole: usize) -> Decimal {
@@ -187,7 +171,7 @@ pub fn assess(previous: &Summary, new: &Summary) -> Assessment {
     let moved_share = share(moved, priced);
     if moved_share > MASS_MOVE_SHARE {
         out.reasons.push(format!(
-            "{moved} of {priced} priced listings ({}) changed a price by {LARGE_MOVE}x or more or to zero (more than {})",
+            "{moved} of {priced} priced listings ({}) changed a price by {LARGE_MOVE}× or more or to zero (more than {})",
             percent(moved_share),
             percent(MASS_MOVE_SHARE)
         ));

@@ -79,3 +79,33 @@ pub async fn run(
         }
     }
 }
+
+/// How often `serve` checks the store for commits made by another process.
+pub const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// Runs until `shutdown`: every `every`, loads the catalogue again if the store changed under
+/// it (a command-line ingest or `accept-run` in another process), so what is served is never
+/// more than one interval behind what is committed.
+pub async fn watch_store(state: AppState, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut failing = false;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        match state.reload_if_changed().await {
+            Ok(reloaded) => {
+                if reloaded {
+                    tracing::info!("catalogue reloaded after a commit by another process");
+                }
+                failing = false;
+            }
+            // Logged once per spell of failures, not every tick.
+            Err(err) if !failing => {
+                tracing::error!(error = %err, "could not check the store for changes");
+                failing = true;
+            }
+            Err(_) => {}
+        }
+    }
+}

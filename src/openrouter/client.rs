@@ -38,6 +38,8 @@ pub enum FetchError {
         #[source]
         source: reqwest::Error,
     },
+    #[error("{url} redirected: {reason}")]
+    Redirect { url: String, reason: String },
     #[error("{url} answered HTTP {status}")]
     Status { url: String, status: StatusCode },
     #[error("{url} sent more than {limit} bytes")]
@@ -58,7 +60,9 @@ impl FetchError {
             FetchError::Status { status, .. } => {
                 *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
             }
-            FetchError::TooLarge { .. } | FetchError::Build(_) => false,
+            FetchError::TooLarge { .. } | FetchError::Redirect { .. } | FetchError::Build(_) => {
+                false
+            }
         }
     }
 }
@@ -68,6 +72,30 @@ impl FetchError {
 pub struct Fetched {
     pub url: String,
     pub body: Vec<u8>,
+}
+
+/// Redirects are followed only within the origin the request went to, and only a few times:
+/// another host's answer is not the catalogue we asked for.
+const MAX_REDIRECTS: usize = 5;
+
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let to = attempt.url().origin();
+        let first = attempt.previous().first().map(reqwest::Url::origin);
+        if first.is_some_and(|from| from != to) {
+            let reason = format!(
+                "refused a redirect to another host ({})",
+                to.ascii_serialization()
+            );
+            attempt.error(reason)
+        } else if attempt.previous().contains(attempt.url())
+            || attempt.previous().len() > MAX_REDIRECTS
+        {
+            attempt.error("redirect loop")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -84,6 +112,7 @@ impl OpenRouterClient {
                 env!("CARGO_PKG_VERSION"),
                 " (LLM price comparison; daily catalogue refresh)"
             ))
+            .redirect(same_origin_redirects())
             .connect_timeout(config.connect_timeout)
             .timeout(config.total_timeout)
             .build()
@@ -98,6 +127,11 @@ impl OpenRouterClient {
     /// `GET {base}/models`.
     pub async fn fetch_models(&self) -> Result<Fetched, FetchError> {
         self.get(&format!("{}/models", self.config.base_url)).await
+    }
+
+    /// `GET {base}` itself, for a source that is one file (the official price feed).
+    pub async fn fetch_base(&self) -> Result<Fetched, FetchError> {
+        self.get(&self.config.base_url).await
     }
 
     /// `GET {base}/models/{id}/endpoints`.
@@ -135,9 +169,24 @@ impl OpenRouterClient {
     }
 
     async fn get_once(&self, url: &str) -> Result<Vec<u8>, FetchError> {
-        let transport = |source| FetchError::Transport {
-            url: url.to_string(),
-            source,
+        let transport = |source: reqwest::Error| {
+            if source.is_redirect() {
+                // The policy's own words are the innermost cause.
+                let mut reason = source.to_string();
+                let mut cause = std::error::Error::source(&source);
+                while let Some(inner) = cause {
+                    reason = inner.to_string();
+                    cause = inner.source();
+                }
+                return FetchError::Redirect {
+                    url: url.to_string(),
+                    reason,
+                };
+            }
+            FetchError::Transport {
+                url: url.to_string(),
+                source,
+            }
         };
         let mut response = self
             .http

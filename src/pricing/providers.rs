@@ -138,26 +138,43 @@ pub enum Shortfall {
 }
 
 impl Shortfall {
-    /// A phrase that completes "N providers …" / "left out: …", given the filters.
-    pub fn describe(self, filters: &ProviderFilters) -> String {
+    /// A phrase that completes "3 providers …" (`one` false) or "1 provider …" / "this
+    /// provider …" (`one` true), given the filters that were set.
+    pub fn describe(self, filters: &ProviderFilters, one: bool) -> String {
         let region = |r: &Option<Region>| r.as_ref().map_or_else(String::new, Region::label);
+        let verb = |singular: &str, plural: &str| if one { singular } else { plural }.to_string();
         match self {
-            Shortfall::DatacentersNotStated => "do not say where they run".into(),
-            Shortfall::RunsOutsideRegion => {
-                format!("run outside {}", region(&filters.datacenter))
+            Shortfall::DatacentersNotStated => {
+                verb("does not say where it runs", "do not say where they run")
             }
-            Shortfall::HeadquartersNotStated => "do not state a headquarters".into(),
-            Shortfall::HeadquarteredOutsideRegion => {
-                format!("are based outside {}", region(&filters.headquarters))
-            }
-            Shortfall::UptimeNotPublished => "have no published uptime for the last day".into(),
+            Shortfall::RunsOutsideRegion => format!(
+                "{} outside {}",
+                verb("runs", "run"),
+                region(&filters.datacenter)
+            ),
+            Shortfall::HeadquartersNotStated => verb(
+                "does not state a headquarters",
+                "do not state a headquarters",
+            ),
+            Shortfall::HeadquarteredOutsideRegion => format!(
+                "{} based outside {}",
+                verb("is", "are"),
+                region(&filters.headquarters)
+            ),
+            Shortfall::UptimeNotPublished => format!(
+                "{} no published uptime for the last day",
+                verb("has", "have")
+            ),
             Shortfall::UptimeBelowMinimum => format!(
-                "were up less than {}% of the last day",
+                "{} up less than {}% of the last day",
+                verb("was", "were"),
                 filters.min_uptime.unwrap_or_default().normalize()
             ),
-            Shortfall::ReducedPrecision => "run at reduced precision".into(),
-            Shortfall::NoTools => "do not list tool calling".into(),
-            Shortfall::NoStructuredOutputs => "do not list structured outputs".into(),
+            Shortfall::ReducedPrecision => format!("{} at reduced precision", verb("runs", "run")),
+            Shortfall::NoTools => format!("{} not list tool calling", verb("does", "do")),
+            Shortfall::NoStructuredOutputs => {
+                format!("{} not list structured outputs", verb("does", "do"))
+            }
         }
     }
 }
@@ -704,5 +721,26 @@ mod tests {
         );
         assert!(!result.providers[1].cheapest);
         assert_eq!(result.left_out(), 1);
+    }
+
+    #[test]
+    fn reasons_read_as_sentences_in_singular_and_plural() {
+        let filters = ProviderFilters {
+            datacenter: region("EU"),
+            min_uptime: Some(dec("99.50")),
+            ..ProviderFilters::default()
+        };
+        assert_eq!(
+            Shortfall::RunsOutsideRegion.describe(&filters, false),
+            "run outside the EU"
+        );
+        assert_eq!(
+            Shortfall::DatacentersNotStated.describe(&filters, true),
+            "does not say where it runs"
+        );
+        assert_eq!(
+            Shortfall::UptimeBelowMinimum.describe(&filters, true),
+            "was up less than 99.5% of the last day"
+        );
     }
 }

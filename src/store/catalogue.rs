@@ -2,14 +2,20 @@
 //! each commit and swaps it in atomically; a request never waits on SQLite or the network.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::changes::ChangeLog;
 use super::endpoints::{Endpoint, ModelEndpoints};
 use super::providers::{ProviderDirectory, StoredProvider};
-use super::{EventRow, HistoryRow, RunRecord, SourceKind, Store, StoreError, StoredModel};
+use super::{
+    EventRow, Fingerprint, HistoryRow, Outcome, RunRecord, SourceKind, Store, StoreError,
+    StoredModel,
+};
 use crate::model::{Model, Variant};
+use crate::official::store::StoredOfficial;
+use crate::official::view::OfficialView;
 use crate::pricing::price::Pricing;
 
 /// Data older than this many hours is called stale on every page (the pages say "48 hours").
@@ -47,22 +53,66 @@ pub struct Freshness {
     pub providers_version: (i64, i64),
     /// The most recent runs, newest first, for the methodology page.
     pub recent_runs: Vec<RunRecord>,
+    /// The latest official-feed run (successful or not); changes whenever the official side does.
+    pub official_version: i64,
+    /// Quarantined runs that could still be applied (none newer has been), newest first.
+    pub quarantined: Vec<RunRecord>,
+    /// What the store looked like when this was loaded; see [`Store::fingerprint`].
+    pub fingerprint: Fingerprint,
 }
 
 /// How many runs the catalogue keeps at hand for display.
 pub const RECENT_RUNS: usize = 10;
 
 impl Freshness {
-    /// Derives freshness from every recorded run, newest first.
-    pub fn from_runs(runs: &[RunRecord]) -> Freshness {
+    /// Derives freshness from every recorded run, newest first, and a failure that could
+    /// not be recorded (shown as the last failure when it is the newest).
+    pub fn from_runs(runs: &[RunRecord], unrecorded: Option<RunRecord>) -> Freshness {
         let last_success = runs.iter().find(|r| r.success).cloned();
-        Freshness {
-            data_version: last_success.as_ref().map_or(0, |r| r.id),
+        let success_id = last_success.as_ref().map_or(0, |r| r.id);
+        let mut freshness = Freshness {
+            data_version: success_id,
             last_success,
-            last_failure: runs.iter().find(|r| !r.success).cloned(),
+            last_failure: runs.iter().find(|r| r.outcome == Outcome::Failed).cloned(),
             endpoints_version: 0,
+            official_version: 0,
             providers_version: (0, 0),
             recent_runs: runs.iter().take(RECENT_RUNS).cloned().collect(),
+            quarantined: runs
+                .iter()
+                .filter(|r| r.outcome == Outcome::Quarantined && r.id > success_id)
+                .cloned()
+                .collect(),
+            fingerprint: Fingerprint::default(),
+        };
+        if let Some(failure) = unrecorded {
+            freshness.note_unrecorded(failure);
+        }
+        freshness
+    }
+
+    /// Shows a failure the database could not take, if it is newer than the last one shown.
+    pub fn note_unrecorded(&mut self, failure: RunRecord) {
+        self.last_failure = self.latest_failure(Some(failure));
+    }
+
+    /// The newer of the last failure shown and one the database could not take.
+    pub fn latest_failure(&self, unrecorded: Option<RunRecord>) -> Option<RunRecord> {
+        match (&self.last_failure, unrecorded) {
+            (Some(shown), Some(failure)) if shown.finished_at > failure.finished_at => {
+                Some(shown.clone())
+            }
+            (_, Some(failure)) => Some(failure),
+            (shown, None) => shown.clone(),
+        }
+    }
+
+    /// True when the most recent attempt failed (the data served is older than it).
+    pub fn failing_now(&self) -> bool {
+        match (&self.last_success, &self.last_failure) {
+            (Some(ok), Some(failed)) => (failed.finished_at, failed.id) > (ok.finished_at, ok.id),
+            (None, Some(_)) => true,
+            _ => false,
         }
     }
 
@@ -86,13 +136,15 @@ impl Freshness {
     /// The version tag for a given staleness.
     pub fn version_tag_with(&self, stale: bool) -> String {
         format!(
-            "{}.{}.{}.{}.p{}-{}",
+            "{}.{}.q{}.{}.{}.p{}-{}.o{}",
             self.data_version,
             self.last_failure.as_ref().map_or(0, |r| r.id),
+            self.quarantined.first().map_or(0, |r| r.id),
             self.endpoints_version,
             u8::from(stale),
             self.providers_version.0,
             self.providers_version.1,
+            self.official_version,
         )
     }
 
@@ -122,6 +174,8 @@ pub struct Catalogue {
     provider_by_name: HashMap<String, usize>,
     /// Day-by-day changes, worked out from the history, the events and the runs.
     changes: ChangeLog,
+    /// The official first-party and cloud prices, matched to this catalogue.
+    official: Arc<OfficialView>,
     pub freshness: Freshness,
 }
 
@@ -130,9 +184,13 @@ impl Catalogue {
     /// endpoints, freshness and the change log. This is the only way to build one, so no
     /// caller can forget a part (a catalogue without its runs has an empty change log).
     pub async fn load(store: &Store) -> Result<Catalogue, StoreError> {
+        // Taken first: should a commit land while loading, the catalogue looks older than
+        // the store and the next check loads it again.
+        let fingerprint = store.fingerprint().await?;
         // Newest first; freshness and the methodology page's run table are derived from it.
         let runs = store.recent_runs(i64::MAX).await?;
-        let freshness = Freshness::from_runs(&runs);
+        let mut freshness = Freshness::from_runs(&runs, store.unrecorded_failure());
+        freshness.fingerprint = fingerprint;
         Ok(Catalogue::build(
             store.load_models().await?,
             store.load_history().await?,
@@ -141,7 +199,8 @@ impl Catalogue {
         )
         .with_endpoints(store.load_endpoints().await?)
         .with_providers(store.load_providers().await?)
-        .with_runs(&runs))
+        .with_runs(&runs)
+        .with_official(crate::official::store::load(store).await?))
     }
 
     fn build(
@@ -202,8 +261,22 @@ impl Catalogue {
             provider_by_slug: HashMap::new(),
             provider_by_name: HashMap::new(),
             changes: ChangeLog::default(),
+            official: Arc::default(),
             freshness,
         }
+    }
+
+    /// This catalogue with the official feed, matched against its models.
+    pub fn with_official(mut self, stored: StoredOfficial) -> Catalogue {
+        let view = OfficialView::build(stored, self.entries.iter().map(|e| e.model.id.as_str()));
+        self.freshness.official_version = view.version();
+        self.official = Arc::new(view);
+        self
+    }
+
+    /// The official first-party and cloud prices.
+    pub fn official(&self) -> &OfficialView {
+        &self.official
     }
 
     /// This catalogue with the providers' endpoints of each model.

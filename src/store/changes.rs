@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
 
 use super::{EventRow, RunRecord, SourceKind};
 use crate::pricing::price::{Price, PriceSet, Pricing};
@@ -68,6 +69,14 @@ impl ComponentChange {
         }
     }
 
+    /// True when the component moved by [`LARGE_MOVE`]x or more, or to zero.
+    pub fn is_large_move(&self) -> bool {
+        match (self.old.and_then(Price::usd), self.new.and_then(Price::usd)) {
+            (Some(old), Some(new)) => is_large_move(old, new),
+            _ => false,
+        }
+    }
+
     /// The change in percent of the old price; `None` when either side is not a number
     /// or the old price was zero.
     pub fn percent(&self) -> Option<f64> {
@@ -80,6 +89,26 @@ impl ComponentChange {
         let percent: f64 = ratio.try_into().ok()?;
         Some(percent * 100.0)
     }
+}
+
+/// A price moving by this factor, up or down, is a large move: applied, but flagged on the
+/// model's page and in the changes feed (and, across a quarter of the catalogue at once, a
+/// reason to quarantine a run; see `ingest::plausibility`).
+pub const LARGE_MOVE: Decimal = Decimal::TEN;
+
+/// True when `new` is at least [`LARGE_MOVE`] times `old`, at most a tenth of it, or zero
+/// where `old` was not. `old` must be positive.
+pub fn is_large_move(old: Decimal, new: Decimal) -> bool {
+    if old <= Decimal::ZERO || new < Decimal::ZERO {
+        return false;
+    }
+    new.is_zero()
+        || old
+            .checked_mul(LARGE_MOVE)
+            .is_some_and(|limit| new >= limit)
+        || new
+            .checked_mul(LARGE_MOVE)
+            .is_some_and(|limit| limit <= old)
 }
 
 /// One model's change on one day.

@@ -63,7 +63,7 @@ impl SourceKind {
         }
     }
 
-    fn parse(text: &str) -> SourceKind {
+    pub(crate) fn parse(text: &str) -> SourceKind {
         match text {
             "snapshot" => SourceKind::Snapshot,
             "api" => SourceKind::Api,
@@ -169,6 +169,17 @@ pub struct CurrentState {
     pub last_success: Option<RunRecord>,
 }
 
+/// See [`Store::fingerprint`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub runs: i64,
+    pub accepted: i64,
+    pub endpoints: Option<String>,
+    pub providers: i64,
+    /// The latest official-feed run.
+    pub official: i64,
+}
+
 /// `SELECT <every run column> FROM ingest_runs` followed by `$tail`, as one static string.
 macro_rules! run_select {
     ($tail:literal) => {
@@ -222,17 +233,17 @@ pub struct Store {
     unrecorded: Arc<Mutex<Option<RunRecord>>>,
 }
 
-fn ts(time: DateTime<Utc>) -> String {
+pub(crate) fn ts(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?)
@@ -363,6 +374,28 @@ impl Store {
     /// The latest failure that could not be written to the database, if any.
     pub fn unrecorded_failure(&self) -> Option<RunRecord> {
         self.unrecorded.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    /// A cheap summary of everything the catalogue is built from: when it differs from the
+    /// served catalogue's, another process (or connection) has committed and the catalogue
+    /// is loaded again. A new source with its own tables adds its marker here.
+    pub async fn fingerprint(&self) -> Result<Fingerprint, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM ingest_runs) AS runs, \
+                    (SELECT COUNT(*) FROM ingest_runs WHERE accepted_at IS NOT NULL) AS accepted, \
+                    (SELECT MAX(last_attempt) FROM endpoint_fetches) AS endpoints, \
+                    (SELECT COALESCE(MAX(id), 0) FROM provider_runs) AS providers, \
+                    (SELECT COALESCE(MAX(id), 0) FROM official_runs) AS official",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Fingerprint {
+            runs: row.try_get("runs")?,
+            accepted: row.try_get("accepted")?,
+            endpoints: row.try_get("endpoints")?,
+            providers: row.try_get("providers")?,
+            official: row.try_get("official")?,
+        })
     }
 
     /// True when no catalogue has ever been stored.

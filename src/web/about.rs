@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::model::Model;
 use crate::pricing::calculator::{Workload, price_workload};
 use crate::pricing::price::{Price, PriceSet, Pricing};
-use crate::store::{RunRecord, SourceKind};
+use crate::store::{Outcome, RunRecord, SourceKind};
 
 /// Failure reasons are third-party-ish text (HTTP errors, parser messages): shown
 /// escaped, and clipped so one odd message cannot swamp the page.
@@ -25,6 +25,7 @@ const MAX_REASON_CHARS: usize = 300;
 pub struct RunView {
     pub id: i64,
     pub success: bool,
+    pub quarantined: bool,
     pub finished: String,
     pub finished_iso: String,
     pub as_of: String,
@@ -88,6 +89,7 @@ impl RunView {
         RunView {
             id: run.id,
             success: run.success,
+            quarantined: run.outcome == Outcome::Quarantined,
             finished: time_text(run.finished_at),
             finished_iso: time_iso(run.finished_at),
             as_of: time_text(run.as_of),
@@ -139,6 +141,8 @@ pub struct AboutPage {
     /// True when the last failure is newer than the last success.
     pub failing_now: bool,
     pub runs: Vec<RunView>,
+    /// Quarantined runs that could still be applied with `tokenfare accept-run`.
+    pub quarantined: Vec<RunView>,
     pub serving_snapshot: bool,
     pub served_as_of: String,
     pub active_models: usize,
@@ -155,17 +159,14 @@ pub async fn about(State(state): State<AppState>) -> Response {
     let freshness = &catalogue.freshness;
     let (last_success, last_failure) = (&freshness.last_success, &freshness.last_failure);
     let runs = &freshness.recent_runs;
-    let failing_now = match (last_success, last_failure) {
-        (Some(ok), Some(failed)) => failed.id > ok.id,
-        (None, Some(_)) => true,
-        _ => false,
-    };
+    let failing_now = freshness.failing_now();
     let page = AboutPage {
         layout: Layout::new(&catalogue, "Methodology and data sources", "/about"),
         last_success: last_success.as_ref().map(RunView::new),
         last_failure: last_failure.as_ref().map(RunView::new),
         failing_now,
         runs: runs.iter().map(RunView::new).collect(),
+        quarantined: freshness.quarantined.iter().map(RunView::new).collect(),
         serving_snapshot: catalogue.freshness.is_snapshot(),
         served_as_of: catalogue
             .freshness

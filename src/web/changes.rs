@@ -247,6 +247,9 @@ pub struct ModelLink {
     pub name: String,
 }
 
+/// Said beside a price that moved 10x or more, or to zero, in one step.
+pub const LARGE_MOVE_NOTE: &str = "moved 10× or more: worth checking";
+
 /// One component row of a day's price table.
 pub struct PriceRow {
     pub id: String,
@@ -259,6 +262,7 @@ pub struct PriceRow {
     pub new: String,
     pub percent: String,
     pub direction: &'static str,
+    pub large_move: bool,
 }
 
 /// One day's section.
@@ -309,6 +313,7 @@ fn day_view(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> DayView {
                         new: c.new,
                         percent: c.percent,
                         direction: c.direction,
+                        large_move: c.large_move,
                     });
                 }
             }
@@ -619,6 +624,11 @@ fn html_content(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> String 
                             String::new()
                         } else {
                             format!(" ({})", v.percent)
+                        };
+                        let pct = if v.large_move {
+                            format!("{pct} [{LARGE_MOVE_NOTE}]")
+                        } else {
+                            pct
                         };
                         escape(&format!("{}: {} → {}{pct}", v.label, v.old, v.new))
                     })

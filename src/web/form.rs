@@ -81,6 +81,8 @@ pub const CACHE_WRITE: NumberField = percent("cache_write", "The cache write sha
 /// The calculator's batch share; the ranking's `batch` is a checkbox.
 pub const BATCH_SHARE: NumberField = percent("batch", "The batch share");
 pub const DISCOUNT: NumberField = percent("discount", "The discount");
+/// The "where to buy" filter: minimum uptime over the last day.
+pub const MIN_UPTIME: NumberField = percent("min_uptime", "The minimum uptime");
 pub const MIN_QUALITY: NumberField = count("min_quality", "The minimum quality index", 100);
 pub const MIN_CONTEXT: NumberField = count("min_context", "The minimum context", 1_000_000_000);
 pub const MAX_INPUT_PRICE: NumberField = count("max_input", "The maximum input price", 1_000_000);

@@ -370,6 +370,60 @@ pub fn cached_example(catalogue: &Catalogue, id: &str) -> Option<CachedExample> 
     })
 }
 
+/// Today's catalogue's answer to "which providers keep my data in the EU and call tools":
+/// the tracked model with the most providers, filtered the way a reader would.
+pub struct ResidencyExample {
+    pub id: String,
+    pub name: String,
+    pub providers: usize,
+    pub kept: usize,
+    /// "Name at $x per million blended", when a provider qualifies.
+    pub cheapest: Option<String>,
+    pub left_out: Option<String>,
+    /// The model page with the filters set, at its "where to buy" section.
+    pub href: String,
+    /// The per-provider calculator with the same filters.
+    pub calculator_href: String,
+}
+
+/// The filters of the worked example: every datacenter in the EU, tool calling listed.
+fn residency_filters() -> crate::pricing::providers::ProviderFilters {
+    crate::pricing::providers::ProviderFilters {
+        datacenter: Some(crate::pricing::providers::Region::Eu),
+        tools: true,
+        ..Default::default()
+    }
+}
+
+pub fn residency_example(catalogue: &Catalogue) -> Option<ResidencyExample> {
+    // Most providers first, then by id, so the example is stable from day to day.
+    let busiest = catalogue
+        .all_endpoints()
+        .filter(|m| catalogue.get(&m.model_id).is_some_and(|e| e.active))
+        .filter(|m| m.endpoints.len() >= 2)
+        .max_by(|a, b| {
+            a.endpoints
+                .len()
+                .cmp(&b.endpoints.len())
+                .then_with(|| b.model_id.cmp(&a.model_id))
+        })?;
+    let id = busiest.model_id.clone();
+    let filters = residency_filters();
+    let section = super::providers::providers_section_filtered(catalogue, &id, &filters);
+    let query = super::provider_filters::FilterQuery::from_filters(&filters);
+    let pairs = super::params::encode(query.pairs());
+    Some(ResidencyExample {
+        name: section.model_name.clone(),
+        providers: section.rows.len(),
+        kept: section.kept,
+        cheapest: section.cheapest_qualifying.clone(),
+        left_out: section.left_out_summary.clone(),
+        href: format!("/models/{id}?{pairs}#{}", section.anchor),
+        calculator_href: super::providers::by_provider_href(&id, &query),
+        id,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "guide.html")]
 pub struct GuidePage {
@@ -384,6 +438,7 @@ pub struct GuidePage {
     /// The first example workload (the 70%-hit support assistant), linked from the text.
     pub support_href: String,
     pub batch_href: String,
+    pub residency: Option<ResidencyExample>,
 }
 
 /// `GET /guide/why-prices-differ`.
@@ -409,6 +464,7 @@ pub async fn why_prices_differ(State(state): State<AppState>) -> Response {
         cached: cached_example(&catalogue, BATCH_EXAMPLE),
         support_href: examples[0].href.clone(),
         batch_href: examples[2].href.clone(),
+        residency: residency_example(&catalogue),
         examples,
     };
     render_html(&page, StatusCode::OK)

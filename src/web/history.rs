@@ -64,6 +64,8 @@ pub struct HistoryRow {
     pub percent: String,
     /// `cut`, `increase` or `other`, for the row's class.
     pub direction: &'static str,
+    /// Moved 10x or more, or to zero: shown with a flag.
+    pub large_move: bool,
 }
 
 /// Builds the history section of model `id`. An unknown id gives a section that says
@@ -127,6 +129,7 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
                 new: String::new(),
                 percent: String::new(),
                 direction: "other",
+                large_move: false,
             }),
             ChangeKind::Price => {
                 for component in &change.components {
@@ -140,6 +143,7 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
                         new: view.new,
                         percent: view.percent,
                         direction: view.direction,
+                        large_move: view.large_move,
                     });
                 }
             }
@@ -298,6 +302,7 @@ pub struct ComponentView {
     pub new: String,
     pub percent: String,
     pub direction: &'static str,
+    pub large_move: bool,
 }
 
 impl ComponentView {
@@ -314,6 +319,7 @@ impl ComponentView {
             new: price_text(&change.key, change.new),
             percent: change.percent().map(signed_percent).unwrap_or_default(),
             direction,
+            large_move: change.is_large_move(),
         }
     }
 }

@@ -17,6 +17,8 @@ pub mod middleware;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod provider_filters;
+pub mod provider_pages;
 pub mod providers;
 pub mod ranking;
 pub mod svg;
@@ -106,6 +108,8 @@ fn routes(state: AppState) -> Router {
         .route("/models", get(models::catalogue))
         .route("/models/{*id}", get(model::model_page))
         .route("/compare", get(compare::compare))
+        .route("/providers", get(provider_pages::index))
+        .route("/providers/{slug}", get(provider_pages::provider))
         .route("/calculator", get(calculator::calculator))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
@@ -12,10 +12,12 @@ use super::calculator::CalculatorQuery;
 use super::error::{AppError, AppResult, Suggestion, render_html};
 use super::format;
 use super::layout::Layout;
-use super::params::clip;
+use super::params::{Params, clip};
+use super::provider_filters::FilterQuery;
 use crate::AppState;
 use crate::model::{Model, QualityIndex, Variant};
 use crate::pricing::price::{Component, Price, PriceSet, Pricing, Unit};
+use crate::pricing::providers::ProviderFilters;
 use crate::pricing::similar;
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
@@ -691,6 +693,7 @@ pub fn unknown_model(catalogue: &Catalogue, id: &str) -> AppError {
 pub async fn model_page(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
 ) -> AppResult<Response> {
     let Ok(Path(id)) = id else {
         return Err(AppError::invalid(
@@ -708,10 +711,22 @@ pub async fn model_page(
         );
     }
     if let Some(entry) = catalogue.get(id) {
-        return Ok(render_html(
-            &ModelPage::build(entry, &catalogue),
-            StatusCode::OK,
-        ));
+        // The "where to buy" filters; a bad one re-renders the page with its message by
+        // the field and a 400.
+        let filters = FilterQuery::from_params(&Params::parse(query.as_deref()));
+        let (parsed, errors) = match filters.parse() {
+            Ok(parsed) => (parsed, Default::default()),
+            Err(errors) => (ProviderFilters::default(), errors),
+        };
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let mut page = ModelPage::build(entry, &catalogue);
+        page.providers =
+            super::providers::where_to_buy(&catalogue, &entry.model.id, filters, &parsed, errors);
+        return Ok(render_html(&page, status));
     }
     // OpenRouter ids are lower case; a hand-typed capital should still land.
     let lower = id.to_lowercase();

@@ -10,13 +10,18 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::calculator::CalculatorQuery;
+use super::form::FieldErrors;
 use super::format;
+use super::provider_filters::{FilterForm, FilterQuery};
 use crate::model::{Model, Variant};
 use crate::pricing::price::{Component, PriceSet};
+use crate::pricing::providers::{Offer, ProviderFilters, is_reduced_precision, select};
 use crate::pricing::ranking::blended_price_per_million;
 use crate::store::Catalogue;
 use crate::store::catalogue::STALE_AFTER_HOURS;
 use crate::store::endpoints::{Endpoint, ModelEndpoints};
+use crate::store::providers::ProviderInfo;
 
 /// Input tokens per output token in the blend that orders the table.
 pub const BLEND_RATIO: u32 = 3;
@@ -47,9 +52,29 @@ pub struct ProviderRow {
     pub quantization_flag: Option<String>,
     pub uptime: String,
     pub uptime_detail: String,
+    /// The last 5 and 30 minutes, short: "5 min 99.8% · 30 min 99.9%".
+    pub uptime_recent: String,
     /// OpenRouter's status when not normal, e.g. "status −2".
     pub status_flag: Option<String>,
+    /// The cheapest row (without filters: only when some provider charges more); with
+    /// filters, the cheapest row that meets them.
     pub cheapest: bool,
+    /// The provider's slug when OpenRouter's provider list has it: its page is
+    /// `/providers/{slug}`.
+    pub slug: Option<String>,
+    /// Where the provider is based and runs, e.g. "HQ US · runs in SG, US".
+    pub places: String,
+    pub tools: &'static str,
+    pub structured_outputs: &'static str,
+    pub implicit_caching: &'static str,
+    /// Median latency over 30 minutes, or "not published".
+    pub latency: String,
+    /// Median throughput over 30 minutes, or "not published".
+    pub throughput: String,
+    /// (label, absolute http(s) URL): privacy policy, terms, status page, as listed.
+    pub policies: Vec<(&'static str, String)>,
+    /// Why the reader's filters leave this row out; `None` when it qualifies.
+    pub left_out: Option<String>,
     blend_value: Option<Decimal>,
 }
 
@@ -95,6 +120,18 @@ pub struct ProvidersSection {
     pub failure: Option<String>,
     /// For a `:free`/`:batch` listing: the base model whose providers are tracked.
     pub see_base: Option<String>,
+    /// True when the reader set any filter.
+    pub filtered: bool,
+    /// Rows that meet the filters (all rows without filters).
+    pub kept: usize,
+    /// "2 providers left out: 1 runs outside the EU, 1 does not say where it runs."
+    pub left_out_summary: Option<String>,
+    /// The cheapest row that meets the filters, as "Name at $x per million blended".
+    pub cheapest_qualifying: Option<String>,
+    /// The filter form; filled in by the page that shows the section.
+    pub form: super::provider_filters::FilterForm,
+    /// The per-provider calculator for this model, with the filters carried over.
+    pub calculator_href: String,
 }
 
 impl ProvidersSection {
@@ -115,20 +152,79 @@ impl ProvidersSection {
     }
 }
 
-/// Whether a quantization is below 16-bit, and why that matters.
+/// Whether a quantization is below the 16-bit original (see
+/// [`is_reduced_precision`]), and why that matters.
 pub fn quantization_flag(quantization: &str) -> Option<String> {
-    let q = quantization.trim().to_ascii_lowercase();
-    let digits: String = q
+    if !is_reduced_precision(quantization) {
+        return None;
+    }
+    let digits: String = quantization
+        .trim()
         .trim_start_matches(|c: char| c.is_ascii_alphabetic())
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    let bits: u32 = digits.parse().ok()?;
-    (bits < 16)
-        .then(|| format!("{bits}-bit weights, below the 16-bit original: answers can differ"))
+    Some(match digits.parse::<u32>() {
+        Ok(bits) => format!("{bits}-bit weights, below the 16-bit original: answers can differ"),
+        Err(_) => "reduced-precision weights, below the 16-bit original: answers can differ".into(),
+    })
 }
 
-fn quantization_label(quantization: Option<&str>) -> String {
+/// "HQ US · runs in SG, US"; "HQ not stated" and "datacenters not stated" when the list
+/// does not say.
+pub fn places_text(info: Option<&ProviderInfo>) -> String {
+    let hq = info
+        .and_then(|p| p.headquarters.as_deref())
+        .unwrap_or("not stated");
+    let runs = match info.map(|p| p.datacenters.as_slice()) {
+        Some(list) if !list.is_empty() => format!("runs in {}", list.join(", ")),
+        _ => "datacenters not stated".into(),
+    };
+    format!("HQ {hq} · {runs}")
+}
+
+/// The provider's own policy pages, as listed.
+pub fn policy_links(info: Option<&ProviderInfo>) -> Vec<(&'static str, String)> {
+    let Some(info) = info else {
+        return Vec::new();
+    };
+    [
+        ("Privacy", &info.privacy_policy_url),
+        ("Terms", &info.terms_of_service_url),
+        ("Status", &info.status_page_url),
+    ]
+    .into_iter()
+    .filter_map(|(label, url)| url.clone().map(|u| (label, u)))
+    .collect()
+}
+
+/// What the filters know of one endpoint and its provider.
+pub fn offer<'a>(e: &'a Endpoint, info: Option<&'a ProviderInfo>) -> Offer<'a> {
+    Offer {
+        headquarters: info.and_then(|p| p.headquarters.as_deref()),
+        datacenters: info.map_or(&[], |p| p.datacenters.as_slice()),
+        uptime_last_1d: e.uptime_last_1d,
+        quantization: e.quantization.as_deref(),
+        supported_parameters: &e.supported_parameters,
+    }
+}
+
+fn listed(parameters: &[String], name: &str) -> &'static str {
+    if parameters.is_empty() {
+        "not listed"
+    } else if parameters.iter().any(|p| p == name) {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// A figure OpenRouter may withhold: "not published" rather than 0 when it does.
+fn published(value: Option<f64>, unit: &str) -> String {
+    value.map_or_else(|| "not published".into(), |v| format!("{v:.0} {unit}"))
+}
+
+pub(super) fn quantization_label(quantization: Option<&str>) -> String {
     match quantization {
         None | Some("") | Some("unknown") => "not stated".into(),
         Some(q) => q.to_string(),
@@ -136,15 +232,15 @@ fn quantization_label(quantization: Option<&str>) -> String {
 }
 
 /// An uptime percentage, truncated so 99.97 never reads as a perfect 100.0.
-fn uptime_text(value: f64) -> String {
+pub(super) fn uptime_text(value: f64) -> String {
     format!("{:.1}%", (value * 10.0).floor() / 10.0)
 }
 
-fn uptime_cells(e: &Endpoint) -> (String, String) {
+fn uptime_cells(e: &Endpoint) -> (String, String, String) {
     let main = match (e.uptime_last_1d, e.uptime_last_30m) {
         (Some(day), _) => uptime_text(day),
         (None, Some(recent)) => format!("{} (30 min)", uptime_text(recent)),
-        (None, None) => "—".into(),
+        (None, None) => "not published".into(),
     };
     let parts: Vec<String> = [
         ("last 5 minutes", e.uptime_last_5m),
@@ -154,7 +250,11 @@ fn uptime_cells(e: &Endpoint) -> (String, String) {
     .iter()
     .filter_map(|(label, v)| v.map(|v| format!("{label}: {}", uptime_text(v))))
     .collect();
-    (main, parts.join(", "))
+    let recent: Vec<String> = [("5 min", e.uptime_last_5m), ("30 min", e.uptime_last_30m)]
+        .iter()
+        .filter_map(|(label, v)| v.map(|v| format!("{label} {}", uptime_text(v))))
+        .collect();
+    (main, parts.join(", "), recent.join(" · "))
 }
 
 fn tokens(value: Option<u64>) -> String {
@@ -180,7 +280,7 @@ fn percent_diff(a: Decimal, b: Decimal) -> Option<f64> {
 }
 
 /// How an endpoint's price compares with the headline.
-fn versus(
+pub(super) fn versus(
     row: &PriceSet,
     row_blend: Option<Decimal>,
     head: &PriceSet,
@@ -240,14 +340,19 @@ fn headline_row(model: &Model) -> HeadlineRow {
     }
 }
 
-fn provider_row(e: &Endpoint, head: Option<&PriceSet>, head_blend: Option<Decimal>) -> ProviderRow {
+fn provider_row(
+    e: &Endpoint,
+    info: Option<&ProviderInfo>,
+    head: Option<&PriceSet>,
+    head_blend: Option<Decimal>,
+) -> ProviderRow {
     let prices = &e.pricing.base;
     let blend_value = blend(prices);
     let (vs_headline, vs_class) = match head {
         Some(head) => versus(prices, blend_value, head, head_blend),
         None => ("—".into(), ""),
     };
-    let (uptime, uptime_detail) = uptime_cells(e);
+    let (uptime, uptime_detail, uptime_recent) = uptime_cells(e);
     ProviderRow {
         provider: e.provider_name.clone(),
         tag: e.tag.clone(),
@@ -270,6 +375,7 @@ fn provider_row(e: &Endpoint, head: Option<&PriceSet>, head_blend: Option<Decima
         quantization_flag: e.quantization.as_deref().and_then(quantization_flag),
         uptime,
         uptime_detail,
+        uptime_recent,
         status_flag: e.status.filter(|s| *s != 0).map(|s| {
             if s < 0 {
                 format!("status −{}", -s)
@@ -278,6 +384,19 @@ fn provider_row(e: &Endpoint, head: Option<&PriceSet>, head_blend: Option<Decima
             }
         }),
         cheapest: false,
+        slug: info.map(|p| p.slug.clone()),
+        places: places_text(info),
+        tools: listed(&e.supported_parameters, "tools"),
+        structured_outputs: listed(&e.supported_parameters, "structured_outputs"),
+        implicit_caching: match e.supports_implicit_caching {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "not stated",
+        },
+        latency: published(e.latency_last_30m, "ms"),
+        throughput: published(e.throughput_last_30m, "tokens/s"),
+        policies: policy_links(info),
+        left_out: None,
         blend_value,
     }
 }
@@ -309,15 +428,62 @@ fn endpoints_for<'a>(
     })
 }
 
-/// The "Where to buy" section of model `id` as of now.
+/// The "Where to buy" section of model `id` as of now, without filters.
 pub fn providers_section(catalogue: &Catalogue, id: &str) -> ProvidersSection {
-    providers_section_at(catalogue, id, Utc::now())
+    providers_section_at(catalogue, id, &ProviderFilters::default(), Utc::now())
+}
+
+/// The "Where to buy" section of model `id` under the reader's filters, as of now.
+pub fn providers_section_filtered(
+    catalogue: &Catalogue,
+    id: &str,
+    filters: &ProviderFilters,
+) -> ProvidersSection {
+    providers_section_at(catalogue, id, filters, Utc::now())
+}
+
+/// The section as the model page shows it: filtered by the reader's `query` when it reads
+/// (`errors` empty), with the filter form and the link to the per-provider calculator.
+pub fn where_to_buy(
+    catalogue: &Catalogue,
+    id: &str,
+    query: FilterQuery,
+    filters: &ProviderFilters,
+    errors: FieldErrors,
+) -> ProvidersSection {
+    let mut section = providers_section_filtered(catalogue, id, filters);
+    let canonical = if errors.is_empty() {
+        FilterQuery::from_filters(filters)
+    } else {
+        FilterQuery::default()
+    };
+    section.calculator_href = by_provider_href(id, &canonical);
+    section.form = FilterForm::new(
+        catalogue,
+        &format!("/models/{id}"),
+        &section.anchor,
+        query,
+        errors,
+    );
+    section
+}
+
+/// The per-provider calculator for model `id` under `filters`, for the default workload.
+pub fn by_provider_href(id: &str, filters: &FilterQuery) -> String {
+    let query = CalculatorQuery {
+        ids: vec![id.to_string()],
+        ..CalculatorQuery::default_workload()
+    };
+    let mut extra = vec![("by_provider", "1".to_string())];
+    extra.extend(filters.pairs());
+    format!("{}&{}", query.href(), super::params::encode(extra))
 }
 
 /// The "Where to buy" section of model `id`, with ages measured from `now`.
 pub fn providers_section_at(
     catalogue: &Catalogue,
     id: &str,
+    filters: &ProviderFilters,
     now: DateTime<Utc>,
 ) -> ProvidersSection {
     let model = catalogue.get(id).map(|e| &e.model);
@@ -357,28 +523,91 @@ pub fn providers_section_at(
 
     let head_prices = model.map(|m| &m.pricing.base);
     let head_blend = head_prices.and_then(blend);
+    let infos: Vec<Option<&ProviderInfo>> = data
+        .endpoints
+        .iter()
+        .map(|e| catalogue.provider_of(e).map(|p| &p.info))
+        .collect();
     let mut rows: Vec<ProviderRow> = data
         .endpoints
         .iter()
-        .map(|e| provider_row(e, head_prices, head_blend))
+        .zip(&infos)
+        .map(|(e, info)| provider_row(e, *info, head_prices, head_blend))
         .collect();
-    rows.sort_by(|a, b| {
-        match (a.blend_value, b.blend_value) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
+    let offers: Vec<Offer> = data
+        .endpoints
+        .iter()
+        .zip(&infos)
+        .map(|(e, info)| offer(e, *info))
+        .collect();
+    let blends: Vec<Option<Decimal>> = rows.iter().map(|r| r.blend_value).collect();
+    let selection = select(&offers, &blends, filters);
+    section.filtered = !filters.is_empty();
+    for (i, row) in rows.iter_mut().enumerate() {
+        let reasons = &selection.shortfalls[i];
+        if !reasons.is_empty() {
+            let text: Vec<String> = reasons.iter().map(|r| r.describe(filters, true)).collect();
+            row.left_out = Some(text.join("; "));
         }
-        .then_with(|| a.provider.to_lowercase().cmp(&b.provider.to_lowercase()))
-        .then_with(|| a.tag.cmp(&b.tag))
+        if section.filtered {
+            row.cheapest = selection.cheapest.contains(&i);
+        }
+    }
+    section.kept = rows.len() - selection.left_out();
+    if section.filtered {
+        let left_out = selection.left_out();
+        section.left_out_summary = (left_out > 0).then(|| {
+            let why: Vec<String> = selection
+                .reasons
+                .iter()
+                .map(|(r, n)| format!("{n} {}", r.describe(filters, *n == 1)))
+                .collect();
+            format!(
+                "{} left out: {}.",
+                if left_out == 1 {
+                    "1 provider".to_string()
+                } else {
+                    format!("{left_out} providers")
+                },
+                why.join(", ")
+            )
+        });
+        section.cheapest_qualifying = selection.cheapest.first().map(|&i| {
+            let names: Vec<&str> = selection
+                .cheapest
+                .iter()
+                .map(|&j| rows[j].provider.as_str())
+                .collect();
+            format!(
+                "{} at {} per million blended",
+                names.join(", "),
+                rows[i].blend
+            )
+        });
+    }
+    rows.sort_by(|a, b| {
+        a.left_out
+            .is_some()
+            .cmp(&b.left_out.is_some())
+            .then_with(|| match (a.blend_value, b.blend_value) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.provider.to_lowercase().cmp(&b.provider.to_lowercase()))
+            .then_with(|| a.tag.cmp(&b.tag))
     });
 
     let priced: Vec<Decimal> = rows.iter().filter_map(|r| r.blend_value).collect();
     if let (Some(&min), Some(&max)) = (priced.iter().min(), priced.iter().max()) {
-        // A mark only means something when some provider charges more.
+        // A mark only means something when some provider charges more; with filters the
+        // mark is the cheapest that meets them, set above.
         let mark = max > min;
         for row in rows.iter_mut().filter(|r| r.blend_value == Some(min)) {
-            row.cheapest = mark;
+            if !section.filtered {
+                row.cheapest = mark;
+            }
             section.cheapest.push(row.provider.clone());
         }
         section.all_same_price = priced.len() >= 2 && !mark;

@@ -9,6 +9,9 @@ pub mod form;
 pub mod query;
 pub mod view;
 
+/// One model across its providers (issue 17).
+pub mod by_provider;
+
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -43,6 +46,10 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
         }
         Err(errors) => return AppError::Invalid(errors).into_response(),
     };
+    // One model across its providers (issue 17): its own view, the same parsed workload.
+    if by_provider::wanted(&params) {
+        return by_provider::respond(&catalogue, &params, &form, &request);
+    }
     let outcome = match selection::compute(&catalogue, &request.workload, &request.choice()) {
         Ok(outcome) => outcome,
         Err(problem) if wants_html(&params) => {

@@ -322,7 +322,7 @@ impl CalculatorPage {
     }
 }
 
-fn field_views(
+pub fn field_views(
     fields: &[(&'static str, &'static str, &'static str)],
     form: &FormValues,
     errors: &FieldErrors,

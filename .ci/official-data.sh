@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Real saved official prices (../shared/data/official, never copied into the repo): ingest the
+# 2026-08-21 feed beside the real 400-model catalogue and replay the eight dated feeds, then
+# check coverage and every day's changes against the files themselves, worked out in Python.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data="../shared/data"
+if [ ! -d "$data/official" ]; then
+  echo "official-data: $data/official not found; skipping"
+  exit 0
+fi
+cargo build --release --quiet
+bin=target/release/tokenfare
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "-- ingest the catalogue and the 2026-08-21 official feed"
+"$bin" --database "$work/one.db" ingest --file "$data/openrouter/models-2026-08-08.json" > /dev/null
+"$bin" --database "$work/one.db" ingest --source official --file "$data/official/genai-prices-v2-2026-08-21.json" | tee "$work/coverage.txt"
+
+echo "-- import-history --source official daily/"
+"$bin" --database "$work/history.db" import-history --source official "$data/official/daily"
+
+python3 .ci/check_official_data.py "$data" "$work"

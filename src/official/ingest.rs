@@ -1,0 +1,307 @@
+//! One refresh of the official feed, with the catalogue's rules: every run is recorded with its
+//! raw body; a failed fetch, an unparsable, empty or suddenly shrunken feed keeps the previous
+//! data; an unreadable entry is skipped, counted, and never changes what we know of it.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::schema::{FeedError, parse_feed};
+use super::store::{self, NewRun, WriteCounts, WriteError};
+use crate::openrouter::{FetchError, OpenRouterClient};
+use crate::store::{SourceKind, Store, StoreError};
+
+/// The feed's live address (the genai-prices project keeps it stable).
+pub const DEFAULT_URL: &str = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json";
+
+/// A feed with more entries than this is refused as implausible (the real one has about 1,500).
+pub const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfficialError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    #[error("the price feed lists no readable model ({skipped} entries skipped)")]
+    Empty { skipped: usize },
+    #[error("the price feed has {0} entries, more than the {MAX_ENTRIES} we accept")]
+    TooMany(usize),
+    #[error("{0}; keeping the previous official prices")]
+    Refused(String),
+    #[error("could not read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What one successful official run did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OfficialSummary {
+    pub run_id: i64,
+    pub source: String,
+    pub as_of: DateTime<Utc>,
+    pub providers: usize,
+    pub seen: usize,
+    pub skipped: usize,
+    #[serde(flatten)]
+    pub counts: WriteCounts,
+}
+
+impl std::fmt::Display for OfficialSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "official run {}: {} entries of {} providers stored from {} ({} skipped), {} added, {} removed, {} price changes, as of {}",
+            self.run_id,
+            self.counts.stored,
+            self.providers,
+            self.source,
+            self.skipped,
+            self.counts.added,
+            self.counts.removed,
+            self.counts.price_changes,
+            self.as_of.format("%Y-%m-%d %H:%M UTC"),
+        )
+    }
+}
+
+/// Validates and stores one feed body; on any problem records a failed run and keeps the
+/// stored official prices as they were.
+pub async fn ingest_body(
+    store: &Store,
+    body: &[u8],
+    source_kind: SourceKind,
+    source: &str,
+    as_of: DateTime<Utc>,
+) -> Result<OfficialSummary, OfficialError> {
+    let mut run = NewRun {
+        started_at: Utc::now(),
+        source_kind,
+        source,
+        as_of,
+        raw_body: Some(body),
+        providers_seen: 0,
+        models_seen: 0,
+        skipped_detail: &[],
+    };
+    let mut skipped_detail = Vec::new();
+    let outcome = check_and_write(store, body, &mut run, &mut skipped_detail).await;
+    match outcome {
+        Ok(summary) => Ok(summary),
+        Err(err) => {
+            tracing::warn!(source, error = %err, "official ingest failed; previous data kept");
+            let run = NewRun {
+                skipped_detail: &skipped_detail,
+                ..run
+            };
+            if let Err(record_err) = store::record_failure(store, &run, &err.to_string()).await {
+                tracing::error!(error = %record_err, "could not record the failed official run");
+            }
+            Err(err)
+        }
+    }
+}
+
+async fn check_and_write(
+    store: &Store,
+    body: &[u8],
+    run: &mut NewRun<'_>,
+    skipped_detail: &mut Vec<String>,
+) -> Result<OfficialSummary, OfficialError> {
+    let now = Utc::now();
+    if run.as_of > now + crate::ingest::future_tolerance() {
+        return Err(OfficialError::Refused(format!(
+            "the date {} is more than a day in the future (it is now {}); give the date the data describes",
+            run.as_of.format("%Y-%m-%d"),
+            now.format("%Y-%m-%d %H:%M UTC")
+        )));
+    }
+    let feed = parse_feed(body)?;
+    run.providers_seen = feed.providers.len();
+    run.models_seen = feed.seen;
+    *skipped_detail = feed.skipped.iter().map(ToString::to_string).collect();
+    for reason in skipped_detail.iter().take(20) {
+        tracing::warn!(source = run.source, %reason, "official entry skipped");
+    }
+    if feed.seen > MAX_ENTRIES {
+        return Err(OfficialError::TooMany(feed.seen));
+    }
+    let readable = feed.model_count();
+    if readable == 0 {
+        return Err(OfficialError::Empty {
+            skipped: feed.skipped.len(),
+        });
+    }
+    // Entries we saw but could not read keep what we know of them. When a whole provider was
+    // unreadable we cannot tell which entries it held, so nothing is marked removed at all.
+    let provider_unreadable = feed.skipped.iter().any(|s| s.model == "*");
+    let unreadable: HashSet<(String, String)> = feed
+        .skipped
+        .iter()
+        .map(|s| (s.provider.clone(), s.model.clone()))
+        .collect();
+    let as_of = run.as_of;
+    let write_run = NewRun {
+        skipped_detail,
+        ..*run
+    };
+    let check = |state: &store::StoredState| {
+        // Unreadable entries count as present: the shrink guard is about what the feed lists.
+        if (readable + feed.skipped.len()) * 2 < state.active_count {
+            return Err(format!(
+                "the price feed shrank from {} to {} entries (more than half)",
+                state.active_count, readable
+            ));
+        }
+        // A stored date far in the future must not block every refresh after it for good.
+        if let Some((last, kind)) = state.last_success
+            && kind != SourceKind::Snapshot
+            && as_of < last
+            && last <= now + crate::ingest::future_tolerance()
+        {
+            return Err(format!(
+                "the price feed is as of {as_of}, older than the stored one ({last})"
+            ));
+        }
+        Ok(())
+    };
+    let unreadable = if provider_unreadable {
+        // Every stored entry is protected from removal this run.
+        store::load(store)
+            .await?
+            .providers
+            .iter()
+            .flat_map(|p| p.models.iter().map(|m| (p.id.clone(), m.id.clone())))
+            .chain(unreadable)
+            .collect()
+    } else {
+        unreadable
+    };
+    let (run_id, counts) = store::write_feed(store, &write_run, &feed, &unreadable, check)
+        .await
+        .map_err(|err| match err {
+            WriteError::Refused(reason) => OfficialError::Refused(reason),
+            WriteError::Store(err) => OfficialError::Store(err),
+        })?;
+    Ok(OfficialSummary {
+        run_id,
+        source: run.source.to_string(),
+        as_of,
+        providers: feed.providers.len(),
+        seen: feed.seen,
+        skipped: feed.skipped.len(),
+        counts,
+    })
+}
+
+/// One refresh from the live feed, as of now. `client` is built with the feed's URL as its base.
+pub async fn run_once(
+    store: &Store,
+    client: &OpenRouterClient,
+) -> Result<OfficialSummary, OfficialError> {
+    let source = client.base_url().to_string();
+    match client.fetch_base().await {
+        Ok(fetched) => {
+            ingest_body(store, &fetched.body, SourceKind::Api, &source, Utc::now()).await
+        }
+        Err(err) => {
+            let run = NewRun {
+                started_at: Utc::now(),
+                source_kind: SourceKind::Api,
+                source: &source,
+                as_of: Utc::now(),
+                raw_body: None,
+                providers_seen: 0,
+                models_seen: 0,
+                skipped_detail: &[],
+            };
+            tracing::warn!(error = %err, "official feed fetch failed; previous data kept");
+            store::record_failure(store, &run, &err.to_string()).await?;
+            Err(err.into())
+        }
+    }
+}
+
+/// One refresh from a saved feed (`.json` or `.json.gz`).
+pub async fn ingest_file(
+    store: &Store,
+    path: &Path,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<OfficialSummary, OfficialError> {
+    let body = crate::ingest::read_body(path).map_err(|err| match err {
+        crate::ingest::IngestError::Read { path, source } => OfficialError::Read { path, source },
+        other => OfficialError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })?;
+    let as_of = as_of
+        .or_else(|| date_from_file_name(path))
+        .unwrap_or_else(Utc::now);
+    ingest_body(
+        store,
+        &body,
+        SourceKind::File,
+        &format!("file:{}", path.display()),
+        as_of,
+    )
+    .await
+}
+
+/// `genai-prices-v2-YYYY-MM-DD.json[.gz]` -> that date at 00:00 UTC.
+pub fn date_from_file_name(path: &Path) -> Option<DateTime<Utc>> {
+    let name = path.file_name()?.to_str()?;
+    let rest = name.strip_prefix("genai-prices-v2-")?;
+    let date = rest.get(..10)?;
+    let tail = rest.get(10..)?;
+    if tail != ".json" && tail != ".json.gz" {
+        return None;
+    }
+    crate::store::parse_as_of(date)
+}
+
+/// The dated feed files of a directory, oldest first.
+pub fn dated_files(dir: &Path) -> Result<Vec<(DateTime<Utc>, PathBuf)>, OfficialError> {
+    let read_err = |source| OfficialError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if let Some(date) = date_from_file_name(&path) {
+            files.push((date, path));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_file_names_carry_their_date() {
+        let date = |name: &str| {
+            date_from_file_name(Path::new(name)).map(|d| d.format("%Y-%m-%d").to_string())
+        };
+        assert_eq!(
+            date("genai-prices-v2-2026-08-21.json").as_deref(),
+            Some("2026-08-21")
+        );
+        assert_eq!(
+            date("dir/genai-prices-v2-2026-07-30.json.gz").as_deref(),
+            Some("2026-07-30")
+        );
+        assert_eq!(date("models-2026-08-21.json"), None);
+        assert_eq!(date("genai-prices-v2-2026-08-21.json.bak"), None);
+        assert_eq!(date("genai-prices-v2-2026-13-01.json"), None);
+    }
+}
