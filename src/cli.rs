@@ -466,10 +466,12 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         stop_rx.clone(),
     ));
     let app = crate::router(state);
-    let mut server_stop = stop_rx.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = server_stop.wait_for(|stop| *stop).await;
-    });
+    let server = crate::server::serve(
+        listener,
+        app,
+        crate::server::Limits::for_this_process(),
+        stop_rx.clone(),
+    );
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests and any ingest");

@@ -93,6 +93,27 @@ impl Quality {
     }
 }
 
+/// How a listing charges, as far as its token prices tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Charging {
+    /// Priced per token (and perhaps per request).
+    PerToken,
+    /// A `:free` listing, or a text model whose every token price is zero.
+    Free,
+    /// The price depends on where a router sends the request.
+    Variable,
+    /// Every token price is zero but the model makes something other than text (music,
+    /// images) and is billed per item made: never "free", never ranked or billed here.
+    NotPerToken,
+}
+
+impl Charging {
+    /// Why a not-per-token listing is listed apart, in the reader's words.
+    pub const NOT_PER_TOKEN_REASON: &'static str =
+        "not priced per token: its token prices are zero because it is billed per item it makes";
+}
+
 /// One catalogue listing, normalised from OpenRouter's record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Model {
@@ -195,8 +216,38 @@ impl Model {
         }
     }
 
+    /// How this listing charges: the one classification every page (model page, `/models`,
+    /// home counts, ranking, calculator) reads "free" and "not priced per token" from.
+    pub fn charging(&self) -> Charging {
+        if self.variant == Variant::Free {
+            Charging::Free
+        } else if self.pricing.is_variable() {
+            Charging::Variable
+        } else if self.pricing.base.is_zero() {
+            // Zero token prices on a model that makes something other than text (a song,
+            // an image) mean it is billed per item, which this catalogue does not list.
+            if self.outputs_only_text() {
+                Charging::Free
+            } else {
+                Charging::NotPerToken
+            }
+        } else {
+            Charging::PerToken
+        }
+    }
+
     pub fn is_free(&self) -> bool {
-        self.variant == Variant::Free || self.pricing.base.is_zero()
+        self.charging() == Charging::Free
+    }
+
+    /// Token prices all zero, yet not a free listing: billed some other way.
+    pub fn is_not_priced_per_token(&self) -> bool {
+        self.charging() == Charging::NotPerToken
+    }
+
+    /// True when the listing makes text alone, or says nothing about what it makes.
+    fn outputs_only_text(&self) -> bool {
+        self.output_modalities.iter().all(|m| m == "text")
     }
 
     pub fn is_variable(&self) -> bool {

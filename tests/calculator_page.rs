@@ -232,8 +232,18 @@ async fn every_model_is_ranked_cheapest_first_with_its_multiple_of_the_cheapest(
         ),
         "{summary:?}"
     );
+    // Of the ten cheapest paid rows, intelligence index per dollar: beta 30 / $0.28 = 107,
+    // alpha 50 / $1.40 = 36, epsilon 40 / $1.65 = 24, gamma 60 / $4.50 = 13; delta, zeta
+    // and beta-fast have no index.
     assert!(
-        summary[1].starts_with("1 free listing costs nothing"),
+        summary[1].starts_with(
+            "The best value of the 10 cheapest, the most intelligence index per dollar, is \
+             Beta (acme/beta) at $0.28 a month"
+        ),
+        "{summary:?}"
+    );
+    assert!(
+        summary[2].starts_with("1 free listing costs nothing"),
         "{summary:?}"
     );
 }
@@ -248,14 +258,17 @@ async fn the_quality_floor_narrows_the_table_and_the_summary_compares_with_the_c
     // Only alpha (50) and gamma (60) reach an intelligence index of 45.
     assert_eq!(bill_ids(&page), vec!["acme/alpha", "globex/gamma"]);
     assert_eq!(cell(&page, "globex/gamma", "times"), "3.2×"); // 4.50 / 1.40
+    // The summary describes the rows kept: alpha is the cheapest of them, and delta
+    // ($0.06, no index) is not named because the floor left it out.
     let summary = page.texts("#summary p").join(" ");
     assert!(
         summary.contains(
-            "With an intelligence index of at least 45, the cheapest is Alpha (acme/alpha) \
-             at $1.40 a month, $0.0014 per request, 23× the cheapest."
+            "With an intelligence index of at least 45, the cheapest paid model for this \
+             workload is Alpha (acme/alpha) at $1.40 a month, $0.0014 per request."
         ),
         "{summary}"
     );
+    assert!(!summary.contains("Delta"), "{summary}");
     let left_out = page.texts("details.left-out li").join(" | ");
     assert!(
         left_out.contains("Delta globex/delta — no intelligence index listed"),
@@ -314,7 +327,7 @@ async fn monthly_volumes_and_the_ratio_are_derived_from_the_form() {
 }
 
 #[tokio::test]
-async fn models_too_small_for_one_request_are_left_out_unless_the_reader_lowers_the_minimum() {
+async fn models_too_small_for_one_request_are_left_out_whatever_the_minimum() {
     let app = TestApp::fixture().await;
     let page = app
         .get("/calculator?requests=10&input_tokens=40000&output_tokens=1000")
@@ -329,10 +342,24 @@ async fn models_too_small_for_one_request_are_left_out_unless_the_reader_lowers_
             .contains("Delta globex/delta — context window 32,000 tokens, under the 41,000 needed"),
         "{left_out}"
     );
+    // A minimum below one request cannot let a 32,000-token window take a 41,000-token
+    // request; the floor stays at 41,000 and the page says so.
     let page = app
-        .get("/calculator?requests=10&input_tokens=40000&output_tokens=1000&min_context=0")
+        .get("/calculator?requests=10&input_tokens=40000&output_tokens=1000&min_context=1000")
         .await;
-    assert!(bill_ids(&page).contains(&"globex/delta".to_string()));
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!bill_ids(&page).contains(&"globex/delta".to_string()));
+    assert_eq!(
+        page.texts("#context-needed"),
+        vec!["41,000 tokens (one request)"]
+    );
+    // A minimum above one request raises it: 150,000 leaves out beta (128,000) too.
+    let page = app
+        .get("/calculator?requests=10&input_tokens=40000&output_tokens=1000&min_context=150000")
+        .await;
+    let ids = bill_ids(&page);
+    assert!(!ids.contains(&"acme/beta".to_string()), "{ids:?}");
+    assert!(ids.contains(&"acme/alpha".to_string()), "{ids:?}");
 }
 
 #[tokio::test]
@@ -675,17 +702,20 @@ async fn a_very_long_query_is_refused_with_a_414_page_saying_what_to_fix() {
 #[tokio::test]
 async fn the_largest_allowed_workload_is_priced_without_overflow() {
     let app = TestApp::fixture().await;
+    // The most requests allowed, each filling gamma's whole 1,000,000-token window.
     let page = app
         .get(
-            "/calculator?requests=1000000000000&input_tokens=100000000&output_tokens=100000000\
-             &reasoning_tokens=100000000&cache_hit=50&cache_write=50&batch=100&min_context=0",
+            "/calculator?requests=1000000000000&input_tokens=500000&output_tokens=250000\
+             &reasoning_tokens=250000&cache_hit=50&cache_write=50&batch=100&ids=globex/gamma",
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    // 10^20 input tokens: 5 × 10^19 reads at $0.05/M + 5 × 10^19 writes billed as input at
-    // $0.50/M on alpha's batch listing, plus 10^20 output and 10^20 reasoning tokens at $2/M.
+    // All of it on gamma's batch listing at its long-context tier ($3 in, $11.25 out, base
+    // cache reads $0.15, no cache-write price so writes at $3): 5 × 10^17 input tokens,
+    // 2.5 × 10^17 reads × $0.15/M = $37.5 bn, 2.5 × 10^17 writes × $3/M = $750 bn,
+    // 2.5 × 10^17 output and as many reasoning tokens × $11.25/M = $2,812.5 bn each.
     assert_eq!(
-        cell(&page, "acme/alpha", "monthly"),
-        "$427,500,000,000,000.00"
+        cell(&page, "globex/gamma", "monthly"),
+        "$6,412,500,000,000.00"
     );
 }

@@ -240,7 +240,7 @@ impl Oneshot for axum::Router {
     ) -> (StatusCode, header::HeaderMap, Vec<u8>) {
         use http_body_util::BodyExt;
         use tower::ServiceExt;
-        let response = self.oneshot(request).await.unwrap();
+        let response = self.oneshot(common::with_host(request)).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let body = response

@@ -237,7 +237,10 @@ async fn refusals_before_any_handler_say_their_own_status() {
 
 #[tokio::test]
 async fn a_request_over_the_concurrency_limit_gets_a_503_page_that_says_so() {
-    let app = TestApp::fixture().await;
+    let mut app = TestApp::fixture().await;
+    // Render slots for every held request, so the in-flight limit is what turns one away
+    // (the site's own slots, one per core, are tested in tests/serving.rs).
+    app.state.pages = Arc::new(tokenfare::web::middleware::PageCache::new(1 << 20, 600));
     // A route that holds every request until released, to fill the in-flight limit (512).
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
     let held = gate.clone();
@@ -263,7 +266,9 @@ async fn a_request_over_the_concurrency_limit_gets_a_503_page_that_says_so() {
         let router = router.clone();
         waiting.push(tokio::spawn(async move {
             router
-                .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
+                .oneshot(common::with_host(
+                    Request::get("/slow").body(Body::empty()).unwrap(),
+                ))
                 .await
                 .map(|r| r.status())
         }));
@@ -273,9 +278,9 @@ async fn a_request_over_the_concurrency_limit_gets_a_503_page_that_says_so() {
     assert_eq!(arrived.load(std::sync::atomic::Ordering::SeqCst), 512);
     let response = tokio::time::timeout(
         std::time::Duration::from_secs(5),
-        router
-            .clone()
-            .oneshot(Request::get("/slow").body(Body::empty()).unwrap()),
+        router.clone().oneshot(common::with_host(
+            Request::get("/slow").body(Body::empty()).unwrap(),
+        )),
     )
     .await
     .expect("the extra request is answered, not queued")

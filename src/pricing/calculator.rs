@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use rust_decimal::prelude::*;
 use serde::Serialize;
 
-use crate::model::{Model, Variant};
+use crate::model::{Charging, Model, Variant};
 use crate::pricing::price::{Price, Pricing};
 
 use crate::pricing::price::MILLION;
@@ -47,6 +47,10 @@ pub struct Workload {
 pub enum WorkloadError {
     #[error("{0} cannot be negative")]
     Negative(&'static str),
+    #[error("requests per month must be at least 1")]
+    NoRequests,
+    #[error("a discount of 100 % makes every bill zero; enter less than 100 %")]
+    WholeDiscount,
     #[error("{0} must be between 0 % and 100 %")]
     ShareOutOfRange(&'static str),
     #[error("cache hits and cache writes together exceed 100 % of input tokens")]
@@ -83,6 +87,10 @@ impl Workload {
         if let Some((name, _)) = volumes.iter().find(|(_, v)| *v < Decimal::ZERO) {
             return Err(WorkloadError::Negative(name));
         }
+        // No requests, or everything off, would price every model at zero and call it free.
+        if self.requests < Decimal::ONE {
+            return Err(WorkloadError::NoRequests);
+        }
         let shares = [
             ("the cache hit rate", self.cache_hit),
             ("the cache write share", self.cache_write),
@@ -94,6 +102,9 @@ impl Workload {
             .find(|(_, v)| *v < Decimal::ZERO || *v > Decimal::ONE)
         {
             return Err(WorkloadError::ShareOutOfRange(name));
+        }
+        if self.discount == Decimal::ONE {
+            return Err(WorkloadError::WholeDiscount);
         }
         if self
             .cache_hit
@@ -122,6 +133,17 @@ impl Workload {
         }
     }
 
+    /// The tokens one request occupies in a context window: input, output and reasoning,
+    /// rounded up to a whole token; sizes beyond `u64` saturate.
+    pub fn request_tokens(&self) -> u64 {
+        self.input_tokens
+            .checked_add(self.output_tokens)
+            .and_then(|t| t.checked_add(self.reasoning_tokens))
+            .map(|t| t.ceil())
+            .and_then(|t| t.to_u64())
+            .unwrap_or(u64::MAX)
+    }
+
     /// The prompt size that selects a long-context tier. Fractional averages round down
     /// because a tier starts at a whole number of tokens; sizes beyond `u64` saturate.
     fn prompt_tokens(&self) -> u64 {
@@ -134,6 +156,8 @@ impl Workload {
 pub enum NotPriceable {
     #[error("variable pricing: the price depends on where the request is routed")]
     Variable,
+    #[error("{}", Charging::NOT_PER_TOKEN_REASON)]
+    NotPerToken,
     #[error("no {0} price listed")]
     NoPrice(&'static str),
     #[error("the cost is too large to calculate")]
@@ -196,6 +220,8 @@ pub struct MonthlyBill {
     pub id: String,
     /// The short display name (without the "Author: " prefix).
     pub name: String,
+    /// The listing is free ([`Model::is_free`]), whatever this workload happens to cost on it.
+    pub free: bool,
     #[serde(serialize_with = "plain_decimal")]
     pub monthly_cost: Decimal,
     /// `monthly_cost / R`.
@@ -230,6 +256,9 @@ pub struct MonthlyBill {
     pub batch_savings: Decimal,
     /// `min_prompt_tokens` of the on-demand long-context tier that applied.
     pub long_context_tier: Option<u64>,
+    /// Why a batch share went on demand instead of to the batch listing; `None` when the
+    /// batch listing took it or there was no batch share.
+    pub batch_declined: Option<BatchDeclined>,
     pub lines: Vec<BillLine>,
     pub notes: Vec<String>,
 }
@@ -243,6 +272,43 @@ impl MonthlyBill {
         }
         self.effective_input_per_million
             .checked_div(self.list_input_per_million)
+    }
+}
+
+/// Why a batch share is priced on demand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchDeclined {
+    /// The model has no `:batch` listing.
+    NoListing,
+    /// The batch listing would cost more than on demand for this workload (or the same).
+    NotCheaper,
+    /// The batch listing's context window is smaller than one request.
+    WindowTooSmall { window: u64, needed: u64 },
+    /// The batch listing cannot be priced (variable or missing prices).
+    Unpriceable(String),
+}
+
+impl std::fmt::Display for BatchDeclined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BatchDeclined::NoListing => f.write_str("no batch listing: priced on demand"),
+            BatchDeclined::NotCheaper => f.write_str(
+                "the batch listing costs no less than on demand for this workload: \
+                 the batch share is priced on demand",
+            ),
+            BatchDeclined::WindowTooSmall { window, needed } => write!(
+                f,
+                "the batch listing's context window ({} tokens) cannot hold one request \
+                 ({} tokens): the batch share is priced on demand",
+                group_thousands(*window),
+                group_thousands(*needed)
+            ),
+            BatchDeclined::Unpriceable(why) => write!(
+                f,
+                "the batch listing cannot be priced ({why}): the batch share is priced on demand"
+            ),
+        }
     }
 }
 
@@ -262,15 +328,19 @@ pub struct CalculatorResult {
 }
 
 impl CalculatorResult {
-    /// The cheapest bill that costs something; free models are not a useful yardstick.
-    pub fn cheapest_non_zero(&self) -> Option<&MonthlyBill> {
-        self.bills.iter().find(|b| b.monthly_cost > Decimal::ZERO)
+    /// The cheapest bill on a listing that is not free; free listings are not a useful
+    /// yardstick.
+    pub fn cheapest_paid(&self) -> Option<&MonthlyBill> {
+        self.bills.iter().find(|b| !b.free)
     }
 
-    /// `bill` as a multiple of the cheapest non-zero bill ("2.4× the cheapest");
-    /// `None` when every bill is zero.
+    /// `bill` as a multiple of the cheapest paid bill ("2.4× the cheapest"); `None` when no
+    /// listing is paid or the cheapest paid bill is zero.
     pub fn times_cheapest(&self, bill: &MonthlyBill) -> Option<Decimal> {
-        let cheapest = self.cheapest_non_zero()?;
+        let cheapest = self.cheapest_paid()?;
+        if cheapest.monthly_cost.is_zero() {
+            return None;
+        }
         bill.monthly_cost.checked_div(cheapest.monthly_cost)
     }
 }
@@ -294,19 +364,26 @@ fn price_prepared(
     model: &Model,
     batch_listing: Option<&Model>,
 ) -> Result<MonthlyBill, NotPriceable> {
-    let on_demand = Rates::resolve(&model.pricing, w)?;
-    // A batch listing nobody sends traffic to must not make the model unpriceable.
-    let batch = match batch_listing {
-        Some(listing) if !w.batch.is_zero() => Some(Rates::resolve(&listing.pricing, w)?),
-        _ => None,
-    };
-
-    let mut notes = on_demand.notes.clone();
-    if !w.batch.is_zero() && batch.is_none() {
-        notes.push("no batch listing: priced on demand".to_string());
+    // Variable prices are refused below, and only where this workload uses them.
+    if model.charging() == Charging::NotPerToken {
+        return Err(NotPriceable::NotPerToken);
     }
-
-    let mut lines = Vec::with_capacity(if batch.is_some() { 10 } else { 5 });
+    let on_demand = Rates::resolve(&model.pricing, w)?;
+    let mut notes = on_demand.notes.clone();
+    let mut lines = Vec::with_capacity(10);
+    // The batch share goes to the batch listing only where that listing holds one request
+    // and is cheaper for this workload; otherwise it stays on demand and the bill says why.
+    let mut batch_declined = None;
+    let mut batch = None;
+    if !w.batch.is_zero() {
+        match batch_rates(w, p, &on_demand, batch_listing) {
+            Ok(rates) => batch = Some(rates),
+            Err(why) => batch_declined = Some(why),
+        }
+    }
+    if let Some(why) = &batch_declined {
+        notes.push(why.to_string());
+    }
     let (od, bt) = match &batch {
         Some(rates) => {
             let od = price_part(&p.on_demand, &on_demand, Part::OnDemand, Some(&mut lines))?;
@@ -340,6 +417,7 @@ fn price_prepared(
     Ok(MonthlyBill {
         id: model.id.clone(),
         name: model.short_name().to_string(),
+        free: model.is_free(),
         monthly_cost: monthly,
         cost_per_request: ratio(monthly, w.requests)?,
         effective_input_per_million: mul(ratio(input_cost, tin)?, MILLION)?,
@@ -351,9 +429,35 @@ fn price_prepared(
         cache_savings: sub(input_at_list, input_cost)?,
         batch_savings,
         long_context_tier: on_demand.tier,
+        batch_declined,
         lines,
         notes,
     })
+}
+
+/// The batch listing's rates for this workload's batch share, or why the share stays on
+/// demand: no listing, one that cannot be priced, one whose window is too small for a
+/// request, or one that costs no less than on demand for this share.
+fn batch_rates(
+    w: &Workload,
+    p: &Prepared,
+    on_demand: &Rates,
+    listing: Option<&Model>,
+) -> Result<Rates, BatchDeclined> {
+    let listing = listing.ok_or(BatchDeclined::NoListing)?;
+    let needed = w.request_tokens();
+    // A listing that states no window is taken to share its base model's, already checked.
+    if let Some(window) = listing.context_length.filter(|window| *window < needed) {
+        return Err(BatchDeclined::WindowTooSmall { window, needed });
+    }
+    let rates = Rates::resolve(&listing.pricing, w)
+        .map_err(|why| BatchDeclined::Unpriceable(why.to_string()))?;
+    let cost = |rates: &Rates| price_part(&p.batch, rates, Part::Batch, None).map(|b| b.total);
+    match (cost(&rates), cost(on_demand)) {
+        (Ok(batch), Ok(on_demand)) if batch < on_demand => Ok(rates),
+        (Err(why), _) => Err(BatchDeclined::Unpriceable(why.to_string())),
+        _ => Err(BatchDeclined::NotCheaper),
+    }
 }
 
 /// What caching and batching save on one model, after the discount.
@@ -1174,7 +1278,8 @@ mod tests {
         assert_eq!(saved.cache, d("1.08"));
         assert_eq!(saved.batch, d("0.44"));
 
-        let idle = workload("0", "1000", "100");
+        // One request of no tokens costs nothing, so there is no share to show.
+        let idle = workload("1", "0", "0");
         let free_bill = price_workload(&idle, &on_demand, None).unwrap();
         assert_eq!(
             savings(&idle, &on_demand, &free_bill).unwrap().share(),
@@ -1257,15 +1362,16 @@ mod tests {
         })
     }
 
+    /// Requests start at 1 and the discount stops short of 100 %: `validate` refuses the rest.
     fn any_workload() -> impl Strategy<Value = Workload> {
         (
-            0i64..=10_000_000,
+            1i64..=10_000_000,
             0i64..=400_000,
             0i64..=50_000,
             share(),
             share(),
             share(),
-            share(),
+            (0i64..=99).prop_map(|p| Decimal::new(p, 2)),
             0i64..=20_000,
         )
             .prop_map(|(r, i, o, h, cw, b, disc, reasoning)| Workload {
@@ -1320,12 +1426,7 @@ mod tests {
         }
 
         #[test]
-        fn no_volume_costs_nothing(l in listing(), w in any_workload()) {
-            let idle = Workload { requests: Decimal::ZERO, ..w.clone() };
-            let bill = price_workload(&idle, &l.0, l.1.as_ref()).unwrap();
-            prop_assert_eq!(bill.monthly_cost, Decimal::ZERO);
-            prop_assert!(bill.lines.is_empty());
-
+        fn no_tokens_and_no_fees_cost_nothing(l in listing(), w in any_workload()) {
             let mut no_fees = l.clone();
             for m in std::iter::once(&mut no_fees.0).chain(no_fees.1.as_mut()) {
                 m.pricing.base.request = None;
@@ -1353,6 +1454,19 @@ mod tests {
             );
             if l.1.is_none() || w.batch.is_zero() {
                 prop_assert!(bill.lines.iter().all(|line| line.part == Part::OnDemand));
+            }
+        }
+
+        #[test]
+        fn a_batch_share_never_costs_more_than_on_demand(l in listing(), w in any_workload()) {
+            let bill = price_workload(&w, &l.0, l.1.as_ref()).unwrap();
+            let on_demand = cost(&Workload { batch: Decimal::ZERO, ..w.clone() }, &(l.0.clone(), None));
+            prop_assert!(bill.monthly_cost <= on_demand);
+            prop_assert!(bill.batch_savings >= Decimal::ZERO);
+            // A batch share either went to the batch listing or the bill says why not.
+            if !w.batch.is_zero() {
+                let batch_lines = bill.lines.iter().any(|line| line.part == Part::Batch);
+                prop_assert_eq!(batch_lines, bill.batch_declined.is_none());
             }
         }
     }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use rust_decimal::prelude::*;
 use serde::Serialize;
 
-use crate::model::{Model, QualityIndex, Variant};
+use crate::model::{Charging, Model, QualityIndex, Variant};
 use crate::pricing::price::{Price, PriceSet};
 
 use crate::pricing::price::MILLION;
@@ -67,6 +67,9 @@ impl RankingParams {
 pub enum ExclusionReason {
     /// A `:free` listing or a zero blended price: value would be a division by zero.
     Free,
+    /// Token prices all zero on a model billed per item it makes
+    /// ([`crate::model::Charging::NotPerToken`]).
+    NotPerToken,
     /// Variable pricing (router models).
     Variable,
     /// No input or output price, or one too large to calculate.
@@ -81,6 +84,7 @@ impl ExclusionReason {
     pub fn label(self) -> &'static str {
         match self {
             ExclusionReason::Free => "free",
+            ExclusionReason::NotPerToken => "not priced per token",
             ExclusionReason::Variable => "variable pricing",
             ExclusionReason::NoPrice => "no token price",
             ExclusionReason::NoQuality => "no quality score",
@@ -225,8 +229,10 @@ pub fn rank<'a>(
 /// The model's quality and blended price, or why it cannot be ranked. The blended price
 /// returned is always positive, so value never divides by zero.
 fn assess(model: &Model, params: &RankingParams) -> Result<(f64, Decimal), ExclusionReason> {
-    if model.variant == Variant::Free {
-        return Err(ExclusionReason::Free);
+    match model.charging() {
+        Charging::Free => return Err(ExclusionReason::Free),
+        Charging::NotPerToken => return Err(ExclusionReason::NotPerToken),
+        Charging::PerToken | Charging::Variable => {}
     }
     // Tiers only apply to very long prompts; the ranking describes the ordinary case.
     let price = blended(&model.pricing.base, params.ratio, params.cache_hit)?;

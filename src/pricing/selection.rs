@@ -4,9 +4,7 @@
 
 use serde::Serialize;
 
-use super::calculator::{
-    CalculatorResult, MonthlyBill, Savings, Unpriced, Workload, price_all, savings,
-};
+use super::calculator::{CalculatorResult, Savings, Unpriced, Workload, price_all, savings};
 use crate::model::{Model, Variant};
 use crate::store::Catalogue;
 
@@ -107,14 +105,9 @@ pub fn select<'a>(catalogue: &'a Catalogue, choice: &Choice) -> Selection<'a> {
 
 /// The priced result, split at the quality floor.
 pub struct Outcome {
-    /// The rows shown: every model the filters let through, above the quality floor.
+    /// The rows shown: every model the filters let through, above the quality floor. The
+    /// summary describes these rows and no others.
     pub shown: CalculatorResult,
-    /// The cheapest paid bill with the quality floor aside, for the summary.
-    pub cheapest_overall: Option<MonthlyBill>,
-    /// Free bills with the quality floor aside.
-    pub free_overall: usize,
-    /// Whether any model at all could be priced, quality floor aside.
-    pub any_priced: bool,
     pub left_out: Vec<LeftOut>,
     /// What caching and batching save on the first paid row shown.
     pub savings: Option<Savings>,
@@ -129,13 +122,6 @@ pub fn compute(
 ) -> Result<Outcome, String> {
     let selection = select(catalogue, choice);
     let all = price_all(workload, selection.pairs.iter().copied()).map_err(|e| e.to_string())?;
-    let cheapest_overall = all.cheapest_non_zero().cloned();
-    let free_overall = all
-        .bills
-        .iter()
-        .filter(|b| b.monthly_cost.is_zero())
-        .count();
-    let any_priced = !all.bills.is_empty();
     let mut left_out = selection.left_out;
     let quality_of = |id: &str| {
         catalogue
@@ -162,15 +148,12 @@ pub fn compute(
     left_out.extend(unpriced_below.iter().map(|u| below_floor(&u.id, &u.name)));
     left_out.sort_by(|a, b| a.id.cmp(&b.id));
     let shown = CalculatorResult { bills, unpriced };
-    let savings = shown.cheapest_non_zero().and_then(|bill| {
+    let savings = shown.cheapest_paid().and_then(|bill| {
         let model = &catalogue.get(&bill.id)?.model;
         savings(workload, model, bill).ok()
     });
     Ok(Outcome {
         shown,
-        cheapest_overall,
-        free_overall,
-        any_priced,
         left_out,
         savings,
     })

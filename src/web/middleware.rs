@@ -1,19 +1,22 @@
-//! What wraps every route: security headers, request limits, conditional GETs, and a cache of
-//! rendered (and compressed) pages keyed by URL and data version, so a page is rendered once
-//! per refresh, not once per request.
+//! What wraps every route: security headers, request limits, Host checks, conditional GETs,
+//! and a cache of rendered (and compressed) pages keyed by canonical URL and data version, so
+//! a page is rendered once per refresh, not once per request. Pages that are not cached yet are
+//! rendered a few at a time on blocking threads, so a flood of them cannot slow cached pages
+//! down; the overflow is told to come back (503 with `Retry-After`).
 
-use std::collections::HashMap;
 use std::io::Write;
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-
 use chrono::{DateTime, Utc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AppError;
 use super::params::MAX_QUERY_BYTES;
@@ -23,12 +26,16 @@ use crate::store::catalogue::STALE_AFTER_HOURS;
 
 /// Bodies larger than this are served but not cached.
 const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
-/// The cache is emptied when it grows past this; it refills with what readers actually ask for.
-const MAX_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// What the cached pages may weigh together; the least recently used go first.
+const MAX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// Longest path any page has (model ids are short).
 const MAX_PATH_BYTES: usize = 2048;
 /// Below this size compression is not worth a header.
 const MIN_COMPRESS: usize = 1024;
+/// Requests that may wait for a render slot, per slot; more are turned away at once.
+const RENDER_QUEUE_PER_SLOT: usize = 16;
+/// How long a request waits for a render slot before it is turned away.
+const RENDER_QUEUE_WAIT: Duration = Duration::from_millis(750);
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -74,6 +81,36 @@ pub async fn limit_uri(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// RFC 9112 §3.2: an HTTP/1.1 request without a Host header, any request with more than one,
+/// or one whose Host is not a host (and optional port) gets a 400.
+pub async fn check_host(request: Request, next: Next) -> Response {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let problem = match (hosts.next(), hosts.next()) {
+        (Some(_), Some(_)) => {
+            Some("This request names the site in more than one Host header. Send exactly one.")
+        }
+        (None, None) if request.version() == Version::HTTP_11 => {
+            Some("HTTP/1.1 requests must name the site in a Host header.")
+        }
+        (Some(host), None) if !is_valid_host(host) => {
+            Some("The Host header is not a host name with an optional port.")
+        }
+        _ => None,
+    };
+    match problem {
+        Some(message) => AppError::invalid("Host", message).into_response(),
+        None => next.run(request).await,
+    }
+}
+
+fn is_valid_host(value: &HeaderValue) -> bool {
+    value.to_str().ok().is_some_and(|text| {
+        !text.is_empty()
+            && !text.contains('@')
+            && text.parse::<axum::http::uri::Authority>().is_ok()
+    })
+}
+
 /// How a response body is encoded for a client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Encoding {
@@ -83,34 +120,66 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    /// Picks brotli, then gzip, from `Accept-Encoding`, honouring `q=0`.
+    /// Chooses by `Accept-Encoding` as RFC 9110 §12.5.3 reads: codings and parameter names are
+    /// case-insensitive, the highest q-value wins (brotli, then gzip, then identity on a tie),
+    /// `*` stands for every coding not named, `q=0` refuses, and identity is acceptable unless
+    /// refused. No header, or nothing acceptable, means identity.
     pub fn negotiate(headers: &HeaderMap) -> Encoding {
-        let Some(accept) = headers
-            .get(header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok())
-        else {
-            return Encoding::Identity;
-        };
-        let accepts = |name: &str| {
-            accept.split(',').any(|part| {
-                let mut pieces = part.split(';');
-                let coding = pieces.next().unwrap_or_default().trim();
-                let refused = pieces.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q <= 0.0)
-                });
-                coding.eq_ignore_ascii_case(name) && !refused
-            })
-        };
-        if accepts("br") {
-            Encoding::Brotli
-        } else if accepts("gzip") {
-            Encoding::Gzip
-        } else {
-            Encoding::Identity
+        let mut named = Vec::new();
+        let mut any_header = false;
+        for value in headers.get_all(header::ACCEPT_ENCODING) {
+            any_header = true;
+            let Ok(text) = value.to_str() else {
+                return Encoding::Identity;
+            };
+            for element in text.split(',') {
+                let mut pieces = element.split(';');
+                let coding = pieces
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                if coding.is_empty() {
+                    continue;
+                }
+                let mut weight = Some(1000);
+                for parameter in pieces {
+                    if let Some((name, value)) = parameter.split_once('=')
+                        && name.trim().eq_ignore_ascii_case("q")
+                    {
+                        weight = qvalue(value.trim());
+                    }
+                }
+                // An element with a malformed weight is ignored, as if it were not sent.
+                if let Some(weight) = weight {
+                    named.push((coding, weight));
+                }
+            }
         }
+        if !any_header {
+            return Encoding::Identity;
+        }
+        let weight_of = |names: &[&str]| {
+            named
+                .iter()
+                .find(|(c, _)| names.contains(&c.as_str()))
+                .or_else(|| named.iter().find(|(c, _)| c == "*"))
+                .map(|(_, w)| *w)
+        };
+        let candidates = [
+            (Encoding::Brotli, weight_of(&["br"]).unwrap_or(0)),
+            // RFC 9110 §8.4.1.3: x-gzip is gzip.
+            (Encoding::Gzip, weight_of(&["gzip", "x-gzip"]).unwrap_or(0)),
+            // Identity is always acceptable unless refused, and never preferred unless named.
+            (Encoding::Identity, weight_of(&["identity"]).unwrap_or(1)),
+        ];
+        candidates
+            .iter()
+            .filter(|(_, w)| *w > 0)
+            // `max_by_key` keeps the last of equals; iterate in reverse so brotli wins ties.
+            .rev()
+            .max_by_key(|(_, w)| *w)
+            .map_or(Encoding::Identity, |(e, _)| *e)
     }
 
     fn header(self) -> Option<&'static str> {
@@ -142,9 +211,25 @@ impl Encoding {
     }
 }
 
+/// A q-value in thousandths: `0`, `0.5`, `1`, `1.000` (at most three decimals, at most 1).
+fn qvalue(text: &str) -> Option<u16> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
 struct CachedPage {
     version: String,
     content_type: HeaderValue,
+    /// The coding the body is in: identity for pages too small to be worth compressing.
+    encoding: Encoding,
     extra: Vec<(header::HeaderName, HeaderValue)>,
     body: Bytes,
 }
@@ -156,7 +241,7 @@ struct Validators {
     fresh: (String, [HeaderValue; 3]),
     stale: (String, [HeaderValue; 3]),
     stale_after: Option<DateTime<Utc>>,
-    last_modified: Option<HeaderValue>,
+    last_modified: Option<(HeaderValue, SystemTime)>,
 }
 
 impl Validators {
@@ -183,12 +268,11 @@ impl Validators {
                 .as_of()
                 .map(|t| t + chrono::Duration::hours(STALE_AFTER_HOURS)),
             last_modified: freshness.last_success.as_ref().and_then(|r| {
-                HeaderValue::from_str(
-                    &r.finished_at
-                        .format("%a, %d %b %Y %H:%M:%S GMT")
-                        .to_string(),
-                )
-                .ok()
+                // Whole seconds, as the header carries them, so If-Modified-Since compares equal.
+                let seconds = u64::try_from(r.finished_at.timestamp()).ok()?;
+                let time = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+                let value = HeaderValue::from_str(&httpdate::fmt_http_date(time)).ok()?;
+                Some((value, time))
             }),
         }
     }
@@ -202,15 +286,90 @@ impl Validators {
     }
 }
 
-/// Rendered pages by (URL, encoding), valid for one data version.
-#[derive(Default)]
+/// At most one render per slot at a time, each on a blocking thread; a bounded queue waits
+/// for a slot for a bounded time.
+struct RenderGate {
+    slots: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+/// Counts a request as waiting for a render slot while it exists.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl RenderGate {
+    fn new(slots: usize) -> RenderGate {
+        RenderGate {
+            slots: Arc::new(Semaphore::new(slots)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: slots * RENDER_QUEUE_PER_SLOT,
+        }
+    }
+
+    /// A slot, or `None` when the queue is full or the wait ran out.
+    async fn enter(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(slot) = self.slots.clone().try_acquire_owned() {
+            return Some(slot);
+        }
+        if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        let _waiting = Waiting(&self.waiting);
+        tokio::time::timeout(RENDER_QUEUE_WAIT, self.slots.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+}
+
+/// Renders at once: one per core.
+fn render_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// Rendered pages by (canonical URL, encoding), valid for one data version; least recently
+/// used pages are evicted first once they weigh [`MAX_CACHE_BYTES`] together (moka's TinyLFU
+/// also declines to admit a page asked for once in place of one asked for often).
 pub struct PageCache {
-    pages: RwLock<HashMap<(String, Encoding), Arc<CachedPage>>>,
-    bytes: AtomicUsize,
+    pages: moka::sync::Cache<(String, Encoding), Arc<CachedPage>>,
     validators: RwLock<Option<Arc<Validators>>>,
+    renders: RenderGate,
+}
+
+impl Default for PageCache {
+    fn default() -> PageCache {
+        PageCache::new(MAX_CACHE_BYTES, render_slots())
+    }
 }
 
 impl PageCache {
+    /// A cache of at most `max_bytes` of pages, rendering at most `render_slots` at once.
+    pub fn new(max_bytes: u64, render_slots: usize) -> PageCache {
+        PageCache {
+            pages: moka::sync::Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|(url, _): &(String, Encoding), page: &Arc<CachedPage>| {
+                    u32::try_from(url.len() + page.body.len()).unwrap_or(u32::MAX)
+                })
+                .build(),
+            validators: RwLock::default(),
+            renders: RenderGate::new(render_slots.max(1)),
+        }
+    }
+
+    /// How many pages are cached (after pending evictions), for tests and diagnostics.
+    pub fn page_count(&self) -> u64 {
+        self.pages.run_pending_tasks();
+        self.pages.entry_count()
+    }
+
     fn validators(&self, catalogue: &Arc<Catalogue>) -> Arc<Validators> {
         if let Ok(current) = self.validators.read()
             && let Some(v) = current.as_ref()
@@ -226,29 +385,12 @@ impl PageCache {
     }
 
     fn get(&self, key: &(String, Encoding), version: &str) -> Option<Arc<CachedPage>> {
-        let pages = self.pages.read().ok()?;
-        pages.get(key).filter(|p| p.version == version).cloned()
-    }
-
-    fn put(&self, key: (String, Encoding), page: Arc<CachedPage>) {
-        let Ok(mut pages) = self.pages.write() else {
-            return;
-        };
-        let size = page.body.len() + key.0.len();
-        if self.bytes.load(Ordering::Relaxed) + size > MAX_CACHE_BYTES {
-            pages.clear();
-            self.bytes.store(0, Ordering::Relaxed);
-        }
-        self.bytes.fetch_add(size, Ordering::Relaxed);
-        pages.insert(key, page);
+        self.pages.get(key).filter(|p| p.version == version)
     }
 
     /// Drops every page; called when the data changes.
     pub fn clear(&self) {
-        if let Ok(mut pages) = self.pages.write() {
-            pages.clear();
-            self.bytes.store(0, Ordering::Relaxed);
-        }
+        self.pages.invalidate_all();
     }
 }
 
@@ -264,21 +406,57 @@ fn cacheable_type(content_type: &str) -> bool {
     .any(|t| content_type.starts_with(t))
 }
 
-fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == etag)
+/// Whether a GET or HEAD that would answer 200 with these validators answers 304 instead
+/// (RFC 9110 §13.2.2): `If-None-Match` by weak comparison, `*` matching any current
+/// representation; without it, `If-Modified-Since` against `Last-Modified`.
+fn not_modified(
+    headers: &HeaderMap,
+    etag: &HeaderValue,
+    last_modified: Option<&(HeaderValue, SystemTime)>,
+) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+    let ours = opaque(etag.to_str().unwrap_or_default());
+    let mut if_none_match = headers.get_all(header::IF_NONE_MATCH).iter().peekable();
+    if if_none_match.peek().is_some() {
+        return if_none_match
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|tag| tag.trim() == "*" || opaque(tag) == ours);
+    }
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    matches!((since, last_modified), (Some(since), Some((_, modified))) if *modified <= since)
 }
 
-/// Conditional GETs, validators, compression and the page cache, for GET pages.
-pub async fn cache_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// What a miss produced: a page worth caching, or a response to pass on as it is.
+enum Rendered {
+    Page(Arc<CachedPage>),
+    Other(Response),
+}
+
+/// Conditional GETs, validators, compression and the page cache, for GET and HEAD pages.
+pub async fn cache_pages(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
     let path = request.uri().path();
-    if request.method() != Method::GET || path == "/healthz" || path.starts_with("/static/") {
+    if !matches!(method, Method::GET | Method::HEAD)
+        || path == "/healthz"
+        || path.starts_with("/static/")
+    {
         return next.run(request).await;
+    }
+    let key = super::canonical::canonical(path, request.uri().query());
+    if let Some(canonical) = &key
+        && request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
+        && let Ok(uri) = canonical.parse::<Uri>()
+    {
+        // Handlers see what the cache key says, so a key always means one page.
+        *request.uri_mut() = uri;
     }
     let catalogue = state.catalogue();
     let validators_memo = state.pages.validators(&catalogue);
@@ -289,10 +467,17 @@ pub async fn cache_pages(State(state): State<AppState>, request: Request, next: 
         Encoding::Gzip => 1,
         Encoding::Brotli => 2,
     }];
-    let validators = |response: &mut Response| {
+    let conditional = request.headers().clone();
+    let respond = |page: Arc<CachedPage>| {
+        let not_modified = not_modified(&conditional, etag, validators_memo.last_modified.as_ref());
+        let mut response = if not_modified {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            page_response(&page, method == Method::HEAD)
+        };
         let headers = response.headers_mut();
         headers.insert(header::ETAG, etag.clone());
-        if let Some(value) = &validators_memo.last_modified {
+        if let Some((value, _)) = &validators_memo.last_modified {
             headers.insert(header::LAST_MODIFIED, value.clone());
         }
         headers.insert(
@@ -300,30 +485,59 @@ pub async fn cache_pages(State(state): State<AppState>, request: Request, next: 
             HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400"),
         );
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        response
     };
-    if etag_matches(request.headers(), etag.to_str().unwrap_or_default()) {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        validators(&mut response);
-        return response;
-    }
 
-    let key = (request.uri().to_string(), encoding);
-    if let Some(page) = state.pages.get(&key, version) {
-        return cached_response(page, encoding, validators);
+    // No key (a parameter the page does not read): rendered every time, never cached.
+    let key = key.map(|url| (url, encoding));
+    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+        return respond(page);
     }
+    let Some(slot) = state.pages.renders.enter().await else {
+        return AppError::Busy.into_response();
+    };
+    // HEAD renders the GET page (and caches it for both); the body is left off on the way out.
+    *request.method_mut() = Method::GET;
+    let runtime = tokio::runtime::Handle::current();
+    let page_version = version.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        runtime.block_on(render(next, request, encoding, page_version))
+    })
+    .await;
+    match rendered {
+        Ok(Rendered::Page(page)) => {
+            if let Some(key) = key
+                && page.body.len() <= MAX_CACHED_BODY
+            {
+                state.pages.pages.insert(key, page.clone());
+            }
+            respond(page)
+        }
+        Ok(Rendered::Other(response)) if method == Method::HEAD => without_body(response),
+        Ok(Rendered::Other(response)) => response,
+        // Re-raised so the panic layer answers with its 500 page.
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(err) => AppError::internal(err).into_response(),
+    }
+}
+
+/// Runs the handler and, for a cacheable 200, reads and compresses its body (CPU work: this
+/// runs on a blocking thread).
+async fn render(next: Next, request: Request, encoding: Encoding, version: String) -> Rendered {
     let response = next.run(request).await;
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
     let Some(content_type) = content_type
         .filter(|ct| response.status() == StatusCode::OK && ct.to_str().is_ok_and(cacheable_type))
     else {
-        return response;
+        return Rendered::Other(response);
     };
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {
         Ok(bytes) => bytes,
         Err(err) => {
             tracing::error!(error = %err, "could not read a rendered body");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return Rendered::Other(StatusCode::INTERNAL_SERVER_ERROR.into_response());
         }
     };
     let encoding = if bytes.len() < MIN_COMPRESS {
@@ -331,47 +545,60 @@ pub async fn cache_pages(State(state): State<AppState>, request: Request, next: 
     } else {
         encoding
     };
-    let body = match encoding.compress(&bytes) {
-        Ok(compressed) => Bytes::from(compressed),
-        Err(err) => {
-            tracing::error!(error = %err, "compression failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let body = match encoding {
+        Encoding::Identity => bytes,
+        _ => match encoding.compress(&bytes) {
+            Ok(compressed) => Bytes::from(compressed),
+            Err(err) => {
+                tracing::error!(error = %err, "compression failed");
+                return Rendered::Other(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            }
+        },
     };
-    let extra: Vec<(header::HeaderName, HeaderValue)> = parts
+    let extra = parts
         .headers
         .iter()
         .filter(|(name, _)| **name == header::CONTENT_DISPOSITION)
         .map(|(n, v)| (n.clone(), v.clone()))
         .collect();
-    let page = Arc::new(CachedPage {
-        version: version.clone(),
+    Rendered::Page(Arc::new(CachedPage {
+        version,
         content_type,
+        encoding,
         extra,
         body,
-    });
-    if page.body.len() <= MAX_CACHED_BODY {
-        state.pages.put(key, page.clone());
-    }
-    cached_response(page, encoding, validators)
+    }))
 }
 
-fn cached_response(
-    page: Arc<CachedPage>,
-    encoding: Encoding,
-    validators: impl FnOnce(&mut Response),
-) -> Response {
-    let mut response = Response::new(Body::from(page.body.clone()));
+fn page_response(page: &CachedPage, head: bool) -> Response {
+    let body = if head {
+        Body::empty()
+    } else {
+        Body::from(page.body.clone())
+    };
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, page.content_type.clone());
     for (name, value) in &page.extra {
         headers.insert(name.clone(), value.clone());
     }
-    if let Some(coding) = encoding.header() {
+    if let Some(coding) = page.encoding.header() {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
-    validators(&mut response);
+    // A HEAD answer says how long the GET body is.
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(page.body.len()));
     response
+}
+
+/// The response to a HEAD: the GET response's headers, its length, no body.
+fn without_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    if let Some(length) = http_body::Body::size_hint(&body).exact() {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    Response::from_parts(parts, Body::empty())
 }
 
 #[cfg(test)]
@@ -387,21 +614,48 @@ mod tests {
         headers
     }
 
+    fn negotiated(value: &str) -> Encoding {
+        Encoding::negotiate(&with_accept(value))
+    }
+
     #[test]
     fn encoding_prefers_brotli_then_gzip_and_honours_q_zero() {
-        assert_eq!(
-            Encoding::negotiate(&with_accept("gzip, deflate, br")),
-            Encoding::Brotli
-        );
-        assert_eq!(Encoding::negotiate(&with_accept("gzip")), Encoding::Gzip);
-        assert_eq!(
-            Encoding::negotiate(&with_accept("br;q=0, gzip;q=0.5")),
-            Encoding::Gzip
-        );
-        assert_eq!(
-            Encoding::negotiate(&with_accept("identity")),
-            Encoding::Identity
-        );
+        assert_eq!(negotiated("gzip, deflate, br"), Encoding::Brotli);
+        assert_eq!(negotiated("gzip"), Encoding::Gzip);
+        assert_eq!(negotiated("br;q=0, gzip;q=0.5"), Encoding::Gzip);
+        assert_eq!(negotiated("identity"), Encoding::Identity);
         assert_eq!(Encoding::negotiate(&HeaderMap::new()), Encoding::Identity);
+    }
+
+    #[test]
+    fn accept_encoding_follows_rfc_9110() {
+        // Parameter names and codings are case-insensitive.
+        assert_eq!(negotiated("br;Q=0, gzip"), Encoding::Gzip);
+        assert_eq!(negotiated("BR"), Encoding::Brotli);
+        // The q-value orders the choice; server preference only breaks ties.
+        assert_eq!(negotiated("gzip;q=1, br;q=0.1"), Encoding::Gzip);
+        assert_eq!(negotiated("gzip;q=0.5, br;q=0.5"), Encoding::Brotli);
+        assert_eq!(negotiated("identity;q=1, br;q=0.5"), Encoding::Identity);
+        // `*` covers what is not named.
+        assert_eq!(negotiated("*"), Encoding::Brotli);
+        assert_eq!(negotiated("br;q=0, *;q=0.5"), Encoding::Gzip);
+        assert_eq!(negotiated("*;q=0"), Encoding::Identity);
+        assert_eq!(negotiated("x-gzip"), Encoding::Gzip);
+        // An empty value asks for no coding; a malformed weight drops its element.
+        assert_eq!(negotiated(""), Encoding::Identity);
+        assert_eq!(negotiated("br;q=2, gzip;q=0.9"), Encoding::Gzip);
+        assert_eq!(negotiated("br;q=0.0001"), Encoding::Identity);
+    }
+
+    #[test]
+    fn q_values_are_read_in_thousandths() {
+        assert_eq!(qvalue("1"), Some(1000));
+        assert_eq!(qvalue("1.000"), Some(1000));
+        assert_eq!(qvalue("0.5"), Some(500));
+        assert_eq!(qvalue("0.05"), Some(50));
+        assert_eq!(qvalue("0"), Some(0));
+        assert_eq!(qvalue("1.5"), None);
+        assert_eq!(qvalue(".5"), None);
+        assert_eq!(qvalue("0.5000"), None);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod about;
 pub mod calculator;
+pub mod canonical;
 pub mod changes;
 pub mod compare;
 pub mod error;
@@ -57,6 +58,7 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             middleware::cache_pages,
         ))
         .layer(axum::middleware::from_fn(middleware::limit_uri))
+        .layer(axum::middleware::from_fn(middleware::check_host))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(
             ServiceBuilder::new()

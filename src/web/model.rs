@@ -305,12 +305,25 @@ fn versus(variant: &Model, base: &Model) -> String {
     }
 }
 
-/// The batch listing's saving against on-demand prices, e.g. "50%", when both are known.
-pub fn batch_saving(batch: &Model, base: &Model) -> Option<String> {
+/// The batch listing's saving against on-demand prices ("50% less"), and what that means
+/// for work that can wait, when both are known.
+pub fn batch_saving(batch: &Model, base: &Model) -> Option<(String, &'static str)> {
     let (v, b) = (&batch.pricing.base, &base.pricing.base);
     let input = change_percent(v.prompt, b.prompt)?;
     let output = change_percent(v.completion, b.completion).unwrap_or(input);
     // A batch listing is usually cheaper, but not always (some cost more than on demand).
+    let verdict = if input <= Decimal::ZERO && output <= Decimal::ZERO {
+        if input.is_zero() && output.is_zero() {
+            ", so batching saves nothing"
+        } else {
+            ", for work that can wait"
+        }
+    } else if input >= Decimal::ZERO && output >= Decimal::ZERO {
+        " than on demand, so batching does not save; the calculator prices batch shares on demand"
+    } else {
+        ": whether batching saves depends on your mix of input and output, and the calculator \
+         uses it only where it is cheaper"
+    };
     let phrase = |c: Decimal| {
         if c.is_sign_negative() {
             format!("{}% less", -c)
@@ -320,15 +333,16 @@ pub fn batch_saving(batch: &Model, base: &Model) -> Option<String> {
             format!("{c}% more")
         }
     };
-    if input == output {
-        Some(phrase(input))
+    let text = if input == output {
+        phrase(input)
     } else {
-        Some(format!(
+        format!(
             "{} on input and {} on output",
             phrase(input),
             phrase(output)
-        ))
-    }
+        )
+    };
+    Some((text, verdict))
 }
 
 /// One Artificial Analysis index with where it stands among the catalogue's models.
@@ -470,6 +484,9 @@ pub struct ModelPage {
     pub active: bool,
     pub variant: Variant,
     pub free: bool,
+    /// Zero token prices on a model billed per item it makes: never called free.
+    pub not_per_token: bool,
+    pub not_per_token_reason: &'static str,
     pub variable: bool,
     pub headline_input: String,
     pub headline_output: String,
@@ -477,7 +494,8 @@ pub struct ModelPage {
     pub tiers: Option<TierTable>,
     pub conditional: Vec<ConditionalPrice>,
     pub variants: Vec<VariantLine>,
-    pub batch: Option<(String, String)>,
+    /// The batch listing's id, its saving ("50% less") and what that means.
+    pub batch: Option<(String, String, &'static str)>,
     pub alias: Option<AliasTarget>,
     pub last_seen: String,
     pub facts: Vec<(&'static str, String)>,
@@ -504,12 +522,18 @@ impl ModelPage {
             .filter(|e| e.model.variant == Variant::Base && e.model.id != model.id)
             .map(|e| &e.model);
         let batch = if model.variant == Variant::Batch {
-            lead.and_then(|base| Some((model.id.clone(), batch_saving(model, base)?)))
+            lead.and_then(|base| {
+                let (saving, verdict) = batch_saving(model, base)?;
+                Some((model.id.clone(), saving, verdict))
+            })
         } else if model.variant == Variant::Base {
             group
                 .iter()
                 .find(|e| e.active && e.model.variant == Variant::Batch)
-                .and_then(|b| Some((b.model.id.clone(), batch_saving(&b.model, model)?)))
+                .and_then(|b| {
+                    let (saving, verdict) = batch_saving(&b.model, model)?;
+                    Some((b.model.id.clone(), saving, verdict))
+                })
         } else {
             None
         };
@@ -639,6 +663,8 @@ impl ModelPage {
             active: entry.active,
             variant: model.variant.clone(),
             free: model.is_free(),
+            not_per_token: model.is_not_priced_per_token(),
+            not_per_token_reason: crate::model::Charging::NOT_PER_TOKEN_REASON,
             variable: model.is_variable(),
             headline_input,
             headline_output,

@@ -17,7 +17,7 @@ use super::layout::Layout;
 use super::params::{Params, encode};
 use crate::AppState;
 use crate::model::{Model, Variant};
-use crate::pricing::price::Price;
+use crate::pricing::price::{Price, PriceSet};
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
 
@@ -259,6 +259,15 @@ fn matches(group: &Group<'_>, f: &Filters) -> bool {
     true
 }
 
+/// A per-million token price to sort by; none for a listing not priced per token, whose
+/// zeros are not prices and must not sort as the cheapest.
+fn token_price(m: &Model, pick: impl Fn(&PriceSet) -> Option<Price>) -> Option<Decimal> {
+    if m.is_not_priced_per_token() {
+        return None;
+    }
+    per_million(pick(&m.pricing.base))
+}
+
 fn cmp_option<T: PartialOrd>(a: Option<T>, b: Option<T>, desc: bool) -> Ordering {
     // Unknown values sort last whichever the direction.
     match (a, b) {
@@ -278,13 +287,13 @@ fn sort_groups(groups: &mut [Group<'_>], sort: &str, desc: bool) {
         let ord = match sort {
             "author" => cmp_option(Some(&x.author), Some(&y.author), desc),
             "input" => cmp_option(
-                per_million(x.pricing.base.prompt),
-                per_million(y.pricing.base.prompt),
+                token_price(x, |p| p.prompt),
+                token_price(y, |p| p.prompt),
                 desc,
             ),
             "output" => cmp_option(
-                per_million(x.pricing.base.completion),
-                per_million(y.pricing.base.completion),
+                token_price(x, |p| p.completion),
+                token_price(y, |p| p.completion),
                 desc,
             ),
             "cache" => cmp_option(
@@ -349,6 +358,15 @@ pub struct Row {
     pub variants: Vec<VariantChip>,
 }
 
+/// A price cell; a listing billed per item it makes shows why its zeros are not prices.
+fn token_cell(m: &Model, price: Option<Price>) -> String {
+    if m.is_not_priced_per_token() {
+        "not priced per token".into()
+    } else {
+        format::token_price(price)
+    }
+}
+
 fn row(group: &Group<'_>) -> Row {
     let m = &group.lead.model;
     let base = &m.pricing.base;
@@ -356,8 +374,8 @@ fn row(group: &Group<'_>) -> Row {
         id: m.id.clone(),
         name: m.short_name().to_string(),
         author: m.author.clone(),
-        input: format::token_price(base.prompt),
-        output: format::token_price(base.completion),
+        input: token_cell(m, base.prompt),
+        output: token_cell(m, base.completion),
         cache: format::token_price(base.input_cache_read),
         context: m
             .context_length

@@ -484,6 +484,14 @@ fn excluded_groups(ranking: &Ranking, controls: &Controls) -> Vec<ExcludedGroup>
                 .to_string(),
         ),
         (
+            ExclusionReason::NotPerToken,
+            "not-per-token",
+            "Not priced per token".to_string(),
+            "Their token prices are zero because they are billed per item they make (a song, \
+             an image), which the catalogue does not list; they are neither free nor comparable."
+                .to_string(),
+        ),
+        (
             ExclusionReason::Variable,
             "variable",
             "Variable-priced routers".to_string(),

@@ -99,7 +99,9 @@ impl TestApp {
             .await
     }
 
+    /// Sends `request` as a browser would: with a `Host` header unless it has one.
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let request = with_host(request);
         let response = tokenfare::router(self.state.clone())
             .oneshot(request)
             .await
@@ -118,4 +120,15 @@ impl TestApp {
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
+}
+
+/// `request` with `Host: localhost` added if it has no Host header (HTTP/1.1 requires one).
+pub fn with_host(mut request: Request<Body>) -> Request<Body> {
+    if !request.headers().contains_key(axum::http::header::HOST) {
+        request.headers_mut().insert(
+            axum::http::header::HOST,
+            axum::http::HeaderValue::from_static("localhost"),
+        );
+    }
+    request
 }

@@ -6,7 +6,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::query::CalculatorQuery;
 use crate::model::{Model, Variant};
-use crate::pricing::calculator::Workload;
+use crate::pricing::calculator::{Workload, WorkloadError};
 use crate::pricing::selection::Choice;
 use crate::store::Catalogue;
 use crate::web::form::{self, FieldErrors, NumberField};
@@ -129,18 +129,13 @@ pub struct CalcRequest {
 }
 
 impl CalcRequest {
-    /// The context window a model needs: the reader's minimum, else one whole request
-    /// (input, output and reasoning tokens all occupy the window).
+    /// The context window a model needs: one whole request (input, output and reasoning
+    /// tokens all occupy the window), or the reader's minimum when that is larger. A
+    /// minimum can raise the floor, never lower it below what one request needs.
     pub fn context_needed(&self) -> u64 {
-        self.min_context.unwrap_or_else(|| {
-            let w = &self.workload;
-            let total = w
-                .input_tokens
-                .checked_add(w.output_tokens)
-                .and_then(|t| t.checked_add(w.reasoning_tokens))
-                .unwrap_or(Decimal::MAX);
-            decimal_to_u64(total.ceil())
-        })
+        let one_request = self.workload.request_tokens();
+        self.min_context
+            .map_or(one_request, |min| min.max(one_request))
     }
 }
 
@@ -156,11 +151,6 @@ impl CalcRequest {
             min_quality: self.min_quality,
         }
     }
-}
-
-fn decimal_to_u64(value: Decimal) -> u64 {
-    use rust_decimal::prelude::ToPrimitive;
-    value.to_u64().unwrap_or(u64::MAX)
 }
 
 /// Reads the whole form. Returns what to re-render and either a valid request or the
@@ -288,7 +278,12 @@ pub fn parse(
     // The parsing above enforces every range; this is the calculator's own check, kept
     // so that the page and the maths can never disagree about what is valid.
     if let (true, Err(problem)) = (errors.is_empty(), workload.validate()) {
-        errors.add("form", format!("{}.", capitalise(&problem.to_string())));
+        let field = match problem {
+            WorkloadError::NoRequests => "requests",
+            WorkloadError::WholeDiscount => "discount",
+            _ => "form",
+        };
+        errors.add(field, format!("{}.", capitalise(&problem.to_string())));
     }
     if !errors.is_empty() {
         return (form, Err(errors));

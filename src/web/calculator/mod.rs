@@ -78,7 +78,7 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
                 .map(|(i, bill)| bill_row(i + 1, bill, &outcome.shown, &request.workload))
                 .collect();
             let result = ResultView {
-                summary: summary(&request, &outcome),
+                summary: summary(&request, &outcome, &catalogue),
                 rows,
                 unpriced: outcome.shown.unpriced.clone(),
                 left_out: outcome.left_out.iter().map(LeftOutView::new).collect(),

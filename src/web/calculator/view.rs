@@ -6,12 +6,15 @@ use rust_decimal::Decimal;
 
 use super::form::{CalcRequest, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS};
 use super::query::EXAMPLES;
-use crate::pricing::calculator::{CalculatorResult, LineUnit, MonthlyBill, Unpriced, Workload};
+use crate::pricing::calculator::{
+    BatchDeclined, CalculatorResult, LineUnit, MonthlyBill, Unpriced, Workload,
+};
 use crate::pricing::selection::{Exclusion, LeftOut, Outcome};
 use crate::store::Catalogue;
 use crate::web::form::FieldErrors;
 use crate::web::format;
 use crate::web::layout::Layout;
+use rust_decimal::prelude::ToPrimitive;
 
 /// A model left out by the reader's filters, with the reason in words.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -97,8 +100,8 @@ pub fn bill_row(
     result: &CalculatorResult,
     w: &Workload,
 ) -> BillRow {
-    let is_free = bill.monthly_cost.is_zero();
-    let cheapest = result.cheapest_non_zero().is_some_and(|c| c.id == bill.id);
+    let is_free = bill.free;
+    let cheapest = result.cheapest_paid().is_some_and(|c| c.id == bill.id);
     BillRow {
         rank,
         id: bill.id.clone(),
@@ -174,7 +177,7 @@ fn derived(request: &CalcRequest) -> Derived {
         reasoning: (!w.reasoning_tokens.is_zero()).then(|| tokens(w.monthly_reasoning_tokens())),
         ratio: format::ratio(w.input_tokens, w.output_tokens),
         context: format::count(request.context_needed()),
-        context_is_default: request.min_context.is_none(),
+        context_is_default: request.context_needed() == w.request_tokens(),
     }
 }
 
@@ -183,7 +186,30 @@ pub struct Summary {
     pub sentences: Vec<String>,
 }
 
-pub fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
+/// How many of the cheapest paid rows the best-value sentence chooses from.
+const BEST_VALUE_POOL: usize = 10;
+
+/// Of the [`BEST_VALUE_POOL`] cheapest paid rows, the one with the most intelligence index
+/// per dollar a month, with its index; `None` when none of them has an index and a cost.
+fn best_value_of_cheapest<'a>(
+    result: &'a CalculatorResult,
+    catalogue: &Catalogue,
+) -> Option<(&'a MonthlyBill, f64)> {
+    result
+        .bills
+        .iter()
+        .filter(|b| !b.free)
+        .take(BEST_VALUE_POOL)
+        .filter_map(|b| {
+            let quality = catalogue.get(&b.id)?.model.quality.intelligence?;
+            let cost = b.monthly_cost.to_f64().filter(|c| *c > 0.0)?;
+            quality.is_finite().then_some((b, quality, quality / cost))
+        })
+        .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.0.id.cmp(&a.0.id)))
+        .map(|(b, quality, _)| (b, quality))
+}
+
+pub fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) -> Summary {
     let mut sentences = Vec::new();
     let describe = |bill: &MonthlyBill| {
         format!(
@@ -194,16 +220,43 @@ pub fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
             format::usd(bill.cost_per_request)
         )
     };
-    let free = outcome.free_overall;
-    match &outcome.cheapest_overall {
-        Some(cheapest) => sentences.push(format!(
+    let shown = &outcome.shown;
+    let free = shown.bills.iter().filter(|b| b.free).count();
+    let floor = request
+        .min_quality
+        .map(|floor| format!("With an intelligence index of at least {floor}, "));
+    match (shown.cheapest_paid(), &floor) {
+        (Some(cheapest), Some(floor)) => sentences.push(format!(
+            "{floor}the cheapest paid model for this workload is {}.",
+            describe(cheapest)
+        )),
+        (Some(cheapest), None) => sentences.push(format!(
             "The cheapest paid model for this workload is {}.",
             describe(cheapest)
         )),
-        None if !outcome.any_priced => {
-            sentences.push("No model could be priced with these filters.".into())
-        }
-        None => {}
+        (None, Some(floor)) => sentences.push(format!("{floor}no paid model could be priced.")),
+        (None, None) => sentences.push("No paid model could be priced with these filters.".into()),
+    }
+    if request.min_quality.is_none()
+        && let Some((best, quality)) = best_value_of_cheapest(shown, catalogue)
+    {
+        let same = shown.cheapest_paid().is_some_and(|c| c.id == best.id);
+        sentences.push(if same {
+            format!(
+                "It is also the best value of the {BEST_VALUE_POOL} cheapest: the most intelligence \
+                 index per dollar ({quality:.1})."
+            )
+        } else {
+            let times = shown
+                .times_cheapest(best)
+                .map(|t| format!(", {} the cheapest", format::times_column(t)))
+                .unwrap_or_default();
+            format!(
+                "The best value of the {BEST_VALUE_POOL} cheapest, the most intelligence index per \
+                 dollar, is {} (index {quality:.1}){times}.",
+                describe(best)
+            )
+        });
     }
     if free > 0 {
         sentences.push(format!(
@@ -211,37 +264,12 @@ pub fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
             if free == 1 { " costs" } else { "s cost" }
         ));
     }
-    match request.min_quality {
-        Some(floor) => match outcome.shown.cheapest_non_zero() {
-            Some(best) => {
-                let times = outcome
-                    .cheapest_overall
-                    .as_ref()
-                    .and_then(|c| best.monthly_cost.checked_div(c.monthly_cost))
-                    .map(|t| format!(", {} the cheapest", format::times_column(t)))
-                    .unwrap_or_default();
-                sentences.push(format!(
-                    "With an intelligence index of at least {floor}, the cheapest is {}{times}.",
-                    describe(best)
-                ));
-            }
-            None => sentences.push(format!(
-                "No priced model has an intelligence index of at least {floor}."
-            )),
-        },
-        None => sentences.push(
-            "Set a minimum intelligence index to see the cheapest model above a quality floor."
-                .into(),
-        ),
-    }
     let w = &request.workload;
     let uses_cache_or_batch =
         !w.cache_hit.is_zero() || !w.cache_write.is_zero() || !w.batch.is_zero();
-    if let (Some(saved), Some(bill), true) = (
-        &outcome.savings,
-        outcome.shown.cheapest_non_zero(),
-        uses_cache_or_batch,
-    ) {
+    if let (Some(saved), Some(bill), true) =
+        (&outcome.savings, shown.cheapest_paid(), uses_cache_or_batch)
+    {
         // Cache writes can cost more than the reads save; say so rather than "saves −$3".
         let effect = |what: &str, amount: Decimal| {
             if amount.is_sign_negative() && !amount.is_zero() {
@@ -255,10 +283,26 @@ pub fn summary(request: &CalcRequest, outcome: &Outcome) -> Summary {
             parts.push(effect("caching", saved.cache));
         }
         if !w.batch.is_zero() {
-            parts.push(if bill.batch_part.is_zero() {
-                "batching saves nothing, as it has no batch listing".to_string()
-            } else {
-                effect("batching", saved.batch)
+            parts.push(match &bill.batch_declined {
+                Some(BatchDeclined::NoListing) => {
+                    "batching saves nothing, as it has no batch listing".to_string()
+                }
+                Some(BatchDeclined::NotCheaper) => {
+                    "batching saves nothing: its batch listing is no cheaper for this workload, \
+                     so the batch share is priced on demand"
+                        .to_string()
+                }
+                Some(BatchDeclined::WindowTooSmall { .. }) => {
+                    "batching saves nothing: its batch listing's window cannot hold one \
+                     request, so the batch share is priced on demand"
+                        .to_string()
+                }
+                Some(BatchDeclined::Unpriceable(_)) => {
+                    "batching saves nothing: its batch listing cannot be priced, so the batch \
+                     share is priced on demand"
+                        .to_string()
+                }
+                None => effect("batching", saved.batch),
             });
         }
         let outcome_text = if saved.total.is_zero() {

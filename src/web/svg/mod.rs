@@ -171,8 +171,10 @@ pub fn dollars_tick(value: f64) -> String {
     }
 }
 
-/// Escapes text for SVG/XML content and attribute values (also used for the Atom feeds);
-/// control characters other than newline and tab are dropped, as XML 1.0 forbids them.
+/// Escapes text for SVG/XML content and attribute values (also used for the Atom feeds).
+/// Characters XML 1.0 forbids (`Char` in §2.2: control characters other than newline and
+/// tab, and the noncharacters U+FFFE and U+FFFF) are dropped, so a payload cannot make a
+/// document ill-formed.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -183,6 +185,7 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if c.is_control() && !matches!(c, '\n' | '\t') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
