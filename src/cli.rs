@@ -115,6 +115,10 @@ pub struct ServeArgs {
     /// How often to refresh from OpenRouter (`24h`, `30m`, `90s`, `1d`), or `off`.
     #[arg(long, env = "TOKENFARE_REFRESH_EVERY", default_value = "24h", value_parser = parse_every)]
     pub refresh_every: Option<Every>,
+    /// Where readers reach the site (`https://tokenfare.example`), for absolute links in
+    /// canonical tags, link previews, feeds and the sitemap; default: `http://` and `--addr`.
+    #[arg(long, env = "TOKENFARE_PUBLIC_URL", value_parser = crate::web::layout::parse_public_url)]
+    pub public_url: Option<String>,
 }
 
 /// A refresh interval, or none.
@@ -425,6 +429,11 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let addr = args
         .addr
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+    crate::web::layout::set_public_url(
+        args.public_url
+            .clone()
+            .unwrap_or_else(|| crate::web::layout::public_url_for(addr)),
+    );
     let every = args
         .refresh_every
         .unwrap_or(Every(Some(Duration::from_secs(86_400))));

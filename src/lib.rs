@@ -7,6 +7,7 @@ pub mod model;
 pub mod official;
 pub mod openrouter;
 pub mod pricing;
+pub mod search;
 pub mod server;
 pub mod store;
 pub mod web;

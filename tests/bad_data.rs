@@ -532,3 +532,40 @@ async fn a_deleted_or_replaced_database_file_makes_healthz_answer_503() {
         "{json}"
     );
 }
+
+#[tokio::test]
+async fn the_command_line_accepts_a_quarantined_run_by_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let (_, renamed, _) = absurd_catalogues().remove(3);
+    let tokenfare = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tokenfare"))
+            .arg("--database")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let first = dir.path().join("models-2026-08-08.json");
+    let second = dir.path().join("models-2026-08-09.json");
+    std::fs::write(&first, FIXTURE).unwrap();
+    std::fs::write(&second, renamed).unwrap();
+    assert!(
+        tokenfare(&["ingest", "--file", first.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let quarantined = tokenfare(&["ingest", "--file", second.to_str().unwrap()]);
+    assert!(!quarantined.status.success());
+    let stderr = String::from_utf8_lossy(&quarantined.stderr);
+    // Run 1 was the first day; the quarantined one is run 2.
+    assert!(stderr.contains("tokenfare accept-run 2"), "{stderr}");
+    let accepted = tokenfare(&["accept-run", "2"]);
+    assert!(accepted.status.success(), "{accepted:?}");
+    assert!(
+        String::from_utf8_lossy(&accepted.stdout).contains("accepted: run 2: 12 models stored")
+    );
+    let again = tokenfare(&["accept-run", "2"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("was not quarantined"));
+}

@@ -255,3 +255,46 @@ async fn a_running_server_serves_another_process_commit_within_seconds() {
     let _ = stop.send(true);
     watcher.await.unwrap();
 }
+
+#[tokio::test]
+async fn an_ingest_that_cannot_get_the_write_lock_says_another_ingest_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("locked.db");
+    let store = Store::open_with_lock_timeout(&db, Duration::from_millis(300))
+        .await
+        .unwrap();
+    // Another writer (here a plain connection of our own) holds SQLite's write lock.
+    let other = Store::open(&db).await.unwrap();
+    let mut holder = other.pool().acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let as_of = tokenfare::store::parse_as_of("2026-08-08").unwrap();
+    let err = tokenfare::ingest::ingest_body(
+        &store,
+        FIXTURE.as_bytes(),
+        tokenfare::store::SourceKind::File,
+        "test",
+        as_of,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("another process is writing to this database"),
+        "{err}"
+    );
+    sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
+    drop(holder);
+    // Once the lock is free the same ingest goes through.
+    tokenfare::ingest::ingest_body(
+        &store,
+        FIXTURE.as_bytes(),
+        tokenfare::store::SourceKind::File,
+        "test",
+        as_of,
+    )
+    .await
+    .unwrap();
+}

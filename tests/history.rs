@@ -123,7 +123,8 @@ async fn json_api_reports_exactly_the_changes_the_series_contains() {
                 "price",
                 vec![comp("completion", Some("0.0000015"), Some("0.000002"))]
             ),
-            change("globex/gamma", "added", vec![]),
+            // Listed on 07-01, gone on 07-02: back, not new.
+            change("globex/gamma", "returned", vec![]),
         ]
     );
 
@@ -171,7 +172,7 @@ async fn a_failed_ingest_day_is_no_day_and_leaves_no_phantom_changes() {
         vec![
             ("acme/alpha", "price"),
             ("acme/beta", "price"),
-            ("globex/gamma", "added")
+            ("globex/gamma", "returned")
         ]
     );
     let page = app.get("/changes").await;
@@ -196,7 +197,7 @@ async fn changes_page_lists_days_newest_first_with_a_summary_and_each_change() {
         page.texts("section.change-day .day-summary strong"),
         vec![
             "1 price change, 1 model removed",
-            "2 price changes, 1 new model",
+            "2 price changes, 1 model returned",
             "1 price change, 1 new model, 1 model removed",
         ]
     );
@@ -264,11 +265,11 @@ async fn filters_narrow_by_kind_author_and_date_range() {
         removed.texts("ul.removed li small"),
         vec!["initech/zeta", "globex/gamma"]
     );
+    // globex/gamma's return on 07-04 is not a new model (issue 16); delta's arrival is.
     let globex = app.get("/changes?author=globex&kind=added").await;
-    assert_eq!(
-        globex.texts("ul.added li small"),
-        vec!["globex/gamma", "globex/delta"]
-    );
+    assert_eq!(globex.texts("ul.added li small"), vec!["globex/delta"]);
+    let back = app.get("/changes?author=globex&kind=returned").await;
+    assert_eq!(back.texts("ul.returned li small"), vec!["globex/gamma"]);
     let range = app.get("/changes?from=2026-07-02&to=2026-07-04").await;
     assert_eq!(ids(&range), vec!["d-2026-07-04", "d-2026-07-02"]);
 }
@@ -346,7 +347,7 @@ async fn atom_feed_has_one_entry_per_day_with_the_days_models() {
     let feed = doc.root_element();
     assert!(feed.has_tag_name((ATOM, "feed")));
     // Required feed elements (RFC 4287 §4.1.1).
-    assert_eq!(text_of(feed, "id"), "tag:tokenfare,2026:changes");
+    assert_eq!(text_of(feed, "id"), "tag:127.0.0.1,2026:changes");
     assert!(!text_of(feed, "title").is_empty());
     assert_eq!(text_of(feed, "updated"), "2026-07-05T00:00:00Z");
     assert!(child(feed, "author").is_some());
@@ -359,9 +360,9 @@ async fn atom_feed_has_one_entry_per_day_with_the_days_models() {
     assert_eq!(
         ids,
         vec![
-            "tag:tokenfare,2026:changes/2026-07-05",
-            "tag:tokenfare,2026:changes/2026-07-04",
-            "tag:tokenfare,2026:changes/2026-07-02",
+            "tag:127.0.0.1,2026:changes/2026-07-05",
+            "tag:127.0.0.1,2026:changes/2026-07-04",
+            "tag:127.0.0.1,2026:changes/2026-07-02",
         ]
     );
     let related = |entry: roxmltree::Node<'_, '_>| -> Vec<String> {
@@ -373,22 +374,25 @@ async fn atom_feed_has_one_entry_per_day_with_the_days_models() {
     };
     assert_eq!(
         related(entries[0]),
-        vec!["/models/globex/gamma", "/models/initech/zeta"]
+        vec![
+            "http://127.0.0.1:3000/models/globex/gamma",
+            "http://127.0.0.1:3000/models/initech/zeta"
+        ]
     );
     assert_eq!(
         related(entries[1]),
         vec![
-            "/models/acme/alpha",
-            "/models/acme/beta",
-            "/models/globex/gamma"
+            "http://127.0.0.1:3000/models/acme/alpha",
+            "http://127.0.0.1:3000/models/acme/beta",
+            "http://127.0.0.1:3000/models/globex/gamma"
         ]
     );
     assert_eq!(
         related(entries[2]),
         vec![
-            "/models/acme/alpha",
-            "/models/globex/delta",
-            "/models/globex/gamma"
+            "http://127.0.0.1:3000/models/acme/alpha",
+            "http://127.0.0.1:3000/models/globex/delta",
+            "http://127.0.0.1:3000/models/globex/gamma"
         ]
     );
     for (entry, date) in entries
@@ -403,12 +407,12 @@ async fn atom_feed_has_one_entry_per_day_with_the_days_models() {
             .unwrap_or_default();
         assert_eq!(
             alternate,
-            format!("/changes?from={date}&to={date}#d-{date}")
+            format!("http://127.0.0.1:3000/changes?from={date}&to={date}#d-{date}")
         );
     }
     assert_eq!(
         text_of(entries[1], "title"),
-        "2026-07-04: 2 price changes, 1 new model"
+        "2026-07-04: 2 price changes, 1 model returned"
     );
     // The html content is escaped once: its text is markup naming the escaped model name.
     let content = text_of(entries[0], "content");
@@ -430,7 +434,7 @@ async fn model_feed_lists_only_that_models_days_and_unknown_models_are_404() {
     let feed = doc.root_element();
     assert_eq!(
         text_of(feed, "id"),
-        "tag:tokenfare,2026:models/globex/gamma/changes"
+        "tag:127.0.0.1,2026:models/globex/gamma/changes"
     );
     let titles: Vec<String> = feed
         .children()
@@ -441,7 +445,7 @@ async fn model_feed_lists_only_that_models_days_and_unknown_models_are_404() {
         titles,
         vec![
             "2026-07-05: 1 price change",
-            "2026-07-04: 1 new model",
+            "2026-07-04: 1 model returned",
             "2026-07-02: 1 model removed"
         ]
     );
@@ -471,7 +475,7 @@ async fn a_model_that_disappears_and_returns_shows_both_events() {
     let (_, day2) = api_day(&app, "2026-07-02").await;
     assert!(day2.contains(&change("globex/gamma", "removed", vec![])));
     let (_, day4) = api_day(&app, "2026-07-04").await;
-    assert!(day4.contains(&change("globex/gamma", "added", vec![])));
+    assert!(day4.contains(&change("globex/gamma", "returned", vec![])));
 
     let catalogue = app.state.catalogue();
     let html = tokenfare::web::history::history_section(&catalogue, "globex/gamma")

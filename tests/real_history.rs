@@ -98,15 +98,23 @@ fn prices_of(file: &Value) -> BTreeMap<String, Prices> {
     out
 }
 
+/// `seen`: every id listed on an earlier day; one listed again after an absence is
+/// "returned", one listed for the first time "added".
 fn expected_changes(
     before: &BTreeMap<String, Prices>,
     after: &BTreeMap<String, Prices>,
+    seen: &BTreeSet<String>,
 ) -> Expected {
     let mut out = Expected::new();
     for (id, now) in after {
         match before.get(id) {
             None => {
-                out.insert((id.clone(), "added".into(), Vec::new()));
+                let kind = if seen.contains(id) {
+                    "returned"
+                } else {
+                    "added"
+                };
+                out.insert((id.clone(), kind.into(), Vec::new()));
             }
             Some(was) if was != now => {
                 let keys: BTreeSet<_> = was.keys().chain(now.keys()).collect();
@@ -200,6 +208,7 @@ async fn every_days_json_matches_the_differences_between_the_saved_files() {
     assert!(runs.iter().all(|r| r.success && r.skipped == 0));
 
     let mut previous: Option<BTreeMap<String, Prices>> = None;
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     let (mut days, mut total) = (0, 0);
     for (date, path) in &files {
         let current = prices_of(&read_json(path));
@@ -213,7 +222,7 @@ async fn every_days_json_matches_the_differences_between_the_saved_files() {
                 assert!(actual.is_empty(), "{date}: the first day has no changes");
             }
             Some(before) => {
-                let expected = expected_changes(before, &current);
+                let expected = expected_changes(before, &current, &seen);
                 let missing: Vec<_> = expected.difference(&actual).collect();
                 let extra: Vec<_> = actual.difference(&expected).collect();
                 assert!(
@@ -224,6 +233,7 @@ async fn every_days_json_matches_the_differences_between_the_saved_files() {
             }
         }
         assert_eq!(body["listed"], current.len(), "{date}");
+        seen.extend(current.keys().cloned());
         previous = Some(current);
         days += 1;
     }

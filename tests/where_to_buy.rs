@@ -25,6 +25,7 @@ enum Reply {
     Json(String),
     Status(u16),
     Malformed,
+    Hang,
 }
 
 struct Fake {
@@ -48,6 +49,10 @@ async fn fake_providers(State(fake): State<Arc<Fake>>) -> Response {
             "{\"data\": [{\"slug\": ",
         )
             .into_response(),
+        Reply::Hang => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
     }
 }
 
@@ -287,6 +292,47 @@ async fn a_failed_providers_call_keeps_the_previous_list() {
     let runs = w.app.store.provider_runs(100).await.unwrap();
     assert_eq!(runs.iter().filter(|r| !r.success).count(), 5);
     assert_eq!(runs.iter().filter(|r| r.success).count(), 1);
+    // The methodology page says so, and the pages still show the previous list.
+    let about = w.app.get("/about").await.texts("#provider-list-status");
+    assert!(
+        about[0].contains("It holds 5 providers") && about[0].contains("shrank from 5 to 1"),
+        "{about:?}"
+    );
+    let page = w.app.get("/models/acme/alpha").await;
+    assert_eq!(
+        page.texts("table.providers-table tr[data-tag=\"nordlys/bf16\"] small.places"),
+        ["HQ SE · runs in FI, SE"]
+    );
+}
+
+#[tokio::test]
+async fn a_shutdown_abandons_a_stalled_provider_list_fetch_and_keeps_the_list() {
+    let w = world().await;
+    w.set_providers(Reply::Hang);
+    let mut config = ClientConfig::new(w.client.base_url());
+    config.total_timeout = Duration::from_secs(30);
+    let patient = OpenRouterClient::new(config).unwrap();
+    let (stop, receiver) = tokio::sync::watch::channel(false);
+    let started = std::time::Instant::now();
+    let run = tokio::spawn({
+        let store = w.app.store.clone();
+        async move { tokenfare::ingest::providers::run_once_until(&store, &patient, receiver).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(true).unwrap();
+    let outcome = run.await.unwrap();
+    assert!(outcome.is_none(), "abandoned, not recorded");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    w.app.state.reload().await.unwrap();
+    assert_eq!(slugs(&w.app).len(), 5);
+    assert!(
+        w.app
+            .state
+            .catalogue()
+            .provider_directory()
+            .last_failure
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -782,7 +828,7 @@ async fn a_provider_page_shows_each_model_against_the_routed_price_and_the_cheap
     );
     assert_eq!(
         page.texts("p.served-summary"),
-        ["1 model through OpenRouter; not the cheapest provider for any of them."]
+        ["1 model through OpenRouter; not the cheapest provider for it."]
     );
     assert_eq!(lumen.texts("dd.policies"), ["none listed"]);
 
@@ -935,6 +981,7 @@ async fn the_per_provider_bill_comes_as_csv_and_json_too() {
         .await
         .json();
     assert_eq!(json["model"], "acme/alpha");
+    assert_eq!(json["filters"], json!({"dc": "EU"}));
     assert_eq!(json["routed"]["monthly_cost"], "9.5");
     let first = &json["providers"][0];
     assert_eq!(first["tag"], "nordlys/bf16");

@@ -4,6 +4,7 @@
 //! The list has its own run log, so its failures never touch the catalogue or its freshness.
 
 use chrono::Utc;
+use tokio::sync::watch;
 
 use crate::openrouter::providers::{ProvidersBodyError, parse_providers_body};
 use crate::openrouter::{FetchError, OpenRouterClient};
@@ -105,12 +106,43 @@ pub async fn run_once(
     client: &OpenRouterClient,
 ) -> Result<ProvidersSummary, ProvidersError> {
     let source = format!("{}/providers", client.base_url());
-    match client.fetch_providers().await {
-        Ok(fetched) => ingest_providers_body(store, &fetched.body, &source).await,
+    let fetched = client.fetch_providers().await;
+    store_fetched(store, &source, fetched).await
+}
+
+/// [`run_once`], abandoning the fetch (and recording nothing) if `stop` turns true while the
+/// response is awaited: a stalled upstream never holds up a shutdown. Once the body has
+/// arrived it is stored whole. `None` when abandoned.
+pub async fn run_once_until(
+    store: &Store,
+    client: &OpenRouterClient,
+    mut stop: watch::Receiver<bool>,
+) -> Option<Result<ProvidersSummary, ProvidersError>> {
+    let source = format!("{}/providers", client.base_url());
+    let stopped = async {
+        // A stop signal whose sender is gone never fires.
+        if stop.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let fetched = tokio::select! {
+        fetched = client.fetch_providers() => fetched,
+        () = stopped => return None,
+    };
+    Some(store_fetched(store, &source, fetched).await)
+}
+
+async fn store_fetched(
+    store: &Store,
+    source: &str,
+    fetched: Result<crate::openrouter::client::Fetched, FetchError>,
+) -> Result<ProvidersSummary, ProvidersError> {
+    match fetched {
+        Ok(fetched) => ingest_providers_body(store, &fetched.body, source).await,
         Err(err) => {
             let run = NewProviderRun {
                 started_at: Utc::now(),
-                source: &source,
+                source,
                 raw_body: None,
                 seen: 0,
                 skipped_detail: &[],

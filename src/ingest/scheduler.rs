@@ -45,8 +45,13 @@ pub async fn run(
         if refreshed {
             // The provider list rides on the catalogue's schedule; its failure keeps the
             // previous list and changes nothing else.
-            if let Ok(summary) = crate::ingest::providers::run_once(&state.store, &client).await {
-                tracing::info!(%summary, "provider list refreshed");
+            // A fetch still waiting on a stalled upstream is abandoned on shutdown.
+            match crate::ingest::providers::run_once_until(&state.store, &client, shutdown.clone())
+                .await
+            {
+                None => return,
+                Some(Ok(summary)) => tracing::info!(%summary, "provider list refreshed"),
+                Some(Err(_)) => {}
             }
         }
         if let Err(err) = state.reload().await {

@@ -9,6 +9,7 @@ pub mod overrides;
 pub mod scheduler;
 pub mod schema;
 pub mod store;
+pub mod tags;
 pub mod view;
 
 use chrono::NaiveDate;

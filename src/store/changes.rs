@@ -20,8 +20,10 @@ use crate::pricing::price::{Price, PriceSet, Pricing};
 pub enum ChangeKind {
     /// At least one price component differs from the previous day.
     Price,
-    /// Listed today, not listed (or never seen) the previous day.
+    /// Listed today for the first time.
     Added,
+    /// Listed today after an absence: it was listed on an earlier day, not the previous one.
+    Returned,
     /// Listed the previous day, gone today.
     Removed,
 }
@@ -31,6 +33,7 @@ impl ChangeKind {
         match self {
             ChangeKind::Price => "price",
             ChangeKind::Added => "added",
+            ChangeKind::Returned => "returned",
             ChangeKind::Removed => "removed",
         }
     }
@@ -268,6 +271,9 @@ impl ChangeLog {
                 for (id, was) in before {
                     let now = state.get(id).copied().unwrap_or_default();
                     let change = match (was.listed, now.listed) {
+                        (false, true) if log.was_listed(id) => {
+                            Some((ChangeKind::Returned, Vec::new()))
+                        }
                         (false, true) => Some((ChangeKind::Added, Vec::new())),
                         (true, false) => Some((ChangeKind::Removed, Vec::new())),
                         (true, true) if was.pricing != now.pricing => {
@@ -309,6 +315,13 @@ impl ChangeLog {
             points.sort_by_key(|p| p.date);
         }
         log
+    }
+
+    /// Whether `id` was listed on some recorded day before (its timeline has a priced point).
+    fn was_listed(&self, id: &str) -> bool {
+        self.timelines
+            .get(id)
+            .is_some_and(|points| points.iter().any(|p| p.pricing.is_some()))
     }
 
     fn point(&mut self, id: &str, date: NaiveDate, pricing: Option<&Pricing>) {

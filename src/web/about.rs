@@ -151,6 +151,37 @@ pub struct AboutPage {
     /// The worked cache check as our calculator computes it: (effective $/M, multiple).
     /// `None` only if the calculator refused it, and then the sentence is left out.
     pub live_check: Option<(String, String)>,
+    /// OpenRouter's provider list, refreshed with the catalogue and logged on its own.
+    pub provider_list: ProviderListStatus,
+}
+
+/// How the provider list's refreshes went.
+pub struct ProviderListStatus {
+    pub providers: usize,
+    pub last_success: Option<String>,
+    /// The latest attempt failed: when, and why (clipped).
+    pub failing: Option<(String, String)>,
+}
+
+impl ProviderListStatus {
+    fn new(catalogue: &crate::store::Catalogue) -> ProviderListStatus {
+        let directory = catalogue.provider_directory();
+        let failing = match (&directory.last_failure, &directory.last_success) {
+            (Some(f), s) if s.as_ref().is_none_or(|s| f.id > s.id) => Some((
+                time_text(f.finished_at),
+                clip_reason(f.error.as_deref().unwrap_or_default()),
+            )),
+            _ => None,
+        };
+        ProviderListStatus {
+            providers: directory.providers.iter().filter(|p| p.active).count(),
+            last_success: directory
+                .last_success
+                .as_ref()
+                .map(|r| time_text(r.finished_at)),
+            failing,
+        }
+    }
 }
 
 /// `GET /about`.
@@ -161,7 +192,12 @@ pub async fn about(State(state): State<AppState>) -> Response {
     let runs = &freshness.recent_runs;
     let failing_now = freshness.failing_now();
     let page = AboutPage {
-        layout: Layout::new(&catalogue, "Methodology and data sources", "/about"),
+        layout: Layout::new(&catalogue, "Methodology and data sources", "/about")
+            .describe(
+                "How tokenfare reads OpenRouter's catalogue, checks each refresh, and computes \
+                 per-million prices, workload bills and the value ranking.",
+            )
+            .canonical("/about"),
         last_success: last_success.as_ref().map(RunView::new),
         last_failure: last_failure.as_ref().map(RunView::new),
         failing_now,
@@ -179,6 +215,7 @@ pub async fn about(State(state): State<AppState>) -> Response {
             .len()
             .saturating_sub(catalogue.active_count()),
         live_check: worked_cache_check(),
+        provider_list: ProviderListStatus::new(&catalogue),
     };
     render_html(&page, StatusCode::OK)
 }

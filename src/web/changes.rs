@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::error::{AppError, AppResult, render_html};
 use super::history::{self, ComponentView, HistorySection, day_href, ymd};
-use super::layout::Layout;
+use super::layout::{Layout, absolute};
 use super::params::{FieldErrors, Params, clip, encode};
 use super::svg::escape;
 use crate::AppState;
@@ -30,6 +30,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("cut", "price cuts"),
     ("increase", "price increases"),
     ("added", "new models"),
+    ("returned", "returned models"),
     ("removed", "removed models"),
 ];
 
@@ -39,8 +40,11 @@ pub const DAYS_PER_PAGE: usize = 60;
 /// Entries in a feed.
 pub const FEED_DAYS: usize = 50;
 
-/// Tag URIs need a date their authority held the name; ours is fixed for good.
-const TAG: &str = "tag:tokenfare,2026:";
+/// The tag URI prefix of feed and entry ids: the public host is the authority, as tag URIs
+/// require a domain (`tag:tokenfare.example,2026:`).
+fn tag() -> String {
+    format!("tag:{},2026:", super::layout::public_host())
+}
 
 /// The `/changes` filters.
 #[derive(Clone, Debug, Default)]
@@ -70,7 +74,7 @@ impl ChangeFilters {
             Some(_) => {
                 errors.add(
                     "kind",
-                    "Kind must be one of price, cut, increase, added or removed.",
+                    "Kind must be one of price, cut, increase, added, returned or removed.",
                 );
                 String::new()
             }
@@ -165,6 +169,7 @@ impl ChangeFilters {
             "" => Some(change.clone()),
             "price" => (change.kind == ChangeKind::Price).then(|| change.clone()),
             "added" => (change.kind == ChangeKind::Added).then(|| change.clone()),
+            "returned" => (change.kind == ChangeKind::Returned).then(|| change.clone()),
             "removed" => (change.kind == ChangeKind::Removed).then(|| change.clone()),
             "cut" => keep_direction(Direction::Cut),
             "increase" => keep_direction(Direction::Increase),
@@ -214,12 +219,13 @@ fn model_name(catalogue: &Catalogue, id: &str) -> String {
         .map_or_else(|| id.to_string(), |e| e.model.short_name().to_string())
 }
 
-/// "7 price changes, 2 new models, 1 model removed"; "no changes" when empty.
+/// "7 price changes, 2 new models, 1 model back, 1 model removed"; "no changes" when empty.
 pub fn summary(changes: &[Change]) -> String {
     let count = |kind| changes.iter().filter(|c| c.kind == kind).count();
-    let (price, added, removed) = (
+    let (price, added, returned, removed) = (
         count(ChangeKind::Price),
         count(ChangeKind::Added),
+        count(ChangeKind::Returned),
         count(ChangeKind::Removed),
     );
     let plural =
@@ -230,6 +236,9 @@ pub fn summary(changes: &[Change]) -> String {
     }
     if added > 0 {
         parts.push(plural(added, "new model", "new models"));
+    }
+    if returned > 0 {
+        parts.push(plural(returned, "model returned", "models returned"));
     }
     if removed > 0 {
         parts.push(plural(removed, "model removed", "models removed"));
@@ -276,6 +285,8 @@ pub struct DayView {
     pub previous: String,
     pub price_rows: Vec<PriceRow>,
     pub added: Vec<ModelLink>,
+    /// Listed again after an absence.
+    pub returned: Vec<ModelLink>,
     pub removed: Vec<ModelLink>,
 }
 
@@ -290,6 +301,7 @@ fn day_view(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> DayView {
         previous: day.previous.map(ymd).unwrap_or_default(),
         price_rows: Vec::new(),
         added: Vec::new(),
+        returned: Vec::new(),
         removed: Vec::new(),
     };
     for change in changes {
@@ -299,6 +311,7 @@ fn day_view(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> DayView {
         };
         match change.kind {
             ChangeKind::Added => view.added.push(link),
+            ChangeKind::Returned => view.returned.push(link),
             ChangeKind::Removed => view.removed.push(link),
             ChangeKind::Price => {
                 for (i, component) in change.components.iter().enumerate() {
@@ -336,6 +349,78 @@ pub struct ChangesPage {
     pub model_history: Option<HistorySection>,
     pub model_feed: Option<String>,
     pub recorded_days: usize,
+    /// One-click views of the latest days: (label, href, selected).
+    pub recent: Vec<(&'static str, String, bool)>,
+    /// What a range of days adds up to, when the reader chose one.
+    pub period: Option<PeriodView>,
+}
+
+/// The recent-days views `/changes` offers.
+const RECENT_VIEWS: &[(&str, i64)] = &[("Last 7 days", 7), ("Last 30 days", 30)];
+
+/// How many of a period's largest moves its summary names.
+const BIGGEST_MOVES: usize = 8;
+
+/// A range of days summed up: counts, and the largest input and output price moves.
+pub struct PeriodView {
+    pub heading: String,
+    pub summary: String,
+    pub moves: Vec<PriceRow>,
+}
+
+/// The period summary of the shown days' changes: the counts of every kind, and the base
+/// input and output moves with the largest percentage either way, largest first.
+fn period_view(
+    catalogue: &Catalogue,
+    heading: String,
+    changes: &[(NaiveDate, Change)],
+) -> PeriodView {
+    let all: Vec<Change> = changes.iter().map(|(_, c)| c.clone()).collect();
+    let mut moves: Vec<(
+        f64,
+        NaiveDate,
+        &Change,
+        &crate::store::changes::ComponentChange,
+    )> = changes
+        .iter()
+        .filter(|(_, c)| c.kind == ChangeKind::Price)
+        .flat_map(|(date, c)| c.components.iter().map(move |comp| (*date, c, comp)))
+        .filter(|(_, _, comp)| {
+            comp.min_prompt_tokens.is_none()
+                && comp.conditions.is_none()
+                && matches!(comp.key.as_str(), "prompt" | "completion")
+        })
+        .filter_map(|(date, c, comp)| comp.percent().map(|p| (p, date, c, comp)))
+        .collect();
+    moves.sort_by(|a, b| {
+        b.0.abs()
+            .total_cmp(&a.0.abs())
+            .then_with(|| a.2.id.cmp(&b.2.id))
+            .then_with(|| b.1.cmp(&a.1))
+    });
+    PeriodView {
+        heading,
+        summary: capitalise(&summary(&all)),
+        moves: moves
+            .into_iter()
+            .take(BIGGEST_MOVES)
+            .map(|(_, date, change, comp)| {
+                let c = ComponentView::new(comp);
+                PriceRow {
+                    id: change.id.clone(),
+                    name: model_name(catalogue, &change.id),
+                    first: true,
+                    span: 1,
+                    component: format!("{} · {}", c.label, ymd(date)),
+                    old: c.old,
+                    new: c.new,
+                    percent: c.percent,
+                    direction: c.direction,
+                    large_move: c.large_move,
+                }
+            })
+            .collect(),
+    }
 }
 
 impl ChangesPage {
@@ -356,6 +441,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     let log = catalogue.changes();
     let mut days = Vec::new();
     let mut older_href = None;
+    let mut period_changes: Vec<(NaiveDate, Change)> = Vec::new();
     for day in log.days().iter().rev().filter(|d| filters.in_range(d.date)) {
         let changes: Vec<Change> = day
             .changes
@@ -371,7 +457,43 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
             break;
         }
         days.push(day_view(&catalogue, day, &changes));
+        if !day.is_baseline() {
+            period_changes.extend(changes.into_iter().map(|c| (day.date, c)));
+        }
     }
+    let last = log.last_date();
+    let recent = last
+        .map(|last| {
+            RECENT_VIEWS
+                .iter()
+                .map(|(label, n)| {
+                    let from = last - Duration::days(n - 1);
+                    let view = ChangeFilters {
+                        from: Some(from),
+                        to: None,
+                        ..filters.clone()
+                    };
+                    let selected =
+                        filters.from == Some(from) && filters.to.is_none_or(|t| t >= last);
+                    (*label, format!("/changes?{}", view.query(None)), selected)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // A chosen range is summed up; the unfiltered page is the day-by-day log.
+    let period = (filters.from.is_some() && errors.is_empty() && older_href.is_none()).then(|| {
+        let first = days.last().map(|d| d.date.clone()).unwrap_or_default();
+        let end = days.first().map(|d| d.date.clone()).unwrap_or_default();
+        period_view(
+            &catalogue,
+            if days.len() > 1 {
+                format!("{first} to {end}: {} days with data", days.len())
+            } else {
+                end.to_string()
+            },
+            &period_changes,
+        )
+    });
     let model_history =
         (!filters.model.is_empty()).then(|| history::history_section(&catalogue, &filters.model));
     let model_feed = model_history.as_ref().map(|h| h.feed_url.clone());
@@ -384,8 +506,23 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         Some(h) => format!("Price changes: {}", h.name),
         None => "LLM price changes, day by day".to_string(),
     };
+    let description = match &model_history {
+        Some(h) => format!(
+            "Every recorded price change of {} on OpenRouter, day by day, with a chart and a feed.",
+            h.name
+        ),
+        None => "LLM API price cuts and increases, new, returned and removed models on \
+                 OpenRouter, day by day, with feeds."
+            .to_string(),
+    };
+    let canonical = match filters.query(filters.to) {
+        q if q.is_empty() => "/changes".to_string(),
+        q => format!("/changes?{q}"),
+    };
     let page = ChangesPage {
-        layout: Layout::new(&catalogue, title, "/changes"),
+        layout: Layout::new(&catalogue, title, "/changes")
+            .describe(description)
+            .canonical(canonical),
         authors: known_authors(&catalogue),
         kinds: KINDS,
         days,
@@ -393,6 +530,8 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         model_history,
         model_feed,
         recorded_days: log.days().len(),
+        recent,
+        period,
         filters,
         errors,
     };
@@ -402,6 +541,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
 /// `GET /changes.atom`: one entry per day with changes, newest first.
 pub async fn feed(State(state): State<AppState>) -> Response {
     let catalogue = state.catalogue();
+    let tag = tag();
     let entries: Vec<(&Day, Vec<Change>)> = catalogue
         .changes()
         .days()
@@ -412,13 +552,13 @@ pub async fn feed(State(state): State<AppState>) -> Response {
         .map(|d| (d, d.changes.clone()))
         .collect();
     atom_response(&AtomFeed {
-        id: format!("{TAG}changes"),
+        id: format!("{tag}changes"),
         title: "tokenfare: LLM price changes".into(),
         subtitle: "Price cuts and increases, new and removed models on OpenRouter, day by day."
             .into(),
         self_href: "/changes.atom".into(),
         alternate_href: "/changes".into(),
-        entry_id_prefix: format!("{TAG}changes/"),
+        entry_id_prefix: format!("{tag}changes/"),
         catalogue: &catalogue,
         entries,
         entry_href: day_href,
@@ -449,14 +589,15 @@ pub async fn model_feed(State(state): State<AppState>, Path(id): Path<String>) -
         .collect();
     let name = model_name(&catalogue, &id);
     let encoded_id = tag_escape(&id);
+    let tag = tag();
     let model_query = encode([("model", id.clone())]);
     atom_response(&AtomFeed {
-        id: format!("{TAG}models/{encoded_id}/changes"),
+        id: format!("{tag}models/{encoded_id}/changes"),
         title: format!("tokenfare: price changes of {name}"),
         subtitle: format!("Price changes and listing changes of {id} on OpenRouter."),
         self_href: history::feed_url(&id),
         alternate_href: format!("/models/{id}"),
-        entry_id_prefix: format!("{TAG}models/{encoded_id}/changes/"),
+        entry_id_prefix: format!("{tag}models/{encoded_id}/changes/"),
         catalogue: &catalogue,
         entries,
         entry_href: |date| {
@@ -523,8 +664,8 @@ fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response
         escape(&feed.title),
         escape(&feed.subtitle),
         atom_time(updated),
-        escape(&feed.self_href),
-        escape(&feed.alternate_href),
+        escape(&absolute(&feed.self_href)),
+        escape(&absolute(&feed.alternate_href)),
     );
     for (day, changes) in &feed.entries {
         let date = ymd(day.date);
@@ -534,7 +675,7 @@ fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response
             escape(&feed.entry_id_prefix),
             escape(&summary(changes)),
             atom_time(day.as_of),
-            escape(&(feed.entry_href)(day.date)),
+            escape(&absolute(&(feed.entry_href)(day.date))),
         );
         let mut ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
         ids.dedup();
@@ -542,7 +683,7 @@ fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response
             let _ = write!(
                 xml,
                 r#"<link rel="related" type="text/html" href="{}" title="{}"/>"#,
-                escape(&format!("/models/{id}")),
+                escape(&absolute(&format!("/models/{id}"))),
                 escape(id),
             );
         }
@@ -602,14 +743,17 @@ fn html_content(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> String 
     let mut html = format!("<p>Compared with {}.</p><ul>", escape(&compared_with(day)));
     for change in changes {
         let link = format!(
-            r#"<a href="/models/{}">{}</a> <code>{}</code>"#,
-            escape(&change.id),
+            r#"<a href="{}">{}</a> <code>{}</code>"#,
+            escape(&absolute(&format!("/models/{}", change.id))),
             escape(&model_name(catalogue, &change.id)),
             escape(&change.id)
         );
         match change.kind {
             ChangeKind::Added => {
                 let _ = write!(html, "<li>New: {link}</li>");
+            }
+            ChangeKind::Returned => {
+                let _ = write!(html, "<li>Returned: {link}</li>");
             }
             ChangeKind::Removed => {
                 let _ = write!(html, "<li>Removed: {link}</li>");

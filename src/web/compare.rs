@@ -563,7 +563,10 @@ pub async fn compare(State(state): State<AppState>, RawQuery(query): RawQuery) -
     let catalogue = state.catalogue();
     let params = Params::parse(query.as_deref());
     let ids = requested_ids(&params);
-    let layout = Layout::new(&catalogue, "Compare models side by side", "/models");
+    let layout = Layout::new(&catalogue, "Compare models side by side", "/models").describe(
+        "Compare two to six LLMs side by side: prices per million tokens, context, quality \
+         and what one workload costs on each.",
+    );
     let ids_value = ids.join(", ");
     if params.all("ids").is_empty() {
         return render_html(&empty_page(layout, ids_value), StatusCode::OK);
@@ -625,7 +628,15 @@ pub async fn compare(State(state): State<AppState>, RawQuery(query): RawQuery) -
         layout: Layout {
             title: format!("Compare {}", names.join(" vs ")),
             ..layout
-        },
+        }
+        .describe(format!(
+            "{} side by side: prices per million tokens, context, quality, providers and the \
+             monthly cost of one workload.",
+            names.join(", ")
+        ))
+        .canonical(href(
+            &models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        )),
         columns,
         groups,
         workload: format!(

@@ -455,6 +455,7 @@ pub async fn why_prices_differ(State(state): State<AppState>) -> Response {
                 "Why one model has several price tags",
                 "/guide/why-prices-differ",
             )
+            .canonical("/guide/why-prices-differ")
         },
         batch: batch_figure(&catalogue, BATCH_EXAMPLE),
         tier: tier_figure(&catalogue, TIER_EXAMPLE),

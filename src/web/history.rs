@@ -102,35 +102,37 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
     for (day, change) in changes.iter().rev() {
         let day_href = day_href(day.date);
         match change.kind {
-            ChangeKind::Added | ChangeKind::Removed => section.rows.push(HistoryRow {
-                date: ymd(day.date),
-                day_href,
-                event: match change.kind {
-                    ChangeKind::Added if day.date == first.date => "First listed",
-                    ChangeKind::Added => "Listed again",
-                    _ => "Delisted",
-                },
-                component: match change.kind {
-                    ChangeKind::Added => timeline
-                        .iter()
-                        .find(|p| p.date == day.date)
-                        .and_then(|p| p.pricing.as_ref())
-                        .map(|pricing| {
-                            format!(
-                                "Listed at {} input, {} output",
-                                format::token_price(pricing.base.prompt),
-                                format::token_price(pricing.base.completion)
-                            )
-                        })
-                        .unwrap_or_default(),
-                    _ => "No longer listed".into(),
-                },
-                old: String::new(),
-                new: String::new(),
-                percent: String::new(),
-                direction: "other",
-                large_move: false,
-            }),
+            ChangeKind::Added | ChangeKind::Returned | ChangeKind::Removed => {
+                section.rows.push(HistoryRow {
+                    date: ymd(day.date),
+                    day_href,
+                    event: match change.kind {
+                        ChangeKind::Added => "First listed",
+                        ChangeKind::Returned => "Listed again",
+                        _ => "Delisted",
+                    },
+                    component: match change.kind {
+                        ChangeKind::Added | ChangeKind::Returned => timeline
+                            .iter()
+                            .find(|p| p.date == day.date)
+                            .and_then(|p| p.pricing.as_ref())
+                            .map(|pricing| {
+                                format!(
+                                    "Listed at {} input, {} output",
+                                    format::token_price(pricing.base.prompt),
+                                    format::token_price(pricing.base.completion)
+                                )
+                            })
+                            .unwrap_or_default(),
+                        _ => "No longer listed".into(),
+                    },
+                    old: String::new(),
+                    new: String::new(),
+                    percent: String::new(),
+                    direction: "other",
+                    large_move: false,
+                })
+            }
             ChangeKind::Price => {
                 for component in &change.components {
                     let view = ComponentView::new(component);
@@ -312,11 +314,27 @@ impl ComponentView {
             Direction::Increase => ("Price increase", "increase"),
             Direction::Other => ("Price change", "other"),
         };
+        let (mut old, mut new) = (
+            price_text(&change.key, change.old),
+            price_text(&change.key, change.new),
+        );
+        // A move smaller than the shown precision would read "$0.60/M → $0.60/M": show
+        // both prices with every digit instead, and say so.
+        let below_precision = old == new && change.old != change.new;
+        if below_precision {
+            old = exact_price_text(&change.key, change.old);
+            new = exact_price_text(&change.key, change.new);
+        }
         ComponentView {
-            event,
+            event: match (below_precision, direction) {
+                (true, "cut") => "Price cut below the shown precision",
+                (true, "increase") => "Price increase below the shown precision",
+                (true, _) => "Price change below the shown precision",
+                (false, _) => event,
+            },
             label: component_label(change),
-            old: price_text(&change.key, change.old),
-            new: price_text(&change.key, change.new),
+            old,
+            new,
             percent: change.percent().map(signed_percent).unwrap_or_default(),
             direction,
             large_move: change.is_large_move(),
@@ -350,6 +368,20 @@ pub fn price_text(key: &str, price: Option<Price>) -> String {
     }
 }
 
+/// [`price_text`] with every digit the price has: "$0.599994/M".
+pub fn exact_price_text(key: &str, price: Option<Price>) -> String {
+    let unit = Component::from_key(key).map_or(Unit::Token, Component::unit);
+    match price {
+        Some(Price::Usd(v)) => match unit {
+            Unit::Token => format!("${}/M", format::per_million(v).normalize()),
+            Unit::Request => format!("${} per request", v.normalize()),
+            Unit::Image => format!("${} per image", v.normalize()),
+            Unit::Search => format!("${} per search", v.normalize()),
+        },
+        other => price_text(key, other),
+    }
+}
+
 /// "+25%", "−20%", or "−<0.1%" for a change too small to round to a tenth.
 pub fn signed_percent(value: f64) -> String {
     let sign = if value < 0.0 { "−" } else { "+" };
@@ -369,6 +401,34 @@ mod tests {
         assert_eq!(signed_percent(-20.0), "−20%");
         assert_eq!(signed_percent(12.5), "+12.5%");
         assert_eq!(signed_percent(-0.000001), "−<0.1%");
+    }
+
+    #[test]
+    fn a_move_below_the_shown_precision_shows_every_digit() {
+        // $0.60/M → $0.599994/M is −0.001 %: both round to "$0.60/M".
+        let change = ComponentChange {
+            key: "prompt".into(),
+            min_prompt_tokens: None,
+            conditions: None,
+            old: Price::parse("0.0000006").ok(),
+            new: Price::parse("0.000000599994").ok(),
+        };
+        let view = ComponentView::new(&change);
+        assert_eq!(view.old, "$0.6/M");
+        assert_eq!(view.new, "$0.599994/M");
+        assert_eq!(view.event, "Price cut below the shown precision");
+        assert_eq!(view.percent, "−<0.1%");
+        // A move that shows keeps the short form.
+        let visible = ComponentChange {
+            new: Price::parse("0.0000005").ok(),
+            ..change
+        };
+        let view = ComponentView::new(&visible);
+        assert_eq!(
+            (view.old.as_str(), view.new.as_str()),
+            ("$0.60/M", "$0.50/M")
+        );
+        assert_eq!(view.event, "Price cut");
     }
 
     #[test]

@@ -187,7 +187,13 @@ pub async fn home(State(state): State<AppState>) -> Response {
     let ids: Vec<&str> = popular.iter().map(|(id, _)| id.as_str()).collect();
     let compare_href = super::compare::href(&ids);
     let page = HomePage {
-        layout: Layout::new(&catalogue, "LLM API prices, workload costs and value", "/"),
+        layout: Layout::new(&catalogue, "LLM API prices, workload costs and value", "/")
+            .describe(format!(
+                "Compare the API prices of {} language models: price per million tokens, \
+                 the monthly cost of your workload, and quality per dollar, refreshed daily.",
+                active.len()
+            ))
+            .canonical("/"),
         model_count: active.len(),
         author_count: catalogue.authors().len(),
         batch_count: active

@@ -1,7 +1,8 @@
 //! What every page shares: navigation, the freshness line, and the stylesheet, which is
 //! compiled in and served under a content-hashed URL so browsers may cache it for a year.
 
-use std::sync::LazyLock;
+use std::net::SocketAddr;
+use std::sync::{LazyLock, OnceLock};
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
@@ -75,6 +76,65 @@ pub async fn static_file(Path(path): Path<String>) -> Response {
     .into_response()
 }
 
+/// Where readers reach the site, without a trailing slash (`https://tokenfare.example`):
+/// the base of every absolute URL we print (canonical links, OpenGraph tags, feeds, the
+/// sitemap). Set once at start-up; unset (tests in one process), it is the default address's.
+static PUBLIC_URL: OnceLock<String> = OnceLock::new();
+
+/// The public URL when neither `--public-url` nor `--addr` says otherwise.
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+
+/// Checks and normalises a public URL: http(s), a host, no query or fragment; any path is
+/// kept (a site served under `/prices`), the trailing slash dropped.
+pub fn parse_public_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim()).map_err(|e| {
+        format!("{text:?} is not a URL ({e}); expected e.g. https://tokenfare.example")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "{text:?}: the public URL must be http:// or https:// with a host"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{text:?}: the public URL may not have a query or fragment"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// The public URL derived from the listening address: an unspecified address (`0.0.0.0`)
+/// becomes `localhost`.
+pub fn public_url_for(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+/// Sets the public URL for this process; the first call wins.
+pub fn set_public_url(url: String) {
+    let _ = PUBLIC_URL.set(url);
+}
+
+pub fn public_url() -> &'static str {
+    PUBLIC_URL.get().map_or(DEFAULT_PUBLIC_URL, String::as_str)
+}
+
+/// `path` (starting with `/`) as an absolute URL on the public site.
+pub fn absolute(path: &str) -> String {
+    format!("{}{path}", public_url())
+}
+
+/// The public host (and port), for tag URIs' authority part.
+pub fn public_host() -> String {
+    reqwest::Url::parse(public_url())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "localhost".into())
+}
+
 /// The navigation sections.
 pub const NAV: &[(&str, &str)] = &[
     ("/models", "Models"),
@@ -95,7 +155,10 @@ pub struct Layout {
     pub snapshot: bool,
     pub stale: bool,
     pub model_count: usize,
+    /// This page's own summary, for search results and link previews.
     pub description: String,
+    /// The canonical path and query of this page (`/models?author=anthropic`), when it has one.
+    pub canonical: Option<String>,
 }
 
 impl Layout {
@@ -112,7 +175,25 @@ impl Layout {
             description: "LLM API prices compared: every model's price per million tokens, \
                           workload costs, and quality per dollar."
                 .into(),
+            canonical: None,
         }
+    }
+
+    /// Sets this page's description (search snippets, link previews).
+    pub fn describe(mut self, description: impl Into<String>) -> Layout {
+        self.description = description.into();
+        self
+    }
+
+    /// Sets this page's canonical path and query.
+    pub fn canonical(mut self, path: impl Into<String>) -> Layout {
+        self.canonical = Some(path.into());
+        self
+    }
+
+    /// The canonical link, absolute.
+    pub fn canonical_url(&self) -> Option<String> {
+        self.canonical.as_deref().map(absolute)
     }
 
     /// For pages rendered without a catalogue at hand (a caught panic).
@@ -126,6 +207,7 @@ impl Layout {
             stale: false,
             model_count: 0,
             description: String::new(),
+            canonical: None,
         }
     }
 

@@ -18,10 +18,12 @@ pub mod middleware;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod price_tags;
 pub mod provider_filters;
 pub mod provider_pages;
 pub mod providers;
 pub mod ranking;
+pub mod sitemap;
 pub mod svg;
 
 use std::time::Duration;
@@ -115,6 +117,13 @@ fn routes(state: AppState) -> Router {
         .route("/calculator", get(calculator::calculator))
         .route("/api/models.json", get(models::export_json))
         .route("/api/models.csv", get(models::export_csv))
+        .route("/api/price-tags.json", get(price_tags::api_json))
+        .route("/api/price-tags.csv", get(price_tags::api_csv))
+        .route("/discrepancies", get(price_tags::page))
+        .route(
+            "/api/discrepancies.json",
+            get(price_tags::api_discrepancies),
+        )
         .route("/ranking", get(ranking::ranking))
         .route("/about", get(about::about))
         .route("/guide/why-prices-differ", get(guide::why_prices_differ))
@@ -123,6 +132,8 @@ fn routes(state: AppState) -> Router {
         .route("/api/changes.json", get(changes::api))
         .route("/feeds/models/{*id}", get(changes::model_feed))
         .route("/healthz", get(health::healthz))
+        .route("/sitemap.xml", get(sitemap::sitemap))
+        .route("/robots.txt", get(sitemap::robots))
         .route("/static/{*path}", get(layout::static_file))
         .fallback(error::not_found)
         .with_state(state)

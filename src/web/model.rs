@@ -510,6 +510,7 @@ pub struct ModelPage {
     pub calculator_href: String,
     pub providers: super::providers::ProvidersSection,
     pub history: super::history::HistorySection,
+    pub price_tags: super::price_tags::PriceTagsSection,
 }
 
 impl ModelPage {
@@ -578,10 +579,21 @@ impl ModelPage {
                     listed: false,
                 },
             });
+        // The last day it was listed: the day before the change log saw it go (the last
+        // price change is usually much older), else the last day it was priced.
         let last_seen = catalogue
-            .history(&model.id)
+            .changes()
+            .changes_of(&model.id)
+            .filter(|(_, c)| c.kind == crate::store::changes::ChangeKind::Removed)
             .last()
-            .map(|p| p.as_of.format("%Y-%m-%d").to_string())
+            .and_then(|(day, _)| day.previous)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .or_else(|| {
+                catalogue
+                    .history(&model.id)
+                    .last()
+                    .map(|p| p.as_of.format("%Y-%m-%d").to_string())
+            })
             .unwrap_or_default();
         let dash = || "—".to_string();
         let modalities = |list: &[String]| {
@@ -642,18 +654,32 @@ impl ModelPage {
             .collect();
         let headline_input = format::token_price(base.prompt);
         let headline_output = format::token_price(base.completion);
-        let mut layout = Layout::new(
-            catalogue,
-            format!("{} pricing ({})", model.short_name(), model.id),
-            "/models",
-        );
-        layout.description = format!(
-            "{}: {} per million input tokens and {} per million output tokens on OpenRouter, \
-             with every price component, long-context tiers and variants.",
-            model.short_name(),
-            headline_input,
-            headline_output
-        );
+        let title = if model.is_variable() {
+            format!("{}: variable price ({})", model.short_name(), model.id)
+        } else {
+            format!(
+                "{}: {} in / {} out per M",
+                model.short_name(),
+                headline_input,
+                headline_output
+            )
+        };
+        let layout = Layout::new(catalogue, title, "/models")
+            .describe(format!(
+                "{} ({}): {} per million input tokens and {} per million output tokens on \
+                 OpenRouter{}, with every price component, long-context tiers, variants and \
+                 price history.",
+                model.short_name(),
+                model.id,
+                headline_input,
+                headline_output,
+                if entry.active {
+                    ""
+                } else {
+                    " when last listed"
+                },
+            ))
+            .canonical(format!("/models/{}", model.id));
         ModelPage {
             layout,
             id: model.id.clone(),
@@ -687,6 +713,7 @@ impl ModelPage {
             calculator_href: CalculatorQuery::for_models([model.id.clone()]).href(),
             providers: super::providers::providers_section(catalogue, &model.id),
             history: super::history::history_section(catalogue, &model.id),
+            price_tags: super::price_tags::PriceTagsSection::build(catalogue, &model.id),
         }
     }
 

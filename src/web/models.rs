@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::error::render_html;
+use super::error::{Suggestion, render_html};
 use super::form::{self, FieldErrors};
 use super::format;
 use super::layout::Layout;
@@ -18,6 +18,7 @@ use super::params::{Params, encode};
 use crate::AppState;
 use crate::model::{Model, Variant};
 use crate::pricing::price::{Price, PriceSet};
+use crate::search::Needle;
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
 
@@ -141,6 +142,14 @@ impl Filters {
 
     /// The query string that reproduces these filters, with a different sort.
     pub fn query_with_sort(&self, sort: &str, desc: bool) -> String {
+        let mut pairs = self.filter_pairs();
+        pairs.push(("sort", sort.to_string()));
+        pairs.push(("dir", if desc { "desc".into() } else { "asc".into() }));
+        encode(pairs)
+    }
+
+    /// The filters as query pairs (empty values are dropped by [`encode`]), without the sort.
+    fn filter_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs: Vec<(&str, String)> = vec![("q", self.q.clone())];
         pairs.extend(self.authors.iter().map(|a| ("author", a.clone())));
         pairs.extend(self.modalities.iter().map(|m| ("modality", m.clone())));
@@ -168,9 +177,65 @@ impl Filters {
         ] {
             pairs.push((key, if on { "1".into() } else { String::new() }));
         }
-        pairs.push(("sort", sort.to_string()));
-        pairs.push(("dir", if desc { "desc".into() } else { "asc".into() }));
-        encode(pairs)
+        pairs
+    }
+
+    /// The sort when the reader has not chosen one.
+    fn default_sort(&self) -> bool {
+        self.sort == "name" && !self.desc
+    }
+
+    /// The canonical URL of this view: only the fields the reader set, and the sort only
+    /// when it is not the default.
+    pub fn href(&self) -> String {
+        let query = if self.default_sort() {
+            encode(self.filter_pairs())
+        } else {
+            self.query_with_sort(&self.sort, self.desc)
+        };
+        if query.is_empty() {
+            "/models".into()
+        } else {
+            format!("/models?{query}")
+        }
+    }
+
+    /// The filters in words (`“gpt5”, anthropic, input ≤ $3/M`), for titles; empty when none.
+    pub fn in_words(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(format!("“{}”", self.q));
+        }
+        if !self.authors.is_empty() {
+            parts.push(self.authors.join(" or "));
+        }
+        if !self.modalities.is_empty() {
+            parts.push(format!("{} input", self.modalities.join(" and ")));
+        }
+        if let Some(v) = self.min_context {
+            parts.push(format!("context ≥ {}", format::tokens_short(v)));
+        }
+        if let Some(v) = self.max_input {
+            parts.push(format!("input ≤ {}/M", format::usd(v)));
+        }
+        if let Some(v) = self.max_output {
+            parts.push(format!("output ≤ {}/M", format::usd(v)));
+        }
+        match self.free.as_str() {
+            "only" => parts.push("free".into()),
+            "hide" => parts.push("not free".into()),
+            _ => {}
+        }
+        if self.has_cache {
+            parts.push("with cache pricing".into());
+        }
+        if self.has_batch {
+            parts.push("with a batch listing".into());
+        }
+        if self.include_inactive {
+            parts.push("delisted included".into());
+        }
+        parts.join(", ")
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -210,16 +275,11 @@ fn per_million(price: Option<Price>) -> Option<Decimal> {
     price.and_then(Price::usd).map(format::per_million)
 }
 
-fn matches(group: &Group<'_>, f: &Filters) -> bool {
-    let m = &group.lead.model;
-    if !f.q.is_empty() {
-        let q = f.q.to_lowercase();
-        let hit = |e: &Entry| {
-            e.model.id.to_lowercase().contains(&q) || e.model.name.to_lowercase().contains(&q)
-        };
-        if !hit(group.lead) && !group.variants.iter().any(|v| hit(v)) {
-            return false;
-        }
+/// The filters that concern one listing on its own: its search hit, author, input types,
+/// window and prices, and its cache pricing. (Free, batch and delisted are decided per row.)
+fn listing_passes(m: &Model, f: &Filters, needle: &Needle) -> bool {
+    if !needle.matches(m) {
+        return false;
     }
     if !f.authors.is_empty() && !f.authors.contains(&m.author) {
         return false;
@@ -244,19 +304,41 @@ fn matches(group: &Group<'_>, f: &Filters) -> bool {
     {
         return false;
     }
+    !f.has_cache || m.has_cache_pricing()
+}
+
+/// Whether a table row (a base and its variants) matches. The search may hit the base or any
+/// of its listings; the other filters apply to the base.
+fn matches(group: &Group<'_>, f: &Filters, needle: &Needle) -> bool {
+    let m = &group.lead.model;
+    if !needle.matches(m) && !group.variants.iter().any(|v| needle.matches(&v.model)) {
+        return false;
+    }
+    if !listing_passes(m, f, &Needle::default()) {
+        return false;
+    }
     let free = m.is_free() || group.has_variant(&Variant::Free);
     match f.free.as_str() {
         "only" if !free => return false,
         "hide" if m.is_free() => return false,
         _ => {}
     }
-    if f.has_cache && !m.has_cache_pricing() {
+    !(f.has_batch && group.batch().is_none())
+}
+
+/// Whether one exported listing matches every filter on its own prices and window; `group`
+/// is the row it belongs to (for "has a batch listing").
+fn export_passes(entry: &Entry, group: &Group<'_>, f: &Filters, needle: &Needle) -> bool {
+    let m = &entry.model;
+    if !(entry.active || f.include_inactive) || !listing_passes(m, f, needle) {
         return false;
     }
-    if f.has_batch && group.batch().is_none() {
-        return false;
+    match f.free.as_str() {
+        "only" if !m.is_free() => return false,
+        "hide" if m.is_free() => return false,
+        _ => {}
     }
-    true
+    !(f.has_batch && m.variant != Variant::Batch && group.batch().is_none())
 }
 
 /// A per-million token price to sort by; none for a listing not priced per token, whose
@@ -314,24 +396,51 @@ fn sort_groups(groups: &mut [Group<'_>], sort: &str, desc: bool) {
     });
 }
 
-/// The groups matching the filters, sorted.
-pub fn select<'a>(catalogue: &'a Catalogue, f: &Filters) -> Vec<Group<'a>> {
-    let mut groups: Vec<Group<'a>> = catalogue
+/// Every row the table could show, unfiltered: a base (active, delisted only when asked for,
+/// or delisted with a listing still active, which stays visible under it) and its variants.
+fn all_groups<'a>(catalogue: &'a Catalogue, include_inactive: bool) -> Vec<Group<'a>> {
+    catalogue
         .all()
         .iter()
-        .filter(|e| e.group == e.model.id && (e.active || f.include_inactive))
+        .filter(|e| e.group == e.model.id)
         .map(|lead| Group {
             lead,
             variants: catalogue
                 .group_of(&lead.model.id)
                 .into_iter()
-                .filter(|v| v.model.id != lead.model.id && (v.active || f.include_inactive))
+                .filter(|v| v.model.id != lead.model.id && (v.active || include_inactive))
                 .collect(),
         })
-        .filter(|g| matches(g, f))
+        .filter(|g| g.lead.active || include_inactive || !g.variants.is_empty())
+        .collect()
+}
+
+/// The groups matching the filters, sorted.
+pub fn select<'a>(catalogue: &'a Catalogue, f: &Filters) -> Vec<Group<'a>> {
+    let needle = Needle::new(&f.q);
+    let mut groups: Vec<Group<'a>> = all_groups(catalogue, f.include_inactive)
+        .into_iter()
+        .filter(|g| matches(g, f, &needle))
         .collect();
     sort_groups(&mut groups, &f.sort, f.desc);
     groups
+}
+
+/// The listings the exports carry: every listing that itself satisfies the filters (a variant
+/// is judged on its own prices and window, not its base's), in the table's order.
+pub fn export_listings<'a>(catalogue: &'a Catalogue, f: &Filters) -> Vec<&'a Entry> {
+    let needle = Needle::new(&f.q);
+    let mut groups = all_groups(catalogue, f.include_inactive);
+    sort_groups(&mut groups, &f.sort, f.desc);
+    groups
+        .iter()
+        .flat_map(|g| {
+            std::iter::once(g.lead)
+                .chain(g.variants.iter().copied())
+                .filter(|e| export_passes(e, g, f, &needle))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// One variant as a small link under its base.
@@ -355,6 +464,8 @@ pub struct Row {
     pub intelligence: String,
     pub batch: String,
     pub active: bool,
+    /// Listings of this model still active (shown when the base itself is delisted).
+    pub active_variants: usize,
     pub variants: Vec<VariantChip>,
 }
 
@@ -408,6 +519,7 @@ fn row(group: &Group<'_>) -> Row {
             })
             .unwrap_or_default(),
         active: group.lead.active,
+        active_variants: group.variants.iter().filter(|v| v.active).count(),
         variants: group
             .variants
             .iter()
@@ -448,6 +560,10 @@ pub struct CataloguePage {
     pub rows: Vec<Row>,
     pub total: usize,
     pub export_query: String,
+    /// Close matches when a search found nothing.
+    pub suggestions: Vec<Suggestion>,
+    /// The search alone, without the other filters, when those filters hid its matches.
+    pub search_only_href: Option<String>,
 }
 
 impl CataloguePage {
@@ -496,18 +612,72 @@ pub async fn catalogue(State(state): State<AppState>, RawQuery(query): RawQuery)
     } else {
         StatusCode::BAD_REQUEST
     };
+    let (suggestions, search_only_href) = if rows.is_empty() && !filters.q.is_empty() {
+        let only_q = Filters {
+            q: filters.q.clone(),
+            sort: "name".into(),
+            ..Filters::default()
+        };
+        let search_only = (!select(&catalogue, &only_q).is_empty()).then(|| only_q.href());
+        let suggestions = catalogue
+            .suggest(
+                &filters.q.split_whitespace().collect::<Vec<_>>().join("-"),
+                5,
+            )
+            .into_iter()
+            .map(|e| Suggestion {
+                id: e.model.id.clone(),
+                name: e.model.short_name().to_string(),
+            })
+            .collect();
+        (suggestions, search_only)
+    } else {
+        (Vec::new(), None)
+    };
+    let words = filters.in_words();
+    let cheapest = groups
+        .iter()
+        .filter_map(|g| {
+            let m = &g.lead.model;
+            per_million(m.pricing.base.prompt).map(|p| (p, m))
+        })
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    let count = match rows.len() {
+        1 => "1 model".to_string(),
+        n => format!("{n} models"),
+    };
+    let answer = cheapest
+        .map(|(p, m)| format!(", from {}/M input ({})", format::usd(p), m.short_name()))
+        .unwrap_or_default();
+    let (title, description) = if words.is_empty() {
+        (
+            "LLM API prices: every model compared".to_string(),
+            format!(
+                "The API prices of {count} on OpenRouter per million input and output \
+                 tokens{answer}: filter by author, context and price, sort, compare, download."
+            ),
+        )
+    } else {
+        (
+            format!("LLM prices for {words}: {count}{answer}"),
+            format!(
+                "{count} on OpenRouter matching {words}, with their API prices per million \
+                 tokens{answer}."
+            ),
+        )
+    };
     let page = CataloguePage {
-        layout: Layout::new(
-            &catalogue,
-            "LLM API prices: every model compared",
-            "/models",
-        ),
+        layout: Layout::new(&catalogue, title, "/models")
+            .describe(description)
+            .canonical(filters.href()),
         headers: headers(&filters),
         total: rows.len(),
         rows,
         export_query: filters.query_with_sort(&filters.sort, filters.desc),
         authors: catalogue.authors(),
         modalities: MODALITIES,
+        suggestions,
+        search_only_href,
         filters,
         errors,
     };
@@ -544,9 +714,8 @@ fn export_price(price: Option<Price>) -> (String, String) {
 }
 
 fn export_rows(catalogue: &Catalogue, filters: &Filters) -> Vec<ExportRow> {
-    select(catalogue, filters)
-        .iter()
-        .flat_map(|g| std::iter::once(g.lead).chain(g.variants.iter().copied()))
+    export_listings(catalogue, filters)
+        .into_iter()
         .map(|e| {
             let m = &e.model;
             let (input_m, input_t) = export_price(m.pricing.base.prompt);

@@ -578,6 +578,44 @@ fn json_body(catalogue: &Catalogue, controls: &Controls, ranking: &Ranking) -> s
     })
 }
 
+/// The title names the leader (the answer), the description the settings.
+fn ranking_layout(catalogue: &Catalogue, controls: &Controls, ranking: Option<&Ranking>) -> Layout {
+    let query = controls.query_with_sort(controls.sort, controls.desc);
+    let canonical = if query.is_empty() {
+        "/ranking".to_string()
+    } else {
+        format!("/ranking?{query}")
+    };
+    let best = ranking.and_then(|r| {
+        r.ranked
+            .iter()
+            .max_by(|a, b| a.value.total_cmp(&b.value).then_with(|| b.id.cmp(&a.id)))
+    });
+    let title = match best {
+        Some(m) => format!(
+            "Best value per dollar: {} ({} {:.1} at {}/M blended)",
+            m.name,
+            controls.index.label(),
+            m.quality,
+            format::usd(m.blended_per_million)
+        ),
+        None => "Best value: LLM quality per dollar".to_string(),
+    };
+    Layout::new(catalogue, title, "/ranking")
+        .describe(format!(
+            "LLMs ranked by {} points per dollar, at a {} input:output blend{}: the \
+             frontier of models no other beats on both quality and price.",
+            controls.index.label(),
+            controls.ratio_label(),
+            if controls.batch {
+                ", batch listings included"
+            } else {
+                ""
+            }
+        ))
+        .canonical(canonical)
+}
+
 /// `GET /ranking` (and `?format=json`).
 pub async fn ranking(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let catalogue = state.catalogue();
@@ -630,7 +668,7 @@ pub async fn ranking(State(state): State<AppState>, RawQuery(query): RawQuery) -
         }
     };
     let page = RankingPage {
-        layout: Layout::new(&catalogue, "Best value: LLM quality per dollar", "/ranking"),
+        layout: ranking_layout(&catalogue, &controls, ranking.as_ref()),
         headers: headers(&controls, controls.index),
         rows,
         frontier_count,

@@ -198,6 +198,23 @@ fn endpoints_for(id: &str) -> Option<Value> {
     Some(json!({"data": {"id": id, "name": model["name"], "endpoints": endpoints}}))
 }
 
+/// The fake's provider list (invented providers, matched to the endpoints by tag): Fastco
+/// runs only in Germany, Cloudco only in the US, Globex does not say, Origin is American.
+fn provider_list() -> Value {
+    json!({"data": [
+        {"name": "Globex", "slug": "globex", "headquarters": null, "datacenters": null,
+         "privacy_policy_url": null, "terms_of_service_url": null, "status_page_url": null},
+        {"name": "Cloudco", "slug": "cloudco", "headquarters": "US", "datacenters": ["US"],
+         "privacy_policy_url": "https://cloudco.example/privacy",
+         "terms_of_service_url": "https://cloudco.example/terms", "status_page_url": null},
+        {"name": "Fastco", "slug": "fastco", "headquarters": "DE", "datacenters": ["DE"],
+         "privacy_policy_url": "https://fastco.example/privacy", "terms_of_service_url": null,
+         "status_page_url": "https://status.fastco.example/"},
+        {"name": "Origin", "slug": "origin", "headquarters": "US", "datacenters": ["US"],
+         "privacy_policy_url": null, "terms_of_service_url": null, "status_page_url": null}
+    ]})
+}
+
 async fn fake_endpoints(UrlPath(rest): UrlPath<String>) -> Response {
     let Some(body) = rest.strip_suffix("/endpoints").and_then(endpoints_for) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -212,7 +229,11 @@ async fn start_fake_openrouter() -> Result<String> {
             "/api/v1/models",
             get(|| async { ([("content-type", "application/json")], FIXTURE) }),
         )
-        .route("/api/v1/models/{*rest}", get(fake_endpoints));
+        .route("/api/v1/models/{*rest}", get(fake_endpoints))
+        .route(
+            "/api/v1/providers",
+            get(|| async { axum::Json(provider_list()) }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {

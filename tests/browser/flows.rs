@@ -578,3 +578,98 @@ pub async fn about_and_guide_show_freshness_formulas_and_working_examples(
 fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// Flow: on a phone, filter a model's providers to those running in the EU, see the one
+/// that qualifies marked and the others' reasons, then price the workload at each provider.
+pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_per_provider(
+    env: SharedEnv,
+) -> Result<()> {
+    let s = env.session(Device::Phone).await?;
+    s.open(&env, "/models/globex/gamma").await?;
+    let dc = s.find("form.provider-filters select[name='dc']").await?;
+    dc.find(By::Css("option[value='EU']"))
+        .await?
+        .click()
+        .await?;
+    s.find("form.provider-filters button[type='submit']")
+        .await?
+        .click()
+        .await?;
+    let url = s
+        .wait_for_url("the filtered model page", |u| {
+            u.query().is_some_and(|q| q.contains("dc=EU"))
+        })
+        .await?;
+    ensure!(
+        url.path() == "/models/globex/gamma",
+        "stayed on the page: {url}"
+    );
+
+    // Only Fastco (Germany) runs wholly in the EU; Cloudco runs in the US and Globex does not
+    // say. Fastco's blend is (3 × 4 + 20) / 4 = $8.00.
+    let result = s.text("p.filter-result").await?;
+    ensure!(
+        result.contains("1 of 3 providers meets your filters")
+            && result.contains("Fastco at $8.00 per million blended"),
+        "filter result: {result:?}"
+    );
+    let marked = s
+        .attrs(
+            "table.providers-table tbody.endpoints tr.cheapest",
+            "data-tag",
+        )
+        .await?;
+    ensure!(marked == ["fastco"], "marked rows: {marked:?}");
+    let badge = s
+        .find("table.providers-table tr.cheapest .badge.good")
+        .await?;
+    badge.scroll_into_view().await?;
+    ensure!(badge.is_displayed().await?, "the mark is visible");
+    let rect = badge.rect().await?;
+    let width: f64 = s.eval("return window.innerWidth", vec![]).await?;
+    ensure!(
+        rect.x >= 0.0 && rect.x + rect.width <= width,
+        "the mark sits inside the {width} px viewport: {rect:?}"
+    );
+    let reasons = s
+        .texts("table.providers-table tr.left-out small.why-out")
+        .await?;
+    ensure!(
+        reasons.len() == 2
+            && reasons.iter().any(|r| r.contains("runs outside the EU"))
+            && reasons
+                .iter()
+                .any(|r| r.contains("does not say where it runs")),
+        "reasons: {reasons:?}"
+    );
+    let misaligned = s.misaligned_tables().await?;
+    ensure!(misaligned.is_empty(), "tables out of line: {misaligned:?}");
+
+    // On to the per-provider calculator, filters carried over (the default workload:
+    // 100,000 requests of 2,000 input and 500 output tokens, half the input from cache).
+    // Fastco lists no cache price: 200 M × $4/M + 50 M × $20/M = $1,800.00.
+    s.find("section.providers a[href^='/calculator']")
+        .await?
+        .click()
+        .await?;
+    s.wait_for_url("the per-provider calculator", |u| {
+        u.query()
+            .is_some_and(|q| q.contains("by_provider=1") && q.contains("dc=EU"))
+    })
+    .await?;
+    let answer = s.text("p.filter-result").await?;
+    ensure!(
+        answer.contains("Fastco at $1,800.00 a month"),
+        "per-provider answer: {answer:?}"
+    );
+    let cost = s.find("table.by-provider tr.cheapest td.monthly").await?;
+    ensure!(
+        collapse(&cost.text().await?) == "$1,800.00",
+        "the marked row's bill"
+    );
+    let misaligned = s.misaligned_tables().await?;
+    ensure!(misaligned.is_empty(), "tables out of line: {misaligned:?}");
+    s.assert_clean_console("/calculator?by_provider=1").await?;
+    s.quit().await?;
+    Ok(())
+}

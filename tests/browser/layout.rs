@@ -17,6 +17,16 @@ pub const PAGES: &[(&str, &str)] = &[
     ("model", "/models/globex/gamma"),
     ("model-alias", "/models/~globex/gamma-latest"),
     (
+        "model-where-to-buy",
+        "/models/globex/gamma?dc=EU&full_precision=1",
+    ),
+    ("providers", "/providers"),
+    ("provider", "/providers/fastco"),
+    (
+        "calculator-by-provider",
+        "/calculator?requests=100000&input_tokens=2000&output_tokens=500&cache_hit=50&ids=globex/gamma&by_provider=1&dc=EU",
+    ),
+    (
         "calculator",
         "/calculator?requests=100000&input_tokens=2000&output_tokens=500&cache_hit=50&batch=20&discount=10",
     ),

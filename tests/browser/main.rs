@@ -15,6 +15,7 @@ mod env;
 mod flows;
 mod layout;
 mod page;
+mod tables;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -40,8 +41,10 @@ const FLOWS: &[(&str, Flow)] = flows![
     flows::calculator_prices_a_typed_workload_and_explains_a_bad_value,
     flows::ranking_reorders_when_index_and_ratio_change,
     flows::about_and_guide_show_freshness_formulas_and_working_examples,
+    flows::where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_per_provider,
     layout::phone_width_has_no_sideways_scroll_and_a_full_keyboard_path,
     layout::console_is_clean_on_every_page_under_the_csp,
+    tables::price_cells_of_the_first_rows_are_in_view_at_both_widths,
 ];
 
 fn main() -> std::process::ExitCode {

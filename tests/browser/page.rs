@@ -395,6 +395,8 @@ const problems = [];
 for (const table of document.querySelectorAll('table')) {
   const head = table.tHead;
   if (!head || head.rows.length === 0) continue;
+  // A table stacked into cards on a narrow screen has no visible header row to align with.
+  if (getComputedStyle(table).display !== 'table') continue;
   const lefts = [...head.rows[head.rows.length - 1].cells].map((c) => c.getBoundingClientRect().left);
   search: for (const body of table.tBodies) {
     for (const row of body.rows) {

@@ -565,7 +565,12 @@ fn json(
         "source": "OpenRouter /api/v1/models/{id}/endpoints and /api/v1/providers",
         "model": priced.entry.model.id,
         "workload": request.workload,
-        "filters": filters,
+        // As they are written in the address: {"dc": "EU", "tools": "1"}.
+        "filters": FilterQuery::from_filters(filters)
+            .pairs()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+            .collect::<serde_json::Map<_, _>>(),
         "routed": routed,
         "routed_unpriced": routed_unpriced,
         "providers": providers,

@@ -1,0 +1,225 @@
+"""Process-level fault tests for bad upstreams and broken disks (issue 13).
+Usage: faults_data.py BINARY MODELS_JSON
+
+1. A 32 MB hostile body of [0,0,...]: the ingest fails cleanly and its peak RSS stays under 300 MB.
+2. SIGTERM while the refresh waits on an upstream that accepted the connection and went silent:
+   the server exits within 10 s.
+3. A disk that will not take the failure record (a file-size limit, RLIMIT_FSIZE): /healthz
+   still shows the failure, from memory.
+4. The database file deleted under a running server: /healthz answers 503 and says so.
+Every step is bounded in time."""
+import base64
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+binary, models_path = sys.argv[1], Path(sys.argv[2])
+work = Path(tempfile.mkdtemp())
+failures = []
+
+
+def check(ok, message):
+    print(("ok   " if ok else "FAIL ") + message, flush=True)
+    if not ok:
+        failures.append(message)
+
+
+def run(*args, **kw):
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120, **kw)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthz(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+def wait_healthy(port, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            healthz(port)
+            return True
+        except Exception:
+            time.sleep(0.1)
+    return False
+
+
+def fake_serving(body):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+base_db = work / "base.db"
+check(run("--database", str(base_db), "ingest", "--file", str(models_path), "--as-of", "2026-08-08").returncode == 0,
+      "base database with the 400-model catalogue")
+
+# 1. 32 MB of [0,0,...] through the API client. Peak RSS of that process alone (wait4).
+zeros = b'{"data":[' + b"0," * 15_999_995 + b"0]}"
+print(f"hostile body: {len(zeros):,} bytes", flush=True)
+fake = fake_serving(zeros)
+db = work / "zeros.db"
+shutil.copy(base_db, db)
+started = time.time()
+proc = subprocess.Popen([binary, "--database", str(db), "ingest", "--endpoints-timeout", "off",
+                         "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(proc.pid, 0)
+elapsed = time.time() - started
+stderr = proc.stderr.read().decode(errors="replace")
+proc.returncode = os.waitstatus_to_exitcode(status)
+peak_mb = usage.ru_maxrss / 1024  # Linux reports KiB
+print(f"32 MB body: exit {proc.returncode} in {elapsed:.2f} s, peak RSS {peak_mb:.0f} MB", flush=True)
+check(proc.returncode != 0 and "more than the 20000" in stderr, f"32 MB body refused: {stderr.strip()[-160:]}")
+check(peak_mb < 300, f"32 MB body: peak RSS {peak_mb:.0f} MB < 300 MB")
+fake.shutdown()
+
+# 2. SIGTERM with a stalled upstream: it accepts, reads the request, and never answers.
+silent = socket.socket()
+silent.bind(("127.0.0.1", 0))
+silent.listen(16)
+held = []
+
+
+def hold():
+    while True:
+        try:
+            conn, _ = silent.accept()
+        except OSError:
+            return
+        held.append(conn)
+
+
+threading.Thread(target=hold, daemon=True).start()
+db = work / "stall.db"
+shutil.copy(base_db, db)
+port = free_port()
+server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}",
+                           "--endpoints-timeout", "off",
+                           "--openrouter-url", f"http://127.0.0.1:{silent.getsockname()[1]}/api/v1"],
+                          stdout=subprocess.DEVNULL, stderr=open(work / "stall.log", "w"))
+check(wait_healthy(port), "server up with a silent upstream")
+deadline = time.time() + 10
+while not held and time.time() < deadline:
+    time.sleep(0.05)
+check(bool(held), "the refresh connected to the silent upstream")
+time.sleep(1)
+started = time.time()
+server.send_signal(signal.SIGTERM)
+try:
+    code = server.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    server.kill()
+    server.wait()
+    code = "timeout"
+took = time.time() - started
+print(f"SIGTERM with a stalled upstream: exit {code} after {took:.2f} s", flush=True)
+check(code == 0 and took < 10, f"SIGTERM with a stalled upstream: exit {code} within 10 s ({took:.2f} s)")
+silent.close()
+for conn in held:
+    conn.close()
+
+# 3. The disk will not take the failure record. A file-size limit just above every file the
+#    database has makes the write of a failed run with a large raw body fail (EFBIG, with
+#    SIGXFSZ ignored so the process is not killed); /healthz must still show the failure.
+db = work / "full.db"
+shutil.copy(base_db, db)
+largest = max(p.stat().st_size for p in work.glob("full.db*"))
+limit = largest + 1024 * 1024
+# Incompressible and not JSON: fails to parse, and its gzip is still bigger than the limit.
+junk = b"<html>" + base64.b64encode(os.urandom(max(3 * limit, 8 * 1024 * 1024))) + b"</html>"
+check(len(junk) < 32 * 1024 * 1024, f"junk body of {len(junk):,} bytes fits the client's cap")
+fake = fake_serving(junk)
+port = free_port()
+
+
+def limited():
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}",
+                           "--endpoints-timeout", "off",
+                           "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=limited)
+check(wait_healthy(port), f"server up under a {limit:,}-byte file-size limit")
+error = None
+deadline = time.time() + 20
+while time.time() < deadline:
+    status, body = healthz(port)
+    error = (body.get("last_failure") or {}).get("error")
+    if error:
+        break
+    time.sleep(0.2)
+print(f"disk full: /healthz last_failure = {error!r}"[:300], flush=True)
+check(bool(error) and "not JSON" in error and "could not be written to the database" in error,
+      "disk full: /healthz shows the failure that could not be recorded")
+stored = subprocess.run(["sqlite3", str(db), "SELECT COUNT(*) FROM ingest_runs WHERE outcome = 'failed'"],
+                        capture_output=True, text=True).stdout.strip() if shutil.which("sqlite3") else "0"
+check(stored in ("0", ""), f"disk full: the failure really was not written (stored failures: {stored})")
+stop(server)
+fake.shutdown()
+
+# 4. The database file deleted under a running server.
+db = work / "deleted.db"
+shutil.copy(base_db, db)
+port = free_port()
+server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}",
+                           "--refresh-every", "off"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+check(wait_healthy(port), "server up")
+check(healthz(port)[0] == 200, "healthz 200 before the file is deleted")
+for path in work.glob("deleted.db*"):
+    path.unlink()
+status, body = healthz(port)
+check(status == 503 and "deleted" in (body.get("error") or ""),
+      f"database deleted: /healthz {status} {body.get('status')!r}: {body.get('error')!r}")
+stop(server)
+
+shutil.rmtree(work, ignore_errors=True)
+if failures:
+    print(f"faults_data: {len(failures)} checks failed")
+    sys.exit(1)
+print("faults_data: all checks passed")

@@ -1,0 +1,261 @@
+//! Every price tag of a model: the model page's section, the price-tags API, and the
+//! disagreements page, from our own fixture catalogue and official feed.
+
+mod common;
+
+use common::TestApp;
+use tokenfare::store::SourceKind;
+
+const FEED: &str = include_str!("fixtures/official/feed.json");
+const CATALOGUE: &str = include_str!("fixtures/official/catalogue.json");
+
+async fn app() -> TestApp {
+    let app = TestApp::with_catalogue(CATALOGUE, "2026-08-08").await;
+    let as_of = tokenfare::store::parse_as_of("2026-08-21").unwrap();
+    tokenfare::official::ingest::ingest_body(
+        &app.store,
+        FEED.as_bytes(),
+        SourceKind::File,
+        "fixture",
+        as_of,
+    )
+    .await
+    .unwrap();
+    app.state.reload().await.unwrap();
+    app
+}
+
+/// (seller key, input, output, cache read) of every row of the model page's price-tags table.
+fn rows(page: &common::TestResponse) -> Vec<(String, String, String, String)> {
+    let html = page.html();
+    let row = scraper::Selector::parse("#price-tags tbody tr").unwrap();
+    let cell = scraper::Selector::parse("td").unwrap();
+    html.select(&row)
+        .map(|tr| {
+            let cells: Vec<String> = tr
+                .select(&cell)
+                .map(|c| c.text().collect::<String>().trim().to_string())
+                .collect();
+            (
+                tr.value()
+                    .attr("data-seller")
+                    .unwrap_or_default()
+                    .to_string(),
+                cells[0].clone(),
+                cells[1].clone(),
+                cells[2].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_model_page_shows_every_price_tag_near_the_top() {
+    let app = app().await;
+    let page = app.get("/models/anthropic/claude-opus-4.8").await;
+    assert_eq!(page.status, 200);
+    let s = |a: &str, b: &str, c: &str, d: &str| {
+        (a.to_string(), b.to_string(), c.to_string(), d.to_string())
+    };
+    assert_eq!(
+        rows(&page),
+        vec![
+            s("openrouter", "$5.00", "$25.00", "$0.50"),
+            s("anthropic", "$5.00", "$25.00", "$0.50"),
+            s("aws:global", "$5.00", "$25.00", "$0.50"),
+            // In-region Bedrock is 10 % dearer: $5.50 / $27.50 / $0.55.
+            s("aws:in-region", "$5.50", "$27.50", "$0.55"),
+            s("google:vertex", "$5.00", "$25.00", "$0.50"),
+        ]
+    );
+    // The section comes before the detailed price list.
+    let body = &page.body;
+    assert!(body.find("id=\"price-tags\"").unwrap() < body.find("id=\"prices-h\"").unwrap());
+    // Anthropic's batch prices from the feed: $2.50 / $12.50. The 1-hour cache write: $10.
+    let anthropic = page.texts("#price-tags tr[data-seller=anthropic] td");
+    assert!(
+        anthropic.contains(&"$2.50 / $12.50".to_string()),
+        "{anthropic:?}"
+    );
+    assert!(anthropic.contains(&"$10.00".to_string()), "{anthropic:?}");
+    // Four tags tie on the 3:1 blend of $5 and $25, (3·5 + 25)/4 = $10; in-region does not.
+    let cheapest = page.attrs("#price-tags tr.cheapest", "data-seller");
+    assert_eq!(
+        cheapest,
+        vec!["openrouter", "anthropic", "aws:global", "google:vertex"]
+    );
+    assert_eq!(
+        page.texts("#price-tags tr[data-seller='aws:in-region'] td.vs-routed"),
+        vec!["+10%"]
+    );
+    // Every official row names its source, its date and how it was matched.
+    let source = page.texts("#price-tags tr[data-seller=anthropic] td.source");
+    assert!(source[0].contains("genai-prices, 2026-08-21"), "{source:?}");
+    assert!(
+        source[0].contains("matched by the source's match clause"),
+        "{source:?}"
+    );
+    let links = page.attrs("#price-tags tr[data-seller=anthropic] th a", "href");
+    assert_eq!(links, vec!["https://www.anthropic.com/pricing#api"]);
+}
+
+#[tokio::test]
+async fn a_fast_listing_gets_no_official_price_and_says_why() {
+    let app = app().await;
+    let page = app.get("/models/anthropic/claude-opus-4.8-fast").await;
+    assert_eq!(
+        rows(&page).iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        vec!["openrouter"]
+    );
+    assert_eq!(page.texts("#price-tags-unmatched").len(), 1);
+    let refused = page.texts("#price-tags .refusals li");
+    assert!(
+        refused.iter().any(|r| r.contains("\"-fast\" unexplained")),
+        "{refused:?}"
+    );
+    // A :batch listing shows its base model's tags.
+    let batch = app.get("/models/anthropic/claude-opus-4.8:batch").await;
+    assert_eq!(rows(&batch).len(), 5);
+}
+
+#[tokio::test]
+async fn a_disagreement_is_flagged_on_the_page_and_listed_largest_first() {
+    let app = app().await;
+    // DeepSeek V4 Flash: routed cache read $0.20/M, DeepSeek's own $0.02/M (10×); input $0.20
+    // and output $0.80 agree.
+    let page = app.get("/models/deepseek/deepseek-v4-flash").await;
+    let notes = page.texts("#price-tags .discrepancy");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains(
+            "cache read price ($0.20/M) is 10× the maker's own price at DeepSeek ($0.02/M)"
+        ),
+        "{notes:?}"
+    );
+    // DeepSeek lists an off-peak price; it is named, not applied.
+    let note = page.texts("#price-tags tr[data-seller=deepseek] .tag-note");
+    assert!(note[0].contains("off-peak"), "{note:?}");
+
+    let list = app.get("/discrepancies").await;
+    assert_eq!(list.status, 200);
+    let models = list.attrs(".discrepancies-table tbody tr", "data-model");
+    assert_eq!(
+        models.first().map(String::as_str),
+        Some("deepseek/deepseek-v4-flash")
+    );
+    let json = app.get("/api/discrepancies.json").await.json();
+    let first = &json["discrepancies"][0];
+    assert_eq!(first["model_id"], "deepseek/deepseek-v4-flash");
+    assert_eq!(first["component"], "input_cache_read");
+    assert_eq!(first["routed_per_million"], "0.2");
+    assert_eq!(first["official_per_million"], "0.02");
+    assert_eq!(first["factor"], "10");
+    // Z.AI's CNY-converted list is never compared, though it differs from the routed price.
+    assert!(
+        json["discrepancies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["seller_key"] != "zhipuai")
+    );
+}
+
+#[tokio::test]
+async fn an_announced_price_and_a_converted_list_are_labelled() {
+    let app = app().await;
+    let page = app.get("/models/anthropic/claude-sonnet-5").await;
+    let announced = page.texts("#price-tags tr[data-seller=anthropic] .announced");
+    assert_eq!(announced, vec!["announced from 2099-09-01: $3.00 / $15.00"]);
+    let glm = app.get("/models/z-ai/glm-5.2").await;
+    let cny = glm.texts("#price-tags tr[data-seller=zhipuai] .tag-note");
+    assert!(cny[0].contains("converted from CNY"), "{cny:?}");
+    assert_eq!(
+        glm.texts("#price-tags tr[data-seller=zhipuai] td.vs-routed"),
+        vec!["—"]
+    );
+}
+
+#[tokio::test]
+async fn the_price_tags_api_gives_exact_per_million_prices_with_filters() {
+    let app = app().await;
+    let json = app
+        .get("/api/price-tags.json?id=anthropic/claude-opus-4.8&kind=cloud")
+        .await
+        .json();
+    let tags = json["price_tags"].as_array().unwrap();
+    assert_eq!(tags.len(), 3);
+    let regional = tags.iter().find(|t| t["region"] == "in-region").unwrap();
+    assert_eq!(regional["seller_key"], "aws:in-region");
+    assert_eq!(regional["prices_per_million"]["input"], "5.5");
+    assert_eq!(regional["prices_per_million"]["cache_write_5m"], "6.875");
+    assert_eq!(regional["source"], "genai-prices");
+    assert_eq!(
+        regional["source_url"],
+        "https://aws.amazon.com/bedrock/pricing/"
+    );
+    assert!(
+        regional["matched_by"]
+            .as_str()
+            .unwrap()
+            .contains("anthropic.claude-opus-4-8")
+    );
+
+    // GPT-5.4's long-context tier: above 272,000 input tokens, $5 / $22.50.
+    let gpt = app
+        .get("/api/price-tags.json?id=openai/gpt-5.4&kind=first-party")
+        .await
+        .json();
+    let tier = &gpt["price_tags"][0]["long_context"][0];
+    assert_eq!(tier["min_prompt_tokens"], 272_001);
+    assert_eq!(tier["prices_per_million"]["input"], "5");
+    assert_eq!(tier["prices_per_million"]["output"], "22.5");
+
+    let by_author = app
+        .get("/api/price-tags.json?author=deepseek&kind=routed")
+        .await
+        .json();
+    let ids: Vec<&str> = by_author["price_tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["model_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            "deepseek/deepseek-v4-flash",
+            "deepseek/deepseek-v4-flash-0731"
+        ]
+    );
+
+    let csv = app
+        .get("/api/price-tags.csv?id=anthropic/claude-opus-4.8&kind=first-party")
+        .await;
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with("model_id,seller,seller_key,kind,region,input_per_million"));
+    assert!(
+        lines[1].starts_with(
+            "anthropic/claude-opus-4.8,Anthropic,anthropic,first-party,,5,25,0.5,6.25,10,2.5,12.5,"
+        ),
+        "{}",
+        lines[1]
+    );
+
+    let bad = app.get("/api/price-tags.json?kind=reseller").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"]["fields"]["kind"]
+            .as_str()
+            .unwrap()
+            .contains("first-party")
+    );
+    let unknown = app.get("/api/price-tags.csv?id=nobody/nothing").await;
+    assert_eq!(unknown.status, 400);
+}
