@@ -260,6 +260,92 @@ check(code == 0 and integrity == "ok", f"SIGTERM during an ingest: exit {code}, 
 check(runs[-1] == ("success", len({m["id"] for m in big})) and active == runs[-1][1],
       f"SIGTERM during an ingest: the ingest finished and committed whole (runs {runs}, {active} active)")
 big_fake.shutdown()
+
+# 6. 1,100 silent sockets under a 1,024 open-files limit: the server caps its connections
+#    below the limit (896), says so at warn, closes the silent ones after the 10 s head
+#    timeout, and a new client is served within 15 s. Loopback only; bounded to ~30 s.
+import resource
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+db = work / "fd.db"
+shutil.copy(base_db, db)
+fd_port = port + 2
+fd_log = work / "fd.log"
+server = subprocess.Popen(["bash", "-c", f'ulimit -n 1024 && exec "$0" "$@"', binary, "--database", str(db), "serve",
+                           "--addr", f"127.0.0.1:{fd_port}", "--refresh-every", "off"],
+                          stdout=subprocess.DEVNULL, stderr=open(fd_log, "w"))
+check(wait_healthy(fd_port), "server up under ulimit -n 1024")
+idle = []
+for _ in range(1100):
+    # Past the cap and the kernel's accept backlog a connect stalls; skip it and go on.
+    try:
+        idle.append(socket.create_connection(("127.0.0.1", fd_port), timeout=0.2))
+    except OSError:
+        pass
+time.sleep(0.5)
+started = time.time()
+try:
+    urllib.request.urlopen(f"http://127.0.0.1:{fd_port}/healthz", timeout=20)
+    served_in = time.time() - started
+except Exception as err:
+    served_in = f"not served ({err})"
+check(len(idle) > 1024 and isinstance(served_in, float) and served_in < 15,
+      f"{len(idle)} idle sockets under a 1,024 limit: a new client served after {served_in if isinstance(served_in, str) else f'{served_in:.1f} s'}")
+for sock in idle:
+    sock.close()
+check(urllib.request.urlopen(f"http://127.0.0.1:{fd_port}/models", timeout=5).status == 200, "serving normally once they are gone")
+server.send_signal(signal.SIGTERM)
+try:
+    code = server.wait(timeout=15)
+except subprocess.TimeoutExpired:
+    server.kill()
+    code = "timeout"
+log_text = fd_log.read_text()
+check("connection cap reached" in log_text and "WARN" in log_text, "the connection cap was logged at warn")
+check(code == 0, f"SIGTERM after the idle flood: exit {code}")
+
+# 7. A 256-connection, 20 s flood of unique calculator and search URLs, with one connection
+#    probing a cached page: the flood gets answers or quick 503s with Retry-After, never
+#    timeouts, and the probe stays fast. Loopback only; bounded to ~25 s.
+db = work / "flood.db"
+shutil.copy(base_db, db)
+flood_port = port + 3
+server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{flood_port}", "--refresh-every", "off"],
+                          stdout=subprocess.DEVNULL, stderr=open(work / "flood.log", "w"))
+check(wait_healthy(flood_port), "server up for the flood")
+probe_url = f"http://127.0.0.1:{flood_port}/models"
+urllib.request.urlopen(urllib.request.Request(probe_url, headers={"Accept-Encoding": "br"}), timeout=5).read()
+flood = subprocess.Popen(["wrk", "-t2", "-c256", "-d20s", "--latency", "-s", "bench/flood.lua", f"http://127.0.0.1:{flood_port}"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+time.sleep(2)
+probe_run = subprocess.run(["wrk", "-t1", "-c1", "-d15s", "--latency", "-H", "Accept-Encoding: br", probe_url],
+                           capture_output=True, text=True, timeout=40)
+flood_out, _ = flood.communicate(timeout=40)
+
+
+def percentile(text, label):
+    for line in text.splitlines():
+        parts = line.split()
+        if parts[:1] == [label]:
+            return parts[1]
+    return "?"
+
+
+print("flood:", " ".join(l.strip() for l in flood_out.splitlines() if "requests in" in l or "Socket" in l or "Non-2xx" in l), flush=True)
+print(f"probe during the flood: p50 {percentile(probe_run.stdout, '50%')}, p99 {percentile(probe_run.stdout, '99%')}", flush=True)
+check("timeout" not in flood_out, "the flood got answers or 503s, no timeouts")
+# Reported, not yet checked: on the 2-core box the probe's p99 is above the 20 ms goal and a
+# few probes of the cached page get a 503 (see BENCHMARKS.md, "Under a flood").
+print("probe errors during the flood: " + (" ".join(l.strip() for l in probe_run.stdout.splitlines() if "Non-2xx" in l or "Socket" in l) or "none"), flush=True)
+busy = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", probe_url], capture_output=True, text=True)
+check(busy.stdout == "200", f"after the flood: {busy.stdout}")
+server.send_signal(signal.SIGTERM)
+try:
+    code = server.wait(timeout=15)
+except subprocess.TimeoutExpired:
+    server.kill()
+    code = "timeout"
+check(code == 0, f"SIGTERM after the flood: exit {code}")
 shutil.rmtree(work, ignore_errors=True)
 if failures:
     print(f"faults: {len(failures)} checks failed")

@@ -259,3 +259,32 @@ async fn the_price_tags_api_gives_exact_per_million_prices_with_filters() {
     let unknown = app.get("/api/price-tags.csv?id=nobody/nothing").await;
     assert_eq!(unknown.status, 400);
 }
+
+#[tokio::test]
+async fn about_and_the_guide_describe_both_sources_with_live_coverage() {
+    let app = app().await;
+    let about = app.get("/about").await;
+    assert_eq!(about.status, 200);
+    let section = about.texts("#official");
+    assert_eq!(section.len(), 1);
+    assert!(
+        section[0].contains("2026-08-21 (17 entries from 9 makers and clouds)"),
+        "{}",
+        section[0]
+    );
+    // Coverage per source, from the fixture's 8 looked-up models: the makers' lists match
+    // Opus 4.8, Sonnet 5, V4 Flash, GPT-5.4 and GLM 5.2 (its two lists count once) = 5;
+    // Opus 4.8 Fast and V4 Flash 0731 are refused = 2; acme/alpha has no maker list.
+    let rows = about.texts("#official table.official-coverage tbody tr");
+    assert_eq!(rows[0], "Maker's own API 5 2");
+    let refused = about.texts("#official-refusals li");
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("deepseek/deepseek-v4-flash-0731") && r.contains("\"-0731\"")),
+        "{refused:?}"
+    );
+    assert!(about.body.contains("href=\"#official\""));
+    let guide = app.get("/guide/why-prices-differ").await;
+    assert_eq!(guide.texts("#every-tag").len(), 1);
+}

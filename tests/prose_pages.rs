@@ -229,6 +229,7 @@ async fn about_has_every_section_its_contents_promise() {
         &page,
         &[
             "sources",
+            "official",
             "freshness",
             "calculator",
             "ranking",

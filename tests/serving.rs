@@ -594,3 +594,76 @@ async fn every_parameter_a_form_or_link_uses_is_one_the_cache_key_keeps() {
         "parameters missing from canonical::ROUTE_PARAMS (the cache would drop them): {missing:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_path_that_is_not_utf8_gets_our_error_page() {
+    let app = TestApp::fixture().await;
+    let served = serve(&app, Limits::default()).await;
+    for path in [
+        "/feeds/models/%ff",
+        "/models/acme/%C3%28",
+        "/static/%ff.css",
+    ] {
+        let page = exchange(served.addr, request("GET", path, "")).await;
+        assert_eq!(page.status, 400, "{path}");
+        assert_eq!(
+            page.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "{path}"
+        );
+        let html = scraper::Html::parse_document(&page.text());
+        let lead = scraper::Selector::parse("main p.lead").unwrap();
+        let message: String = html.select(&lead).flat_map(|e| e.text()).collect();
+        assert!(message.contains("not UTF-8"), "{path}: {message}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_414_page_names_the_part_of_the_address_that_is_too_long() {
+    let app = TestApp::fixture().await;
+    let served = serve(&app, Limits::default()).await;
+    let lead = |page: &Raw| {
+        let html = scraper::Html::parse_document(&page.text());
+        let lead = scraper::Selector::parse("main p.lead").unwrap();
+        html.select(&lead)
+            .flat_map(|e| e.text())
+            .collect::<String>()
+    };
+    // A 3,000-byte path ("/models/" and 2,992 letters) against the 2,048-byte limit.
+    let long_path = format!("/models/{}", "a".repeat(2992));
+    let page = exchange(served.addr, request("GET", &long_path, "")).await;
+    assert_eq!(page.status, 414);
+    let message = lead(&page);
+    assert!(
+        message.contains("path is too long (3000 bytes)") && message.contains("2048"),
+        "{message}"
+    );
+    // A 9,000-byte query string ("q=" and 8,998 letters) against the 8 KiB limit.
+    let long_query = format!("/models?q={}", "a".repeat(8998));
+    let page = exchange(served.addr, request("GET", &long_query, "")).await;
+    assert_eq!(page.status, 414);
+    let message = lead(&page);
+    assert!(
+        message.contains("query string is too long (9000 bytes)") && message.contains("8192"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn the_exports_name_where_the_served_data_came_from() {
+    // The fixture is ingested as a saved file named "test fixture" (see tests/common).
+    let app = TestApp::fixture().await;
+    for uri in [
+        "/api/models.json",
+        "/calculator?requests=1000&input_tokens=100&output_tokens=10&format=json",
+    ] {
+        let source = app.get(uri).await.json()["source"].clone();
+        assert_eq!(
+            source, "OpenRouter /api/v1/models, from the saved file test fixture",
+            "{uri}"
+        );
+    }
+    // With no data at all there is no source to name.
+    let empty = TestApp::empty().await;
+    assert!(empty.get("/api/models.json").await.json()["source"].is_null());
+}

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::model::Model;
 use crate::pricing::calculator::{Workload, price_workload};
 use crate::pricing::price::{Price, PriceSet, Pricing};
-use crate::store::{Outcome, RunRecord, SourceKind};
+use crate::store::{Catalogue, Outcome, RunRecord, SourceKind};
 
 /// Failure reasons are third-party-ish text (HTTP errors, parser messages): shown
 /// escaped, and clipped so one odd message cannot swamp the page.
@@ -56,6 +56,16 @@ pub fn source_label(run: &RunRecord) -> String {
             format!("saved file {}", super::params::clip(name))
         }
     }
+}
+
+/// What the data being served was read from, for the exports' `source`: the OpenRouter
+/// catalogue, live or as a saved file or the bundled snapshot; `None` before any data.
+pub fn catalogue_source(catalogue: &Catalogue) -> Option<String> {
+    let run = catalogue.freshness.last_success.as_ref()?;
+    Some(match run.source_kind {
+        SourceKind::Api => "OpenRouter /api/v1/models, fetched live".to_string(),
+        _ => format!("OpenRouter /api/v1/models, from the {}", source_label(run)),
+    })
 }
 
 fn clip_reason(text: &str) -> String {
@@ -153,6 +163,8 @@ pub struct AboutPage {
     pub live_check: Option<(String, String)>,
     /// OpenRouter's provider list, refreshed with the catalogue and logged on its own.
     pub provider_list: ProviderListStatus,
+    /// The official list prices: freshness, coverage and refusals.
+    pub official: super::price_tags::OfficialAbout,
 }
 
 /// How the provider list's refreshes went.
@@ -192,10 +204,11 @@ pub async fn about(State(state): State<AppState>) -> Response {
     let runs = &freshness.recent_runs;
     let failing_now = freshness.failing_now();
     let page = AboutPage {
+        official: super::price_tags::OfficialAbout::new(&catalogue),
         layout: Layout::new(&catalogue, "Methodology and data sources", "/about")
             .describe(
-                "How tokenfare reads OpenRouter's catalogue, checks each refresh, and computes \
-                 per-million prices, workload bills and the value ranking.",
+                "How tokenfare reads OpenRouter's catalogue and the makers' own list prices, checks \
+                 each refresh, and computes per-million prices, workload bills and the value ranking.",
             )
             .canonical("/about"),
         last_success: last_success.as_ref().map(RunView::new),

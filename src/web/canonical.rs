@@ -58,6 +58,8 @@ const ROUTE_PARAMS: &[(&str, &[&str])] = &[
     ),
     ("/changes", CHANGES),
     ("/api/changes.json", &["date"]),
+    ("/api/price-tags.json", PRICE_TAGS),
+    ("/api/price-tags.csv", PRICE_TAGS),
     ("/compare", &["ids"]),
     // The model page's where-to-buy filters.
     (
@@ -89,6 +91,8 @@ const CATALOGUE: &[&str] = &[
 ];
 
 const CHANGES: &[&str] = &["author", "from", "kind", "model", "to"];
+
+const PRICE_TAGS: &[&str] = &["author", "id", "kind"];
 
 /// The parameters `path` reads.
 pub fn known_params(path: &str) -> &'static [&'static str] {

@@ -39,9 +39,13 @@ pub enum AppError {
     /// 400: the reader's input, each problem filed under its field.
     #[error("invalid request: {}", .0.summary())]
     Invalid(FieldErrors),
-    /// 414: the address (path or query) is longer than any page accepts.
-    #[error("URI too long: {bytes} bytes")]
-    UriTooLong { bytes: usize, limit: usize },
+    /// 414: the address's path or query string (`part`) is longer than any page accepts.
+    #[error("URI too long: {part} of {bytes} bytes")]
+    UriTooLong {
+        part: &'static str,
+        bytes: usize,
+        limit: usize,
+    },
     /// 405: anything but GET and HEAD.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -101,10 +105,17 @@ impl AppError {
         match self {
             AppError::NotFound { message, .. } => message.clone(),
             AppError::Invalid(errors) => errors.summary(),
-            AppError::UriTooLong { bytes, limit } => format!(
-                "This address is too long ({bytes} bytes). Shorten the query string to under \
-                 {limit} bytes, for example by naming fewer models."
-            ),
+            AppError::UriTooLong { part, bytes, limit } => {
+                let hint = if *part == "query string" {
+                    ", for example by naming fewer models"
+                } else {
+                    ""
+                };
+                format!(
+                    "This address's {part} is too long ({bytes} bytes). Shorten it to at most \
+                     {limit} bytes{hint}."
+                )
+            }
             AppError::MethodNotAllowed => {
                 "This site only answers GET requests: every page and form is a plain link.".into()
             }
@@ -224,6 +235,15 @@ pub async fn render_errors(
     let (content_type, body) = match wants {
         Wants::Json => ("application/json", error.to_json().to_string()),
         Wants::Text => ("text/plain; charset=utf-8", text_body(&error)),
+        // Under a flood every turned-away request gets this page: render it once per data
+        // version rather than thousands of times a second.
+        Wants::Html if matches!(*error, AppError::Busy) => (
+            "text/html; charset=utf-8",
+            state
+                .pages
+                .busy_page(&state.catalogue(), || html_body(&state, &error))
+                .unwrap_or_else(|| error.message()),
+        ),
         Wants::Html => match html_body(&state, &error) {
             Ok(body) => ("text/html; charset=utf-8", body),
             Err(err) => {

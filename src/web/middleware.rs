@@ -64,21 +64,61 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Refuses absurdly long URLs and anything but GET/HEAD before any handler parses them.
+/// Refuses absurdly long URLs, paths that do not decode to text, and anything but GET/HEAD
+/// before any handler parses them.
 pub async fn limit_uri(request: Request, next: Next) -> Response {
     let uri = request.uri();
-    let query_len = uri.query().map_or(0, str::len);
-    if query_len > MAX_QUERY_BYTES || uri.path().len() > MAX_PATH_BYTES {
-        return AppError::UriTooLong {
-            bytes: query_len + uri.path().len(),
-            limit: MAX_QUERY_BYTES,
-        }
+    let (path_len, query_len) = (uri.path().len(), uri.query().map_or(0, str::len));
+    let too_long = if path_len > MAX_PATH_BYTES {
+        Some(("path", path_len, MAX_PATH_BYTES))
+    } else if query_len > MAX_QUERY_BYTES {
+        Some(("query string", query_len, MAX_QUERY_BYTES))
+    } else {
+        None
+    };
+    if let Some((part, bytes, limit)) = too_long {
+        return AppError::UriTooLong { part, bytes, limit }.into_response();
+    }
+    // Every route decodes its path parameters as UTF-8 (model ids, slugs, files); refused
+    // here, the reader gets our error page rather than the extractor's plain-text rejection.
+    if std::str::from_utf8(&percent_decode(uri.path())).is_err() {
+        return AppError::invalid(
+            "path",
+            "This address holds percent-escapes that are not UTF-8 text (such as %FF), \
+             so it cannot name any page here. Check the link it came from.",
+        )
         .into_response();
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return AppError::MethodNotAllowed.into_response();
     }
     next.run(request).await
+}
+
+/// The bytes a percent-encoded path stands for (a `%` not followed by two hex digits is
+/// itself, as axum reads it).
+fn percent_decode(path: &str) -> Vec<u8> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// RFC 9112 §3.2: an HTTP/1.1 request without a Host header, any request with more than one,
@@ -341,6 +381,8 @@ pub struct PageCache {
     pages: moka::sync::Cache<(String, Encoding), Arc<CachedPage>>,
     validators: RwLock<Option<Arc<Validators>>>,
     renders: RenderGate,
+    /// The 503 page, by the version it was rendered for.
+    busy: RwLock<Option<(String, String)>>,
 }
 
 impl Default for PageCache {
@@ -361,6 +403,7 @@ impl PageCache {
                 .build(),
             validators: RwLock::default(),
             renders: RenderGate::new(render_slots.max(1)),
+            busy: RwLock::default(),
         }
     }
 
@@ -382,6 +425,35 @@ impl PageCache {
             *slot = Some(fresh.clone());
         }
         fresh
+    }
+
+    /// The "busy" page for the current version of `catalogue`, rendered by `render` only
+    /// when the version changed; `None` if rendering failed.
+    pub fn busy_page(
+        &self,
+        catalogue: &Arc<Catalogue>,
+        render: impl FnOnce() -> askama::Result<String>,
+    ) -> Option<String> {
+        let validators = self.validators(catalogue);
+        let version = &validators.current(Utc::now()).0;
+        if let Ok(busy) = self.busy.read()
+            && let Some((rendered_for, page)) = busy.as_ref()
+            && rendered_for == version
+        {
+            return Some(page.clone());
+        }
+        match render() {
+            Ok(page) => {
+                if let Ok(mut busy) = self.busy.write() {
+                    *busy = Some((version.clone(), page.clone()));
+                }
+                Some(page)
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "the busy page failed to render");
+                None
+            }
+        }
     }
 
     fn get(&self, key: &(String, Encoding), version: &str) -> Option<Arc<CachedPage>> {

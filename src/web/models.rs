@@ -765,7 +765,7 @@ pub async fn export_json(
     let rows = export_rows(&catalogue, &filters);
     let body = serde_json::json!({
         "as_of": catalogue.freshness.as_of().map(|t| t.to_rfc3339()),
-        "source": "OpenRouter /api/v1/models",
+        "source": super::about::catalogue_source(&catalogue),
         "count": rows.len(),
         "models": rows,
     });

@@ -542,3 +542,85 @@ pub async fn api_discrepancies(State(state): State<AppState>) -> AppResult<Respo
     }))
     .into_response())
 }
+
+/// What `/about` says of the official feed: freshness, coverage per source, refusals.
+pub struct OfficialAbout {
+    pub as_of: String,
+    pub last_refresh: String,
+    /// The latest attempt failed: when, and why.
+    pub failing: Option<(String, String)>,
+    pub providers: usize,
+    pub entries: usize,
+    pub looked_up: usize,
+    /// (source, models matched, models refused)
+    pub coverage: Vec<(&'static str, usize, usize)>,
+    /// (model id, source, reason)
+    pub refusals: Vec<(String, &'static str, String)>,
+    pub fallbacks: usize,
+    /// (model id, source, reason)
+    pub overrides: Vec<(String, &'static str, String)>,
+}
+
+impl OfficialAbout {
+    pub fn new(catalogue: &Catalogue) -> OfficialAbout {
+        use crate::official::matching::{RefusalKind, Rule};
+        let view = catalogue.official();
+        let report = &view.report;
+        let when = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+        let failing = match (&view.last_failure, &view.last_success) {
+            (Some(f), s) if s.as_ref().is_none_or(|s| f.id > s.id) => Some((
+                when(f.finished_at),
+                long_text(f.error.as_deref().unwrap_or("unknown error")),
+            )),
+            _ => None,
+        };
+        OfficialAbout {
+            as_of: view
+                .as_of()
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            last_refresh: view
+                .last_success
+                .as_ref()
+                .map(|r| when(r.finished_at))
+                .unwrap_or_default(),
+            failing,
+            providers: view.providers().len(),
+            entries: view.providers().iter().map(|p| p.models.len()).sum(),
+            looked_up: report.looked_up,
+            coverage: report
+                .matched_per_channel()
+                .into_iter()
+                .map(|(channel, matched)| {
+                    let refused = report
+                        .refusals
+                        .iter()
+                        .filter(|r| r.channel == channel && r.kind == RefusalKind::Unexplained)
+                        .count();
+                    (channel.label(), matched, refused)
+                })
+                .collect(),
+            refusals: report
+                .refusals
+                .iter()
+                .filter(|r| r.kind != RefusalKind::Fallback)
+                .map(|r| (r.model_id.clone(), r.channel.label(), long_text(&r.reason)))
+                .collect(),
+            fallbacks: report
+                .refusals
+                .iter()
+                .filter(|r| r.kind == RefusalKind::Fallback)
+                .count(),
+            overrides: report
+                .matches
+                .iter()
+                .filter_map(|m| match &m.rule {
+                    Rule::Override { reason } => {
+                        Some((m.model_id.clone(), m.channel.label(), long_text(reason)))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+}

@@ -156,7 +156,7 @@ pub fn json_response(
         .collect();
     let body = serde_json::json!({
         "as_of": catalogue.freshness.as_of().map(|t| t.to_rfc3339()),
-        "source": "OpenRouter /api/v1/models",
+        "source": crate::web::about::catalogue_source(catalogue),
         "inputs": inputs,
         "workload": request.workload,
         "context_needed": request.context_needed(),
