@@ -15,6 +15,10 @@ use crate::openrouter::OpenRouterClient;
 /// First retry delay after a failure; doubles up to the refresh interval.
 const FIRST_RETRY: Duration = Duration::from_secs(60);
 
+/// The provider list changes rarely: it is fetched with a catalogue refresh at most this
+/// often, however short the refresh interval (tests and load checks refresh every second).
+const PROVIDER_LIST_MIN_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// Runs until `shutdown` turns true. A fetch still waiting for its response is abandoned;
 /// a run whose response has arrived is finished before returning, so a shutdown never cuts
 /// an ingest transaction in half.
@@ -26,6 +30,7 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut retry = FIRST_RETRY;
+    let mut providers_fetched: Option<tokio::time::Instant> = None;
     loop {
         let result = crate::ingest::run_once_until(&state.store, &client, shutdown.clone()).await;
         let (wait, refreshed) = match result {
@@ -42,7 +47,10 @@ pub async fn run(
                 (wait, false)
             }
         };
-        if refreshed {
+        let providers_due =
+            providers_fetched.is_none_or(|t| t.elapsed() >= every.max(PROVIDER_LIST_MIN_INTERVAL));
+        if refreshed && providers_due {
+            providers_fetched = Some(tokio::time::Instant::now());
             // The provider list rides on the catalogue's schedule; its failure keeps the
             // previous list and changes nothing else.
             // A fetch still waiting on a stalled upstream is abandoned on shutdown.
