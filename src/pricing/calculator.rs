@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::model::{Charging, Model, Variant};
 use crate::pricing::price::{Price, Pricing};
 
-const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+use crate::pricing::price::MILLION;
 
 /// Serialises an amount without the trailing zeros exact products accumulate
 /// ("4.7500000" -> "4.75"). Done here, not when pricing, because normalising is slow

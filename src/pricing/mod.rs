@@ -5,4 +5,5 @@ pub mod calculator;
 pub mod price;
 pub mod providers;
 pub mod ranking;
+pub mod selection;
 pub mod similar;

@@ -26,6 +26,9 @@ pub enum PriceError {
     TooLarge(String),
 }
 
+/// Tokens in a million: prices are stored per token and shown per million.
+pub const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
 /// No real per-unit price comes near this; anything above is a broken record, not a price.
 const MAX_PLAUSIBLE_USD: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::model::{Charging, Model, QualityIndex, Variant};
 use crate::pricing::price::{Price, PriceSet};
 
-const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+use crate::pricing::price::MILLION;
 /// Far beyond any real workload; the bound keeps every blended price calculable.
 const MAX_RATIO: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 

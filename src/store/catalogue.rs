@@ -18,6 +18,9 @@ use crate::official::store::StoredOfficial;
 use crate::official::view::OfficialView;
 use crate::pricing::price::Pricing;
 
+/// Data older than this many hours is called stale on every page (the pages say "48 hours").
+pub const STALE_AFTER_HOURS: i64 = 48;
+
 /// One model in the catalogue with what the store knows about it over time.
 #[derive(Clone, Debug)]
 pub struct Entry {
@@ -145,10 +148,11 @@ impl Freshness {
         )
     }
 
-    /// Stale when the last successful refresh is older than 48 hours.
+    /// Stale when the last successful refresh is older than [`STALE_AFTER_HOURS`].
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
-        self.as_of()
-            .is_none_or(|t| now.signed_duration_since(t) > chrono::Duration::hours(48))
+        self.as_of().is_none_or(|t| {
+            now.signed_duration_since(t) > chrono::Duration::hours(STALE_AFTER_HOURS)
+        })
     }
 }
 

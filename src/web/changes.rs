@@ -18,7 +18,7 @@ use super::error::{AppError, AppResult, render_html};
 use super::history::{self, ComponentView, HistorySection, day_href, ymd};
 use super::layout::{Layout, absolute};
 use super::params::{FieldErrors, Params, clip, encode};
-use super::step_chart::escape;
+use super::svg::escape;
 use crate::AppState;
 use crate::model::author_of;
 use crate::store::Catalogue;

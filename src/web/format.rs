@@ -1,11 +1,28 @@
-//! How numbers read on the page: prices per million with enough significant digits to
-//! tell models apart (never `0.00`), token counts with separators.
+//! How numbers read on the page and in the exports, in one place: prices per million with
+//! enough significant digits to tell models apart (never `0.00`), token counts with
+//! separators, percentages, multiples ("×"), ratios, and the plain decimals of CSV and JSON.
+//!
+//! One rounding rule everywhere: [`ROUNDING`], half away from zero (what people do by hand).
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::pricing::price::Price;
+use crate::pricing::price::{MILLION, Price};
 
-const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+/// The one rounding rule for everything shown or exported.
+pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
+
+/// `value` to `dp` decimal places by [`ROUNDING`], without trailing zeros.
+pub fn round(value: Decimal, dp: u32) -> Decimal {
+    value.round_dp_with_strategy(dp, ROUNDING).normalize()
+}
+
+/// `value` to `digits` significant digits by [`ROUNDING`], without trailing zeros.
+pub fn round_sf(value: Decimal, digits: u32) -> Decimal {
+    value
+        .round_sf_with_strategy(digits, ROUNDING)
+        .unwrap_or(value)
+        .normalize()
+}
 
 /// USD per token -> USD per million tokens.
 pub fn per_million(per_token: Decimal) -> Decimal {
@@ -21,12 +38,9 @@ pub fn usd(amount: Decimal) -> String {
     let negative = amount.is_sign_negative();
     let abs = amount.abs();
     let text = if abs >= Decimal::ONE_HUNDRED {
-        with_separators(abs.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+        with_separators(abs.round_dp_with_strategy(2, ROUNDING))
     } else {
-        let rounded = abs
-            .round_sf_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
-            .unwrap_or(abs)
-            .normalize();
+        let rounded = round_sf(abs, 4);
         if rounded.scale() < 2 {
             format!("{rounded:.2}")
         } else {
@@ -80,8 +94,7 @@ pub fn count(value: u64) -> String {
 
 /// A decimal quantity (tokens, requests) with separators and no needless fraction.
 pub fn quantity(value: Decimal) -> String {
-    let rounded = value.round_dp(2).normalize();
-    let text = with_separators(rounded);
+    let text = with_separators(round(value, 2));
     text.trim_end_matches(".00").to_string()
 }
 
@@ -103,6 +116,66 @@ pub fn percent(value: f64) -> String {
         format!("{value:.0}%")
     } else {
         format!("{value:.1}%")
+    }
+}
+
+/// A share (0.47) as a percentage for prose: "47 %".
+pub fn share_percent(share: Decimal) -> String {
+    let pct = share
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .unwrap_or(Decimal::MAX);
+    format!("{} %", round(pct, 1))
+}
+
+/// A multiple as people say it: "2×", "1.5×", "36×", "0.5×", "0.028×".
+pub fn multiple(ratio: Decimal) -> String {
+    let rounded = if ratio >= Decimal::TEN {
+        round(ratio, 0)
+    } else if ratio >= Decimal::ONE {
+        round(ratio, 1)
+    } else {
+        round_sf(ratio, 2)
+    };
+    format!("{rounded}×")
+}
+
+/// A multiple in a table column, one decimal kept below ten so the column lines up:
+/// "1.0×", "2.4×", "13×", "1,250×".
+pub fn times_column(times: Decimal) -> String {
+    if times < Decimal::TEN {
+        format!("{:.1}×", times.round_dp_with_strategy(1, ROUNDING))
+    } else {
+        format!("{}×", quantity(round(times, 0)))
+    }
+}
+
+/// "4:1", "1:2.5", "all input": the input:output ratio of one request.
+pub fn ratio(input: Decimal, output: Decimal) -> String {
+    let one_decimal = |v: Decimal| {
+        let rounded = round(v, 1);
+        if rounded >= Decimal::ONE_THOUSAND {
+            quantity(round(rounded, 0))
+        } else {
+            rounded.to_string()
+        }
+    };
+    match (input.is_zero(), output.is_zero()) {
+        (true, true) => "no tokens".into(),
+        (false, true) => "all input".into(),
+        (true, false) => "all output".into(),
+        _ if input >= output => format!("{}:1", one_decimal(input / output)),
+        _ => format!("1:{}", one_decimal(output / input)),
+    }
+}
+
+/// Exact-enough plain decimals for CSV and JSON exports: ten places, no trailing zeros,
+/// no sign on 0.
+pub fn plain(value: Decimal) -> String {
+    let rounded = round(value, 10);
+    if rounded.is_zero() {
+        "0".into()
+    } else {
+        rounded.to_string()
     }
 }
 
@@ -144,5 +217,51 @@ mod tests {
         assert_eq!(tokens_short(1_050_000), "1.05M");
         assert_eq!(tokens_short(262_144), "262K");
         assert_eq!(count(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn ratios_read_as_input_to_output() {
+        assert_eq!(ratio(d("3000"), d("750")), "4:1");
+        assert_eq!(ratio(d("100"), d("250")), "1:2.5");
+        assert_eq!(ratio(d("1000"), d("3")), "333.3:1");
+        assert_eq!(ratio(d("100000000"), d("1")), "100,000,000:1");
+        assert_eq!(ratio(d("10"), d("0")), "all input");
+        assert_eq!(ratio(d("0"), d("0")), "no tokens");
+    }
+
+    #[test]
+    fn multiples_keep_one_decimal_below_ten_in_columns() {
+        assert_eq!(times_column(d("1")), "1.0×");
+        assert_eq!(times_column(d("4.6666")), "4.7×");
+        assert_eq!(times_column(d("23.333")), "23×");
+        assert_eq!(times_column(d("1250.5")), "1,251×");
+    }
+
+    #[test]
+    fn multiples_read_like_speech() {
+        assert_eq!(multiple(d("2")), "2×");
+        assert_eq!(multiple(d("1.5")), "1.5×");
+        assert_eq!(multiple(d("35.714")), "36×");
+        assert_eq!(multiple(d("0.5")), "0.5×");
+        assert_eq!(multiple(d("0.028")), "0.028×");
+        assert_eq!(multiple(d("0.33333")), "0.33×");
+        // 20 / 0.1125 = 177.78.
+        assert_eq!(multiple(d("177.78")), "178×");
+    }
+
+    #[test]
+    fn halves_round_away_from_zero_everywhere() {
+        assert_eq!(round(d("2.5"), 0), d("3"));
+        assert_eq!(quantity(d("0.125")), "0.13");
+        assert_eq!(share_percent(d("0.4725")), "47.3 %");
+        assert_eq!(plain(d("0.00000000005")), "0.0000000001");
+    }
+
+    #[test]
+    fn plain_decimals_have_no_sign_on_zero_and_at_most_ten_places() {
+        assert_eq!(plain(d("-0.00")), "0");
+        assert_eq!(plain(d("4.7500000")), "4.75");
+        assert_eq!(plain(d("0.59772727272727272727")), "0.5977272727");
+        assert_eq!(plain(d("427500000000000")), "427500000000000");
     }
 }

@@ -122,15 +122,9 @@ fn share(part: Decimal, whole: Decimal) -> Option<String> {
     Some(format::percent(pct.to_f64()?))
 }
 
-/// `a / b` as a multiple for display: one decimal below 10 ("1.5×"), whole above ("178×").
+/// `a / b` as a multiple for display ([`format::multiple`]); `None` when `b` is zero.
 pub fn multiple(a: Decimal, b: Decimal) -> Option<String> {
-    let m = a.checked_div(b)?;
-    let rounded = if m >= Decimal::TEN {
-        m.round_dp(0)
-    } else {
-        m.round_dp(1)
-    };
-    Some(format!("{}×", rounded.normalize()))
+    a.checked_div(b).map(format::multiple)
 }
 
 /// Today's batch saving on [`BATCH_EXAMPLE`].

@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::NaiveDate;
 
 use super::format;
-use super::step_chart::{self, Scale, Series, Step, StepChart};
+use super::svg::step::{self as step_chart, Scale, Series, Step, StepChart};
 use crate::pricing::price::{Component, Price, Unit};
 use crate::store::Catalogue;
 use crate::store::changes::{self, ChangeKind, ComponentChange, Direction};

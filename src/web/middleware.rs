@@ -22,6 +22,7 @@ use super::AppError;
 use super::params::MAX_QUERY_BYTES;
 use crate::AppState;
 use crate::store::Catalogue;
+use crate::store::catalogue::STALE_AFTER_HOURS;
 
 /// Bodies larger than this are served but not cached.
 const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
@@ -303,7 +304,9 @@ impl Validators {
             catalogue: Arc::downgrade(catalogue),
             fresh: versions(false),
             stale: versions(true),
-            stale_after: freshness.as_of().map(|t| t + chrono::Duration::hours(48)),
+            stale_after: freshness
+                .as_of()
+                .map(|t| t + chrono::Duration::hours(STALE_AFTER_HOURS)),
             last_modified: freshness.last_success.as_ref().and_then(|r| {
                 // Whole seconds, as the header carries them, so If-Modified-Since compares equal.
                 let seconds = u64::try_from(r.finished_at.timestamp()).ok()?;

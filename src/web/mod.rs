@@ -5,7 +5,6 @@ pub mod about;
 pub mod calculator;
 pub mod canonical;
 pub mod changes;
-pub mod chart;
 pub mod compare;
 pub mod error;
 pub mod form;
@@ -25,7 +24,7 @@ pub mod provider_pages;
 pub mod providers;
 pub mod ranking;
 pub mod sitemap;
-pub mod step_chart;
+pub mod svg;
 
 use std::time::Duration;
 
@@ -35,6 +34,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower::ServiceBuilder;
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::AppState;
 
@@ -83,6 +84,26 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             error::render_errors,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        // One log line per request (method, path, status, latency) at INFO under
+        // `tower_http`, so `RUST_LOG=tower_http=info` turns it on. The query string is left
+        // out: it can be long, and it is the reader's own.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!(
+                        target: "tower_http::trace",
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
 }
 
 fn routes(state: AppState) -> Router {

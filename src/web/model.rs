@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use super::calculator::CalculatorQuery;
 use super::error::{AppError, AppResult, Suggestion, render_html};
@@ -277,11 +277,7 @@ pub fn change_percent(variant: Option<Price>, base: Option<Price>) -> Option<Dec
         .checked_sub(base)?
         .checked_mul(Decimal::ONE_HUNDRED)?
         .checked_div(base)?;
-    Some(
-        change
-            .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
-            .normalize(),
-    )
+    Some(format::round(change, 1))
 }
 
 fn signed_percent(value: Decimal) -> String {
@@ -398,20 +394,6 @@ pub struct Comparison {
     pub reference_price: String,
 }
 
-/// `ratio` as people say it: "2×", "1.5×", "36×", "0.5×", "0.028×".
-pub fn multiple(ratio: Decimal) -> String {
-    let rounded = if ratio >= Decimal::TEN {
-        ratio.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-    } else if ratio >= Decimal::ONE {
-        ratio.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
-    } else {
-        ratio
-            .round_sf_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-            .unwrap_or(ratio)
-    };
-    format!("{}×", rounded.normalize())
-}
-
 fn comparisons(model: &Model, catalogue: &Catalogue) -> Vec<Comparison> {
     let Some(own) = model
         .pricing
@@ -437,7 +419,7 @@ fn comparisons(model: &Model, catalogue: &Catalogue) -> Vec<Comparison> {
             Some(Comparison {
                 id: e.model.id.clone(),
                 name: e.model.short_name().to_string(),
-                multiple: multiple(own.checked_div(reference)?),
+                multiple: format::multiple(own.checked_div(reference)?),
                 reference_price: format::token_price(e.model.pricing.base.prompt),
             })
         })
@@ -814,16 +796,6 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
-    }
-
-    #[test]
-    fn multiples_read_like_speech() {
-        assert_eq!(multiple(d("2")), "2×");
-        assert_eq!(multiple(d("1.5")), "1.5×");
-        assert_eq!(multiple(d("35.714")), "36×");
-        assert_eq!(multiple(d("0.5")), "0.5×");
-        assert_eq!(multiple(d("0.028")), "0.028×");
-        assert_eq!(multiple(d("0.33333")), "0.33×");
     }
 
     #[test]

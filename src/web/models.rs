@@ -709,10 +709,7 @@ fn export_price(price: Option<Price>) -> (String, String) {
     match price {
         None => (String::new(), String::new()),
         Some(Price::Variable) => ("variable".into(), "-1".into()),
-        Some(Price::Usd(v)) => (
-            format::per_million(v).normalize().to_string(),
-            v.to_string(),
-        ),
+        Some(Price::Usd(v)) => (format::plain(format::per_million(v)), v.to_string()),
     }
 }
 

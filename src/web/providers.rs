@@ -19,14 +19,12 @@ use crate::pricing::price::{Component, PriceSet};
 use crate::pricing::providers::{Offer, ProviderFilters, is_reduced_precision, select};
 use crate::pricing::ranking::blended_price_per_million;
 use crate::store::Catalogue;
+use crate::store::catalogue::STALE_AFTER_HOURS;
 use crate::store::endpoints::{Endpoint, ModelEndpoints};
 use crate::store::providers::ProviderInfo;
 
 /// Input tokens per output token in the blend that orders the table.
 pub const BLEND_RATIO: u32 = 3;
-
-/// Endpoint data older than this is called out as stale.
-const STALE_AFTER_HOURS: i64 = 48;
 
 /// The blended $/M that orders the table; `None` when a needed price is missing or variable.
 pub fn blend(prices: &PriceSet) -> Option<Decimal> {

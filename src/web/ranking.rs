@@ -12,12 +12,12 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::prelude::*;
 
 use super::calculator::CalculatorQuery;
-use super::chart::{Point, ScatterChart};
 use super::error::{AppError, render_html};
 use super::form::{self, FieldErrors, MAX_TOKENS_PER_REQUEST};
 use super::format;
 use super::layout::Layout;
 use super::params::{Params, clip, encode};
+use super::svg::scatter::{Point, ScatterChart};
 use crate::AppState;
 use crate::model::{QualityIndex, Variant};
 use crate::pricing::ranking::{
@@ -553,7 +553,7 @@ fn json_body(catalogue: &Catalogue, controls: &Controls, ranking: &Ranking) -> s
             serde_json::json!({
                 "id": m.id,
                 "quality": m.quality,
-                "blended_per_million_usd": m.blended_per_million.round_dp(10).normalize().to_string(),
+                "blended_per_million_usd": format::plain(m.blended_per_million),
                 "value": m.value,
                 "frontier": m.frontier,
             })

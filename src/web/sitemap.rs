@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::chart::escape;
 use super::layout::{NAV, absolute};
+use super::svg::escape;
 use crate::AppState;
 
 /// Top-level pages besides the navigation's sections.

@@ -12,9 +12,8 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{
-    CalcRequest, FieldView, FormValues, Format, SHARE_FIELDS, WORKLOAD_FIELDS, field_views, plain,
-};
+use super::form::{CalcRequest, FormValues, Format, SHARE_FIELDS, WORKLOAD_FIELDS};
+use super::view::{FieldView, field_views};
 use crate::pricing::calculator::{LineUnit, MonthlyBill};
 use crate::pricing::providers::{
     ByProvider, ProviderBill, ProviderFilters, ProviderListing, Shortfall, price_by_provider,
@@ -25,6 +24,7 @@ use crate::store::providers::ProviderInfo;
 use crate::web::error::{AppError, render_html};
 use crate::web::form::FieldErrors;
 use crate::web::format;
+use crate::web::format::plain;
 use crate::web::layout::Layout;
 use crate::web::params::{Params, encode};
 use crate::web::provider_filters::{FilterForm, FilterQuery};

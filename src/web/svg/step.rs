@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
+
+use super::{LinearScale, LogScale, escape, money_label, n};
 
 /// One value that holds from `from` until the next step (or the end of the chart).
 /// `None` is a gap: the series was not listed then.
@@ -100,10 +100,10 @@ pub fn render(chart: &StepChart) -> Option<Rendered> {
     );
     svg.push_str(r#"<g class="y-ticks">"#);
     for (value, label) in y.ticks() {
-        let py = y.position(value);
+        let py = n(y.position(value));
         let _ = write!(
             svg,
-            r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{py:.1}" y2="{py:.1}"/><text class="tick" x="{}" y="{py:.1}" text-anchor="end" dominant-baseline="middle">{}</text>"#,
+            r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{py}" y2="{py}"/><text class="tick" x="{}" y="{py}" text-anchor="end" dominant-baseline="middle">{}</text>"#,
             WIDTH - RIGHT,
             LEFT - 6.0,
             escape(&label),
@@ -117,10 +117,10 @@ pub fn render(chart: &StepChart) -> Option<Rendered> {
         WIDTH - RIGHT
     );
     for (date, label) in x.ticks() {
-        let px = x.position(date);
+        let px = n(x.position(date));
         let _ = write!(
             svg,
-            r#"<line class="axis" x1="{px:.1}" x2="{px:.1}" y1="{base}" y2="{}"/><text class="tick" x="{px:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            r#"<line class="axis" x1="{px}" x2="{px}" y1="{base}" y2="{}"/><text class="tick" x="{px}" y="{}" text-anchor="middle">{}</text>"#,
             base + 5.0,
             base + 20.0,
             escape(&label),
@@ -133,7 +133,7 @@ pub fn render(chart: &StepChart) -> Option<Rendered> {
     svg.push_str("</svg>");
     Some(Rendered {
         svg,
-        scale: y.scale,
+        scale: y.scale(),
     })
 }
 
@@ -148,16 +148,20 @@ fn draw_series(svg: &mut String, series: &Series, x: &XAxis, y: &YAxis) {
             drawing = false;
             continue;
         };
-        let (x0, x1, py) = (x.position(step.from), x.position(until), y.position(value));
+        let (x0, x1, py) = (
+            n(x.position(step.from)),
+            n(x.position(until)),
+            n(y.position(value)),
+        );
         if drawing {
-            let _ = write!(path, "V{py:.1}H{x1:.1}");
+            let _ = write!(path, "V{py}H{x1}");
         } else {
-            let _ = write!(path, "M{x0:.1} {py:.1}H{x1:.1}");
+            let _ = write!(path, "M{x0} {py}H{x1}");
         }
         drawing = true;
         let _ = write!(
             dots,
-            r#"<circle class="dot {class}" cx="{x0:.1}" cy="{py:.1}" r="3.5"><title>{}: {} from {}</title></circle>"#,
+            r#"<circle class="dot {class}" cx="{x0}" cy="{py}" r="3.5"><title>{}: {} from {}</title></circle>"#,
             escape(&series.label),
             money_label(value),
             step.from.format("%Y-%m-%d"),
@@ -222,99 +226,56 @@ impl XAxis {
     }
 }
 
-struct YAxis {
-    scale: Scale,
-    lo: f64,
-    hi: f64,
+/// The value axis: linear from zero, or log over whole decades when values are far apart.
+enum YAxis {
+    Linear(LinearScale),
+    Log(LogScale),
 }
 
 impl YAxis {
     fn linear(max: f64) -> YAxis {
-        let step = nice_step(if max > 0.0 { max / 4.0 } else { 0.25 });
-        let hi = (max / step).ceil().max(1.0) * step;
-        YAxis {
-            scale: Scale::Linear,
-            lo: 0.0,
-            hi,
-        }
+        YAxis::Linear(LinearScale::from_zero(max, HEIGHT - BOTTOM, TOP))
     }
 
     fn log(min: f64, max: f64) -> YAxis {
-        let lo = min.log10().floor();
-        let mut hi = max.log10().ceil();
-        if hi <= lo {
-            hi = lo + 1.0;
-        }
-        YAxis {
-            scale: Scale::Log,
-            lo,
-            hi,
+        YAxis::Log(LogScale::covering([min, max], HEIGHT - BOTTOM, TOP))
+    }
+
+    fn scale(&self) -> Scale {
+        match self {
+            YAxis::Linear(_) => Scale::Linear,
+            YAxis::Log(_) => Scale::Log,
         }
     }
 
     fn position(&self, value: f64) -> f64 {
-        let t = match self.scale {
-            Scale::Linear => (value - self.lo) / (self.hi - self.lo),
-            Scale::Log => (value.max(1e-12).log10() - self.lo) / (self.hi - self.lo),
-        };
-        HEIGHT - BOTTOM - t.clamp(0.0, 1.0) * (HEIGHT - BOTTOM - TOP)
+        match self {
+            YAxis::Linear(s) => s.map(value),
+            YAxis::Log(s) => s.map(value),
+        }
     }
 
     fn ticks(&self) -> Vec<(f64, String)> {
-        match self.scale {
-            Scale::Linear => {
-                let step = nice_step((self.hi - self.lo) / 4.0);
-                let count = ((self.hi - self.lo) / step).round() as i64;
-                (0..=count)
-                    .map(|i| {
-                        let v = self.lo + i as f64 * step;
-                        (v, money_label(v))
-                    })
-                    .collect()
-            }
-            Scale::Log => {
-                let decades = (self.hi - self.lo) as i64;
+        match self {
+            YAxis::Linear(s) => s.ticks().into_iter().map(|v| (v, money_label(v))).collect(),
+            YAxis::Log(s) => {
+                let decades = s.hi - s.lo;
                 // With few decades, 2× and 5× marks keep the axis readable.
                 let multiples: &[f64] = if decades <= 2 {
                     &[1.0, 2.0, 5.0]
                 } else {
                     &[1.0]
                 };
-                let mut out = Vec::new();
-                for d in 0..=decades {
-                    let power = 10f64.powf(self.lo + d as f64);
-                    for m in multiples {
-                        let v = power * m;
-                        if v <= 10f64.powf(self.hi) * 1.0001 {
-                            out.push((v, money_label(v)));
-                        }
-                    }
-                }
-                out
+                let top = 10f64.powi(s.hi) * 1.0001;
+                (s.lo..=s.hi)
+                    .flat_map(|exp| multiples.iter().map(move |m| 10f64.powi(exp) * m))
+                    .filter(|v| *v <= top)
+                    .map(|v| (v, money_label(v)))
+                    .collect()
             }
         }
     }
 }
-
-/// 1, 2, 2.5 or 5 times a power of ten, at least `raw`.
-fn nice_step(raw: f64) -> f64 {
-    let power = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * power)
-        .find(|s| *s >= raw * 0.999)
-        .unwrap_or(10.0 * power)
-}
-
-/// A dollar amount for an axis or tooltip, formatted like the rest of the site.
-fn money_label(value: f64) -> String {
-    Decimal::from_f64(value)
-        .and_then(|d| d.round_sf(6))
-        .map(super::format::usd)
-        .unwrap_or_else(|| format!("${value}"))
-}
-
-pub use super::chart::escape;
 
 #[cfg(test)]
 mod tests {
@@ -360,7 +321,9 @@ mod tests {
         assert!(rendered.svg.contains(">$2.00<"));
         // Escaped title, and the first step reaches from the left edge.
         assert!(rendered.svg.contains("A &lt;b&gt; &amp; c"));
-        assert!(rendered.svg.contains(r#"d="M60.0 "#));
+        // The path starts at the left edge (x = 60); coordinates are written as the scatter
+        // chart writes them, without a needless ".0".
+        assert!(rendered.svg.contains(r#"d="M60 "#));
     }
 
     #[test]

@@ -1,0 +1,172 @@
+//! The calculator's result as data: CSV with one row per model and every itemised line in
+//! fixed columns, and JSON with the bills as plain decimals (rounded as in [`format::plain`]).
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::form::{CalcRequest, FormValues};
+use super::view::LeftOutView;
+use crate::pricing::calculator::{MonthlyBill, Part};
+use crate::pricing::selection::Outcome;
+use crate::store::Catalogue;
+use crate::web::format;
+use crate::web::models::csv_field;
+
+/// The itemised columns of the CSV, after the fixed leading ones: every (part, line) pair
+/// with its quantity, unit price and amount, so every row has the same columns.
+const LINE_LABELS: &[(&str, &str)] = &[
+    ("Uncached input", "uncached_input"),
+    ("Cache reads", "cache_reads"),
+    ("Cache writes", "cache_writes"),
+    ("Output", "output"),
+    ("Reasoning", "reasoning"),
+    ("Request fees", "request_fees"),
+];
+const PARTS: &[(Part, &str)] = &[(Part::OnDemand, "on_demand"), (Part::Batch, "batch")];
+
+/// The CSV header: the six public columns first, in this order.
+pub fn csv_header() -> String {
+    let mut columns: Vec<String> = [
+        "id",
+        "name",
+        "monthly_cost_usd",
+        "cost_per_request_usd",
+        "effective_input_per_million_usd",
+        "effective_blended_per_million_usd",
+        "times_cheapest",
+        "list_input_per_million_usd",
+        "on_demand_part_usd",
+        "batch_part_usd",
+        "discount_usd",
+        "cache_savings_usd",
+        "batch_savings_usd",
+        "long_context_tier_min_prompt_tokens",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
+    for (_, part) in PARTS {
+        for (_, line) in LINE_LABELS {
+            let unit = if *line == "request_fees" {
+                "per_request"
+            } else {
+                "per_million"
+            };
+            columns.push(format!("{part}_{line}_quantity"));
+            columns.push(format!("{part}_{line}_unit_price_{unit}_usd"));
+            columns.push(format!("{part}_{line}_usd"));
+        }
+    }
+    columns.push("notes".into());
+    columns.join(",")
+}
+
+pub fn csv_response(outcome: &Outcome) -> Response {
+    let result = &outcome.shown;
+    let mut out = csv_header();
+    out.push('\n');
+    for bill in &result.bills {
+        let mut fields = vec![
+            bill.id.clone(),
+            bill.name.clone(),
+            format::plain(bill.monthly_cost),
+            format::plain(bill.cost_per_request),
+            format::plain(bill.effective_input_per_million),
+            format::plain(bill.effective_blended_per_million),
+            result
+                .times_cheapest(bill)
+                .map(format::plain)
+                .unwrap_or_default(),
+            format::plain(bill.list_input_per_million),
+            format::plain(bill.on_demand_part),
+            format::plain(bill.batch_part),
+            format::plain(bill.discount_amount),
+            format::plain(bill.cache_savings),
+            format::plain(bill.batch_savings),
+            bill.long_context_tier
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        ];
+        for (part, _) in PARTS {
+            for (label, _) in LINE_LABELS {
+                match bill
+                    .lines
+                    .iter()
+                    .find(|l| l.part == *part && l.label == *label)
+                {
+                    Some(line) => {
+                        fields.push(format::plain(line.quantity));
+                        fields.push(format::plain(line.unit_price));
+                        fields.push(format::plain(line.amount));
+                    }
+                    None => fields.extend([String::new(), String::new(), String::new()]),
+                }
+            }
+        }
+        fields.push(bill.notes.join("; "));
+        push_csv_line(&mut out, &fields);
+    }
+    // Unpriced models close the file with empty numbers and the reason.
+    let width = csv_header().split(',').count();
+    for unpriced in &result.unpriced {
+        let mut fields = vec![unpriced.id.clone(), unpriced.name.clone()];
+        fields.resize(width - 1, String::new());
+        fields.push(format!("not priced: {}", unpriced.reason));
+        push_csv_line(&mut out, &fields);
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"tokenfare-workload.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+fn push_csv_line(out: &mut String, fields: &[String]) {
+    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    out.push_str(&line.join(","));
+    out.push('\n');
+}
+
+/// One bill as JSON: the bill with plain-decimal strings and its multiple of the cheapest.
+#[derive(Serialize)]
+struct JsonBill<'a> {
+    #[serde(flatten)]
+    bill: &'a MonthlyBill,
+    times_cheapest: Option<String>,
+}
+
+pub fn json_response(
+    catalogue: &Catalogue,
+    form: &FormValues,
+    request: &CalcRequest,
+    outcome: &Outcome,
+) -> Response {
+    let result = &outcome.shown;
+    let inputs: serde_json::Map<String, serde_json::Value> = form
+        .numbers
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
+        .collect();
+    let body = serde_json::json!({
+        "as_of": catalogue.freshness.as_of().map(|t| t.to_rfc3339()),
+        "source": crate::web::about::catalogue_source(catalogue),
+        "inputs": inputs,
+        "workload": request.workload,
+        "context_needed": request.context_needed(),
+        "bills": result.bills.iter().map(|bill| JsonBill {
+            bill,
+            times_cheapest: result.times_cheapest(bill).map(format::plain),
+        }).collect::<Vec<_>>(),
+        "unpriced": result.unpriced,
+        "left_out": outcome.left_out.iter().map(LeftOutView::new).collect::<Vec<_>>(),
+        "savings_on_cheapest": outcome.savings,
+    });
+    axum::Json(body).into_response()
+}
