@@ -326,6 +326,9 @@ impl Validators {
     }
 }
 
+/// Held while one key's page renders.
+type RenderLock = Arc<tokio::sync::Mutex<()>>;
+
 /// At most one render per slot at a time, each on a blocking thread; a bounded queue waits
 /// for a slot for a bounded time.
 struct RenderGate {
@@ -381,6 +384,9 @@ pub struct PageCache {
     pages: moka::sync::Cache<(String, Encoding), Arc<CachedPage>>,
     validators: RwLock<Option<Arc<Validators>>>,
     renders: RenderGate,
+    /// One render at a time per cache key: identical misses (a popular page just after a
+    /// refresh) wait for the first one's page instead of each taking a render slot.
+    in_flight: std::sync::Mutex<std::collections::HashMap<(String, Encoding), RenderLock>>,
     /// The 503 page, by the version it was rendered for.
     busy: RwLock<Option<(String, String)>>,
 }
@@ -403,6 +409,7 @@ impl PageCache {
                 .build(),
             validators: RwLock::default(),
             renders: RenderGate::new(render_slots.max(1)),
+            in_flight: std::sync::Mutex::default(),
             busy: RwLock::default(),
         }
     }
@@ -461,6 +468,24 @@ impl PageCache {
     }
 
     /// Drops every page; called when the data changes.
+    /// The lock that serialises renders of one key.
+    fn render_lock(&self, key: &(String, Encoding)) -> RenderLock {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        in_flight.entry(key.clone()).or_default().clone()
+    }
+
+    /// Forgets a key's render lock once its render is done (later waiters hold their own Arc).
+    fn release_render_lock(&self, key: &(String, Encoding)) {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        in_flight.remove(key);
+    }
+
     pub fn clear(&self) {
         self.pages.invalidate_all();
     }
@@ -565,6 +590,20 @@ pub async fn cache_pages(
     if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
         return respond(page);
     }
+    // Identical misses queue behind the first render of their key, then find its page.
+    let render_lock = key.as_ref().map(|key| state.pages.render_lock(key));
+    let _rendering = match &render_lock {
+        Some(lock) => {
+            match tokio::time::timeout(2 * RENDER_QUEUE_WAIT, lock.clone().lock_owned()).await {
+                Ok(guard) => Some(guard),
+                Err(_) => return AppError::Busy.into_response(),
+            }
+        }
+        None => None,
+    };
+    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+        return respond(page);
+    }
     let Some(slot) = state.pages.renders.enter().await else {
         return AppError::Busy.into_response();
     };
@@ -577,6 +616,9 @@ pub async fn cache_pages(
         runtime.block_on(render(next, request, encoding, page_version))
     })
     .await;
+    if let Some(key) = &key {
+        state.pages.release_render_lock(key);
+    }
     match rendered {
         Ok(Rendered::Page(page)) => {
             if let Some(key) = key
