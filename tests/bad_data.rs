@@ -518,8 +518,19 @@ async fn a_deleted_or_replaced_database_file_makes_healthz_answer_503() {
             .unwrap_or_default()
             .contains("deleted")
     );
-    // An ingest now refuses to write into the unlinked file.
-    let err = app.ingest(FIXTURE, "2026-08-09").await.unwrap_err();
+    // An ingest now refuses to write into the unlinked file. (Called directly, not through
+    // `app.ingest`, whose reload afterwards may get a new pool connection that opens a fresh
+    // empty file at the path and fails on the missing tables: a flaky test, not the point.)
+    let as_of = tokenfare::store::parse_as_of("2026-08-09").unwrap();
+    let err = tokenfare::ingest::ingest_body(
+        &app.store,
+        FIXTURE.as_bytes(),
+        tokenfare::store::SourceKind::File,
+        "test fixture",
+        as_of,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("deleted"), "{err}");
     // A different file in its place is noticed too.
     std::fs::write(&path, b"").unwrap();
