@@ -237,6 +237,7 @@ async fn refusals_before_any_handler_say_their_own_status() {
 
 #[tokio::test]
 async fn a_request_over_the_concurrency_limit_gets_a_503_page_that_says_so() {
+    let _serial = TRACING.lock().await;
     let mut app = TestApp::fixture().await;
     // Render slots for every held request, so the in-flight limit is what turns one away
     // (the site's own slots, one per core, are tested in tests/serving.rs).
@@ -262,12 +263,15 @@ async fn a_request_over_the_concurrency_limit_gets_a_503_page_that_says_so() {
     // its state is built afresh, limit and all, on every request.
     let router = tokenfare::web::with_layers(routes.with_state(()), app.state.clone());
     let mut waiting = Vec::new();
-    for _ in 0..512 {
+    // Each its own URL: identical misses would queue behind one render in the page cache.
+    for n in 0..512 {
         let router = router.clone();
         waiting.push(tokio::spawn(async move {
             router
                 .oneshot(common::with_host(
-                    Request::get("/slow").body(Body::empty()).unwrap(),
+                    Request::get(format!("/slow?n={n}"))
+                        .body(Body::empty())
+                        .unwrap(),
                 ))
                 .await
                 .map(|r| r.status())
@@ -319,8 +323,13 @@ impl std::io::Write for Captured {
     }
 }
 
+/// Tracing caches each callsite's interest process-wide: while another test floods the router
+/// with no subscriber set, the log test's thread-local subscriber can miss the request span.
+static TRACING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn each_request_is_logged_with_method_path_status_and_latency_when_rust_log_asks() {
+    let _serial = TRACING.lock().await;
     let app = TestApp::fixture().await;
     let captured = Captured::default();
     let writer = captured.clone();
@@ -336,7 +345,10 @@ async fn each_request_is_logged_with_method_path_status_and_latency_when_rust_lo
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines.len(), 2, "{log}");
-    assert!(lines[0].contains("method=GET") && lines[0].contains("path=/models"));
+    assert!(
+        lines[0].contains("method=GET") && lines[0].contains("path=/models"),
+        "{log}"
+    );
     assert!(lines[0].contains("status=200") && lines[0].contains("latency="));
     assert!(lines[1].contains("path=/no/such/page") && lines[1].contains("status=404"));
     // The query string stays out of the log.
