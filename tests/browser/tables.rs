@@ -34,7 +34,7 @@ const CHECKS: &[(&str, &str, &str)] = &[
     (
         "/calculator?requests=100000&input_tokens=2000&output_tokens=500",
         "table.bills > tbody > tr.bill",
-        "td.monthly, td.effective-input",
+        "td.monthly, td.per-request",
     ),
 ];
 
