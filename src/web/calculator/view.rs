@@ -583,8 +583,8 @@ pub fn result_view(
             .collect(),
         unpriced: outcome.shown.unpriced,
         left_out: outcome.left_out.iter().map(LeftOutView::new).collect(),
-        csv_href: format!("/calculator?{}", form.query("csv")),
-        json_href: format!("/calculator?{}", form.query("json")),
+        csv_href: request.export_href("csv"),
+        json_href: request.export_href("json"),
     }
 }
 
