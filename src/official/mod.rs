@@ -8,6 +8,7 @@ pub mod matching;
 pub mod overrides;
 pub mod scheduler;
 pub mod schema;
+pub mod sellers;
 pub mod store;
 pub mod tags;
 pub mod view;

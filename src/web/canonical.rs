@@ -74,6 +74,7 @@ const CALCULATOR: &[&str] = &[
     "output_tokens",
     "reasoning_tokens",
     "requests",
+    "source",
     "structured_outputs",
     "tools",
 ];
@@ -95,6 +96,7 @@ const CALCULATOR_BILL: &[&str] = &[
     "output_tokens",
     "reasoning_tokens",
     "requests",
+    "source",
 ];
 
 const CATALOGUE: &[&str] = &[
