@@ -446,13 +446,6 @@ async fn the_export_links_say_what_was_parsed_not_what_was_typed() {
         csv.body
     );
     assert_eq!(bill_ids(&page), vec!["globex/gamma"]);
-    // Whose prices travels too (issue 18's `source`).
-    let official = app
-        .get("/calculator?requests=1000&input_tokens=1000&output_tokens=100&source=official")
-        .await;
-    let csv_links = official.attrs("a[href*='format=csv']", "href");
-    assert_eq!(csv_links.len(), 1);
-    assert!(csv_links[0].contains("&source=official&"), "{csv_links:?}");
 }
 
 #[tokio::test]

@@ -517,3 +517,40 @@ fn row_id_for(model: &Model, catalogue: &Catalogue) -> String {
         None => model.id.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_link_writes_the_parsed_request_and_only_what_is_not_default() {
+        let request = CalcRequest {
+            workload: Workload {
+                requests: Decimal::from(1000),
+                input_tokens: Decimal::new(15005, 1),
+                output_tokens: Decimal::from(100),
+                cache_hit: Decimal::new(125, 3),
+                ..Workload::default()
+            },
+            is_example: false,
+            ids: Some(vec!["a/b".into()]),
+            min_quality: None,
+            min_context: Some(5000),
+            authors: vec!["a".into()],
+            hide_free: false,
+            hide_variable: true,
+            separate: false,
+            index: QualityIndex::Coding,
+            all_rows: false,
+            source: Source::Official,
+            format: Format::Html,
+        };
+        // A 0.125 share is 12.5 %; the 1500.5-token average is kept exactly.
+        assert_eq!(
+            request.export_href("csv"),
+            "/calculator?requests=1000&input_tokens=1500.5&output_tokens=100&cache_hit=12.5\
+             &ids=a%2Fb&min_context=5000&author=a&hide_variable=1&index=coding&source=official\
+             &format=csv"
+        );
+    }
+}
