@@ -61,11 +61,7 @@ const CHECKS: &[(&str, &str, &str)] = &[
         "table.provider-models > tbody > tr",
         "td.input, td.output",
     ),
-    (
-        "/changes",
-        "table.change-table > tbody > tr",
-        "td.move",
-    ),
+    ("/changes", "table.change-table > tbody > tr", "td.move"),
 ];
 
 /// Rows checked per table.
