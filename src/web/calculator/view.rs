@@ -176,9 +176,9 @@ pub fn bill_detail(bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) 
         blended: format::usd(bill.effective_blended_per_million),
         input_vs_list: match bill.input_vs_list() {
             Some(share) => format!(
-                "{} is {} of the list input price {}",
+                "{} is {} the list input price {}",
                 format::usd(bill.effective_input_per_million),
-                format::times_column(share),
+                format::multiple(share),
                 format::usd(bill.list_input_per_million)
             ),
             None => String::new(),
