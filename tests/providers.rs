@@ -641,6 +641,15 @@ async fn compares_calculator_link_keeps_a_batch_listing_as_its_own_bill() {
     let monthly = |id: &str| calculator.texts(&format!("tr.bill[data-id='{id}'] td.monthly"));
     assert_eq!(monthly("acme/alpha:batch"), vec!["$200.00"]);
     assert_eq!(monthly("acme/alpha"), vec!["$400.00"]);
+    // The batch row's itemised bill keeps it as a row of its own.
+    let bill = calculator.attrs("tr.bill[data-id='acme/alpha:batch'] td.bill-link a", "href");
+    assert_eq!(bill.len(), 1);
+    assert_eq!(
+        app.get(&bill[0]).await.status,
+        StatusCode::OK,
+        "{}",
+        bill[0]
+    );
 }
 
 #[tokio::test]
