@@ -114,7 +114,7 @@ const CATALOGUE: &[&str] = &[
     "sort",
 ];
 
-const CHANGES: &[&str] = &["author", "from", "kind", "model", "to"];
+const CHANGES: &[&str] = &["author", "from", "kind", "model", "source", "to"];
 
 const PRICE_TAGS: &[&str] = &["author", "id", "kind"];
 
