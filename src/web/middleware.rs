@@ -547,6 +547,11 @@ pub async fn cache_pages(
     {
         return next.run(request).await;
     }
+    // A submitted form's blank fields are left out of the URL a reader shares: 303 (See
+    // Other, the answer to a form submission; not cached as permanent, unlike 301 or 308).
+    if let Some(location) = super::canonical::without_blanks(path, request.uri().query()) {
+        return axum::response::Redirect::to(&location).into_response();
+    }
     let key = super::canonical::canonical(path, request.uri().query());
     if let Some(canonical) = &key
         && request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
