@@ -125,6 +125,7 @@ hdb = sqlite3.connect(work / "history.db")
 runs = dict(hdb.execute("SELECT substr(as_of, 1, 10), id FROM official_runs WHERE outcome = 'success'"))
 check(len(runs) == len(files), f"{len(files)} daily feeds imported (got {len(runs)})")
 previous = None
+expected = {}
 for path in files:
     day = path.name[len("genai-prices-v2-"):][:10]
     current = {(p["id"], e["id"]): comparable(e) for p in load(path) for e in p["models"]}
@@ -144,7 +145,39 @@ for path in files:
               f"(stored {len(rows)}: {sorted(rows ^ (changed | added))[:5]})")
         check(events == {("added", *k) for k in added} | {("removed", *k) for k in removed},
               f"{day}: {len(added)} added and {len(removed)} removed events")
+        expected[day] = ({("price", *k) for k in changed} | {("added", *k) for k in added}
+                         | {("removed", *k) for k in removed})
     previous = current
+
+# ---- 4. The served changes (/api/changes.json, source "official") are those differences.
+if len(sys.argv) > 3:
+    import time
+    import urllib.error
+    import urllib.request
+    base = sys.argv[3]
+
+    def get(path):
+        with urllib.request.urlopen(base + path, timeout=30) as response:
+            return json.loads(response.read())
+
+    for _ in range(100):
+        try:
+            get("/healthz")
+            break
+        except (urllib.error.URLError, ConnectionError, ValueError):
+            time.sleep(0.2)
+    for day, wanted in sorted(expected.items()):
+        try:
+            served = get(f"/api/changes.json?date={day}")["changes"]
+        except urllib.error.HTTPError as e:
+            check(False, f"{day}: /api/changes.json answered {e.code}")
+            continue
+        official = {(c["kind"], c["provider"], c["entry"]) for c in served if c["source"] == "official"}
+        check(official == wanted,
+              f"{day}: /api/changes.json serves the {len(wanted)} official changes the files differ by "
+              f"(served {len(official)}: {sorted(official ^ wanted)[:5]})")
+        check(all(c["source"] in ("official", "openrouter") for c in served),
+              f"{day}: every served change names its source")
 
 if failures:
     print(f"{len(failures)} official-data checks failed")

@@ -21,4 +21,11 @@ echo "-- ingest the catalogue and the 2026-08-21 official feed"
 echo "-- import-history --source official daily/"
 "$bin" --database "$work/history.db" import-history --source official "$data/official/daily"
 
-python3 .ci/check_official_data.py "$data" "$work"
+echo "-- serve the replayed history and read its official changes back"
+port=$((20000 + RANDOM % 20000))
+"$bin" --database "$work/history.db" serve --addr "127.0.0.1:$port" --refresh-every off \
+  --openrouter-url http://127.0.0.1:9/off --official-url http://127.0.0.1:9/off > "$work/serve.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+python3 .ci/check_official_data.py "$data" "$work" "http://127.0.0.1:$port"

@@ -126,6 +126,13 @@ async fn alpha_with_cache_hits_and_half_batch_is_itemised_line_by_line() {
         notes(&app, &page, "acme/alpha").await,
         vec!["batch listing: no cache-write price: cache writes billed as input"]
     );
+    // $0.3575 against the $1.00 list price: 0.3575, two significant figures in prose.
+    assert_eq!(
+        bill_page(&app, &page, "acme/alpha")
+            .await
+            .texts("p.vs-list"),
+        vec!["Effective input price: $0.3575 is 0.36× the list input price $1.00."]
+    );
 }
 
 #[tokio::test]

@@ -517,3 +517,29 @@ async fn a_batch_listing_dearer_than_on_demand_is_called_dearer() {
     );
     assert!(!note.contains("-"), "{note}");
 }
+
+/// A listing whose description uses OpenRouter's Markdown: a link to a model we track (as
+/// OpenRouter spells it, `/author/model`), a link elsewhere, and bold.
+const LINKED: &str = r#"{"id": "acme/alpha-mini", "name": "Acme: Alpha Mini", "context_length": 32000,
+   "description": "A **smaller** [Alpha](/acme/alpha) for chat, by [Acme Labs](<https://acme.example/>).\n\nSee [Omega](https://openrouter.ai/acme/omega) too.",
+   "pricing": {"prompt": "0.0000001", "completion": "0.0000004"}},
+  "#;
+
+#[tokio::test]
+async fn description_markdown_reads_as_text_and_links_only_to_models_we_track() {
+    let catalogue =
+        common::FIXTURE.replacen("\"data\": [\n", &format!("\"data\": [\n  {LINKED}"), 1);
+    assert_ne!(catalogue, common::FIXTURE, "the listing was added");
+    let app = TestApp::with_catalogue(&catalogue, "2026-08-08").await;
+    let page = app.get("/models/acme/alpha-mini").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // acme/alpha is in the fixture; acme/omega is not, and the outside address is dropped.
+    assert_eq!(
+        page.texts(".description p:not(.muted)"),
+        vec!["A smaller Alpha for chat, by Acme Labs.", "See Omega too."]
+    );
+    assert_eq!(
+        page.attrs(".description p a", "href"),
+        vec!["/models/acme/alpha"]
+    );
+}

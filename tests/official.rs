@@ -320,3 +320,143 @@ async fn the_catalogue_refreshes_while_the_official_feed_is_broken_and_the_rever
         Some("5")
     );
 }
+
+/// The fixture feed on 2026-08-20, then on 2026-08-22 (a day with no catalogue listing):
+/// Opus 4.8's input cut from $5 to $4 per million at Anthropic, DeepSeek's cache read raised
+/// from $0.02 to $0.03, Mistral's only entry gone and a new DeepSeek entry.
+async fn app_with_official_changes() -> TestApp {
+    let app = app().await;
+    ingest(&app, FEED, "2026-08-20").await.unwrap();
+    let next = edited(|feed| {
+        provider(feed, "anthropic")["models"][0]["prices"]["input_mtok"] = json!(4);
+        provider(feed, "deepseek")["models"][0]["prices"][0]["prices"]["cache_read_mtok"] =
+            json!(0.03);
+        provider(feed, "mistral")["models"]
+            .as_array_mut()
+            .unwrap()
+            .clear();
+        provider(feed, "deepseek")["models"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({
+                "id": "deepseek-v9",
+                "match": {"equals": "deepseek-v9"},
+                "prices": {"input_mtok": 1, "output_mtok": 2}
+            }));
+    });
+    let summary = ingest(&app, &next, "2026-08-22").await.unwrap();
+    assert_eq!(
+        (
+            summary.counts.price_changes,
+            summary.counts.added,
+            summary.counts.removed
+        ),
+        (2, 1, 1)
+    );
+    app
+}
+
+#[tokio::test]
+async fn official_changes_are_served_as_data_with_their_source() {
+    let app = app_with_official_changes().await;
+    let day = app.get("/api/changes.json?date=2026-08-22").await;
+    assert_eq!(day.status, 200, "{}", day.body);
+    let json = day.json();
+    // No catalogue listing was taken that day: only the official side has anything.
+    assert_eq!(json["listed"], serde_json::Value::Null);
+    let changes = json["changes"].as_array().unwrap();
+    assert!(changes.iter().all(|c| c["source"] == "official"), "{json}");
+    let keys: Vec<(String, String, String)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["provider"].as_str().unwrap().to_string(),
+                c["entry"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let key = |k: &str, p: &str, e: &str| (k.to_string(), p.to_string(), e.to_string());
+    assert_eq!(
+        keys,
+        vec![
+            key("price", "anthropic", "claude-opus-4-8"),
+            key("price", "deepseek", "deepseek-v4-flash"),
+            key("added", "deepseek", "deepseek-v9"),
+            key("removed", "mistral", "mistral-medium-3"),
+        ]
+    );
+    let opus = &changes[0];
+    assert_eq!(opus["seller"], "Anthropic");
+    assert_eq!(opus["models"], json!(["anthropic/claude-opus-4.8"]));
+    // $5 and $4 per million are 0.000005 and 0.000004 per token.
+    assert_eq!(
+        opus["components"],
+        json!([{"name": "prompt", "old": "0.000005", "new": "0.000004"}])
+    );
+    // The first official run is the baseline: nothing on 2026-08-20 is news.
+    let first = app.get("/api/changes.json?date=2026-08-20").await.json();
+    assert_eq!(first["changes"], json!([]));
+    // The catalogue's own day says where its changes come from too.
+    let catalogue_day = app.get("/api/changes.json?date=2026-08-08").await.json();
+    assert_eq!(catalogue_day["baseline"], true);
+    assert_eq!(
+        app.get("/api/changes.json?date=2026-08-21").await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_changes_page_labels_official_changes_and_filters_by_source() {
+    let app = app_with_official_changes().await;
+    let page = app.get("/changes").await;
+    assert_eq!(page.status, 200);
+    let rows = page.attrs("table.official-changes tbody tr", "data-entry");
+    assert_eq!(rows, vec!["claude-opus-4-8", "deepseek-v4-flash"]);
+    let opus = page.texts("table.official-changes tr[data-entry=claude-opus-4-8] td");
+    // −20 %: (4 − 5) / 5.
+    assert!(
+        opus.iter().any(|t| t.contains("$5.00/M → $4.00/M")),
+        "{opus:?}"
+    );
+    assert!(opus.iter().any(|t| t.contains("20")), "{opus:?}");
+    let labels = page.texts("#d-2026-08-22 .badge.source-official");
+    assert!(
+        !labels.is_empty(),
+        "the official changes carry a visible label"
+    );
+    assert_eq!(page.texts("ul.official-removed li").len(), 1);
+    assert_eq!(page.texts("ul.official-added li").len(), 1);
+
+    let openrouter = app.get("/changes?source=openrouter").await;
+    assert!(openrouter.texts("table.official-changes tr").is_empty());
+    assert!(openrouter.texts("ul.official-removed li").is_empty());
+    // A cut, from the official side only; the DeepSeek increase is left out.
+    let cuts = app.get("/changes?source=official&kind=cut").await;
+    assert_eq!(
+        cuts.attrs("table.official-changes tbody tr", "data-entry"),
+        vec!["claude-opus-4-8"]
+    );
+    // A model's changes include its official prices' changes.
+    let flash = app.get("/changes?model=deepseek/deepseek-v4-flash").await;
+    assert_eq!(
+        flash.attrs("table.official-changes tbody tr", "data-entry"),
+        vec!["deepseek-v4-flash"]
+    );
+    let bad = app.get("/changes?source=reseller").await;
+    assert_eq!(bad.status, 400);
+
+    let feed = app.get("/changes.atom").await;
+    assert!(
+        feed.body.contains("2026-08-22: 2 official price changes"),
+        "{}",
+        feed.body
+    );
+    let model_feed = app.get("/feeds/models/anthropic/claude-opus-4.8").await;
+    assert!(
+        model_feed.body.contains("claude-opus-4-8"),
+        "{}",
+        model_feed.body
+    );
+    assert!(!model_feed.body.contains("mistral-medium-3"));
+}

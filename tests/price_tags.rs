@@ -288,3 +288,177 @@ async fn about_and_the_guide_describe_both_sources_with_live_coverage() {
     let guide = app.get("/guide/why-prices-differ").await;
     assert_eq!(guide.texts("#every-tag").len(), 1);
 }
+
+/// The calculator's JSON for one workload at one `source`, as (id → bill).
+async fn bills(app: &TestApp, query: &str) -> serde_json::Value {
+    let response = app.get(&format!("/calculator?{query}&format=json")).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    response.json()
+}
+
+fn bill<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    json["bills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == id)
+        .unwrap_or_else(|| panic!("no bill for {id}: {json}"))
+}
+
+#[tokio::test]
+async fn the_seeds_cache_check_holds_at_every_source() {
+    let app = app().await;
+    // Opus 4.8 lists $5/M input and $0.50/M cache reads (10 % of input) on OpenRouter, at
+    // Anthropic, on Bedrock (global) and on Vertex. With 70 % of input read from the cache:
+    // 0.30 × $5 + 0.70 × $0.50 = $1.50 + $0.35 = $1.85 per million input tokens.
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=70\
+                    &ids=anthropic/claude-opus-4.8";
+    for (source, seller) in [
+        ("", "OpenRouter (routed)"),
+        ("routed", "OpenRouter (routed)"),
+        // Anthropic, Bedrock global and Vertex tie; the maker's own list comes first.
+        ("official", "Anthropic"),
+        // A tie with the routed price goes to the routed price.
+        ("cheapest", "OpenRouter (routed)"),
+    ] {
+        let json = bills(&app, &format!("{workload}&source={source}")).await;
+        let opus = bill(&json, "anthropic/claude-opus-4.8");
+        assert_eq!(opus["effective_input_per_million"], "1.85", "{source}");
+        assert_eq!(opus["seller"], seller, "{source}");
+        let page = app
+            .get(&format!("/calculator?{workload}&source={source}"))
+            .await;
+        assert_eq!(
+            page.texts("tr.bill td.effective-input"),
+            vec!["$1.85"],
+            "{source}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cheapest_bills_each_model_at_its_cheaper_seller_and_names_it() {
+    let app = app().await;
+    // DeepSeek V4 Flash, 1,000 requests of 10,000 input and 1,000 output tokens, half the input
+    // from the cache: 10M input tokens, 5M uncached, 5M reads, 1M output.
+    // Routed: 5 × $0.20 + 5 × $0.20 (its cache read) + 1 × $0.80 = $2.80.
+    // DeepSeek's own list: 5 × $0.20 + 5 × $0.02 + 1 × $0.80 = $1.90.
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50";
+    let routed = bills(&app, workload).await;
+    assert_eq!(
+        bill(&routed, "deepseek/deepseek-v4-flash")["monthly_cost"],
+        "2.8"
+    );
+    let cheapest = bills(&app, &format!("{workload}&source=cheapest")).await;
+    let flash = bill(&cheapest, "deepseek/deepseek-v4-flash");
+    assert_eq!(flash["monthly_cost"], "1.9");
+    assert_eq!(flash["seller"], "DeepSeek");
+    assert_eq!(flash["seller_key"], "deepseek");
+    assert_eq!(flash["seller_source"], "genai-prices");
+    // GLM 5.2: Zhipu's CNY-derived list is cheaper on paper ($0.83/M input) but is never
+    // billed; Z.AI's USD list ties with the routed price, which keeps the row.
+    let glm = bill(&cheapest, "z-ai/glm-5.2");
+    assert_eq!(glm["seller"], "OpenRouter (routed)");
+    let official = bills(&app, &format!("{workload}&source=official")).await;
+    assert_eq!(bill(&official, "z-ai/glm-5.2")["seller_key"], "zai");
+    assert_eq!(official["price_source"], "official");
+    // A model with no official price is listed apart, not dropped: Acme Alpha has no maker
+    // list in the feed, and a dated snapshot is refused (it is not V4 Flash).
+    let apart: Vec<&str> = official["no_official_price"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert!(apart.contains(&"acme/alpha"), "{apart:?}");
+    assert!(
+        apart.contains(&"deepseek/deepseek-v4-flash-0731"),
+        "{apart:?}"
+    );
+    assert!(
+        official["bills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| !apart.contains(&b["id"].as_str().unwrap()))
+    );
+    let page = app
+        .get(&format!("/calculator?{workload}&source=official"))
+        .await;
+    let listed = page.attrs("#no-official li a", "href");
+    assert!(
+        listed.contains(&"/models/acme/alpha".to_string()),
+        "{listed:?}"
+    );
+    // The table names each row's seller; the default table has no seller column.
+    let page = app
+        .get(&format!("/calculator?{workload}&source=cheapest"))
+        .await;
+    let row = page.texts("tr.bill[data-id='deepseek/deepseek-v4-flash'] td.seller");
+    assert_eq!(row, vec!["DeepSeek"]);
+    let default = app.get(&format!("/calculator?{workload}")).await;
+    assert!(default.texts("tr.bill td.seller").is_empty());
+    assert!(
+        !default.body.contains("source="),
+        "the default URL is unchanged"
+    );
+}
+
+#[tokio::test]
+async fn the_official_bill_uses_the_makers_batch_price_and_names_its_source() {
+    let app = app().await;
+    // Every request through batch: 10M input × $2.50/M + 1M output × $12.50/M = $37.50 at
+    // Anthropic's batch price; Bedrock and Vertex list no batch price, so on demand they
+    // would be 10 × $5 + 1 × $25 = $75.
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&batch=100&source=official";
+    let page = app
+        .get(&format!(
+            "/calculator/bill?{workload}&id=anthropic/claude-opus-4.8"
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.texts("#bill-monthly"), vec!["$37.50"]);
+    let seller = page.texts("#bill-seller");
+    assert!(seller[0].starts_with("Priced at Anthropic"), "{seller:?}");
+    assert!(seller[0].contains("genai-prices"), "{seller:?}");
+    assert!(seller[0].contains("21 Aug 2026"), "{seller:?}");
+    // The way back keeps the choice of source.
+    let back = page.attrs(".crumbs a", "href");
+    assert!(back[0].contains("source=official"), "{back:?}");
+    // A model with no official price has no bill here, and says why.
+    let none = app
+        .get(&format!("/calculator/bill?{workload}&id=acme/alpha"))
+        .await;
+    assert_eq!(none.status, 400);
+    assert!(none.body.contains("no official price"), "{}", none.body);
+}
+
+#[tokio::test]
+async fn the_csv_has_a_seller_column_on_every_source() {
+    let app = app().await;
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50";
+    for (source, flash_seller) in [
+        ("", "OpenRouter (routed)"),
+        ("cheapest", "DeepSeek"),
+        ("official", "DeepSeek"),
+    ] {
+        let csv = app
+            .get(&format!(
+                "/calculator?{workload}&source={source}&format=csv"
+            ))
+            .await;
+        assert_eq!(csv.status, 200);
+        let mut lines = csv.body.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let column = header.iter().position(|h| *h == "seller").unwrap();
+        let flash = lines
+            .find(|l| l.starts_with("deepseek/deepseek-v4-flash,"))
+            .unwrap();
+        assert_eq!(flash.split(',').nth(column), Some(flash_seller), "{source}");
+    }
+    let bad = app
+        .get(&format!("/calculator?{workload}&source=reseller"))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.texts("#source-error")[0].contains("routed, official or cheapest"));
+}

@@ -8,6 +8,7 @@ pub mod matching;
 pub mod overrides;
 pub mod scheduler;
 pub mod schema;
+pub mod sellers;
 pub mod store;
 pub mod tags;
 pub mod view;
@@ -112,6 +113,18 @@ struct PriceListRef<'a> {
     batch: &'a Option<Pricing>,
 }
 
+/// The standard prices of a schedule in force on `day`: the last entry without a condition or
+/// whose start date has come (the feed's own rule); daily time windows are never applied.
+pub fn in_force(schedule: &[DatedPrices], day: NaiveDate) -> Option<&Pricing> {
+    schedule
+        .iter()
+        .rev()
+        .filter(|p| p.time_window.is_none())
+        .find(|p| p.start_date.is_none_or(|start| start <= day))
+        .or_else(|| schedule.first())
+        .map(|p| &p.pricing)
+}
+
 impl OfficialModel {
     /// Canonical JSON of the prices (schedule and batch), for storage and change detection.
     pub fn prices_json(&self) -> String {
@@ -125,13 +138,7 @@ impl OfficialModel {
     /// The standard prices in force on `day`: the last entry without a condition or whose start
     /// date has come (the feed's own rule); daily time windows are never applied.
     pub fn prices_on(&self, day: NaiveDate) -> Option<&Pricing> {
-        self.schedule
-            .iter()
-            .rev()
-            .filter(|p| p.time_window.is_none())
-            .find(|p| p.start_date.is_none_or(|start| start <= day))
-            .or_else(|| self.schedule.first())
-            .map(|p| &p.pricing)
+        in_force(&self.schedule, day)
     }
 
     /// The date the current prices took effect, when the feed dates them.

@@ -108,98 +108,120 @@ pub fn base_of<'a>(catalogue: &'a Catalogue, id: &'a str) -> &'a str {
 /// Every price tag of `id`'s base model on `day`: routed, each provider, maker, clouds.
 pub fn price_tags(catalogue: &Catalogue, id: &str, day: NaiveDate) -> Vec<PriceTag> {
     let base = base_of(catalogue, id);
-    let mut tags = Vec::new();
-    if let Some(entry) = catalogue.get(base) {
-        let model = &entry.model;
-        tags.push(PriceTag {
+    let mut tags: Vec<PriceTag> = routed_tag(catalogue, base).into_iter().collect();
+    tags.extend(provider_tags(catalogue, base));
+    tags.extend(official_tags(catalogue, base, day));
+    tags
+}
+
+/// OpenRouter's routed price of the listing `id`, with its `:batch` listing's prices.
+pub fn routed_tag(catalogue: &Catalogue, id: &str) -> Option<PriceTag> {
+    let model = &catalogue.get(id)?.model;
+    Some(PriceTag {
+        model_id: id.to_string(),
+        seller: ROUTED_SELLER.into(),
+        seller_key: SOURCE_OPENROUTER.into(),
+        kind: TagKind::Routed,
+        region: None,
+        pricing: model.pricing.clone(),
+        batch: catalogue.batch_listing(id).map(|m| m.pricing.clone()),
+        announced: None,
+        as_of: catalogue.freshness.as_of(),
+        since: None,
+        source: SOURCE_OPENROUTER,
+        source_url: Some(format!("https://openrouter.ai/{id}")),
+        matched_by: None,
+        matched_how: None,
+        note: None,
+        comparable: !model.pricing.is_variable(),
+    })
+}
+
+/// Who sells at the routed price, as pages name it.
+pub const ROUTED_SELLER: &str = "OpenRouter (routed)";
+
+/// Each upstream provider's price for `base` on OpenRouter.
+fn provider_tags(catalogue: &Catalogue, base: &str) -> Vec<PriceTag> {
+    let Some(endpoints) = catalogue.endpoints(base) else {
+        return Vec::new();
+    };
+    endpoints
+        .endpoints
+        .iter()
+        .map(|endpoint| PriceTag {
             model_id: base.to_string(),
-            seller: "OpenRouter (routed)".into(),
-            seller_key: "openrouter".into(),
-            kind: TagKind::Routed,
+            seller: format!("{} via OpenRouter", endpoint.provider_name),
+            seller_key: format!("openrouter:{}", endpoint.tag),
+            kind: TagKind::RoutedProvider,
             region: None,
-            pricing: model.pricing.clone(),
-            batch: catalogue.batch_listing(base).map(|m| m.pricing.clone()),
+            pricing: endpoint.pricing.clone(),
+            batch: None,
             announced: None,
-            as_of: catalogue.freshness.as_of(),
+            as_of: endpoints.fetched_at,
             since: None,
             source: SOURCE_OPENROUTER,
-            source_url: Some(format!("https://openrouter.ai/{base}")),
+            source_url: Some(format!("https://openrouter.ai/{base}/providers")),
             matched_by: None,
             matched_how: None,
-            note: None,
-            comparable: !model.pricing.is_variable(),
-        });
-        if let Some(endpoints) = catalogue.endpoints(base) {
-            for endpoint in &endpoints.endpoints {
-                tags.push(PriceTag {
-                    model_id: base.to_string(),
-                    seller: format!("{} via OpenRouter", endpoint.provider_name),
-                    seller_key: format!("openrouter:{}", endpoint.tag),
-                    kind: TagKind::RoutedProvider,
-                    region: None,
-                    pricing: endpoint.pricing.clone(),
-                    batch: None,
-                    announced: None,
-                    as_of: endpoints.fetched_at,
-                    since: None,
-                    source: SOURCE_OPENROUTER,
-                    source_url: Some(format!("https://openrouter.ai/{base}/providers")),
-                    matched_by: None,
-                    matched_how: None,
-                    note: endpoint
-                        .quantization
-                        .as_ref()
-                        .map(|q| format!("served at {q}")),
-                    comparable: !endpoint.pricing.is_variable(),
-                });
-            }
-        }
-    }
+            note: endpoint
+                .quantization
+                .as_ref()
+                .map(|q| format!("served at {q}")),
+            comparable: !endpoint.pricing.is_variable(),
+        })
+        .collect()
+}
+
+/// The maker's own and each cloud's price for the base model `base` on `day`, makers first.
+pub fn official_tags(catalogue: &Catalogue, base: &str, day: NaiveDate) -> Vec<PriceTag> {
     let official = catalogue.official();
-    for tag in official.tags(base, day) {
-        let mut notes = Vec::new();
-        if tag.cny_derived {
-            notes.push(
-                "mainland-China list, converted from CNY by the source; not Z.AI's USD list"
-                    .to_string(),
-            );
-        }
-        if let Some(window) = tag.off_peak {
-            let (start, end) = window.time_window.clone().unwrap_or_default();
-            notes.push(format!(
-                "cheaper off-peak ({start}–{end} UTC), not shown here"
-            ));
-        }
-        if tag.entry.deprecated {
-            notes.push("marked deprecated by the maker".into());
-        }
-        tags.push(PriceTag {
-            model_id: base.to_string(),
-            seller: tag.seller.clone(),
-            seller_key: tag.seller_key(),
-            kind: match tag.channel.kind() {
-                super::matching::SellerKind::FirstParty => TagKind::FirstParty,
-                super::matching::SellerKind::Cloud => TagKind::Cloud,
-            },
-            region: tag.channel.region().map(str::to_string),
-            pricing: tag.pricing.clone(),
-            batch: tag.batch.clone(),
-            announced: tag.announced.map(|(d, p)| (d, p.clone())),
-            as_of: official.as_of(),
-            since: tag.since,
-            source: SOURCE_OFFICIAL,
-            source_url: tag.provider.pricing_url.clone(),
-            matched_by: Some(tag.rule.to_string()),
-            matched_how: Some(match tag.rule {
-                super::matching::Rule::Clause { .. } => "the source's match clause",
-                super::matching::Rule::EntryId { .. } => "the source's entry id",
-                super::matching::Rule::Override { .. } => "our reviewed override",
-            }),
-            note: (!notes.is_empty()).then(|| notes.join("; ")),
-            comparable: !tag.cny_derived,
-        });
-    }
-    tags
+    official
+        .tags(base, day)
+        .into_iter()
+        .map(|tag| {
+            let mut notes = Vec::new();
+            if tag.cny_derived {
+                notes.push(
+                    "mainland-China list, converted from CNY by the source; not Z.AI's USD list"
+                        .to_string(),
+                );
+            }
+            if let Some(window) = tag.off_peak {
+                let (start, end) = window.time_window.clone().unwrap_or_default();
+                notes.push(format!(
+                    "cheaper off-peak ({start}–{end} UTC), not shown here"
+                ));
+            }
+            if tag.entry.deprecated {
+                notes.push("marked deprecated by the maker".into());
+            }
+            PriceTag {
+                model_id: base.to_string(),
+                seller: tag.seller.clone(),
+                seller_key: tag.seller_key(),
+                kind: match tag.channel.kind() {
+                    super::matching::SellerKind::FirstParty => TagKind::FirstParty,
+                    super::matching::SellerKind::Cloud => TagKind::Cloud,
+                },
+                region: tag.channel.region().map(str::to_string),
+                pricing: tag.pricing.clone(),
+                batch: tag.batch.clone(),
+                announced: tag.announced.map(|(d, p)| (d, p.clone())),
+                as_of: official.as_of(),
+                since: tag.since,
+                source: SOURCE_OFFICIAL,
+                source_url: tag.provider.pricing_url.clone(),
+                matched_by: Some(tag.rule.to_string()),
+                matched_how: Some(match tag.rule {
+                    super::matching::Rule::Clause { .. } => "the source's match clause",
+                    super::matching::Rule::EntryId { .. } => "the source's entry id",
+                    super::matching::Rule::Override { .. } => "our reviewed override",
+                }),
+                note: (!notes.is_empty()).then(|| notes.join("; ")),
+                comparable: !tag.cny_derived,
+            }
+        })
+        .collect()
 }
 
 /// The indices of the cheapest comparable tags by the reference blend (several when tied).

@@ -10,6 +10,7 @@ use super::overrides;
 use super::store::{EventRow, HistoryRow, OfficialRun, StoredOfficial};
 use super::{DatedPrices, OfficialModel, PriceList, Provider};
 use crate::pricing::price::Pricing;
+use crate::store::changes::{ChangeKind, ComponentChange, diff_pricing};
 
 /// How many runs the view keeps for the methodology page.
 const RECENT_RUNS: usize = 10;
@@ -94,6 +95,10 @@ pub struct OfficialView {
     pub last_failure: Option<OfficialRun>,
     /// Changes after the first successful run, oldest first.
     changes: Vec<OfficialChange>,
+    /// The same changes dated and tied to our models, oldest first.
+    dated: Vec<DatedChange>,
+    /// Every day with a successful run, oldest first.
+    success_dates: Vec<NaiveDate>,
     history: HashMap<(String, String), Vec<HistoryRow>>,
 }
 
@@ -119,7 +124,18 @@ impl OfficialView {
                 .or_default()
                 .push(row);
         }
+        let dated = dated_changes(&changes, &report, &stored.providers);
+        let mut success_dates: Vec<NaiveDate> = stored
+            .runs
+            .iter()
+            .filter(|r| r.success)
+            .map(|r| r.as_of.date_naive())
+            .collect();
+        success_dates.sort();
+        success_dates.dedup();
         OfficialView {
+            dated,
+            success_dates,
             last_success: stored.runs.iter().find(|r| r.success).cloned(),
             last_failure: stored.runs.iter().find(|r| !r.success).cloned(),
             recent_runs: stored.runs.into_iter().take(RECENT_RUNS).collect(),
@@ -197,6 +213,16 @@ impl OfficialView {
         &self.changes
     }
 
+    /// Every official change dated and tied to our models, oldest first.
+    pub fn dated_changes(&self) -> &[DatedChange] {
+        &self.dated
+    }
+
+    /// True when a successful official run took data on `date`.
+    pub fn recorded_on(&self, date: NaiveDate) -> bool {
+        self.success_dates.binary_search(&date).is_ok()
+    }
+
     /// One entry's stored price rows, oldest first.
     pub fn history(&self, provider_id: &str, entry_id: &str) -> &[HistoryRow] {
         self.history
@@ -248,4 +274,110 @@ fn build_changes(
         (a.run_id, &a.provider_id, &a.entry_id).cmp(&(b.run_id, &b.provider_id, &b.entry_id))
     });
     changes
+}
+
+/// One official change as the changes page, its feeds and its JSON show it: dated by its
+/// run's data time, tied to the catalogue models matched to that entry.
+#[derive(Clone, Debug)]
+pub struct DatedChange {
+    pub date: NaiveDate,
+    pub as_of: DateTime<Utc>,
+    pub provider_id: String,
+    pub entry_id: String,
+    /// Who sells at these prices, as pages name the maker or cloud.
+    pub seller: String,
+    /// The catalogue models matched to this entry (any channel), sorted; may be empty.
+    pub models: Vec<String>,
+    /// `Price`, `Added` or `Removed`.
+    pub kind: ChangeKind,
+    /// What moved in the prices in force that day, then in the batch prices (whose
+    /// components carry the condition [`BATCH_CONDITION`]); may be empty when only a
+    /// later, announced price or an off-peak window changed.
+    pub components: Vec<ComponentChange>,
+    /// An announced price was added or changed.
+    pub announced: bool,
+}
+
+/// The condition official batch-price components carry in a [`DatedChange`].
+pub const BATCH_CONDITION: &str = "batch";
+
+/// The standard prices in force on `day` of a stored price list (the feed's rule, as
+/// [`OfficialModel::prices_on`]).
+fn in_force(list: &PriceList, day: NaiveDate) -> Option<&Pricing> {
+    super::in_force(&list.schedule, day)
+}
+
+fn dated_changes(
+    changes: &[OfficialChange],
+    report: &MatchReport,
+    providers: &[Provider],
+) -> Vec<DatedChange> {
+    let mut models_of: HashMap<(&str, &str), Vec<String>> = HashMap::new();
+    for m in &report.matches {
+        let models = models_of
+            .entry((m.provider_id.as_str(), m.entry_id.as_str()))
+            .or_default();
+        if !models.contains(&m.model_id) {
+            models.push(m.model_id.clone());
+        }
+    }
+    changes
+        .iter()
+        .map(|change| {
+            let date = change.as_of.date_naive();
+            let kind = match (&change.before, &change.after) {
+                (None, _) => ChangeKind::Added,
+                (Some(_), None) => ChangeKind::Removed,
+                (Some(_), Some(_)) => ChangeKind::Price,
+            };
+            let (mut components, mut announced) = (Vec::new(), false);
+            if let (Some(before), Some(after)) = (&change.before, &change.after) {
+                components = diff_pricing(in_force(before, date), in_force(after, date));
+                let batch = diff_pricing(before.batch.as_ref(), after.batch.as_ref());
+                components.extend(batch.into_iter().map(|c| ComponentChange {
+                    conditions: Some(BATCH_CONDITION.into()),
+                    ..c
+                }));
+                let later = |list: &PriceList| {
+                    list.schedule
+                        .iter()
+                        .filter(|p| p.start_date.is_some_and(|s| s > date))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                };
+                announced = later(before) != later(after);
+            }
+            let mut models = models_of
+                .get(&(change.provider_id.as_str(), change.entry_id.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            models.sort();
+            DatedChange {
+                date,
+                as_of: change.as_of,
+                seller: seller_name(providers, &change.provider_id),
+                provider_id: change.provider_id.clone(),
+                entry_id: change.entry_id.clone(),
+                models,
+                kind,
+                components,
+                announced,
+            }
+        })
+        .collect()
+}
+
+/// A provider as pages name it: the maker's name, or the feed's name for a cloud.
+fn seller_name(providers: &[Provider], id: &str) -> String {
+    SELLER_NAMES
+        .iter()
+        .find(|(key, _)| *key == id)
+        .map(|(_, name)| (*name).to_string())
+        .or_else(|| {
+            providers
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.name.clone())
+        })
+        .unwrap_or_else(|| id.to_string())
 }

@@ -127,7 +127,27 @@ pub fn compute(
 ) -> Result<Outcome, String> {
     let selection = select(catalogue, choice);
     let all = price_all(workload, selection.pairs.iter().copied()).map_err(|e| e.to_string())?;
-    let mut left_out = selection.left_out;
+    Ok(finish(
+        catalogue,
+        workload,
+        choice,
+        all,
+        selection.left_out,
+        |id| catalogue.get(id).map(|e| &e.model),
+    ))
+}
+
+/// Splits priced bills at the quality floor and works out the savings on the cheapest row
+/// shown, on the listing `priced_as` says that row was priced at (the catalogue's own, or
+/// another seller's prices for the same model).
+pub fn finish<'m>(
+    catalogue: &Catalogue,
+    workload: &Workload,
+    choice: &Choice,
+    all: CalculatorResult,
+    mut left_out: Vec<LeftOut>,
+    priced_as: impl Fn(&str) -> Option<&'m Model>,
+) -> Outcome {
     let quality_of = |id: &str| {
         catalogue
             .get(id)
@@ -153,13 +173,12 @@ pub fn compute(
     left_out.extend(unpriced_below.iter().map(|u| below_floor(&u.id, &u.name)));
     left_out.sort_by(|a, b| a.id.cmp(&b.id));
     let shown = CalculatorResult { bills, unpriced };
-    let savings = shown.cheapest_paid().and_then(|bill| {
-        let model = &catalogue.get(&bill.id)?.model;
-        savings(workload, model, bill).ok()
-    });
-    Ok(Outcome {
+    let savings = shown
+        .cheapest_paid()
+        .and_then(|bill| savings(workload, priced_as(&bill.id)?, bill).ok());
+    Outcome {
         shown,
         left_out,
         savings,
-    })
+    }
 }

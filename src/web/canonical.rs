@@ -74,6 +74,7 @@ const CALCULATOR: &[&str] = &[
     "output_tokens",
     "reasoning_tokens",
     "requests",
+    "source",
     "structured_outputs",
     "tools",
 ];
@@ -95,6 +96,7 @@ const CALCULATOR_BILL: &[&str] = &[
     "output_tokens",
     "reasoning_tokens",
     "requests",
+    "source",
 ];
 
 const CATALOGUE: &[&str] = &[
@@ -112,7 +114,7 @@ const CATALOGUE: &[&str] = &[
     "sort",
 ];
 
-const CHANGES: &[&str] = &["author", "from", "kind", "model", "to"];
+const CHANGES: &[&str] = &["author", "from", "kind", "model", "source", "to"];
 
 const PRICE_TAGS: &[&str] = &["author", "id", "kind"];
 

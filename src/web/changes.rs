@@ -21,8 +21,13 @@ use super::params::{FieldErrors, Params, clip, encode};
 use super::svg::escape;
 use crate::AppState;
 use crate::model::author_of;
+use crate::official::view::{BATCH_CONDITION, DatedChange};
 use crate::store::Catalogue;
 use crate::store::changes::{Change, ChangeKind, Day, Direction};
+
+/// The `source` values of changes, in the filter and in the JSON.
+pub const SOURCE_OPENROUTER_KEY: &str = "openrouter";
+pub const SOURCE_OFFICIAL_KEY: &str = "official";
 
 /// The kinds a reader can filter on.
 pub const KINDS: &[(&str, &str)] = &[
@@ -32,6 +37,12 @@ pub const KINDS: &[(&str, &str)] = &[
     ("added", "new models"),
     ("returned", "returned models"),
     ("removed", "removed models"),
+];
+
+/// The sources a reader can filter on: (value, label).
+pub const SOURCES: &[(&str, &str)] = &[
+    ("openrouter", "OpenRouter's catalogue"),
+    ("official", "official list prices"),
 ];
 
 /// Day sections on one page; older days are a link away.
@@ -54,6 +65,8 @@ pub struct ChangeFilters {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub model: String,
+    /// `openrouter`, `official`, or empty for both.
+    pub source: String,
 }
 
 impl ChangeFilters {
@@ -102,6 +115,14 @@ impl ChangeFilters {
         {
             errors.add("to", "To must not be before From.");
         }
+        let source = match params.get("source") {
+            None | Some("all") => String::new(),
+            Some(s) if SOURCES.iter().any(|(key, _)| *key == s) => s.to_string(),
+            Some(_) => {
+                errors.add("source", "Source must be openrouter or official.");
+                String::new()
+            }
+        };
         let model = params.get("model").unwrap_or_default().to_string();
         if !model.is_empty() && catalogue.get(&model).is_none() {
             errors.add("model", format!("No model has the id “{}”.", clip(&model)));
@@ -117,6 +138,7 @@ impl ChangeFilters {
                 } else {
                     model
                 },
+                source,
             },
             errors,
         )
@@ -128,11 +150,15 @@ impl ChangeFilters {
             || self.from.is_some()
             || self.to.is_some()
             || !self.model.is_empty()
+            || !self.source.is_empty()
     }
 
     /// Filters that drop changes (as opposed to days).
     fn narrows_changes(&self) -> bool {
-        !self.authors.is_empty() || !self.kind.is_empty() || !self.model.is_empty()
+        !self.authors.is_empty()
+            || !self.kind.is_empty()
+            || !self.model.is_empty()
+            || !self.source.is_empty()
     }
 
     fn query(&self, to: Option<NaiveDate>) -> String {
@@ -142,11 +168,15 @@ impl ChangeFilters {
         pairs.push(("from", self.from.map(ymd).unwrap_or_default()));
         pairs.push(("to", to.map(ymd).unwrap_or_default()));
         pairs.push(("model", self.model.clone()));
+        pairs.push(("source", self.source.clone()));
         encode(pairs)
     }
 
     /// The part of `change` these filters keep, if any.
     pub fn apply(&self, catalogue: &Catalogue, change: &Change) -> Option<Change> {
+        if self.source == SOURCE_OFFICIAL_KEY {
+            return None;
+        }
         if !self.model.is_empty() && change.id != self.model {
             return None;
         }
@@ -170,6 +200,50 @@ impl ChangeFilters {
             "price" => (change.kind == ChangeKind::Price).then(|| change.clone()),
             "added" => (change.kind == ChangeKind::Added).then(|| change.clone()),
             "returned" => (change.kind == ChangeKind::Returned).then(|| change.clone()),
+            "removed" => (change.kind == ChangeKind::Removed).then(|| change.clone()),
+            "cut" => keep_direction(Direction::Cut),
+            "increase" => keep_direction(Direction::Increase),
+            _ => None,
+        }
+    }
+
+    /// The part of an official change these filters keep, if any. An official change belongs
+    /// to the models matched to its entry: the model and author filters look at those.
+    pub fn apply_official(
+        &self,
+        catalogue: &Catalogue,
+        change: &DatedChange,
+    ) -> Option<DatedChange> {
+        if self.source == SOURCE_OPENROUTER_KEY {
+            return None;
+        }
+        if !self.model.is_empty() && !change.models.contains(&self.model) {
+            return None;
+        }
+        if !self.authors.is_empty()
+            && !change
+                .models
+                .iter()
+                .any(|m| self.authors.contains(&author(catalogue, m)))
+        {
+            return None;
+        }
+        let keep_direction = |wanted: Direction| {
+            let components: Vec<_> = change
+                .components
+                .iter()
+                .filter(|c| c.direction() == wanted)
+                .cloned()
+                .collect();
+            (change.kind == ChangeKind::Price && !components.is_empty()).then(|| DatedChange {
+                components,
+                ..change.clone()
+            })
+        };
+        match self.kind.as_str() {
+            "" => Some(change.clone()),
+            "price" => (change.kind == ChangeKind::Price).then(|| change.clone()),
+            "added" => (change.kind == ChangeKind::Added).then(|| change.clone()),
             "removed" => (change.kind == ChangeKind::Removed).then(|| change.clone()),
             "cut" => keep_direction(Direction::Cut),
             "increase" => keep_direction(Direction::Increase),
@@ -250,6 +324,147 @@ pub fn summary(changes: &[Change]) -> String {
     }
 }
 
+/// "2 official price changes, 1 new official entry"; empty when there are none.
+pub fn official_summary(changes: &[DatedChange]) -> String {
+    let count = |kind| changes.iter().filter(|c| c.kind == kind).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    for (kind, one, many) in [
+        (
+            ChangeKind::Price,
+            "official price change",
+            "official price changes",
+        ),
+        (
+            ChangeKind::Added,
+            "new official entry",
+            "new official entries",
+        ),
+        (
+            ChangeKind::Removed,
+            "official entry removed",
+            "official entries removed",
+        ),
+    ] {
+        let n = count(kind);
+        if n > 0 {
+            parts.push(plural(n, one, many));
+        }
+    }
+    parts.join(", ")
+}
+
+/// A component of an official change as a row shows it: its label says when it is the batch
+/// price.
+pub fn official_component(change: &crate::store::changes::ComponentChange) -> ComponentView {
+    let batch = change.conditions.as_deref() == Some(BATCH_CONDITION);
+    let mut view = ComponentView::new(&crate::store::changes::ComponentChange {
+        conditions: None,
+        ..change.clone()
+    });
+    if batch {
+        view.label = format!("{}, batch", view.label);
+    }
+    view
+}
+
+/// One row of a day's official price table.
+pub struct OfficialRow {
+    pub seller: String,
+    pub entry: String,
+    pub models: Vec<ModelLink>,
+    pub first: bool,
+    pub span: usize,
+    pub component: String,
+    pub old: String,
+    pub new: String,
+    pub percent: String,
+    pub direction: &'static str,
+    pub large_move: bool,
+}
+
+/// An official entry that appeared or went away.
+pub struct OfficialEntryLink {
+    pub seller: String,
+    pub entry: String,
+    pub models: Vec<ModelLink>,
+}
+
+fn official_views(
+    catalogue: &Catalogue,
+    changes: &[DatedChange],
+) -> (
+    Vec<OfficialRow>,
+    Vec<OfficialEntryLink>,
+    Vec<OfficialEntryLink>,
+) {
+    let (mut rows, mut added, mut removed) = (Vec::new(), Vec::new(), Vec::new());
+    let links = |change: &DatedChange| -> Vec<ModelLink> {
+        change
+            .models
+            .iter()
+            .map(|id| ModelLink {
+                id: id.clone(),
+                name: model_name(catalogue, id),
+            })
+            .collect()
+    };
+    for change in changes {
+        match change.kind {
+            ChangeKind::Added | ChangeKind::Returned => added.push(OfficialEntryLink {
+                seller: change.seller.clone(),
+                entry: change.entry_id.clone(),
+                models: links(change),
+            }),
+            ChangeKind::Removed => removed.push(OfficialEntryLink {
+                seller: change.seller.clone(),
+                entry: change.entry_id.clone(),
+                models: links(change),
+            }),
+            ChangeKind::Price => {
+                let span = change.components.len().max(1);
+                if change.components.is_empty() {
+                    rows.push(OfficialRow {
+                        seller: change.seller.clone(),
+                        entry: change.entry_id.clone(),
+                        models: links(change),
+                        first: true,
+                        span,
+                        component: if change.announced {
+                            "an announced price".into()
+                        } else {
+                            "dated or off-peak prices".into()
+                        },
+                        old: String::new(),
+                        new: String::new(),
+                        percent: String::new(),
+                        direction: "other",
+                        large_move: false,
+                    });
+                }
+                for (i, component) in change.components.iter().enumerate() {
+                    let c = official_component(component);
+                    rows.push(OfficialRow {
+                        seller: change.seller.clone(),
+                        entry: change.entry_id.clone(),
+                        models: if i == 0 { links(change) } else { Vec::new() },
+                        first: i == 0,
+                        span,
+                        component: c.label,
+                        old: c.old,
+                        new: c.new,
+                        percent: c.percent,
+                        direction: c.direction,
+                        large_move: c.large_move,
+                    });
+                }
+            }
+        }
+    }
+    (rows, added, removed)
+}
+
 /// A model named on the page.
 pub struct ModelLink {
     pub id: String,
@@ -288,21 +503,44 @@ pub struct DayView {
     /// Listed again after an absence.
     pub returned: Vec<ModelLink>,
     pub removed: Vec<ModelLink>,
+    /// False on a day with official changes but no OpenRouter listing taken.
+    pub has_catalogue: bool,
+    /// The official list prices' changes that day (genai-prices).
+    pub official_summary: String,
+    pub official_rows: Vec<OfficialRow>,
+    pub official_added: Vec<OfficialEntryLink>,
+    pub official_removed: Vec<OfficialEntryLink>,
 }
 
-fn day_view(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> DayView {
+fn day_view(
+    catalogue: &Catalogue,
+    date: NaiveDate,
+    day: Option<&Day>,
+    changes: &[Change],
+    official: &[DatedChange],
+) -> DayView {
+    let (official_rows, official_added, official_removed) = official_views(catalogue, official);
     let mut view = DayView {
-        date: ymd(day.date),
-        heading: day.date.format("%A %-d %B %Y").to_string(),
-        anchor: day.anchor(),
-        summary: summary(changes),
-        baseline: day.is_baseline(),
-        listed: day.listed,
-        previous: day.previous.map(ymd).unwrap_or_default(),
+        date: ymd(date),
+        heading: date.format("%A %-d %B %Y").to_string(),
+        anchor: crate::store::changes::anchor(date),
+        summary: match (changes.is_empty(), official.is_empty()) {
+            (_, true) => summary(changes),
+            (true, false) => official_summary(official),
+            (false, false) => format!("{}; {}", summary(changes), official_summary(official)),
+        },
+        baseline: day.is_some_and(Day::is_baseline),
+        listed: day.map_or(0, |d| d.listed),
+        previous: day.and_then(|d| d.previous).map(ymd).unwrap_or_default(),
         price_rows: Vec::new(),
         added: Vec::new(),
         returned: Vec::new(),
         removed: Vec::new(),
+        has_catalogue: day.is_some(),
+        official_summary: official_summary(official),
+        official_rows,
+        official_added,
+        official_removed,
     };
     for change in changes {
         let link = ModelLink {
@@ -343,6 +581,7 @@ pub struct ChangesPage {
     pub errors: FieldErrors,
     pub authors: Vec<String>,
     pub kinds: &'static [(&'static str, &'static str)],
+    pub sources: &'static [(&'static str, &'static str)],
     pub days: Vec<DayView>,
     /// `/changes?...` for the days before those shown, when there are more.
     pub older_href: Option<String>,
@@ -442,23 +681,39 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     let mut days = Vec::new();
     let mut older_href = None;
     let mut period_changes: Vec<(NaiveDate, Change)> = Vec::new();
-    for day in log.days().iter().rev().filter(|d| filters.in_range(d.date)) {
+    // The official list prices' changes, by day; their days join the catalogue's.
+    let mut official = official_by_date(&catalogue, &filters);
+    let mut dates: Vec<NaiveDate> = log
+        .days()
+        .iter()
+        .map(|d| d.date)
+        .chain(official.keys().copied())
+        .filter(|d| filters.in_range(*d))
+        .collect();
+    dates.sort_unstable_by(|a, b| b.cmp(a));
+    dates.dedup();
+    for date in dates {
+        let day = log.day(date);
         let changes: Vec<Change> = day
-            .changes
-            .iter()
-            .filter_map(|c| filters.apply(&catalogue, c))
-            .collect();
-        if changes.is_empty() && filters.narrows_changes() {
+            .map(|day| {
+                day.changes
+                    .iter()
+                    .filter_map(|c| filters.apply(&catalogue, c))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let official_changes = official.remove(&date).unwrap_or_default();
+        if changes.is_empty() && official_changes.is_empty() && filters.narrows_changes() {
             continue;
         }
         if days.len() == DAYS_PER_PAGE {
             // This day is the first one left out: the older page ends with it.
-            older_href = Some(format!("/changes?{}", filters.query(Some(day.date))));
+            older_href = Some(format!("/changes?{}", filters.query(Some(date))));
             break;
         }
-        days.push(day_view(&catalogue, day, &changes));
-        if !day.is_baseline() {
-            period_changes.extend(changes.into_iter().map(|c| (day.date, c)));
+        days.push(day_view(&catalogue, date, day, &changes, &official_changes));
+        if day.is_some_and(|d| !d.is_baseline()) {
+            period_changes.extend(changes.into_iter().map(|c| (date, c)));
         }
     }
     let last = log.last_date();
@@ -525,6 +780,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
             .canonical(canonical),
         authors: known_authors(&catalogue),
         kinds: KINDS,
+        sources: SOURCES,
         days,
         older_href,
         model_history,
@@ -538,23 +794,47 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     render_html(&page, status)
 }
 
+/// The official changes the filters keep, by day.
+fn official_by_date(
+    catalogue: &Catalogue,
+    filters: &ChangeFilters,
+) -> std::collections::BTreeMap<NaiveDate, Vec<DatedChange>> {
+    let mut by_date: std::collections::BTreeMap<NaiveDate, Vec<DatedChange>> =
+        std::collections::BTreeMap::new();
+    for change in catalogue.official().dated_changes() {
+        if let Some(kept) = filters.apply_official(catalogue, change) {
+            by_date.entry(change.date).or_default().push(kept);
+        }
+    }
+    by_date
+}
+
 /// `GET /changes.atom`: one entry per day with changes, newest first.
 pub async fn feed(State(state): State<AppState>) -> Response {
     let catalogue = state.catalogue();
     let tag = tag();
-    let entries: Vec<(&Day, Vec<Change>)> = catalogue
-        .changes()
-        .days()
-        .iter()
-        .rev()
-        .filter(|d| !d.changes.is_empty())
-        .take(FEED_DAYS)
-        .map(|d| (d, d.changes.clone()))
-        .collect();
+    let log = catalogue.changes();
+    let mut official: std::collections::BTreeMap<NaiveDate, Vec<DatedChange>> =
+        std::collections::BTreeMap::new();
+    for change in catalogue.official().dated_changes() {
+        official
+            .entry(change.date)
+            .or_default()
+            .push(change.clone());
+    }
+    let entries = feed_entries(
+        log.days()
+            .iter()
+            .filter(|d| !d.changes.is_empty())
+            .map(|d| (d, d.changes.clone()))
+            .collect(),
+        official,
+    );
     atom_response(&AtomFeed {
         id: format!("{tag}changes"),
         title: "tokenfare: LLM price changes".into(),
-        subtitle: "Price cuts and increases, new and removed models on OpenRouter, day by day."
+        subtitle: "Price cuts and increases, new and removed models on OpenRouter, and changes \
+                   of the makers' and clouds' own list prices, day by day."
             .into(),
         self_href: "/changes.atom".into(),
         alternate_href: "/changes".into(),
@@ -578,15 +858,27 @@ pub async fn model_feed(State(state): State<AppState>, Path(id): Path<String>) -
         return AppError::not_found(format!("No model has the id “{}”.", clip(&id)))
             .into_response();
     }
-    let entries: Vec<(&Day, Vec<Change>)> = catalogue
-        .changes()
-        .changes_of(&id)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .take(FEED_DAYS)
-        .map(|(day, change)| (day, vec![change.clone()]))
-        .collect();
+    let mut official: std::collections::BTreeMap<NaiveDate, Vec<DatedChange>> =
+        std::collections::BTreeMap::new();
+    for change in catalogue
+        .official()
+        .dated_changes()
+        .iter()
+        .filter(|c| c.models.contains(&id))
+    {
+        official
+            .entry(change.date)
+            .or_default()
+            .push(change.clone());
+    }
+    let entries = feed_entries(
+        catalogue
+            .changes()
+            .changes_of(&id)
+            .map(|(day, change)| (day, vec![change.clone()]))
+            .collect(),
+        official,
+    );
     let name = model_name(&catalogue, &id);
     let encoded_id = tag_escape(&id);
     let tag = tag();
@@ -594,7 +886,10 @@ pub async fn model_feed(State(state): State<AppState>, Path(id): Path<String>) -
     atom_response(&AtomFeed {
         id: format!("{tag}models/{encoded_id}/changes"),
         title: format!("tokenfare: price changes of {name}"),
-        subtitle: format!("Price changes and listing changes of {id} on OpenRouter."),
+        subtitle: format!(
+            "Price changes and listing changes of {id} on OpenRouter, and of its makers' and \
+             clouds' own list prices."
+        ),
         self_href: history::feed_url(&id),
         alternate_href: format!("/models/{id}"),
         entry_id_prefix: format!("{tag}models/{encoded_id}/changes/"),
@@ -625,8 +920,65 @@ struct AtomFeed<'a, F: Fn(NaiveDate) -> String> {
     alternate_href: String,
     entry_id_prefix: String,
     catalogue: &'a Catalogue,
-    entries: Vec<(&'a Day, Vec<Change>)>,
+    entries: Vec<FeedEntry<'a>>,
     entry_href: F,
+}
+
+/// One day of a feed: the catalogue's changes (when a listing was taken that day) and the
+/// official list prices' changes.
+struct FeedEntry<'a> {
+    date: NaiveDate,
+    as_of: DateTime<Utc>,
+    day: Option<&'a Day>,
+    changes: Vec<Change>,
+    official: Vec<DatedChange>,
+}
+
+/// The newest [`FEED_DAYS`] days of either source, newest first. `catalogue` is oldest first.
+fn feed_entries<'a>(
+    catalogue: Vec<(&'a Day, Vec<Change>)>,
+    mut official: std::collections::BTreeMap<NaiveDate, Vec<DatedChange>>,
+) -> Vec<FeedEntry<'a>> {
+    let mut entries: Vec<FeedEntry<'a>> = catalogue
+        .into_iter()
+        .map(|(day, changes)| FeedEntry {
+            date: day.date,
+            as_of: day.as_of,
+            day: Some(day),
+            changes,
+            official: official.remove(&day.date).unwrap_or_default(),
+        })
+        .collect();
+    entries.extend(official.into_iter().map(|(date, official)| {
+        FeedEntry {
+            date,
+            as_of: official
+                .iter()
+                .map(|c| c.as_of)
+                .max()
+                .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+            day: None,
+            changes: Vec::new(),
+            official,
+        }
+    }));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.date));
+    entries.truncate(FEED_DAYS);
+    entries
+}
+
+impl FeedEntry<'_> {
+    fn summary(&self) -> String {
+        match (self.changes.is_empty(), self.official.is_empty()) {
+            (_, true) => summary(&self.changes),
+            (true, false) => official_summary(&self.official),
+            (false, false) => format!(
+                "{}; {}",
+                summary(&self.changes),
+                official_summary(&self.official)
+            ),
+        }
+    }
 }
 
 fn atom_time(time: DateTime<Utc>) -> String {
@@ -650,7 +1002,7 @@ fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response
     let updated = feed
         .entries
         .iter()
-        .map(|(d, _)| d.as_of)
+        .map(|e| e.as_of)
         .max()
         .or_else(|| feed.catalogue.changes().days().last().map(|d| d.as_of))
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
@@ -667,17 +1019,28 @@ fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response
         escape(&absolute(&feed.self_href)),
         escape(&absolute(&feed.alternate_href)),
     );
-    for (day, changes) in &feed.entries {
-        let date = ymd(day.date);
+    for entry in &feed.entries {
+        let date = ymd(entry.date);
         let _ = write!(
             xml,
             r#"<entry><id>{}{date}</id><title>{date}: {}</title><updated>{}</updated><link rel="alternate" type="text/html" href="{}"/>"#,
             escape(&feed.entry_id_prefix),
-            escape(&summary(changes)),
-            atom_time(day.as_of),
-            escape(&absolute(&(feed.entry_href)(day.date))),
+            escape(&entry.summary()),
+            atom_time(entry.as_of),
+            escape(&absolute(&(feed.entry_href)(entry.date))),
         );
-        let mut ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
+        let mut ids: Vec<&str> = entry
+            .changes
+            .iter()
+            .map(|c| c.id.as_str())
+            .chain(
+                entry
+                    .official
+                    .iter()
+                    .flat_map(|c| c.models.iter().map(String::as_str)),
+            )
+            .collect();
+        ids.sort_unstable();
         ids.dedup();
         for id in ids {
             let _ = write!(
@@ -690,8 +1053,8 @@ fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response
         let _ = write!(
             xml,
             r#"<summary type="text">{}</summary><content type="html">{}</content></entry>"#,
-            escape(&text_summary(feed.catalogue, day, changes)),
-            escape(&html_content(feed.catalogue, day, changes)),
+            escape(&text_summary(feed.catalogue, entry)),
+            escape(&html_content(feed.catalogue, entry)),
         );
     }
     xml.push_str("</feed>\n");
@@ -705,7 +1068,10 @@ fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response
         .into_response()
 }
 
-fn compared_with(day: &Day) -> String {
+fn compared_with(day: Option<&Day>) -> String {
+    let Some(day) = day else {
+        return "nothing on OpenRouter (no listing was taken that day)".into();
+    };
     match day.previous {
         Some(previous) if previous + Duration::days(1) == day.date => "the day before".into(),
         Some(previous) => format!("{} (the last day with data)", ymd(previous)),
@@ -713,19 +1079,25 @@ fn compared_with(day: &Day) -> String {
     }
 }
 
-fn text_summary(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> String {
-    let names: Vec<String> = changes
+fn text_summary(catalogue: &Catalogue, entry: &FeedEntry<'_>) -> String {
+    let names: Vec<String> = entry
+        .changes
         .iter()
-        .take(10)
         .map(|c| model_name(catalogue, &c.id))
+        .chain(
+            entry
+                .official
+                .iter()
+                .map(|c| format!("{} {} (official)", c.seller, c.entry_id)),
+        )
         .collect();
-    let more = if changes.len() > 10 { ", …" } else { "" };
+    let more = if names.len() > 10 { ", …" } else { "" };
     format!(
         "{} on {} compared with {}: {}{more}.",
-        capitalise(&summary(changes)),
-        ymd(day.date),
-        compared_with(day),
-        names.join(", ")
+        capitalise(&entry.summary()),
+        ymd(entry.date),
+        compared_with(entry.day),
+        names[..names.len().min(10)].join(", ")
     )
 }
 
@@ -739,9 +1111,12 @@ fn capitalise(text: &str) -> String {
 
 /// The entry's content: the day's changes as an HTML list (escaped once more by the caller
 /// for `type="html"`).
-fn html_content(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> String {
-    let mut html = format!("<p>Compared with {}.</p><ul>", escape(&compared_with(day)));
-    for change in changes {
+fn html_content(catalogue: &Catalogue, entry: &FeedEntry<'_>) -> String {
+    let mut html = format!(
+        "<p>Compared with {}.</p><ul>",
+        escape(&compared_with(entry.day))
+    );
+    for change in &entry.changes {
         let link = format!(
             r#"<a href="{}">{}</a> <code>{}</code>"#,
             escape(&absolute(&format!("/models/{}", change.id))),
@@ -782,6 +1157,54 @@ fn html_content(catalogue: &Catalogue, day: &Day, changes: &[Change]) -> String 
         }
     }
     html.push_str("</ul>");
+    if !entry.official.is_empty() {
+        html.push_str(
+            "<p>Official list prices (the makers' and clouds' own, from genai-prices):</p><ul>",
+        );
+        for change in &entry.official {
+            let models: Vec<String> = change
+                .models
+                .iter()
+                .map(|id| {
+                    format!(
+                        r#" <a href="{}">{}</a>"#,
+                        escape(&absolute(&format!("/models/{id}"))),
+                        escape(&model_name(catalogue, id))
+                    )
+                })
+                .collect();
+            let what = match change.kind {
+                ChangeKind::Added | ChangeKind::Returned => "new entry".to_string(),
+                ChangeKind::Removed => "entry removed".to_string(),
+                ChangeKind::Price if change.components.is_empty() => {
+                    "dated or announced prices changed".to_string()
+                }
+                ChangeKind::Price => change
+                    .components
+                    .iter()
+                    .map(|c| {
+                        let v = official_component(c);
+                        let pct = if v.percent.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", v.percent)
+                        };
+                        format!("{}: {} → {}{pct}", v.label, v.old, v.new)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            };
+            let _ = write!(
+                html,
+                "<li>Official, {} <code>{}</code>{}: {}</li>",
+                escape(&change.seller),
+                escape(&change.entry_id),
+                models.join(","),
+                escape(&what)
+            );
+        }
+        html.push_str("</ul>");
+    }
     html
 }
 
@@ -803,14 +1226,17 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
         ));
     };
     let catalogue = state.catalogue();
-    let Some(day) = catalogue.changes().day(date) else {
+    let day = catalogue.changes().day(date);
+    let official = catalogue.official();
+    if day.is_none() && !official.recorded_on(date) {
         return Err(AppError::not_found(format!(
             "No successful ingest is recorded for {}.",
             ymd(date)
         )));
-    };
-    let changes: Vec<serde_json::Value> = day
-        .changes
+    }
+    let mut changes: Vec<serde_json::Value> = day
+        .map(|d| d.changes.as_slice())
+        .unwrap_or_default()
         .iter()
         .map(|c| {
             let components: Vec<serde_json::Value> = c
@@ -832,19 +1258,62 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
                 })
                 .collect();
             serde_json::json!({
+                "source": SOURCE_OPENROUTER_KEY,
                 "id": c.id,
                 "kind": c.kind.as_str(),
                 "components": components,
             })
         })
         .collect();
+    changes.extend(
+        official
+            .dated_changes()
+            .iter()
+            .filter(|c| c.date == date)
+            .map(official_json),
+    );
     Ok(Json(serde_json::json!({
-        "date": ymd(day.date),
-        "as_of": atom_time(day.as_of),
-        "previous_date": day.previous.map(ymd),
-        "baseline": day.is_baseline(),
-        "listed": day.listed,
+        "date": ymd(date),
+        "as_of": day.map(|d| atom_time(d.as_of)),
+        "previous_date": day.and_then(|d| d.previous).map(ymd),
+        "baseline": day.is_some_and(Day::is_baseline),
+        "listed": day.map(|d| d.listed),
         "changes": changes,
     }))
     .into_response())
+}
+
+/// One official change as data: the feed's provider and entry, the seller, the models matched
+/// to it, and each moved component per unit as an exact decimal string (`batch` marks the
+/// batch price).
+fn official_json(change: &DatedChange) -> serde_json::Value {
+    let components: Vec<serde_json::Value> = change
+        .components
+        .iter()
+        .map(|comp| {
+            let mut value = serde_json::json!({
+                "name": comp.key,
+                "old": comp.old.map(|p| p.to_string()),
+                "new": comp.new.map(|p| p.to_string()),
+            });
+            if let Some(min) = comp.min_prompt_tokens {
+                value["min_prompt_tokens"] = min.into();
+            }
+            if comp.conditions.as_deref() == Some(BATCH_CONDITION) {
+                value["batch"] = true.into();
+            }
+            value
+        })
+        .collect();
+    serde_json::json!({
+        "source": SOURCE_OFFICIAL_KEY,
+        "provider": change.provider_id,
+        "entry": change.entry_id,
+        "seller": change.seller,
+        "models": change.models,
+        "kind": change.kind.as_str(),
+        "as_of": atom_time(change.as_of),
+        "announced_price_changed": change.announced,
+        "components": components,
+    })
 }

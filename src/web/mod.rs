@@ -6,6 +6,7 @@ pub mod calculator;
 pub mod canonical;
 pub mod changes;
 pub mod compare;
+pub mod description;
 pub mod error;
 pub mod form;
 pub mod format;

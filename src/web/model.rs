@@ -9,6 +9,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::calculator::CalculatorQuery;
+use super::description::{self, Segment};
 use super::error::{AppError, AppResult, Suggestion, render_html};
 use super::format;
 use super::layout::Layout;
@@ -502,7 +503,7 @@ pub struct ModelPage {
     pub parameters: Vec<String>,
     pub expiry: Option<Expiry>,
     pub quality: Vec<QualityLine>,
-    pub description: Vec<String>,
+    pub description: Vec<Vec<Segment>>,
     pub comparisons: Vec<Comparison>,
     pub openrouter_url: String,
     pub author_pricing: Option<(&'static str, &'static str)>,
@@ -646,12 +647,8 @@ impl ModelPage {
                 entry.first_seen.format("%Y-%m-%d").to_string(),
             ),
         ];
-        let description = model
-            .description
-            .split("\n\n")
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect();
+        let description =
+            description::paragraphs(&model.description, &|id| catalogue.get(id).is_some());
         let headline_input = format::token_price(base.prompt);
         let headline_output = format::token_price(base.completion);
         let title = if model.is_variable() {

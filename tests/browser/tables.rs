@@ -36,6 +36,32 @@ const CHECKS: &[(&str, &str, &str)] = &[
         "table.bills > tbody > tr.bill",
         "td.monthly, td.per-request",
     ),
+    (
+        "/calculator/bill?requests=100000&input_tokens=2000&output_tokens=500&id=globex/gamma",
+        "table.itemised > tbody > tr",
+        "td.amount",
+    ),
+    (
+        "/calculator?requests=100000&input_tokens=2000&output_tokens=500&ids=globex/gamma&by_provider=1",
+        "table.by-provider > tbody.endpoints > tr",
+        "td.monthly",
+    ),
+    (
+        "/models/globex/gamma",
+        "table.providers-table > tbody.endpoints > tr",
+        "td.input, td.output",
+    ),
+    (
+        "/providers",
+        "table.provider-index > tbody > tr",
+        "td.hq, td.models",
+    ),
+    (
+        "/providers/origin",
+        "table.provider-models > tbody > tr",
+        "td.input, td.output",
+    ),
+    ("/changes", "table.change-table > tbody > tr", "td.move"),
 ];
 
 /// Rows checked per table.

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::form::{CalcRequest, FormValues};
 use super::view::LeftOutView;
+use crate::official::sellers::Priced;
 use crate::pricing::calculator::{MonthlyBill, Part};
-use crate::pricing::selection::Outcome;
 use crate::store::Catalogue;
 use crate::web::format;
 use crate::web::models::csv_field;
@@ -42,6 +42,11 @@ pub fn csv_header() -> String {
         "cache_savings_usd",
         "batch_savings_usd",
         "long_context_tier_min_prompt_tokens",
+        // Who the bill was priced at (always present; the routed price by default).
+        "seller",
+        "seller_key",
+        "seller_source",
+        "seller_as_of",
     ]
     .iter()
     .map(|c| c.to_string())
@@ -62,8 +67,8 @@ pub fn csv_header() -> String {
     columns.join(",")
 }
 
-pub fn csv_response(outcome: &Outcome) -> Response {
-    let result = &outcome.shown;
+pub fn csv_response(priced: &Priced<'_>) -> Response {
+    let result = &priced.outcome.shown;
     let mut out = csv_header();
     out.push('\n');
     for bill in &result.bills {
@@ -88,6 +93,13 @@ pub fn csv_response(outcome: &Outcome) -> Response {
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
         ];
+        let seller = priced.seller(&bill.id);
+        fields.extend([
+            seller.name,
+            seller.key,
+            seller.source.to_string(),
+            seller.as_of.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ]);
         for (part, _) in PARTS {
             for (label, _) in LINE_LABELS {
                 match bill
@@ -109,7 +121,7 @@ pub fn csv_response(outcome: &Outcome) -> Response {
     }
     // Unpriced models close the file with empty numbers and the reason.
     let width = csv_header().split(',').count();
-    for unpriced in &result.unpriced {
+    for unpriced in result.unpriced.iter().chain(&priced.no_official) {
         let mut fields = vec![unpriced.id.clone(), unpriced.name.clone()];
         fields.resize(width - 1, String::new());
         fields.push(format!("not priced: {}", unpriced.reason));
@@ -140,14 +152,22 @@ struct JsonBill<'a> {
     #[serde(flatten)]
     bill: &'a MonthlyBill,
     times_cheapest: Option<String>,
+    /// The seller's name, as in the CSV's `seller` column.
+    seller: String,
+    seller_key: String,
+    seller_source: &'static str,
+    seller_as_of: Option<String>,
+    /// When the seller's price took effect, where the source dates it.
+    seller_price_since: Option<String>,
 }
 
 pub fn json_response(
     catalogue: &Catalogue,
     form: &FormValues,
     request: &CalcRequest,
-    outcome: &Outcome,
+    priced: &Priced<'_>,
 ) -> Response {
+    let outcome = &priced.outcome;
     let result = &outcome.shown;
     let inputs: serde_json::Map<String, serde_json::Value> = form
         .numbers
@@ -160,11 +180,21 @@ pub fn json_response(
         "inputs": inputs,
         "workload": request.workload,
         "context_needed": request.context_needed(),
-        "bills": result.bills.iter().map(|bill| JsonBill {
-            bill,
-            times_cheapest: result.times_cheapest(bill).map(format::plain),
+        "price_source": priced.source,
+        "bills": result.bills.iter().map(|bill| {
+            let seller = priced.seller(&bill.id);
+            JsonBill {
+                bill,
+                times_cheapest: result.times_cheapest(bill).map(format::plain),
+                seller: seller.name,
+                seller_key: seller.key,
+                seller_source: seller.source,
+                seller_as_of: seller.as_of.map(|t| t.to_rfc3339()),
+                seller_price_since: seller.since.map(|d| d.to_string()),
+            }
         }).collect::<Vec<_>>(),
         "unpriced": result.unpriced,
+        "no_official_price": priced.no_official,
         "left_out": outcome.left_out.iter().map(LeftOutView::new).collect::<Vec<_>>(),
         "savings_on_cheapest": outcome.savings,
     });

@@ -6,6 +6,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::query::CalculatorQuery;
 use crate::model::{Model, QualityIndex, Variant};
+use crate::official::sellers::Source;
 use crate::pricing::calculator::{Workload, WorkloadError};
 use crate::pricing::selection::Choice;
 use crate::store::Catalogue;
@@ -85,6 +86,9 @@ pub struct FormValues {
     pub index: String,
     /// `all=1`: every paid row, not only the cheapest [`DEFAULT_ROWS`](super::view::DEFAULT_ROWS).
     pub all_rows: bool,
+    /// Whose prices (`source`): empty for the default, the routed price, so its links stay
+    /// as they always were.
+    pub source: String,
     pub format: String,
 }
 
@@ -108,6 +112,7 @@ impl FormValues {
         pairs.push(("hide_free", flag_value(self.hide_free)));
         pairs.push(("hide_variable", flag_value(self.hide_variable)));
         pairs.push(("index", self.index.clone()));
+        pairs.push(("source", self.source.clone()));
         pairs.push(("format", format.to_string()));
         encode(pairs)
     }
@@ -150,6 +155,8 @@ pub struct CalcRequest {
     /// The quality index shown in the table and used by `min_quality`.
     pub index: QualityIndex,
     pub all_rows: bool,
+    /// Whose prices each bill uses.
+    pub source: Source,
     pub format: Format,
 }
 
@@ -220,6 +227,7 @@ pub fn parse(
         hide_variable: params.flag("hide_variable"),
         index: clip_long(&read("index"), 20),
         all_rows: params.flag("all"),
+        source: clip_long(&read("source"), 20),
         format: clip_long(&read("format"), 20),
     };
 
@@ -304,6 +312,24 @@ pub fn parse(
         }),
     };
 
+    let source = match form.source.as_str() {
+        "" => Source::Routed,
+        text => Source::parse(text).unwrap_or_else(|| {
+            errors.add(
+                "source",
+                format!(
+                    "Prices must be routed, official or cheapest (got “{}”).",
+                    clip(text)
+                ),
+            );
+            Source::Routed
+        }),
+    };
+    // The default is written by leaving it out, so links keep their old form.
+    if source == Source::Routed && errors.get("source").is_none() {
+        form.source.clear();
+    }
+
     let format = match form.format.as_str() {
         "" | "html" => Format::Html,
         "csv" => Format::Csv,
@@ -341,6 +367,7 @@ pub fn parse(
         hide_variable: form.hide_variable,
         index,
         all_rows: form.all_rows,
+        source,
         format,
     };
     (form, Ok(request))

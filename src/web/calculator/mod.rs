@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Response};
 pub use form::{CalcRequest, FormValues, Format, MAX_IDS, parse};
 pub use query::{CalculatorQuery, EXAMPLES, Example};
 use view::{
-    BillPage, LeftOutView, bill_detail, page, result_view, savings_sentence, uses_cache_or_batch,
-    workload_line,
+    BillPage, LeftOutView, bill_detail, page, result_view, savings_sentence, seller_line,
+    uses_cache_or_batch, workload_line,
 };
 
 use super::error::{AppError, render_html};
@@ -28,8 +28,9 @@ use super::form::FieldErrors;
 use super::layout::Layout;
 use super::params::{Params, clip};
 use crate::AppState;
+use crate::official::sellers;
 use crate::pricing::calculator::savings;
-use crate::pricing::selection;
+use crate::web::price_tags::today;
 
 /// A refused form comes back as the form; a refused export as the one error shape.
 fn wants_html(params: &Params) -> bool {
@@ -55,8 +56,14 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
     if by_provider::wanted(&params) {
         return by_provider::respond(&catalogue, &params, &form, &request);
     }
-    let outcome = match selection::compute(&catalogue, &request.workload, &request.choice()) {
-        Ok(outcome) => outcome,
+    let priced = match sellers::compute(
+        &catalogue,
+        &request.workload,
+        &request.choice(),
+        request.source,
+        today(),
+    ) {
+        Ok(priced) => priced,
         Err(problem) if wants_html(&params) => {
             return render_html(
                 &page(
@@ -72,10 +79,10 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
         Err(problem) => return AppError::invalid("form", problem).into_response(),
     };
     match request.format {
-        Format::Csv => export::csv_response(&outcome),
-        Format::Json => export::json_response(&catalogue, &form, &request, &outcome),
+        Format::Csv => export::csv_response(&priced),
+        Format::Json => export::json_response(&catalogue, &form, &request, &priced),
         Format::Html => {
-            let result = result_view(&catalogue, &form, &request, outcome);
+            let result = result_view(&catalogue, &form, &request, priced);
             let page = page(
                 &catalogue,
                 form,
@@ -107,10 +114,17 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         )
         .into_response();
     }
-    let outcome = match selection::compute(&catalogue, &request.workload, &request.choice()) {
-        Ok(outcome) => outcome,
+    let priced = match sellers::compute(
+        &catalogue,
+        &request.workload,
+        &request.choice(),
+        request.source,
+        today(),
+    ) {
+        Ok(priced) => priced,
         Err(problem) => return AppError::invalid("form", problem).into_response(),
     };
+    let outcome = &priced.outcome;
     let shown = &outcome.shown;
     let Some(bill) = shown.bills.iter().find(|b| b.id == id) else {
         // Say why this model has no bill: not priced, left out by a filter, or unknown.
@@ -118,6 +132,7 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
             shown
                 .unpriced
                 .iter()
+                .chain(&priced.no_official)
                 .find(|u| u.id == id)
                 .map(|u| u.reason.clone())
                 .or_else(|| {
@@ -139,7 +154,8 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         };
     };
     let model = catalogue.get(&bill.id).map(|e| &e.model);
-    let savings = model
+    let savings = priced
+        .priced_as(&bill.id)
         .filter(|_| uses_cache_or_batch(&request.workload))
         .and_then(|m| savings(&request.workload, m, bill).ok())
         .map(|saved| savings_sentence(&request.workload, bill, &saved))
@@ -151,6 +167,7 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
             "/calculator",
         ),
         row: bill_detail(bill, shown, &request.workload),
+        seller: seller_line(&priced.seller(&bill.id)),
         workload_line: workload_line(&request.workload),
         back_href,
         savings,

@@ -7,6 +7,8 @@ use rust_decimal::Decimal;
 use super::form::{CalcRequest, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS};
 use super::query::EXAMPLES;
 use crate::model::QualityIndex;
+use crate::official::sellers::{Priced, Seller, Source};
+use crate::official::tags::SOURCE_OFFICIAL;
 use crate::pricing::calculator::{
     BatchDeclined, CalculatorResult, LineUnit, MonthlyBill, Savings, Unpriced, Workload,
 };
@@ -100,6 +102,8 @@ pub struct BillRow {
     pub bill_href: String,
     /// How many notes the bill carries (fallbacks, tiers, batch declined).
     pub notes: usize,
+    /// Who the bill was priced at, when the reader chose a source other than the routed price.
+    pub seller: Option<String>,
 }
 
 pub fn bill_row(
@@ -121,6 +125,7 @@ pub fn bill_row(
         cheapest: is_cheapest(bill, result),
         bill_href: form.bill_href(&bill.id),
         notes: bill.notes.len(),
+        seller: None,
     }
 }
 
@@ -171,9 +176,9 @@ pub fn bill_detail(bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) 
         blended: format::usd(bill.effective_blended_per_million),
         input_vs_list: match bill.input_vs_list() {
             Some(share) => format!(
-                "{} is {} of the list input price {}",
+                "{} is {} the list input price {}",
                 format::usd(bill.effective_input_per_million),
-                format::times_column(share),
+                format::multiple(share),
                 format::usd(bill.list_input_per_million)
             ),
             None => String::new(),
@@ -448,6 +453,45 @@ pub struct ResultView {
     pub left_out: Vec<LeftOutView>,
     pub csv_href: String,
     pub json_href: String,
+    /// True when the rows name their seller (any source but the routed price).
+    pub shows_seller: bool,
+    /// Whose prices the bills use, in one sentence.
+    pub source_line: String,
+    /// Listings with no official price, under `source=official`.
+    pub no_official: Vec<Unpriced>,
+}
+
+/// Whose prices the bills use, as the result says it.
+fn source_line(source: Source) -> String {
+    match source {
+        Source::Routed => String::new(),
+        Source::Official => "Each bill uses the cheapest seller for this workload among the \
+            maker's own API and the clouds (Bedrock, Vertex AI, Azure), at their published list \
+            prices; the Seller column names it."
+            .into(),
+        Source::Cheapest => "Each bill uses the cheapest seller for this workload: OpenRouter's \
+            routed price, the maker's own API or a cloud at its published list price; the Seller \
+            column names it."
+            .into(),
+    }
+}
+
+/// The bill page's sentence naming the seller, its source and date: "Priced at Anthropic's
+/// own list, from genai-prices as of 21 Aug 2026, in force since …".
+pub fn seller_line(seller: &Seller) -> String {
+    let source = match seller.source {
+        SOURCE_OFFICIAL => "the genai-prices database of published list prices",
+        _ => "OpenRouter's catalogue",
+    };
+    let as_of = seller
+        .as_of
+        .map(|t| format!(" as of {}", t.format("%-d %b %Y")))
+        .unwrap_or_default();
+    let since = seller
+        .since
+        .map(|d| format!("; this price took effect on {}", d.format("%-d %b %Y")))
+        .unwrap_or_default();
+    format!("Priced at {}, from {source}{as_of}{since}.", seller.name)
 }
 
 #[derive(Template)]
@@ -464,6 +508,8 @@ pub struct CalculatorPage {
     pub derived: Option<Derived>,
     pub result: Option<ResultView>,
     pub default_context: String,
+    /// The `source` choices: (value, option text, one line on what it means).
+    pub sources: Vec<(&'static str, &'static str, &'static str)>,
 }
 
 impl CalculatorPage {
@@ -474,6 +520,11 @@ impl CalculatorPage {
 
     pub fn index_selected(&self, index: &str) -> bool {
         self.form.index == index || (self.form.index.is_empty() && index == "intelligence")
+    }
+
+    /// The default (the routed price) is the empty value, so it never shows in a URL.
+    pub fn source_selected(&self, value: &str) -> bool {
+        self.form.source == value || (value.is_empty() && self.form.source == "routed")
     }
 
     pub fn author_selected(&self, author: &str) -> bool {
@@ -536,6 +587,13 @@ pub fn page(
         result,
         form,
         errors,
+        sources: Source::ALL
+            .into_iter()
+            .map(|s| {
+                let value = if s == Source::Routed { "" } else { s.key() };
+                (value, s.label(), s.words())
+            })
+            .collect(),
     }
 }
 
@@ -544,9 +602,11 @@ pub fn result_view(
     catalogue: &Catalogue,
     form: &FormValues,
     request: &CalcRequest,
-    outcome: Outcome,
+    priced: Priced<'_>,
 ) -> ResultView {
-    let summary = summary(request, &outcome, catalogue);
+    let outcome = &priced.outcome;
+    let summary = summary(request, outcome, catalogue);
+    let shows_seller = priced.source != Source::Routed;
     let shown = &outcome.shown;
     let quality = |id: &str| {
         catalogue
@@ -563,7 +623,10 @@ pub fn result_view(
         .iter()
         .take(limit)
         .enumerate()
-        .map(|(i, bill)| bill_row(i + 1, bill, shown, quality(&bill.id), form))
+        .map(|(i, bill)| BillRow {
+            seller: shows_seller.then(|| priced.seller(&bill.id).name),
+            ..bill_row(i + 1, bill, shown, quality(&bill.id), form)
+        })
         .collect();
     ResultView {
         summary,
@@ -581,10 +644,13 @@ pub fn result_view(
             .filter(|b| b.free)
             .map(|b| (b.id.clone(), b.name.clone()))
             .collect(),
-        unpriced: outcome.shown.unpriced,
+        unpriced: outcome.shown.unpriced.clone(),
         left_out: outcome.left_out.iter().map(LeftOutView::new).collect(),
         csv_href: format!("/calculator?{}", form.query("csv")),
         json_href: format!("/calculator?{}", form.query("json")),
+        shows_seller,
+        source_line: source_line(priced.source),
+        no_official: priced.no_official,
     }
 }
 
@@ -599,5 +665,7 @@ pub struct BillPage {
     pub back_href: String,
     /// What caching and batching save on this model, as a sentence; empty when unused.
     pub savings: String,
+    /// Who the bill was priced at, with the source and date of that price.
+    pub seller: String,
     pub tokenizer: String,
 }
