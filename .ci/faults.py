@@ -105,12 +105,12 @@ check(wait_healthy(port), "server up with a fake OpenRouter")
 time.sleep(2)
 prices_a = {m["id"]: m["pricing"]["prompt"] for m in models}
 mixed, seen = 0, set()
-stop = threading.Event()
+probing_done = threading.Event()
 
 
 def consistency_probe():
     global mixed
-    while not stop.is_set():
+    while not probing_done.is_set():
         try:
             data = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/models.json?author=openai", timeout=5))
         except Exception:
@@ -130,7 +130,7 @@ def consistency_probe():
 probe = threading.Thread(target=consistency_probe)
 probe.start()
 wrk = subprocess.run(["wrk", "-t2", "-c256", "-d10s", f"http://127.0.0.1:{port}/models"], capture_output=True, text=True)
-stop.set()
+probing_done.set()
 probe.join()
 print(wrk.stdout, flush=True)
 refreshes = served["n"]
