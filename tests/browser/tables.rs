@@ -62,6 +62,7 @@ const CHECKS: &[(&str, &str, &str)] = &[
         "td.input, td.output",
     ),
     ("/changes", "table.change-table > tbody > tr", "td.move"),
+    ("/about", "table.runs > tbody > tr", "td"),
 ];
 
 /// Rows checked per table.
