@@ -163,10 +163,13 @@ pub fn canonical(path: &str, query: Option<&str>) -> Option<String> {
 /// carries only the fields they set. `None` when there is nothing blank to drop. Pages read a
 /// blank field as an absent one (`Params::get` skips empty values; [`canonical`] drops them), so
 /// dropping one never changes the page. Only pages people open in a browser redirect; the
-/// exports under `/api/` answer as they are, for scripts that do not follow redirects.
+/// exports (under `/api/`, or a page's `format=csv` / `format=json`) answer as they are, for
+/// scripts that do not follow redirects.
 pub fn without_blanks(path: &str, query: Option<&str>) -> Option<String> {
     let query = query?;
-    if path.starts_with("/api/") {
+    let export = form_urlencoded::parse(query.as_bytes())
+        .any(|(key, value)| key == "format" && !matches!(value.trim(), "" | "html"));
+    if path.starts_with("/api/") || export {
         return None;
     }
     let known = known_params(&normalise_escapes(path));
@@ -318,6 +321,14 @@ mod tests {
         );
         assert_eq!(without_blanks("/models", None), None);
         assert_eq!(without_blanks("/api/models.json", Some("author=")), None);
+        assert_eq!(
+            without_blanks("/calculator", Some("requests=5&source=&format=csv")),
+            None
+        );
+        assert_eq!(
+            without_blanks("/calculator", Some("requests=5&source=&format=html")).as_deref(),
+            Some("/calculator?requests=5&format=html")
+        );
         assert_eq!(without_blanks("/about", Some("q=")), None);
         // An unknown blank parameter is not ours to drop.
         assert_eq!(without_blanks("/models", Some("utm_source=")), None);
