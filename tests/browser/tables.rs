@@ -62,6 +62,12 @@ const CHECKS: &[(&str, &str, &str)] = &[
         "td.input, td.output",
     ),
     ("/changes", "table.change-table > tbody > tr", "td.move"),
+    // Issue 18: every cell of the price-tags table, not only its prices, fits the phone.
+    (
+        "/models/globex/gamma",
+        "table.price-tags-table > tbody > tr",
+        "td",
+    ),
 ];
 
 /// Rows checked per table.
