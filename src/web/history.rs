@@ -191,10 +191,10 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
         }
     }
     // The maker's own list price beside the routed one (issue 18), from the official history.
-    let official = official_input_steps(catalogue, id);
+    let (official, official_last) = official_input_steps(catalogue, id);
     let mut end = last_day;
     if official.iter().any(|s| s.value.is_some()) {
-        end = end.max(official.last().map_or(end, |s| s.from));
+        end = end.max(official_last.unwrap_or(end));
         section.legend.push(LegendItem {
             class: "official",
             label: "Maker's own input $/M",
@@ -241,15 +241,16 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
 }
 
 /// The input price of the maker's own list matched to `id`, as steps: one per stored
-/// official price row, each the price in force on its day.
-fn official_input_steps(catalogue: &Catalogue, id: &str) -> Vec<Step> {
+/// official price row, each the price in force on its day; and the last day the official
+/// feed was read, through which the last step holds.
+fn official_input_steps(catalogue: &Catalogue, id: &str) -> (Vec<Step>, Option<NaiveDate>) {
     let official = catalogue.official();
     let Some(maker) = official
         .report
         .for_model(id)
         .find(|m| m.channel == crate::official::matching::Channel::Maker)
     else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let mut steps: Vec<Step> = Vec::new();
     for row in official.history(&maker.provider_id, &maker.entry_id) {
@@ -262,7 +263,7 @@ fn official_input_steps(catalogue: &Catalogue, id: &str) -> Vec<Step> {
             steps.push(Step { from: date, value });
         }
     }
-    steps
+    (steps, official.as_of().map(|t| t.date_naive()))
 }
 
 impl HistorySection {
