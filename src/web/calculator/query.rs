@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use rust_decimal::Decimal;
 
+use crate::official::sellers::Source;
 use crate::pricing::calculator::Workload;
 use crate::web::params::encode;
 
@@ -25,6 +26,8 @@ pub struct CalculatorQuery {
     pub reasoning_tokens: Option<u64>,
     /// The models to price; empty means every model.
     pub ids: Vec<String>,
+    /// Whose prices; `None` (or the routed price) leaves the parameter out.
+    pub source: Option<Source>,
 }
 
 const fn percent(n: u32) -> Option<Decimal> {
@@ -41,6 +44,7 @@ const NOTHING: CalculatorQuery = CalculatorQuery {
     discount: None,
     reasoning_tokens: None,
     ids: Vec::new(),
+    source: None,
 };
 
 /// A ready-made workload, offered as a link that fills the form.
@@ -168,6 +172,13 @@ impl CalculatorQuery {
                 optional(self.reasoning_tokens).unwrap_or_default(),
             ),
             ("ids", self.ids.join(",")),
+            (
+                "source",
+                self.source
+                    .filter(|s| *s != Source::Routed)
+                    .map(|s| s.key().to_string())
+                    .unwrap_or_default(),
+            ),
         ]
     }
 
