@@ -2,13 +2,16 @@
 # Throughput and latency of tokenfare against nginx serving the identical bytes from disk,
 # on the 400-model catalogue, in the same run on the same machine.
 #
-#   bash bench/run.sh [seconds-per-url] [connections]
+#   bash bench/run.sh [seconds-per-url] [connections] [all|calculator]
 #
+# `calculator` measures only the calculator section (cached against unique URLs), skipping
+# the nginx comparison and the flood.
 # Needs wrk and nginx (Debian packages; installed here if missing) and ../shared/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
+only=${3:-all}
 data=../shared/data/openrouter/models-2026-08-08.json
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; }
@@ -73,10 +76,10 @@ measure() { # url [header] -> "rps p50 p99 errors"
   echo "$rps $p50 $p99 ${errors:-none}"
 }
 
-echo "| page | encoding | bytes | tokenfare req/s | p50 | p99 | nginx req/s | p50 | p99 | ratio | tokenfare errors |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+[ "$only" = all ] && echo "| page | encoding | bytes | tokenfare req/s | p50 | p99 | nginx req/s | p50 | p99 | ratio | tokenfare errors |"
+[ "$only" = all ] && echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 i=0
-for url in "${urls[@]}"; do
+[ "$only" = all ] && for url in "${urls[@]}"; do
   for mode in br identity; do
     if [ "$mode" = br ]; then file="br/page$i.html"; header="Accept-Encoding: br"; else file="page$i.html"; header=""; fi
     [ -s "$work/html/$file" ] || continue
@@ -106,14 +109,20 @@ read -r c_rps c_p50 c_p99 c_err < <(measure_unique "")
 read -r u_rps u_p50 u_p99 u_err < <(measure_unique "bench/unique-calculator.lua")
 share=$(python3 -c "print(f'1/{$c_rps / $u_rps:.1f}')")
 default_bytes=$(curl -sf "http://127.0.0.1:$port/calculator" | wc -c)
+workload_bytes=$(curl -sf "$calc_url" | wc -c)
+kb() { python3 -c "print(f'{$1 / 1000:.1f}')"; }
 echo
 echo "| calculator, $unique_connections connections, br | req/s | p50 | p99 | errors |"
 echo "| --- | ---: | ---: | ---: | --- |"
 echo "| cached (the same URL) | $c_rps | $c_p50 | $c_p99 | $c_err |"
 echo "| unique URLs (bench/unique-calculator.lua) | $u_rps | $u_p50 | $u_p99 | $u_err |"
 echo
-echo "unique / cached throughput: $share"
-echo "default /calculator page: $default_bytes bytes of HTML"
+echo "unique / cached throughput: $share (goal: at least 1/15, unique p99 under 25 ms)"
+echo "default /calculator page: $default_bytes bytes of HTML ($(kb "$default_bytes") KB; goal: at most 120 KB); with the workload above: $workload_bytes bytes ($(kb "$workload_bytes") KB)"
+if [ "$only" = calculator ]; then
+  echo "machine: $(nproc) cores; wrk -t2 -c$unique_connections -d${duration}s"
+  exit 0
+fi
 
 # A cached page probed on one connection, alone and then during a 256-connection, 20 s flood
 # of unique (never cached) calculator and search URLs (bench/flood.lua).

@@ -365,7 +365,8 @@ fn price_prepared(
     batch_listing: Option<&Model>,
 ) -> Result<MonthlyBill, NotPriceable> {
     // Variable prices are refused below, and only where this workload uses them.
-    if model.charging() == Charging::NotPerToken {
+    let charging = model.charging();
+    if charging == Charging::NotPerToken {
         return Err(NotPriceable::NotPerToken);
     }
     let on_demand = Rates::resolve(&model.pricing, w)?;
@@ -417,7 +418,8 @@ fn price_prepared(
     Ok(MonthlyBill {
         id: model.id.clone(),
         name: model.short_name().to_string(),
-        free: model.is_free(),
+        // `Model::is_free`, without working the charging out twice.
+        free: charging == Charging::Free,
         monthly_cost: monthly,
         cost_per_request: ratio(monthly, w.requests)?,
         effective_input_per_million: mul(ratio(input_cost, tin)?, MILLION)?,
@@ -508,7 +510,8 @@ pub fn price_all<'a>(
 ) -> Result<CalculatorResult, WorkloadError> {
     w.validate()?;
     let prepared = Prepared::new(w).map_err(|_| WorkloadError::TooLarge)?;
-    let mut bills = Vec::new();
+    let models = models.into_iter();
+    let mut bills = Vec::with_capacity(models.size_hint().0);
     let mut unpriced = Vec::new();
     for (model, batch_listing) in models {
         match price_prepared(w, &prepared, model, batch_listing) {
@@ -520,7 +523,9 @@ pub fn price_all<'a>(
             }),
         }
     }
-    bills.sort_by(|a, b| {
+    // Ids are unique, so the order is total and an unstable sort (no scratch buffer of
+    // bills to allocate) gives the same order as a stable one.
+    bills.sort_unstable_by(|a, b| {
         a.monthly_cost
             .cmp(&b.monthly_cost)
             .then_with(|| a.id.cmp(&b.id))
@@ -559,7 +564,7 @@ struct Rates {
 
 impl Rates {
     fn resolve(pricing: &Pricing, w: &Workload) -> Result<Rates, NotPriceable> {
-        let (prices, tier) = pricing.for_prompt(w.prompt_tokens());
+        let (prices, tier) = pricing.for_prompt_borrowed(w.prompt_tokens());
         let prompt = required(prices.prompt, "input")?;
         let completion = required(prices.completion, "output")?;
         let mut notes = Vec::new();

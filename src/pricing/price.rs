@@ -1,5 +1,6 @@
 //! Prices as OpenRouter states them: exact decimal USD amounts per unit, or "variable".
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -300,15 +301,24 @@ impl PriceSet {
         out
     }
 
+    /// Every listed price, known components then unknown ones: [`PriceSet::entries`]
+    /// without their keys, and without allocating (the calculator asks per model, per request).
+    fn listed(&self) -> impl Iterator<Item = Price> + '_ {
+        Component::ALL
+            .into_iter()
+            .filter_map(|c| self.price(c))
+            .chain(self.other.values().copied())
+    }
+
     /// True when any listed component is variable.
     pub fn is_variable(&self) -> bool {
-        self.entries().iter().any(|(_, p)| p.is_variable())
+        self.listed().any(Price::is_variable)
     }
 
     /// True when every listed component is exactly zero (and at least one is listed).
     pub fn is_zero(&self) -> bool {
-        let entries = self.entries();
-        !entries.is_empty() && entries.iter().all(|(_, p)| p.usd() == Some(Decimal::ZERO))
+        let mut listed = self.listed().peekable();
+        listed.peek().is_some() && listed.all(|p| p.usd() == Some(Decimal::ZERO))
     }
 
     /// This set with every component of `over` replacing ours; the rest fall back to ours.
@@ -345,14 +355,21 @@ impl Pricing {
     /// The prices that apply to a request with `prompt_tokens` input tokens, and the
     /// threshold of the long-context tier applied, if any. Later overrides win.
     pub fn for_prompt(&self, prompt_tokens: u64) -> (PriceSet, Option<u64>) {
-        let mut prices = self.base.clone();
+        let (prices, applied) = self.for_prompt_borrowed(prompt_tokens);
+        (prices.into_owned(), applied)
+    }
+
+    /// [`Pricing::for_prompt`], borrowing the base prices when no tier applies (most models,
+    /// most workloads), so the calculator copies nothing per model per request.
+    pub fn for_prompt_borrowed(&self, prompt_tokens: u64) -> (Cow<'_, PriceSet>, Option<u64>) {
+        let mut prices = Cow::Borrowed(&self.base);
         let mut applied = None;
         for tier in &self.overrides {
             let Some(min) = tier.min_prompt_tokens else {
                 continue;
             };
             if tier.other_conditions.is_empty() && prompt_tokens >= min {
-                prices = prices.overlaid(&tier.prices);
+                prices = Cow::Owned(prices.overlaid(&tier.prices));
                 applied = Some(min);
             }
         }

@@ -176,6 +176,9 @@ pub struct Catalogue {
     changes: ChangeLog,
     /// The official first-party and cloud prices, matched to this catalogue.
     official: Arc<OfficialView>,
+    /// Every author with an active model, sorted: worked out once, as several pages (the
+    /// calculator on every request) list or check them.
+    authors: Vec<String>,
     pub freshness: Freshness,
 }
 
@@ -250,7 +253,15 @@ impl Catalogue {
                 pricing: row.pricing,
             });
         }
+        let authors = entries
+            .iter()
+            .filter(|e| e.active)
+            .map(|e| e.model.author.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         Catalogue {
+            authors,
             entries,
             by_id,
             groups,
@@ -407,11 +418,12 @@ impl Catalogue {
 
     /// Every author with at least one active model, sorted.
     pub fn authors(&self) -> Vec<String> {
-        self.active()
-            .map(|e| e.model.author.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect()
+        self.authors.clone()
+    }
+
+    /// [`Catalogue::authors`] without the copy.
+    pub fn author_list(&self) -> &[String] {
+        &self.authors
     }
 
     /// Ids closest to `query`, for "did you mean" on a 404.

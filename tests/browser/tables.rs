@@ -62,6 +62,7 @@ const CHECKS: &[(&str, &str, &str)] = &[
         "td.input, td.output",
     ),
     ("/changes", "table.change-table > tbody > tr", "td.move"),
+    ("/about", "table.runs > tbody > tr", "td"),
     // Issue 18: every cell of the price-tags table, not only its prices, fits the phone.
     (
         "/models/globex/gamma",

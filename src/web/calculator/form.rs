@@ -126,11 +126,18 @@ impl FormValues {
 
     /// The shareable URL of one model's itemised bill for this workload.
     pub fn bill_href(&self, id: &str) -> String {
-        format!(
-            "/calculator/bill?{}&{}",
-            self.query(""),
-            encode([("id", id.to_string())])
-        )
+        self.bill_hrefs()(id)
+    }
+
+    /// [`FormValues::bill_href`] for many rows, the workload's query written once.
+    pub fn bill_hrefs(&self) -> impl Fn(&str) -> String + use<> {
+        let query = self.query("");
+        move |id| {
+            format!(
+                "/calculator/bill?{query}&{}",
+                encode([("id", id.to_string())])
+            )
+        }
     }
 }
 
@@ -284,7 +291,7 @@ pub fn parse(
         .number(params, &form::MIN_CONTEXT)
         .and_then(|v| v.ceil().to_u64());
 
-    let known_authors = catalogue.authors();
+    let known_authors = catalogue.author_list();
     for author in params.all("author") {
         if known_authors.contains(&author) {
             if !form.authors.contains(&author) {

@@ -111,7 +111,7 @@ pub fn bill_row(
     bill: &MonthlyBill,
     result: &CalculatorResult,
     quality: Option<f64>,
-    form: &FormValues,
+    bill_href: String,
 ) -> BillRow {
     BillRow {
         rank,
@@ -123,7 +123,7 @@ pub fn bill_row(
         quality: quality.map_or_else(|| "—".to_string(), |q| format!("{q:.1}")),
         times: times_cheapest_text(bill, result),
         cheapest: is_cheapest(bill, result),
-        bill_href: form.bill_href(&bill.id),
+        bill_href,
         notes: bill.notes.len(),
         seller: None,
     }
@@ -619,13 +619,14 @@ pub fn result_view(
     } else {
         DEFAULT_ROWS
     };
+    let bill_href = form.bill_hrefs();
     let rows: Vec<BillRow> = paid
         .iter()
         .take(limit)
         .enumerate()
         .map(|(i, bill)| BillRow {
             seller: shows_seller.then(|| priced.seller(&bill.id).name),
-            ..bill_row(i + 1, bill, shown, quality(&bill.id), form)
+            ..bill_row(i + 1, bill, shown, quality(&bill.id), bill_href(&bill.id))
         })
         .collect();
     ResultView {
