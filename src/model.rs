@@ -188,6 +188,25 @@ pub fn author_of(id: &str) -> String {
 }
 
 impl Model {
+    /// A listing at `input`/`output` whole dollars per million tokens and nothing else
+    /// known, named by its id: the unit tests' model.
+    #[cfg(test)]
+    pub(crate) fn at_per_million(id: &str, input: i64, output: i64) -> Model {
+        use crate::pricing::price::{Price, PriceSet};
+        use rust_decimal::Decimal;
+        let mut base = PriceSet::default();
+        base.set("prompt", Price::Usd(Decimal::new(input, 6)));
+        base.set("completion", Price::Usd(Decimal::new(output, 6)));
+        Model::new(
+            id,
+            id,
+            Pricing {
+                base,
+                overrides: Vec::new(),
+            },
+        )
+    }
+
     /// A listing with only an id, a name and prices; everything else unknown. The variant,
     /// base id and author are read from the id.
     pub fn new(id: &str, name: &str, pricing: Pricing) -> Model {

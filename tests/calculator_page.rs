@@ -421,6 +421,41 @@ async fn chosen_aliases_and_batch_listings_are_priced_as_the_model_they_stand_fo
 }
 
 #[tokio::test]
+async fn the_export_links_say_what_was_parsed_not_what_was_typed() {
+    let app = TestApp::fixture().await;
+    let page = app
+        .get(
+            "/calculator?requests=1%2C000&input_tokens=1e3&output_tokens=+100\
+             &cache_hit=50%25&ids=~globex/gamma-latest&min_quality=10.0&hide_free=1",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // "1,000" and "1e3" are both 1000, "50%" is 50, and the alias is priced as its target.
+    let expected = "/calculator?requests=1000&input_tokens=1000&output_tokens=100&cache_hit=50\
+                    &ids=globex%2Fgamma&min_quality=10&hide_free=1";
+    assert_eq!(
+        page.attrs("a[href*='format=csv']", "href"),
+        vec![format!("{expected}&format=csv")]
+    );
+    assert_eq!(
+        page.attrs("a[href*='format=json']", "href"),
+        vec![format!("{expected}&format=json")]
+    );
+    // And the export prices the same row as the page.
+    let csv = app.get(&format!("{expected}&format=csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("globex/gamma")),
+        "{}",
+        csv.body
+    );
+    assert_eq!(bill_ids(&page), vec!["globex/gamma"]);
+}
+
+#[tokio::test]
 async fn filters_by_author_and_hides_variable_routers() {
     let app = TestApp::fixture().await;
     let page = app

@@ -618,6 +618,41 @@ async fn compare_puts_two_models_side_by_side_with_the_example_workload() {
 }
 
 #[tokio::test]
+async fn compares_calculator_link_keeps_a_batch_listing_as_its_own_bill() {
+    // Issue 16: the link used to drop acme/alpha:batch, and the calculator folded it into
+    // acme/alpha anyway, so two columns here became one bill there.
+    let app = TestApp::fixture().await;
+    let page = app.get("/compare?ids=acme/alpha,acme/alpha:batch").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // alpha: 100,000 × (2,000 × $1/M + 500 × $4/M) = $400; its batch listing at
+    // $0.50/$2: 100,000 × (2,000 × $0.50/M + 500 × $2/M) = $200.
+    assert_eq!(
+        row_cells(&page, "Monthly cost"),
+        vec!["$400.00", "$200.00 best"]
+    );
+    let calc = page.attrs("a.calc-link", "href");
+    assert_eq!(calc.len(), 1);
+    let calculator = app.get(&calc[0]).await;
+    assert_eq!(calculator.status, StatusCode::OK, "{}", calc[0]);
+    assert_eq!(
+        calculator.attrs("table.bills tr.bill", "data-id"),
+        vec!["acme/alpha:batch", "acme/alpha"]
+    );
+    let monthly = |id: &str| calculator.texts(&format!("tr.bill[data-id='{id}'] td.monthly"));
+    assert_eq!(monthly("acme/alpha:batch"), vec!["$200.00"]);
+    assert_eq!(monthly("acme/alpha"), vec!["$400.00"]);
+    // The batch row's itemised bill keeps it as a row of its own.
+    let bill = calculator.attrs("tr.bill[data-id='acme/alpha:batch'] td.bill-link a", "href");
+    assert_eq!(bill.len(), 1);
+    assert_eq!(
+        app.get(&bill[0]).await.status,
+        StatusCode::OK,
+        "{}",
+        bill[0]
+    );
+}
+
+#[tokio::test]
 async fn compare_fits_six_models_and_marks_the_cheapest_bill() {
     let app = TestApp::fixture().await;
     let ids = "acme/alpha,acme/beta,globex/gamma,globex/delta,initech/epsilon,initech/zeta";

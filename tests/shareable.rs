@@ -134,11 +134,13 @@ async fn the_sitemap_lists_every_model_page_and_top_level_page_and_robots_points
         "/compare",
         "/about",
         "/guide/why-prices-differ",
+        "/providers",
     ] {
         assert!(locs.contains(&format!("{SITE}{path}")), "{path} missing");
     }
-    // 12 listings and 8 top-level pages, each once.
-    assert_eq!(locs.len(), 12 + 8);
+    // 12 listings and 9 top-level pages, each once (issue 16 added /providers; this
+    // fixture has no provider list, so no provider pages).
+    assert_eq!(locs.len(), 12 + 9);
     let robots = app.get("/robots.txt").await;
     assert_eq!(robots.status, StatusCode::OK);
     assert!(

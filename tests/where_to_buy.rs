@@ -781,6 +781,35 @@ async fn the_providers_page_lists_every_provider_with_its_places_and_counts() {
 }
 
 #[tokio::test]
+async fn the_sitemap_lists_the_providers_page_and_every_provider_page_and_each_answers() {
+    let w = world().await;
+    let sitemap = w.app.get("/sitemap.xml").await;
+    assert_eq!(sitemap.status, 200);
+    let doc = roxmltree::Document::parse(&sitemap.body).expect("sitemap parses");
+    let paths: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("loc"))
+        .filter_map(|n| n.text())
+        .filter_map(|loc| loc.find("/providers").map(|at| loc[at..].to_string()))
+        .collect();
+    // The index, then the five providers of the fake list, in the list's order.
+    assert_eq!(
+        paths,
+        [
+            "/providers",
+            "/providers/harbor",
+            "/providers/kestrel",
+            "/providers/lumen",
+            "/providers/nordlys",
+            "/providers/tidewater",
+        ]
+    );
+    for path in &paths {
+        assert_eq!(w.app.get(path).await.status, 200, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn a_provider_page_shows_each_model_against_the_routed_price_and_the_cheapest_alternative() {
     let w = world().await;
     let page = w.app.get("/providers/harbor").await;

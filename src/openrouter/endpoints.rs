@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::records::{clean_text, read_each};
 use super::schema::parse_pricing;
 use crate::pricing::price::Pricing;
 
@@ -66,17 +67,6 @@ pub enum EndpointsBodyError {
 pub struct ParsedEndpoints {
     pub endpoints: Vec<Endpoint>,
     pub skipped: Vec<String>,
-}
-
-fn clean_text(value: Option<&Value>, max_chars: usize) -> Option<String> {
-    let text: String = value?
-        .as_str()?
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(max_chars)
-        .collect();
-    (!text.is_empty()).then_some(text)
 }
 
 fn count(value: Option<&Value>) -> Option<u64> {
@@ -180,13 +170,11 @@ pub fn parse_endpoints_body(id: &str, body: &[u8]) -> Result<ParsedEndpoints, En
     if records.len() > MAX_ENDPOINTS {
         return Err(EndpointsBodyError::TooMany(records.len()));
     }
-    let mut parsed = ParsedEndpoints::default();
-    for record in records {
-        match parse_endpoint(id, record) {
-            Ok(endpoint) => parsed.endpoints.push(endpoint),
-            Err(reason) => parsed.skipped.push(reason),
-        }
-    }
+    let read = read_each(records, |record, _| parse_endpoint(id, record));
+    let parsed = ParsedEndpoints {
+        endpoints: read.kept,
+        skipped: read.skipped,
+    };
     if parsed.endpoints.is_empty() {
         return Err(EndpointsBodyError::Empty {
             skipped: parsed.skipped.len(),

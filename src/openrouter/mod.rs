@@ -3,6 +3,7 @@
 pub mod client;
 pub mod endpoints;
 pub mod providers;
+pub mod records;
 pub mod schema;
 
 pub use client::{ClientConfig, FetchError, OpenRouterClient};

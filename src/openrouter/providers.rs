@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::records::{clean_text, read_each};
+
 /// More providers than this is not a real list (the saved list of May 2026 has 82).
 pub const MAX_PROVIDERS: usize = 2_000;
 
@@ -45,17 +47,6 @@ pub struct ParsedProviders {
     pub seen: usize,
     pub providers: Vec<ProviderInfo>,
     pub skipped: Vec<String>,
-}
-
-fn clean_text(value: Option<&Value>, max_chars: usize) -> Option<String> {
-    let text: String = value?
-        .as_str()?
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(max_chars)
-        .collect();
-    (!text.is_empty()).then_some(text)
 }
 
 /// A two-letter country code, upper-cased; anything else is not a country we can show.
@@ -126,21 +117,18 @@ pub fn parse_providers_body(body: &[u8]) -> Result<ParsedProviders, ProvidersBod
     if records.len() > MAX_PROVIDERS {
         return Err(ProvidersBodyError::TooMany(records.len()));
     }
-    let mut parsed = ParsedProviders {
-        seen: records.len(),
-        ..ParsedProviders::default()
-    };
-    for record in records {
-        match parse_provider(record) {
-            Ok(p) if parsed.providers.iter().any(|q| q.slug == p.slug) => {
-                parsed
-                    .skipped
-                    .push(format!("{}: slug listed twice", p.slug));
-            }
-            Ok(p) => parsed.providers.push(p),
-            Err(reason) => parsed.skipped.push(reason),
+    let read = read_each(records, |record, kept: &[ProviderInfo]| {
+        let p = parse_provider(record)?;
+        if kept.iter().any(|q| q.slug == p.slug) {
+            return Err(format!("{}: slug listed twice", p.slug));
         }
-    }
+        Ok(p)
+    });
+    let parsed = ParsedProviders {
+        seen: records.len(),
+        providers: read.kept,
+        skipped: read.skipped,
+    };
     if parsed.providers.is_empty() {
         return Err(ProvidersBodyError::Empty {
             skipped: parsed.skipped.len(),

@@ -2,6 +2,7 @@
 //! No I/O here; everything takes plain data and returns plain data.
 
 pub mod calculator;
+pub mod compare;
 pub mod price;
 pub mod providers;
 pub mod ranking;

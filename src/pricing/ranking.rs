@@ -258,6 +258,87 @@ fn dominates(a: &RankedModel, b: &RankedModel) -> bool {
         && (quality == Ordering::Greater || price == Ordering::Less)
 }
 
+/// The active listings of `catalogue`, narrowed to `authors` when any are given, ranked.
+pub fn rank_listed(
+    catalogue: &crate::store::Catalogue,
+    authors: &[String],
+    params: &RankingParams,
+) -> Result<Ranking, RankingError> {
+    let models = catalogue
+        .active()
+        .map(|e| &e.model)
+        .filter(|m| authors.is_empty() || authors.contains(&m.author));
+    rank(models, params)
+}
+
+/// The columns the ranking table sorts by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RankSort {
+    /// The ranking's own order: best value first.
+    #[default]
+    Rank,
+    Name,
+    Quality,
+    Price,
+    Value,
+}
+
+impl RankSort {
+    pub const ALL: [RankSort; 5] = [
+        RankSort::Rank,
+        RankSort::Name,
+        RankSort::Quality,
+        RankSort::Price,
+        RankSort::Value,
+    ];
+
+    /// The query value (`sort=price`, `sort=-value`).
+    pub fn key(self) -> &'static str {
+        match self {
+            RankSort::Rank => "rank",
+            RankSort::Name => "name",
+            RankSort::Quality => "quality",
+            RankSort::Price => "price",
+            RankSort::Value => "value",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<RankSort> {
+        RankSort::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// More is better for quality and value, so a first click sorts them largest first.
+    pub fn first_desc(self) -> bool {
+        matches!(self, RankSort::Quality | RankSort::Value)
+    }
+}
+
+/// Positions in `ranked` (the ranking's order) sorted by `sort`, reversed when `desc`; ties
+/// keep the ranking's order.
+pub fn sorted(ranked: &[RankedModel], sort: RankSort, desc: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..ranked.len()).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&ranked[i], &ranked[j]);
+        let ord = match sort {
+            RankSort::Rank => i.cmp(&j),
+            RankSort::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            RankSort::Quality => a.quality.total_cmp(&b.quality),
+            RankSort::Price => a.blended_per_million.cmp(&b.blended_per_million),
+            RankSort::Value => a.value.total_cmp(&b.value),
+        };
+        let ord = if desc { ord.reverse() } else { ord };
+        ord.then_with(|| i.cmp(&j))
+    });
+    order
+}
+
+/// The model with the most quality per dollar (the first by id among equals).
+pub fn best_value(ranked: &[RankedModel]) -> Option<&RankedModel> {
+    ranked
+        .iter()
+        .max_by(|a, b| a.value.total_cmp(&b.value).then_with(|| b.id.cmp(&a.id)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,5 +573,46 @@ mod tests {
             ..RankingParams::default()
         };
         assert_eq!(rank(&fixture(), &bad_hit), Err(RankingError::CacheHit));
+    }
+
+    fn ranked(id: &str, quality: f64, blended: &str, value: f64) -> RankedModel {
+        RankedModel {
+            id: id.into(),
+            name: id.into(),
+            author: "a".into(),
+            quality,
+            blended_per_million: d(blended),
+            value,
+            frontier: false,
+        }
+    }
+
+    #[test]
+    fn the_table_sorts_by_any_column_and_ties_keep_the_ranking_order() {
+        let list = [
+            ranked("b", 40.0, "1", 40.0),
+            ranked("a", 60.0, "2", 30.0),
+            ranked("c", 40.0, "4", 10.0),
+        ];
+        assert_eq!(sorted(&list, RankSort::Rank, false), [0, 1, 2]);
+        assert_eq!(sorted(&list, RankSort::Rank, true), [2, 1, 0]);
+        assert_eq!(sorted(&list, RankSort::Name, false), [1, 0, 2]);
+        // b and c tie on 40 and keep their ranking order either way.
+        assert_eq!(sorted(&list, RankSort::Quality, true), [1, 0, 2]);
+        assert_eq!(sorted(&list, RankSort::Quality, false), [0, 2, 1]);
+        assert_eq!(sorted(&list, RankSort::Price, true), [2, 1, 0]);
+        assert_eq!(RankSort::parse("price"), Some(RankSort::Price));
+        assert_eq!(RankSort::parse("-price"), None);
+    }
+
+    #[test]
+    fn the_best_value_is_the_most_points_per_dollar_first_by_id_on_a_tie() {
+        let list = [
+            ranked("z", 50.0, "1", 50.0),
+            ranked("y", 50.0, "1", 50.0),
+            ranked("x", 80.0, "4", 20.0),
+        ];
+        assert_eq!(best_value(&list).map(|m| m.id.as_str()), Some("y"));
+        assert_eq!(best_value(&[]), None);
     }
 }

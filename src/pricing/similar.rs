@@ -50,21 +50,9 @@ pub fn comparable<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::{Price, PriceSet, Pricing};
 
-    /// A model at `input`/`output` dollars per million tokens.
     fn model(id: &str, input: i64, output: i64) -> Model {
-        let mut base = PriceSet::default();
-        base.set("prompt", Price::Usd(Decimal::new(input, 6)));
-        base.set("completion", Price::Usd(Decimal::new(output, 6)));
-        Model::new(
-            id,
-            id,
-            Pricing {
-                base,
-                overrides: vec![],
-            },
-        )
+        Model::at_per_million(id, input, output)
     }
 
     #[test]

@@ -206,6 +206,21 @@ impl Catalogue {
         .with_official(crate::official::store::load(store).await?))
     }
 
+    /// A catalogue of these listings alone, each active or not: for unit tests of the pure
+    /// code that reads a catalogue.
+    #[cfg(test)]
+    pub(crate) fn of_models(models: impl IntoIterator<Item = (Model, bool)>) -> Catalogue {
+        let stored = models
+            .into_iter()
+            .map(|(model, active)| StoredModel {
+                model,
+                active,
+                first_seen: DateTime::UNIX_EPOCH,
+            })
+            .collect();
+        Catalogue::build(stored, Vec::new(), Vec::new(), Freshness::default())
+    }
+
     fn build(
         stored: Vec<StoredModel>,
         history: Vec<HistoryRow>,

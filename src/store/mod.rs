@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod changes;
 pub mod endpoints;
+pub mod listing;
 pub mod providers;
 
 use std::collections::HashMap;

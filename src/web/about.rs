@@ -135,10 +135,9 @@ pub fn worked_cache_check() -> Option<(String, String)> {
         ..Workload::default()
     };
     let bill = price_workload(&workload, &model, None).ok()?;
-    let multiple = bill.input_vs_list()?.round_dp(2).normalize();
     Some((
         format::usd(bill.effective_input_per_million),
-        format!("{multiple}×"),
+        format::fine_multiple(bill.input_vs_list()?),
     ))
 }
 

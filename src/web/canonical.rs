@@ -74,6 +74,7 @@ const CALCULATOR: &[&str] = &[
     "output_tokens",
     "reasoning_tokens",
     "requests",
+    "separate",
     "source",
     "structured_outputs",
     "tools",
@@ -96,6 +97,7 @@ const CALCULATOR_BILL: &[&str] = &[
     "output_tokens",
     "reasoning_tokens",
     "requests",
+    "separate",
     "source",
 ];
 

@@ -1,6 +1,9 @@
 //! `/compare?ids=a,b,…`: two to six models side by side — every price component, tiers,
 //! limits, quality, the cheapest provider, batch and cache options, and what one example
 //! workload costs a month on each, with a link to the calculator holding all of them.
+//!
+//! The handler reads a [`CompareQuery`], and [`ComparePage::build`] turns the models that
+//! [`crate::pricing::compare`] resolves and prices into rows of formatted cells.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +12,6 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use super::calculator::CalculatorQuery;
 use super::error::{Suggestion, render_html};
@@ -19,22 +21,57 @@ use super::params::{Params, clip, encode};
 use super::providers::{ProvidersSection, blend, providers_section};
 use crate::AppState;
 use crate::model::{Model, Variant};
-use crate::openrouter::schema::is_valid_id;
-use crate::pricing::calculator::{Workload, price_workload};
+use crate::pricing::calculator::Workload;
+use crate::pricing::compare::{self, IdProblems, best, percent_below};
+pub use crate::pricing::compare::{MAX_MODELS, MIN_MODELS};
 use crate::pricing::price::{Component, Price, Unit};
 use crate::store::Catalogue;
-use crate::store::catalogue::Entry;
 
-pub const MIN_MODELS: usize = 2;
-pub const MAX_MODELS: usize = 6;
+/// The page's query: the ids to compare, each once, in the order given (`ids=a,b` and
+/// `ids=a&ids=b` alike, as the catalogue's checkboxes send them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompareQuery {
+    pub ids: Vec<String>,
+}
 
-/// `/compare?ids=a,b,c`: the one way to link to this page. With fewer than two models it
-/// is the empty page that asks for them.
-pub fn href(ids: &[&str]) -> String {
-    if ids.len() < MIN_MODELS {
-        return "/compare".to_string();
+impl CompareQuery {
+    pub fn parse(params: &Params) -> CompareQuery {
+        let mut seen = BTreeSet::new();
+        CompareQuery {
+            ids: params
+                .all("ids")
+                .into_iter()
+                .filter(|id| seen.insert(id.clone()))
+                .collect(),
+        }
     }
-    format!("/compare?{}", encode([("ids", ids.join(","))]))
+
+    /// `/compare?ids=a,b,c`: the one way to link to this page. With fewer than two models
+    /// it is the empty page that asks for them.
+    pub fn href(&self) -> String {
+        if self.ids.len() < MIN_MODELS {
+            return "/compare".to_string();
+        }
+        format!("/compare?{}", encode([("ids", self.ids.join(","))]))
+    }
+
+    /// This comparison without `id`, when enough models would remain.
+    fn without(&self, id: &str) -> Option<String> {
+        (self.ids.len() > MIN_MODELS).then(|| {
+            CompareQuery {
+                ids: self.ids.iter().filter(|i| *i != id).cloned().collect(),
+            }
+            .href()
+        })
+    }
+}
+
+/// [`CompareQuery::href`] for a list of ids, for the pages that link here.
+pub fn href(ids: &[&str]) -> String {
+    CompareQuery {
+        ids: ids.iter().map(|id| id.to_string()).collect(),
+    }
+    .href()
 }
 
 /// The workload every compared model is priced for: the default workload's volumes, on
@@ -58,15 +95,13 @@ pub struct Cell {
     pub text: String,
     pub note: String,
     pub best: bool,
+    /// The model's name: what a phone, which shows each row as a card, labels the value with.
+    pub label: String,
 }
 
 impl Cell {
     fn plain(text: impl Into<String>) -> Cell {
-        Cell {
-            text: text.into(),
-            note: String::new(),
-            best: false,
-        }
+        Cell::with_note(text, "")
     }
 
     fn with_note(text: impl Into<String>, note: impl Into<String>) -> Cell {
@@ -74,6 +109,7 @@ impl Cell {
             text: text.into(),
             note: note.into(),
             best: false,
+            label: String::new(),
         }
     }
 }
@@ -118,22 +154,10 @@ impl ComparePage {
     }
 }
 
-/// Marks the cells whose value is the best of the row (lowest when `lowest`), if at least two
-/// cells have a value and they are not all equal.
+/// Marks the cells whose value is the best of the row ([`best`]).
 fn mark_best<T: PartialOrd + Copy>(cells: &mut [Cell], values: &[Option<T>], lowest: bool) {
-    let known: Vec<T> = values.iter().flatten().copied().collect();
-    if known.len() < 2 {
-        return;
-    }
-    let best = known.iter().copied().fold(known[0], |acc, v| {
-        let better = if lowest { v < acc } else { v > acc };
-        if better { v } else { acc }
-    });
-    if known.iter().all(|v| *v == best) {
-        return;
-    }
-    for (cell, value) in cells.iter_mut().zip(values) {
-        cell.best = *value == Some(best);
+    for (cell, is_best) in cells.iter_mut().zip(best(values, lowest)) {
+        cell.best = is_best;
     }
 }
 
@@ -269,7 +293,7 @@ fn quality_group(models: &[&Model]) -> CompareGroup {
     let index_row = |label: &str, values: Vec<Option<f64>>| {
         let mut cells: Vec<Cell> = values
             .iter()
-            .map(|v| Cell::plain(v.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())))
+            .map(|v| Cell::plain(v.map(format::score).unwrap_or_else(|| "—".into())))
             .collect();
         mark_best(&mut cells, &values, false);
         CompareRow {
@@ -346,14 +370,6 @@ fn providers_group(sections: &[ProvidersSection]) -> CompareGroup {
     }
 }
 
-fn saving(listing: Option<Price>, base: Option<Price>) -> Option<f64> {
-    let (l, b) = (listing?.usd()?, base?.usd()?);
-    if b.is_zero() {
-        return None;
-    }
-    ((b - l) / b).to_f64().map(|r| r * 100.0)
-}
-
 fn options_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
     let batch = models
         .iter()
@@ -364,7 +380,7 @@ fn options_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
                     format::token_price(b.pricing.base.prompt),
                     format::token_price(b.pricing.base.completion)
                 ),
-                saving(b.pricing.base.prompt, m.pricing.base.prompt)
+                percent_below(b.pricing.base.prompt, m.pricing.base.prompt)
                     .map(|s| format!("{} off input", format::percent(s)))
                     .unwrap_or_default(),
             ),
@@ -375,7 +391,7 @@ fn options_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
         .iter()
         .map(|m| match m.pricing.base.input_cache_read {
             Some(read) => {
-                let share = saving(Some(read), m.pricing.base.prompt)
+                let share = percent_below(Some(read), m.pricing.base.prompt)
                     .map(|s| format!("{} of the input price", format::percent(100.0 - s)))
                     .unwrap_or_default();
                 let write = m
@@ -422,15 +438,8 @@ fn options_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
 }
 
 fn cost_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
-    let workload = example_workload();
-    let bills: Vec<_> = models
-        .iter()
-        .map(|m| price_workload(&workload, m, catalogue.batch_listing(&m.id)))
-        .collect();
-    let monthly: Vec<Option<Decimal>> = bills
-        .iter()
-        .map(|b| b.as_ref().ok().map(|b| b.monthly_cost))
-        .collect();
+    let bills = compare::bills(catalogue, models, &example_workload());
+    let monthly = compare::monthly_costs(&bills);
     let mut monthly_cells: Vec<Cell> = bills
         .iter()
         .map(|b| match b {
@@ -461,16 +470,6 @@ fn cost_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
     }
 }
 
-/// The ids of the query, each once, in the order given.
-fn requested_ids(params: &Params) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    params
-        .all("ids")
-        .into_iter()
-        .filter(|id| seen.insert(id.clone()))
-        .collect()
-}
-
 fn quoted(ids: &[String]) -> String {
     let shown: Vec<String> = ids
         .iter()
@@ -485,33 +484,28 @@ fn quoted(ids: &[String]) -> String {
     }
 }
 
-/// Checks the requested ids; on success returns the entries in the order given.
-fn resolve<'a>(
-    catalogue: &'a Catalogue,
+/// Each problem in words, naming the ids concerned, and close matches for unknown ids.
+fn explain(
+    catalogue: &Catalogue,
     ids: &[String],
-) -> Result<Vec<&'a Entry>, (Vec<String>, Vec<Suggestion>)> {
-    let mut problems = Vec::new();
-    let mut suggestions = Vec::new();
-    let malformed: Vec<String> = ids.iter().filter(|id| !is_valid_id(id)).cloned().collect();
-    if !malformed.is_empty() {
-        problems.push(format!(
+    problems: &IdProblems,
+) -> (Vec<String>, Vec<Suggestion>) {
+    let mut text = Vec::new();
+    let mut suggestions: Vec<Suggestion> = Vec::new();
+    if !problems.malformed.is_empty() {
+        text.push(format!(
             "Not a model id: {}. Ids look like author/model, e.g. openai/gpt-4o.",
-            quoted(&malformed)
+            quoted(&problems.malformed)
         ));
     }
-    let unknown: Vec<String> = ids
-        .iter()
-        .filter(|id| is_valid_id(id) && catalogue.get(id).is_none())
-        .cloned()
-        .collect();
-    if !unknown.is_empty() {
-        problems.push(format!("No model has the id {}.", quoted(&unknown)));
-        for id in unknown.iter().take(3) {
+    if !problems.unknown.is_empty() {
+        text.push(format!(
+            "No model has the id {}.",
+            quoted(&problems.unknown)
+        ));
+        for id in problems.unknown.iter().take(3) {
             for entry in catalogue.suggest(id, 3) {
-                if !suggestions
-                    .iter()
-                    .any(|s: &Suggestion| s.id == entry.model.id)
-                {
+                if !suggestions.iter().any(|s| s.id == entry.model.id) {
                     suggestions.push(Suggestion {
                         id: entry.model.id.clone(),
                         name: entry.model.short_name().to_string(),
@@ -520,8 +514,8 @@ fn resolve<'a>(
             }
         }
     }
-    if ids.len() < MIN_MODELS {
-        problems.push(format!(
+    if problems.wrong_count && ids.len() < MIN_MODELS {
+        text.push(format!(
             "Pick at least {MIN_MODELS} different models to compare; got {}: {}.",
             ids.len(),
             if ids.is_empty() {
@@ -530,18 +524,14 @@ fn resolve<'a>(
                 quoted(ids)
             }
         ));
-    } else if ids.len() > MAX_MODELS {
-        problems.push(format!(
+    } else if problems.wrong_count {
+        text.push(format!(
             "At most {MAX_MODELS} models fit side by side; got {}: {}.",
             ids.len(),
             quoted(ids)
         ));
     }
-    if problems.is_empty() {
-        Ok(ids.iter().filter_map(|id| catalogue.get(id)).collect())
-    } else {
-        Err((problems, suggestions))
-    }
+    (text, suggestions)
 }
 
 fn empty_page(layout: Layout, ids_value: String) -> ComparePage {
@@ -558,96 +548,103 @@ fn empty_page(layout: Layout, ids_value: String) -> ComparePage {
     }
 }
 
+impl ComparePage {
+    /// The page for `query`, and its status: the empty form without ids, a 400 naming
+    /// every problem with them, else the models side by side.
+    pub fn build(catalogue: &Catalogue, query: &CompareQuery) -> (ComparePage, StatusCode) {
+        let layout = Layout::new(catalogue, "Compare models side by side", "/models").describe(
+            "Compare two to six LLMs side by side: prices per million tokens, context, quality \
+             and what one workload costs on each.",
+        );
+        let ids = &query.ids;
+        let ids_value = ids.join(", ");
+        if ids.is_empty() {
+            return (empty_page(layout, ids_value), StatusCode::OK);
+        }
+        let entries = match compare::resolve(catalogue, ids) {
+            Ok(entries) => entries,
+            Err(problems) => {
+                let (problems, suggestions) = explain(catalogue, ids, &problems);
+                let page = ComparePage {
+                    problems,
+                    suggestions,
+                    ..empty_page(layout, ids_value)
+                };
+                return (page, StatusCode::BAD_REQUEST);
+            }
+        };
+        let models: Vec<&Model> = entries.iter().map(|e| &e.model).collect();
+        let columns: Vec<Column> = entries
+            .iter()
+            .map(|e| Column {
+                id: e.model.id.clone(),
+                name: e.model.short_name().to_string(),
+                author: e.model.author.clone(),
+                active: e.active,
+                remove_href: query.without(&e.model.id),
+            })
+            .collect();
+        let where_to_buy: Vec<ProvidersSection> = entries
+            .iter()
+            .map(|e| providers_section(catalogue, &e.model.id))
+            .collect();
+        let mut groups = vec![
+            price_group(&models),
+            limits_group(&models),
+            quality_group(&models),
+            providers_group(&where_to_buy),
+            options_group(catalogue, &models),
+            cost_group(catalogue, &models),
+        ];
+        for row in groups.iter_mut().flat_map(|g| g.rows.iter_mut()) {
+            for (cell, column) in row.cells.iter_mut().zip(&columns) {
+                cell.label.clone_from(&column.name);
+            }
+        }
+        // Every compared listing, a batch listing as a row of its own: the calculator then
+        // shows one bill per column here.
+        let calculator_href = CalculatorQuery {
+            ids: models.iter().map(|m| m.id.clone()).collect(),
+            separate: models.iter().any(|m| m.variant == Variant::Batch),
+            ..CalculatorQuery::default_volume()
+        }
+        .href();
+        let volume = example_workload();
+        let names: Vec<&str> = models.iter().map(|m| m.short_name()).collect();
+        let page = ComparePage {
+            layout: Layout {
+                title: format!("Compare {}", names.join(" vs ")),
+                ..layout
+            }
+            .describe(format!(
+                "{} side by side: prices per million tokens, context, quality, providers and \
+                 the monthly cost of one workload.",
+                names.join(", ")
+            ))
+            .canonical(href(
+                &models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            )),
+            columns,
+            groups,
+            workload: format!(
+                "{} requests a month, each with {} input and {} output tokens, on demand, without \
+                 caching or batching",
+                format::quantity(volume.requests),
+                format::quantity(volume.input_tokens),
+                format::quantity(volume.output_tokens),
+            ),
+            calculator_href,
+            where_to_buy,
+            ..empty_page(Layout::bare(""), ids_value)
+        };
+        (page, StatusCode::OK)
+    }
+}
+
 /// `GET /compare`.
 pub async fn compare(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let catalogue = state.catalogue();
-    let params = Params::parse(query.as_deref());
-    let ids = requested_ids(&params);
-    let layout = Layout::new(&catalogue, "Compare models side by side", "/models").describe(
-        "Compare two to six LLMs side by side: prices per million tokens, context, quality \
-         and what one workload costs on each.",
-    );
-    let ids_value = ids.join(", ");
-    if params.all("ids").is_empty() {
-        return render_html(&empty_page(layout, ids_value), StatusCode::OK);
-    }
-    let entries = match resolve(&catalogue, &ids) {
-        Ok(entries) => entries,
-        Err((problems, suggestions)) => {
-            let page = ComparePage {
-                problems,
-                suggestions,
-                ..empty_page(layout, ids_value)
-            };
-            return render_html(&page, StatusCode::BAD_REQUEST);
-        }
-    };
-    let models: Vec<&Model> = entries.iter().map(|e| &e.model).collect();
-    let columns = entries
-        .iter()
-        .map(|e| Column {
-            id: e.model.id.clone(),
-            name: e.model.short_name().to_string(),
-            author: e.model.author.clone(),
-            active: e.active,
-            remove_href: (ids.len() > MIN_MODELS).then(|| {
-                let rest: Vec<&str> = ids
-                    .iter()
-                    .filter(|id| **id != e.model.id)
-                    .map(String::as_str)
-                    .collect();
-                href(&rest)
-            }),
-        })
-        .collect();
-    let where_to_buy: Vec<ProvidersSection> = entries
-        .iter()
-        .map(|e| providers_section(&catalogue, &e.model.id))
-        .collect();
-    let groups = vec![
-        price_group(&models),
-        limits_group(&models),
-        quality_group(&models),
-        providers_group(&where_to_buy),
-        options_group(&catalogue, &models),
-        cost_group(&catalogue, &models),
-    ];
-    let calculator_ids: Vec<&str> = models
-        .iter()
-        .filter(|m| m.variant != Variant::Batch)
-        .map(|m| m.id.as_str())
-        .collect();
-    let calculator_href = CalculatorQuery {
-        ids: calculator_ids.iter().map(|id| id.to_string()).collect(),
-        ..CalculatorQuery::default_volume()
-    }
-    .href();
-    let volume = example_workload();
-    let names: Vec<&str> = models.iter().map(|m| m.short_name()).collect();
-    let page = ComparePage {
-        layout: Layout {
-            title: format!("Compare {}", names.join(" vs ")),
-            ..layout
-        }
-        .describe(format!(
-            "{} side by side: prices per million tokens, context, quality, providers and the \
-             monthly cost of one workload.",
-            names.join(", ")
-        ))
-        .canonical(href(
-            &models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
-        )),
-        columns,
-        groups,
-        workload: format!(
-            "{} requests a month, each with {} input and {} output tokens, on demand, without caching or batching",
-            format::quantity(volume.requests),
-            format::quantity(volume.input_tokens),
-            format::quantity(volume.output_tokens),
-        ),
-        calculator_href,
-        where_to_buy,
-        ..empty_page(Layout::bare(""), ids_value)
-    };
-    render_html(&page, StatusCode::OK)
+    let query = CompareQuery::parse(&Params::parse(query.as_deref()));
+    let (page, status) = ComparePage::build(&catalogue, &query);
+    render_html(&page, status)
 }

@@ -119,6 +119,11 @@ pub fn percent(value: f64) -> String {
     }
 }
 
+/// A quality index score (Artificial Analysis, 0–100) to one decimal: "50.0", "37.4".
+pub fn score(value: f64) -> String {
+    format!("{value:.1}")
+}
+
 /// A share (0.47) as a percentage for prose: "47 %".
 pub fn share_percent(share: Decimal) -> String {
     let pct = share
@@ -137,6 +142,12 @@ pub fn multiple(ratio: Decimal) -> String {
         round_sf(ratio, 2)
     };
     format!("{rounded}×")
+}
+
+/// A multiple to two decimals, for the worked examples where the exact factor is the point:
+/// "1.25×" (a cache write), "0.37×" (a 70 % hit rate on a tenth-price cache read).
+pub fn fine_multiple(ratio: Decimal) -> String {
+    format!("{}×", round(ratio, 2))
 }
 
 /// A multiple in a table column, one decimal kept below ten so the column lines up:
@@ -247,6 +258,16 @@ mod tests {
         assert_eq!(multiple(d("0.33333")), "0.33×");
         // 20 / 0.1125 = 177.78.
         assert_eq!(multiple(d("177.78")), "178×");
+    }
+
+    #[test]
+    fn fine_multiples_keep_two_decimals_and_round_halves_up() {
+        // $6.25 / $5 cache write; 0.3 + 0.7 × 0.1 = 0.37 of the list price.
+        assert_eq!(fine_multiple(d("1.25")), "1.25×");
+        assert_eq!(fine_multiple(d("0.37")), "0.37×");
+        assert_eq!(fine_multiple(d("2")), "2×");
+        // Half away from zero, where `round_dp` alone would round 0.125 to even (0.12).
+        assert_eq!(fine_multiple(d("0.125")), "0.13×");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::response::Response;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::calculator::CalculatorQuery;
+use super::calculator::{CalculatorQuery, volume};
 use super::error::render_html;
 use super::format;
 use super::layout::Layout;
@@ -45,9 +45,9 @@ pub struct ExampleLink {
 /// The guide's example workloads, in the order the text introduces them.
 pub fn example_workloads() -> Vec<ExampleLink> {
     let support = CalculatorQuery {
-        requests: Some(50_000),
-        input_tokens: Some(20_000),
-        output_tokens: Some(800),
+        requests: volume(50_000),
+        input_tokens: volume(20_000),
+        output_tokens: volume(800),
         cache_hit: Some(Decimal::from(70)),
         ..Default::default()
     };
@@ -70,9 +70,9 @@ pub fn example_workloads() -> Vec<ExampleLink> {
             title: "Overnight classification, all through batch",
             detail: "200,000 short requests a month (1,500 tokens in, 50 out), every one sent as a batch job.",
             href: CalculatorQuery {
-                requests: Some(200_000),
-                input_tokens: Some(1_500),
-                output_tokens: Some(50),
+                requests: volume(200_000),
+                input_tokens: volume(1_500),
+                output_tokens: volume(50),
                 batch: Some(Decimal::from(100)),
                 ..Default::default()
             }
@@ -82,12 +82,12 @@ pub fn example_workloads() -> Vec<ExampleLink> {
             title: "A coding agent that reasons before it answers",
             detail: "20,000 requests a month, 8,000 input tokens (50% cache hits, 10% cache writes), 1,000 output and 4,000 reasoning tokens each.",
             href: CalculatorQuery {
-                requests: Some(20_000),
-                input_tokens: Some(8_000),
-                output_tokens: Some(1_000),
+                requests: volume(20_000),
+                input_tokens: volume(8_000),
+                output_tokens: volume(1_000),
                 cache_hit: Some(Decimal::from(50)),
                 cache_write: Some(Decimal::from(10)),
-                reasoning_tokens: Some(4_000),
+                reasoning_tokens: volume(4_000),
                 ..Default::default()
             }
             .href(),
@@ -96,9 +96,9 @@ pub fn example_workloads() -> Vec<ExampleLink> {
             title: "Long-document analysis past the long-context threshold",
             detail: "1,000 requests a month with 300,000-token prompts and 2,000-token answers.",
             href: CalculatorQuery {
-                requests: Some(1_000),
-                input_tokens: Some(300_000),
-                output_tokens: Some(2_000),
+                requests: volume(1_000),
+                input_tokens: volume(300_000),
+                output_tokens: volume(2_000),
                 ..Default::default()
             }
             .href(),
@@ -202,9 +202,9 @@ pub fn tier_figure(catalogue: &Catalogue, id: &str) -> Option<TierFigure> {
         input_multiple: multiple(ti, bi)?,
         output_multiple: multiple(to, bo)?,
         href: CalculatorQuery {
-            requests: Some(1_000),
-            input_tokens: Some(example_prompt),
-            output_tokens: Some(2_000),
+            requests: volume(1_000),
+            input_tokens: volume(example_prompt),
+            output_tokens: volume(2_000),
             ids: vec![model.id.clone()],
             ..Default::default()
         }
@@ -250,7 +250,7 @@ pub fn spread_figure(catalogue: &Catalogue, min_quality: f64) -> Option<SpreadFi
         id: m.id.clone(),
         name: m.name.clone(),
         blended: format::usd(m.blended_per_million),
-        quality: format!("{:.1}", m.quality),
+        quality: format::score(m.quality),
     };
     Some(SpreadFigure {
         min_quality: format!("{min_quality}"),
@@ -343,11 +343,11 @@ pub fn cached_example(catalogue: &Catalogue, id: &str) -> Option<CachedExample> 
     let effective = (Decimal::ONE - hit)
         .checked_mul(input)?
         .checked_add(hit.checked_mul(read)?)?;
-    let ratio = effective.checked_div(input)?.round_dp(2).normalize();
+    let ratio = effective.checked_div(input)?;
     let write = usd(model.pricing.base.input_cache_write).and_then(|w| {
         Some((
             format::usd(format::per_million(w)),
-            format!("{}×", w.checked_div(input)?.round_dp(2).normalize()),
+            format::fine_multiple(w.checked_div(input)?),
         ))
     });
     Some(CachedExample {
@@ -356,12 +356,12 @@ pub fn cached_example(catalogue: &Catalogue, id: &str) -> Option<CachedExample> 
         cache_read: format::usd(format::per_million(read)),
         read_ratio: share(read, input)?,
         effective: format::usd(format::per_million(effective)),
-        multiple: format!("{ratio}×"),
+        multiple: format::fine_multiple(ratio),
         write,
         href: CalculatorQuery {
-            requests: Some(50_000),
-            input_tokens: Some(20_000),
-            output_tokens: Some(800),
+            requests: volume(50_000),
+            input_tokens: volume(20_000),
+            output_tokens: volume(800),
             cache_hit: Some(Decimal::from(70)),
             ids: vec![model.id.clone()],
             ..Default::default()

@@ -25,6 +25,7 @@ pub mod provider_pages;
 pub mod providers;
 pub mod ranking;
 pub mod sitemap;
+pub mod sort;
 pub mod svg;
 
 use std::time::Duration;

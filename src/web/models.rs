@@ -1,7 +1,6 @@
 //! `/models`: the catalogue table with filters and sorting, and `/api/models.{json,csv}`,
-//! which take the same filters.
-
-use std::cmp::Ordering;
+//! which take the same filters. The handlers read a [`Filters`] query, let
+//! [`crate::store::listing`] pick and sort the listings, and format them as rows or data.
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -15,44 +14,42 @@ use super::form::{self, FieldErrors};
 use super::format;
 use super::layout::Layout;
 use super::params::{Params, encode};
+use super::sort::SortHeader;
 use crate::AppState;
 use crate::model::{Model, Variant};
-use crate::pricing::price::{Price, PriceSet};
-use crate::search::Needle;
+use crate::pricing::price::Price;
 use crate::store::Catalogue;
-use crate::store::catalogue::Entry;
+use crate::store::listing::{
+    self, FreeListings, Group, ListingFilter, SortKey, cheapest_input, export_listings,
+};
 
 /// Input modalities a reader can filter on.
 pub const MODALITIES: &[&str] = &["image", "audio", "file", "video"];
 
-/// Sortable columns: (key, header label, default direction is descending).
-pub const SORTS: &[(&str, &str, bool)] = &[
-    ("name", "Model", false),
-    ("author", "Author", false),
-    ("input", "Input $/M", false),
-    ("output", "Output $/M", false),
-    ("cache", "Cached input $/M", false),
-    ("context", "Context", true),
-    ("max_output", "Max output", true),
-    ("intelligence", "Intelligence", true),
-];
+/// A sortable column's header label.
+fn sort_label(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Name => "Model",
+        SortKey::Author => "Author",
+        SortKey::Input => "Input $/M",
+        SortKey::Output => "Output $/M",
+        SortKey::Cache => "Cached input $/M",
+        SortKey::Context => "Context",
+        SortKey::MaxOutput => "Max output",
+        SortKey::Intelligence => "Intelligence",
+    }
+}
 
-/// The catalogue filters, as read from the query string.
+/// The page's query: the catalogue filters and sort, read from the query string by the one
+/// form layer, with the URL builder every link to `/models` uses.
 #[derive(Clone, Debug, Default)]
-pub struct Filters {
-    pub q: String,
-    pub authors: Vec<String>,
-    pub modalities: Vec<String>,
-    pub min_context: Option<u64>,
-    pub max_input: Option<Decimal>,
-    pub max_output: Option<Decimal>,
-    /// "only", "hide" or "" (all).
-    pub free: String,
-    pub has_cache: bool,
-    pub has_batch: bool,
-    pub include_inactive: bool,
-    pub sort: String,
-    pub desc: bool,
+pub struct Filters(pub ListingFilter);
+
+impl std::ops::Deref for Filters {
+    type Target = ListingFilter;
+    fn deref(&self) -> &ListingFilter {
+        &self.0
+    }
 }
 
 impl Filters {
@@ -88,28 +85,25 @@ impl Filters {
         let max_input = errors.number(params, &form::MAX_INPUT_PRICE);
         let max_output = errors.number(params, &form::MAX_OUTPUT_PRICE);
         let free = match params.get("free") {
-            None | Some("all") => String::new(),
-            Some(v @ ("only" | "hide")) => v.to_string(),
+            None | Some("all") => FreeListings::Include,
+            Some("only") => FreeListings::Only,
+            Some("hide") => FreeListings::Hide,
             Some(_) => {
                 errors.add("free", "Free must be “only” or “hide”.");
-                String::new()
+                FreeListings::Include
             }
         };
         let sort = match params.get("sort") {
-            None => "name".to_string(),
-            Some(key) if SORTS.iter().any(|(k, _, _)| *k == key) => key.to_string(),
-            Some(_) => {
+            None => SortKey::Name,
+            Some(key) => SortKey::parse(key).unwrap_or_else(|| {
                 errors.add("sort", "Unknown sort column.");
-                "name".to_string()
-            }
+                SortKey::Name
+            }),
         };
         let desc = match params.get("dir") {
             Some("desc") => true,
             Some("asc") => false,
-            None => SORTS
-                .iter()
-                .find(|(k, _, _)| *k == sort)
-                .is_some_and(|(_, _, d)| *d),
+            None => sort.descending_by_default(),
             Some(_) => {
                 errors.add("dir", "Direction must be “asc” or “desc”.");
                 false
@@ -122,7 +116,7 @@ impl Filters {
             .take(100)
             .collect();
         (
-            Filters {
+            Filters(ListingFilter {
                 q,
                 authors,
                 modalities,
@@ -135,15 +129,15 @@ impl Filters {
                 include_inactive: params.flag("include_inactive"),
                 sort,
                 desc,
-            },
+            }),
             errors,
         )
     }
 
     /// The query string that reproduces these filters, with a different sort.
-    pub fn query_with_sort(&self, sort: &str, desc: bool) -> String {
+    pub fn query_with_sort(&self, sort: SortKey, desc: bool) -> String {
         let mut pairs = self.filter_pairs();
-        pairs.push(("sort", sort.to_string()));
+        pairs.push(("sort", sort.key().to_string()));
         pairs.push(("dir", if desc { "desc".into() } else { "asc".into() }));
         encode(pairs)
     }
@@ -169,7 +163,7 @@ impl Filters {
                 .map(|v| v.normalize().to_string())
                 .unwrap_or_default(),
         ));
-        pairs.push(("free", self.free.clone()));
+        pairs.push(("free", self.free.key().to_string()));
         for (key, on) in [
             ("has_cache", self.has_cache),
             ("has_batch", self.has_batch),
@@ -180,18 +174,13 @@ impl Filters {
         pairs
     }
 
-    /// The sort when the reader has not chosen one.
-    fn default_sort(&self) -> bool {
-        self.sort == "name" && !self.desc
-    }
-
     /// The canonical URL of this view: only the fields the reader set, and the sort only
     /// when it is not the default.
     pub fn href(&self) -> String {
-        let query = if self.default_sort() {
+        let query = if self.is_default_sort() {
             encode(self.filter_pairs())
         } else {
-            self.query_with_sort(&self.sort, self.desc)
+            self.query_with_sort(self.sort, self.desc)
         };
         if query.is_empty() {
             "/models".into()
@@ -221,10 +210,10 @@ impl Filters {
         if let Some(v) = self.max_output {
             parts.push(format!("output ≤ {}/M", format::usd(v)));
         }
-        match self.free.as_str() {
-            "only" => parts.push("free".into()),
-            "hide" => parts.push("not free".into()),
-            _ => {}
+        match self.free {
+            FreeListings::Only => parts.push("free".into()),
+            FreeListings::Hide => parts.push("not free".into()),
+            FreeListings::Include => {}
         }
         if self.has_cache {
             parts.push("with cache pricing".into());
@@ -237,210 +226,6 @@ impl Filters {
         }
         parts.join(", ")
     }
-
-    pub fn is_filtered(&self) -> bool {
-        !self.q.is_empty()
-            || !self.authors.is_empty()
-            || !self.modalities.is_empty()
-            || self.min_context.is_some()
-            || self.max_input.is_some()
-            || self.max_output.is_some()
-            || !self.free.is_empty()
-            || self.has_cache
-            || self.has_batch
-            || self.include_inactive
-    }
-}
-
-/// A base model and its listed variants, as the table shows them.
-pub struct Group<'a> {
-    pub lead: &'a Entry,
-    pub variants: Vec<&'a Entry>,
-}
-
-impl Group<'_> {
-    fn has_variant(&self, variant: &Variant) -> bool {
-        self.variants.iter().any(|v| &v.model.variant == variant)
-    }
-
-    pub fn batch(&self) -> Option<&Model> {
-        self.variants
-            .iter()
-            .find(|v| v.model.variant == Variant::Batch)
-            .map(|v| &v.model)
-    }
-}
-
-fn per_million(price: Option<Price>) -> Option<Decimal> {
-    price.and_then(Price::usd).map(format::per_million)
-}
-
-/// The filters that concern one listing on its own: its search hit, author, input types,
-/// window and prices, and its cache pricing. (Free, batch and delisted are decided per row.)
-fn listing_passes(m: &Model, f: &Filters, needle: &Needle) -> bool {
-    if !needle.matches(m) {
-        return false;
-    }
-    if !f.authors.is_empty() && !f.authors.contains(&m.author) {
-        return false;
-    }
-    if !f
-        .modalities
-        .iter()
-        .all(|wanted| m.input_modalities.iter().any(|have| have == wanted))
-    {
-        return false;
-    }
-    if let Some(min) = f.min_context
-        && m.context_length.unwrap_or(0) < min
-    {
-        return false;
-    }
-    let under = |price: Option<Price>, max: Option<Decimal>| match max {
-        None => true,
-        Some(max) => per_million(price).is_some_and(|p| p <= max),
-    };
-    if !under(m.pricing.base.prompt, f.max_input) || !under(m.pricing.base.completion, f.max_output)
-    {
-        return false;
-    }
-    !f.has_cache || m.has_cache_pricing()
-}
-
-/// Whether a table row (a base and its variants) matches. The search may hit the base or any
-/// of its listings; the other filters apply to the base.
-fn matches(group: &Group<'_>, f: &Filters, needle: &Needle) -> bool {
-    let m = &group.lead.model;
-    if !needle.matches(m) && !group.variants.iter().any(|v| needle.matches(&v.model)) {
-        return false;
-    }
-    if !listing_passes(m, f, &Needle::default()) {
-        return false;
-    }
-    let free = m.is_free() || group.has_variant(&Variant::Free);
-    match f.free.as_str() {
-        "only" if !free => return false,
-        "hide" if m.is_free() => return false,
-        _ => {}
-    }
-    !(f.has_batch && group.batch().is_none())
-}
-
-/// Whether one exported listing matches every filter on its own prices and window; `group`
-/// is the row it belongs to (for "has a batch listing").
-fn export_passes(entry: &Entry, group: &Group<'_>, f: &Filters, needle: &Needle) -> bool {
-    let m = &entry.model;
-    if !(entry.active || f.include_inactive) || !listing_passes(m, f, needle) {
-        return false;
-    }
-    match f.free.as_str() {
-        "only" if !m.is_free() => return false,
-        "hide" if m.is_free() => return false,
-        _ => {}
-    }
-    !(f.has_batch && m.variant != Variant::Batch && group.batch().is_none())
-}
-
-/// A per-million token price to sort by; none for a listing not priced per token, whose
-/// zeros are not prices and must not sort as the cheapest.
-fn token_price(m: &Model, pick: impl Fn(&PriceSet) -> Option<Price>) -> Option<Decimal> {
-    if m.is_not_priced_per_token() {
-        return None;
-    }
-    per_million(pick(&m.pricing.base))
-}
-
-fn cmp_option<T: PartialOrd>(a: Option<T>, b: Option<T>, desc: bool) -> Ordering {
-    // Unknown values sort last whichever the direction.
-    match (a, b) {
-        (Some(a), Some(b)) => {
-            let ord = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
-            if desc { ord.reverse() } else { ord }
-        }
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-}
-
-fn sort_groups(groups: &mut [Group<'_>], sort: &str, desc: bool) {
-    groups.sort_by(|a, b| {
-        let (x, y) = (&a.lead.model, &b.lead.model);
-        let ord = match sort {
-            "author" => cmp_option(Some(&x.author), Some(&y.author), desc),
-            "input" => cmp_option(
-                token_price(x, |p| p.prompt),
-                token_price(y, |p| p.prompt),
-                desc,
-            ),
-            "output" => cmp_option(
-                token_price(x, |p| p.completion),
-                token_price(y, |p| p.completion),
-                desc,
-            ),
-            "cache" => cmp_option(
-                per_million(x.pricing.base.input_cache_read),
-                per_million(y.pricing.base.input_cache_read),
-                desc,
-            ),
-            "context" => cmp_option(x.context_length, y.context_length, desc),
-            "max_output" => cmp_option(x.max_completion_tokens, y.max_completion_tokens, desc),
-            "intelligence" => cmp_option(x.quality.intelligence, y.quality.intelligence, desc),
-            _ => cmp_option(
-                Some(x.short_name().to_lowercase()),
-                Some(y.short_name().to_lowercase()),
-                desc,
-            ),
-        };
-        ord.then_with(|| x.id.cmp(&y.id))
-    });
-}
-
-/// Every row the table could show, unfiltered: a base (active, delisted only when asked for,
-/// or delisted with a listing still active, which stays visible under it) and its variants.
-fn all_groups<'a>(catalogue: &'a Catalogue, include_inactive: bool) -> Vec<Group<'a>> {
-    catalogue
-        .all()
-        .iter()
-        .filter(|e| e.group == e.model.id)
-        .map(|lead| Group {
-            lead,
-            variants: catalogue
-                .group_of(&lead.model.id)
-                .into_iter()
-                .filter(|v| v.model.id != lead.model.id && (v.active || include_inactive))
-                .collect(),
-        })
-        .filter(|g| g.lead.active || include_inactive || !g.variants.is_empty())
-        .collect()
-}
-
-/// The groups matching the filters, sorted.
-pub fn select<'a>(catalogue: &'a Catalogue, f: &Filters) -> Vec<Group<'a>> {
-    let needle = Needle::new(&f.q);
-    let mut groups: Vec<Group<'a>> = all_groups(catalogue, f.include_inactive)
-        .into_iter()
-        .filter(|g| matches(g, f, &needle))
-        .collect();
-    sort_groups(&mut groups, &f.sort, f.desc);
-    groups
-}
-
-/// The listings the exports carry: every listing that itself satisfies the filters (a variant
-/// is judged on its own prices and window, not its base's), in the table's order.
-pub fn export_listings<'a>(catalogue: &'a Catalogue, f: &Filters) -> Vec<&'a Entry> {
-    let needle = Needle::new(&f.q);
-    let mut groups = all_groups(catalogue, f.include_inactive);
-    sort_groups(&mut groups, &f.sort, f.desc);
-    groups
-        .iter()
-        .flat_map(|g| {
-            std::iter::once(g.lead)
-                .chain(g.variants.iter().copied())
-                .filter(|e| export_passes(e, g, f, &needle))
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// One variant as a small link under its base.
@@ -506,7 +291,7 @@ fn row(group: &Group<'_>) -> Row {
         intelligence: m
             .quality
             .intelligence
-            .map(|v| format!("{v:.1}"))
+            .map(format::score)
             .unwrap_or_default(),
         batch: group
             .batch()
@@ -538,14 +323,6 @@ fn row(group: &Group<'_>) -> Row {
             })
             .collect(),
     }
-}
-
-/// A column header link that toggles the sort.
-pub struct SortHeader {
-    pub label: &'static str,
-    pub href: String,
-    pub aria_sort: &'static str,
-    pub numeric: bool,
 }
 
 #[derive(Template)]
@@ -581,21 +358,16 @@ impl CataloguePage {
 }
 
 fn headers(f: &Filters) -> Vec<SortHeader> {
-    SORTS
-        .iter()
-        .map(|(key, label, default_desc)| {
-            let current = f.sort == *key;
-            let next_desc = if current { !f.desc } else { *default_desc };
-            SortHeader {
-                label,
-                href: format!("/models?{}", f.query_with_sort(key, next_desc)),
-                aria_sort: match (current, f.desc) {
-                    (false, _) => "none",
-                    (true, true) => "descending",
-                    (true, false) => "ascending",
-                },
-                numeric: !matches!(*key, "name" | "author"),
-            }
+    SortKey::ALL
+        .into_iter()
+        .map(|key| {
+            SortHeader::new(
+                sort_label(key),
+                (f.sort == key).then_some(f.desc),
+                key.descending_by_default(),
+                key.is_numeric(),
+                |desc| format!("/models?{}", f.query_with_sort(key, desc)),
+            )
         })
         .collect()
 }
@@ -605,7 +377,7 @@ pub async fn catalogue(State(state): State<AppState>, RawQuery(query): RawQuery)
     let catalogue = state.catalogue();
     let params = Params::parse(query.as_deref());
     let (filters, errors) = Filters::parse(&params, &catalogue);
-    let groups = select(&catalogue, &filters);
+    let groups = listing::select(&catalogue, &filters);
     let rows: Vec<Row> = groups.iter().map(row).collect();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -613,12 +385,11 @@ pub async fn catalogue(State(state): State<AppState>, RawQuery(query): RawQuery)
         StatusCode::BAD_REQUEST
     };
     let (suggestions, search_only_href) = if rows.is_empty() && !filters.q.is_empty() {
-        let only_q = Filters {
+        let only_q = Filters(ListingFilter {
             q: filters.q.clone(),
-            sort: "name".into(),
-            ..Filters::default()
-        };
-        let search_only = (!select(&catalogue, &only_q).is_empty()).then(|| only_q.href());
+            ..ListingFilter::default()
+        });
+        let search_only = (!listing::select(&catalogue, &only_q).is_empty()).then(|| only_q.href());
         let suggestions = catalogue
             .suggest(
                 &filters.q.split_whitespace().collect::<Vec<_>>().join("-"),
@@ -635,13 +406,7 @@ pub async fn catalogue(State(state): State<AppState>, RawQuery(query): RawQuery)
         (Vec::new(), None)
     };
     let words = filters.in_words();
-    let cheapest = groups
-        .iter()
-        .filter_map(|g| {
-            let m = &g.lead.model;
-            per_million(m.pricing.base.prompt).map(|p| (p, m))
-        })
-        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    let cheapest = cheapest_input(&groups);
     let count = match rows.len() {
         1 => "1 model".to_string(),
         n => format!("{n} models"),
@@ -673,7 +438,7 @@ pub async fn catalogue(State(state): State<AppState>, RawQuery(query): RawQuery)
         headers: headers(&filters),
         total: rows.len(),
         rows,
-        export_query: filters.query_with_sort(&filters.sort, filters.desc),
+        export_query: filters.query_with_sort(filters.sort, filters.desc),
         authors: catalogue.authors(),
         modalities: MODALITIES,
         suggestions,

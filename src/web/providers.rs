@@ -16,7 +16,7 @@ use super::format;
 use super::provider_filters::{FilterForm, FilterQuery};
 use crate::model::{Model, Variant};
 use crate::pricing::price::{Component, PriceSet};
-use crate::pricing::providers::{Offer, ProviderFilters, is_reduced_precision, select};
+use crate::pricing::providers::{Offer, ProviderFilters, Shortfall, is_reduced_precision, select};
 use crate::pricing::ranking::blended_price_per_million;
 use crate::store::Catalogue;
 use crate::store::catalogue::STALE_AFTER_HOURS;
@@ -29,6 +29,39 @@ pub const BLEND_RATIO: u32 = 3;
 /// The blended $/M that orders the table; `None` when a needed price is missing or variable.
 pub fn blend(prices: &PriceSet) -> Option<Decimal> {
     blended_price_per_million(prices, Decimal::from(BLEND_RATIO), Decimal::ZERO)
+}
+
+/// Why the filters leave one provider out, "runs outside the EU; no tool calling", or `None`
+/// when it qualifies. Shared by this section and the per-provider calculator.
+pub fn shortfalls_text(reasons: &[Shortfall], filters: &ProviderFilters) -> Option<String> {
+    (!reasons.is_empty()).then(|| {
+        reasons
+            .iter()
+            .map(|r| r.describe(filters, true))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+/// "2 providers left out: 1 runs outside the EU, 1 does not say where it runs.", or `None`
+/// when none was left out.
+pub fn left_out_summary(
+    left_out: usize,
+    reasons: &[(Shortfall, usize)],
+    filters: &ProviderFilters,
+) -> Option<String> {
+    (left_out > 0).then(|| {
+        let why: Vec<String> = reasons
+            .iter()
+            .map(|(r, n)| format!("{n} {}", r.describe(filters, *n == 1)))
+            .collect();
+        let providers = if left_out == 1 {
+            "1 provider".to_string()
+        } else {
+            format!("{left_out} providers")
+        };
+        format!("{providers} left out: {}.", why.join(", "))
+    })
 }
 
 /// One provider endpoint, formatted.
@@ -544,34 +577,15 @@ pub fn providers_section_at(
     let selection = select(&offers, &blends, filters);
     section.filtered = !filters.is_empty();
     for (i, row) in rows.iter_mut().enumerate() {
-        let reasons = &selection.shortfalls[i];
-        if !reasons.is_empty() {
-            let text: Vec<String> = reasons.iter().map(|r| r.describe(filters, true)).collect();
-            row.left_out = Some(text.join("; "));
-        }
+        row.left_out = shortfalls_text(&selection.shortfalls[i], filters);
         if section.filtered {
             row.cheapest = selection.cheapest.contains(&i);
         }
     }
     section.kept = rows.len() - selection.left_out();
     if section.filtered {
-        let left_out = selection.left_out();
-        section.left_out_summary = (left_out > 0).then(|| {
-            let why: Vec<String> = selection
-                .reasons
-                .iter()
-                .map(|(r, n)| format!("{n} {}", r.describe(filters, *n == 1)))
-                .collect();
-            format!(
-                "{} left out: {}.",
-                if left_out == 1 {
-                    "1 provider".to_string()
-                } else {
-                    format!("{left_out} providers")
-                },
-                why.join(", ")
-            )
-        });
+        section.left_out_summary =
+            left_out_summary(selection.left_out(), &selection.reasons, filters);
         section.cheapest_qualifying = selection.cheapest.first().map(|&i| {
             let names: Vec<&str> = selection
                 .cheapest

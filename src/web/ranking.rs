@@ -1,8 +1,8 @@
 //! `/ranking`: the best-value ranking — quality per blended dollar, the Pareto frontier,
 //! a server-drawn chart, and the models that cannot be ranked with the reason.
-//! The maths is [`crate::pricing::ranking`]; this module parses, calls and renders.
+//! The maths, the table's order and the leader are [`crate::pricing::ranking`]; this module
+//! reads the [`Controls`], builds the [`RankingPage`] from the ranking, and renders it.
 
-use std::cmp::Ordering;
 use std::str::FromStr;
 
 use askama::Template;
@@ -11,28 +11,22 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::prelude::*;
 
-use super::calculator::CalculatorQuery;
+use super::calculator::{CalculatorQuery, volume};
 use super::error::{AppError, render_html};
 use super::form::{self, FieldErrors, MAX_TOKENS_PER_REQUEST};
 use super::format;
 use super::layout::Layout;
 use super::params::{Params, clip, encode};
+use super::sort::SortHeader;
 use super::svg::scatter::{Point, ScatterChart};
 use crate::AppState;
 use crate::model::{QualityIndex, Variant};
+pub use crate::pricing::ranking::RankSort;
 use crate::pricing::ranking::{
-    ExclusionReason, RankedModel, Ranking, RankingError, RankingParams, rank,
+    ExclusionReason, RankedModel, Ranking, RankingError, RankingParams, best_value, rank_listed,
+    sorted,
 };
 use crate::store::Catalogue;
-
-/// Sortable columns: (key, header label, first click sorts descending).
-pub const SORTS: &[(&str, &str, bool)] = &[
-    ("rank", "Rank", false),
-    ("name", "Model", false),
-    ("quality", "Quality", true),
-    ("price", "Blended $/M", false),
-    ("value", "Value", true),
-];
 
 /// The quality indices a reader can rank by.
 pub const INDICES: &[QualityIndex] = &[
@@ -58,7 +52,7 @@ pub struct Controls {
     pub min_quality: Option<f64>,
     pub min_quality_text: String,
     pub authors: Vec<String>,
-    pub sort: &'static str,
+    pub sort: RankSort,
     pub desc: bool,
     pub json: bool,
 }
@@ -75,7 +69,7 @@ impl Default for Controls {
             min_quality: None,
             min_quality_text: String::new(),
             authors: Vec::new(),
-            sort: "rank",
+            sort: RankSort::Rank,
             desc: false,
             json: false,
         }
@@ -147,9 +141,9 @@ impl Controls {
                 Some(key) => (true, key),
                 None => (false, text),
             };
-            match SORTS.iter().find(|(k, _, _)| *k == key) {
-                Some((k, _, _)) => {
-                    c.sort = k;
+            match RankSort::parse(key) {
+                Some(sort) => {
+                    c.sort = sort;
                     c.desc = desc;
                 }
                 None => errors.add(
@@ -179,17 +173,17 @@ impl Controls {
     }
 
     /// `sort` as it appears in a URL: the key, with `-` in front when descending.
-    fn sort_param(key: &str, desc: bool) -> String {
+    fn sort_param(sort: RankSort, desc: bool) -> String {
         if desc {
-            format!("-{key}")
+            format!("-{}", sort.key())
         } else {
-            key.to_string()
+            sort.key().to_string()
         }
     }
 
     /// The query string that reproduces these controls with another sort (defaults are
     /// left out so links stay short).
-    pub fn query_with_sort(&self, sort: &str, desc: bool) -> String {
+    pub fn query_with_sort(&self, sort: RankSort, desc: bool) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if self.index != QualityIndex::Intelligence {
             pairs.push(("index", self.index.key().to_string()));
@@ -207,7 +201,7 @@ impl Controls {
             pairs.push(("min_quality", min.to_string()));
         }
         pairs.extend(self.authors.iter().map(|a| ("author", a.clone())));
-        if sort != "rank" || desc {
+        if sort != RankSort::Rank || desc {
             pairs.push(("sort", Self::sort_param(sort, desc)));
         }
         encode(pairs)
@@ -217,15 +211,6 @@ impl Controls {
     pub fn ratio_label(&self) -> String {
         format!("{}:1", self.ratio.normalize())
     }
-}
-
-/// Only the active models, narrowed to the chosen authors, then ranked.
-pub fn rank_catalogue(catalogue: &Catalogue, controls: &Controls) -> Result<Ranking, RankingError> {
-    let models = catalogue
-        .active()
-        .map(|e| &e.model)
-        .filter(|m| controls.authors.is_empty() || controls.authors.contains(&m.author));
-    rank(models, &controls.ranking_params())
 }
 
 /// Per-request token counts in the ratio, for a calculator link: 1,000 of the smaller side.
@@ -270,8 +255,8 @@ fn calculator_href(catalogue: &Catalogue, id: &str, controls: &Controls) -> Stri
     }
     CalculatorQuery {
         ids: vec![ids],
-        input_tokens: Some(input),
-        output_tokens: Some(output),
+        input_tokens: volume(input),
+        output_tokens: volume(output),
         cache_hit: Some(controls.cache_hit),
         batch,
         ..CalculatorQuery::default()
@@ -288,10 +273,6 @@ pub fn value_text(value: f64) -> String {
     } else {
         format!("{value:.1}")
     }
-}
-
-fn quality_text(quality: f64) -> String {
-    format!("{quality:.1}")
 }
 
 /// One table row, formatted.
@@ -312,14 +293,6 @@ pub struct ExcludedGroup {
     pub heading: String,
     pub why: String,
     pub models: Vec<(String, String)>,
-}
-
-/// A column header link that toggles the sort.
-pub struct SortHeader {
-    pub label: String,
-    pub href: String,
-    pub aria_sort: &'static str,
-    pub numeric: bool,
 }
 
 #[derive(Template)]
@@ -359,55 +332,36 @@ impl RankingPage {
 }
 
 fn headers(controls: &Controls, index: QualityIndex) -> Vec<SortHeader> {
-    SORTS
-        .iter()
-        .map(|(key, label, first_desc)| {
-            let current = controls.sort == *key;
-            let next_desc = if current { !controls.desc } else { *first_desc };
-            let label = match *key {
-                "quality" => index.label().trim_end_matches(" index").to_string(),
-                _ => label.to_string(),
+    RankSort::ALL
+        .into_iter()
+        .map(|key| {
+            let label = match key {
+                RankSort::Rank => "Rank",
+                RankSort::Name => "Model",
+                RankSort::Quality => index.label().trim_end_matches(" index"),
+                RankSort::Price => "Blended $/M",
+                RankSort::Value => "Value",
             };
-            SortHeader {
+            SortHeader::new(
                 label,
-                href: format!("/ranking?{}", controls.query_with_sort(key, next_desc)),
-                aria_sort: match (current, controls.desc) {
-                    (false, _) => "none",
-                    (true, true) => "descending",
-                    (true, false) => "ascending",
-                },
-                numeric: *key != "name",
-            }
+                (controls.sort == key).then_some(controls.desc),
+                key.first_desc(),
+                key != RankSort::Name,
+                |desc| format!("/ranking?{}", controls.query_with_sort(key, desc)),
+            )
         })
         .collect()
 }
 
 fn sorted_rows(catalogue: &Catalogue, ranked: &[RankedModel], controls: &Controls) -> Vec<Row> {
-    let mut order: Vec<(usize, &RankedModel)> = ranked.iter().enumerate().collect();
-    order.sort_by(|(ra, a), (rb, b)| {
-        let ord = match controls.sort {
-            "name" => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-            "quality" => a.quality.total_cmp(&b.quality),
-            "price" => a.blended_per_million.cmp(&b.blended_per_million),
-            "value" => a.value.total_cmp(&b.value),
-            _ => Ordering::Equal,
-        };
-        let ord = if controls.sort == "rank" {
-            ra.cmp(rb)
-        } else {
-            ord
-        };
-        let ord = if controls.desc { ord.reverse() } else { ord };
-        // Ties keep the ranking's order.
-        ord.then_with(|| ra.cmp(rb))
-    });
-    order
+    sorted(ranked, controls.sort, controls.desc)
         .into_iter()
+        .map(|i| (i, &ranked[i]))
         .map(|(i, m)| Row {
             rank: i + 1,
             id: m.id.clone(),
             name: m.name.clone(),
-            quality: quality_text(m.quality),
+            quality: format::score(m.quality),
             blended: format::usd(m.blended_per_million),
             value: value_text(m.value),
             frontier: m.frontier,
@@ -429,7 +383,7 @@ pub fn chart(ranked: &[RankedModel], index: QualityIndex) -> ScatterChart {
                 m.name,
                 format::usd(m.blended_per_million),
                 index.label(),
-                quality_text(m.quality),
+                format::score(m.quality),
                 value_text(m.value)
             ),
             highlight: m.frontier,
@@ -516,7 +470,7 @@ fn excluded_groups(ranking: &Ranking, controls: &Controls) -> Vec<ExcludedGroup>
             "Below your minimum quality".to_string(),
             format!(
                 "They score under {}.",
-                controls.min_quality.map(quality_text).unwrap_or_default()
+                controls.min_quality.map(format::score).unwrap_or_default()
             ),
         ),
     ];
@@ -586,17 +540,12 @@ fn ranking_layout(catalogue: &Catalogue, controls: &Controls, ranking: Option<&R
     } else {
         format!("/ranking?{query}")
     };
-    let best = ranking.and_then(|r| {
-        r.ranked
-            .iter()
-            .max_by(|a, b| a.value.total_cmp(&b.value).then_with(|| b.id.cmp(&a.id)))
-    });
-    let title = match best {
+    let title = match ranking.and_then(|r| best_value(&r.ranked)) {
         Some(m) => format!(
-            "Best value per dollar: {} ({} {:.1} at {}/M blended)",
+            "Best value per dollar: {} ({} {} at {}/M blended)",
             m.name,
             controls.index.label(),
-            m.quality,
+            format::score(m.quality),
             format::usd(m.blended_per_million)
         ),
         None => "Best value: LLM quality per dollar".to_string(),
@@ -616,76 +565,98 @@ fn ranking_layout(catalogue: &Catalogue, controls: &Controls, ranking: Option<&R
         .canonical(canonical)
 }
 
+/// The ranking the controls ask for, or the problems with them: parsing checks every
+/// field, and the maths' own check is kept so it is never bypassed.
+fn ranking_for(
+    catalogue: &Catalogue,
+    controls: &Controls,
+    errors: &mut FieldErrors,
+) -> Option<Ranking> {
+    if !errors.is_empty() {
+        return None;
+    }
+    match rank_listed(catalogue, &controls.authors, &controls.ranking_params()) {
+        Ok(r) => Some(r),
+        Err(e @ RankingError::Ratio) => {
+            errors.add("ratio", e.to_string());
+            None
+        }
+        Err(e @ RankingError::CacheHit) => {
+            errors.add("cache_hit", e.to_string());
+            None
+        }
+    }
+}
+
+impl RankingPage {
+    /// The page for these controls: the table, chart and left-out models of `ranking`, or
+    /// the form with its problems when there is none.
+    pub fn build(
+        catalogue: &Catalogue,
+        controls: Controls,
+        errors: FieldErrors,
+        ranking: Option<&Ranking>,
+    ) -> RankingPage {
+        let (rows, chart_svg, excluded, frontier_count) = match ranking {
+            Some(r) => (
+                sorted_rows(catalogue, &r.ranked, &controls),
+                if r.ranked.is_empty() {
+                    String::new()
+                } else {
+                    chart(&r.ranked, controls.index).render()
+                },
+                excluded_groups(r, &controls),
+                r.ranked.iter().filter(|m| m.frontier).count(),
+            ),
+            None => (Vec::new(), String::new(), Vec::new(), 0),
+        };
+        let json_query = {
+            let base = controls.query_with_sort(RankSort::Rank, false);
+            if base.is_empty() {
+                "format=json".to_string()
+            } else {
+                format!("{base}&format=json")
+            }
+        };
+        RankingPage {
+            layout: ranking_layout(catalogue, &controls, ranking),
+            headers: headers(&controls, controls.index),
+            rows,
+            frontier_count,
+            chart: chart_svg,
+            excluded,
+            authors: catalogue.authors(),
+            indices: INDICES,
+            as_of_date: catalogue
+                .freshness
+                .as_of()
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "unknown".into()),
+            json_href: format!("/ranking?{json_query}"),
+            controls,
+            errors,
+        }
+    }
+}
+
 /// `GET /ranking` (and `?format=json`).
 pub async fn ranking(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let catalogue = state.catalogue();
-    let params = Params::parse(query.as_deref());
-    let (controls, mut errors) = Controls::parse(&params, &catalogue);
-
-    let mut ranking = None;
-    if errors.is_empty() {
-        match rank_catalogue(&catalogue, &controls) {
-            Ok(r) => ranking = Some(r),
-            // Parsing already checks both; kept so the maths' own check is never bypassed.
-            Err(RankingError::Ratio) => errors.add("ratio", RankingError::Ratio.to_string()),
-            Err(RankingError::CacheHit) => {
-                errors.add("cache_hit", RankingError::CacheHit.to_string())
-            }
-        }
-    }
-
-    if controls.json {
-        return match ranking {
-            Some(r) => axum::Json(json_body(&catalogue, &controls, &r)).into_response(),
-            None => AppError::Invalid(errors).into_response(),
-        };
-    }
-
-    let (rows, chart_svg, excluded, frontier_count) = match &ranking {
-        Some(r) => (
-            sorted_rows(&catalogue, &r.ranked, &controls),
-            if r.ranked.is_empty() {
-                String::new()
+    let (controls, mut errors) = Controls::parse(&Params::parse(query.as_deref()), &catalogue);
+    let ranking = ranking_for(&catalogue, &controls, &mut errors);
+    match (controls.json, ranking) {
+        (true, Some(r)) => axum::Json(json_body(&catalogue, &controls, &r)).into_response(),
+        (true, None) => AppError::Invalid(errors).into_response(),
+        (false, ranking) => {
+            let status = if errors.is_empty() {
+                StatusCode::OK
             } else {
-                chart(&r.ranked, controls.index).render()
-            },
-            excluded_groups(r, &controls),
-            r.ranked.iter().filter(|m| m.frontier).count(),
-        ),
-        None => (Vec::new(), String::new(), Vec::new(), 0),
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let json_query = {
-        let base = controls.query_with_sort("rank", false);
-        if base.is_empty() {
-            "format=json".to_string()
-        } else {
-            format!("{base}&format=json")
+                StatusCode::BAD_REQUEST
+            };
+            let page = RankingPage::build(&catalogue, controls, errors, ranking.as_ref());
+            render_html(&page, status)
         }
-    };
-    let page = RankingPage {
-        layout: ranking_layout(&catalogue, &controls, ranking.as_ref()),
-        headers: headers(&controls, controls.index),
-        rows,
-        frontier_count,
-        chart: chart_svg,
-        excluded,
-        authors: catalogue.authors(),
-        indices: INDICES,
-        as_of_date: catalogue
-            .freshness
-            .as_of()
-            .map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| "unknown".into()),
-        json_href: format!("/ranking?{json_query}"),
-        controls,
-        errors,
-    };
-    render_html(&page, status)
+    }
 }
 
 #[cfg(test)]

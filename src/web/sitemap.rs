@@ -1,5 +1,6 @@
-//! `/sitemap.xml` and `/robots.txt`: every top-level page and every model page, with
-//! absolute URLs on the public site, and a robots file that points to the sitemap.
+//! `/sitemap.xml` and `/robots.txt`: every top-level page, every provider page and every
+//! model page, with absolute URLs on the public site, and a robots file that points to the
+//! sitemap.
 
 use std::fmt::Write as _;
 
@@ -12,15 +13,24 @@ use super::svg::escape;
 use crate::AppState;
 
 /// Top-level pages besides the navigation's sections.
-const OTHER_PAGES: &[&str] = &["/", "/compare"];
+const OTHER_PAGES: &[&str] = &["/", "/compare", "/providers"];
 
-/// The site's paths, top-level pages first, then each model page in id order.
+/// The site's paths: top-level pages first, then each provider page in the provider list's
+/// order (every slug it has, listed now or before, answers 200), then each model page in id
+/// order.
 fn paths(catalogue: &crate::store::Catalogue) -> Vec<String> {
     let mut paths: Vec<String> = OTHER_PAGES
         .iter()
         .chain(NAV.iter().map(|(href, _)| href))
         .map(|p| p.to_string())
         .collect();
+    paths.extend(
+        catalogue
+            .provider_directory()
+            .providers
+            .iter()
+            .map(|p| format!("/providers/{}", p.info.slug)),
+    );
     let mut ids: Vec<&str> = catalogue
         .all()
         .iter()

@@ -27,6 +27,12 @@ const CHECKS: &[(&str, &str, &str)] = &[
         "td",
     ),
     (
+        // Six models at 390 px: each row is a card with every model's value (issue 16).
+        "/compare?ids=acme/alpha,acme/beta,globex/gamma,globex/delta,initech/epsilon,initech/zeta",
+        "table.compare > tbody > tr:has(> th[scope=row])",
+        "td",
+    ),
+    (
         "/models/globex/gamma",
         "table.model-prices > tbody > tr[data-key=prompt], table.model-prices > tbody > tr[data-key=completion]",
         "td.amount",

@@ -16,7 +16,7 @@ use super::form::{CalcRequest, FormValues, Format, SHARE_FIELDS, WORKLOAD_FIELDS
 use super::view::{FieldView, field_views};
 use crate::pricing::calculator::{LineUnit, MonthlyBill};
 use crate::pricing::providers::{
-    ByProvider, ProviderBill, ProviderFilters, ProviderListing, Shortfall, price_by_provider,
+    ByProvider, ProviderBill, ProviderFilters, ProviderListing, price_by_provider,
 };
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
@@ -28,7 +28,7 @@ use crate::web::format::plain;
 use crate::web::layout::Layout;
 use crate::web::params::{Params, encode};
 use crate::web::provider_filters::{FilterForm, FilterQuery};
-use crate::web::providers::{offer, places_text};
+use crate::web::providers::{left_out_summary, offer, places_text, shortfalls_text};
 
 /// True when the request asks for the per-provider view.
 pub fn wanted(params: &Params) -> bool {
@@ -176,16 +176,6 @@ fn bill_view(
         lines: bill.map(lines).unwrap_or_default(),
         notes: bill.map(|b| b.notes.clone()).unwrap_or_default(),
     }
-}
-
-fn reasons_text(reasons: &[Shortfall], filters: &ProviderFilters) -> Option<String> {
-    (!reasons.is_empty()).then(|| {
-        reasons
-            .iter()
-            .map(|r| r.describe(filters, true))
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
 }
 
 /// The model priced, its providers' bills, and how each one's provider is known.
@@ -336,7 +326,7 @@ fn html(
                 p.unpriced.as_deref(),
                 routed_cost,
                 p.cheapest,
-                reasons_text(&p.shortfalls, filters),
+                shortfalls_text(&p.shortfalls, filters),
             )
         })
         .collect();
@@ -383,23 +373,7 @@ fn html(
         workload_text,
         routed,
         kept: rows.len() - left_out,
-        left_out_summary: (left_out > 0).then(|| {
-            let why: Vec<String> = priced
-                .result
-                .reasons
-                .iter()
-                .map(|(r, n)| format!("{n} {}", r.describe(filters, *n == 1)))
-                .collect();
-            format!(
-                "{} left out: {}.",
-                if left_out == 1 {
-                    "1 provider".to_string()
-                } else {
-                    format!("{left_out} providers")
-                },
-                why.join(", ")
-            )
-        }),
+        left_out_summary: left_out_summary(left_out, &priced.result.reasons, filters),
         cheapest,
         rows,
         model_href: if model_query.is_empty() {
@@ -509,7 +483,7 @@ fn csv(priced: &Priced, filters: &ProviderFilters) -> Response {
             p.unpriced.as_deref(),
             if p.shortfalls.is_empty() { "yes" } else { "no" },
             p.cheapest,
-            reasons_text(&p.shortfalls, filters).unwrap_or_default(),
+            shortfalls_text(&p.shortfalls, filters).unwrap_or_default(),
         ));
     }
     (

@@ -82,6 +82,8 @@ pub struct FormValues {
     pub authors: Vec<String>,
     pub hide_free: bool,
     pub hide_variable: bool,
+    /// `separate=1`: a chosen batch listing is a row of its own, not folded into its base.
+    pub separate: bool,
     /// The quality index the table shows and the floor applies to (`index`), as typed.
     pub index: String,
     /// `all=1`: every paid row, not only the cheapest [`DEFAULT_ROWS`](super::view::DEFAULT_ROWS).
@@ -101,11 +103,14 @@ impl FormValues {
             .unwrap_or_default()
     }
 
-    /// The query string that reproduces this form, with another `format`.
+    /// The query string that reproduces this form as typed, so a page's own links keep
+    /// what the reader wrote (the exports are built from the parsed request instead:
+    /// [`CalcRequest::export_href`]).
     pub fn query(&self, format: &str) -> String {
         let mut pairs: Vec<(&str, String)> =
             self.numbers.iter().map(|(k, v)| (*k, v.clone())).collect();
         pairs.push(("ids", self.ids.clone()));
+        pairs.push(("separate", flag_value(self.separate)));
         pairs.push(("min_quality", self.min_quality.clone()));
         pairs.push(("min_context", self.min_context.clone()));
         pairs.extend(self.authors.iter().map(|a| ("author", a.clone())));
@@ -159,6 +164,8 @@ pub struct CalcRequest {
     pub authors: Vec<String>,
     pub hide_free: bool,
     pub hide_variable: bool,
+    /// Chosen batch listings are rows of their own (`separate=1`).
+    pub separate: bool,
     /// The quality index shown in the table and used by `min_quality`.
     pub index: QualityIndex,
     pub all_rows: bool,
@@ -179,6 +186,43 @@ impl CalcRequest {
 }
 
 impl CalcRequest {
+    /// The workload and models as parsed, as the calculator's address. Shares go back to
+    /// percent; the ids are the resolved ones, which price the same rows.
+    pub fn calculator_query(&self) -> CalculatorQuery {
+        let w = &self.workload;
+        let percent = |share: Decimal| share.checked_mul(HUNDRED);
+        CalculatorQuery {
+            requests: Some(w.requests),
+            input_tokens: Some(w.input_tokens),
+            output_tokens: Some(w.output_tokens),
+            reasoning_tokens: Some(w.reasoning_tokens),
+            cache_hit: percent(w.cache_hit),
+            cache_write: percent(w.cache_write),
+            batch: percent(w.batch),
+            discount: percent(w.discount),
+            ids: self.ids.clone().unwrap_or_default(),
+            separate: self.separate,
+            source: Some(self.source),
+        }
+    }
+
+    /// This request in another format (the CSV and JSON links), built from what was
+    /// parsed: the [`CalculatorQuery`], then the filters.
+    pub fn export_href(&self, format: &str) -> String {
+        let mut pairs = self.calculator_query().pairs();
+        let text = |v: Option<String>| v.unwrap_or_default();
+        pairs.push(("min_quality", text(self.min_quality.map(|q| q.to_string()))));
+        pairs.push(("min_context", text(self.min_context.map(|c| c.to_string()))));
+        pairs.extend(self.authors.iter().map(|a| ("author", a.clone())));
+        pairs.push(("hide_free", flag_value(self.hide_free)));
+        pairs.push(("hide_variable", flag_value(self.hide_variable)));
+        if self.index != QualityIndex::default() {
+            pairs.push(("index", self.index.key().to_string()));
+        }
+        pairs.push(("format", format.to_string()));
+        format!("/calculator?{}", encode(pairs))
+    }
+
     /// The reader's narrowing, for [`selection`](crate::pricing::selection).
     pub fn choice(&self) -> Choice {
         Choice {
@@ -232,6 +276,7 @@ pub fn parse(
         authors: Vec::new(),
         hide_free: params.flag("hide_free"),
         hide_variable: params.flag("hide_variable"),
+        separate: params.flag("separate"),
         index: clip_long(&read("index"), 20),
         all_rows: params.flag("all"),
         source: clip_long(&read("source"), 20),
@@ -282,7 +327,7 @@ pub fn parse(
         reasoning_tokens,
     };
 
-    let ids = parse_ids(&form.ids, catalogue, &mut errors);
+    let ids = parse_ids(&form.ids, form.separate, catalogue, &mut errors);
 
     let min_quality = errors
         .number(params, &form::MIN_QUALITY)
@@ -372,6 +417,7 @@ pub fn parse(
         authors: form.authors.clone(),
         hide_free: form.hide_free,
         hide_variable: form.hide_variable,
+        separate: form.separate,
         index,
         all_rows: form.all_rows,
         source,
@@ -393,9 +439,16 @@ fn capitalise(text: &str) -> String {
 }
 
 /// Resolves the chosen ids to the listings that are priced as rows: an alias is priced as
-/// its target, a `:batch` listing as its base (whose batch share it prices). Unknown or
-/// delisted ids are errors naming them.
-fn parse_ids(text: &str, catalogue: &Catalogue, errors: &mut FieldErrors) -> Option<Vec<String>> {
+/// its target, a `:batch` listing as its base (whose batch share it prices), unless
+/// `separate` asks for it as a row of its own (what `/compare` links to, so a comparison of
+/// a model with its batch listing keeps both bills). Unknown or delisted ids are errors
+/// naming them.
+fn parse_ids(
+    text: &str,
+    separate: bool,
+    catalogue: &Catalogue,
+    errors: &mut FieldErrors,
+) -> Option<Vec<String>> {
     if text.trim().is_empty() {
         return None;
     }
@@ -414,7 +467,11 @@ fn parse_ids(text: &str, catalogue: &Catalogue, errors: &mut FieldErrors) -> Opt
         match catalogue.get(id).filter(|e| e.active) {
             None => unknown.push(clip(id)),
             Some(entry) => {
-                let row_id = row_id_for(&entry.model, catalogue);
+                let row_id = if separate && entry.model.variant == Variant::Batch {
+                    entry.model.id.clone()
+                } else {
+                    row_id_for(&entry.model, catalogue)
+                };
                 if !resolved.contains(&row_id) {
                     resolved.push(row_id);
                 }
@@ -463,5 +520,42 @@ fn row_id_for(model: &Model, catalogue: &Catalogue) -> String {
     match catalogue.get(stand_in).filter(|e| e.active) {
         Some(target) => target.model.id.clone(),
         None => model.id.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_link_writes_the_parsed_request_and_only_what_is_not_default() {
+        let request = CalcRequest {
+            workload: Workload {
+                requests: Decimal::from(1000),
+                input_tokens: Decimal::new(15005, 1),
+                output_tokens: Decimal::from(100),
+                cache_hit: Decimal::new(125, 3),
+                ..Workload::default()
+            },
+            is_example: false,
+            ids: Some(vec!["a/b".into()]),
+            min_quality: None,
+            min_context: Some(5000),
+            authors: vec!["a".into()],
+            hide_free: false,
+            hide_variable: true,
+            separate: false,
+            index: QualityIndex::Coding,
+            all_rows: false,
+            source: Source::Official,
+            format: Format::Html,
+        };
+        // A 0.125 share is 12.5 %; the 1500.5-token average is kept exactly.
+        assert_eq!(
+            request.export_href("csv"),
+            "/calculator?requests=1000&input_tokens=1500.5&output_tokens=100&cache_hit=12.5\
+             &ids=a%2Fb&min_context=5000&author=a&hide_variable=1&index=coding&source=official\
+             &format=csv"
+        );
     }
 }

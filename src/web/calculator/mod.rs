@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 pub use form::{CalcRequest, FormValues, Format, MAX_IDS, parse};
-pub use query::{CalculatorQuery, EXAMPLES, Example};
+pub use query::{CalculatorQuery, EXAMPLES, Example, volume};
 use view::{
     BillPage, LeftOutView, bill_detail, page, result_view, savings_sentence, seller_line,
     uses_cache_or_batch, workload_line,

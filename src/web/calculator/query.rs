@@ -13,25 +13,35 @@ use crate::official::sellers::Source;
 use crate::pricing::calculator::Workload;
 use crate::web::params::encode;
 
-/// A link into the calculator. Shares are percent (0–100), as typed in the form.
+/// A link into the calculator. Shares are percent (0–100), as typed in the form. Volumes
+/// are decimals because the form accepts averages such as 1,500.5 tokens, and a link built
+/// from a parsed form must say exactly what was parsed ([`volume`] writes a whole one).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CalculatorQuery {
-    pub requests: Option<u64>,
-    pub input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
+    pub requests: Option<Decimal>,
+    pub input_tokens: Option<Decimal>,
+    pub output_tokens: Option<Decimal>,
     pub cache_hit: Option<Decimal>,
     pub cache_write: Option<Decimal>,
     pub batch: Option<Decimal>,
     pub discount: Option<Decimal>,
-    pub reasoning_tokens: Option<u64>,
+    pub reasoning_tokens: Option<Decimal>,
     /// The models to price; empty means every model.
     pub ids: Vec<String>,
     /// Whose prices; `None` (or the routed price) leaves the parameter out.
     pub source: Option<Source>,
+    /// `separate=1`: a batch listing among `ids` is a row of its own, not folded into its
+    /// base's batch share.
+    pub separate: bool,
 }
 
 const fn percent(n: u32) -> Option<Decimal> {
     Some(Decimal::from_parts(n, 0, 0, false, 0))
+}
+
+/// A whole volume, for links written by hand: `requests: volume(100_000)`.
+pub const fn volume(n: u64) -> Option<Decimal> {
+    Some(Decimal::from_parts(n as u32, (n >> 32) as u32, 0, false, 0))
 }
 
 const NOTHING: CalculatorQuery = CalculatorQuery {
@@ -45,6 +55,7 @@ const NOTHING: CalculatorQuery = CalculatorQuery {
     reasoning_tokens: None,
     ids: Vec::new(),
     source: None,
+    separate: false,
 };
 
 /// A ready-made workload, offered as a link that fills the form.
@@ -62,9 +73,9 @@ pub static EXAMPLES: LazyLock<Vec<Example>> = LazyLock::new(|| {
             title: "Chat assistant",
             blurb: "100k conversations a month; the history is re-sent, so half the input hits the cache.",
             query: CalculatorQuery {
-                requests: Some(100_000),
-                input_tokens: Some(2_000),
-                output_tokens: Some(500),
+                requests: volume(100_000),
+                input_tokens: volume(2_000),
+                output_tokens: volume(500),
                 cache_hit: percent(50),
                 ..NOTHING
             },
@@ -73,9 +84,9 @@ pub static EXAMPLES: LazyLock<Vec<Example>> = LazyLock::new(|| {
             title: "Retrieval over long documents",
             blurb: "20k questions, each with 60k tokens of retrieved passages and a short answer.",
             query: CalculatorQuery {
-                requests: Some(20_000),
-                input_tokens: Some(60_000),
-                output_tokens: Some(800),
+                requests: volume(20_000),
+                input_tokens: volume(60_000),
+                output_tokens: volume(800),
                 cache_hit: percent(10),
                 ..NOTHING
             },
@@ -85,10 +96,10 @@ pub static EXAMPLES: LazyLock<Vec<Example>> = LazyLock::new(|| {
             blurb: "200k agent steps re-sending a large system prompt and repository context, \
                 mostly from the cache, with reasoning.",
             query: CalculatorQuery {
-                requests: Some(200_000),
-                input_tokens: Some(30_000),
-                output_tokens: Some(1_500),
-                reasoning_tokens: Some(2_000),
+                requests: volume(200_000),
+                input_tokens: volume(30_000),
+                output_tokens: volume(1_500),
+                reasoning_tokens: volume(2_000),
                 cache_hit: percent(80),
                 cache_write: percent(5),
                 ..NOTHING
@@ -98,9 +109,9 @@ pub static EXAMPLES: LazyLock<Vec<Example>> = LazyLock::new(|| {
             title: "Offline classification",
             blurb: "5 million short items labelled overnight, all through the batch listing.",
             query: CalculatorQuery {
-                requests: Some(5_000_000),
-                input_tokens: Some(400),
-                output_tokens: Some(10),
+                requests: volume(5_000_000),
+                input_tokens: volume(400),
+                output_tokens: volume(10),
                 batch: percent(100),
                 ..NOTHING
             },
@@ -152,25 +163,22 @@ impl CalculatorQuery {
     /// (parameter, value) in the calculator's public names and order; zero and absent
     /// optional values are left out.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let count = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-        let optional = |v: Option<u64>| v.filter(|v| *v != 0).map(|v| v.to_string());
+        let volume = |v: Option<Decimal>| v.map(|v| v.normalize().to_string()).unwrap_or_default();
+        // Shares and reasoning tokens: left out when zero.
         let share = |v: Option<Decimal>| {
             v.filter(|v| !v.is_zero())
                 .map(|v| v.normalize().to_string())
                 .unwrap_or_default()
         };
         vec![
-            ("requests", count(self.requests)),
-            ("input_tokens", count(self.input_tokens)),
-            ("output_tokens", count(self.output_tokens)),
+            ("requests", volume(self.requests)),
+            ("input_tokens", volume(self.input_tokens)),
+            ("output_tokens", volume(self.output_tokens)),
             ("cache_hit", share(self.cache_hit)),
             ("cache_write", share(self.cache_write)),
             ("batch", share(self.batch)),
             ("discount", share(self.discount)),
-            (
-                "reasoning_tokens",
-                optional(self.reasoning_tokens).unwrap_or_default(),
-            ),
+            ("reasoning_tokens", share(self.reasoning_tokens)),
             ("ids", self.ids.join(",")),
             (
                 "source",
@@ -179,6 +187,7 @@ impl CalculatorQuery {
                     .map(|s| s.key().to_string())
                     .unwrap_or_default(),
             ),
+            ("separate", if self.separate { "1" } else { "" }.to_string()),
         ]
     }
 
@@ -198,10 +207,10 @@ impl CalculatorQuery {
         let hundred = Decimal::ONE_HUNDRED;
         let share = |v: Option<Decimal>| v.unwrap_or_default() / hundred;
         Workload {
-            requests: Decimal::from(q.requests.unwrap_or_default()),
-            input_tokens: Decimal::from(q.input_tokens.unwrap_or_default()),
-            output_tokens: Decimal::from(q.output_tokens.unwrap_or_default()),
-            reasoning_tokens: Decimal::from(q.reasoning_tokens.unwrap_or_default()),
+            requests: q.requests.unwrap_or_default(),
+            input_tokens: q.input_tokens.unwrap_or_default(),
+            output_tokens: q.output_tokens.unwrap_or_default(),
+            reasoning_tokens: q.reasoning_tokens.unwrap_or_default(),
             cache_hit: share(q.cache_hit),
             cache_write: share(q.cache_write),
             batch: share(q.batch),
@@ -217,9 +226,9 @@ mod tests {
     #[test]
     fn links_leave_out_unused_fields_and_keep_the_public_order() {
         let link = CalculatorQuery {
-            requests: Some(50_000),
-            input_tokens: Some(20_000),
-            output_tokens: Some(800),
+            requests: volume(50_000),
+            input_tokens: volume(20_000),
+            output_tokens: volume(800),
             cache_hit: percent(70),
             ..NOTHING
         };
@@ -239,8 +248,8 @@ mod tests {
         // A shape without a request count: the count is the default's, the shape is kept.
         assert_eq!(
             CalculatorQuery {
-                input_tokens: Some(3000),
-                output_tokens: Some(1000),
+                input_tokens: volume(3000),
+                output_tokens: volume(1000),
                 ..NOTHING
             }
             .href(),
