@@ -9,60 +9,17 @@ Usage: faults_data.py BINARY MODELS_JSON
 4. The database file deleted under a running server: /healthz answers 503 and says so.
 Every step is bounded in time."""
 import base64
-import json
 import os
 import resource
 import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-binary, models_path = sys.argv[1], Path(sys.argv[2])
-work = Path(tempfile.mkdtemp())
-failures = []
-
-
-def check(ok, message):
-    print(("ok   " if ok else "FAIL ") + message, flush=True)
-    if not ok:
-        failures.append(message)
-
-
-def run(*args, **kw):
-    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120, **kw)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthz(port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as err:
-        return err.code, json.load(err)
-
-
-def wait_healthy(port, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            healthz(port)
-            return True
-        except Exception:
-            time.sleep(0.1)
-    return False
+from faults_common import binary, check, database, finish, healthz, models_path, serve, stop, wait_healthy, work
 
 
 def fake_serving(body):
@@ -82,26 +39,14 @@ def fake_serving(body):
     return server
 
 
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
-base_db = work / "base.db"
-check(run("--database", str(base_db), "ingest", "--file", str(models_path), "--as-of", "2026-08-08").returncode == 0,
-      "base database with the 400-model catalogue")
 
 # 1. 32 MB of [0,0,...] through the API client. Peak RSS of that process alone (wait4).
 zeros = b'{"data":[' + b"0," * 15_999_995 + b"0]}"
 print(f"hostile body: {len(zeros):,} bytes", flush=True)
 fake = fake_serving(zeros)
-db = work / "zeros.db"
-shutil.copy(base_db, db)
+db = database("zeros.db")
 started = time.time()
 proc = subprocess.Popen([binary, "--database", str(db), "ingest", "--endpoints-timeout", "off",
                          "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1"],
@@ -133,13 +78,8 @@ def hold():
 
 
 threading.Thread(target=hold, daemon=True).start()
-db = work / "stall.db"
-shutil.copy(base_db, db)
-port = free_port()
-server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}",
-                           "--endpoints-timeout", "off",
-                           "--openrouter-url", f"http://127.0.0.1:{silent.getsockname()[1]}/api/v1"],
-                          stdout=subprocess.DEVNULL, stderr=open(work / "stall.log", "w"))
+server, port = serve(database("stall.db"), "--endpoints-timeout", "off",
+                     "--openrouter-url", f"http://127.0.0.1:{silent.getsockname()[1]}/api/v1", log=work / "stall.log")
 check(wait_healthy(port), "server up with a silent upstream")
 deadline = time.time() + 10
 while not held and time.time() < deadline:
@@ -147,13 +87,7 @@ while not held and time.time() < deadline:
 check(bool(held), "the refresh connected to the silent upstream")
 time.sleep(1)
 started = time.time()
-server.send_signal(signal.SIGTERM)
-try:
-    code = server.wait(timeout=30)
-except subprocess.TimeoutExpired:
-    server.kill()
-    server.wait()
-    code = "timeout"
+code = stop(server, timeout=30)
 took = time.time() - started
 print(f"SIGTERM with a stalled upstream: exit {code} after {took:.2f} s", flush=True)
 check(code == 0 and took < 10, f"SIGTERM with a stalled upstream: exit {code} within 10 s ({took:.2f} s)")
@@ -164,15 +98,13 @@ for conn in held:
 # 3. The disk will not take the failure record. A file-size limit just above every file the
 #    database has makes the write of a failed run with a large raw body fail (EFBIG, with
 #    SIGXFSZ ignored so the process is not killed); /healthz must still show the failure.
-db = work / "full.db"
-shutil.copy(base_db, db)
+db = database("full.db")
 largest = max(p.stat().st_size for p in work.glob("full.db*"))
 limit = largest + 1024 * 1024
 # Incompressible and not JSON: fails to parse, and its gzip is still bigger than the limit.
 junk = b"<html>" + base64.b64encode(os.urandom(max(3 * limit, 8 * 1024 * 1024))) + b"</html>"
 check(len(junk) < 32 * 1024 * 1024, f"junk body of {len(junk):,} bytes fits the client's cap")
 fake = fake_serving(junk)
-port = free_port()
 
 
 def limited():
@@ -180,10 +112,8 @@ def limited():
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
-server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}",
-                           "--endpoints-timeout", "off",
-                           "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=limited)
+server, port = serve(db, "--endpoints-timeout", "off", "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1",
+                     preexec_fn=limited)
 check(wait_healthy(port), f"server up under a {limit:,}-byte file-size limit")
 error = None
 deadline = time.time() + 20
@@ -203,12 +133,7 @@ stop(server)
 fake.shutdown()
 
 # 4. The database file deleted under a running server.
-db = work / "deleted.db"
-shutil.copy(base_db, db)
-port = free_port()
-server = subprocess.Popen([binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}",
-                           "--refresh-every", "off"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+server, port = serve(database("deleted.db"), "--refresh-every", "off")
 check(wait_healthy(port), "server up")
 check(healthz(port)[0] == 200, "healthz 200 before the file is deleted")
 for path in work.glob("deleted.db*"):
@@ -218,8 +143,4 @@ check(status == 503 and "deleted" in (body.get("error") or ""),
       f"database deleted: /healthz {status} {body.get('status')!r}: {body.get('error')!r}")
 stop(server)
 
-shutil.rmtree(work, ignore_errors=True)
-if failures:
-    print(f"faults_data: {len(failures)} checks failed")
-    sys.exit(1)
-print("faults_data: all checks passed")
+finish("faults_data")

@@ -689,7 +689,14 @@ async fn each_bad_input_is_a_400_with_its_message_next_to_its_field() {
             .collect();
         query.push(bad.to_string());
         let url = format!("/calculator?{}", query.join("&"));
-        let page = app.get(&url).await;
+        let mut page = app.get(&url).await;
+        if bad.ends_with('=') {
+            // A blank field is redirected out of the URL first (issue 15: a shared URL
+            // carries only the fields set); the page it lands on still names what is missing.
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{url}");
+            let location = page.headers["location"].to_str().unwrap().to_string();
+            page = app.get(&location).await;
+        }
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{url}");
         let message = page.texts(&format!("form.calc #{field}-error"));
         assert_eq!(message.len(), 1, "{url}: no message by {field}");

@@ -179,6 +179,9 @@ pub struct Catalogue {
     /// Every author with an active model, sorted: worked out once, as several pages (the
     /// calculator on every request) list or check them.
     authors: Vec<String>,
+    /// Id -> index of the listing whose id is that id plus `:batch`, so finding a model's
+    /// batch listing (the calculator does, per model per request) builds no string.
+    batch_of: HashMap<String, usize>,
     pub freshness: Freshness,
 }
 
@@ -275,8 +278,14 @@ impl Catalogue {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        let batch_of = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((e.model.id.strip_suffix(":batch")?.to_string(), i)))
+            .collect();
         Catalogue {
             authors,
+            batch_of,
             entries,
             by_id,
             groups,
@@ -417,7 +426,9 @@ impl Catalogue {
 
     /// The active `:batch` listing of a model, if it has one.
     pub fn batch_listing(&self, id: &str) -> Option<&Model> {
-        self.get(&format!("{id}:batch"))
+        self.batch_of
+            .get(id)
+            .map(|&i| &self.entries[i])
             .filter(|e| e.active)
             .map(|e| &e.model)
     }

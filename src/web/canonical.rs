@@ -159,6 +159,48 @@ pub fn canonical(path: &str, query: Option<&str>) -> Option<String> {
     Some(format!("{path}?{}", query.finish()))
 }
 
+/// Where a URL with blank known parameters (`/calculator?requests=1000&min_context=&free=`, as a
+/// submitted GET form sends every field it has) should redirect: the same path and query, less
+/// the blank ones, the rest as they were written and in their order, so the URL a reader shares
+/// carries only the fields they set. `None` when there is nothing blank to drop. Pages read a
+/// blank field as an absent one (`Params::get` skips empty values; [`canonical`] drops them), so
+/// dropping one never changes the page. Only pages people open in a browser redirect; the
+/// exports (under `/api/`, or a page's `format=csv` / `format=json`) answer as they are, for
+/// scripts that do not follow redirects.
+pub fn without_blanks(path: &str, query: Option<&str>) -> Option<String> {
+    let query = query?;
+    let export = form_urlencoded::parse(query.as_bytes())
+        .any(|(key, value)| key == "format" && !matches!(value.trim(), "" | "html"));
+    if path.starts_with("/api/") || export {
+        return None;
+    }
+    let known = known_params(&normalise_escapes(path));
+    if known.is_empty() {
+        return None;
+    }
+    let mut blank = false;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let Some((key, value)) = form_urlencoded::parse(pair.as_bytes()).next() else {
+                // An empty piece (`a=1&&b=2`) names nothing.
+                return false;
+            };
+            let drop = value.trim().is_empty() && known.contains(&key.as_ref());
+            blank |= drop;
+            !drop
+        })
+        .collect();
+    if !blank {
+        return None;
+    }
+    Some(if kept.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    })
+}
+
 /// Decodes escapes of unreserved characters (`%7E` is `~`) and upper-cases the hex digits of
 /// the rest (`%2f` is `%2F`), leaving everything else as it is.
 fn normalise_escapes(path: &str) -> Cow<'_, str> {
@@ -244,5 +286,53 @@ mod tests {
             canonical("/models/100%", None).as_deref(),
             Some("/models/100%")
         );
+    }
+
+    #[test]
+    fn blank_known_parameters_are_dropped_and_the_rest_kept_as_written() {
+        assert_eq!(
+            without_blanks(
+                "/calculator",
+                Some("requests=1000&input_tokens=800&min_context=&max_output=&free=")
+            )
+            .as_deref(),
+            // max_output and free are not calculator parameters: kept (the page ignores
+            // them uncached); min_context is, and it is blank.
+            Some("/calculator?requests=1000&input_tokens=800&max_output=&free=")
+        );
+        // Order and spelling kept; a value of spaces is blank; `a` with no `=` too.
+        assert_eq!(
+            without_blanks("/models", Some("sort=input&q=+%20&author=acme%2Dx&free")).as_deref(),
+            Some("/models?sort=input&author=acme%2Dx")
+        );
+        assert_eq!(
+            without_blanks("/ranking", Some("author=&index=")).as_deref(),
+            Some("/ranking")
+        );
+        assert_eq!(
+            without_blanks("/models/acme/alpha", Some("dc=&tools=1")).as_deref(),
+            Some("/models/acme/alpha?tools=1")
+        );
+    }
+
+    #[test]
+    fn nothing_blank_exports_and_pages_without_parameters_are_not_redirected() {
+        assert_eq!(
+            without_blanks("/models", Some("author=acme&sort=input")),
+            None
+        );
+        assert_eq!(without_blanks("/models", None), None);
+        assert_eq!(without_blanks("/api/models.json", Some("author=")), None);
+        assert_eq!(
+            without_blanks("/calculator", Some("requests=5&source=&format=csv")),
+            None
+        );
+        assert_eq!(
+            without_blanks("/calculator", Some("requests=5&source=&format=html")).as_deref(),
+            Some("/calculator?requests=5&format=html")
+        );
+        assert_eq!(without_blanks("/about", Some("q=")), None);
+        // An unknown blank parameter is not ours to drop.
+        assert_eq!(without_blanks("/models", Some("utm_source=")), None);
     }
 }

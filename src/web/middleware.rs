@@ -32,10 +32,18 @@ const MAX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 const MAX_PATH_BYTES: usize = 2048;
 /// Below this size compression is not worth a header.
 const MIN_COMPRESS: usize = 1024;
-/// Requests that may wait for a render slot, per slot; more are turned away at once.
-const RENDER_QUEUE_PER_SLOT: usize = 16;
+/// Requests that may wait for a render slot, per slot; more are turned away. Enough for a
+/// whole flood of clients to wait (which costs a timer each) rather than come straight back
+/// for another 503 (which costs the async workers a request each).
+const RENDER_QUEUE_PER_SLOT: usize = 128;
+/// A request turned away because the queue is full still waits this long for its 503, so a
+/// client that retries at once makes a bounded number of requests a second.
+const REFUSE_AFTER: Duration = Duration::from_millis(100);
+/// How much less the render threads are given the CPU than the async workers that answer
+/// cached pages (a nice value: 10 weighs about a tenth of 0 with Linux's scheduler).
+const RENDER_NICE: i32 = 10;
 /// How long a request waits for a render slot before it is turned away.
-const RENDER_QUEUE_WAIT: Duration = Duration::from_millis(750);
+const RENDER_QUEUE_WAIT: Duration = Duration::from_millis(500);
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -389,6 +397,7 @@ impl RenderGate {
         }
         if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.max_waiting {
             self.waiting.fetch_sub(1, Ordering::Relaxed);
+            tokio::time::sleep(REFUSE_AFTER).await;
             return None;
         }
         let _waiting = Waiting(&self.waiting);
@@ -404,13 +413,94 @@ fn render_slots() -> usize {
     std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
 
+/// A render to run, and the slot it holds until it is done.
+type RenderJob = (Box<dyn FnOnce() + Send>, OwnedSemaphorePermit);
+
+/// The threads pages are rendered on, started as they are needed (never more than there are
+/// render slots) and run at a lower scheduling priority than the async workers, so that when
+/// renders and cached pages both want a core, the cached pages get it. They end when their
+/// [`PageCache`] is dropped.
+struct RenderThreads {
+    jobs: std::sync::mpsc::Sender<RenderJob>,
+    queue: Arc<std::sync::Mutex<std::sync::mpsc::Receiver<RenderJob>>>,
+    /// Threads waiting for a job.
+    idle: Arc<AtomicUsize>,
+}
+
+impl RenderThreads {
+    fn new() -> RenderThreads {
+        let (jobs, queue) = std::sync::mpsc::channel();
+        RenderThreads {
+            jobs,
+            queue: Arc::new(std::sync::Mutex::new(queue)),
+            idle: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Runs `job` on an idle render thread, or on a new one if none is idle. A thread counts
+    /// itself idle before it gives up its slot, so the next holder of the slot finds it.
+    fn run(&self, slot: OwnedSemaphorePermit, job: Box<dyn FnOnce() + Send>) {
+        let claimed = self
+            .idle
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok();
+        let job = if claimed {
+            match self.jobs.send((job, slot)) {
+                Ok(()) => return,
+                // Cannot happen while `self` holds the receiver; run it on a new thread.
+                Err(std::sync::mpsc::SendError(job)) => job,
+            }
+        } else {
+            (job, slot)
+        };
+        let (queue, idle) = (self.queue.clone(), self.idle.clone());
+        let spawned = std::thread::Builder::new()
+            .name("render".into())
+            .spawn(move || {
+                lower_priority();
+                let mut next = Some(job);
+                while let Some((job, slot)) = next.take() {
+                    job();
+                    idle.fetch_add(1, Ordering::AcqRel);
+                    drop(slot);
+                    next = queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv()
+                        .ok();
+                }
+            });
+        if let Err(err) = spawned {
+            // The job is dropped with its reply channel: its request answers 500.
+            tracing::error!(error = %err, "could not start a render thread");
+        }
+    }
+}
+
+/// Gives the calling thread a nice value of [`RENDER_NICE`] (Linux: nice is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(err) =
+        rustix::process::setpriority_process(Some(rustix::thread::gettid()), RENDER_NICE)
+    {
+        tracing::debug!(error = %err, "could not lower a render thread's priority");
+    }
+}
+
+type Pages = moka::sync::Cache<(String, Encoding), Arc<CachedPage>>;
+
 /// Rendered pages by (canonical URL, encoding), valid for one data version; least recently
-/// used pages are evicted first once they weigh [`MAX_CACHE_BYTES`] together (moka's TinyLFU
-/// also declines to admit a page asked for once in place of one asked for often).
+/// used pages are evicted first once they weigh half of [`MAX_CACHE_BYTES`] (moka's TinyLFU
+/// also declines to admit a page asked for once in place of one asked for often). Pages
+/// with no query (`/models`, a model page: what links lead to, a set bounded by the data)
+/// and pages with one (a workload, a search: without bound) are kept apart, so a flood of
+/// new queries can evict only other queries, never the pages everyone opens.
 pub struct PageCache {
-    pages: moka::sync::Cache<(String, Encoding), Arc<CachedPage>>,
+    pages: Pages,
+    plain: Pages,
     validators: RwLock<Option<Arc<Validators>>>,
     renders: RenderGate,
+    threads: RenderThreads,
     /// One render at a time per cache key: identical misses (a popular page just after a
     /// refresh) wait for the first one's page instead of each taking a render slot.
     in_flight: std::sync::Mutex<std::collections::HashMap<(String, Encoding), RenderLock>>,
@@ -427,15 +517,20 @@ impl Default for PageCache {
 impl PageCache {
     /// A cache of at most `max_bytes` of pages, rendering at most `render_slots` at once.
     pub fn new(max_bytes: u64, render_slots: usize) -> PageCache {
-        PageCache {
-            pages: moka::sync::Cache::builder()
-                .max_capacity(max_bytes)
+        let pages = || {
+            moka::sync::Cache::builder()
+                .max_capacity(max_bytes / 2)
                 .weigher(|(url, _): &(String, Encoding), page: &Arc<CachedPage>| {
                     u32::try_from(url.len() + page.body.len()).unwrap_or(u32::MAX)
                 })
-                .build(),
+                .build()
+        };
+        PageCache {
+            pages: pages(),
+            plain: pages(),
             validators: RwLock::default(),
             renders: RenderGate::new(render_slots.max(1)),
+            threads: RenderThreads::new(),
             in_flight: std::sync::Mutex::default(),
             busy: RwLock::default(),
         }
@@ -444,7 +539,23 @@ impl PageCache {
     /// How many pages are cached (after pending evictions), for tests and diagnostics.
     pub fn page_count(&self) -> u64 {
         self.pages.run_pending_tasks();
-        self.pages.entry_count()
+        self.plain.run_pending_tasks();
+        self.pages.entry_count() + self.plain.entry_count()
+    }
+
+    /// Where a key's page is kept.
+    fn shelf(&self, key: &(String, Encoding)) -> &Pages {
+        if key.0.contains('?') {
+            &self.pages
+        } else {
+            &self.plain
+        }
+    }
+
+    fn insert(&self, key: (String, Encoding), page: Arc<CachedPage>) {
+        if page.body.len() <= MAX_CACHED_BODY {
+            self.shelf(&key).insert(key, page);
+        }
     }
 
     fn validators(&self, catalogue: &Arc<Catalogue>) -> Arc<Validators> {
@@ -491,10 +602,9 @@ impl PageCache {
     }
 
     fn get(&self, key: &(String, Encoding), version: &str) -> Option<Arc<CachedPage>> {
-        self.pages.get(key).filter(|p| p.version == version)
+        self.shelf(key).get(key).filter(|p| p.version == version)
     }
 
-    /// Drops every page; called when the data changes.
     /// The lock that serialises renders of one key.
     fn render_lock(&self, key: &(String, Encoding)) -> RenderLock {
         let mut in_flight = self
@@ -513,8 +623,10 @@ impl PageCache {
         in_flight.remove(key);
     }
 
+    /// Drops every page; called when the data changes.
     pub fn clear(&self) {
         self.pages.invalidate_all();
+        self.plain.invalidate_all();
     }
 }
 
@@ -560,11 +672,32 @@ enum Rendered {
     Other(Response),
 }
 
-/// Conditional GETs, validators, compression and the page cache, for GET and HEAD pages.
-pub async fn cache_pages(
+/// Answers from the page cache, and redirects blank form fields away, before any limit on
+/// requests in flight: it sits outside them, so a cached page is never refused. Misses go on
+/// to the limits and then [`cache_pages`].
+pub async fn serve_cached(state: State<AppState>, request: Request, next: Next) -> Response {
+    pages(state, request, next, Stage::Hits).await
+}
+
+/// Conditional GETs, validators, compression and the page cache, for GET and HEAD pages:
+/// renders what [`serve_cached`] did not find, one render per key at a time, a few at a time
+/// on render threads, and caches it.
+pub async fn cache_pages(state: State<AppState>, request: Request, next: Next) -> Response {
+    pages(state, request, next, Stage::Misses).await
+}
+
+/// Which half of the page cache's work a layer does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Hits,
+    Misses,
+}
+
+async fn pages(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
+    stage: Stage,
 ) -> Response {
     let method = request.method().clone();
     let path = request.uri().path();
@@ -573,6 +706,11 @@ pub async fn cache_pages(
         || path.starts_with("/static/")
     {
         return next.run(request).await;
+    }
+    // A submitted form's blank fields are left out of the URL a reader shares: 303 (See
+    // Other, the answer to a form submission; not cached as permanent, unlike 301 or 308).
+    if let Some(location) = super::canonical::without_blanks(path, request.uri().query()) {
+        return axum::response::Redirect::to(&location).into_response();
     }
     let key = super::canonical::canonical(path, request.uri().query());
     if let Some(canonical) = &key
@@ -617,6 +755,9 @@ pub async fn cache_pages(
     if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
         return respond(page);
     }
+    if stage == Stage::Hits {
+        return next.run(request).await;
+    }
     // Identical misses queue behind the first render of their key, then find its page.
     let render_lock = key.as_ref().map(|key| state.pages.render_lock(key));
     let _rendering = match &render_lock {
@@ -636,30 +777,36 @@ pub async fn cache_pages(
     };
     // HEAD renders the GET page (and caches it for both); the body is left off on the way out.
     *request.method_mut() = Method::GET;
+    // Rendered, compressed and cached on a render thread: none of that CPU work (nor the
+    // cache's housekeeping an insert may do) is left to the async workers.
     let runtime = tokio::runtime::Handle::current();
     let page_version = version.clone();
-    let rendered = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        runtime.block_on(render(next, request, encoding, page_version))
-    })
-    .await;
+    let (reply, rendered) = tokio::sync::oneshot::channel();
+    let pages = state.pages.clone();
+    let job_key = key.clone();
+    state.pages.threads.run(
+        slot,
+        Box::new(move || {
+            let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runtime.block_on(render(next, request, encoding, page_version))
+            }));
+            if let (Ok(Rendered::Page(page)), Some(key)) = (&rendered, job_key) {
+                pages.insert(key, page.clone());
+            }
+            let _ = reply.send(rendered);
+        }),
+    );
+    let rendered = rendered.await;
     if let Some(key) = &key {
         state.pages.release_render_lock(key);
     }
     match rendered {
-        Ok(Rendered::Page(page)) => {
-            if let Some(key) = key
-                && page.body.len() <= MAX_CACHED_BODY
-            {
-                state.pages.pages.insert(key, page.clone());
-            }
-            respond(page)
-        }
-        Ok(Rendered::Other(response)) if method == Method::HEAD => without_body(response),
-        Ok(Rendered::Other(response)) => response,
+        Ok(Ok(Rendered::Page(page))) => respond(page),
+        Ok(Ok(Rendered::Other(response))) if method == Method::HEAD => without_body(response),
+        Ok(Ok(Rendered::Other(response))) => response,
         // Re-raised so the panic layer answers with its 500 page.
-        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(err) => AppError::internal(err).into_response(),
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => AppError::internal("a render thread went away").into_response(),
     }
 }
 

@@ -61,9 +61,7 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             state.clone(),
             middleware::cache_pages,
         ))
-        .layer(axum::middleware::from_fn(middleware::limit_uri))
-        .layer(axum::middleware::from_fn(middleware::check_host))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
+        // Counts every request but the cached pages, which are answered outside it.
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
@@ -72,6 +70,13 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                 .layer(tower::load_shed::LoadShedLayer::new())
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::serve_cached,
+        ))
+        .layer(axum::middleware::from_fn(middleware::limit_uri))
+        .layer(axum::middleware::from_fn(middleware::check_host))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
