@@ -404,7 +404,10 @@ async fn cheapest_bills_each_model_at_its_cheaper_seller_and_names_it() {
     // The CSV and JSON links and each row's bill keep the choice, once.
     let links = page.attrs("p.count a, tr.bill td.bill-link a", "href");
     assert!(links.len() > 2, "{links:?}");
-    for href in links.iter().filter(|h| h.contains("format=") || h.contains("/bill")) {
+    for href in links
+        .iter()
+        .filter(|h| h.contains("format=") || h.contains("/bill"))
+    {
         assert_eq!(href.matches("source=cheapest").count(), 1, "{href}");
     }
     let default = app.get(&format!("/calculator?{workload}")).await;
