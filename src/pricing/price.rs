@@ -391,9 +391,72 @@ impl Pricing {
     }
 }
 
+/// How cache-read prices relate to input prices over a set of listings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheReadStats {
+    /// Listings with a positive input price and a cache-read price.
+    pub with_cache: usize,
+    /// Of those, how many price a cache read at 10–50 % of input.
+    pub in_band: usize,
+    /// The lowest and highest `cache read ÷ input`.
+    pub lowest: Decimal,
+    pub highest: Decimal,
+}
+
+/// [`CacheReadStats`] over `prices`; `None` when none prices cache reads.
+pub fn cache_read_stats<'a>(
+    prices: impl IntoIterator<Item = &'a PriceSet>,
+) -> Option<CacheReadStats> {
+    let band = (Decimal::new(1, 1), Decimal::new(5, 1));
+    let ratios: Vec<Decimal> = prices
+        .into_iter()
+        .filter_map(|p| {
+            let input = p.prompt?.usd().filter(|v| *v > Decimal::ZERO)?;
+            p.input_cache_read?.usd()?.checked_div(input)
+        })
+        .collect();
+    Some(CacheReadStats {
+        with_cache: ratios.len(),
+        in_band: ratios
+            .iter()
+            .filter(|r| **r >= band.0 && **r <= band.1)
+            .count(),
+        lowest: *ratios.iter().min()?,
+        highest: *ratios.iter().max()?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_read_stats_count_the_band_and_find_the_ends() {
+        let set = |input: i64, read: Option<i64>| {
+            let mut p = PriceSet::default();
+            p.set("prompt", Price::Usd(Decimal::new(input, 6)));
+            if let Some(read) = read {
+                p.set("input_cache_read", Price::Usd(Decimal::new(read, 7)));
+            }
+            p
+        };
+        // $1 input with $0.10 reads (0.1, in band), $2 with $0.10 (0.05), $1 with $0.80
+        // (0.8); one without cache prices and a free one are not counted.
+        let sets = [
+            set(1, Some(1)),
+            set(2, Some(1)),
+            set(1, Some(8)),
+            set(3, None),
+            set(0, Some(1)),
+        ];
+        let stats = cache_read_stats(&sets).unwrap();
+        assert_eq!((stats.with_cache, stats.in_band), (3, 1));
+        assert_eq!(
+            (stats.lowest, stats.highest),
+            (Decimal::new(5, 2), Decimal::new(8, 1))
+        );
+        assert_eq!(cache_read_stats(&[set(1, None)]), None);
+    }
 
     #[test]
     fn long_decimal_round_trips_exactly() {

@@ -271,6 +271,37 @@ pub fn rank_listed(
     rank(models, params)
 }
 
+/// The cheapest and dearest of the ranked models, blended, and how many were ranked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spread {
+    pub count: usize,
+    pub cheapest: RankedModel,
+    pub dearest: RankedModel,
+}
+
+/// The spread of blended prices among the active models scoring at least `min_quality`
+/// on the intelligence index; `None` when fewer than two prices differ.
+pub fn price_spread(catalogue: &crate::store::Catalogue, min_quality: f64) -> Option<Spread> {
+    let params = RankingParams {
+        min_quality: Some(min_quality),
+        ..RankingParams::default()
+    };
+    let ranking = rank(catalogue.active().map(|e| &e.model), &params).ok()?;
+    let cheapest = ranking
+        .ranked
+        .iter()
+        .min_by(|a, b| a.blended_per_million.cmp(&b.blended_per_million))?;
+    let dearest = ranking
+        .ranked
+        .iter()
+        .max_by(|a, b| a.blended_per_million.cmp(&b.blended_per_million))?;
+    (dearest.blended_per_million > cheapest.blended_per_million).then(|| Spread {
+        count: ranking.ranked.len(),
+        cheapest: cheapest.clone(),
+        dearest: dearest.clone(),
+    })
+}
+
 /// The columns the ranking table sorts by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RankSort {

@@ -67,6 +67,13 @@ pub struct ProviderDirectory {
 }
 
 impl ProviderDirectory {
+    /// The latest refresh, when it failed: a failure newer than the last success.
+    pub fn failing(&self) -> Option<&ProviderRun> {
+        self.last_failure
+            .as_ref()
+            .filter(|f| self.last_success.as_ref().is_none_or(|s| f.id > s.id))
+    }
+
     /// Changes whenever a page showing the list would change.
     pub fn version(&self) -> (i64, i64) {
         (

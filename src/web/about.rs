@@ -37,7 +37,7 @@ pub struct RunView {
 }
 
 fn time_text(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    format::utc_minute(t)
 }
 
 fn time_iso(t: DateTime<Utc>) -> String {
@@ -177,13 +177,12 @@ pub struct ProviderListStatus {
 impl ProviderListStatus {
     fn new(catalogue: &crate::store::Catalogue) -> ProviderListStatus {
         let directory = catalogue.provider_directory();
-        let failing = match (&directory.last_failure, &directory.last_success) {
-            (Some(f), s) if s.as_ref().is_none_or(|s| f.id > s.id) => Some((
+        let failing = directory.failing().map(|f| {
+            (
                 time_text(f.finished_at),
                 clip_reason(f.error.as_deref().unwrap_or_default()),
-            )),
-            _ => None,
-        };
+            )
+        });
         ProviderListStatus {
             providers: directory.providers.iter().filter(|p| p.active).count(),
             last_success: directory
@@ -195,39 +194,38 @@ impl ProviderListStatus {
     }
 }
 
+impl AboutPage {
+    /// The page from the catalogue's runs, counts and sources.
+    pub fn build(catalogue: &Catalogue) -> AboutPage {
+        let freshness = &catalogue.freshness;
+        AboutPage {
+            official: super::price_tags::OfficialAbout::new(catalogue),
+            layout: Layout::new(catalogue, "Methodology and data sources", "/about")
+                .describe(
+                    "How tokenfare reads OpenRouter's catalogue and the makers' own list prices, \
+                     checks each refresh, and computes per-million prices, workload bills and the \
+                     value ranking.",
+                )
+                .canonical("/about"),
+            last_success: freshness.last_success.as_ref().map(RunView::new),
+            last_failure: freshness.last_failure.as_ref().map(RunView::new),
+            failing_now: freshness.failing_now(),
+            runs: freshness.recent_runs.iter().map(RunView::new).collect(),
+            quarantined: freshness.quarantined.iter().map(RunView::new).collect(),
+            serving_snapshot: freshness.is_snapshot(),
+            served_as_of: freshness.as_of().map(time_text).unwrap_or_default(),
+            active_models: catalogue.active_count(),
+            delisted_models: catalogue
+                .all()
+                .len()
+                .saturating_sub(catalogue.active_count()),
+            live_check: worked_cache_check(),
+            provider_list: ProviderListStatus::new(catalogue),
+        }
+    }
+}
+
 /// `GET /about`.
 pub async fn about(State(state): State<AppState>) -> Response {
-    let catalogue = state.catalogue();
-    let freshness = &catalogue.freshness;
-    let (last_success, last_failure) = (&freshness.last_success, &freshness.last_failure);
-    let runs = &freshness.recent_runs;
-    let failing_now = freshness.failing_now();
-    let page = AboutPage {
-        official: super::price_tags::OfficialAbout::new(&catalogue),
-        layout: Layout::new(&catalogue, "Methodology and data sources", "/about")
-            .describe(
-                "How tokenfare reads OpenRouter's catalogue and the makers' own list prices, checks \
-                 each refresh, and computes per-million prices, workload bills and the value ranking.",
-            )
-            .canonical("/about"),
-        last_success: last_success.as_ref().map(RunView::new),
-        last_failure: last_failure.as_ref().map(RunView::new),
-        failing_now,
-        runs: runs.iter().map(RunView::new).collect(),
-        quarantined: freshness.quarantined.iter().map(RunView::new).collect(),
-        serving_snapshot: catalogue.freshness.is_snapshot(),
-        served_as_of: catalogue
-            .freshness
-            .as_of()
-            .map(time_text)
-            .unwrap_or_default(),
-        active_models: catalogue.active_count(),
-        delisted_models: catalogue
-            .all()
-            .len()
-            .saturating_sub(catalogue.active_count()),
-        live_check: worked_cache_check(),
-        provider_list: ProviderListStatus::new(&catalogue),
-    };
-    render_html(&page, StatusCode::OK)
+    render_html(&AboutPage::build(&state.catalogue()), StatusCode::OK)
 }

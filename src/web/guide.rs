@@ -14,8 +14,8 @@ use super::format;
 use super::layout::Layout;
 use crate::AppState;
 use crate::model::{Model, Variant};
-use crate::pricing::price::Price;
-use crate::pricing::ranking::{RankingParams, rank};
+use crate::pricing::price::{Price, cache_read_stats};
+use crate::pricing::ranking::{RankedModel, price_spread};
 use crate::store::Catalogue;
 
 /// The model whose `:batch` listing illustrates batch pricing, and whose cache prices
@@ -230,23 +230,8 @@ pub struct SpreadFigure {
 }
 
 pub fn spread_figure(catalogue: &Catalogue, min_quality: f64) -> Option<SpreadFigure> {
-    let params = RankingParams {
-        min_quality: Some(min_quality),
-        ..RankingParams::default()
-    };
-    let ranking = rank(catalogue.active().map(|e| &e.model), &params).ok()?;
-    let cheapest = ranking
-        .ranked
-        .iter()
-        .min_by(|a, b| a.blended_per_million.cmp(&b.blended_per_million))?;
-    let dearest = ranking
-        .ranked
-        .iter()
-        .max_by(|a, b| a.blended_per_million.cmp(&b.blended_per_million))?;
-    if dearest.blended_per_million <= cheapest.blended_per_million {
-        return None;
-    }
-    let end = |m: &crate::pricing::ranking::RankedModel| SpreadEnd {
+    let spread = price_spread(catalogue, min_quality)?;
+    let end = |m: &RankedModel| SpreadEnd {
         id: m.id.clone(),
         name: m.name.clone(),
         blended: format::usd(m.blended_per_million),
@@ -254,10 +239,13 @@ pub fn spread_figure(catalogue: &Catalogue, min_quality: f64) -> Option<SpreadFi
     };
     Some(SpreadFigure {
         min_quality: format!("{min_quality}"),
-        count: ranking.ranked.len(),
-        multiple: multiple(dearest.blended_per_million, cheapest.blended_per_million)?,
-        cheapest: end(cheapest),
-        dearest: end(dearest),
+        count: spread.count,
+        multiple: multiple(
+            spread.dearest.blended_per_million,
+            spread.cheapest.blended_per_million,
+        )?,
+        cheapest: end(&spread.cheapest),
+        dearest: end(&spread.dearest),
     })
 }
 
@@ -296,29 +284,20 @@ pub struct CacheStats {
 }
 
 pub fn cache_stats(catalogue: &Catalogue) -> Option<CacheStats> {
-    let band = (Decimal::new(1, 1), Decimal::new(5, 1));
-    let ratios: Vec<Decimal> = catalogue
-        .active()
-        .map(|e| &e.model)
-        // Variants repeat their base model's prices.
-        .filter(|m| !matches!(m.variant, Variant::Batch | Variant::Free | Variant::Alias))
-        .filter_map(|m| {
-            let input = usd(m.pricing.base.prompt)?;
-            let read = m.pricing.base.input_cache_read?.usd()?;
-            read.checked_div(input)
-        })
-        .collect();
-    let lowest = ratios.iter().min()?;
-    let highest = ratios.iter().max()?;
-    let pct = |r: &Decimal| Some(format::percent(r.checked_mul(HUNDRED)?.to_f64()?));
+    let stats = cache_read_stats(
+        catalogue
+            .active()
+            .map(|e| &e.model)
+            // Variants repeat their base model's prices.
+            .filter(|m| !matches!(m.variant, Variant::Batch | Variant::Free | Variant::Alias))
+            .map(|m| &m.pricing.base),
+    )?;
+    let pct = |r: Decimal| Some(format::percent(r.checked_mul(HUNDRED)?.to_f64()?));
     Some(CacheStats {
-        with_cache: ratios.len(),
-        in_band: ratios
-            .iter()
-            .filter(|r| **r >= band.0 && **r <= band.1)
-            .count(),
-        lowest: pct(lowest)?,
-        highest: pct(highest)?,
+        with_cache: stats.with_cache,
+        in_band: stats.in_band,
+        lowest: pct(stats.lowest)?,
+        highest: pct(stats.highest)?,
     })
 }
 
@@ -441,34 +420,39 @@ pub struct GuidePage {
     pub residency: Option<ResidencyExample>,
 }
 
+impl GuidePage {
+    /// The guide with today's figures; a figure whose models are not listed is `None`.
+    pub fn build(catalogue: &Catalogue) -> GuidePage {
+        let examples = example_workloads();
+        GuidePage {
+            layout: Layout {
+                description: "Why the same LLM costs different amounts on different platforms, \
+                              and how to find the cheapest source for your own workload."
+                    .into(),
+                ..Layout::new(
+                    catalogue,
+                    "Why one model has several price tags",
+                    "/guide/why-prices-differ",
+                )
+                .canonical("/guide/why-prices-differ")
+            },
+            batch: batch_figure(catalogue, BATCH_EXAMPLE),
+            tier: tier_figure(catalogue, TIER_EXAMPLE),
+            spread: spread_figure(catalogue, SPREAD_MIN_INTELLIGENCE),
+            cache_ratios: cache_ratios(catalogue, CACHE_EXAMPLES),
+            cache_stats: cache_stats(catalogue),
+            cached: cached_example(catalogue, BATCH_EXAMPLE),
+            support_href: examples[0].href.clone(),
+            batch_href: examples[2].href.clone(),
+            residency: residency_example(catalogue),
+            examples,
+        }
+    }
+}
+
 /// `GET /guide/why-prices-differ`.
 pub async fn why_prices_differ(State(state): State<AppState>) -> Response {
-    let catalogue = state.catalogue();
-    let examples = example_workloads();
-    let page = GuidePage {
-        layout: Layout {
-            description: "Why the same LLM costs different amounts on different platforms, \
-                          and how to find the cheapest source for your own workload."
-                .into(),
-            ..Layout::new(
-                &catalogue,
-                "Why one model has several price tags",
-                "/guide/why-prices-differ",
-            )
-            .canonical("/guide/why-prices-differ")
-        },
-        batch: batch_figure(&catalogue, BATCH_EXAMPLE),
-        tier: tier_figure(&catalogue, TIER_EXAMPLE),
-        spread: spread_figure(&catalogue, SPREAD_MIN_INTELLIGENCE),
-        cache_ratios: cache_ratios(&catalogue, CACHE_EXAMPLES),
-        cache_stats: cache_stats(&catalogue),
-        cached: cached_example(&catalogue, BATCH_EXAMPLE),
-        support_href: examples[0].href.clone(),
-        batch_href: examples[2].href.clone(),
-        residency: residency_example(&catalogue),
-        examples,
-    };
-    render_html(&page, StatusCode::OK)
+    render_html(&GuidePage::build(&state.catalogue()), StatusCode::OK)
 }
 
 #[cfg(test)]

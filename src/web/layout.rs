@@ -217,7 +217,7 @@ impl Layout {
 
     pub fn as_of_text(&self) -> String {
         self.as_of
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .map(super::format::utc_minute)
             .unwrap_or_else(|| "unknown".into())
     }
 

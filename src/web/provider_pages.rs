@@ -179,13 +179,12 @@ impl ProvidersIndexPage {
         };
         let active: Vec<&StoredProvider> =
             directory.providers.iter().filter(|p| p.active).collect();
-        let failure = match (&directory.last_failure, &directory.last_success) {
-            (Some(f), s) if s.as_ref().is_none_or(|s| f.id > s.id) => Some(format!(
+        let failure = directory.failing().map(|f| {
+            format!(
                 "The latest refresh of this list, at {}, failed; the list below is from the last one that worked.",
-                f.finished_at.format("%Y-%m-%d %H:%M UTC")
-            )),
-            _ => None,
-        };
+                format::utc_minute(f.finished_at)
+            )
+        });
         let mut layout = Layout::new(catalogue, "Providers", "/providers");
         layout.description = "Every upstream provider OpenRouter routes to: where each is based \
                               and runs, its policies, and what it serves at what price."
@@ -214,7 +213,7 @@ impl ProvidersIndexPage {
             fetched_at: directory
                 .last_success
                 .as_ref()
-                .map(|r| r.finished_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                .map(|r| format::utc_minute(r.finished_at)),
             failure,
         }
     }
@@ -320,7 +319,7 @@ impl ProviderPage {
                 .provider_directory()
                 .last_success
                 .as_ref()
-                .map(|r| r.finished_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                .map(|r| format::utc_minute(r.finished_at)),
         }
     }
 

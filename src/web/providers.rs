@@ -542,7 +542,7 @@ pub fn providers_section_at(
         return section;
     };
     if let Some(fetched) = data.fetched_at {
-        section.fetched_at = Some(fetched.format("%Y-%m-%d %H:%M UTC").to_string());
+        section.fetched_at = Some(format::utc_minute(fetched));
         section.fetched_iso = fetched.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         section.stale =
             now.signed_duration_since(fetched) > chrono::Duration::hours(STALE_AFTER_HOURS);
@@ -550,7 +550,7 @@ pub fn providers_section_at(
     if let (Some(reason), Some(attempt)) = (&data.status.last_error, data.status.last_attempt) {
         section.failure = Some(format!(
             "The latest refresh of this list, at {}, failed: {reason}.",
-            attempt.format("%Y-%m-%d %H:%M UTC")
+            format::utc_minute(attempt)
         ));
     }
 

@@ -396,7 +396,7 @@ fn html(
         fetched_at: catalogue
             .endpoints(&model.id)
             .and_then(|e| e.fetched_at)
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            .map(format::utc_minute),
     };
     render_html(&page, StatusCode::OK)
 }
