@@ -202,7 +202,8 @@ impl CalcRequest {
             discount: percent(w.discount),
             ids: self.ids.clone().unwrap_or_default(),
             separate: self.separate,
-            source: Some(self.source),
+            // Written after the filters by `export_href`, in the order links always had.
+            source: None,
         }
     }
 
@@ -218,6 +219,9 @@ impl CalcRequest {
         pairs.push(("hide_variable", flag_value(self.hide_variable)));
         if self.index != QualityIndex::default() {
             pairs.push(("index", self.index.key().to_string()));
+        }
+        if self.source != Source::Routed {
+            pairs.push(("source", self.source.key().to_string()));
         }
         pairs.push(("format", format.to_string()));
         format!("/calculator?{}", encode(pairs))
