@@ -124,6 +124,20 @@ pub fn percent(value: f64) -> String {
     }
 }
 
+/// A signed change in percent, by the one rule of [`percent`]: "+12.5%", "−20%"; "same" for
+/// no change, and "+<0.1%" / "−<0.1%" for a change too small to show at that precision.
+pub fn signed_percent(value: f64) -> String {
+    if value == 0.0 {
+        return "same".into();
+    }
+    let sign = if value < 0.0 { "−" } else { "+" };
+    if value.abs() < 0.05 {
+        format!("{sign}<0.1%")
+    } else {
+        format!("{sign}{}", percent(value.abs()))
+    }
+}
+
 /// A quality index score (Artificial Analysis, 0–100) to one decimal: "50.0", "37.4".
 pub fn score(value: f64) -> String {
     format!("{value:.1}")
@@ -197,6 +211,19 @@ pub fn plain(value: Decimal) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn signed_changes_follow_the_one_percent_rule() {
+        assert_eq!(signed_percent(0.0), "same");
+        assert_eq!(signed_percent(-20.0), "−20%");
+        assert_eq!(signed_percent(12.5), "+12.5%");
+        // 3.24 shows one decimal; 9.96 rounds to a whole 10.
+        assert_eq!(signed_percent(3.24), "+3.2%");
+        assert_eq!(signed_percent(-9.96), "−10%");
+        assert_eq!(signed_percent(0.01), "+<0.1%");
+        assert_eq!(signed_percent(-0.000001), "−<0.1%");
+    }
+
     use super::*;
     use std::str::FromStr;
 

@@ -423,15 +423,7 @@ pub fn exact_price_text(key: &str, price: Option<Price>) -> String {
     }
 }
 
-/// "+25%", "−20%", or "−<0.1%" for a change too small to round to a tenth.
-pub fn signed_percent(value: f64) -> String {
-    let sign = if value < 0.0 { "−" } else { "+" };
-    if value.abs() < 0.05 {
-        format!("{sign}<0.1%")
-    } else {
-        format!("{sign}{}", format::percent(value.abs()))
-    }
-}
+pub use format::signed_percent;
 
 #[cfg(test)]
 mod tests {

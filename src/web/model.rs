@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use super::calculator::CalculatorQuery;
 use super::description::{self, Segment};
@@ -282,13 +283,7 @@ pub fn change_percent(variant: Option<Price>, base: Option<Price>) -> Option<Dec
 }
 
 fn signed_percent(value: Decimal) -> String {
-    if value.is_zero() {
-        "same".into()
-    } else if value.is_sign_negative() {
-        format!("−{}%", value.abs())
-    } else {
-        format!("+{value}%")
-    }
+    format::signed_percent(value.to_f64().unwrap_or(0.0))
 }
 
 /// "−50%" when input and output change alike, "−50% in / −40% out" otherwise.

@@ -8,6 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
 use super::error::{AppError, AppResult, render_html};
@@ -126,14 +127,10 @@ fn long_context(tag: &PriceTag) -> Vec<String> {
 }
 
 fn signed_percent(fraction: Decimal) -> String {
-    let percent = (fraction * Decimal::ONE_HUNDRED).round_dp(0);
-    if percent.is_zero() {
-        "same".into()
-    } else if percent.is_sign_positive() {
-        format!("+{percent}%")
-    } else {
-        format!("−{}%", percent.abs())
-    }
+    let percent = fraction
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .unwrap_or(Decimal::MAX);
+    format::signed_percent(format::round(percent, 1).to_f64().unwrap_or(0.0))
 }
 
 fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow {

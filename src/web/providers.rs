@@ -296,14 +296,6 @@ fn tokens(value: Option<u64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-fn signed_percent(value: f64) -> String {
-    if value > 0.0 {
-        format!("+{}", format::percent(value))
-    } else {
-        format!("−{}", format::percent(-value))
-    }
-}
-
 /// `(a − b) / b` as a percentage, for display only.
 fn percent_diff(a: Decimal, b: Decimal) -> Option<f64> {
     (a - b)
@@ -346,8 +338,8 @@ pub(super) fn versus(
             (format!("{} (routed is free)", format::usd(r)), "dearer")
         }
         (Some(r), Some(h)) => match percent_diff(r, h) {
-            Some(p) if r > h => (signed_percent(p), "dearer"),
-            Some(p) => (signed_percent(p), "cheaper"),
+            Some(p) if r > h => (format::signed_percent(p), "dearer"),
+            Some(p) => (format::signed_percent(p), "cheaper"),
             None => ("—".into(), ""),
         },
         _ => ("not comparable".into(), ""),
