@@ -460,3 +460,34 @@ async fn the_changes_page_labels_official_changes_and_filters_by_source() {
     );
     assert!(!model_feed.body.contains("mistral-medium-3"));
 }
+
+#[tokio::test]
+async fn the_model_history_draws_the_makers_own_price_beside_the_routed_one() {
+    let app = app_with_official_changes().await;
+    let page = app.get("/models/anthropic/claude-opus-4.8").await;
+    assert_eq!(page.status, 200);
+    let legend = page.texts(".chart-legend li");
+    assert!(
+        legend.iter().any(|l| l.contains("Maker's own input")),
+        "{legend:?}"
+    );
+    assert_eq!(
+        page.attrs("svg.step-chart .series.official", "class").len(),
+        1
+    );
+    // The chart's description reads the maker's line: $5 from 2026-08-20, $4 from 2026-08-22.
+    let desc = page.texts("svg.step-chart desc").join(" ");
+    assert!(
+        desc.contains(
+            "Maker's own input per million tokens: $5.00 from 2026-08-20, $4.00 from 2026-08-22"
+        ),
+        "{desc}"
+    );
+    // A model with no maker's list has no such line.
+    let alpha = app.get("/models/acme/alpha").await;
+    assert!(
+        alpha
+            .attrs("svg.step-chart .series.official", "class")
+            .is_empty()
+    );
+}

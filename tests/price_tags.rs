@@ -401,6 +401,15 @@ async fn cheapest_bills_each_model_at_its_cheaper_seller_and_names_it() {
         .await;
     let row = page.texts("tr.bill[data-id='deepseek/deepseek-v4-flash'] td.seller");
     assert_eq!(row, vec!["DeepSeek"]);
+    // The CSV and JSON links and each row's bill keep the choice, once.
+    let links = page.attrs("p.count a, tr.bill td.bill-link a", "href");
+    assert!(links.len() > 2, "{links:?}");
+    for href in links
+        .iter()
+        .filter(|h| h.contains("format=") || h.contains("/bill"))
+    {
+        assert_eq!(href.matches("source=cheapest").count(), 1, "{href}");
+    }
     let default = app.get(&format!("/calculator?{workload}")).await;
     assert!(default.texts("tr.bill td.seller").is_empty());
     assert!(
@@ -466,4 +475,24 @@ async fn the_csv_has_a_seller_column_on_every_source() {
         .await;
     assert_eq!(bad.status, 400);
     assert!(bad.texts("#source-error")[0].contains("routed, official or cheapest"));
+}
+
+#[tokio::test]
+async fn the_price_tags_link_to_the_calculator_at_the_cheapest_seller() {
+    let app = app().await;
+    let page = app.get("/models/deepseek/deepseek-v4-flash").await;
+    let href = page.attrs("#price-tags-calculator", "href");
+    assert_eq!(href.len(), 1);
+    assert!(
+        href[0].ends_with("ids=deepseek%2Fdeepseek-v4-flash&source=cheapest"),
+        "{href:?}"
+    );
+    // The chat-assistant example (half the input from the cache) is cheaper at DeepSeek's
+    // own $0.02/M cache read than at the routed $0.20/M.
+    let calculator = app.get(&href[0]).await;
+    assert_eq!(calculator.status, 200);
+    assert_eq!(calculator.texts("tr.bill td.seller"), vec!["DeepSeek"]);
+    // A model no official list matches has no such link.
+    let alpha = app.get("/models/acme/alpha").await;
+    assert!(alpha.attrs("#price-tags-calculator", "href").is_empty());
 }

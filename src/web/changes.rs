@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::model::author_of;
 use crate::official::view::{BATCH_CONDITION, DatedChange};
 use crate::store::Catalogue;
-use crate::store::changes::{Change, ChangeKind, Day, Direction};
+use crate::store::changes::{Change, ChangeKind, ComponentChange, Day, Direction};
 
 /// The `source` values of changes, in the filter and in the JSON.
 pub const SOURCE_OPENROUTER_KEY: &str = "openrouter";
@@ -183,28 +183,37 @@ impl ChangeFilters {
         if !self.authors.is_empty() && !self.authors.contains(&author(catalogue, &change.id)) {
             return None;
         }
+        Some(match self.kind_keeps(change.kind, &change.components)? {
+            Kept::All => change.clone(),
+            Kept::Components(components) => Change {
+                components,
+                ..change.clone()
+            },
+        })
+    }
+
+    /// What the kind filter keeps of a change of `kind` with `components`: all of it, only
+    /// the components that moved the chosen way, or (`None`) nothing.
+    fn kind_keeps(&self, kind: ChangeKind, components: &[ComponentChange]) -> Option<Kept> {
         let keep_direction = |wanted: Direction| {
-            let components: Vec<_> = change
-                .components
+            let kept: Vec<ComponentChange> = components
                 .iter()
                 .filter(|c| c.direction() == wanted)
                 .cloned()
                 .collect();
-            (change.kind == ChangeKind::Price && !components.is_empty()).then(|| Change {
-                components,
-                ..change.clone()
-            })
+            (kind == ChangeKind::Price && !kept.is_empty()).then_some(Kept::Components(kept))
         };
-        match self.kind.as_str() {
-            "" => Some(change.clone()),
-            "price" => (change.kind == ChangeKind::Price).then(|| change.clone()),
-            "added" => (change.kind == ChangeKind::Added).then(|| change.clone()),
-            "returned" => (change.kind == ChangeKind::Returned).then(|| change.clone()),
-            "removed" => (change.kind == ChangeKind::Removed).then(|| change.clone()),
-            "cut" => keep_direction(Direction::Cut),
-            "increase" => keep_direction(Direction::Increase),
-            _ => None,
-        }
+        let wanted = match self.kind.as_str() {
+            "" => return Some(Kept::All),
+            "price" => ChangeKind::Price,
+            "added" => ChangeKind::Added,
+            "returned" => ChangeKind::Returned,
+            "removed" => ChangeKind::Removed,
+            "cut" => return keep_direction(Direction::Cut),
+            "increase" => return keep_direction(Direction::Increase),
+            _ => return None,
+        };
+        (kind == wanted).then_some(Kept::All)
     }
 
     /// The part of an official change these filters keep, if any. An official change belongs
@@ -228,32 +237,24 @@ impl ChangeFilters {
         {
             return None;
         }
-        let keep_direction = |wanted: Direction| {
-            let components: Vec<_> = change
-                .components
-                .iter()
-                .filter(|c| c.direction() == wanted)
-                .cloned()
-                .collect();
-            (change.kind == ChangeKind::Price && !components.is_empty()).then(|| DatedChange {
+        Some(match self.kind_keeps(change.kind, &change.components)? {
+            Kept::All => change.clone(),
+            Kept::Components(components) => DatedChange {
                 components,
                 ..change.clone()
-            })
-        };
-        match self.kind.as_str() {
-            "" => Some(change.clone()),
-            "price" => (change.kind == ChangeKind::Price).then(|| change.clone()),
-            "added" => (change.kind == ChangeKind::Added).then(|| change.clone()),
-            "removed" => (change.kind == ChangeKind::Removed).then(|| change.clone()),
-            "cut" => keep_direction(Direction::Cut),
-            "increase" => keep_direction(Direction::Increase),
-            _ => None,
-        }
+            },
+        })
     }
 
     fn in_range(&self, date: NaiveDate) -> bool {
         self.from.is_none_or(|f| date >= f) && self.to.is_none_or(|t| date <= t)
     }
+}
+
+/// What a filter keeps of one change.
+enum Kept {
+    All,
+    Components(Vec<ComponentChange>),
 }
 
 /// A strict `YYYY-MM-DD` (chrono alone would also take `2026-7-1`).

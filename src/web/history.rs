@@ -190,6 +190,21 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
             });
         }
     }
+    // The maker's own list price beside the routed one (issue 18), from the official history.
+    let (official, official_last) = official_input_steps(catalogue, id);
+    let mut end = last_day;
+    if official.iter().any(|s| s.value.is_some()) {
+        end = end.max(official_last.unwrap_or(end));
+        section.legend.push(LegendItem {
+            class: "official",
+            label: "Maker's own input $/M",
+        });
+        series.push(Series {
+            label: "Maker's own input $/M".to_string(),
+            class: "official",
+            steps: official,
+        });
+    }
     let current = timeline.iter().rev().find_map(|p| p.pricing.as_ref());
     if section.single_price {
         section.single_price_text = match current {
@@ -206,7 +221,7 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
         id: format!("history-{}", slug(id)),
         title: format!("{name}: price history"),
         desc: describe(&series, &section.first_seen),
-        end: last_day,
+        end,
         series,
     };
     match step_chart::render(&chart) {
@@ -223,6 +238,32 @@ pub fn history_section(catalogue: &Catalogue, id: &str) -> HistorySection {
         }
     }
     section
+}
+
+/// The input price of the maker's own list matched to `id`, as steps: one per stored
+/// official price row, each the price in force on its day; and the last day the official
+/// feed was read, through which the last step holds.
+fn official_input_steps(catalogue: &Catalogue, id: &str) -> (Vec<Step>, Option<NaiveDate>) {
+    let official = catalogue.official();
+    let Some(maker) = official
+        .report
+        .for_model(id)
+        .find(|m| m.channel == crate::official::matching::Channel::Maker)
+    else {
+        return (Vec::new(), None);
+    };
+    let mut steps: Vec<Step> = Vec::new();
+    for row in official.history(&maker.provider_id, &maker.entry_id) {
+        let date = row.as_of.date_naive();
+        let value = crate::official::in_force(&row.prices.schedule, date)
+            .and_then(|pricing| pricing.base.prompt)
+            .and_then(Price::usd)
+            .and_then(|usd| f64::try_from(format::per_million(usd)).ok());
+        if steps.last().is_none_or(|last| last.value != value) {
+            steps.push(Step { from: date, value });
+        }
+    }
+    (steps, official.as_of().map(|t| t.date_naive()))
 }
 
 impl HistorySection {

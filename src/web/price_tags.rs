@@ -17,11 +17,13 @@ use super::layout::Layout;
 use super::models::csv_field;
 use super::params::{Params, clip};
 use crate::AppState;
+use crate::official::sellers::Source;
 use crate::official::tags::{
     self, Discrepancy, PriceTag, REFERENCE_RATIO, SOURCE_OFFICIAL, TagKind, base_of, price_tags,
 };
 use crate::pricing::price::{Component, Price, PriceSet, Pricing};
 use crate::store::Catalogue;
+use crate::web::calculator::CalculatorQuery;
 
 /// Today, as the official schedules are read.
 pub fn today() -> NaiveDate {
@@ -76,6 +78,9 @@ pub struct PriceTagsSection {
     pub refusals: Vec<String>,
     pub discrepancies: Vec<DiscrepancyLine>,
     pub official_as_of: String,
+    /// The calculator pricing the example workload on this model at its cheapest seller,
+    /// when an official list is matched.
+    pub calculator_href: Option<String>,
 }
 
 /// Sentences built from feed ids: long enough to read whole, bounded so one odd id cannot
@@ -226,10 +231,19 @@ impl PriceTagsSection {
             .collect();
         let base = base_of(catalogue, id);
         let official = catalogue.official();
+        let unmatched = !tags
+            .iter()
+            .any(|t| matches!(t.kind, TagKind::FirstParty | TagKind::Cloud));
         PriceTagsSection {
-            unmatched: !tags
-                .iter()
-                .any(|t| matches!(t.kind, TagKind::FirstParty | TagKind::Cloud)),
+            unmatched,
+            calculator_href: (!unmatched).then(|| {
+                CalculatorQuery {
+                    ids: vec![base.to_string()],
+                    source: Some(Source::Cheapest),
+                    ..CalculatorQuery::default_workload()
+                }
+                .href()
+            }),
             refusals: official
                 .report
                 .refusals

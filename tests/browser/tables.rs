@@ -69,6 +69,12 @@ const CHECKS: &[(&str, &str, &str)] = &[
     ),
     ("/changes", "table.change-table > tbody > tr", "td.move"),
     ("/about", "table.runs > tbody > tr", "td"),
+    // Issue 18: every cell of the price-tags table, not only its prices, fits the phone.
+    (
+        "/models/globex/gamma",
+        "table.price-tags-table > tbody > tr",
+        "td",
+    ),
 ];
 
 /// Rows checked per table.

@@ -202,6 +202,8 @@ impl CalcRequest {
             discount: percent(w.discount),
             ids: self.ids.clone().unwrap_or_default(),
             separate: self.separate,
+            // Written after the filters by `export_href`, in the order links always had.
+            source: None,
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use rust_decimal::Decimal;
 
+use crate::official::sellers::Source;
 use crate::pricing::calculator::Workload;
 use crate::web::params::encode;
 
@@ -27,6 +28,8 @@ pub struct CalculatorQuery {
     pub reasoning_tokens: Option<Decimal>,
     /// The models to price; empty means every model.
     pub ids: Vec<String>,
+    /// Whose prices; `None` (or the routed price) leaves the parameter out.
+    pub source: Option<Source>,
     /// `separate=1`: a batch listing among `ids` is a row of its own, not folded into its
     /// base's batch share.
     pub separate: bool,
@@ -51,6 +54,7 @@ const NOTHING: CalculatorQuery = CalculatorQuery {
     discount: None,
     reasoning_tokens: None,
     ids: Vec::new(),
+    source: None,
     separate: false,
 };
 
@@ -176,6 +180,13 @@ impl CalculatorQuery {
             ("discount", share(self.discount)),
             ("reasoning_tokens", share(self.reasoning_tokens)),
             ("ids", self.ids.join(",")),
+            (
+                "source",
+                self.source
+                    .filter(|s| *s != Source::Routed)
+                    .map(|s| s.key().to_string())
+                    .unwrap_or_default(),
+            ),
             ("separate", if self.separate { "1" } else { "" }.to_string()),
         ]
     }
