@@ -56,13 +56,7 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
     if by_provider::wanted(&params) {
         return by_provider::respond(&catalogue, &params, &form, &request);
     }
-    let priced = match sellers::compute(
-        &catalogue,
-        &request.workload,
-        &request.choice(),
-        request.source,
-        today(),
-    ) {
+    let priced = match price(&catalogue, &request) {
         Ok(priced) => priced,
         Err(problem) if wants_html(&params) => {
             return render_html(
@@ -95,6 +89,20 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
     }
 }
 
+/// Every chosen model's bill for the request's workload, from its chosen source of prices.
+fn price<'a>(
+    catalogue: &'a crate::store::Catalogue,
+    request: &CalcRequest,
+) -> Result<sellers::Priced<'a>, String> {
+    sellers::compute(
+        catalogue,
+        &request.workload,
+        &request.choice(),
+        request.source,
+        today(),
+    )
+}
+
 /// `GET /calculator/bill`: one model's itemised bill for the workload in the query, at a
 /// URL of its own (the calculator's parameters plus `id`).
 pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
@@ -114,13 +122,7 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         )
         .into_response();
     }
-    let priced = match sellers::compute(
-        &catalogue,
-        &request.workload,
-        &request.choice(),
-        request.source,
-        today(),
-    ) {
+    let priced = match price(&catalogue, &request) {
         Ok(priced) => priced,
         Err(problem) => return AppError::invalid("form", problem).into_response(),
     };
