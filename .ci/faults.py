@@ -1,4 +1,5 @@
 """Process-level fault tests for tokenfare. Usage: faults.py BINARY MODELS_JSON"""
+import decimal
 import json
 import random
 import resource
@@ -13,7 +14,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from faults_common import base_database, binary, check, database, finish, models_path, run, serve, stop, wait_healthy, work
+from faults_common import fake_upstream, base_database, binary, check, database, finish, models_path, run, serve, stop, wait_healthy, work
 
 models = json.loads(models_path.read_text())
 base_db = base_database()
@@ -69,7 +70,7 @@ def doubled(m):
     m = json.loads(json.dumps(m))
     for k, v in list(m["pricing"].items()):
         if isinstance(v, str) and v not in ("0", "-1"):
-            m["pricing"][k] = format(2 * float(v), ".12g") if False else str(__import__("decimal").Decimal(v) * 2)
+            m["pricing"][k] = str(decimal.Decimal(v) * 2)
     m["pricing"].pop("overrides", None)
     return m
 
@@ -79,25 +80,15 @@ body_b = json.dumps({"data": [doubled(m) for m in models]}).encode()
 served = {"n": 0}
 
 
-class Fake(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path.endswith("/models"):
-            served["n"] += 1
-            body = body_a if served["n"] % 2 else body_b
-        else:
-            body = b'{"data": {"endpoints": []}}'
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+def fake_body(path):
+    """The catalogue alternates between the listing and its doubled prices on every fetch."""
+    if path.endswith("/models"):
+        served["n"] += 1
+        return body_a if served["n"] % 2 else body_b
+    return b'{"data": {"endpoints": []}}'
 
 
-fake = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
-threading.Thread(target=fake.serve_forever, daemon=True).start()
+fake = fake_upstream(fake_body)
 db = work / "load.db"
 server, port = serve(db, "--refresh-every", "1s", "--endpoints-timeout", "off",
                      "--openrouter-url", f"http://127.0.0.1:{fake.server_port}/api/v1", log=work / "serve.log")

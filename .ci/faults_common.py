@@ -6,6 +6,7 @@ Usage from a script run as `python3 .ci/SCRIPT.py BINARY MODELS_JSON`:
 """
 import json
 import shutil
+import threading
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 binary, models_path = sys.argv[1], Path(sys.argv[2])
@@ -107,3 +109,23 @@ def finish(name):
         print(f"{name}: {len(failures)} checks failed")
         sys.exit(1)
     print(f"{name}: all checks passed")
+
+
+def fake_upstream(body_for):
+    """A fake upstream on a free loopback port answering every GET with 200 and the JSON
+    bytes `body_for(path)` returns; the caller shuts it down."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = body_for(self.path)
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -17,26 +17,12 @@ import socket
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from faults_common import binary, check, database, finish, healthz, models_path, serve, stop, wait_healthy, work
+from faults_common import fake_upstream, binary, check, database, finish, healthz, models_path, serve, stop, wait_healthy, work
 
 
 def fake_serving(body):
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return fake_upstream(lambda _path: body)
 
 
 

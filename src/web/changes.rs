@@ -1244,14 +1244,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
                 .components
                 .iter()
                 .map(|comp| {
-                    let mut value = serde_json::json!({
-                        "name": comp.key,
-                        "old": comp.old.map(|p| p.to_string()),
-                        "new": comp.new.map(|p| p.to_string()),
-                    });
-                    if let Some(min) = comp.min_prompt_tokens {
-                        value["min_prompt_tokens"] = min.into();
-                    }
+                    let mut value = component_json(comp);
                     if let Some(conditions) = &comp.conditions {
                         value["conditions"] = conditions.clone().into();
                     }
@@ -1284,6 +1277,20 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
     .into_response())
 }
 
+/// One moved component as data, for both sources: its key, old and new price per unit as
+/// exact decimal strings, and its long-context tier. Each source adds how it marks conditions.
+fn component_json(comp: &ComponentChange) -> serde_json::Value {
+    let mut value = serde_json::json!({
+        "name": comp.key,
+        "old": comp.old.map(|p| p.to_string()),
+        "new": comp.new.map(|p| p.to_string()),
+    });
+    if let Some(min) = comp.min_prompt_tokens {
+        value["min_prompt_tokens"] = min.into();
+    }
+    value
+}
+
 /// One official change as data: the feed's provider and entry, the seller, the models matched
 /// to it, and each moved component per unit as an exact decimal string (`batch` marks the
 /// batch price).
@@ -1292,14 +1299,7 @@ fn official_json(change: &DatedChange) -> serde_json::Value {
         .components
         .iter()
         .map(|comp| {
-            let mut value = serde_json::json!({
-                "name": comp.key,
-                "old": comp.old.map(|p| p.to_string()),
-                "new": comp.new.map(|p| p.to_string()),
-            });
-            if let Some(min) = comp.min_prompt_tokens {
-                value["min_prompt_tokens"] = min.into();
-            }
+            let mut value = component_json(comp);
             if comp.conditions.as_deref() == Some(BATCH_CONDITION) {
                 value["batch"] = true.into();
             }
