@@ -196,6 +196,9 @@ pub struct MatchReport {
     pub looked_up: usize,
     pub matches: Vec<OfficialMatch>,
     pub refusals: Vec<Refusal>,
+    /// Where each model's matches stand in `matches` (a model's are pushed together), so a
+    /// page or a calculator request finds them without scanning every match.
+    by_model: HashMap<String, std::ops::Range<usize>>,
 }
 
 impl MatchReport {
@@ -222,7 +225,8 @@ impl MatchReport {
         &'s self,
         id: &'i str,
     ) -> impl Iterator<Item = &'s OfficialMatch> + use<'s, 'i> {
-        self.matches.iter().filter(move |m| m.model_id == id)
+        let range = self.by_model.get(id).cloned().unwrap_or_default();
+        self.matches[range].iter()
     }
 }
 
@@ -459,7 +463,12 @@ pub fn match_all<'m>(
     let mut report = MatchReport::default();
     for id in model_ids.into_iter().filter(|id| is_looked_up(id)) {
         report.looked_up += 1;
+        let start = report.matches.len();
         match_one(&matcher, id, overrides, &mut report);
+        let end = report.matches.len();
+        if end > start {
+            report.by_model.insert(id.to_string(), start..end);
+        }
     }
     report
 }
