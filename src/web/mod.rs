@@ -6,6 +6,7 @@ pub mod calculator;
 pub mod canonical;
 pub mod changes;
 pub mod compare;
+pub mod csv;
 pub mod description;
 pub mod error;
 pub mod form;

@@ -4,11 +4,12 @@
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::csv;
 use super::error::{Suggestion, render_html};
 use super::form::{self, FieldErrors};
 use super::format;
@@ -537,20 +538,6 @@ pub async fn export_json(
     Ok(axum::Json(body).into_response())
 }
 
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-pub fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 /// `GET /api/models.csv`.
 pub async fn export_csv(
     State(state): State<AppState>,
@@ -585,19 +572,11 @@ pub async fn export_csv(
             r.completion_per_token,
             r.input_cache_read_per_token,
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        csv::push_row(&mut out, &fields);
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "inline; filename=\"tokenfare-models.csv\"",
-            ),
-        ],
+    Ok(csv::response(
         out,
-    )
-        .into_response())
+        "tokenfare-models.csv",
+        csv::Disposition::Inline,
+    ))
 }

@@ -4,17 +4,17 @@
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
+use super::csv;
 use super::error::{AppError, AppResult, render_html};
 use super::format;
 use super::layout::Layout;
-use super::models::csv_field;
 use super::params::{Params, clip};
 use crate::AppState;
 use crate::official::sellers::Source;
@@ -456,21 +456,13 @@ pub async fn api_csv(
             tag.matched_by.clone().unwrap_or_default(),
             tag.note.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        csv::push_row(&mut out, &fields);
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"price-tags.csv\"",
-            ),
-        ],
+    Ok(csv::response(
         out,
-    )
-        .into_response())
+        "price-tags.csv",
+        csv::Disposition::Attachment,
+    ))
 }
 
 #[derive(Template)]

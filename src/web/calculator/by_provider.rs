@@ -7,7 +7,7 @@
 //! `format`) and adds the filters; the pricing is `pricing::providers::price_by_provider`.
 
 use askama::Template;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -424,14 +424,7 @@ fn csv(priced: &Priced, filters: &ProviderFilters) -> Response {
             .map(|v| plain(format::per_million(v)))
             .unwrap_or_default()
     };
-    let mut push = |fields: Vec<String>| {
-        let line: Vec<String> = fields
-            .iter()
-            .map(|f| crate::web::models::csv_field(f))
-            .collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
-    };
+    let mut push = |fields: Vec<String>| crate::web::csv::push_row(&mut out, &fields);
     let row = |name: &str,
                tag: &str,
                slug: Option<&str>,
@@ -486,17 +479,11 @@ fn csv(priced: &Priced, filters: &ProviderFilters) -> Response {
             shortfalls_text(&p.shortfalls, filters).unwrap_or_default(),
         ));
     }
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "inline; filename=\"tokenfare-by-provider.csv\"",
-            ),
-        ],
+    crate::web::csv::response(
         out,
+        "tokenfare-by-provider.csv",
+        crate::web::csv::Disposition::Inline,
     )
-        .into_response()
 }
 
 #[derive(Serialize)]

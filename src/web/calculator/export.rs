@@ -1,7 +1,6 @@
 //! The calculator's result as data: CSV with one row per model and every itemised line in
 //! fixed columns, and JSON with the bills as plain decimals (rounded as in [`format::plain`]).
 
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -10,8 +9,8 @@ use super::view::LeftOutView;
 use crate::official::sellers::Priced;
 use crate::pricing::calculator::{MonthlyBill, Part};
 use crate::store::Catalogue;
+use crate::web::csv;
 use crate::web::format;
-use crate::web::models::csv_field;
 
 /// The itemised columns of the CSV, after the fixed leading ones: every (part, line) pair
 /// with its quantity, unit price and amount, so every row has the same columns.
@@ -117,7 +116,7 @@ pub fn csv_response(priced: &Priced<'_>) -> Response {
             }
         }
         fields.push(bill.notes.join("; "));
-        push_csv_line(&mut out, &fields);
+        csv::push_row(&mut out, &fields);
     }
     // Unpriced models close the file with empty numbers and the reason.
     let width = csv_header().split(',').count();
@@ -125,25 +124,9 @@ pub fn csv_response(priced: &Priced<'_>) -> Response {
         let mut fields = vec![unpriced.id.clone(), unpriced.name.clone()];
         fields.resize(width - 1, String::new());
         fields.push(format!("not priced: {}", unpriced.reason));
-        push_csv_line(&mut out, &fields);
+        csv::push_row(&mut out, &fields);
     }
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "inline; filename=\"tokenfare-workload.csv\"",
-            ),
-        ],
-        out,
-    )
-        .into_response()
-}
-
-fn push_csv_line(out: &mut String, fields: &[String]) {
-    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-    out.push_str(&line.join(","));
-    out.push('\n');
+    csv::response(out, "tokenfare-workload.csv", csv::Disposition::Inline)
 }
 
 /// One bill as JSON: the bill with plain-decimal strings and its multiple of the cheapest.
