@@ -795,3 +795,19 @@ async fn the_largest_allowed_workload_is_priced_without_overflow() {
         "$6,412,500,000,000.00"
     );
 }
+
+#[tokio::test]
+async fn the_bill_page_refuses_a_data_format_instead_of_answering_html() {
+    let app = TestApp::fixture().await;
+    let base = "/calculator/bill?requests=1000&input_tokens=10000&output_tokens=1000&id=acme/alpha";
+    assert_eq!(app.get(base).await.status, StatusCode::OK);
+    for format in ["json", "csv"] {
+        let page = app.get(&format!("{base}&format={format}")).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "format={format}");
+        assert!(
+            page.body.contains("format=csv or format=json"),
+            "format={format}: {}",
+            page.body
+        );
+    }
+}

@@ -404,6 +404,25 @@ async fn official_changes_are_served_as_data_with_their_source() {
         app.get("/api/changes.json?date=2026-08-21").await.status,
         404
     );
+    // `source` keeps one side, as on the page; an unknown one is a JSON 400.
+    let official = app
+        .get("/api/changes.json?date=2026-08-22&source=official")
+        .await
+        .json();
+    assert_eq!(official["changes"].as_array().map(Vec::len), Some(4));
+    let routed = app
+        .get("/api/changes.json?date=2026-08-22&source=openrouter")
+        .await
+        .json();
+    assert_eq!(routed["changes"], json!([]));
+    let bad = app
+        .get("/api/changes.json?date=2026-08-22&source=garbage")
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.json()["error"]["fields"]["source"],
+        "Source must be openrouter or official."
+    );
 }
 
 #[tokio::test]

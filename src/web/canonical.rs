@@ -33,7 +33,7 @@ const ROUTE_PARAMS: &[(&str, &[&str])] = &[
         ],
     ),
     ("/changes", CHANGES),
-    ("/api/changes.json", &["date"]),
+    ("/api/changes.json", &["date", "source"]),
     ("/api/price-tags.json", PRICE_TAGS),
     ("/api/price-tags.csv", PRICE_TAGS),
     ("/compare", &["ids"]),

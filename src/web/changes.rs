@@ -28,6 +28,7 @@ use crate::store::changes::{Change, ChangeKind, ComponentChange, Day, Direction}
 /// The `source` values of changes, in the filter and in the JSON.
 pub const SOURCE_OPENROUTER_KEY: &str = "openrouter";
 pub const SOURCE_OFFICIAL_KEY: &str = "official";
+const SOURCE_MESSAGE: &str = "Source must be openrouter or official.";
 
 /// The kinds a reader can filter on.
 pub const KINDS: &[(&str, &str)] = &[
@@ -119,7 +120,7 @@ impl ChangeFilters {
             None | Some("all") => String::new(),
             Some(s) if SOURCES.iter().any(|(key, _)| *key == s) => s.to_string(),
             Some(_) => {
-                errors.add("source", "Source must be openrouter or official.");
+                errors.add("source", SOURCE_MESSAGE);
                 String::new()
             }
         };
@@ -1226,6 +1227,11 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
             format!("The date must be YYYY-MM-DD (got “{}”).", clip(text)),
         ));
     };
+    // `source` keeps one source's changes, as on the page; absent or `all` keeps both.
+    let source = params.get("source").unwrap_or("all");
+    if source != "all" && !SOURCES.iter().any(|(key, _)| *key == source) {
+        return Err(AppError::invalid("source", SOURCE_MESSAGE));
+    }
     let catalogue = state.catalogue();
     let day = catalogue.changes().day(date);
     let official = catalogue.official();
@@ -1236,6 +1242,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
         )));
     }
     let mut changes: Vec<serde_json::Value> = day
+        .filter(|_| source != SOURCE_OFFICIAL_KEY)
         .map(|d| d.changes.as_slice())
         .unwrap_or_default()
         .iter()
@@ -1263,7 +1270,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
         official
             .dated_changes()
             .iter()
-            .filter(|c| c.date == date)
+            .filter(|c| c.date == date && source != SOURCE_OPENROUTER_KEY)
             .map(official_json),
     );
     Ok(Json(serde_json::json!({

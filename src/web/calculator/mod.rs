@@ -114,6 +114,15 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         Ok(request) => request,
         Err(errors) => return AppError::Invalid(errors).into_response(),
     };
+    // The bill is a page; the calculator's own CSV and JSON carry every row's bill.
+    if !matches!(request.format, Format::Html) {
+        return AppError::invalid(
+            "format",
+            "The itemised bill is a page only: for its data, ask the calculator itself \
+             (/calculator with the same workload and format=csv or format=json).",
+        )
+        .into_response();
+    }
     let id = params.get("id").unwrap_or_default().trim().to_string();
     if id.is_empty() {
         return AppError::invalid(
