@@ -19,6 +19,7 @@ use tower::ServiceExt;
 
 use tokenfare::AppState;
 use tokenfare::official::sellers;
+use tokenfare::pricing::calculator::Detail;
 use tokenfare::store::Store;
 use tokenfare::web::calculator::{parse, view};
 use tokenfare::web::form::FieldErrors;
@@ -89,14 +90,16 @@ async fn main() {
         let request = parsed.expect("valid workload");
         t_parse.push(start.elapsed());
         let start = Instant::now();
-        let outcome = sellers::compute(
+        let mut outcome = sellers::compute(
             &catalogue,
             &request.workload,
             &request.choice(),
             request.source,
             today(),
+            Detail::Totals,
         )
         .expect("priced");
+        outcome.itemise_first_paid(&request.workload, view::rows_shown(&request));
         t_compute.push(start.elapsed());
         let start = Instant::now();
         let result = view::result_view(&catalogue, &form, &request, outcome);
@@ -113,7 +116,7 @@ async fn main() {
         t_render.push(start.elapsed());
     }
     report("parse the query and the form", t_parse);
-    report("select + price every model (compute)", t_compute);
+    report("select + price (totals; 25 rows itemised)", t_compute);
     report("result_view (rows, summary)", t_view);
     report("page() + askama render", t_render);
     println!("page: {} bytes of HTML", page_html.len());

@@ -126,6 +126,11 @@ async fn alpha_with_cache_hits_and_half_batch_is_itemised_line_by_line() {
         notes(&app, &page, "acme/alpha").await,
         vec!["batch listing: no cache-write price: cache writes billed as input"]
     );
+    // The row counts the same one note as its bill page.
+    assert_eq!(
+        cell(&page, "acme/alpha", "bill-link"),
+        "itemised bill 1 note"
+    );
     // $0.3575 against the $1.00 list price: 0.3575, two significant figures in prose.
     assert_eq!(
         bill_page(&app, &page, "acme/alpha")

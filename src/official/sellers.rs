@@ -17,7 +17,8 @@ use super::matching::is_looked_up;
 use super::tags::{self, PriceTag, ROUTED_SELLER, SOURCE_OPENROUTER, TagKind};
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::{
-    CalculatorResult, MonthlyBill, NotPriceable, Unpriced, Workload, price_workload,
+    CalculatorResult, Detail, MonthlyBill, NotPriceable, Unpriced, Workload, itemise,
+    price_workload, sort_cheapest_first,
 };
 use crate::pricing::price::Pricing;
 use crate::pricing::selection::{self, Choice, Outcome};
@@ -231,6 +232,30 @@ impl<'a> Priced<'a> {
         }
     }
 
+    /// Adds the itemised lines and notes to the first `n` paid bills shown (the rows a page
+    /// shows), pricing each again on the listings it was priced at. Bills priced at another
+    /// seller are itemised already.
+    pub fn itemise_first_paid(&mut self, w: &Workload, n: usize) {
+        for bill in self
+            .outcome
+            .shown
+            .bills
+            .iter_mut()
+            .filter(|b| !b.free)
+            .take(n)
+        {
+            itemise_at(self.catalogue, &self.chosen, w, bill);
+        }
+    }
+
+    /// Itemises the bill of listing `id`, if it has one, as [`Priced::itemise_first_paid`]
+    /// does.
+    pub fn itemise_bill(&mut self, w: &Workload, id: &str) {
+        if let Some(bill) = self.outcome.shown.bills.iter_mut().find(|b| b.id == id) {
+            itemise_at(self.catalogue, &self.chosen, w, bill);
+        }
+    }
+
     /// The listing at the prices its bill was worked out with.
     pub fn priced_as(&self, id: &str) -> Option<&Model> {
         match self.chosen.get(id) {
@@ -240,19 +265,40 @@ impl<'a> Priced<'a> {
     }
 }
 
+/// Itemises `bill` on the listings it was priced at: the chosen offer's, or the routed ones.
+fn itemise_at(
+    catalogue: &Catalogue,
+    chosen: &HashMap<String, Offer<'_>>,
+    w: &Workload,
+    bill: &mut MonthlyBill,
+) {
+    let listings = match chosen.get(&bill.id) {
+        Some(offer) => Some((offer.model.as_ref(), offer.batch.as_deref())),
+        None => selection::listing(catalogue, &bill.id),
+    };
+    if let Some((model, batch)) = listings {
+        // Cannot fail: the same workload on the same listings was priced a moment ago.
+        let _ = itemise(w, bill, model, batch);
+    }
+}
+
 /// Prices the workload on the chosen models at `source`'s sellers (see the module docs). An
 /// error is the calculator's own check on the workload.
+///
+/// Under `detail` [`Detail::Totals`] the routed bills lack their lines and notes (see
+/// [`Priced::itemise_first_paid`]); bills at another seller are always itemised.
 pub fn compute<'a>(
     catalogue: &'a Catalogue,
     workload: &Workload,
     choice: &Choice,
     source: Source,
     day: NaiveDate,
+    detail: Detail,
 ) -> Result<Priced<'a>, String> {
     if source == Source::Routed {
         return Ok(Priced {
             source,
-            outcome: selection::compute(catalogue, workload, choice)?,
+            outcome: selection::compute(catalogue, workload, choice, detail)?,
             no_official: Vec::new(),
             chosen: HashMap::new(),
             catalogue,
@@ -279,12 +325,7 @@ pub fn compute<'a>(
             None => unpriced.push(not_priced(NO_OFFICIAL.into())),
         }
     }
-    // The calculator's order: cheapest first, ties by id.
-    bills.sort_by(|a, b| {
-        a.monthly_cost
-            .cmp(&b.monthly_cost)
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    sort_cheapest_first(&mut bills);
     unpriced.sort_by(|a, b| a.id.cmp(&b.id));
     let mut outcome = selection::finish(
         catalogue,

@@ -259,8 +259,13 @@ pub struct MonthlyBill {
     /// Why a batch share went on demand instead of to the batch listing; `None` when the
     /// batch listing took it or there was no batch share.
     pub batch_declined: Option<BatchDeclined>,
+    /// Empty unless the bill is itemised ([`Detail::Itemised`]).
     pub lines: Vec<BillLine>,
+    /// Empty unless the bill is itemised ([`Detail::Itemised`]).
     pub notes: Vec<String>,
+    /// Whether `lines` and `notes` were worked out; every figure above is there either way.
+    #[serde(skip)]
+    pub itemised: bool,
 }
 
 impl MonthlyBill {
@@ -345,6 +350,17 @@ impl CalculatorResult {
     }
 }
 
+/// How much of a bill to work out. A page that shows 25 of 340 rows needs every row's
+/// totals (to rank them and to sum up the result) but the itemised lines and notes of only
+/// the rows it shows; [`itemise`] fills those in afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Every figure, the lines and the notes.
+    Itemised,
+    /// Every figure, without the lines and notes (no allocation beyond the id and name).
+    Totals,
+}
+
 /// Prices `w` on `model`, sending the batch share to `batch_listing` (the model's `:batch`
 /// listing) when there is one.
 pub fn price_workload(
@@ -353,42 +369,75 @@ pub fn price_workload(
     batch_listing: Option<&Model>,
 ) -> Result<MonthlyBill, NotPriceable> {
     w.validate()?;
-    price_prepared(w, &Prepared::new(w)?, model, batch_listing)
+    price_prepared(
+        w,
+        &Prepared::new(w)?,
+        model,
+        batch_listing,
+        Detail::Itemised,
+    )
+}
+
+/// Adds the lines and notes to a bill that [`price_all_with`] worked out as
+/// [`Detail::Totals`], pricing it again on the same listings; a bill already itemised is
+/// left as it is. The figures do not change: both levels share one computation.
+pub fn itemise(
+    w: &Workload,
+    bill: &mut MonthlyBill,
+    model: &Model,
+    batch_listing: Option<&Model>,
+) -> Result<(), NotPriceable> {
+    if !bill.itemised {
+        *bill = price_workload(w, model, batch_listing)?;
+    }
+    Ok(())
 }
 
 /// [`price_workload`] for a validated workload whose model-independent volumes are
-/// already worked out.
+/// already worked out, to the `detail` asked for.
 fn price_prepared(
     w: &Workload,
     p: &Prepared,
     model: &Model,
     batch_listing: Option<&Model>,
+    detail: Detail,
 ) -> Result<MonthlyBill, NotPriceable> {
     // Variable prices are refused below, and only where this workload uses them.
     let charging = model.charging();
     if charging == Charging::NotPerToken {
         return Err(NotPriceable::NotPerToken);
     }
-    let on_demand = Rates::resolve(&model.pricing, w)?;
+    let itemised = detail == Detail::Itemised;
+    let on_demand = Rates::resolve(&model.pricing, w, p.prompt_tokens, itemised)?;
     let mut notes = on_demand.notes.clone();
-    let mut lines = Vec::with_capacity(10);
+    let mut owned_lines = Vec::with_capacity(if itemised { 10 } else { 0 });
+    let mut lines = itemised.then_some(&mut owned_lines);
     // The batch share goes to the batch listing only where that listing holds one request
     // and is cheaper for this workload; otherwise it stays on demand and the bill says why.
     let mut batch_declined = None;
     let mut batch = None;
     if !w.batch.is_zero() {
-        match batch_rates(w, p, &on_demand, batch_listing) {
+        match batch_rates(w, p, &on_demand, batch_listing, itemised) {
             Ok(rates) => batch = Some(rates),
             Err(why) => batch_declined = Some(why),
         }
     }
-    if let Some(why) = &batch_declined {
+    if let (Some(why), true) = (&batch_declined, itemised) {
         notes.push(why.to_string());
     }
     let (od, bt) = match &batch {
-        Some(rates) => {
-            let od = price_part(&p.on_demand, &on_demand, Part::OnDemand, Some(&mut lines))?;
-            let bt = price_part(&p.batch, rates, Part::Batch, Some(&mut lines))?;
+        Some((rates, bt)) => {
+            let od = price_part(
+                &p.on_demand,
+                &on_demand,
+                Part::OnDemand,
+                lines.as_deref_mut(),
+            )?;
+            // The batch part was priced when the listing was weighed; again only for its lines.
+            let bt = match lines {
+                Some(lines) => price_part(&p.batch, rates, Part::Batch, Some(lines))?,
+                None => *bt,
+            };
             for note in &rates.notes {
                 if !notes.contains(note) {
                     notes.push(format!("batch listing: {note}"));
@@ -397,7 +446,7 @@ fn price_prepared(
             (od, bt)
         }
         None => (
-            price_part(&p.whole, &on_demand, Part::OnDemand, Some(&mut lines))?,
+            price_part(&p.whole, &on_demand, Part::OnDemand, lines)?,
             PartBill::default(),
         ),
     };
@@ -432,31 +481,35 @@ fn price_prepared(
         batch_savings,
         long_context_tier: on_demand.tier,
         batch_declined,
-        lines,
+        lines: owned_lines,
         notes,
+        itemised,
     })
 }
 
-/// The batch listing's rates for this workload's batch share, or why the share stays on
-/// demand: no listing, one that cannot be priced, one whose window is too small for a
-/// request, or one that costs no less than on demand for this share.
+/// The batch listing's rates for this workload's batch share, with what that share costs at
+/// them (lines left out), or why the share stays on demand: no listing, one that cannot be
+/// priced, one whose window is too small for a request, or one that costs no less than on
+/// demand for this share.
 fn batch_rates(
     w: &Workload,
     p: &Prepared,
     on_demand: &Rates,
     listing: Option<&Model>,
-) -> Result<Rates, BatchDeclined> {
+    with_notes: bool,
+) -> Result<(Rates, PartBill), BatchDeclined> {
     let listing = listing.ok_or(BatchDeclined::NoListing)?;
-    let needed = w.request_tokens();
+    let needed = p.request_tokens;
     // A listing that states no window is taken to share its base model's, already checked.
     if let Some(window) = listing.context_length.filter(|window| *window < needed) {
         return Err(BatchDeclined::WindowTooSmall { window, needed });
     }
-    let rates = Rates::resolve(&listing.pricing, w)
+    let rates = Rates::resolve(&listing.pricing, w, p.prompt_tokens, with_notes)
         .map_err(|why| BatchDeclined::Unpriceable(why.to_string()))?;
-    let cost = |rates: &Rates| price_part(&p.batch, rates, Part::Batch, None).map(|b| b.total);
-    match (cost(&rates), cost(on_demand)) {
-        (Ok(batch), Ok(on_demand)) if batch < on_demand => Ok(rates),
+    let at_batch = price_part(&p.batch, &rates, Part::Batch, None);
+    let at_on_demand = price_part(&p.batch, on_demand, Part::Batch, None);
+    match (at_batch, at_on_demand) {
+        (Ok(batch), Ok(on_demand)) if batch.total < on_demand.total => Ok((rates, batch)),
         (Err(why), _) => Err(BatchDeclined::Unpriceable(why.to_string())),
         _ => Err(BatchDeclined::NotCheaper),
     }
@@ -508,13 +561,22 @@ pub fn price_all<'a>(
     w: &Workload,
     models: impl IntoIterator<Item = (&'a Model, Option<&'a Model>)>,
 ) -> Result<CalculatorResult, WorkloadError> {
+    price_all_with(w, models, Detail::Itemised)
+}
+
+/// [`price_all`] to the `detail` asked for.
+pub fn price_all_with<'a>(
+    w: &Workload,
+    models: impl IntoIterator<Item = (&'a Model, Option<&'a Model>)>,
+    detail: Detail,
+) -> Result<CalculatorResult, WorkloadError> {
     w.validate()?;
     let prepared = Prepared::new(w).map_err(|_| WorkloadError::TooLarge)?;
     let models = models.into_iter();
     let mut bills = Vec::with_capacity(models.size_hint().0);
     let mut unpriced = Vec::new();
     for (model, batch_listing) in models {
-        match price_prepared(w, &prepared, model, batch_listing) {
+        match price_prepared(w, &prepared, model, batch_listing, detail) {
             Ok(bill) => bills.push(bill),
             Err(reason) => unpriced.push(Unpriced {
                 id: model.id.clone(),
@@ -523,15 +585,24 @@ pub fn price_all<'a>(
             }),
         }
     }
-    // Ids are unique, so the order is total and an unstable sort (no scratch buffer of
-    // bills to allocate) gives the same order as a stable one.
-    bills.sort_unstable_by(|a, b| {
+    sort_cheapest_first(&mut bills);
+    unpriced.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(CalculatorResult { bills, unpriced })
+}
+
+/// The calculator's order: cheapest first, ties by id (ids are unique, so the order is
+/// total). A bill is a few hundred bytes, so the order is worked out on indices and each
+/// bill moved once, instead of being swapped about by the sort.
+pub fn sort_cheapest_first(bills: &mut Vec<MonthlyBill>) {
+    let mut order: Vec<usize> = (0..bills.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&bills[a], &bills[b]);
         a.monthly_cost
             .cmp(&b.monthly_cost)
             .then_with(|| a.id.cmp(&b.id))
     });
-    unpriced.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(CalculatorResult { bills, unpriced })
+    let mut slots: Vec<Option<MonthlyBill>> = bills.drain(..).map(Some).collect();
+    bills.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
 /// Pairs every listing that is not itself a `:batch` listing with the `:batch` listing of
@@ -563,12 +634,18 @@ struct Rates {
 }
 
 impl Rates {
-    fn resolve(pricing: &Pricing, w: &Workload) -> Result<Rates, NotPriceable> {
-        let (prices, tier) = pricing.for_prompt_borrowed(w.prompt_tokens());
+    /// With `with_notes` false, `notes` stays empty (no allocation for text not shown).
+    fn resolve(
+        pricing: &Pricing,
+        w: &Workload,
+        prompt_tokens: u64,
+        with_notes: bool,
+    ) -> Result<Rates, NotPriceable> {
+        let (prices, tier) = pricing.for_prompt_borrowed(prompt_tokens);
         let prompt = required(prices.prompt, "input")?;
         let completion = required(prices.completion, "output")?;
         let mut notes = Vec::new();
-        if let Some(min) = tier {
+        if let (Some(min), true) = (tier, with_notes) {
             notes.push(format!(
                 "long-context tier applied (prompt ≥ {} tokens)",
                 group_thousands(min)
@@ -579,14 +656,14 @@ impl Rates {
             w.cache_hit,
             prompt,
             "no cache pricing: cached tokens billed as input",
-            &mut notes,
+            with_notes.then_some(&mut notes),
         )?;
         let cache_write = cache_price(
             prices.input_cache_write,
             w.cache_write,
             prompt,
             "no cache-write price: cache writes billed as input",
-            &mut notes,
+            with_notes.then_some(&mut notes),
         )?;
         // Providers that do not list reasoning separately bill it as output.
         let reasoning = if w.reasoning_tokens.is_zero() {
@@ -627,7 +704,7 @@ fn cache_price(
     share: Decimal,
     prompt: Decimal,
     note: &str,
-    notes: &mut Vec<String>,
+    notes: Option<&mut Vec<String>>,
 ) -> Result<Decimal, NotPriceable> {
     if share.is_zero() {
         return Ok(price.and_then(Price::usd).unwrap_or(prompt));
@@ -635,14 +712,16 @@ fn cache_price(
     match optional(price)? {
         Some(value) => Ok(value),
         None => {
-            notes.push(note.to_string());
+            if let Some(notes) = notes {
+                notes.push(note.to_string());
+            }
             Ok(prompt)
         }
     }
 }
 
 /// One part (on demand or batch) of the bill, before the discount.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct PartBill {
     total: Decimal,
     /// Uncached input, cache reads and cache writes.
@@ -692,6 +771,10 @@ struct Prepared {
     keep: Decimal,
     /// Input, output and reasoning tokens in the month.
     all_tokens: Decimal,
+    /// [`Workload::prompt_tokens`]: what selects a long-context tier.
+    prompt_tokens: u64,
+    /// [`Workload::request_tokens`]: the window one request needs.
+    request_tokens: u64,
 }
 
 impl Prepared {
@@ -703,6 +786,8 @@ impl Prepared {
             batch: Volumes::of(w, w.batch)?,
             keep: sub(Decimal::ONE, w.discount)?,
             all_tokens: add(add(whole.tin, whole.output)?, whole.reasoning)?,
+            prompt_tokens: w.prompt_tokens(),
+            request_tokens: w.request_tokens(),
         })
     }
 }
@@ -863,6 +948,55 @@ mod tests {
             "anthropic/sonnet:batch",
             &[("prompt", "0.0000015"), ("completion", "0.0000075")],
         )
+    }
+
+    #[test]
+    fn totals_are_the_itemised_figures_and_itemise_adds_the_lines_and_notes() {
+        // Sonnet with 40 % cache hits (no cache price: a note), half the traffic in batch on
+        // its cheaper `:batch` listing: every figure must be the same at both levels.
+        let w = Workload {
+            cache_hit: d("0.4"),
+            batch: d("0.5"),
+            ..workload("1000", "2000", "300")
+        };
+        let (base, batch) = (sonnet(), sonnet_batch());
+        let full = price_all(&w, [(&base, Some(&batch))]).unwrap();
+        let totals = price_all_with(&w, [(&base, Some(&batch))], Detail::Totals).unwrap();
+        let (full, mut bare) = (full.bills[0].clone(), totals.bills[0].clone());
+        assert!(full.itemised && !full.lines.is_empty() && !full.notes.is_empty());
+        assert!(!bare.itemised && bare.lines.is_empty() && bare.notes.is_empty());
+        assert_eq!(
+            MonthlyBill {
+                lines: full.lines.clone(),
+                notes: full.notes.clone(),
+                itemised: true,
+                ..bare.clone()
+            },
+            full
+        );
+        itemise(&w, &mut bare, &base, Some(&batch)).unwrap();
+        assert_eq!(bare, full);
+    }
+
+    #[test]
+    fn sort_cheapest_first_orders_by_cost_then_id() {
+        let w = workload("1000", "1000", "100");
+        let cheap = model(
+            "z/cheap",
+            &[("prompt", "0.000001"), ("completion", "0.000001")],
+        );
+        let tie = model(
+            "a/tie",
+            &[("prompt", "0.000001"), ("completion", "0.000001")],
+        );
+        let dear = sonnet();
+        let mut bills: Vec<MonthlyBill> = [&dear, &cheap, &tie]
+            .into_iter()
+            .map(|m| price_workload(&w, m, None).unwrap())
+            .collect();
+        sort_cheapest_first(&mut bills);
+        let ids: Vec<&str> = bills.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(ids, ["a/tie", "z/cheap", "anthropic/sonnet"]);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::calculator::{CalculatorResult, Savings, Unpriced, Workload, price_all, savings};
+use super::calculator::{
+    CalculatorResult, Detail, Savings, Unpriced, Workload, price_all_with, savings,
+};
 use crate::model::{Model, QualityIndex, Variant};
 use crate::store::Catalogue;
 
@@ -62,6 +64,8 @@ pub struct Selection<'a> {
 /// (it duplicates its target) or a batch listing (it prices its base's batch share). The
 /// quality floor is applied later, so the summary can name the cheapest model below it.
 pub fn select<'a>(catalogue: &'a Catalogue, choice: &Choice) -> Selection<'a> {
+    // Every pair below is `listing(catalogue, id)` of its model's id, so a bill can be priced
+    // again (itemised) on the same listings from its id alone.
     let candidates: Vec<&Model> = match &choice.ids {
         Some(ids) => ids
             .iter()
@@ -108,6 +112,12 @@ pub fn select<'a>(catalogue: &'a Catalogue, choice: &Choice) -> Selection<'a> {
     selection
 }
 
+/// The listing `select` prices for `id`, with the batch listing that takes its batch share.
+pub fn listing<'a>(catalogue: &'a Catalogue, id: &str) -> Option<(&'a Model, Option<&'a Model>)> {
+    let model = &catalogue.get(id)?.model;
+    Some((model, catalogue.batch_listing(id)))
+}
+
 /// The priced result, split at the quality floor.
 pub struct Outcome {
     /// The rows shown: every model the filters let through, above the quality floor. The
@@ -118,15 +128,17 @@ pub struct Outcome {
     pub savings: Option<Savings>,
 }
 
-/// Prices the workload on the chosen models. A model that cannot be priced is listed in
-/// `unpriced`; an error here is the calculator's own check on the workload.
+/// Prices the workload on the chosen models, to `detail`. A model that cannot be priced is
+/// listed in `unpriced`; an error here is the calculator's own check on the workload.
 pub fn compute(
     catalogue: &Catalogue,
     workload: &Workload,
     choice: &Choice,
+    detail: Detail,
 ) -> Result<Outcome, String> {
     let selection = select(catalogue, choice);
-    let all = price_all(workload, selection.pairs.iter().copied()).map_err(|e| e.to_string())?;
+    let all = price_all_with(workload, selection.pairs.iter().copied(), detail)
+        .map_err(|e| e.to_string())?;
     Ok(finish(
         catalogue,
         workload,
@@ -157,10 +169,16 @@ pub fn finish<'m>(
         None => true,
         Some(floor) => quality_of(id).is_some_and(|q| q >= floor),
     };
-    // Bills are moved, not cloned: with no floor set this is every bill.
-    let (bills, below): (Vec<_>, Vec<_>) = all.bills.into_iter().partition(|b| above_floor(&b.id));
-    let (unpriced, unpriced_below): (Vec<Unpriced>, Vec<Unpriced>) =
-        all.unpriced.into_iter().partition(|u| above_floor(&u.id));
+    // With no floor every bill is shown as it is; with one, bills are moved, not cloned.
+    let (bills, below, unpriced, unpriced_below) = if choice.min_quality.is_none() {
+        (all.bills, Vec::new(), all.unpriced, Vec::new())
+    } else {
+        let (bills, below): (Vec<_>, Vec<_>) =
+            all.bills.into_iter().partition(|b| above_floor(&b.id));
+        let (unpriced, unpriced_below): (Vec<Unpriced>, Vec<Unpriced>) =
+            all.unpriced.into_iter().partition(|u| above_floor(&u.id));
+        (bills, below, unpriced, unpriced_below)
+    };
     let below_floor = |id: &str, name: &str| LeftOut {
         id: id.to_string(),
         name: name.to_string(),

@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Response};
 pub use form::{CalcRequest, FormValues, Format, MAX_IDS, parse};
 pub use query::{CalculatorQuery, EXAMPLES, Example, volume};
 use view::{
-    BillPage, LeftOutView, bill_detail, page, result_view, savings_sentence, seller_line,
-    uses_cache_or_batch, workload_line,
+    BillPage, LeftOutView, bill_detail, page, result_view, rows_shown, savings_sentence,
+    seller_line, uses_cache_or_batch, workload_line,
 };
 
 use super::error::{AppError, render_html};
@@ -29,7 +29,7 @@ use super::layout::Layout;
 use super::params::{Params, clip};
 use crate::AppState;
 use crate::official::sellers;
-use crate::pricing::calculator::savings;
+use crate::pricing::calculator::{Detail, savings};
 use crate::web::price_tags::today;
 
 /// A refused form comes back as the form; a refused export as the one error shape.
@@ -56,7 +56,12 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
     if by_provider::wanted(&params) {
         return by_provider::respond(&catalogue, &params, &form, &request);
     }
-    let priced = match price(&catalogue, &request) {
+    // The page shows a few rows' notes; the exports carry every row's lines and notes.
+    let detail = match request.format {
+        Format::Html => Detail::Totals,
+        Format::Csv | Format::Json => Detail::Itemised,
+    };
+    let mut priced = match price(&catalogue, &request, detail) {
         Ok(priced) => priced,
         Err(problem) if wants_html(&params) => {
             return render_html(
@@ -76,6 +81,7 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
         Format::Csv => export::csv_response(&priced),
         Format::Json => export::json_response(&catalogue, &form, &request, &priced),
         Format::Html => {
+            priced.itemise_first_paid(&request.workload, rows_shown(&request));
             let result = result_view(&catalogue, &form, &request, priced);
             let page = page(
                 &catalogue,
@@ -93,6 +99,7 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
 fn price<'a>(
     catalogue: &'a crate::store::Catalogue,
     request: &CalcRequest,
+    detail: Detail,
 ) -> Result<sellers::Priced<'a>, String> {
     sellers::compute(
         catalogue,
@@ -100,6 +107,7 @@ fn price<'a>(
         &request.choice(),
         request.source,
         today(),
+        detail,
     )
 }
 
@@ -131,10 +139,11 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         )
         .into_response();
     }
-    let priced = match price(&catalogue, &request) {
+    let mut priced = match price(&catalogue, &request, Detail::Totals) {
         Ok(priced) => priced,
         Err(problem) => return AppError::invalid("form", problem).into_response(),
     };
+    priced.itemise_bill(&request.workload, &id);
     let outcome = &priced.outcome;
     let shown = &outcome.shown;
     let Some(bill) = shown.bills.iter().find(|b| b.id == id) else {

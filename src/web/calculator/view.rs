@@ -597,6 +597,16 @@ pub fn page(
     }
 }
 
+/// How many paid rows the page shows: [`DEFAULT_ROWS`], or all of them with `all=1`. Only
+/// these rows need their bills itemised.
+pub fn rows_shown(request: &CalcRequest) -> usize {
+    if request.all_rows {
+        usize::MAX
+    } else {
+        DEFAULT_ROWS
+    }
+}
+
 /// The result section: the answer, the cheapest paid rows, the free strip, the rest.
 pub fn result_view(
     catalogue: &Catalogue,
@@ -614,11 +624,7 @@ pub fn result_view(
             .and_then(|e| e.model.quality.get(request.index))
     };
     let paid: Vec<&MonthlyBill> = shown.bills.iter().filter(|b| !b.free).collect();
-    let limit = if request.all_rows {
-        paid.len()
-    } else {
-        DEFAULT_ROWS
-    };
+    let limit = rows_shown(request);
     let bill_href = form.bill_hrefs();
     let rows: Vec<BillRow> = paid
         .iter()
