@@ -19,7 +19,6 @@ use tower::ServiceExt;
 
 use tokenfare::AppState;
 use tokenfare::official::sellers;
-use tokenfare::pricing::calculator::Detail;
 use tokenfare::store::Store;
 use tokenfare::web::calculator::{parse, view};
 use tokenfare::web::form::FieldErrors;
@@ -90,16 +89,15 @@ async fn main() {
         let request = parsed.expect("valid workload");
         t_parse.push(start.elapsed());
         let start = Instant::now();
-        let mut outcome = sellers::compute(
+        let outcome = sellers::compute(
             &catalogue,
             &request.workload,
             &request.choice(),
             request.source,
             today(),
-            Detail::Totals,
+            view::rows_shown(&request),
         )
         .expect("priced");
-        outcome.itemise_first_paid(&request.workload, view::rows_shown(&request));
         t_compute.push(start.elapsed());
         let start = Instant::now();
         let result = view::result_view(&catalogue, &form, &request, outcome);

@@ -17,8 +17,8 @@ use super::matching::is_looked_up;
 use super::tags::{self, PriceTag, ROUTED_SELLER, SOURCE_OPENROUTER, TagKind};
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::{
-    CalculatorResult, Detail, MonthlyBill, NotPriceable, Unpriced, Workload, itemise,
-    price_workload, sort_cheapest_first,
+    CalculatorResult, MonthlyBill, NotPriceable, Unpriced, Workload, itemise, price_workload,
+    sort_cheapest_first,
 };
 use crate::pricing::price::Pricing;
 use crate::pricing::selection::{self, Choice, Outcome};
@@ -232,27 +232,15 @@ impl<'a> Priced<'a> {
         }
     }
 
-    /// Adds the itemised lines and notes to the first `n` paid bills shown (the rows a page
-    /// shows), pricing each again on the listings it was priced at. Bills priced at another
-    /// seller are itemised already.
-    pub fn itemise_first_paid(&mut self, w: &Workload, n: usize) {
-        for bill in self
-            .outcome
-            .shown
-            .bills
-            .iter_mut()
-            .filter(|b| !b.free)
-            .take(n)
-        {
-            itemise_at(self.catalogue, &self.chosen, w, bill);
-        }
-    }
-
-    /// Itemises the bill of listing `id`, if it has one, as [`Priced::itemise_first_paid`]
-    /// does.
+    /// Itemises the bill of listing `id`, if it has one, on the listings it was priced at
+    /// (the bill page shows one bill of a result priced to its totals).
     pub fn itemise_bill(&mut self, w: &Workload, id: &str) {
-        if let Some(bill) = self.outcome.shown.bills.iter_mut().find(|b| b.id == id) {
-            itemise_at(self.catalogue, &self.chosen, w, bill);
+        let (catalogue, chosen) = (self.catalogue, &self.chosen);
+        if let Some(bill) = self.outcome.shown.bills.iter_mut().find(|b| b.id == id)
+            && let Some((model, batch)) = listings_of(catalogue, chosen, id)
+        {
+            // On an error the bill keeps its totals; the bill page then shows what it has.
+            let _ = itemise(w, bill, model, batch);
         }
     }
 
@@ -265,40 +253,35 @@ impl<'a> Priced<'a> {
     }
 }
 
-/// Itemises `bill` on the listings it was priced at: the chosen offer's, or the routed ones.
-fn itemise_at(
-    catalogue: &Catalogue,
-    chosen: &HashMap<String, Offer<'_>>,
-    w: &Workload,
-    bill: &mut MonthlyBill,
-) {
-    let listings = match chosen.get(&bill.id) {
+/// The listings a bill for `id` was priced at: the chosen offer's, or the routed ones.
+fn listings_of<'a>(
+    catalogue: &'a Catalogue,
+    chosen: &'a HashMap<String, Offer<'_>>,
+    id: &str,
+) -> Option<(&'a Model, Option<&'a Model>)> {
+    match chosen.get(id) {
         Some(offer) => Some((offer.model.as_ref(), offer.batch.as_deref())),
-        None => selection::listing(catalogue, &bill.id),
-    };
-    if let Some((model, batch)) = listings {
-        // Cannot fail: the same workload on the same listings was priced a moment ago.
-        let _ = itemise(w, bill, model, batch);
+        None => selection::listing(catalogue, id),
     }
 }
 
 /// Prices the workload on the chosen models at `source`'s sellers (see the module docs). An
 /// error is the calculator's own check on the workload.
 ///
-/// Under `detail` [`Detail::Totals`] the routed bills lack their lines and notes (see
-/// [`Priced::itemise_first_paid`]); bills at another seller are always itemised.
+/// The first `itemise_first` paid bills are itemised and the rest carry their totals, as
+/// in [`selection::compute`]; bills at another seller are always itemised.
 pub fn compute<'a>(
     catalogue: &'a Catalogue,
     workload: &Workload,
     choice: &Choice,
     source: Source,
     day: NaiveDate,
-    detail: Detail,
+    itemise_first: usize,
 ) -> Result<Priced<'a>, String> {
     if source == Source::Routed {
         return Ok(Priced {
             source,
-            outcome: selection::compute(catalogue, workload, choice, detail)?,
+            outcome: selection::compute(catalogue, workload, choice, itemise_first)?,
             no_official: Vec::new(),
             chosen: HashMap::new(),
             catalogue,
@@ -333,7 +316,8 @@ pub fn compute<'a>(
         choice,
         CalculatorResult { bills, unpriced },
         picked.left_out,
-        |id| chosen.get(id).map(|o| o.model.as_ref()),
+        itemise_first,
+        |id| listings_of(catalogue, &chosen, id),
     );
     let (no_official, unpriced): (Vec<Unpriced>, Vec<Unpriced>) = outcome
         .shown

@@ -259,11 +259,10 @@ pub struct MonthlyBill {
     /// Why a batch share went on demand instead of to the batch listing; `None` when the
     /// batch listing took it or there was no batch share.
     pub batch_declined: Option<BatchDeclined>,
-    /// Empty unless the bill is itemised ([`Detail::Itemised`]).
     pub lines: Vec<BillLine>,
-    /// Empty unless the bill is itemised ([`Detail::Itemised`]).
     pub notes: Vec<String>,
-    /// Whether `lines` and `notes` were worked out; every figure above is there either way.
+    /// Whether the whole bill was worked out ([`Detail::Itemised`]); when false only `id`,
+    /// `name`, `free`, `monthly_cost`, `long_context_tier` and `batch_declined` are.
     #[serde(skip)]
     pub itemised: bool,
 }
@@ -350,14 +349,16 @@ impl CalculatorResult {
     }
 }
 
-/// How much of a bill to work out. A page that shows 25 of 340 rows needs every row's
-/// totals (to rank them and to sum up the result) but the itemised lines and notes of only
-/// the rows it shows; [`itemise`] fills those in afterwards.
+/// How much of a bill to work out. A page that shows 25 of 340 rows needs every row's cost
+/// (to rank them and count them) but the rest of the bill for only the rows it shows;
+/// [`itemise`] works the rest out afterwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
     /// Every figure, the lines and the notes.
     Itemised,
-    /// Every figure, without the lines and notes (no allocation beyond the id and name).
+    /// The monthly cost, whether the listing is free, the tier and why a batch share stayed
+    /// on demand; every other figure is zero and there are no lines or notes
+    /// ([`MonthlyBill::itemised`] is false).
     Totals,
 }
 
@@ -378,9 +379,10 @@ pub fn price_workload(
     )
 }
 
-/// Adds the lines and notes to a bill that [`price_all_with`] worked out as
-/// [`Detail::Totals`], pricing it again on the same listings; a bill already itemised is
-/// left as it is. The figures do not change: both levels share one computation.
+/// Works out the whole bill for one that [`price_all_with`] priced as [`Detail::Totals`],
+/// pricing it again on the same listings; a bill already itemised is left as it is. The
+/// monthly cost does not change: both levels share one computation. An error (an overflow
+/// in a figure the totals skip) leaves the bill as it was.
 pub fn itemise(
     w: &Workload,
     bill: &mut MonthlyBill,
@@ -454,6 +456,33 @@ fn price_prepared(
     let keep = p.keep;
     let subtotal = add(od.total, bt.total)?;
     let monthly = mul(subtotal, keep)?;
+    let id = model.id.clone();
+    let name = model.short_name().to_string();
+    // `Model::is_free`, without working the charging out twice.
+    let free = charging == Charging::Free;
+    let long_context_tier = on_demand.tier;
+    if !itemised {
+        return Ok(MonthlyBill {
+            id,
+            name,
+            free,
+            monthly_cost: monthly,
+            cost_per_request: Decimal::ZERO,
+            effective_input_per_million: Decimal::ZERO,
+            list_input_per_million: Decimal::ZERO,
+            effective_blended_per_million: Decimal::ZERO,
+            on_demand_part: Decimal::ZERO,
+            batch_part: Decimal::ZERO,
+            discount_amount: Decimal::ZERO,
+            cache_savings: Decimal::ZERO,
+            batch_savings: Decimal::ZERO,
+            long_context_tier,
+            batch_declined,
+            lines: Vec::new(),
+            notes: Vec::new(),
+            itemised,
+        });
+    }
     let input_cost = mul(add(od.input, bt.input)?, keep)?;
     let input_at_list = mul(add(od.input_at_list, bt.input_at_list)?, keep)?;
     let batch_savings = if batch.is_some() {
@@ -465,10 +494,9 @@ fn price_prepared(
 
     let (tin, all_tokens) = (p.whole.tin, p.all_tokens);
     Ok(MonthlyBill {
-        id: model.id.clone(),
-        name: model.short_name().to_string(),
-        // `Model::is_free`, without working the charging out twice.
-        free: charging == Charging::Free,
+        id,
+        name,
+        free,
         monthly_cost: monthly,
         cost_per_request: ratio(monthly, w.requests)?,
         effective_input_per_million: mul(ratio(input_cost, tin)?, MILLION)?,
@@ -479,7 +507,7 @@ fn price_prepared(
         discount_amount: sub(subtotal, monthly)?,
         cache_savings: sub(input_at_list, input_cost)?,
         batch_savings,
-        long_context_tier: on_demand.tier,
+        long_context_tier,
         batch_declined,
         lines: owned_lines,
         notes,
@@ -966,9 +994,10 @@ mod tests {
     }
 
     #[test]
-    fn totals_are_the_itemised_figures_and_itemise_adds_the_lines_and_notes() {
+    fn totals_are_the_itemised_cost_and_itemise_works_out_the_whole_bill() {
         // Sonnet with 40 % cache hits (no cache price: a note), half the traffic in batch on
-        // its cheaper `:batch` listing: every figure must be the same at both levels.
+        // its cheaper `:batch` listing: the cost is the same at both levels, and itemising
+        // the totals gives the itemised bill exactly.
         let w = Workload {
             cache_hit: d("0.4"),
             batch: d("0.5"),
@@ -980,15 +1009,16 @@ mod tests {
         let (full, mut bare) = (full.bills[0].clone(), totals.bills[0].clone());
         assert!(full.itemised && !full.lines.is_empty() && !full.notes.is_empty());
         assert!(!bare.itemised && bare.lines.is_empty() && bare.notes.is_empty());
+        // The totals are the itemised bill's own figures, not worked out another way.
         assert_eq!(
-            MonthlyBill {
-                lines: full.lines.clone(),
-                notes: full.notes.clone(),
-                itemised: true,
-                ..bare.clone()
-            },
-            full
+            (&bare.id, &bare.name, bare.free, bare.monthly_cost),
+            (&full.id, &full.name, full.free, full.monthly_cost)
         );
+        assert_eq!(
+            (bare.long_context_tier, &bare.batch_declined),
+            (full.long_context_tier, &full.batch_declined)
+        );
+        assert!(full.batch_part > Decimal::ZERO && bare.batch_part.is_zero());
         itemise(&w, &mut bare, &base, Some(&batch)).unwrap();
         assert_eq!(bare, full);
     }

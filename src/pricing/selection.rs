@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::calculator::{
-    CalculatorResult, Detail, Savings, Unpriced, Workload, price_all_with, savings,
+    CalculatorResult, Detail, Savings, Unpriced, Workload, itemise, price_all_with, savings,
 };
 use crate::model::{Model, QualityIndex, Variant};
 use crate::store::Catalogue;
@@ -112,6 +112,39 @@ pub fn select<'a>(catalogue: &'a Catalogue, choice: &Choice) -> Selection<'a> {
     selection
 }
 
+/// Itemises the first `n` paid bills of `result` on the listings each was priced at; one
+/// that fails is moved to `unpriced` with the reason.
+pub fn itemise_paid<'m>(
+    result: &mut CalculatorResult,
+    workload: &Workload,
+    n: usize,
+    listings: impl Fn(&str) -> Option<(&'m Model, Option<&'m Model>)>,
+) {
+    let mut failed = Vec::new();
+    for (i, bill) in result
+        .bills
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, b)| !b.free)
+        .take(n)
+    {
+        if let Some((model, batch)) = listings(&bill.id)
+            && let Err(why) = itemise(workload, bill, model, batch)
+        {
+            failed.push((i, why));
+        }
+    }
+    for (i, why) in failed.into_iter().rev() {
+        let bill = result.bills.remove(i);
+        result.unpriced.push(Unpriced {
+            id: bill.id,
+            name: bill.name,
+            reason: why.to_string(),
+        });
+    }
+    result.unpriced.sort_by(|a, b| a.id.cmp(&b.id));
+}
+
 /// The listing `select` prices for `id`, with the batch listing that takes its batch share.
 pub fn listing<'a>(catalogue: &'a Catalogue, id: &str) -> Option<(&'a Model, Option<&'a Model>)> {
     let model = &catalogue.get(id)?.model;
@@ -128,15 +161,23 @@ pub struct Outcome {
     pub savings: Option<Savings>,
 }
 
-/// Prices the workload on the chosen models, to `detail`. A model that cannot be priced is
+/// Prices the workload on the chosen models. Every bill has its cost; the first
+/// `itemise_first` paid bills shown (at least the cheapest, which the summary and the
+/// savings describe) are itemised, the rest carry their totals only ([`Detail::Totals`]):
+/// a page shows a few rows, an export passes `usize::MAX`. A model that cannot be priced is
 /// listed in `unpriced`; an error here is the calculator's own check on the workload.
 pub fn compute(
     catalogue: &Catalogue,
     workload: &Workload,
     choice: &Choice,
-    detail: Detail,
+    itemise_first: usize,
 ) -> Result<Outcome, String> {
     let selection = select(catalogue, choice);
+    let detail = if itemise_first == usize::MAX {
+        Detail::Itemised
+    } else {
+        Detail::Totals
+    };
     let all = price_all_with(workload, selection.pairs.iter().copied(), detail)
         .map_err(|e| e.to_string())?;
     Ok(finish(
@@ -145,20 +186,24 @@ pub fn compute(
         choice,
         all,
         selection.left_out,
-        |id| catalogue.get(id).map(|e| &e.model),
+        itemise_first,
+        |id| listing(catalogue, id),
     ))
 }
 
-/// Splits priced bills at the quality floor and works out the savings on the cheapest row
-/// shown, on the listing `priced_as` says that row was priced at (the catalogue's own, or
-/// another seller's prices for the same model).
+/// Splits priced bills at the quality floor, itemises the first `itemise_first` paid bills
+/// shown (at least one) and works out the savings on the cheapest, on the listings
+/// `listings` says a bill was priced at (the catalogue's own with its batch listing, or
+/// another seller's prices for the same model). A bill that cannot be itemised (an overflow
+/// in a figure its totals skip) is moved to `unpriced`.
 pub fn finish<'m>(
     catalogue: &Catalogue,
     workload: &Workload,
     choice: &Choice,
     all: CalculatorResult,
     mut left_out: Vec<LeftOut>,
-    priced_as: impl Fn(&str) -> Option<&'m Model>,
+    itemise_first: usize,
+    listings: impl Fn(&str) -> Option<(&'m Model, Option<&'m Model>)>,
 ) -> Outcome {
     let quality_of = |id: &str| {
         catalogue
@@ -190,10 +235,11 @@ pub fn finish<'m>(
     left_out.extend(below.iter().map(|b| below_floor(&b.id, &b.name)));
     left_out.extend(unpriced_below.iter().map(|u| below_floor(&u.id, &u.name)));
     left_out.sort_by(|a, b| a.id.cmp(&b.id));
-    let shown = CalculatorResult { bills, unpriced };
+    let mut shown = CalculatorResult { bills, unpriced };
+    itemise_paid(&mut shown, workload, itemise_first.max(1), &listings);
     let savings = shown
         .cheapest_paid()
-        .and_then(|bill| savings(workload, priced_as(&bill.id)?, bill).ok());
+        .and_then(|bill| savings(workload, listings(&bill.id)?.0, bill).ok());
     Outcome {
         shown,
         left_out,

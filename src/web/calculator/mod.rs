@@ -29,7 +29,7 @@ use super::layout::Layout;
 use super::params::{Params, clip};
 use crate::AppState;
 use crate::official::sellers;
-use crate::pricing::calculator::{Detail, savings};
+use crate::pricing::calculator::savings;
 use crate::web::price_tags::today;
 
 /// A refused form comes back as the form; a refused export as the one error shape.
@@ -56,12 +56,12 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
     if by_provider::wanted(&params) {
         return by_provider::respond(&catalogue, &params, &form, &request);
     }
-    // The page shows a few rows' notes; the exports carry every row's lines and notes.
-    let detail = match request.format {
-        Format::Html => Detail::Totals,
-        Format::Csv | Format::Json => Detail::Itemised,
+    // The page shows a few rows' bills; the exports carry every row's whole bill.
+    let itemise_first = match request.format {
+        Format::Html => rows_shown(&request),
+        Format::Csv | Format::Json => usize::MAX,
     };
-    let mut priced = match price(&catalogue, &request, detail) {
+    let priced = match price(&catalogue, &request, itemise_first) {
         Ok(priced) => priced,
         Err(problem) if wants_html(&params) => {
             return render_html(
@@ -81,7 +81,6 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
         Format::Csv => export::csv_response(&priced),
         Format::Json => export::json_response(&catalogue, &form, &request, &priced),
         Format::Html => {
-            priced.itemise_first_paid(&request.workload, rows_shown(&request));
             let result = result_view(&catalogue, &form, &request, priced);
             let page = page(
                 &catalogue,
@@ -99,7 +98,7 @@ pub async fn calculator(State(state): State<AppState>, RawQuery(query): RawQuery
 fn price<'a>(
     catalogue: &'a crate::store::Catalogue,
     request: &CalcRequest,
-    detail: Detail,
+    itemise_first: usize,
 ) -> Result<sellers::Priced<'a>, String> {
     sellers::compute(
         catalogue,
@@ -107,7 +106,7 @@ fn price<'a>(
         &request.choice(),
         request.source,
         today(),
-        detail,
+        itemise_first,
     )
 }
 
@@ -139,7 +138,7 @@ pub async fn bill(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         )
         .into_response();
     }
-    let mut priced = match price(&catalogue, &request, Detail::Totals) {
+    let mut priced = match price(&catalogue, &request, 1) {
         Ok(priced) => priced,
         Err(problem) => return AppError::invalid("form", problem).into_response(),
     };
