@@ -279,8 +279,16 @@ impl Model {
 
     /// The display name without OpenRouter's "Author: " prefix.
     pub fn short_name(&self) -> &str {
-        match self.name.split_once(": ") {
-            Some((_, rest)) if !rest.is_empty() => rest,
+        // A byte scan for ": " (the calculator asks for every model on every request, and a
+        // two-character `split_once` sets up a substring searcher each time).
+        let rest = self
+            .name
+            .as_bytes()
+            .windows(2)
+            .position(|pair| pair == b": ")
+            .and_then(|at| self.name.get(at + 2..));
+        match rest {
+            Some(rest) if !rest.is_empty() => rest,
             _ => &self.name,
         }
     }
@@ -289,6 +297,19 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_name_drops_the_author_prefix_once() {
+        let named = |name: &str| Model::new("x/y", name, crate::pricing::price::Pricing::default());
+        assert_eq!(
+            named("Anthropic: Claude Opus 4.8").short_name(),
+            "Claude Opus 4.8"
+        );
+        assert_eq!(named("A: B: C").short_name(), "B: C");
+        assert_eq!(named("Plain name").short_name(), "Plain name");
+        assert_eq!(named("Nothing after: ").short_name(), "Nothing after: ");
+        assert_eq!(named("Zhipu：GLM").short_name(), "Zhipu：GLM");
+    }
 
     #[test]
     fn variants_are_read_from_ids() {

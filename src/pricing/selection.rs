@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::calculator::{
-    CalculatorResult, Detail, Savings, Unpriced, Workload, itemise, price_all_with, savings,
+    CalculatorResult, Detail, Itemiser, Savings, Unpriced, Workload, price_all_with, savings,
 };
 use crate::model::{Model, QualityIndex, Variant};
 use crate::store::Catalogue;
@@ -120,6 +120,10 @@ pub fn itemise_paid<'m>(
     n: usize,
     listings: impl Fn(&str) -> Option<(&'m Model, Option<&'m Model>)>,
 ) {
+    // The workload was priced a moment ago, so it is valid; nothing to itemise if not.
+    let Ok(itemiser) = Itemiser::new(workload) else {
+        return;
+    };
     let mut failed = Vec::new();
     for (i, bill) in result
         .bills
@@ -129,7 +133,7 @@ pub fn itemise_paid<'m>(
         .take(n)
     {
         if let Some((model, batch)) = listings(&bill.id)
-            && let Err(why) = itemise(workload, bill, model, batch)
+            && let Err(why) = itemiser.itemise(bill, model, batch)
         {
             failed.push((i, why));
         }

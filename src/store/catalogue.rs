@@ -156,10 +156,15 @@ impl Freshness {
     }
 }
 
+/// Id -> entry index. The keys are the catalogue's own ids, not a reader's, and foldhash
+/// (randomly seeded) hashes a short id several times faster than the default SipHash: the
+/// calculator looks ids up hundreds of times per request.
+type IdIndex = HashMap<String, usize, foldhash::fast::RandomState>;
+
 #[derive(Clone, Debug, Default)]
 pub struct Catalogue {
     entries: Vec<Entry>,
-    by_id: HashMap<String, usize>,
+    by_id: IdIndex,
     /// Group id -> indices of its members (base first, then variants by id).
     groups: HashMap<String, Vec<usize>>,
     history: HashMap<String, Vec<PricePoint>>,
@@ -181,7 +186,7 @@ pub struct Catalogue {
     authors: Vec<String>,
     /// Id -> index of the listing whose id is that id plus `:batch`, so finding a model's
     /// batch listing (the calculator does, per model per request) builds no string.
-    batch_of: HashMap<String, usize>,
+    batch_of: IdIndex,
     pub freshness: Freshness,
 }
 
@@ -240,7 +245,7 @@ impl Catalogue {
             })
             .collect();
         entries.sort_by(|a, b| a.model.id.cmp(&b.model.id));
-        let by_id: HashMap<String, usize> = entries
+        let by_id: IdIndex = entries
             .iter()
             .enumerate()
             .map(|(i, e)| (e.model.id.clone(), i))
