@@ -325,16 +325,16 @@ pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
             Ok(summary) => {
                 ok += 1;
                 changes += summary.counts.price_changes;
-                format!("{}: {summary}", date.format("%Y-%m-%d"))
+                format!("{}: {summary}", crate::format::day(*date))
             }
             Err(err) => {
                 failed += 1;
-                format!("{}: failed: {err}", date.format("%Y-%m-%d"))
+                format!("{}: failed: {err}", crate::format::day(*date))
             }
         };
         match &bar {
             Some(bar) => {
-                bar.set_message(date.format("%Y-%m-%d").to_string());
+                bar.set_message(crate::format::day(*date));
                 bar.inc(1);
                 if result.is_err() {
                     bar.println(&line);
@@ -408,9 +408,9 @@ pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Resul
             Ok(summary) => {
                 ok += 1;
                 changes += summary.counts.price_changes;
-                println!("{}: {summary}", date.format("%Y-%m-%d"));
+                println!("{}: {summary}", crate::format::day(*date));
             }
-            Err(err) => println!("{}: failed: {err}", date.format("%Y-%m-%d")),
+            Err(err) => println!("{}: failed: {err}", crate::format::day(*date)),
         }
     }
     println!(

@@ -59,8 +59,8 @@ pub enum IngestError {
     },
     #[error(
         "the date {} is more than a day in the future (it is now {}); give the date the data describes",
-        as_of.format("%Y-%m-%d %H:%M UTC"),
-        now.format("%Y-%m-%d %H:%M UTC")
+        crate::format::utc_minute(*as_of),
+        crate::format::utc_minute(*now)
     )]
     Future {
         as_of: DateTime<Utc>,
@@ -120,7 +120,7 @@ impl std::fmt::Display for Summary {
             self.counts.added,
             self.counts.removed,
             self.counts.price_changes,
-            self.as_of.format("%Y-%m-%d %H:%M UTC"),
+            crate::format::utc_minute(self.as_of),
         )?;
         if self.counts.kept_unreadable > 0 {
             write!(

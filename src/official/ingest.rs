@@ -66,7 +66,7 @@ impl std::fmt::Display for OfficialSummary {
             self.counts.added,
             self.counts.removed,
             self.counts.price_changes,
-            self.as_of.format("%Y-%m-%d %H:%M UTC"),
+            crate::format::utc_minute(self.as_of),
         )
     }
 }
@@ -118,8 +118,8 @@ async fn check_and_write(
     if run.as_of > now + crate::ingest::future_tolerance() {
         return Err(OfficialError::Refused(format!(
             "the date {} is more than a day in the future (it is now {}); give the date the data describes",
-            run.as_of.format("%Y-%m-%d"),
-            now.format("%Y-%m-%d %H:%M UTC")
+            crate::format::day(run.as_of),
+            crate::format::utc_minute(now)
         )));
     }
     let feed = parse_feed(body)?;
@@ -289,9 +289,7 @@ mod tests {
 
     #[test]
     fn feed_file_names_carry_their_date() {
-        let date = |name: &str| {
-            date_from_file_name(Path::new(name)).map(|d| d.format("%Y-%m-%d").to_string())
-        };
+        let date = |name: &str| date_from_file_name(Path::new(name)).map(crate::format::day);
         assert_eq!(
             date("genai-prices-v2-2026-08-21.json").as_deref(),
             Some("2026-08-21")
