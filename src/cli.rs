@@ -303,7 +303,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Replays every dated file; a failing day is reported and skipped, the rest go on.
 pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = ingest::dated_files(dir)?;
+    let files = ingest::recorder::dated_files(dir, ingest::FILE_PREFIX)?;
     if files.is_empty() {
         anyhow::bail!(
             "no files named models-YYYY-MM-DD.json[.gz] in {}",
@@ -395,7 +395,7 @@ async fn official_coverage(store: &Store) -> anyhow::Result<String> {
 
 /// Replays every dated official feed file; a failing day is reported and skipped.
 pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = crate::official::ingest::dated_files(dir)?;
+    let files = ingest::recorder::dated_files(dir, crate::official::ingest::FILE_PREFIX)?;
     if files.is_empty() {
         anyhow::bail!(
             "no files named genai-prices-v2-YYYY-MM-DD.json[.gz] in {}",
