@@ -13,6 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::{EventRow, RunRecord, SourceKind};
+
+pub mod filter;
 use crate::pricing::price::{Price, PriceSet, Pricing};
 
 /// What happened to one model on one day.
