@@ -8,7 +8,6 @@ pub mod query;
 pub mod view;
 
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::error::render_html;
@@ -23,10 +22,6 @@ pub async fn catalogue(State(state): State<AppState>, RawQuery(query): RawQuery)
     let catalogue = state.catalogue();
     let params = Params::parse(query.as_deref());
     let (filters, errors) = Filters::parse(&params, &catalogue);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = errors.status();
     render_html(&CataloguePage::build(&catalogue, filters, errors), status)
 }
