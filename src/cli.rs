@@ -303,7 +303,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Replays every dated file; a failing day is reported and skipped, the rest go on.
 pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = ingest::dated_files(dir)?;
+    let files = ingest::recorder::dated_files(dir, ingest::FILE_PREFIX)?;
     if files.is_empty() {
         anyhow::bail!(
             "no files named models-YYYY-MM-DD.json[.gz] in {}",
@@ -325,16 +325,16 @@ pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
             Ok(summary) => {
                 ok += 1;
                 changes += summary.counts.price_changes;
-                format!("{}: {summary}", date.format("%Y-%m-%d"))
+                format!("{}: {summary}", crate::format::day(*date))
             }
             Err(err) => {
                 failed += 1;
-                format!("{}: failed: {err}", date.format("%Y-%m-%d"))
+                format!("{}: failed: {err}", crate::format::day(*date))
             }
         };
         match &bar {
             Some(bar) => {
-                bar.set_message(date.format("%Y-%m-%d").to_string());
+                bar.set_message(crate::format::day(*date));
                 bar.inc(1);
                 if result.is_err() {
                     bar.println(&line);
@@ -395,7 +395,7 @@ async fn official_coverage(store: &Store) -> anyhow::Result<String> {
 
 /// Replays every dated official feed file; a failing day is reported and skipped.
 pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = crate::official::ingest::dated_files(dir)?;
+    let files = ingest::recorder::dated_files(dir, crate::official::ingest::FILE_PREFIX)?;
     if files.is_empty() {
         anyhow::bail!(
             "no files named genai-prices-v2-YYYY-MM-DD.json[.gz] in {}",
@@ -408,9 +408,9 @@ pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Resul
             Ok(summary) => {
                 ok += 1;
                 changes += summary.counts.price_changes;
-                println!("{}: {summary}", date.format("%Y-%m-%d"));
+                println!("{}: {summary}", crate::format::day(*date));
             }
-            Err(err) => println!("{}: failed: {err}", date.format("%Y-%m-%d")),
+            Err(err) => println!("{}: failed: {err}", crate::format::day(*date)),
         }
     }
     println!(

@@ -458,6 +458,7 @@ mod tests {
             outcome: crate::store::Outcome::Success,
             success: true,
             models_seen: 1,
+            providers_seen: None,
             models_stored: 1,
             skipped: 0,
             added: 0,

@@ -24,10 +24,8 @@ pub fn round_sf(value: Decimal, digits: u32) -> Decimal {
         .normalize()
 }
 
-/// A moment as the pages show it, to the minute: "2026-05-02 06:00 UTC".
-pub fn utc_minute(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
+/// Moments and days read the same on the pages as in the command line's summaries.
+pub use crate::format::{day, utc_minute};
 
 /// USD per token -> USD per million tokens.
 pub fn per_million(per_token: Decimal) -> Decimal {
