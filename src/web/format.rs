@@ -108,6 +108,11 @@ pub fn tokens_short(value: u64) -> String {
     }
 }
 
+/// A token window for a table cell: [`tokens_short`], or "—" when it is not known.
+pub fn tokens_cell(value: Option<u64>) -> String {
+    value.map_or_else(|| "—".into(), tokens_short)
+}
+
 /// A percentage with at most one decimal.
 pub fn percent(value: f64) -> String {
     if (value - value.round()).abs() < 0.05 {

@@ -280,12 +280,6 @@ fn uptime_cells(e: &Endpoint) -> (String, String, String) {
     (main, parts.join(", "), recent.join(" · "))
 }
 
-fn tokens(value: Option<u64>) -> String {
-    value
-        .map(format::tokens_short)
-        .unwrap_or_else(|| "—".into())
-}
-
 /// How an endpoint's price compares with the headline, worded: "+50%", "same", with the
 /// class the row is styled by ("dearer", "cheaper" or "").
 pub(super) fn versus(
@@ -337,8 +331,8 @@ fn headline_row(model: &Model) -> HeadlineRow {
                 "—".into()
             }
         }),
-        context: tokens(model.context_length),
-        max_output: tokens(model.max_completion_tokens),
+        context: format::tokens_cell(model.context_length),
+        max_output: format::tokens_cell(model.max_completion_tokens),
     }
 }
 
@@ -371,8 +365,8 @@ fn provider_row(
         }),
         vs_headline,
         vs_class,
-        context: tokens(e.context_length),
-        max_output: tokens(e.max_completion_tokens),
+        context: format::tokens_cell(e.context_length),
+        max_output: format::tokens_cell(e.max_completion_tokens),
         quantization: quantization_label(e.quantization.as_deref()),
         quantization_flag: e.quantization.as_deref().and_then(quantization_flag),
         uptime,

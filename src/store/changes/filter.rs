@@ -135,12 +135,8 @@ impl ChangeFilter {
         {
             return None;
         }
-        Some(match self.kind_keeps(change.kind, &change.components)? {
-            Kept::All => change.clone(),
-            Kept::Components(components) => Change {
-                components,
-                ..change.clone()
-            },
+        self.narrowed(change, change.kind, &change.components, |c, components| {
+            Change { components, ..c }
         })
     }
 
@@ -157,12 +153,23 @@ impl ChangeFilter {
         {
             return None;
         }
-        Some(match self.kind_keeps(change.kind, &change.components)? {
+        self.narrowed(change, change.kind, &change.components, |c, components| {
+            DatedChange { components, ..c }
+        })
+    }
+
+    /// What the kind filter keeps of `change` (of `kind`, moving `components`), rebuilt by
+    /// `with` when only some components stay.
+    fn narrowed<C: Clone>(
+        &self,
+        change: &C,
+        kind: ChangeKind,
+        components: &[ComponentChange],
+        with: impl FnOnce(C, Vec<ComponentChange>) -> C,
+    ) -> Option<C> {
+        Some(match self.kind_keeps(kind, components)? {
             Kept::All => change.clone(),
-            Kept::Components(components) => DatedChange {
-                components,
-                ..change.clone()
-            },
+            Kept::Components(kept) => with(change.clone(), kept),
         })
     }
 

@@ -22,20 +22,29 @@ fn component_json(comp: &ComponentChange) -> Value {
     value
 }
 
-/// One catalogue change as data: the model, the kind, and each moved component with
-/// OpenRouter's conditions as written.
-pub fn change_json(change: &Change) -> Value {
-    let components: Vec<Value> = change
-        .components
+/// Every moved component as data, each marked by its source's `mark`.
+fn components_json(
+    components: &[ComponentChange],
+    mark: impl Fn(&ComponentChange, &mut Value),
+) -> Vec<Value> {
+    components
         .iter()
         .map(|comp| {
             let mut value = component_json(comp);
-            if let Some(conditions) = &comp.conditions {
-                value["conditions"] = conditions.clone().into();
-            }
+            mark(comp, &mut value);
             value
         })
-        .collect();
+        .collect()
+}
+
+/// One catalogue change as data: the model, the kind, and each moved component with
+/// OpenRouter's conditions as written.
+pub fn change_json(change: &Change) -> Value {
+    let components = components_json(&change.components, |comp, value| {
+        if let Some(conditions) = &comp.conditions {
+            value["conditions"] = conditions.clone().into();
+        }
+    });
     json!({
         "source": Source::OpenRouter.key(),
         "id": change.id,
@@ -47,17 +56,11 @@ pub fn change_json(change: &Change) -> Value {
 /// One official change as data: the feed's provider and entry, the seller, the models matched
 /// to it, and each moved component (`batch` marks the batch price).
 pub fn official_json(change: &DatedChange) -> Value {
-    let components: Vec<Value> = change
-        .components
-        .iter()
-        .map(|comp| {
-            let mut value = component_json(comp);
-            if comp.conditions.as_deref() == Some(BATCH_CONDITION) {
-                value["batch"] = true.into();
-            }
-            value
-        })
-        .collect();
+    let components = components_json(&change.components, |comp, value| {
+        if comp.conditions.as_deref() == Some(BATCH_CONDITION) {
+            value["batch"] = true.into();
+        }
+    });
     json!({
         "source": Source::Official.key(),
         "provider": change.provider_id,

@@ -15,7 +15,6 @@ pub mod view;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::error::{AppError, AppResult, render_html};
@@ -55,11 +54,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     let catalogue = state.catalogue();
     let params = Params::parse(query.as_deref());
     let (filters, errors) = ChangeFilters::parse(&params, &catalogue);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    let status = errors.status();
     render_html(&ChangesPage::build(&catalogue, filters, errors), status)
 }
 
