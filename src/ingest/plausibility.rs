@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
+use crate::format::whole_percent;
 use crate::pricing::price::{Price, Pricing};
 pub use crate::store::changes::{LARGE_MOVE, is_large_move};
 
@@ -99,10 +100,6 @@ fn share(part: usize, whole: usize) -> Decimal {
     Decimal::from(part) / Decimal::from(whole)
 }
 
-fn percent(share: Decimal) -> String {
-    format!("{}%", (share * Decimal::ONE_HUNDRED).round_dp(0))
-}
-
 /// Compares a new catalogue with the one held. With nothing held there is nothing to
 /// compare against, and every catalogue is plausible.
 pub fn assess(previous: &Summary, new: &Summary) -> Assessment {
@@ -117,8 +114,8 @@ pub fn assess(previous: &Summary, new: &Summary) -> Assessment {
                 "{} of {} records ({}) could not be read (more than {})",
                 new.unreadable,
                 new.records,
-                percent(unreadable),
-                percent(UNREADABLE_SHARE)
+                whole_percent(unreadable),
+                whole_percent(UNREADABLE_SHARE)
             ));
         }
     }
@@ -133,8 +130,8 @@ pub fn assess(previous: &Summary, new: &Summary) -> Assessment {
         out.reasons.push(format!(
             "{vanished} of {} listed ids ({}) vanished (more than {})",
             previous.listings.len(),
-            percent(vanished_share),
-            percent(VANISHED_SHARE)
+            whole_percent(vanished_share),
+            whole_percent(VANISHED_SHARE)
         ));
     }
 
@@ -172,16 +169,16 @@ pub fn assess(previous: &Summary, new: &Summary) -> Assessment {
     if moved_share > MASS_MOVE_SHARE {
         out.reasons.push(format!(
             "{moved} of {priced} priced listings ({}) changed a price by {LARGE_MOVE}× or more or to zero (more than {})",
-            percent(moved_share),
-            percent(MASS_MOVE_SHARE)
+            whole_percent(moved_share),
+            whole_percent(MASS_MOVE_SHARE)
         ));
     }
     let keys_share = share(keys_lost, keys);
     if keys_share > KEYS_LOST_SHARE {
         out.reasons.push(format!(
             "{keys_lost} of {keys} price components ({}) of listings still present disappeared (more than {})",
-            percent(keys_share),
-            percent(KEYS_LOST_SHARE)
+            whole_percent(keys_share),
+            whole_percent(KEYS_LOST_SHARE)
         ));
     }
     out

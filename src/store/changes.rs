@@ -449,23 +449,9 @@ mod tests {
             .unwrap()
             .and_utc();
         RunRecord {
-            id,
-            started_at: as_of,
-            finished_at: as_of,
-            source_kind: kind,
-            source: "test".into(),
-            as_of,
-            outcome: crate::store::Outcome::Success,
-            success: true,
             models_seen: 1,
-            providers_seen: None,
             models_stored: 1,
-            skipped: 0,
-            added: 0,
-            removed: 0,
-            price_changes: 0,
-            error: None,
-            accepted_at: None,
+            ..RunRecord::applied(id, kind, as_of)
         }
     }
 

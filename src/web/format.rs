@@ -4,17 +4,12 @@
 //!
 //! One rounding rule everywhere: [`ROUNDING`], half away from zero (what people do by hand).
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use crate::pricing::price::{MILLION, Price};
 
-/// The one rounding rule for everything shown or exported.
-pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
-
-/// `value` to `dp` decimal places by [`ROUNDING`], without trailing zeros.
-pub fn round(value: Decimal, dp: u32) -> Decimal {
-    value.round_dp_with_strategy(dp, ROUNDING).normalize()
-}
+/// The one rounding rule, shared with ingest and the command line.
+pub use crate::format::{ROUNDING, round};
 
 /// `value` to `digits` significant digits by [`ROUNDING`], without trailing zeros.
 pub fn round_sf(value: Decimal, digits: u32) -> Decimal {
