@@ -222,6 +222,52 @@ pub fn arrange(offerings: &[Offering], filters: &ProviderFilters) -> Table {
     }
 }
 
+/// The offers at the lowest known blend (ties all), as indices of `blends`; none when fewer
+/// than two differ (a "cheapest" among equal prices means nothing). For the provider index's
+/// "cheapest for N models".
+pub fn lowest_when_prices_differ(blends: &[Option<Decimal>]) -> Vec<usize> {
+    let known = || blends.iter().flatten();
+    match (known().min(), known().max()) {
+        (Some(&min), Some(&max)) if max > min => (0..blends.len())
+            .filter(|&i| blends[i] == Some(min))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// One seller's offer against the other sellers of the same model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgainstOthers {
+    /// The cheapest other seller's offer (by blend, then by name), as an index of the input.
+    pub alternative: Option<usize>,
+    /// Some offer costs more than this one, and no other seller's costs less.
+    pub cheapest: bool,
+}
+
+/// Places the offer `own` among `offers` (name, blend, and whether it is another seller's):
+/// the alternative a reader could buy instead, and whether `own` is the cheapest.
+pub fn against_others(
+    own: Option<Decimal>,
+    offers: &[(&str, Option<Decimal>, bool)],
+) -> AgainstOthers {
+    let alternative = offers
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, _, other))| *other)
+        .filter_map(|(i, (name, blend, _))| Some((i, *name, (*blend)?)))
+        .min_by(|a, b| a.2.cmp(&b.2).then_with(|| a.1.cmp(b.1)))
+        .map(|(i, _, _)| i);
+    let max = offers.iter().filter_map(|(_, b, _)| *b).max();
+    let min_other = alternative.and_then(|i| offers[i].1);
+    AgainstOthers {
+        alternative,
+        cheapest: match (own, max) {
+            (Some(b), Some(max)) => max > b && min_other.is_none_or(|o| b <= o),
+            _ => false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,5 +420,48 @@ mod tests {
             Some(VersusHeadline::Same)
         );
         assert_eq!(versus_headline(dec("1"), dec("0")), None);
+    }
+
+    #[test]
+    fn the_cheapest_of_a_model_is_named_only_when_prices_differ() {
+        let d = |v: &str| Some(dec(v));
+        // $1.40 is the lowest of $1.75, $1.40, $1.40 and one unknown: both at $1.40.
+        assert_eq!(
+            lowest_when_prices_differ(&[d("1.75"), d("1.4"), None, d("1.4")]),
+            [1, 3]
+        );
+        assert!(lowest_when_prices_differ(&[d("2"), d("2")]).is_empty());
+        assert!(lowest_when_prices_differ(&[d("2"), None]).is_empty());
+    }
+
+    #[test]
+    fn a_seller_is_placed_against_the_other_sellers_of_the_model() {
+        let d = |v: &str| Some(dec(v));
+        // Our $1.40 (index 0) against Beta $1.75 and Alpha $1.75: cheapest; the alternative
+        // is the first by name at $1.75, Alpha.
+        let offers = [
+            ("Ours", d("1.4"), false),
+            ("Beta", d("1.75"), true),
+            ("Alpha", d("1.75"), true),
+        ];
+        assert_eq!(
+            against_others(d("1.4"), &offers),
+            AgainstOthers {
+                alternative: Some(2),
+                cheapest: true
+            }
+        );
+        // At $1.75 ourselves, nobody charges more: not the cheapest.
+        let dear = [("Ours", d("1.75"), false), ("Beta", d("1.75"), true)];
+        assert!(!against_others(d("1.75"), &dear).cheapest);
+        // The only seller: no alternative, and no mark without a dearer offer.
+        let alone = [("Ours", d("1"), false)];
+        assert_eq!(
+            against_others(d("1"), &alone),
+            AgainstOthers {
+                alternative: None,
+                cheapest: false
+            }
+        );
     }
 }
