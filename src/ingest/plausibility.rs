@@ -278,11 +278,13 @@ mod tests {
 
     #[test]
     fn each_reason_says_how_many_of_how_many_and_the_limit() {
+        // Four listings priced $1 input, $2 output.
+        let both: &[(&str, &str)] = &[("prompt", "1"), ("completion", "2")];
         let previous = summary(&[
-            ("a/one", &[("prompt", "1"), ("completion", "2")]),
-            ("a/two", &[("prompt", "1"), ("completion", "2")]),
-            ("a/three", &[("prompt", "1"), ("completion", "2")]),
-            ("a/four", &[("prompt", "1"), ("completion", "2")]),
+            ("a/one", both),
+            ("a/two", both),
+            ("a/three", both),
+            ("a/four", both),
         ]);
         // a/four vanishes: 1 of 4 ids = 25 %, not more than 30 %. Moves and keys count only
         // the 3 ids on both sides: a/one and a/two move tenfold (2 of 3 priced = 66.7 % ->
@@ -291,7 +293,7 @@ mod tests {
         let mut new = summary(&[
             ("a/one", &[("prompt", "10")]),
             ("a/two", &[("prompt", "10")]),
-            ("a/three", &[("prompt", "1"), ("completion", "2")]),
+            ("a/three", both),
         ]);
         new.records = 5;
         new.unreadable = 3;
