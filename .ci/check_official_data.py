@@ -1,6 +1,5 @@
 """Checks what official-data.sh built against the saved files, with matching and change
 detection written again here, independently of the Rust code."""
-import gzip
 import json
 import re
 import sqlite3
@@ -8,18 +7,13 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from real_data_common import check, finish, read
+
 data, work = Path(sys.argv[1]), Path(sys.argv[2])
-failures = []
-
-
-def check(ok, message):
-    print(("ok   " if ok else "FAIL ") + message)
-    if not ok:
-        failures.append(message)
 
 
 def load(path):
-    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    raw = read(path)
     return json.loads(raw, parse_float=Decimal, parse_int=Decimal)
 
 
@@ -179,7 +173,4 @@ if len(sys.argv) > 3:
         check(all(c["source"] in ("official", "openrouter") for c in served),
               f"{day}: every served change names its source")
 
-if failures:
-    print(f"{len(failures)} official-data checks failed")
-    sys.exit(1)
-print("official data: all checks passed")
+finish("official data")

@@ -1,23 +1,17 @@
 """Checks the databases built by real-data.sh against the saved files themselves."""
-import gzip
 import json
 import re
 import sqlite3
 import sys
 from pathlib import Path
 
+from real_data_common import check, finish, read
+
 data, work = Path(sys.argv[1]), Path(sys.argv[2])
-failures = []
-
-
-def check(ok, message):
-    print(("ok   " if ok else "FAIL ") + message)
-    if not ok:
-        failures.append(message)
 
 
 def load(path):
-    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    raw = read(path)
     value = json.loads(raw)
     return value["data"] if isinstance(value, dict) else value
 
@@ -78,7 +72,4 @@ total_changes = sum(r[2] for r in runs)
 distinct = hist.execute("SELECT COUNT(*) FROM models").fetchone()[0]
 check(history_rows == distinct + total_changes, f"history rows {history_rows} == first prices {distinct} + changes {total_changes}")
 
-if failures:
-    print(f"real-data: {len(failures)} checks failed")
-    sys.exit(1)
-print("real-data: all checks passed")
+finish("real-data")

@@ -3,16 +3,8 @@
 # 2026-08-21 feed beside the real 400-model catalogue and replay the eight dated feeds, then
 # check coverage and every day's changes against the files themselves, worked out in Python.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 data="../shared/data"
-if [ ! -d "$data/official" ]; then
-  echo "official-data: $data/official not found; skipping"
-  exit 0
-fi
-cargo build --release --quiet
-bin=target/release/tokenfare
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/real-data-common.sh" official-data "$data/official"
 
 echo "-- ingest the catalogue and the 2026-08-21 official feed"
 "$bin" --database "$work/one.db" ingest --file "$data/openrouter/models-2026-08-08.json" > /dev/null

@@ -3,16 +3,8 @@
 # catalogue and replay the 22-day daily series, then check the database against what the files
 # themselves say, computed independently in Python.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 data="../shared/data/openrouter"
-if [ ! -d "$data" ]; then
-  echo "real-data: $data not found; skipping"
-  exit 0
-fi
-cargo build --release --quiet
-bin=target/release/tokenfare
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/real-data-common.sh" real-data "$data"
 
 echo "-- ingest --file models-2026-08-08.json (400 models)"
 start=$(date +%s.%N)

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 
@@ -301,16 +302,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Replays every dated file; a failing day is reported and skipped, the rest go on.
+/// Replays every dated catalogue file; a failing day is reported and skipped, the rest go on.
 pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = ingest::dated_files(dir)?;
+    let how = Replay {
+        prefix: ingest::FILE_PREFIX,
+        files: "files",
+        print_each_day: false,
+    };
+    replay(dir, how, async |path, date| {
+        let summary = ingest::ingest_file(store, path, Some(date)).await?;
+        let changes = summary.counts.price_changes;
+        Ok::<_, ingest::IngestError>((summary, changes))
+    })
+    .await
+}
+
+/// Replays every dated official feed file; a failing day is reported and skipped.
+pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
+    let how = Replay {
+        prefix: crate::official::ingest::FILE_PREFIX,
+        files: "official files",
+        print_each_day: true,
+    };
+    replay(dir, how, async |path, date| {
+        let summary = crate::official::ingest::ingest_file(store, path, Some(date)).await?;
+        let changes = summary.counts.price_changes;
+        Ok::<_, crate::official::ingest::OfficialError>((summary, changes))
+    })
+    .await
+}
+
+/// What differs between the two sources' history replays.
+struct Replay {
+    /// Their dated file names: `{prefix}YYYY-MM-DD.json[.gz]`.
+    prefix: &'static str,
+    /// What the closing line calls them.
+    files: &'static str,
+    /// Every day's line on stdout; otherwise a progress bar on a terminal (failures printed
+    /// above it), or one log line a day.
+    print_each_day: bool,
+}
+
+/// Ingests every dated file of `dir`, oldest first, with `ingest_day` (which returns the day's
+/// summary and its price changes); a failing day is reported and the rest go on. Fails when
+/// there is no such file or none could be imported.
+async fn replay<S: std::fmt::Display, E: std::fmt::Display>(
+    dir: &Path,
+    how: Replay,
+    mut ingest_day: impl AsyncFnMut(&Path, DateTime<Utc>) -> Result<(S, usize), E>,
+) -> anyhow::Result<()> {
+    let files = ingest::recorder::dated_files(dir, how.prefix)?;
     if files.is_empty() {
         anyhow::bail!(
-            "no files named models-YYYY-MM-DD.json[.gz] in {}",
+            "no files named {}YYYY-MM-DD.json[.gz] in {}",
+            how.prefix,
             dir.display()
         );
     }
-    let bar = std::io::stderr().is_terminal().then(|| {
+    let bar = (!how.print_each_day && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(files.len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
@@ -318,23 +367,22 @@ pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
         );
         bar
     });
-    let (mut ok, mut failed, mut changes) = (0, 0, 0);
+    let (mut ok, mut changes) = (0, 0);
     for (i, (date, path)) in files.iter().enumerate() {
-        let result = ingest::ingest_file(store, path, Some(*date)).await;
+        let result = ingest_day(path, *date).await;
+        let day = crate::format::day(*date);
         let line = match &result {
-            Ok(summary) => {
+            Ok((summary, price_changes)) => {
                 ok += 1;
-                changes += summary.counts.price_changes;
-                format!("{}: {summary}", date.format("%Y-%m-%d"))
+                changes += price_changes;
+                format!("{day}: {summary}")
             }
-            Err(err) => {
-                failed += 1;
-                format!("{}: failed: {err}", date.format("%Y-%m-%d"))
-            }
+            Err(err) => format!("{day}: failed: {err}"),
         };
         match &bar {
+            _ if how.print_each_day => println!("{line}"),
             Some(bar) => {
-                bar.set_message(date.format("%Y-%m-%d").to_string());
+                bar.set_message(day);
                 bar.inc(1);
                 if result.is_err() {
                     bar.println(&line);
@@ -347,9 +395,11 @@ pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     println!(
-        "imported {ok} of {} files from {} ({failed} failed), {changes} price changes",
+        "imported {ok} of {} {} from {} ({} failed), {changes} price changes",
         files.len(),
-        dir.display()
+        how.files,
+        dir.display(),
+        files.len() - ok
     );
     if ok == 0 {
         anyhow::bail!("no file could be imported");
@@ -391,38 +441,6 @@ async fn official_coverage(store: &Store) -> anyhow::Result<String> {
         " {fallbacks} fallback prices not shown as the cloud's; {overridden} matches by override"
     ));
     Ok(line)
-}
-
-/// Replays every dated official feed file; a failing day is reported and skipped.
-pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
-    let files = crate::official::ingest::dated_files(dir)?;
-    if files.is_empty() {
-        anyhow::bail!(
-            "no files named genai-prices-v2-YYYY-MM-DD.json[.gz] in {}",
-            dir.display()
-        );
-    }
-    let (mut ok, mut changes) = (0, 0);
-    for (date, path) in &files {
-        match crate::official::ingest::ingest_file(store, path, Some(*date)).await {
-            Ok(summary) => {
-                ok += 1;
-                changes += summary.counts.price_changes;
-                println!("{}: {summary}", date.format("%Y-%m-%d"));
-            }
-            Err(err) => println!("{}: failed: {err}", date.format("%Y-%m-%d")),
-        }
-    }
-    println!(
-        "imported {ok} of {} official files from {} ({} failed), {changes} price changes",
-        files.len(),
-        dir.display(),
-        files.len() - ok
-    );
-    if ok == 0 {
-        anyhow::bail!("no file could be imported");
-    }
-    Ok(())
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {

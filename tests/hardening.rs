@@ -177,26 +177,12 @@ async fn matching_etag_gets_304_with_no_body() {
             .unwrap()
             .contains("max-age")
     );
-    let again = app
-        .request(
-            Request::get("/models")
-                .header(header::IF_NONE_MATCH, &etag)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let again = app.get_with("/models", "if-none-match", &etag).await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.body.is_empty());
     // New data: the old validator no longer matches.
     app.ingest(common::FIXTURE, "2026-08-09").await.unwrap();
-    let after = app
-        .request(
-            Request::get("/models")
-                .header(header::IF_NONE_MATCH, &etag)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let after = app.get_with("/models", "if-none-match", &etag).await;
     assert_eq!(after.status, StatusCode::OK);
     assert_ne!(after.headers[header::ETAG].to_str().unwrap(), etag);
 }

@@ -425,6 +425,84 @@ async fn atom_feed_has_one_entry_per_day_with_the_days_models() {
     assert!(content.contains("$6.00/M → $5.00/M (−16.7%)"), "{content}");
 }
 
+/// The entries of a feed as (id, title, alternate link).
+fn feed_entries(body: &str) -> Vec<(String, String, String)> {
+    let doc = parse_feed(body);
+    doc.root_element()
+        .children()
+        .filter(|c| c.has_tag_name((ATOM, "entry")))
+        .map(|e| {
+            let alternate = e
+                .children()
+                .find(|c| c.has_tag_name((ATOM, "link")) && c.attribute("rel") == Some("alternate"))
+                .and_then(|c| c.attribute("href"))
+                .unwrap_or_default()
+                .to_string();
+            (text_of(e, "id"), text_of(e, "title"), alternate)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_site_feed_takes_the_same_filters_as_the_changes_page() {
+    let app = series().await;
+    // Cuts only: 07-05 (gamma's long-context input) and 07-02 (alpha's input), as on
+    // `/changes?kind=cut`; 07-04 had only a rise and a return.
+    let cuts = app.get("/changes.atom?kind=cut").await;
+    assert_eq!(cuts.status, StatusCode::OK);
+    let entries = feed_entries(&cuts.body);
+    let titles: Vec<&str> = entries.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(
+        titles,
+        vec!["2026-07-05: 1 price change", "2026-07-02: 1 price change"]
+    );
+    // Each entry links to its day on the page under the same filters.
+    assert_eq!(
+        entries[1].2,
+        "http://127.0.0.1:3000/changes?kind=cut&from=2026-07-02&to=2026-07-02#d-2026-07-02"
+    );
+    // A filtered feed is a feed of its own: its entry ids differ from the whole feed's.
+    assert!(
+        entries[1]
+            .0
+            .starts_with("tag:127.0.0.1,2026:changes?kind=cut/"),
+        "{}",
+        entries[1].0
+    );
+    // globex's models only, from 07-04 on: gamma's return on 07-04 and its cut on 07-05.
+    let globex = app.get("/changes.atom?author=globex&from=2026-07-04").await;
+    let titles: Vec<String> = feed_entries(&globex.body)
+        .into_iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(
+        titles,
+        vec!["2026-07-05: 1 price change", "2026-07-04: 1 model returned"]
+    );
+    // One model, as the model feed has it: alpha moved on 07-02 and 07-04.
+    let alpha = app.get("/changes.atom?model=acme/alpha").await;
+    assert_eq!(feed_entries(&alpha.body).len(), 2);
+}
+
+#[tokio::test]
+async fn the_site_feed_refuses_a_bad_filter_with_a_400() {
+    let app = series().await;
+    for query in [
+        "source=garbage",
+        "kind=cheaper",
+        "from=yesterday",
+        "author=nobody",
+        "model=acme/omega",
+    ] {
+        let response = app.get(&format!("/changes.atom?{query}")).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{query}");
+    }
+    // `source=openrouter` is a filter the page takes, so the feed takes it too.
+    let routed = app.get("/changes.atom?source=openrouter").await;
+    assert_eq!(routed.status, StatusCode::OK);
+    assert_eq!(feed_entries(&routed.body).len(), 3);
+}
+
 #[tokio::test]
 async fn model_feed_lists_only_that_models_days_and_unknown_models_are_404() {
     let app = series().await;

@@ -510,3 +510,37 @@ async fn the_model_history_draws_the_makers_own_price_beside_the_routed_one() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn each_source_keeps_its_own_run_log_with_its_own_counts() {
+    let app = app().await;
+    ingest(&app, FEED, "2026-08-20").await.unwrap();
+    // A feed of 3 providers whose only entries are unreadable: refused as empty, recorded.
+    let unreadable = edited(|feed| {
+        let list = feed.as_array_mut().unwrap();
+        list.retain(|p| ["anthropic", "deepseek", "mistral"].contains(&p["id"].as_str().unwrap()));
+        for p in list.iter_mut() {
+            for m in p["models"].as_array_mut().unwrap() {
+                m["prices"] = json!("not a price list");
+            }
+        }
+    });
+    let err = ingest(&app, &unreadable, "2026-08-21").await.unwrap_err();
+    assert!(matches!(err, OfficialError::Empty { .. }), "{err}");
+    let catalogue = app.state.catalogue();
+    let official = catalogue.official();
+    let runs: Vec<_> = official
+        .recent_runs
+        .iter()
+        .map(|r| (r.success, r.providers_seen, r.models_seen, r.models_stored))
+        .collect();
+    // Newest first. The fixture lists 9 providers with 18 entries (3 + 1 + 4 + 3 + 2 + 2 + 1 +
+    // 1 + 1), of which 17 are readable (claude-broken is not). The refused feed still counts
+    // what it saw: 3 providers with 3 + 1 + 1 = 5 entries, none stored.
+    assert_eq!(runs, vec![(false, Some(3), 5, 0), (true, Some(9), 18, 17)]);
+    // The catalogue's log is its own: one applied run, no providers column, untouched by the
+    // official failure.
+    let catalogue_run = catalogue.freshness.last_success.as_ref().unwrap();
+    assert_eq!(catalogue_run.providers_seen, None);
+    assert!(catalogue.freshness.last_failure.is_none());
+}

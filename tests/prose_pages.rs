@@ -77,6 +77,54 @@ async fn about_shows_the_last_successful_refresh_from_the_ingest_log() {
     assert!(!has(&page, "#snapshot-notice"));
 }
 
+/// An official price list of our own making: `makers` makers with `each` entries apiece, every
+/// entry matching one invented API name at $1/$2 per million.
+fn official_feed(makers: usize, each: usize) -> String {
+    let providers: Vec<serde_json::Value> = (0..makers)
+        .map(|p| {
+            let models: Vec<serde_json::Value> = (0..each)
+                .map(|m| {
+                    serde_json::json!({
+                        "id": format!("maker{p}-model-{m}"),
+                        "match": {"equals": format!("maker{p}-model-{m}")},
+                        "prices": {"input_mtok": 1, "output_mtok": 2},
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "id": format!("maker{p}"),
+                "name": format!("Maker {p}"),
+                "api_pattern": format!("https://api\\.maker{p}\\.example"),
+                "models": models,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(providers).to_string()
+}
+
+#[tokio::test]
+async fn about_writes_large_counts_with_thousands_separators() {
+    let app = TestApp::fixture().await;
+    // 2 makers × 617 entries = 1,234 entries.
+    let feed = official_feed(2, 617);
+    tokenfare::official::ingest::ingest_body(
+        &app.store,
+        feed.as_bytes(),
+        tokenfare::store::SourceKind::File,
+        "generated",
+        tokenfare::store::parse_as_of("2026-08-21").expect("date"),
+    )
+    .await
+    .expect("the generated list ingests");
+    app.state.reload().await.expect("reload");
+    let page = app.get("/about").await;
+    let official = text_of(&page, "#official");
+    assert!(
+        official.contains("(1,234 entries from 2 makers and clouds)"),
+        "{official}"
+    );
+}
+
 #[tokio::test]
 async fn about_shows_a_failed_refresh_and_its_reason() {
     let app = TestApp::fixture().await;

@@ -8,24 +8,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use common::upstream::{self, Reply};
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::ingest::endpoints::{PassConfig, PassSummary, never_stop, run_pass};
 use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
-
-/// What the fake answers for one model's endpoints.
-#[derive(Clone)]
-enum Reply {
-    Json(String),
-    Status(u16),
-    Malformed,
-    Hang,
-}
 
 struct Fake {
     models: Mutex<String>,
@@ -72,8 +63,7 @@ impl Drop for InFlight<'_> {
 }
 
 async fn fake_models(State(fake): State<Arc<Fake>>) -> Response {
-    let body = fake.models.lock().unwrap().clone();
-    ([("content-type", "application/json")], body).into_response()
+    upstream::json(fake.models.lock().unwrap().clone())
 }
 
 async fn fake_endpoints(State(fake): State<Arc<Fake>>, Path(rest): Path<String>) -> Response {
@@ -87,52 +77,27 @@ async fn fake_endpoints(State(fake): State<Arc<Fake>>, Path(rest): Path<String>)
     tokio::time::sleep(fake.hold).await;
     let reply = fake.replies.lock().unwrap().get(id).cloned();
     match reply {
-        Some(Reply::Json(body)) => ([("content-type", "application/json")], body).into_response(),
-        Some(Reply::Status(code)) => StatusCode::from_u16(code)
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response(),
-        Some(Reply::Malformed) => (
-            [("content-type", "application/json")],
-            "{\"data\": {\"endpoints\": [{\"provider_name\": ",
-        )
-            .into_response(),
-        Some(Reply::Hang) => {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            StatusCode::GATEWAY_TIMEOUT.into_response()
+        Some(reply) => {
+            reply
+                .respond("{\"data\": {\"endpoints\": [{\"provider_name\": ")
+                .await
         }
-        None => (
-            [("content-type", "application/json")],
-            endpoints_body(
-                id,
-                vec![endpoint(
-                    "Solo", "solo", "0.000001", "0.000002", None, None, "fp16",
-                )],
-            ),
-        )
-            .into_response(),
+        None => upstream::json(endpoints_body(
+            id,
+            vec![endpoint(
+                "Solo", "solo", "0.000001", "0.000002", None, None, "fp16",
+            )],
+        )),
     }
 }
 
 /// Starts the fake on an ephemeral loopback port; returns its API base URL.
 async fn start(fake: Arc<Fake>) -> String {
-    let app = Router::new()
-        .route("/api/v1/models", get(fake_models))
-        .route("/api/v1/models/{*rest}", get(fake_endpoints))
-        .with_state(fake);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}/api/v1")
+    upstream::start_openrouter(fake, get(fake_models), get(fake_endpoints), None).await
 }
 
 fn client(base: &str) -> OpenRouterClient {
-    let mut config = ClientConfig::new(base);
-    config.total_timeout = Duration::from_millis(400);
-    config.max_attempts = 2;
-    config.first_backoff = Duration::from_millis(10);
-    OpenRouterClient::new(config).unwrap()
+    upstream::client(base, Duration::from_millis(400))
 }
 
 fn quick_pass() -> PassConfig {
@@ -152,19 +117,12 @@ fn endpoint(
     cache_write: Option<&str>,
     quantization: &str,
 ) -> Value {
-    let mut pricing = json!({"prompt": prompt, "completion": completion, "discount": 0});
-    if let Some(read) = cache_read {
-        pricing["input_cache_read"] = json!(read);
-    }
+    let mut endpoint =
+        upstream::endpoint_json(provider, tag, prompt, completion, cache_read, quantization);
     if let Some(write) = cache_write {
-        pricing["input_cache_write"] = json!(write);
+        endpoint["pricing"]["input_cache_write"] = json!(write);
     }
-    json!({
-        "name": format!("{provider} | model"), "provider_name": provider, "tag": tag,
-        "pricing": pricing, "quantization": quantization, "context_length": 200000,
-        "max_completion_tokens": 32000, "max_prompt_tokens": null, "status": 0,
-        "uptime_last_5m": 100.0, "uptime_last_30m": 99.95, "uptime_last_1d": 99.97
-    })
+    endpoint
 }
 
 fn endpoints_body(id: &str, endpoints: Vec<Value>) -> String {
@@ -212,6 +170,15 @@ fn alpha_endpoints() -> String {
     )
 }
 
+/// The fake serving the fixture catalogue and acme/alpha's four endpoints (every other
+/// model: one "Solo" endpoint), holding each endpoints request `hold`; and its base URL.
+async fn alpha_fake(hold: Duration) -> (Arc<Fake>, String) {
+    let fake = Fake::new(FIXTURE, hold);
+    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
+    let base = start(fake.clone()).await;
+    (fake, base)
+}
+
 /// The fixture catalogue plus one endpoints pass against the fake.
 async fn app_with_endpoints(fake: &Arc<Fake>, base: &str) -> (TestApp, PassSummary) {
     let app = TestApp::empty().await;
@@ -236,9 +203,7 @@ fn provider_names(page: &common::TestResponse, section: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn where_to_buy_rows_run_cheapest_first_with_the_cheapest_marked() {
-    let fake = Fake::new(FIXTURE, Duration::ZERO);
-    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
-    let base = start(fake.clone()).await;
+    let (fake, base) = alpha_fake(Duration::ZERO).await;
     let (app, summary) = app_with_endpoints(&fake, &base).await;
     // Base and -fast listings with fixed prices: alpha, beta, beta-fast, gamma, delta, epsilon, zeta.
     assert_eq!(summary.models, 7, "{summary}");
@@ -301,9 +266,7 @@ async fn where_to_buy_rows_run_cheapest_first_with_the_cheapest_marked() {
 
 #[tokio::test]
 async fn the_section_reports_spread_and_cheapest_as_data() {
-    let fake = Fake::new(FIXTURE, Duration::ZERO);
-    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
-    let base = start(fake.clone()).await;
+    let (fake, base) = alpha_fake(Duration::ZERO).await;
     let (app, _) = app_with_endpoints(&fake, &base).await;
     let catalogue = app.state.catalogue();
     let section = tokenfare::web::providers::providers_section(&catalogue, "acme/alpha");
@@ -328,9 +291,7 @@ async fn the_section_reports_spread_and_cheapest_as_data() {
 
 #[tokio::test]
 async fn a_failing_model_keeps_its_old_endpoints_while_others_update() {
-    let fake = Fake::new(FIXTURE, Duration::ZERO);
-    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
-    let base = start(fake.clone()).await;
+    let (fake, base) = alpha_fake(Duration::ZERO).await;
     let (app, first) = app_with_endpoints(&fake, &base).await;
     assert_eq!(first.failed, 0);
     let before = app.state.catalogue();
@@ -480,22 +441,24 @@ async fn a_pass_stops_at_its_time_limit_and_leaves_the_catalogue_alone() {
 #[tokio::test]
 async fn ingest_endpoints_only_refreshes_just_the_endpoints() {
     use clap::Parser;
-    let fake = Fake::new(FIXTURE, Duration::ZERO);
-    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
-    let base = start(fake.clone()).await;
+    let (fake, base) = alpha_fake(Duration::ZERO).await;
     let app = TestApp::fixture().await;
     let runs_before = app.store.recent_runs(100).await.unwrap().len();
     let db = app.dir.path().join("test.db");
-    let cli = tokenfare::cli::Cli::parse_from([
-        "tokenfare",
-        "--database",
-        db.to_str().unwrap(),
-        "--openrouter-url",
-        &base,
-        "ingest",
-        "--endpoints-only",
-    ]);
-    tokenfare::cli::run(cli)
+    // `tokenfare --database DB --openrouter-url BASE ingest [extra]`.
+    let ingest = |extra: Option<&str>| {
+        let mut args = vec![
+            "tokenfare",
+            "--database",
+            db.to_str().unwrap(),
+            "--openrouter-url",
+            &base,
+            "ingest",
+        ];
+        args.extend(extra);
+        tokenfare::cli::Cli::parse_from(args)
+    };
+    tokenfare::cli::run(ingest(Some("--endpoints-only")))
         .await
         .expect("endpoints-only ingest");
     // No catalogue run was made, and the fake's /models was never needed.
@@ -517,15 +480,7 @@ async fn ingest_endpoints_only_refreshes_just_the_endpoints() {
             )],
         )),
     );
-    let cli = tokenfare::cli::Cli::parse_from([
-        "tokenfare",
-        "--database",
-        db.to_str().unwrap(),
-        "--openrouter-url",
-        &base,
-        "ingest",
-    ]);
-    tokenfare::cli::run(cli).await.expect("API ingest");
+    tokenfare::cli::run(ingest(None)).await.expect("API ingest");
     assert_eq!(
         app.store.recent_runs(100).await.unwrap().len(),
         runs_before + 1
@@ -741,9 +696,7 @@ async fn compare_refuses_one_or_seven_models_or_an_unknown_id_and_names_them() {
 
 #[tokio::test]
 async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() {
-    let fake = Fake::new(FIXTURE, Duration::ZERO);
-    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
-    let base = start(fake.clone()).await;
+    let (_fake, base) = alpha_fake(Duration::ZERO).await;
     let app = TestApp::empty().await;
     let client = client(&base);
     tokenfare::ingest::run_once(&app.store, &client)
@@ -759,11 +712,9 @@ async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() 
         .await
         .unwrap();
     app.state.reload().await.unwrap();
-    let request = axum::http::Request::get(url)
-        .header("if-none-match", etag.clone())
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let after = app.request(request).await;
+    let after = app
+        .get_with(url, "if-none-match", etag.to_str().unwrap())
+        .await;
     assert_eq!(after.status, StatusCode::OK);
     assert_ne!(after.headers.get("etag"), Some(&etag));
     assert_eq!(
@@ -775,9 +726,7 @@ async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() 
 #[tokio::test]
 async fn the_scheduler_serves_the_catalogue_then_the_endpoints_and_stops_on_shutdown() {
     // Each endpoints request takes 300 ms, so the pass outlasts the catalogue reload.
-    let fake = Fake::new(FIXTURE, Duration::from_millis(300));
-    fake.set("acme/alpha", Reply::Json(alpha_endpoints()));
-    let base = start(fake.clone()).await;
+    let (_fake, base) = alpha_fake(Duration::from_millis(300)).await;
     let app = TestApp::empty().await;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(tokenfare::ingest::scheduler::run(

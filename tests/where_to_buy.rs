@@ -8,25 +8,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use common::upstream::{self, Reply};
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::ingest::endpoints::{PassConfig, never_stop, run_pass};
 use tokenfare::ingest::providers::{ProvidersError, run_once as refresh_providers};
 use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
-
-/// What the fake answers for `/providers`.
-#[derive(Clone)]
-enum Reply {
-    Json(String),
-    Status(u16),
-    Malformed,
-    Hang,
-}
 
 struct Fake {
     providers: Mutex<Reply>,
@@ -34,56 +25,29 @@ struct Fake {
 }
 
 async fn fake_models() -> Response {
-    ([("content-type", "application/json")], FIXTURE).into_response()
+    upstream::json(FIXTURE)
 }
 
 async fn fake_providers(State(fake): State<Arc<Fake>>) -> Response {
     let reply = fake.providers.lock().unwrap().clone();
-    match reply {
-        Reply::Json(body) => ([("content-type", "application/json")], body).into_response(),
-        Reply::Status(code) => StatusCode::from_u16(code)
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response(),
-        Reply::Malformed => (
-            [("content-type", "application/json")],
-            "{\"data\": [{\"slug\": ",
-        )
-            .into_response(),
-        Reply::Hang => {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            StatusCode::GATEWAY_TIMEOUT.into_response()
-        }
-    }
+    reply.respond("{\"data\": [{\"slug\": ").await
 }
 
 async fn fake_endpoints(State(fake): State<Arc<Fake>>, Path(rest): Path<String>) -> Response {
     let id = rest.strip_suffix("/endpoints").unwrap_or_default();
     match fake.endpoints.lock().unwrap().get(id) {
-        Some(body) => ([("content-type", "application/json")], body.clone()).into_response(),
+        Some(body) => upstream::json(body.clone()),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
 async fn start(fake: Arc<Fake>) -> String {
-    let app = Router::new()
-        .route("/api/v1/models", get(fake_models))
-        .route("/api/v1/providers", get(fake_providers))
-        .route("/api/v1/models/{*rest}", get(fake_endpoints))
-        .with_state(fake);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}/api/v1")
+    let providers = Some(get(fake_providers));
+    upstream::start_openrouter(fake, get(fake_models), get(fake_endpoints), providers).await
 }
 
 fn client(base: &str) -> OpenRouterClient {
-    let mut config = ClientConfig::new(base);
-    config.total_timeout = Duration::from_millis(500);
-    config.max_attempts = 2;
-    config.first_backoff = Duration::from_millis(10);
-    OpenRouterClient::new(config).unwrap()
+    upstream::client(base, Duration::from_millis(500))
 }
 
 /// Five invented providers: one in the EU, one in the US, one based in the US that does
@@ -119,18 +83,18 @@ fn endpoint(
     uptime_1d: Option<f64>,
     parameters: &[&str],
 ) -> Value {
-    let mut pricing = json!({"prompt": prompt, "completion": completion, "discount": 0});
-    if let Some(read) = cache_read {
-        pricing["input_cache_read"] = json!(read);
-    }
-    json!({
-        "name": format!("{provider} | acme/alpha"), "provider_name": provider, "tag": tag,
-        "pricing": pricing, "quantization": quantization, "context_length": 200000,
-        "max_completion_tokens": 32000, "max_prompt_tokens": null, "status": 0,
+    let mut endpoint =
+        upstream::endpoint_json(provider, tag, prompt, completion, cache_read, quantization);
+    let extra = json!({
+        "name": format!("{provider} | acme/alpha"),
         "uptime_last_5m": uptime_1d, "uptime_last_30m": uptime_1d, "uptime_last_1d": uptime_1d,
         "supported_parameters": parameters, "supports_implicit_caching": tag == "harbor",
         "latency_last_30m": null, "throughput_last_30m": null, "supports_voice_cloning": false
-    })
+    });
+    for (key, value) in extra.as_object().into_iter().flatten() {
+        endpoint[key] = value.clone();
+    }
+    endpoint
 }
 
 /// acme/alpha at five providers (routed: $1/M in, $4/M out, cache reads $0.10/M).

@@ -6,9 +6,10 @@
 pub mod endpoints;
 pub mod plausibility;
 pub mod providers;
+pub mod recorder;
 pub mod scheduler;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
@@ -17,10 +18,11 @@ use crate::openrouter::schema::{BodyError, ParsedCatalogue, parse_models_body};
 use crate::openrouter::{FetchError, OpenRouterClient};
 use crate::pricing::price::Pricing;
 use crate::store::{
-    CurrentState, NewRun, Outcome, SourceKind, Store, StoreError, Unreadable, WriteCounts,
-    gunzip_limited,
+    CurrentState, NewRun, Outcome, RunLog, SourceKind, Store, StoreError, Unreadable, WriteCounts,
+    WriteTx, gunzip_limited,
 };
 use plausibility::{Assessment, Summary as PlausibilitySummary};
+use recorder::{MAX_FILE_BYTES, ReadError, RunFailure};
 
 /// The bundled snapshot: our own hand-written catalogue in OpenRouter's format.
 pub const SNAPSHOT_JSON: &str = include_str!("../../data/snapshot.json");
@@ -28,13 +30,8 @@ pub const SNAPSHOT_JSON: &str = include_str!("../../data/snapshot.json");
 /// A catalogue with more records than this is refused as implausible.
 pub const MAX_MODELS: usize = 20_000;
 
-/// Largest body accepted from a file or after decompression.
-const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
-
-/// How far ahead of the clock a run's date may be (time zones, a clock a little off).
-pub fn future_tolerance() -> chrono::Duration {
-    chrono::Duration::days(1)
-}
+/// How the saved catalogue files are named: `models-YYYY-MM-DD.json[.gz]`.
+pub const FILE_PREFIX: &str = "models-";
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -57,11 +54,7 @@ pub enum IngestError {
         new: DateTime<Utc>,
         current: DateTime<Utc>,
     },
-    #[error(
-        "the date {} is more than a day in the future (it is now {}); give the date the data describes",
-        as_of.format("%Y-%m-%d %H:%M UTC"),
-        now.format("%Y-%m-%d %H:%M UTC")
-    )]
+    #[error("{}", recorder::future_message(*as_of, *now))]
     Future {
         as_of: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -84,14 +77,21 @@ pub enum IngestError {
     NoRawBody(i64),
     #[error("the refresh was cancelled by shutdown before its response arrived")]
     Cancelled,
-    #[error("could not read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl RunFailure for IngestError {
+    fn is_busy(&self) -> bool {
+        matches!(self, IngestError::Store(StoreError::Busy))
+    }
+
+    /// A quarantined run is written as such, with its body, by the ingest itself.
+    fn is_recorded(&self) -> bool {
+        matches!(self, IngestError::Quarantined { .. })
+    }
 }
 
 /// What one successful run did.
@@ -112,15 +112,13 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "run {}: {} models stored from {} ({} skipped), {} added, {} removed, {} price changes, as of {}",
+            "run {}: {} models stored from {} ({} skipped), {}, as of {}",
             self.run_id,
             self.counts.stored,
             self.source,
             self.skipped,
-            self.counts.added,
-            self.counts.removed,
-            self.counts.price_changes,
-            self.as_of.format("%Y-%m-%d %H:%M UTC"),
+            self.counts.totals(),
+            crate::format::utc_minute(self.as_of),
         )?;
         if self.counts.kept_unreadable > 0 {
             write!(
@@ -150,7 +148,7 @@ impl std::fmt::Display for Summary {
 /// Refuses a date more than a day ahead of `now`: stored, it would make every later refresh
 /// look older and be refused.
 pub fn check_date(as_of: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), IngestError> {
-    if as_of > now + future_tolerance() {
+    if recorder::too_far_ahead(as_of, now) {
         return Err(IngestError::Future { as_of, now });
     }
     Ok(())
@@ -165,54 +163,15 @@ pub async fn ingest_body(
     source: &str,
     as_of: DateTime<Utc>,
 ) -> Result<Summary, IngestError> {
-    let started_at = Utc::now();
     // A mistyped date is the caller's mistake, not a run: refused before anything is written.
-    check_date(as_of, started_at)?;
-    let mut run = NewRun {
-        started_at,
-        source_kind,
-        source,
-        as_of,
-        raw_body: Some(body),
-        models_seen: 0,
-        skipped_detail: &[],
-    };
-    match check_and_write(store, body, &mut run).await {
-        Ok(summary) => Ok(summary),
-        // Recorded as such, with its body.
-        Err(err @ IngestError::Quarantined { .. }) => Err(err),
-        Err(err) => {
-            tracing::warn!(source, error = %err, "ingest failed; previous data kept");
-            record_failure(store, &run, &err).await;
-            Err(err)
-        }
-    }
-}
-
-/// Records a failed run, or, when the database will not take it (disk full, file gone, lock
-/// held), keeps it in memory so `/healthz` and `/about` still show it.
-pub async fn record_failure(store: &Store, run: &NewRun<'_>, err: &IngestError) {
-    let error = err.to_string();
-    let result = match err {
-        // Waiting for the lock again would only fail the same way, later.
-        IngestError::Store(StoreError::Busy) => Err(StoreError::Busy),
-        _ => store.record_failure(run, &error).await.map(|_| ()),
-    };
-    if let Err(record_err) = result {
-        tracing::error!(error = %record_err, failure = %error, "could not record the failed run");
-        store.note_unrecorded_failure(run, &error, &record_err);
-    }
+    check_date(as_of, Utc::now())?;
+    let mut run = NewRun::new(RunLog::Catalogue, source_kind, source, as_of, Some(body));
+    let result = check_and_write(store, body, &mut run).await;
+    recorder::recorded(store, &run, result).await
 }
 
 fn skipped_reasons(parsed: &ParsedCatalogue) -> Vec<String> {
     parsed.skipped.iter().map(ToString::to_string).collect()
-}
-
-fn unreadable(parsed: &ParsedCatalogue) -> Unreadable {
-    Unreadable {
-        ids: parsed.unreadable_ids.clone(),
-        without_id: parsed.unidentified,
-    }
 }
 
 /// The stored listings as the plausibility rules see them.
@@ -262,22 +221,16 @@ fn check_against(
     as_of: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Option<Assessment>, IngestError> {
-    if parsed.seen * 2 < state.active_count {
+    if recorder::shrinks_by_half(state.active_count, parsed.seen) {
         return Err(IngestError::Shrunk {
             before: state.active_count,
             after: parsed.seen,
         });
     }
-    let Some(last) = state
-        .last_success
-        .as_ref()
-        .filter(|r| r.source_kind != SourceKind::Snapshot)
-    else {
+    let Some(last) = recorder::last_real(state.last_success.as_ref()) else {
         return Ok(None);
     };
-    // A stored date far in the future can only come from before dates were checked; it must
-    // not block every refresh after it for good.
-    if as_of < last.as_of && last.as_of <= now + future_tolerance() {
+    if recorder::is_older(as_of, last.as_of, now) {
         return Err(IngestError::Older {
             new: as_of,
             current: last.as_of,
@@ -288,6 +241,26 @@ fn check_against(
         &stored,
         &new_summary(parsed, &stored),
     )))
+}
+
+/// Writes a readable catalogue as run `run_id` and records the run as applied, with its counts.
+async fn apply(
+    tx: &mut WriteTx,
+    run_id: i64,
+    as_of: DateTime<Utc>,
+    parsed: &ParsedCatalogue,
+    state: &CurrentState,
+) -> Result<WriteCounts, StoreError> {
+    let unreadable = Unreadable {
+        ids: parsed.unreadable_ids.clone(),
+        without_id: parsed.unidentified,
+    };
+    let counts = tx
+        .apply_catalogue(run_id, as_of, &parsed.models, &unreadable, state)
+        .await?;
+    tx.finish_run(RunLog::Catalogue, run_id, Outcome::Success, counts.totals())
+        .await?;
+    Ok(counts)
 }
 
 async fn check_and_write(
@@ -322,22 +295,13 @@ async fn check_and_write(
         let run_id = tx
             .insert_run(&write_run, Outcome::Quarantined, Some(&reasons.join("; ")))
             .await?;
-        tx.prune_raw_bodies(Utc::now()).await?;
+        tx.prune_raw_bodies(RunLog::Catalogue, Utc::now()).await?;
         tx.commit().await?;
         tracing::warn!(source = run.source, run_id, reasons = %reasons.join("; "), "catalogue quarantined; previous data kept");
         return Err(IngestError::Quarantined { run_id, reasons });
     }
     let run_id = tx.insert_run(&write_run, Outcome::Success, None).await?;
-    let counts = tx
-        .apply_catalogue(
-            run_id,
-            run.as_of,
-            &parsed.models,
-            &unreadable(&parsed),
-            &state,
-        )
-        .await?;
-    tx.finish_run(run_id, Outcome::Success, &counts).await?;
+    let counts = apply(&mut tx, run_id, run.as_of, &parsed, &state).await?;
     tx.commit().await?;
     let large_moves: Vec<String> = assessment
         .large_moves
@@ -383,16 +347,7 @@ pub async fn accept_run(store: &Store, run_id: i64) -> Result<Summary, IngestErr
         return Err(IngestError::Superseded(run_id, newer.id));
     }
     check_against(&parsed, &state, run.as_of, Utc::now())?;
-    let counts = tx
-        .apply_catalogue(
-            run_id,
-            run.as_of,
-            &parsed.models,
-            &unreadable(&parsed),
-            &state,
-        )
-        .await?;
-    tx.finish_run(run_id, Outcome::Success, &counts).await?;
+    let counts = apply(&mut tx, run_id, run.as_of, &parsed, &state).await?;
     tx.mark_accepted(run_id).await?;
     tx.commit().await?;
     Ok(Summary {
@@ -431,35 +386,7 @@ pub async fn run_once_until(
         Ok(fetched) => {
             ingest_body(store, &fetched.body, SourceKind::Api, &source, Utc::now()).await
         }
-        Err(err) => {
-            let run = NewRun {
-                started_at: Utc::now(),
-                source_kind: SourceKind::Api,
-                source: &source,
-                as_of: Utc::now(),
-                raw_body: None,
-                models_seen: 0,
-                skipped_detail: &[],
-            };
-            tracing::warn!(error = %err, "catalogue fetch failed; previous data kept");
-            let err = IngestError::from(err);
-            record_failure(store, &run, &err).await;
-            Err(err)
-        }
-    }
-}
-
-/// Reads a saved response, gunzipping `.gz` files.
-pub fn read_body(path: &Path) -> Result<Vec<u8>, IngestError> {
-    let read_err = |source| IngestError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let bytes = std::fs::read(path).map_err(read_err)?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        gunzip_limited(&bytes, MAX_FILE_BYTES).map_err(read_err)
-    } else {
-        Ok(bytes)
+        Err(err) => Err(recorder::fetch_failed(store, RunLog::Catalogue, &source, err).await),
     }
 }
 
@@ -469,47 +396,8 @@ pub async fn ingest_file(
     path: &Path,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<Summary, IngestError> {
-    let body = read_body(path)?;
-    let as_of = as_of
-        .or_else(|| date_from_file_name(path))
-        .unwrap_or_else(Utc::now);
-    ingest_body(
-        store,
-        &body,
-        SourceKind::File,
-        &format!("file:{}", path.display()),
-        as_of,
-    )
-    .await
-}
-
-/// `models-YYYY-MM-DD.json[.gz]` -> that date at 00:00 UTC.
-pub fn date_from_file_name(path: &Path) -> Option<DateTime<Utc>> {
-    let name = path.file_name()?.to_str()?;
-    let rest = name.strip_prefix("models-")?;
-    let date = rest.get(..10)?;
-    let tail = &rest[10..];
-    if tail != ".json" && tail != ".json.gz" {
-        return None;
-    }
-    crate::store::parse_as_of(date)
-}
-
-/// The dated files of a directory, oldest first.
-pub fn dated_files(dir: &Path) -> Result<Vec<(DateTime<Utc>, PathBuf)>, IngestError> {
-    let read_err = |source| IngestError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(read_err)? {
-        let path = entry.map_err(read_err)?.path();
-        if let Some(date) = date_from_file_name(&path) {
-            files.push((date, path));
-        }
-    }
-    files.sort();
-    Ok(files)
+    let (body, source, as_of) = recorder::saved_response(path, FILE_PREFIX, as_of)?;
+    ingest_body(store, &body, SourceKind::File, &source, as_of).await
 }
 
 /// Loads the bundled snapshot when the store has no catalogue yet.

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
+use crate::format::whole_percent;
 use crate::pricing::price::{Price, Pricing};
 pub use crate::store::changes::{LARGE_MOVE, is_large_move};
 
@@ -99,8 +100,23 @@ fn share(part: usize, whole: usize) -> Decimal {
     Decimal::from(part) / Decimal::from(whole)
 }
 
-fn percent(share: Decimal) -> String {
-    format!("{}%", (share * Decimal::ONE_HUNDRED).round_dp(0))
+/// The rule every check follows: `part` of `whole` above `limit` is a reason, worded
+/// "{part} of {whole} {what} ({share}) {happened} (more than {limit})".
+fn check_share(
+    reasons: &mut Vec<String>,
+    (part, whole): (usize, usize),
+    limit: Decimal,
+    what: &str,
+    happened: &str,
+) {
+    let part_share = share(part, whole);
+    if part_share > limit {
+        reasons.push(format!(
+            "{part} of {whole} {what} ({}) {happened} (more than {})",
+            whole_percent(part_share),
+            whole_percent(limit)
+        ));
+    }
 }
 
 /// Compares a new catalogue with the one held. With nothing held there is nothing to
@@ -110,33 +126,27 @@ pub fn assess(previous: &Summary, new: &Summary) -> Assessment {
     if previous.listings.is_empty() {
         return out;
     }
-    if new.records > 0 {
-        let unreadable = share(new.unreadable, new.records);
-        if unreadable > UNREADABLE_SHARE {
-            out.reasons.push(format!(
-                "{} of {} records ({}) could not be read (more than {})",
-                new.unreadable,
-                new.records,
-                percent(unreadable),
-                percent(UNREADABLE_SHARE)
-            ));
-        }
-    }
+    // No records: a share of nothing is zero, never above a limit.
+    check_share(
+        &mut out.reasons,
+        (new.unreadable, new.records),
+        UNREADABLE_SHARE,
+        "records",
+        "could not be read",
+    );
 
     let vanished = previous
         .listings
         .keys()
         .filter(|id| !new.listings.contains_key(*id))
         .count();
-    let vanished_share = share(vanished, previous.listings.len());
-    if vanished_share > VANISHED_SHARE {
-        out.reasons.push(format!(
-            "{vanished} of {} listed ids ({}) vanished (more than {})",
-            previous.listings.len(),
-            percent(vanished_share),
-            percent(VANISHED_SHARE)
-        ));
-    }
+    check_share(
+        &mut out.reasons,
+        (vanished, previous.listings.len()),
+        VANISHED_SHARE,
+        "listed ids",
+        "vanished",
+    );
 
     let (mut priced, mut moved, mut keys, mut keys_lost) = (0, 0, 0, 0);
     let mut ids: Vec<&String> = previous.listings.keys().collect();
@@ -168,22 +178,20 @@ pub fn assess(previous: &Summary, new: &Summary) -> Assessment {
             moved += 1;
         }
     }
-    let moved_share = share(moved, priced);
-    if moved_share > MASS_MOVE_SHARE {
-        out.reasons.push(format!(
-            "{moved} of {priced} priced listings ({}) changed a price by {LARGE_MOVE}× or more or to zero (more than {})",
-            percent(moved_share),
-            percent(MASS_MOVE_SHARE)
-        ));
-    }
-    let keys_share = share(keys_lost, keys);
-    if keys_share > KEYS_LOST_SHARE {
-        out.reasons.push(format!(
-            "{keys_lost} of {keys} price components ({}) of listings still present disappeared (more than {})",
-            percent(keys_share),
-            percent(KEYS_LOST_SHARE)
-        ));
-    }
+    check_share(
+        &mut out.reasons,
+        (moved, priced),
+        MASS_MOVE_SHARE,
+        "priced listings",
+        &format!("changed a price by {LARGE_MOVE}× or more or to zero"),
+    );
+    check_share(
+        &mut out.reasons,
+        (keys_lost, keys),
+        KEYS_LOST_SHARE,
+        "price components",
+        "of listings still present disappeared",
+    );
     out
 }
 
@@ -266,5 +274,56 @@ mod tests {
         let found = assess(&previous, &keys);
         assert_eq!(found.reasons.len(), 1, "{:?}", found.reasons);
         assert!(found.reasons[0].contains("2 of 6 price components"));
+    }
+
+    #[test]
+    fn each_reason_says_how_many_of_how_many_and_the_limit() {
+        // Four listings priced $1 input, $2 output.
+        let both: &[(&str, &str)] = &[("prompt", "1"), ("completion", "2")];
+        let previous = summary(&[
+            ("a/one", both),
+            ("a/two", both),
+            ("a/three", both),
+            ("a/four", both),
+        ]);
+        // a/four vanishes: 1 of 4 ids = 25 %, not more than 30 %. Moves and keys count only
+        // the 3 ids on both sides: a/one and a/two move tenfold (2 of 3 priced = 66.7 % ->
+        // 67 % > 25 %) and lose their completion price (2 of 6 keys = 33.3 % -> 33 % > 25 %);
+        // 3 of 5 records unreadable is 60 % > 50 %.
+        let mut new = summary(&[
+            ("a/one", &[("prompt", "10")]),
+            ("a/two", &[("prompt", "10")]),
+            ("a/three", both),
+        ]);
+        new.records = 5;
+        new.unreadable = 3;
+        assert_eq!(
+            assess(&previous, &new).reasons,
+            [
+                "3 of 5 records (60%) could not be read (more than 50%)",
+                "2 of 3 priced listings (67%) changed a price by 10× or more or to zero (more than 25%)",
+                "2 of 6 price components (33%) of listings still present disappeared (more than 25%)",
+            ]
+        );
+        // All four ids renamed, and a third of the keys gone besides.
+        let renamed = summary(&[("b/one", &[("prompt", "1")])]);
+        assert_eq!(
+            assess(&previous, &renamed).reasons,
+            ["4 of 4 listed ids (100%) vanished (more than 30%)"]
+        );
+        let mut keys_lost = previous.clone();
+        for id in ["a/one", "a/two", "a/three", "a/four"] {
+            keys_lost.listings.get_mut(id).unwrap().remove("completion");
+        }
+        keys_lost
+            .listings
+            .get_mut("a/one")
+            .unwrap()
+            .remove("prompt");
+        // 5 of 8 keys = 62.5 %, which rounds half away from zero to 63 % (not to the even 62).
+        assert_eq!(
+            assess(&previous, &keys_lost).reasons,
+            ["5 of 8 price components (63%) of listings still present disappeared (more than 25%)"]
+        );
     }
 }

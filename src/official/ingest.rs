@@ -3,17 +3,21 @@
 //! data; an unreadable entry is skipped, counted, and never changes what we know of it.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
 use super::schema::{FeedError, parse_feed};
-use super::store::{self, NewRun, WriteCounts, WriteError};
+use super::store::{self, WriteCounts, WriteError};
+use crate::ingest::recorder::{self, ReadError, RunFailure};
 use crate::openrouter::{FetchError, OpenRouterClient};
-use crate::store::{SourceKind, Store, StoreError};
+use crate::store::{NewRun, RunLog, SourceKind, Store, StoreError};
 
 /// The feed's live address (the genai-prices project keeps it stable).
 pub const DEFAULT_URL: &str = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json";
+
+/// How the saved feed files are named: `genai-prices-v2-YYYY-MM-DD.json[.gz]`.
+pub const FILE_PREFIX: &str = "genai-prices-v2-";
 
 /// A feed with more entries than this is refused as implausible (the real one has about 1,500).
 pub const MAX_ENTRIES: usize = 100_000;
@@ -30,14 +34,16 @@ pub enum OfficialError {
     TooMany(usize),
     #[error("{0}; keeping the previous official prices")]
     Refused(String),
-    #[error("could not read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl RunFailure for OfficialError {
+    fn is_busy(&self) -> bool {
+        matches!(self, OfficialError::Store(StoreError::Busy))
+    }
 }
 
 /// What one successful official run did.
@@ -57,16 +63,14 @@ impl std::fmt::Display for OfficialSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "official run {}: {} entries of {} providers stored from {} ({} skipped), {} added, {} removed, {} price changes, as of {}",
+            "official run {}: {} entries of {} providers stored from {} ({} skipped), {}, as of {}",
             self.run_id,
             self.counts.stored,
             self.providers,
             self.source,
             self.skipped,
-            self.counts.added,
-            self.counts.removed,
-            self.counts.price_changes,
-            self.as_of.format("%Y-%m-%d %H:%M UTC"),
+            self.counts,
+            crate::format::utc_minute(self.as_of),
         )
     }
 }
@@ -80,32 +84,14 @@ pub async fn ingest_body(
     source: &str,
     as_of: DateTime<Utc>,
 ) -> Result<OfficialSummary, OfficialError> {
-    let mut run = NewRun {
-        started_at: Utc::now(),
-        source_kind,
-        source,
-        as_of,
-        raw_body: Some(body),
-        providers_seen: 0,
-        models_seen: 0,
-        skipped_detail: &[],
-    };
+    let mut run = NewRun::new(RunLog::Official, source_kind, source, as_of, Some(body));
     let mut skipped_detail = Vec::new();
-    let outcome = check_and_write(store, body, &mut run, &mut skipped_detail).await;
-    match outcome {
-        Ok(summary) => Ok(summary),
-        Err(err) => {
-            tracing::warn!(source, error = %err, "official ingest failed; previous data kept");
-            let run = NewRun {
-                skipped_detail: &skipped_detail,
-                ..run
-            };
-            if let Err(record_err) = store::record_failure(store, &run, &err.to_string()).await {
-                tracing::error!(error = %record_err, "could not record the failed official run");
-            }
-            Err(err)
-        }
-    }
+    let result = check_and_write(store, body, &mut run, &mut skipped_detail).await;
+    let run = NewRun {
+        skipped_detail: &skipped_detail,
+        ..run
+    };
+    recorder::recorded(store, &run, result).await
 }
 
 async fn check_and_write(
@@ -115,11 +101,9 @@ async fn check_and_write(
     skipped_detail: &mut Vec<String>,
 ) -> Result<OfficialSummary, OfficialError> {
     let now = Utc::now();
-    if run.as_of > now + crate::ingest::future_tolerance() {
-        return Err(OfficialError::Refused(format!(
-            "the date {} is more than a day in the future (it is now {}); give the date the data describes",
-            run.as_of.format("%Y-%m-%d"),
-            now.format("%Y-%m-%d %H:%M UTC")
+    if recorder::too_far_ahead(run.as_of, now) {
+        return Err(OfficialError::Refused(recorder::future_message(
+            run.as_of, now,
         )));
     }
     let feed = parse_feed(body)?;
@@ -153,20 +137,18 @@ async fn check_and_write(
     };
     let check = |state: &store::StoredState| {
         // Unreadable entries count as present: the shrink guard is about what the feed lists.
-        if (readable + feed.skipped.len()) * 2 < state.active_count {
+        if recorder::shrinks_by_half(state.active_count, readable + feed.skipped.len()) {
             return Err(format!(
                 "the price feed shrank from {} to {} entries (more than half)",
                 state.active_count, readable
             ));
         }
-        // A stored date far in the future must not block every refresh after it for good.
-        if let Some((last, kind)) = state.last_success
-            && kind != SourceKind::Snapshot
-            && as_of < last
-            && last <= now + crate::ingest::future_tolerance()
+        if let Some(last) = recorder::last_real(state.last_success.as_ref())
+            && recorder::is_older(as_of, last.as_of, now)
         {
             return Err(format!(
-                "the price feed is as of {as_of}, older than the stored one ({last})"
+                "the price feed is as of {as_of}, older than the stored one ({})",
+                last.as_of
             ));
         }
         Ok(())
@@ -210,21 +192,7 @@ pub async fn run_once(
         Ok(fetched) => {
             ingest_body(store, &fetched.body, SourceKind::Api, &source, Utc::now()).await
         }
-        Err(err) => {
-            let run = NewRun {
-                started_at: Utc::now(),
-                source_kind: SourceKind::Api,
-                source: &source,
-                as_of: Utc::now(),
-                raw_body: None,
-                providers_seen: 0,
-                models_seen: 0,
-                skipped_detail: &[],
-            };
-            tracing::warn!(error = %err, "official feed fetch failed; previous data kept");
-            store::record_failure(store, &run, &err.to_string()).await?;
-            Err(err.into())
-        }
+        Err(err) => Err(recorder::fetch_failed(store, RunLog::Official, &source, err).await),
     }
 }
 
@@ -234,53 +202,8 @@ pub async fn ingest_file(
     path: &Path,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<OfficialSummary, OfficialError> {
-    let body = crate::ingest::read_body(path).map_err(|err| match err {
-        crate::ingest::IngestError::Read { path, source } => OfficialError::Read { path, source },
-        other => OfficialError::Read {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(other.to_string()),
-        },
-    })?;
-    let as_of = as_of
-        .or_else(|| date_from_file_name(path))
-        .unwrap_or_else(Utc::now);
-    ingest_body(
-        store,
-        &body,
-        SourceKind::File,
-        &format!("file:{}", path.display()),
-        as_of,
-    )
-    .await
-}
-
-/// `genai-prices-v2-YYYY-MM-DD.json[.gz]` -> that date at 00:00 UTC.
-pub fn date_from_file_name(path: &Path) -> Option<DateTime<Utc>> {
-    let name = path.file_name()?.to_str()?;
-    let rest = name.strip_prefix("genai-prices-v2-")?;
-    let date = rest.get(..10)?;
-    let tail = rest.get(10..)?;
-    if tail != ".json" && tail != ".json.gz" {
-        return None;
-    }
-    crate::store::parse_as_of(date)
-}
-
-/// The dated feed files of a directory, oldest first.
-pub fn dated_files(dir: &Path) -> Result<Vec<(DateTime<Utc>, PathBuf)>, OfficialError> {
-    let read_err = |source| OfficialError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(read_err)? {
-        let path = entry.map_err(read_err)?.path();
-        if let Some(date) = date_from_file_name(&path) {
-            files.push((date, path));
-        }
-    }
-    files.sort();
-    Ok(files)
+    let (body, source, as_of) = recorder::saved_response(path, FILE_PREFIX, as_of)?;
+    ingest_body(store, &body, SourceKind::File, &source, as_of).await
 }
 
 #[cfg(test)]
@@ -290,7 +213,7 @@ mod tests {
     #[test]
     fn feed_file_names_carry_their_date() {
         let date = |name: &str| {
-            date_from_file_name(Path::new(name)).map(|d| d.format("%Y-%m-%d").to_string())
+            recorder::date_from_file_name(Path::new(name), FILE_PREFIX).map(crate::format::day)
         };
         assert_eq!(
             date("genai-prices-v2-2026-08-21.json").as_deref(),

@@ -14,6 +14,7 @@
 //! Every match records the rule that made it.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use regex::Regex;
 use serde::Serialize;
@@ -250,6 +251,28 @@ pub enum Fit {
     },
 }
 
+impl Fit {
+    /// A clause that matched `name` at `span`: whole when the span is all of the name, else
+    /// partial with what is left of the name around it ("claude-opus-4.8" in
+    /// "claude-opus-4.8-fast" leaves "-fast").
+    fn of_span(clause: &Clause, name: &str, span: Option<Range<usize>>) -> Fit {
+        let Some(span) = span else {
+            return Fit::No;
+        };
+        let leftover = format!("{}{}", &name[..span.start], &name[span.end..]);
+        if leftover.is_empty() {
+            Fit::Whole {
+                clause: clause.to_string(),
+            }
+        } else {
+            Fit::Partial {
+                clause: clause.to_string(),
+                leftover,
+            }
+        }
+    }
+}
+
 /// The feed with its regexes compiled, ready to look names up.
 pub struct Matcher<'a> {
     providers: HashMap<&'a str, &'a Provider>,
@@ -272,48 +295,7 @@ impl<'a> Matcher<'a> {
 
     /// How `clause` fits `name` (already lower-cased).
     pub fn fit(&self, clause: &'a Clause, name: &str) -> Fit {
-        let whole = || Fit::Whole {
-            clause: clause.to_string(),
-        };
-        let partial = |leftover: String| Fit::Partial {
-            clause: clause.to_string(),
-            leftover,
-        };
         match clause {
-            Clause::Equals(p) if name == p.to_lowercase() => whole(),
-            Clause::StartsWith(p) => {
-                let p = p.to_lowercase();
-                match name.strip_prefix(p.as_str()) {
-                    Some("") => whole(),
-                    Some(rest) => partial(rest.to_string()),
-                    None => Fit::No,
-                }
-            }
-            Clause::EndsWith(p) => {
-                let p = p.to_lowercase();
-                match name.strip_suffix(p.as_str()) {
-                    Some("") => whole(),
-                    Some(rest) => partial(rest.to_string()),
-                    None => Fit::No,
-                }
-            }
-            Clause::Contains(p) => {
-                let p = p.to_lowercase();
-                match name.find(p.as_str()) {
-                    Some(_) if name.len() == p.len() => whole(),
-                    Some(at) => partial(format!("{}{}", &name[..at], &name[at + p.len()..])),
-                    None => Fit::No,
-                }
-            }
-            Clause::Regex(pattern) => match self
-                .regexes
-                .get(pattern.as_str())
-                .and_then(|r| r.find(name))
-            {
-                Some(m) if m.start() == 0 && m.end() == name.len() => whole(),
-                Some(m) => partial(format!("{}{}", &name[..m.start()], &name[m.end()..])),
-                None => Fit::No,
-            },
             Clause::Or(list) => {
                 let mut first_partial = Fit::No;
                 for inner in list {
@@ -339,7 +321,33 @@ impl<'a> Matcher<'a> {
                     .or_else(|| fits.into_iter().next())
                     .unwrap_or(Fit::No)
             }
-            Clause::Equals(_) => Fit::No,
+            leaf => Fit::of_span(leaf, name, self.span(leaf, name)),
+        }
+    }
+
+    /// Where a single (not `Or`/`And`) clause matches in `name`, if it does.
+    fn span(&self, clause: &Clause, name: &str) -> Option<Range<usize>> {
+        match clause {
+            Clause::Equals(p) => (name == p.to_lowercase()).then_some(0..name.len()),
+            Clause::StartsWith(p) => {
+                let p = p.to_lowercase();
+                name.starts_with(p.as_str()).then_some(0..p.len())
+            }
+            Clause::EndsWith(p) => {
+                let p = p.to_lowercase();
+                name.ends_with(p.as_str())
+                    .then(|| name.len() - p.len()..name.len())
+            }
+            Clause::Contains(p) => {
+                let p = p.to_lowercase();
+                name.find(p.as_str()).map(|at| at..at + p.len())
+            }
+            Clause::Regex(pattern) => self
+                .regexes
+                .get(pattern.as_str())
+                .and_then(|r| r.find(name))
+                .map(|m| m.range()),
+            Clause::Or(_) | Clause::And(_) => None,
         }
     }
 
@@ -722,6 +730,46 @@ mod tests {
         rule: &'static str,
     ) -> (Channel, String, String, &'static str) {
         (channel, provider.to_string(), entry.to_string(), rule)
+    }
+
+    #[test]
+    fn each_kind_of_clause_leaves_what_it_does_not_explain() {
+        let matcher = Matcher::new(&[]);
+        // What is left of the name once the clause's text is cut out, by hand.
+        let leftover = |clause: Clause, name: &str| match matcher.fit(&clause, name) {
+            Fit::No => None,
+            Fit::Whole { .. } => Some(String::new()),
+            Fit::Partial { leftover, .. } => Some(leftover),
+        };
+        let s = |t: &str| t.to_string();
+        let name = "claude-opus-4.8-fast";
+        // Patterns are compared lower-cased.
+        assert_eq!(
+            leftover(Clause::Equals(s("Claude-Opus-4.8-Fast")), name),
+            Some(s(""))
+        );
+        assert_eq!(leftover(Clause::Equals(s("claude-opus-4.8")), name), None);
+        // "claude-opus-4.8" is 15 bytes: the rest is "-fast".
+        assert_eq!(
+            leftover(Clause::StartsWith(s("Claude-Opus-4.8")), name),
+            Some(s("-fast"))
+        );
+        assert_eq!(leftover(Clause::StartsWith(s("opus")), name), None);
+        assert_eq!(
+            leftover(Clause::EndsWith(s("-fast")), name),
+            Some(s("claude-opus-4.8"))
+        );
+        assert_eq!(leftover(Clause::EndsWith(s(name)), name), Some(s("")));
+        assert_eq!(leftover(Clause::EndsWith(s("opus")), name), None);
+        // The first "opus" goes, the text either side joins up.
+        assert_eq!(
+            leftover(Clause::Contains(s("opus")), name),
+            Some(s("claude--4.8-fast"))
+        );
+        assert_eq!(leftover(Clause::Contains(s(name)), name), Some(s("")));
+        assert_eq!(leftover(Clause::Contains(s("sonnet")), name), None);
+        // A regex with no compiled pattern (none in an empty feed) matches nothing.
+        assert_eq!(leftover(Clause::Regex(s("claude.*")), name), None);
     }
 
     #[test]

@@ -9,50 +9,14 @@ use sqlx::Row;
 
 use super::schema::ParsedFeed;
 use super::{OfficialModel, PriceList, Provider};
-use crate::store::{SourceKind, Store, StoreError, gzip, parse_ts, ts};
+use crate::store::{NewRun, Outcome, RunLog, RunRecord, Store, StoreError, Totals, parse_ts};
 
-use crate::store::{KEEP_FAILED_BODIES, KEEP_FAILED_BODIES_DAYS};
+/// One official ingest attempt as recorded: a run of the shared log shape, with
+/// `providers_seen` filled in.
+pub type OfficialRun = RunRecord;
 
-/// One official ingest attempt as recorded.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct OfficialRun {
-    pub id: i64,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    pub source_kind: SourceKind,
-    pub source: String,
-    pub as_of: DateTime<Utc>,
-    pub success: bool,
-    pub providers_seen: i64,
-    pub models_seen: i64,
-    pub models_stored: i64,
-    pub skipped: i64,
-    pub added: i64,
-    pub removed: i64,
-    pub price_changes: i64,
-    pub error: Option<String>,
-}
-
-/// What an official ingest wants recorded.
-pub struct NewRun<'a> {
-    pub started_at: DateTime<Utc>,
-    pub source_kind: SourceKind,
-    pub source: &'a str,
-    pub as_of: DateTime<Utc>,
-    pub raw_body: Option<&'a [u8]>,
-    pub providers_seen: usize,
-    pub models_seen: usize,
-    pub skipped_detail: &'a [String],
-}
-
-/// What a successful write did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct WriteCounts {
-    pub stored: usize,
-    pub added: usize,
-    pub removed: usize,
-    pub price_changes: usize,
-}
+/// What a successful write did: the counts every run log keeps.
+pub type WriteCounts = Totals;
 
 /// The stored state a run is checked against, read inside its transaction.
 #[derive(Debug, Default)]
@@ -60,8 +24,8 @@ pub struct StoredState {
     pub active_count: usize,
     /// (provider, entry) -> (latest prices JSON, active)
     pub entries: HashMap<(String, String), (String, bool)>,
-    /// The newest successful run's data time and kind.
-    pub last_success: Option<(DateTime<Utc>, SourceKind)>,
+    /// The newest successful run.
+    pub last_success: Option<RunRecord>,
 }
 
 /// Why a write was refused after reading the stored state; nothing was written.
@@ -79,67 +43,14 @@ impl From<sqlx::Error> for WriteError {
     }
 }
 
-macro_rules! run_select {
-    ($tail:literal) => {
-        concat!(
-            "SELECT id, started_at, finished_at, source_kind, source, as_of, outcome, providers_seen, \
-             models_seen, models_stored, skipped, added, removed, price_changes, error FROM official_runs",
-            $tail
-        )
-    };
-}
-
-/// Records a failed run; stored prices are untouched. Older failures lose their raw bodies.
-pub async fn record_failure(
-    store: &Store,
-    run: &NewRun<'_>,
-    error: &str,
-) -> Result<i64, StoreError> {
-    let raw = run.raw_body.map(gzip).transpose()?;
-    let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
-    let mut tx = store.begin_write().await?;
-    let id = sqlx::query(
-        "INSERT INTO official_runs (started_at, finished_at, source_kind, source, as_of, outcome, \
-         providers_seen, models_seen, skipped, skipped_detail, error, raw_gzip) \
-         VALUES (?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(ts(run.started_at))
-    .bind(ts(Utc::now()))
-    .bind(run.source_kind.as_str())
-    .bind(run.source)
-    .bind(ts(run.as_of))
-    .bind(run.providers_seen as i64)
-    .bind(run.models_seen as i64)
-    .bind(run.skipped_detail.len() as i64)
-    .bind(skipped_detail)
-    .bind(error)
-    .bind(raw)
-    .execute(tx.conn())
-    .await?
-    .last_insert_rowid();
-    // Failed bodies are kept as the catalogue keeps its own: the latest few, or a week's.
-    let cutoff = ts(Utc::now() - chrono::Duration::days(KEEP_FAILED_BODIES_DAYS));
-    sqlx::query(
-        "UPDATE official_runs SET raw_gzip = NULL WHERE outcome = 'failed' AND raw_gzip IS NOT NULL \
-         AND started_at < ? \
-         AND id NOT IN (SELECT id FROM official_runs WHERE outcome = 'failed' ORDER BY id DESC LIMIT ?)",
-    )
-    .bind(cutoff)
-    .bind(KEEP_FAILED_BODIES)
-    .execute(tx.conn())
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-async fn read_state(tx: &mut sqlx::SqliteConnection) -> Result<StoredState, StoreError> {
+async fn read_state(tx: &mut crate::store::WriteTx) -> Result<StoredState, StoreError> {
     let rows = sqlx::query(
         "SELECT m.provider_id, m.model_id, m.active, \
                 (SELECT h.prices FROM official_price_history h \
                  WHERE h.provider_id = m.provider_id AND h.model_id = m.model_id ORDER BY h.id DESC LIMIT 1) AS prices \
          FROM official_models m",
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(tx.conn())
     .await?;
     let mut state = StoredState::default();
     for row in rows {
@@ -153,17 +64,7 @@ async fn read_state(tx: &mut sqlx::SqliteConnection) -> Result<StoredState, Stor
             (prices.unwrap_or_default(), active),
         );
     }
-    let last = sqlx::query(
-        "SELECT as_of, source_kind FROM official_runs WHERE outcome = 'success' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(row) = last {
-        state.last_success = Some((
-            parse_ts(&row.try_get::<String, _>("as_of")?)?,
-            SourceKind::parse(&row.try_get::<String, _>("source_kind")?),
-        ));
-    }
+    state.last_success = tx.last_run(RunLog::Official, Outcome::Success).await?;
     Ok(state)
 }
 
@@ -177,32 +78,11 @@ pub async fn write_feed(
     unreadable: &HashSet<(String, String)>,
     check: impl FnOnce(&StoredState) -> Result<(), String>,
 ) -> Result<(i64, WriteCounts), WriteError> {
-    let raw = run.raw_body.map(gzip).transpose()?;
-    let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
-    let as_of = ts(run.as_of);
+    let as_of = crate::store::ts(run.as_of);
     let mut tx = store.begin_write().await?;
-    let state = read_state(tx.conn()).await?;
+    let state = read_state(&mut tx).await?;
     check(&state).map_err(WriteError::Refused)?;
-
-    let run_id = sqlx::query(
-        "INSERT INTO official_runs (started_at, finished_at, source_kind, source, as_of, outcome, \
-         providers_seen, models_seen, skipped, skipped_detail, raw_gzip) \
-         VALUES (?, ?, ?, ?, ?, 'success', ?, ?, ?, ?, ?)",
-    )
-    .bind(ts(run.started_at))
-    .bind(ts(run.started_at))
-    .bind(run.source_kind.as_str())
-    .bind(run.source)
-    .bind(&as_of)
-    .bind(run.providers_seen as i64)
-    .bind(run.models_seen as i64)
-    .bind(run.skipped_detail.len() as i64)
-    .bind(skipped_detail)
-    .bind(raw)
-    .execute(tx.conn())
-    .await?
-    .last_insert_rowid();
-
+    let run_id = tx.insert_run(run, Outcome::Success, None).await?;
     let mut counts = WriteCounts::default();
     let mut present: HashSet<(&str, &str)> = HashSet::new();
     for provider in &feed.providers {
@@ -276,18 +156,8 @@ pub async fn write_feed(
             counts.removed += 1;
         }
     }
-    sqlx::query(
-        "UPDATE official_runs SET finished_at = ?, models_stored = ?, added = ?, removed = ?, \
-         price_changes = ? WHERE id = ?",
-    )
-    .bind(ts(Utc::now()))
-    .bind(counts.stored as i64)
-    .bind(counts.added as i64)
-    .bind(counts.removed as i64)
-    .bind(counts.price_changes as i64)
-    .bind(run_id)
-    .execute(tx.conn())
-    .await?;
+    tx.finish_run(RunLog::Official, run_id, Outcome::Success, counts)
+        .await?;
     tx.commit().await?;
     Ok((run_id, counts))
 }
@@ -311,35 +181,6 @@ async fn insert_event(
     .execute(&mut *tx)
     .await?;
     Ok(())
-}
-
-fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OfficialRun, StoreError> {
-    Ok(OfficialRun {
-        id: row.try_get("id")?,
-        started_at: parse_ts(&row.try_get::<String, _>("started_at")?)?,
-        finished_at: parse_ts(&row.try_get::<String, _>("finished_at")?)?,
-        source_kind: SourceKind::parse(&row.try_get::<String, _>("source_kind")?),
-        source: row.try_get("source")?,
-        as_of: parse_ts(&row.try_get::<String, _>("as_of")?)?,
-        success: row.try_get::<String, _>("outcome")? == "success",
-        providers_seen: row.try_get("providers_seen")?,
-        models_seen: row.try_get("models_seen")?,
-        models_stored: row.try_get("models_stored")?,
-        skipped: row.try_get("skipped")?,
-        added: row.try_get("added")?,
-        removed: row.try_get("removed")?,
-        price_changes: row.try_get("price_changes")?,
-        error: row.try_get("error")?,
-    })
-}
-
-/// Recent runs, newest first.
-pub async fn recent_runs(store: &Store, limit: i64) -> Result<Vec<OfficialRun>, StoreError> {
-    let rows = sqlx::query(run_select!(" ORDER BY id DESC LIMIT ?"))
-        .bind(limit)
-        .fetch_all(store.pool())
-        .await?;
-    rows.iter().map(run_from_row).collect()
 }
 
 /// One price history row of one entry.
@@ -443,6 +284,6 @@ pub async fn load(store: &Store) -> Result<StoredOfficial, StoreError> {
         providers,
         history,
         events,
-        runs: recent_runs(store, i64::MAX).await?,
+        runs: store.runs_of(RunLog::Official, i64::MAX).await?,
     })
 }

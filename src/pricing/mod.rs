@@ -8,3 +8,4 @@ pub mod providers;
 pub mod ranking;
 pub mod selection;
 pub mod similar;
+pub mod where_to_buy;

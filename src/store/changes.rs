@@ -13,6 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::{EventRow, RunRecord, SourceKind};
+
+pub mod filter;
 use crate::pricing::price::{Price, PriceSet, Pricing};
 
 /// What happened to one model on one day.
@@ -447,22 +449,9 @@ mod tests {
             .unwrap()
             .and_utc();
         RunRecord {
-            id,
-            started_at: as_of,
-            finished_at: as_of,
-            source_kind: kind,
-            source: "test".into(),
-            as_of,
-            outcome: crate::store::Outcome::Success,
-            success: true,
             models_seen: 1,
             models_stored: 1,
-            skipped: 0,
-            added: 0,
-            removed: 0,
-            price_changes: 0,
-            error: None,
-            accepted_at: None,
+            ..RunRecord::applied(id, kind, as_of)
         }
     }
 

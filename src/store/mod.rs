@@ -116,6 +116,9 @@ pub struct RunRecord {
     /// `outcome == Success`.
     pub success: bool,
     pub models_seen: i64,
+    /// The official feed's runs also count providers; `None` for the catalogue's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub providers_seen: Option<i64>,
     pub models_stored: i64,
     pub skipped: i64,
     pub added: i64,
@@ -127,16 +130,30 @@ pub struct RunRecord {
     pub accepted_at: Option<DateTime<Utc>>,
 }
 
-/// What an ingest wants written; the store writes it all in one transaction or not at all.
-#[derive(Clone, Copy)]
-pub struct NewRun<'a> {
-    pub started_at: DateTime<Utc>,
-    pub source_kind: SourceKind,
-    pub source: &'a str,
-    pub as_of: DateTime<Utc>,
-    pub raw_body: Option<&'a [u8]>,
-    pub models_seen: usize,
-    pub skipped_detail: &'a [String],
+#[cfg(test)]
+impl RunRecord {
+    /// An applied run for unit tests, started, finished and dated `as_of`, nothing counted.
+    pub(crate) fn applied(id: i64, source_kind: SourceKind, as_of: DateTime<Utc>) -> RunRecord {
+        RunRecord {
+            id,
+            started_at: as_of,
+            finished_at: as_of,
+            source_kind,
+            source: "test".into(),
+            as_of,
+            outcome: Outcome::Success,
+            success: true,
+            models_seen: 0,
+            providers_seen: None,
+            models_stored: 0,
+            skipped: 0,
+            added: 0,
+            removed: 0,
+            price_changes: 0,
+            error: None,
+            accepted_at: None,
+        }
+    }
 }
 
 /// The counts a successful catalogue write produced.
@@ -151,6 +168,18 @@ pub struct WriteCounts {
     /// Models missing from the catalogue but not delisted, because some record had no
     /// readable id and might have been theirs.
     pub removals_held: usize,
+}
+
+impl WriteCounts {
+    /// The counts every run log keeps.
+    pub fn totals(&self) -> Totals {
+        Totals {
+            stored: self.stored,
+            added: self.added,
+            removed: self.removed,
+            price_changes: self.price_changes,
+        }
+    }
 }
 
 /// One stored model as the next write compares against it.
@@ -181,19 +210,9 @@ pub struct Fingerprint {
     pub official: i64,
 }
 
-/// `SELECT <every run column> FROM ingest_runs` followed by `$tail`, as one static string.
-macro_rules! run_select {
-    ($tail:literal) => {
-        concat!(
-            "SELECT id, started_at, finished_at, source_kind, source, as_of, outcome, \
-             models_seen, models_stored, skipped, added, removed, price_changes, error, \
-             accepted_at FROM ingest_runs",
-            $tail
-        )
-    };
-}
-
+mod runs;
 mod write;
+pub use runs::{NewRun, RunLog, Totals};
 pub use write::{KEEP_FAILED_BODIES, KEEP_FAILED_BODIES_DAYS, Unreadable, WriteTx};
 
 /// How long a writer waits for another's write lock before giving up with
@@ -357,6 +376,7 @@ impl Store {
             outcome: Outcome::Failed,
             success: false,
             models_seen: run.models_seen as i64,
+            providers_seen: None,
             models_stored: 0,
             skipped: run.skipped_detail.len() as i64,
             added: 0,
@@ -405,38 +425,6 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(count == 0)
-    }
-
-    /// One run by id.
-    pub async fn run(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {
-        let row = sqlx::query(run_select!(" WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| run_from_row(&r)).transpose()
-    }
-
-    /// The most recent successful (or failed) run.
-    pub async fn last_run(&self, success: bool) -> Result<Option<RunRecord>, StoreError> {
-        let outcome = if success {
-            Outcome::Success
-        } else {
-            Outcome::Failed
-        };
-        let row = sqlx::query(run_select!(" WHERE outcome = ? ORDER BY id DESC LIMIT 1"))
-            .bind(outcome.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| run_from_row(&r)).transpose()
-    }
-
-    /// Recent runs, newest first.
-    pub async fn recent_runs(&self, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
-        let rows = sqlx::query(run_select!(" ORDER BY id DESC LIMIT ?"))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(run_from_row).collect()
     }
 
     /// Every stored model with its active flag and first-seen time.
@@ -495,29 +483,6 @@ impl Store {
             })
             .collect()
     }
-}
-
-fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> {
-    let outcome = Outcome::parse(&row.try_get::<String, _>("outcome")?);
-    let accepted_at: Option<String> = row.try_get("accepted_at")?;
-    Ok(RunRecord {
-        id: row.try_get("id")?,
-        started_at: parse_ts(&row.try_get::<String, _>("started_at")?)?,
-        finished_at: parse_ts(&row.try_get::<String, _>("finished_at")?)?,
-        source_kind: SourceKind::parse(&row.try_get::<String, _>("source_kind")?),
-        source: row.try_get("source")?,
-        as_of: parse_ts(&row.try_get::<String, _>("as_of")?)?,
-        outcome,
-        success: outcome == Outcome::Success,
-        models_seen: row.try_get("models_seen")?,
-        models_stored: row.try_get("models_stored")?,
-        skipped: row.try_get("skipped")?,
-        added: row.try_get("added")?,
-        removed: row.try_get("removed")?,
-        price_changes: row.try_get("price_changes")?,
-        error: row.try_get("error")?,
-        accepted_at: accepted_at.as_deref().map(parse_ts).transpose()?,
-    })
 }
 
 /// A model as loaded from the store.

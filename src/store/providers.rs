@@ -10,9 +10,6 @@ use sqlx::Row;
 use super::{Store, StoreError, gzip, parse_ts, ts};
 pub use crate::openrouter::providers::ProviderInfo;
 
-/// Failed runs whose raw bodies are kept for inspection; older failures keep their record only.
-const FAILED_BODIES_KEPT: i64 = 10;
-
 /// One provider as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredProvider {
@@ -209,7 +206,9 @@ impl Store {
             "UPDATE provider_runs SET raw_gzip = NULL WHERE outcome = 'failed' AND id NOT IN \
              (SELECT id FROM provider_runs WHERE outcome = 'failed' ORDER BY id DESC LIMIT ?)",
         )
-        .bind(FAILED_BODIES_KEPT)
+        // The latest failed bodies are kept for inspection as the other run logs keep theirs;
+        // older failures keep their record only.
+        .bind(super::KEEP_FAILED_BODIES)
         .execute(&self.pool)
         .await?;
         Ok(id)

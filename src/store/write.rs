@@ -10,10 +10,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 
-use super::{
-    CurrentState, NewRun, Outcome, RunRecord, Store, StoreError, StoredState, gzip, pricing_json,
-    run_from_row, ts,
-};
+use super::{CurrentState, Outcome, RunLog, Store, StoreError, StoredState, pricing_json, ts};
 use crate::model::Model;
 
 /// Raw bodies of failed and quarantined runs are kept for the most recent this many...
@@ -69,16 +66,6 @@ impl Store {
             .map_err(sql_error)?;
         Ok(WriteTx { tx })
     }
-
-    /// Records a failed run in a transaction of its own; stored models are untouched. Old
-    /// raw bodies of failed runs are dropped in the same transaction (see [`KEEP_FAILED_BODIES`]).
-    pub async fn record_failure(&self, run: &NewRun<'_>, error: &str) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id = tx.insert_run(run, Outcome::Failed, Some(error)).await?;
-        tx.prune_raw_bodies(Utc::now()).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
 }
 
 impl WriteTx {
@@ -116,26 +103,8 @@ impl WriteTx {
                 },
             );
         }
-        state.last_success = self.last_run(Outcome::Success).await?;
+        state.last_success = self.last_run(RunLog::Catalogue, Outcome::Success).await?;
         Ok(state)
-    }
-
-    /// The most recent run with this outcome.
-    pub async fn last_run(&mut self, outcome: Outcome) -> Result<Option<RunRecord>, StoreError> {
-        let row = sqlx::query(run_select!(" WHERE outcome = ? ORDER BY id DESC LIMIT 1"))
-            .bind(outcome.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.map(|r| run_from_row(&r)).transpose()
-    }
-
-    /// One run by id.
-    pub async fn run(&mut self, id: i64) -> Result<Option<RunRecord>, StoreError> {
-        let row = sqlx::query(run_select!(" WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.map(|r| run_from_row(&r)).transpose()
     }
 
     /// A run's kept raw body (gzip), if it still has one.
@@ -146,37 +115,6 @@ impl WriteTx {
                 .fetch_optional(&mut *self.tx)
                 .await?;
         Ok(raw.flatten())
-    }
-
-    /// Inserts a run record; its counts are filled in by [`WriteTx::finish_run`].
-    pub async fn insert_run(
-        &mut self,
-        run: &NewRun<'_>,
-        outcome: Outcome,
-        error: Option<&str>,
-    ) -> Result<i64, StoreError> {
-        let raw = run.raw_body.map(gzip).transpose()?;
-        let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
-        let id = sqlx::query(
-            "INSERT INTO ingest_runs (started_at, finished_at, source_kind, source, as_of, outcome, \
-             models_seen, skipped, skipped_detail, error, raw_gzip) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(ts(run.started_at))
-        .bind(ts(Utc::now()))
-        .bind(run.source_kind.as_str())
-        .bind(run.source)
-        .bind(ts(run.as_of))
-        .bind(outcome.as_str())
-        .bind(run.models_seen as i64)
-        .bind(run.skipped_detail.len() as i64)
-        .bind(skipped_detail)
-        .bind(error)
-        .bind(raw)
-        .execute(&mut *self.tx)
-        .await?
-        .last_insert_rowid();
-        Ok(id)
     }
 
     /// Writes a whole catalogue as run `run_id`: every readable model, a new price row for
@@ -267,29 +205,6 @@ impl WriteTx {
         Ok(counts)
     }
 
-    /// Fills in a run's counts and outcome once its writes are done.
-    pub async fn finish_run(
-        &mut self,
-        run_id: i64,
-        outcome: Outcome,
-        counts: &super::WriteCounts,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE ingest_runs SET finished_at = ?, outcome = ?, models_stored = ?, added = ?, \
-             removed = ?, price_changes = ? WHERE id = ?",
-        )
-        .bind(ts(Utc::now()))
-        .bind(outcome.as_str())
-        .bind(counts.stored as i64)
-        .bind(counts.added as i64)
-        .bind(counts.removed as i64)
-        .bind(counts.price_changes as i64)
-        .bind(run_id)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
     /// Marks a quarantined run as deliberately accepted (its outcome becomes success).
     pub async fn mark_accepted(&mut self, run_id: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE ingest_runs SET accepted_at = ? WHERE id = ?")
@@ -298,26 +213,6 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
-    }
-
-    /// Drops the raw bodies of failed and quarantined runs that are neither among the
-    /// [`KEEP_FAILED_BODIES`] most recent such runs nor younger than
-    /// [`KEEP_FAILED_BODIES_DAYS`] days.
-    pub async fn prune_raw_bodies(&mut self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let cutoff = ts(now - chrono::Duration::days(KEEP_FAILED_BODIES_DAYS));
-        let pruned = sqlx::query(
-            "UPDATE ingest_runs SET raw_gzip = NULL \
-             WHERE outcome IN ('failed', 'quarantined') AND raw_gzip IS NOT NULL \
-               AND finished_at < ? \
-               AND id NOT IN (SELECT id FROM ingest_runs WHERE outcome IN ('failed', 'quarantined') \
-                              ORDER BY id DESC LIMIT ?)",
-        )
-        .bind(cutoff)
-        .bind(KEEP_FAILED_BODIES)
-        .execute(&mut *self.tx)
-        .await?
-        .rows_affected();
-        Ok(pruned)
     }
 
     async fn insert_event(

@@ -195,6 +195,11 @@ impl ProviderListStatus {
 }
 
 impl AboutPage {
+    /// A count as the page prints it, by format.rs's integer rule: "1,466".
+    pub fn count(value: &usize) -> String {
+        format::count(*value as u64)
+    }
+
     /// The page from the catalogue's runs, counts and sources.
     pub fn build(catalogue: &Catalogue) -> AboutPage {
         let freshness = &catalogue.freshness;

@@ -33,6 +33,7 @@ const ROUTE_PARAMS: &[(&str, &[&str])] = &[
         ],
     ),
     ("/changes", CHANGES),
+    ("/changes.atom", CHANGES),
     ("/api/changes.json", &["date", "source"]),
     ("/api/price-tags.json", PRICE_TAGS),
     ("/api/price-tags.csv", PRICE_TAGS),

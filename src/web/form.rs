@@ -222,6 +222,15 @@ impl FieldErrors {
         errors
     }
 
+    /// The status of a page re-rendered with these problems: 400 when there is any.
+    pub fn status(&self) -> axum::http::StatusCode {
+        if self.0.is_empty() {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::BAD_REQUEST
+        }
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

@@ -4,17 +4,12 @@
 //!
 //! One rounding rule everywhere: [`ROUNDING`], half away from zero (what people do by hand).
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use crate::pricing::price::{MILLION, Price};
 
-/// The one rounding rule for everything shown or exported.
-pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
-
-/// `value` to `dp` decimal places by [`ROUNDING`], without trailing zeros.
-pub fn round(value: Decimal, dp: u32) -> Decimal {
-    value.round_dp_with_strategy(dp, ROUNDING).normalize()
-}
+/// The one rounding rule, shared with ingest and the command line.
+pub use crate::format::{ROUNDING, round};
 
 /// `value` to `digits` significant digits by [`ROUNDING`], without trailing zeros.
 pub fn round_sf(value: Decimal, digits: u32) -> Decimal {
@@ -24,10 +19,8 @@ pub fn round_sf(value: Decimal, digits: u32) -> Decimal {
         .normalize()
 }
 
-/// A moment as the pages show it, to the minute: "2026-05-02 06:00 UTC".
-pub fn utc_minute(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
+/// Moments and days read the same on the pages as in the command line's summaries.
+pub use crate::format::{day, utc_minute};
 
 /// USD per token -> USD per million tokens.
 pub fn per_million(per_token: Decimal) -> Decimal {
@@ -113,6 +106,11 @@ pub fn tokens_short(value: u64) -> String {
     } else {
         value.to_string()
     }
+}
+
+/// A token window for a table cell: [`tokens_short`], or "—" when it is not known.
+pub fn tokens_cell(value: Option<u64>) -> String {
+    value.map_or_else(|| "—".into(), tokens_short)
 }
 
 /// A percentage with at most one decimal.

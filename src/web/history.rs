@@ -293,7 +293,7 @@ pub fn day_href(date: NaiveDate) -> String {
 }
 
 pub fn ymd(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
+    format::day(date)
 }
 
 /// Model ids made safe for an element id.

@@ -223,7 +223,7 @@ impl Layout {
 
     pub fn as_of_date(&self) -> String {
         self.as_of
-            .map(|t| t.format("%Y-%m-%d").to_string())
+            .map(crate::format::day)
             .unwrap_or_else(|| "unknown".into())
     }
 

@@ -375,7 +375,7 @@ fn quality_lines(model: &Model, catalogue: &Catalogue) -> Vec<QualityLine> {
         };
         Some(QualityLine {
             label: index.label(),
-            value: format!("{value:.1}"),
+            value: format::score(value),
             rank,
         })
     })
@@ -583,12 +583,12 @@ impl ModelPage {
             .filter(|(_, c)| c.kind == crate::store::changes::ChangeKind::Removed)
             .last()
             .and_then(|(day, _)| day.previous)
-            .map(|d| d.format("%Y-%m-%d").to_string())
+            .map(format::day)
             .or_else(|| {
                 catalogue
                     .history(&model.id)
                     .last()
-                    .map(|p| p.as_of.format("%Y-%m-%d").to_string())
+                    .map(|p| format::day(p.as_of))
             })
             .unwrap_or_default();
         let dash = || "—".to_string();
@@ -634,13 +634,10 @@ impl ModelPage {
                 model
                     .created
                     .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .map(format::day)
                     .unwrap_or_else(dash),
             ),
-            (
-                "First seen by us",
-                entry.first_seen.format("%Y-%m-%d").to_string(),
-            ),
+            ("First seen by us", format::day(entry.first_seen)),
         ];
         let description =
             description::paragraphs(&model.description, &|id| catalogue.get(id).is_some());

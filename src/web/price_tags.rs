@@ -161,10 +161,7 @@ fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow 
             .map_or_else(|| "—".into(), |b| in_out(&b.base)),
         long_context: long_context(tag),
         vs_routed,
-        as_of: tag
-            .as_of
-            .map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
+        as_of: tag.as_of.map(format::day).unwrap_or_default(),
         since: tag.since.map(|d| d.to_string()).unwrap_or_default(),
         source: if tag.source == SOURCE_OFFICIAL {
             "genai-prices"
@@ -258,10 +255,7 @@ impl PriceTagsSection {
                 .iter()
                 .map(|d| discrepancy_line(catalogue, d))
                 .collect(),
-            official_as_of: official
-                .as_of()
-                .map(|t| t.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
+            official_as_of: official.as_of().map(format::day).unwrap_or_default(),
             rows,
         }
     }
@@ -491,7 +485,7 @@ pub async fn page(State(state): State<AppState>) -> AppResult<Response> {
         official_as_of: catalogue
             .official()
             .as_of()
-            .map(|t| t.format("%Y-%m-%d").to_string())
+            .map(format::day)
             .unwrap_or_default(),
         compared: compared_models(&catalogue),
     };
@@ -569,7 +563,7 @@ impl OfficialAbout {
         use crate::official::matching::{RefusalKind, Rule};
         let view = catalogue.official();
         let report = &view.report;
-        let when = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+        let when = format::utc_minute;
         let failing = match (&view.last_failure, &view.last_success) {
             (Some(f), s) if s.as_ref().is_none_or(|s| f.id > s.id) => Some((
                 when(f.finished_at),
@@ -578,10 +572,7 @@ impl OfficialAbout {
             _ => None,
         };
         OfficialAbout {
-            as_of: view
-                .as_of()
-                .map(|t| t.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
+            as_of: view.as_of().map(format::day).unwrap_or_default(),
             last_refresh: view
                 .last_success
                 .as_ref()

@@ -17,6 +17,7 @@ use super::providers::{
     blend, places_text, policy_links, quantization_flag, quantization_label, uptime_text, versus,
 };
 use crate::AppState;
+use crate::pricing::where_to_buy;
 use crate::store::Catalogue;
 use crate::store::endpoints::Endpoint;
 use crate::store::providers::{ProviderInfo, StoredProvider};
@@ -149,24 +150,17 @@ impl ProvidersIndexPage {
             for slug in slugs {
                 *models.entry(slug).or_default() += 1;
             }
-            let blends: Vec<(Option<&str>, Decimal)> = endpoints
+            let blends: Vec<Option<Decimal>> = endpoints
                 .iter()
-                .filter_map(|(s, e)| Some((*s, blend(&e.pricing.base)?)))
+                .map(|(_, e)| blend(&e.pricing.base))
                 .collect();
-            let min = blends.iter().map(|(_, b)| *b).min();
-            let max = blends.iter().map(|(_, b)| *b).max();
-            if let (Some(min), Some(max)) = (min, max)
-                && max > min
-            {
-                let mut winners: Vec<&str> = blends
-                    .iter()
-                    .filter(|(_, b)| *b == min)
-                    .filter_map(|(s, _)| *s)
-                    .collect();
-                winners.dedup();
-                for slug in winners {
-                    *cheapest.entry(slug).or_default() += 1;
-                }
+            let mut winners: Vec<&str> = where_to_buy::lowest_when_prices_differ(&blends)
+                .into_iter()
+                .filter_map(|i| endpoints[i].0)
+                .collect();
+            winners.dedup();
+            for slug in winners {
+                *cheapest.entry(slug).or_default() += 1;
             }
         }
         let row = |p: &StoredProvider| {
@@ -233,23 +227,21 @@ impl ProviderPage {
             };
             let head = &entry.model.pricing.base;
             let head_blend = blend(head);
-            let max = endpoints
+            // Every endpoint of the model, and whether it is another provider's (another
+            // endpoint of this one under a different tag is not an alternative).
+            let offers: Vec<(&str, Option<Decimal>, bool)> = endpoints
                 .iter()
-                .filter_map(|(_, e)| blend(&e.pricing.base))
-                .max();
+                .map(|(s, e)| {
+                    (
+                        e.provider_name.as_str(),
+                        blend(&e.pricing.base),
+                        *s != Some(slug),
+                    )
+                })
+                .collect();
             for (_, own) in endpoints.iter().filter(|(s, _)| *s == Some(slug)) {
                 let own_blend = blend(&own.pricing.base);
-                // The cheapest endpoint of another provider (or another endpoint of this
-                // one under a different tag is not an alternative).
-                let alternative = endpoints
-                    .iter()
-                    .filter(|(s, _)| *s != Some(slug))
-                    .filter_map(|(s, e)| Some((*s, *e, blend(&e.pricing.base)?)))
-                    .min_by(|a, b| {
-                        a.2.cmp(&b.2)
-                            .then_with(|| a.1.provider_name.cmp(&b.1.provider_name))
-                    });
-                let min_other = alternative.as_ref().map(|a| a.2);
+                let placed = where_to_buy::against_others(own_blend, &offers);
                 let (vs_routed, vs_class) = versus(&own.pricing.base, own_blend, head, head_blend);
                 models.push(ServedModel {
                     model_id: model_id.to_string(),
@@ -261,15 +253,13 @@ impl ProviderPage {
                     routed_blend: head_blend.map_or_else(|| "—".into(), format::usd),
                     vs_routed,
                     vs_class,
-                    cheapest: match (own_blend, max) {
-                        (Some(b), Some(max)) => max > b && min_other.is_none_or(|o| b <= o),
-                        _ => false,
-                    },
-                    alternative: alternative.map(|(s, e, b)| {
+                    cheapest: placed.cheapest,
+                    alternative: placed.alternative.map(|i| {
+                        let (s, e) = endpoints[i];
                         (
                             e.provider_name.clone(),
                             s.map(str::to_string),
-                            format::usd(b),
+                            offers[i].1.map_or_else(|| "—".into(), format::usd),
                         )
                     }),
                     quantization: quantization_label(own.quantization.as_deref()),

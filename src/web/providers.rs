@@ -2,13 +2,11 @@
 //! headline price. Model pages render it with `{% include "partials/providers.html" %}` and a
 //! field named `providers` holding [`providers_section`]'s result.
 //!
-//! Rows are sorted by a blended price per million tokens, `(3 × input + output) ÷ 4`: a 3:1
-//! input:output mix without caching, the same default the ranking uses. The blend decides the
-//! order, the cheapest mark, the spread, and each row's difference from the headline.
+//! The table's rules (the blend that orders it, the order, the cheapest mark, the range of
+//! prices) are [`crate::pricing::where_to_buy`]'s; this module words and formats them.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use super::calculator::CalculatorQuery;
 use super::form::FieldErrors;
@@ -16,20 +14,13 @@ use super::format;
 use super::provider_filters::{FilterForm, FilterQuery};
 use crate::model::{Model, Variant};
 use crate::pricing::price::{Component, PriceSet};
-use crate::pricing::providers::{Offer, ProviderFilters, Shortfall, is_reduced_precision, select};
-use crate::pricing::ranking::blended_price_per_million;
+use crate::pricing::providers::{Offer, ProviderFilters, Shortfall, is_reduced_precision};
+use crate::pricing::where_to_buy::{self, Offering, PriceRange, Versus, VersusHeadline, arrange};
+pub use crate::pricing::where_to_buy::{BLEND_RATIO, blend};
 use crate::store::Catalogue;
 use crate::store::catalogue::STALE_AFTER_HOURS;
 use crate::store::endpoints::{Endpoint, ModelEndpoints};
 use crate::store::providers::ProviderInfo;
-
-/// Input tokens per output token in the blend that orders the table.
-pub const BLEND_RATIO: u32 = 3;
-
-/// The blended $/M that orders the table; `None` when a needed price is missing or variable.
-pub fn blend(prices: &PriceSet) -> Option<Decimal> {
-    blended_price_per_million(prices, Decimal::from(BLEND_RATIO), Decimal::ZERO)
-}
 
 /// Why the filters leave one provider out, "runs outside the EU; no tool calling", or `None`
 /// when it qualifies. Shared by this section and the per-provider calculator.
@@ -108,7 +99,6 @@ pub struct ProviderRow {
     pub policies: Vec<(&'static str, String)>,
     /// Why the reader's filters leave this row out; `None` when it qualifies.
     pub left_out: Option<String>,
-    blend_value: Option<Decimal>,
 }
 
 /// OpenRouter's routed price for the model, the row every provider is compared with.
@@ -290,59 +280,40 @@ fn uptime_cells(e: &Endpoint) -> (String, String, String) {
     (main, parts.join(", "), recent.join(" · "))
 }
 
-fn tokens(value: Option<u64>) -> String {
-    value
-        .map(format::tokens_short)
-        .unwrap_or_else(|| "—".into())
-}
-
-/// `(a − b) / b` as a percentage, for display only.
-fn percent_diff(a: Decimal, b: Decimal) -> Option<f64> {
-    (a - b)
-        .checked_div(b)
-        .and_then(|r| r.to_f64())
-        .map(|r| r * 100.0)
-}
-
-/// How an endpoint's price compares with the headline.
+/// How an endpoint's price compares with the headline, worded: "+50%", "same", with the
+/// class the row is styled by ("dearer", "cheaper" or "").
 pub(super) fn versus(
     row: &PriceSet,
     row_blend: Option<Decimal>,
     head: &PriceSet,
     head_blend: Option<Decimal>,
 ) -> (String, &'static str) {
-    let keys = [
-        (Component::Prompt, "input"),
-        (Component::Completion, "output"),
-        (Component::InputCacheRead, "cache read"),
-        (Component::InputCacheWrite, "cache write"),
-    ];
-    let differing: Vec<&str> = keys
-        .iter()
-        .filter(|(c, _)| row.price(*c) != head.price(*c))
-        .map(|(_, label)| *label)
-        .collect();
-    if differing.is_empty() {
-        return ("same".into(), "");
-    }
-    match (row_blend, head_blend) {
-        (Some(r), Some(h)) if r == h => {
+    match where_to_buy::versus(row, row_blend, head, head_blend) {
+        Versus::Same => ("same".into(), ""),
+        Versus::SameBlend(differing) => {
             let verb = if differing.len() == 1 {
                 "differs"
             } else {
                 "differ"
             };
-            (format!("same blend; {} {verb}", differing.join(", ")), "")
+            let names: Vec<&str> = differing.iter().map(|c| compared_label(*c)).collect();
+            (format!("same blend; {} {verb}", names.join(", ")), "")
         }
-        (Some(r), Some(h)) if h.is_zero() => {
-            (format!("{} (routed is free)", format::usd(r)), "dearer")
-        }
-        (Some(r), Some(h)) => match percent_diff(r, h) {
-            Some(p) if r > h => (format::signed_percent(p), "dearer"),
-            Some(p) => (format::signed_percent(p), "cheaper"),
-            None => ("—".into(), ""),
-        },
-        _ => ("not comparable".into(), ""),
+        Versus::RoutedFree(r) => (format!("{} (routed is free)", format::usd(r)), "dearer"),
+        Versus::Dearer(p) => (format::signed_percent(p), "dearer"),
+        Versus::Cheaper(p) => (format::signed_percent(p), "cheaper"),
+        Versus::NotComparable => ("not comparable".into(), ""),
+        Versus::Unknown => ("—".into(), ""),
+    }
+}
+
+/// How a compared component is named in "same blend; input, output differ".
+fn compared_label(component: Component) -> &'static str {
+    match component {
+        Component::Prompt => "input",
+        Component::Completion => "output",
+        Component::InputCacheRead => "cache read",
+        _ => "cache write",
     }
 }
 
@@ -360,8 +331,8 @@ fn headline_row(model: &Model) -> HeadlineRow {
                 "—".into()
             }
         }),
-        context: tokens(model.context_length),
-        max_output: tokens(model.max_completion_tokens),
+        context: format::tokens_cell(model.context_length),
+        max_output: format::tokens_cell(model.max_completion_tokens),
     }
 }
 
@@ -394,8 +365,8 @@ fn provider_row(
         }),
         vs_headline,
         vs_class,
-        context: tokens(e.context_length),
-        max_output: tokens(e.max_completion_tokens),
+        context: format::tokens_cell(e.context_length),
+        max_output: format::tokens_cell(e.max_completion_tokens),
         quantization: quantization_label(e.quantization.as_deref()),
         quantization_flag: e.quantization.as_deref().and_then(quantization_flag),
         uptime,
@@ -422,7 +393,6 @@ fn provider_row(
         throughput: published(e.throughput_last_30m, "tokens/s"),
         policies: policy_links(info),
         left_out: None,
-        blend_value,
     }
 }
 
@@ -553,27 +523,31 @@ pub fn providers_section_at(
         .iter()
         .map(|e| catalogue.provider_of(e).map(|p| &p.info))
         .collect();
+    let offerings: Vec<Offering> = data
+        .endpoints
+        .iter()
+        .zip(&infos)
+        .map(|(e, info)| Offering {
+            provider: &e.provider_name,
+            tag: &e.tag,
+            blend: blend(&e.pricing.base),
+            offer: offer(e, *info),
+        })
+        .collect();
+    let table = arrange(&offerings, filters);
+    let selection = &table.selection;
     let mut rows: Vec<ProviderRow> = data
         .endpoints
         .iter()
         .zip(&infos)
-        .map(|(e, info)| provider_row(e, *info, head_prices, head_blend))
+        .enumerate()
+        .map(|(i, (e, info))| ProviderRow {
+            left_out: shortfalls_text(&selection.shortfalls[i], filters),
+            cheapest: table.is_marked(i),
+            ..provider_row(e, *info, head_prices, head_blend)
+        })
         .collect();
-    let offers: Vec<Offer> = data
-        .endpoints
-        .iter()
-        .zip(&infos)
-        .map(|(e, info)| offer(e, *info))
-        .collect();
-    let blends: Vec<Option<Decimal>> = rows.iter().map(|r| r.blend_value).collect();
-    let selection = select(&offers, &blends, filters);
     section.filtered = !filters.is_empty();
-    for (i, row) in rows.iter_mut().enumerate() {
-        row.left_out = shortfalls_text(&selection.shortfalls[i], filters);
-        if section.filtered {
-            row.cheapest = selection.cheapest.contains(&i);
-        }
-    }
     section.kept = rows.len() - selection.left_out();
     if section.filtered {
         section.left_out_summary =
@@ -591,65 +565,8 @@ pub fn providers_section_at(
             )
         });
     }
-    rows.sort_by(|a, b| {
-        a.left_out
-            .is_some()
-            .cmp(&b.left_out.is_some())
-            .then_with(|| match (a.blend_value, b.blend_value) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| a.provider.to_lowercase().cmp(&b.provider.to_lowercase()))
-            .then_with(|| a.tag.cmp(&b.tag))
-    });
-
-    let priced: Vec<Decimal> = rows.iter().filter_map(|r| r.blend_value).collect();
-    if let (Some(&min), Some(&max)) = (priced.iter().min(), priced.iter().max()) {
-        // A mark only means something when some provider charges more; with filters the
-        // mark is the cheapest that meets them, set above.
-        let mark = max > min;
-        for row in rows.iter_mut().filter(|r| r.blend_value == Some(min)) {
-            if !section.filtered {
-                row.cheapest = mark;
-            }
-            section.cheapest.push(row.provider.clone());
-        }
-        section.all_same_price = priced.len() >= 2 && !mark;
-        section.cheapest_blend = Some(format::usd(min));
-        section.cheapest_vs_headline = head_blend.and_then(|h| {
-            if min == h {
-                Some("the same as the routed price".into())
-            } else if h.is_zero() {
-                None
-            } else {
-                percent_diff(min, h).map(|p| {
-                    if p < 0.0 {
-                        format!("{} below the routed price", format::percent(-p))
-                    } else {
-                        format!("{} above the routed price", format::percent(p))
-                    }
-                })
-            }
-        });
-        if mark {
-            section.spread = Some(if min.is_zero() {
-                format!(
-                    "Prices run from free to {} per million blended.",
-                    format::usd(max)
-                )
-            } else {
-                let p = percent_diff(max, min).unwrap_or_default();
-                section.spread_percent = Some(format::percent(p));
-                format!(
-                    "Prices run from {} to {} per million blended: the dearest costs {} more than the cheapest.",
-                    format::usd(min),
-                    format::usd(max),
-                    format::percent(p)
-                )
-            });
-        }
+    if let Some(range) = &table.range {
+        price_range(&mut section, range, &rows, head_blend);
     }
     section.flagged_quantization = rows
         .iter()
@@ -659,8 +576,55 @@ pub fn providers_section_at(
         .endpoints
         .iter()
         .any(|e| e.pricing.base.input_cache_write.is_some());
-    section.rows = rows;
+    // Rows move into table order; `table.order` is a permutation of the rows' indices.
+    let mut slots: Vec<Option<ProviderRow>> = rows.drain(..).map(Some).collect();
+    section.rows = table
+        .order
+        .iter()
+        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+        .collect();
     section
+}
+
+/// The section's sentences on the range of prices: the cheapest, the spread, and how the
+/// cheapest compares with the routed price. `rows` are in input order.
+fn price_range(
+    section: &mut ProvidersSection,
+    range: &PriceRange,
+    rows: &[ProviderRow],
+    head_blend: Option<Decimal>,
+) {
+    section.cheapest = range
+        .at_min
+        .iter()
+        .map(|&i| rows[i].provider.clone())
+        .collect();
+    section.all_same_price = range.all_same();
+    section.cheapest_blend = Some(format::usd(range.min));
+    section.cheapest_vs_headline = head_blend
+        .and_then(|h| where_to_buy::versus_headline(range.min, h))
+        .map(|v| match v {
+            VersusHeadline::Same => "the same as the routed price".into(),
+            VersusHeadline::Below(p) => format!("{} below the routed price", format::percent(p)),
+            VersusHeadline::Above(p) => format!("{} above the routed price", format::percent(p)),
+        });
+    if range.differs() {
+        section.spread = Some(match range.spread_percent() {
+            None => format!(
+                "Prices run from free to {} per million blended.",
+                format::usd(range.max)
+            ),
+            Some(p) => {
+                section.spread_percent = Some(format::percent(p));
+                format!(
+                    "Prices run from {} to {} per million blended: the dearest costs {} more than the cheapest.",
+                    format::usd(range.min),
+                    format::usd(range.max),
+                    format::percent(p)
+                )
+            }
+        });
+    }
 }
 
 #[cfg(test)]

@@ -271,7 +271,7 @@ pub fn value_text(value: f64) -> String {
     } else if value >= 100.0 {
         format::count(value.round() as u64)
     } else {
-        format!("{value:.1}")
+        format::score(value)
     }
 }
 
@@ -630,7 +630,7 @@ impl RankingPage {
             as_of_date: catalogue
                 .freshness
                 .as_of()
-                .map(|t| t.format("%Y-%m-%d").to_string())
+                .map(format::day)
                 .unwrap_or_else(|| "unknown".into()),
             json_href: format!("/ranking?{json_query}"),
             controls,

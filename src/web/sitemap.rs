@@ -47,7 +47,7 @@ pub async fn sitemap(State(state): State<AppState>) -> Response {
     let lastmod = catalogue
         .freshness
         .as_of()
-        .map(|t| format!("<lastmod>{}</lastmod>", t.format("%Y-%m-%d")))
+        .map(|t| format!("<lastmod>{}</lastmod>", crate::format::day(t)))
         .unwrap_or_default();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\

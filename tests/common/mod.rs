@@ -1,6 +1,8 @@
 //! Shared test helpers: a fresh database per test, in-process requests, parsed HTML.
 #![allow(dead_code)]
 
+pub mod upstream;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -97,6 +99,17 @@ impl TestApp {
     pub async fn get(&self, uri: &str) -> TestResponse {
         self.request(Request::get(uri).body(Body::empty()).expect("request"))
             .await
+    }
+
+    /// `GET uri` with one request header, e.g. `If-None-Match`.
+    pub async fn get_with(&self, uri: &str, name: &str, value: &str) -> TestResponse {
+        self.request(
+            Request::get(uri)
+                .header(name, value)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
     }
 
     /// Sends `request` as a browser would: with a `Host` header unless it has one.

@@ -164,7 +164,7 @@ fn draw_series(svg: &mut String, series: &Series, x: &XAxis, y: &YAxis) {
             r#"<circle class="dot {class}" cx="{x0}" cy="{py}" r="3.5"><title>{}: {} from {}</title></circle>"#,
             escape(&series.label),
             money_label(value),
-            step.from.format("%Y-%m-%d"),
+            crate::format::day(step.from),
         );
     }
     if !path.is_empty() {

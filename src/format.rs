@@ -1,0 +1,62 @@
+//! What every part of the crate formats the same way: how moments read and the one rounding
+//! rule, on the pages, in the exports, in ingest's messages and in the command line's
+//! summaries. Crate-level so that ingest and the CLI follow the same rules as the pages without
+//! depending on `web` (which re-exports these from `web::format`, beside the page-only rules).
+
+use chrono::{DateTime, Datelike, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// The one rounding rule for everything shown or exported.
+pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
+
+/// `value` to `dp` decimal places by [`ROUNDING`], without trailing zeros.
+pub fn round(value: Decimal, dp: u32) -> Decimal {
+    value.round_dp_with_strategy(dp, ROUNDING).normalize()
+}
+
+/// A share (0.625) as a whole percentage, as ingest's messages give it: "63%".
+pub fn whole_percent(share: Decimal) -> String {
+    let pct = share
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .unwrap_or(Decimal::MAX);
+    format!("{}%", round(pct, 0))
+}
+
+/// A moment to the minute: "2026-05-02 06:00 UTC".
+pub fn utc_minute(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A day as ISO 8601 writes it: "2026-05-02". Takes a moment (its UTC date) or a bare date.
+pub fn day(date: impl Datelike) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_read_to_the_minute_and_days_as_iso_dates() {
+        let t = DateTime::parse_from_rfc3339("2026-05-02T06:00:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        // Seconds are dropped, not rounded: 06:00:59 is still 06:00.
+        assert_eq!(utc_minute(t), "2026-05-02 06:00 UTC");
+        assert_eq!(day(t), "2026-05-02");
+        // Single-digit months and days keep their leading zero.
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 9).unwrap();
+        assert_eq!(day(date), "2026-01-09");
+    }
+
+    #[test]
+    fn whole_percentages_round_halves_away_from_zero() {
+        let d = |t: &str| t.parse::<Decimal>().unwrap();
+        // 5 of 8 = 0.625 = 62.5 %: the half goes up, to 63 (banker's rounding would give 62).
+        assert_eq!(whole_percent(d("0.625")), "63%");
+        // 1 of 3 = 33.33 %; 12 of 12 = 100 %; a 0.25 threshold reads 25 %.
+        assert_eq!(whole_percent(Decimal::ONE / Decimal::from(3)), "33%");
+        assert_eq!(whole_percent(Decimal::ONE), "100%");
+        assert_eq!(whole_percent(d("0.25")), "25%");
+    }
+}

@@ -1,0 +1,289 @@
+//! The Atom feeds of the change log: one entry per day with changes of either source, newest
+//! first, written as RFC 4287 XML.
+
+use std::fmt::Write;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::super::history::{ComponentView, ymd};
+use super::super::layout::absolute;
+use super::super::svg::escape;
+use super::FEED_DAYS;
+use super::view::{LARGE_MOVE_NOTE, capitalise, day_summary, model_name, official_component};
+use crate::store::Catalogue;
+use crate::store::changes::filter::FilteredDay;
+use crate::store::changes::{ChangeKind, Day};
+
+/// The tag URI prefix of feed and entry ids: the public host is the authority, as tag URIs
+/// require a domain (`tag:tokenfare.example,2026:`).
+pub fn tag() -> String {
+    format!("tag:{},2026:", super::super::layout::public_host())
+}
+
+pub fn atom_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Percent-encodes what a tag URI's specific part may not hold.
+pub fn tag_escape(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/@!$&'()*+,;=?".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// One feed: what it is called and where it lives, and its entries.
+pub struct AtomFeed<'a, F: Fn(NaiveDate) -> String> {
+    pub id: String,
+    pub title: String,
+    pub subtitle: String,
+    pub self_href: String,
+    pub alternate_href: String,
+    pub entry_id_prefix: String,
+    pub catalogue: &'a Catalogue,
+    pub entries: Vec<FeedEntry<'a>>,
+    /// The page an entry links to, by its day.
+    pub entry_href: F,
+}
+
+/// One day of a feed: the catalogue's changes (when a listing was taken that day) and the
+/// official list prices' changes.
+pub struct FeedEntry<'a> {
+    date: NaiveDate,
+    as_of: DateTime<Utc>,
+    day: Option<&'a Day>,
+    changes: Vec<crate::store::changes::Change>,
+    official: Vec<crate::official::view::DatedChange>,
+}
+
+/// The newest [`FEED_DAYS`] of `days` (newest first) with a change of either source.
+pub fn feed_entries<'a>(days: impl Iterator<Item = FilteredDay<'a>>) -> Vec<FeedEntry<'a>> {
+    days.filter(|d| !d.is_empty())
+        .take(FEED_DAYS)
+        .map(|d| {
+            // A day's changes of the catalogue date it; a day of official changes alone is
+            // as of its latest official change.
+            let day = d.day.filter(|_| !d.changes.is_empty());
+            FeedEntry {
+                date: d.date,
+                as_of: day.map(|day| day.as_of).unwrap_or_else(|| {
+                    d.official
+                        .iter()
+                        .map(|c| c.as_of)
+                        .max()
+                        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+                }),
+                day,
+                changes: d.changes,
+                official: d.official,
+            }
+        })
+        .collect()
+}
+
+impl FeedEntry<'_> {
+    fn summary(&self) -> String {
+        day_summary(&self.changes, &self.official)
+    }
+}
+
+pub fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response {
+    let updated = feed
+        .entries
+        .iter()
+        .map(|e| e.as_of)
+        .max()
+        .or_else(|| feed.catalogue.changes().days().last().map(|d| d.as_of))
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let mut xml = String::with_capacity(8192);
+    xml.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
+    xml.push('\n');
+    let _ = write!(
+        xml,
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><id>{}</id><title>{}</title><subtitle>{}</subtitle><updated>{}</updated><author><name>tokenfare</name></author><generator>tokenfare</generator><link rel="self" type="application/atom+xml" href="{}"/><link rel="alternate" type="text/html" href="{}"/>"#,
+        escape(&feed.id),
+        escape(&feed.title),
+        escape(&feed.subtitle),
+        atom_time(updated),
+        escape(&absolute(&feed.self_href)),
+        escape(&absolute(&feed.alternate_href)),
+    );
+    for entry in &feed.entries {
+        let date = ymd(entry.date);
+        let _ = write!(
+            xml,
+            r#"<entry><id>{}{date}</id><title>{date}: {}</title><updated>{}</updated><link rel="alternate" type="text/html" href="{}"/>"#,
+            escape(&feed.entry_id_prefix),
+            escape(&entry.summary()),
+            atom_time(entry.as_of),
+            escape(&absolute(&(feed.entry_href)(entry.date))),
+        );
+        let mut ids: Vec<&str> = entry
+            .changes
+            .iter()
+            .map(|c| c.id.as_str())
+            .chain(
+                entry
+                    .official
+                    .iter()
+                    .flat_map(|c| c.models.iter().map(String::as_str)),
+            )
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            let _ = write!(
+                xml,
+                r#"<link rel="related" type="text/html" href="{}" title="{}"/>"#,
+                escape(&absolute(&format!("/models/{id}"))),
+                escape(id),
+            );
+        }
+        let _ = write!(
+            xml,
+            r#"<summary type="text">{}</summary><content type="html">{}</content></entry>"#,
+            escape(&text_summary(feed.catalogue, entry)),
+            escape(&html_content(feed.catalogue, entry)),
+        );
+    }
+    xml.push_str("</feed>\n");
+    (
+        [
+            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        xml,
+    )
+        .into_response()
+}
+
+fn compared_with(day: Option<&Day>) -> String {
+    let Some(day) = day else {
+        return "nothing on OpenRouter (no listing was taken that day)".into();
+    };
+    match day.previous {
+        Some(previous) if previous + Duration::days(1) == day.date => "the day before".into(),
+        Some(previous) => format!("{} (the last day with data)", ymd(previous)),
+        None => "nothing (the first day on record)".into(),
+    }
+}
+
+fn text_summary(catalogue: &Catalogue, entry: &FeedEntry<'_>) -> String {
+    let names: Vec<String> = entry
+        .changes
+        .iter()
+        .map(|c| model_name(catalogue, &c.id))
+        .chain(
+            entry
+                .official
+                .iter()
+                .map(|c| format!("{} {} (official)", c.seller, c.entry_id)),
+        )
+        .collect();
+    let more = if names.len() > 10 { ", …" } else { "" };
+    format!(
+        "{} on {} compared with {}: {}{more}.",
+        capitalise(&entry.summary()),
+        ymd(entry.date),
+        compared_with(entry.day),
+        names[..names.len().min(10)].join(", ")
+    )
+}
+
+/// "Input: $1.00/M → $0.80/M (−20%)", with the large-move note when `flag_large` and it is one.
+fn component_line(v: &ComponentView, flag_large: bool) -> String {
+    let mut pct = if v.percent.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", v.percent)
+    };
+    if flag_large && v.large_move {
+        pct = format!("{pct} [{LARGE_MOVE_NOTE}]");
+    }
+    format!("{}: {} → {}{pct}", v.label, v.old, v.new)
+}
+
+/// The entry's content: the day's changes as an HTML list (escaped once more by the caller
+/// for `type="html"`).
+fn html_content(catalogue: &Catalogue, entry: &FeedEntry<'_>) -> String {
+    let model_link = |id: &str| {
+        format!(
+            r#"<a href="{}">{}</a>"#,
+            escape(&absolute(&format!("/models/{id}"))),
+            escape(&model_name(catalogue, id))
+        )
+    };
+    let mut html = format!(
+        "<p>Compared with {}.</p><ul>",
+        escape(&compared_with(entry.day))
+    );
+    for change in &entry.changes {
+        let link = format!(
+            r#"{} <code>{}</code>"#,
+            model_link(&change.id),
+            escape(&change.id)
+        );
+        match change.kind {
+            ChangeKind::Added => {
+                let _ = write!(html, "<li>New: {link}</li>");
+            }
+            ChangeKind::Returned => {
+                let _ = write!(html, "<li>Returned: {link}</li>");
+            }
+            ChangeKind::Removed => {
+                let _ = write!(html, "<li>Removed: {link}</li>");
+            }
+            ChangeKind::Price => {
+                let parts: Vec<String> = change
+                    .components
+                    .iter()
+                    .map(|c| escape(&component_line(&ComponentView::new(c), true)))
+                    .collect();
+                let _ = write!(html, "<li>{link}: {}</li>", parts.join("; "));
+            }
+        }
+    }
+    html.push_str("</ul>");
+    if !entry.official.is_empty() {
+        html.push_str(
+            "<p>Official list prices (the makers' and clouds' own, from genai-prices):</p><ul>",
+        );
+        for change in &entry.official {
+            let models: Vec<String> = change
+                .models
+                .iter()
+                .map(|id| format!(" {}", model_link(id)))
+                .collect();
+            let what = match change.kind {
+                ChangeKind::Added | ChangeKind::Returned => "new entry".to_string(),
+                ChangeKind::Removed => "entry removed".to_string(),
+                ChangeKind::Price if change.components.is_empty() => {
+                    "dated or announced prices changed".to_string()
+                }
+                ChangeKind::Price => change
+                    .components
+                    .iter()
+                    .map(|c| component_line(&official_component(c), false))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            };
+            let _ = write!(
+                html,
+                "<li>Official, {} <code>{}</code>{}: {}</li>",
+                escape(&change.seller),
+                escape(&change.entry_id),
+                models.join(","),
+                escape(&what)
+            );
+        }
+        html.push_str("</ul>");
+    }
+    html
+}
