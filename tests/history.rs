@@ -444,6 +444,29 @@ fn feed_entries(body: &str) -> Vec<(String, String, String)> {
 }
 
 #[tokio::test]
+async fn the_changes_page_links_to_the_feed_of_its_own_filters() {
+    let app = series().await;
+    let page = app.get("/changes?kind=cut&author=globex").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let head = page.attrs("link[rel='alternate'][type='application/atom+xml']", "href");
+    let body = page.attrs("a[type='application/atom+xml']", "href");
+    assert_eq!(head, vec!["/changes.atom?author=globex&kind=cut"]);
+    assert_eq!(body, head);
+    // The link is a feed that answers, with globex's one cut (07-05, gamma's long-context
+    // input) and not alpha's cut of 07-02.
+    let feed = app.get(&head[0]).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    let titles: Vec<String> = feed_entries(&feed.body).into_iter().map(|e| e.1).collect();
+    assert_eq!(titles, vec!["2026-07-05: 1 price change"]);
+    // With no filters, the whole feed.
+    let plain = app.get("/changes").await;
+    assert_eq!(
+        plain.attrs("a[type='application/atom+xml']", "href"),
+        vec!["/changes.atom"]
+    );
+}
+
+#[tokio::test]
 async fn the_site_feed_takes_the_same_filters_as_the_changes_page() {
     let app = series().await;
     // Cuts only: 07-05 (gamma's long-context input) and 07-02 (alpha's input), as on
@@ -668,14 +691,15 @@ async fn the_history_partial_renders_inside_a_page_from_a_variable_named_history
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.attrs("main section#history", "id"), vec!["history"]);
     assert_eq!(page.attrs("main svg.step-chart", "role"), vec!["img"]);
-    // Only alpha's days, and its own feed in the head.
+    // Only alpha's days, and in the head the site feed under the page's filter (alpha's
+    // days) and alpha's own model feed.
     assert_eq!(
         page.attrs("section.change-day", "id"),
         vec!["d-2026-07-04", "d-2026-07-02"]
     );
     assert_eq!(
         page.attrs(r#"head link[rel="alternate"]"#, "href"),
-        vec!["/changes.atom", "/feeds/models/acme/alpha"]
+        vec!["/changes.atom?model=acme%2Falpha", "/feeds/models/acme/alpha"]
     );
     assert!(page.attrs("[style]", "style").is_empty());
 }

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -760,11 +759,7 @@ pub async fn model_page(
             Ok(parsed) => (parsed, Default::default()),
             Err(errors) => (ProviderFilters::default(), errors),
         };
-        let status = if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::BAD_REQUEST
-        };
+        let status = errors.status();
         let mut page = ModelPage::build(entry, &catalogue);
         page.providers =
             super::providers::where_to_buy(&catalogue, &entry.model.id, filters, &parsed, errors);

@@ -7,7 +7,6 @@ use std::str::FromStr;
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::prelude::*;
 
@@ -648,11 +647,7 @@ pub async fn ranking(State(state): State<AppState>, RawQuery(query): RawQuery) -
         (true, Some(r)) => axum::Json(json_body(&catalogue, &controls, &r)).into_response(),
         (true, None) => AppError::Invalid(errors).into_response(),
         (false, ranking) => {
-            let status = if errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::BAD_REQUEST
-            };
+            let status = errors.status();
             let page = RankingPage::build(&catalogue, controls, errors, ranking.as_ref());
             render_html(&page, status)
         }

@@ -394,6 +394,8 @@ pub struct ChangesPage {
     pub older_href: Option<String>,
     pub model_history: Option<HistorySection>,
     pub model_feed: Option<String>,
+    /// `/changes.atom` under the page's filters: the feed of what the reader is looking at.
+    pub feed_href: String,
     pub recorded_days: usize,
     /// One-click views of the latest days: (label, href, selected).
     pub recent: Vec<(&'static str, String, bool)>,
@@ -493,6 +495,7 @@ impl ChangesPage {
             older_href,
             model_history,
             model_feed,
+            feed_href: filters.at("/changes.atom"),
             recorded_days: log.days().len(),
             recent,
             period,
