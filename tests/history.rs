@@ -699,7 +699,10 @@ async fn the_history_partial_renders_inside_a_page_from_a_variable_named_history
     );
     assert_eq!(
         page.attrs(r#"head link[rel="alternate"]"#, "href"),
-        vec!["/changes.atom?model=acme%2Falpha", "/feeds/models/acme/alpha"]
+        vec![
+            "/changes.atom?model=acme%2Falpha",
+            "/feeds/models/acme/alpha"
+        ]
     );
     assert!(page.attrs("[style]", "style").is_empty());
 }
