@@ -471,6 +471,17 @@ async fn the_changes_page_labels_official_changes_and_filters_by_source() {
         "{}",
         feed.body
     );
+    // A day of official changes alone is measured against the official prices before it,
+    // not described as a day OpenRouter's catalogue was not read.
+    let official_only = app.get("/changes.atom?source=official").await;
+    assert!(
+        official_only
+            .body
+            .contains("on 2026-08-22 compared with the official list prices before:"),
+        "{}",
+        official_only.body
+    );
+    assert!(!official_only.body.contains("no listing was taken"));
     let model_feed = app.get("/feeds/models/anthropic/claude-opus-4.8").await;
     assert!(
         model_feed.body.contains("claude-opus-4-8"),

@@ -164,8 +164,14 @@ pub fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Resp
         .into_response()
 }
 
-fn compared_with(day: Option<&Day>) -> String {
-    let Some(day) = day else {
+/// What an entry's changes are measured against. A day of official changes alone is measured
+/// against the official prices before it, whether or not OpenRouter's catalogue was read
+/// that day.
+fn compared_with(entry: &FeedEntry<'_>) -> String {
+    if entry.changes.is_empty() {
+        return "the official list prices before".into();
+    }
+    let Some(day) = entry.day else {
         return "nothing on OpenRouter (no listing was taken that day)".into();
     };
     match day.previous {
@@ -192,7 +198,7 @@ fn text_summary(catalogue: &Catalogue, entry: &FeedEntry<'_>) -> String {
         "{} on {} compared with {}: {}{more}.",
         capitalise(&entry.summary()),
         ymd(entry.date),
-        compared_with(entry.day),
+        compared_with(entry),
         names[..names.len().min(10)].join(", ")
     )
 }
@@ -222,7 +228,7 @@ fn html_content(catalogue: &Catalogue, entry: &FeedEntry<'_>) -> String {
     };
     let mut html = format!(
         "<p>Compared with {}.</p><ul>",
-        escape(&compared_with(entry.day))
+        escape(&compared_with(entry))
     );
     for change in &entry.changes {
         let link = format!(
