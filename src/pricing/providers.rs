@@ -17,8 +17,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::calculator::{MonthlyBill, Workload, WorkloadError, price_workload};
-use super::price::{PriceSet, Pricing};
-use super::ranking::blended_price_per_million;
+use super::price::Pricing;
 use crate::model::Model;
 
 /// The 27 member states of the European Union (ISO 3166-1 alpha-2; Greece is `GR`).
@@ -290,11 +289,6 @@ pub fn select(
         cheapest,
         reasons,
     }
-}
-
-/// The blended $/M a provider table is ordered by: `(3·input + output) / 4`, no caching.
-pub fn default_blend(prices: &PriceSet) -> Option<Decimal> {
-    blended_price_per_million(prices, Decimal::from(3), Decimal::ZERO)
 }
 
 /// One provider's endpoint as the per-provider calculator needs it.
