@@ -450,7 +450,9 @@ fn price_prepared(
     // and is cheaper for this workload; otherwise it stays on demand and the bill says why.
     let mut batch_declined = None;
     let mut batch = None;
-    if !w.batch.is_zero() {
+    // A `:batch` listing priced as a row of its own (`separate=1`) is already the batch
+    // price: its batch share needs no other listing, and there is nothing to decline.
+    if !w.batch.is_zero() && model.variant != Variant::Batch {
         match batch_rates(w, p, &on_demand, batch_listing, itemised) {
             Ok(rates) => batch = Some(rates),
             Err(why) => batch_declined = Some(why),
@@ -1117,6 +1119,20 @@ mod tests {
                 bills.iter().map(|b| (b.monthly_cost, b.id.clone())).collect();
             proptest::prop_assert_eq!(got, expected);
         }
+    }
+
+    #[test]
+    fn a_batch_listing_priced_as_its_own_row_declines_nothing() {
+        // Half the traffic in batch, on the `:batch` listing itself ($1.50/$7.50): every
+        // request at its own prices, 1,000 × (2,000 × $1.50 + 300 × $7.50) / 1M = $5.25.
+        let w = Workload {
+            batch: d("0.5"),
+            ..workload("1000", "2000", "300")
+        };
+        let bill = price_workload(&w, &sonnet_batch(), None).unwrap();
+        assert_eq!(bill.monthly_cost, d("5.25"));
+        assert_eq!(bill.batch_declined, None);
+        assert!(bill.notes.is_empty(), "{:?}", bill.notes);
     }
 
     #[test]
