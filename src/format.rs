@@ -32,9 +32,28 @@ pub fn day(date: impl Datelike) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
 }
 
+/// A day as a sentence says it: "21 Aug 2026".
+pub fn prose_day(date: impl Datelike) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.get(date.month0() as usize).copied().unwrap_or("?");
+    format!("{} {month} {}", date.day(), date.year())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_in_prose_read_day_month_year() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+        assert_eq!(prose_day(date), "1 Aug 2026");
+        let moment = chrono::DateTime::parse_from_rfc3339("2026-12-31T23:59:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(prose_day(moment), "31 Dec 2026");
+    }
 
     #[test]
     fn moments_read_to_the_minute_and_days_as_iso_dates() {

@@ -20,7 +20,7 @@ pub fn round_sf(value: Decimal, digits: u32) -> Decimal {
 }
 
 /// Moments and days read the same on the pages as in the command line's summaries.
-pub use crate::format::{day, utc_minute};
+pub use crate::format::{day, prose_day, utc_minute};
 
 /// USD per token -> USD per million tokens.
 pub fn per_million(per_token: Decimal) -> Decimal {

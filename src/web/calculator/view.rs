@@ -485,11 +485,11 @@ pub fn seller_line(seller: &Seller) -> String {
     };
     let as_of = seller
         .as_of
-        .map(|t| format!(" as of {}", t.format("%-d %b %Y")))
+        .map(|t| format!(" as of {}", format::prose_day(t)))
         .unwrap_or_default();
     let since = seller
         .since
-        .map(|d| format!("; this price took effect on {}", d.format("%-d %b %Y")))
+        .map(|d| format!("; this price took effect on {}", format::prose_day(d)))
         .unwrap_or_default();
     format!("Priced at {}, from {source}{as_of}{since}.", seller.name)
 }
