@@ -1,9 +1,5 @@
 use clap::Parser;
 
-/// mimalloc rather than the system allocator: see Cargo.toml.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
