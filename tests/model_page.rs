@@ -384,6 +384,18 @@ async fn a_delisted_model_says_so() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.texts("#delisted").join("").contains("no longer lists"));
     assert!(page.texts("#delisted").join("").contains("2026-08-08"));
+    // The calculator prices current listings only, so a delisted page does not offer it,
+    // and every link it does offer answers.
+    let hrefs = page.attrs("main a[href^='/']", "href");
+    assert!(!hrefs.is_empty());
+    assert!(
+        !hrefs.iter().any(|h| h.starts_with("/calculator")),
+        "{hrefs:?}"
+    );
+    for href in &hrefs {
+        let status = app.get(href).await.status;
+        assert_eq!(status, StatusCode::OK, "{href}");
+    }
     assert!(
         app.get("/models/test/everything")
             .await

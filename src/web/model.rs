@@ -502,7 +502,11 @@ pub struct ModelPage {
     pub openrouter_url: String,
     pub author_pricing: Option<(&'static str, &'static str)>,
     pub compare_href: String,
-    pub calculator_href: String,
+    /// The calculator for this listing; `None` when it is delisted (the calculator prices
+    /// current listings only).
+    pub calculator_href: Option<String>,
+    /// Whether `/models?author=` lists this author: some of their listings are current.
+    pub author_listed: bool,
     pub providers: super::providers::ProvidersSection,
     pub history: super::history::HistorySection,
     pub price_tags: super::price_tags::PriceTagsSection,
@@ -698,7 +702,10 @@ impl ModelPage {
             openrouter_url: format!("https://openrouter.ai/{}", model.id),
             author_pricing: author_pricing_page(&model.author),
             compare_href: compare_href(model, catalogue),
-            calculator_href: CalculatorQuery::for_models([model.id.clone()]).href(),
+            calculator_href: entry
+                .active
+                .then(|| CalculatorQuery::for_models([model.id.clone()]).href()),
+            author_listed: catalogue.author_list().binary_search(&model.author).is_ok(),
             providers: super::providers::providers_section(catalogue, &model.id),
             history: super::history::history_section(catalogue, &model.id),
             price_tags: super::price_tags::PriceTagsSection::build(catalogue, &model.id),

@@ -233,14 +233,17 @@ impl PriceTagsSection {
             .any(|t| matches!(t.kind, TagKind::FirstParty | TagKind::Cloud));
         PriceTagsSection {
             unmatched,
-            calculator_href: (!unmatched).then(|| {
-                CalculatorQuery {
-                    ids: vec![base.to_string()],
-                    source: Some(Source::Cheapest),
-                    ..CalculatorQuery::default_workload()
-                }
-                .href()
-            }),
+            // The calculator prices current listings only.
+            calculator_href: (!unmatched && catalogue.get(base).is_some_and(|e| e.active)).then(
+                || {
+                    CalculatorQuery {
+                        ids: vec![base.to_string()],
+                        source: Some(Source::Cheapest),
+                        ..CalculatorQuery::default_workload()
+                    }
+                    .href()
+                },
+            ),
             refusals: official
                 .report
                 .refusals

@@ -334,7 +334,7 @@ pub fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) 
         sentences.push(if same {
             format!(
                 "It is also the best value of the {BEST_VALUE_POOL} cheapest: the most {index} \
-                 per dollar ({quality:.1})."
+                 per dollar (index {quality:.1})."
             )
         } else {
             let times = shown
