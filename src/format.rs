@@ -14,6 +14,17 @@ pub fn round(value: Decimal, dp: u32) -> Decimal {
     value.round_dp_with_strategy(dp, ROUNDING).normalize()
 }
 
+/// Exact-enough plain decimals for the CSV and JSON exports, the same in both: ten places,
+/// no trailing zeros, no sign on 0.
+pub fn plain(value: Decimal) -> String {
+    let rounded = round(value, 10);
+    if rounded.is_zero() {
+        "0".into()
+    } else {
+        rounded.to_string()
+    }
+}
+
 /// A share (0.625) as a whole percentage, as ingest's messages give it: "63%".
 pub fn whole_percent(share: Decimal) -> String {
     let pct = share

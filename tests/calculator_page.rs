@@ -562,6 +562,33 @@ async fn json_carries_the_bills_with_their_lines() {
 }
 
 #[tokio::test]
+async fn json_and_csv_round_every_figure_the_same_way() {
+    let app = TestApp::fixture().await;
+    // initech/zeta's input is $0.08333…/M: 7 one-token requests cost 7 × 0.0000000833…,
+    // more decimals than an export keeps (ten places).
+    let query = "/calculator?requests=7&input_tokens=1&output_tokens=0&ids=initech/zeta";
+    let json = app.get(&format!("{query}&format=json")).await.json();
+    let csv = app.get(&format!("{query}&format=csv")).await.body;
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    let bill = &json["bills"][0];
+    for (csv_name, json_name) in [
+        ("monthly_cost_usd", "monthly_cost"),
+        ("cost_per_request_usd", "cost_per_request"),
+        (
+            "effective_input_per_million_usd",
+            "effective_input_per_million",
+        ),
+    ] {
+        assert_eq!(bill[json_name], column(csv_name), "{json_name}");
+    }
+    // 7 × 0.0000000833333… = 0.000000583333…, ten places: 0.0000005833.
+    assert_eq!(bill["monthly_cost"], "0.0000005833");
+}
+
+#[tokio::test]
 async fn with_no_parameters_the_form_shows_the_chat_example_and_its_result() {
     let app = TestApp::fixture().await;
     let page = app.get("/calculator").await;

@@ -17,8 +17,9 @@ use crate::pricing::price::MILLION;
 /// Serialises an amount without the trailing zeros exact products accumulate
 /// ("4.7500000" -> "4.75"). Done here, not when pricing, because normalising is slow
 /// enough to matter when every model is priced on every request.
+/// A figure in the JSON exports, rounded as the CSV rounds it ([`crate::format::plain`]).
 fn plain_decimal<S: serde::Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&value.normalize())
+    serializer.serialize_str(&crate::format::plain(*value))
 }
 
 /// One month of traffic as the reader describes it. Shares are fractions in `0..=1`, not percent.

@@ -20,7 +20,7 @@ pub fn round_sf(value: Decimal, digits: u32) -> Decimal {
 }
 
 /// Moments and days read the same on the pages as in the command line's summaries.
-pub use crate::format::{day, prose_day, utc_minute};
+pub use crate::format::{day, plain, prose_day, utc_minute};
 
 /// USD per token -> USD per million tokens.
 pub fn per_million(per_token: Decimal) -> Decimal {
@@ -193,17 +193,6 @@ pub fn ratio(input: Decimal, output: Decimal) -> String {
         (true, false) => "all output".into(),
         _ if input >= output => format!("{}:1", one_decimal(input / output)),
         _ => format!("1:{}", one_decimal(output / input)),
-    }
-}
-
-/// Exact-enough plain decimals for CSV and JSON exports: ten places, no trailing zeros,
-/// no sign on 0.
-pub fn plain(value: Decimal) -> String {
-    let rounded = round(value, 10);
-    if rounded.is_zero() {
-        "0".into()
-    } else {
-        rounded.to_string()
     }
 }
 
