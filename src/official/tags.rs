@@ -343,7 +343,7 @@ pub fn all_discrepancies(catalogue: &Catalogue, day: NaiveDate) -> Vec<Discrepan
     ids.dedup();
     let mut out: Vec<Discrepancy> = ids
         .into_iter()
-        .filter(|id| catalogue.get(id).is_some_and(|e| e.active))
+        .filter(|id| catalogue.is_current(id))
         .flat_map(|id| discrepancies(&price_tags(catalogue, id, day)))
         .collect();
     out.sort_by(|a, b| {

@@ -419,6 +419,19 @@ impl Catalogue {
     }
 
     /// The group an entry belongs to: its base first, then the variants.
+    /// Whether `id` is a current listing: the pages that price or list only current listings
+    /// (the calculator, `/models`) take it.
+    pub fn is_current(&self, id: &str) -> bool {
+        self.get(id).is_some_and(|e| e.active)
+    }
+
+    /// Whether `author` has a current listing, so `/models?author=` lists them.
+    pub fn has_current_author(&self, author: &str) -> bool {
+        self.authors
+            .binary_search_by(|a| a.as_str().cmp(author))
+            .is_ok()
+    }
+
     pub fn group_of(&self, id: &str) -> Vec<&Entry> {
         let Some(entry) = self.get(id) else {
             return Vec::new();

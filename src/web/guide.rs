@@ -378,7 +378,7 @@ pub fn residency_example(catalogue: &Catalogue) -> Option<ResidencyExample> {
     // Most providers first, then by id, so the example is stable from day to day.
     let busiest = catalogue
         .all_endpoints()
-        .filter(|m| catalogue.get(&m.model_id).is_some_and(|e| e.active))
+        .filter(|m| catalogue.is_current(&m.model_id))
         .filter(|m| m.endpoints.len() >= 2)
         .max_by(|a, b| {
             a.endpoints

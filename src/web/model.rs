@@ -705,7 +705,7 @@ impl ModelPage {
             calculator_href: entry
                 .active
                 .then(|| CalculatorQuery::for_models([model.id.clone()]).href()),
-            author_listed: catalogue.author_list().binary_search(&model.author).is_ok(),
+            author_listed: catalogue.has_current_author(&model.author),
             providers: super::providers::providers_section(catalogue, &model.id),
             history: super::history::history_section(catalogue, &model.id),
             price_tags: super::price_tags::PriceTagsSection::build(catalogue, &model.id),

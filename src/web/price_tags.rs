@@ -234,16 +234,14 @@ impl PriceTagsSection {
         PriceTagsSection {
             unmatched,
             // The calculator prices current listings only.
-            calculator_href: (!unmatched && catalogue.get(base).is_some_and(|e| e.active)).then(
-                || {
-                    CalculatorQuery {
-                        ids: vec![base.to_string()],
-                        source: Some(Source::Cheapest),
-                        ..CalculatorQuery::default_workload()
-                    }
-                    .href()
-                },
-            ),
+            calculator_href: (!unmatched && catalogue.is_current(base)).then(|| {
+                CalculatorQuery {
+                    ids: vec![base.to_string()],
+                    source: Some(Source::Cheapest),
+                    ..CalculatorQuery::default_workload()
+                }
+                .href()
+            }),
             refusals: official
                 .report
                 .refusals
@@ -504,7 +502,7 @@ fn compared_models(catalogue: &Catalogue) -> usize {
         .iter()
         .filter(|m| m.channel == crate::official::matching::Channel::Maker)
         .filter(|m| !crate::official::matching::CNY_DERIVED.contains(&m.provider_id.as_str()))
-        .filter(|m| catalogue.get(&m.model_id).is_some_and(|e| e.active))
+        .filter(|m| catalogue.is_current(&m.model_id))
         .map(|m| m.model_id.as_str())
         .collect();
     ids.sort_unstable();

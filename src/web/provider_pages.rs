@@ -112,7 +112,7 @@ type SlugAndEndpoint<'a> = (Option<&'a str>, &'a Endpoint);
 fn served(catalogue: &Catalogue) -> Vec<(&str, Vec<SlugAndEndpoint<'_>>)> {
     let mut out: Vec<(&str, Vec<SlugAndEndpoint<'_>>)> = catalogue
         .all_endpoints()
-        .filter(|m| catalogue.get(&m.model_id).is_some_and(|e| e.active))
+        .filter(|m| catalogue.is_current(&m.model_id))
         .map(|m| {
             let endpoints = m
                 .endpoints
