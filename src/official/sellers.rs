@@ -17,7 +17,7 @@ use super::matching::is_looked_up;
 use super::tags::{self, PriceTag, ROUTED_SELLER, SOURCE_OPENROUTER, TagKind};
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::{
-    CalculatorResult, MonthlyBill, NotPriceable, Unpriced, Workload, itemise, price_workload,
+    CalculatorResult, MonthlyBill, NotPriceable, Unpriced, Workload, price_workload,
     sort_cheapest_first,
 };
 use crate::pricing::price::Pricing;
@@ -233,15 +233,16 @@ impl<'a> Priced<'a> {
     }
 
     /// Itemises the bill of listing `id`, if it has one, on the listings it was priced at
-    /// (the bill page shows one bill of a result priced to its totals).
+    /// (the bill page shows one bill of a result priced to its totals), as
+    /// [`selection::itemise_where`] does: a bill that cannot be itemised becomes unpriced.
     pub fn itemise_bill(&mut self, w: &Workload, id: &str) {
         let (catalogue, chosen) = (self.catalogue, &self.chosen);
-        if let Some(bill) = self.outcome.shown.bills.iter_mut().find(|b| b.id == id)
-            && let Some((model, batch)) = listings_of(catalogue, chosen, id)
-        {
-            // On an error the bill keeps its totals; the bill page then shows what it has.
-            let _ = itemise(w, bill, model, batch);
-        }
+        selection::itemise_where(
+            &mut self.outcome.shown,
+            w,
+            |bill| bill.id == id,
+            |id| listings_of(catalogue, chosen, id),
+        );
     }
 
     /// The listing at the prices its bill was worked out with.

@@ -352,7 +352,7 @@ impl CalculatorResult {
 
 /// How much of a bill to work out. A page that shows 25 of 340 rows needs every row's cost
 /// (to rank them and count them) but the rest of the bill for only the rows it shows;
-/// [`itemise`] works the rest out afterwards.
+/// [`Itemiser`] works the rest out afterwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
     /// Every figure, the lines and the notes.
@@ -380,20 +380,8 @@ pub fn price_workload(
     )
 }
 
-/// Works out the whole bill for one that [`price_all_with`] priced as [`Detail::Totals`],
-/// pricing it again on the same listings; a bill already itemised is left as it is. The
-/// monthly cost does not change: both levels share one computation. An error (an overflow
-/// in a figure the totals skip) leaves the bill as it was.
-pub fn itemise(
-    w: &Workload,
-    bill: &mut MonthlyBill,
-    model: &Model,
-    batch_listing: Option<&Model>,
-) -> Result<(), NotPriceable> {
-    Itemiser::new(w)?.itemise(bill, model, batch_listing)
-}
-
-/// [`itemise`] for many bills of one workload, which is checked and worked out once.
+/// Works out whole bills for those [`price_all_with`] priced as [`Detail::Totals`], for one
+/// workload, which is checked and prepared once.
 pub struct Itemiser<'w> {
     workload: &'w Workload,
     prepared: Prepared,
@@ -408,7 +396,9 @@ impl<'w> Itemiser<'w> {
         })
     }
 
-    /// See [`itemise`].
+    /// Prices `bill` again on the same listings, itemised; a bill already itemised is left as
+    /// it is. The monthly cost does not change: both levels share one computation. An error
+    /// (an overflow in a figure the totals skip) leaves the bill as it was.
     pub fn itemise(
         &self,
         bill: &mut MonthlyBill,
@@ -1081,7 +1071,10 @@ mod tests {
             (full.long_context_tier, &full.batch_declined)
         );
         assert!(full.batch_part > Decimal::ZERO && bare.batch_part.is_zero());
-        itemise(&w, &mut bare, &base, Some(&batch)).unwrap();
+        Itemiser::new(&w)
+            .unwrap()
+            .itemise(&mut bare, &base, Some(&batch))
+            .unwrap();
         assert_eq!(bare, full);
     }
 

@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::calculator::{
-    CalculatorResult, Detail, Itemiser, Savings, Unpriced, Workload, price_all_with, savings,
+    CalculatorResult, Detail, Itemiser, MonthlyBill, Savings, Unpriced, Workload, price_all_with,
+    savings,
 };
 use crate::model::{Model, QualityIndex, Variant};
 use crate::store::Catalogue;
@@ -120,23 +121,43 @@ pub fn itemise_paid<'m>(
     n: usize,
     listings: impl Fn(&str) -> Option<(&'m Model, Option<&'m Model>)>,
 ) {
+    let mut left = n;
+    itemise_where(
+        result,
+        workload,
+        |bill| {
+            let take = !bill.free && left > 0;
+            left -= usize::from(take);
+            take
+        },
+        listings,
+    );
+}
+
+/// Itemises the bills of `result` that `wanted` picks (asked in order), on the listings each
+/// was priced at; one that fails is moved to `unpriced` with the reason, so no bill is shown
+/// with the figures its totals skip.
+pub fn itemise_where<'m>(
+    result: &mut CalculatorResult,
+    workload: &Workload,
+    mut wanted: impl FnMut(&MonthlyBill) -> bool,
+    listings: impl Fn(&str) -> Option<(&'m Model, Option<&'m Model>)>,
+) {
     // The workload was priced a moment ago, so it is valid; nothing to itemise if not.
     let Ok(itemiser) = Itemiser::new(workload) else {
         return;
     };
     let mut failed = Vec::new();
-    for (i, bill) in result
-        .bills
-        .iter_mut()
-        .enumerate()
-        .filter(|(_, b)| !b.free)
-        .take(n)
-    {
-        if let Some((model, batch)) = listings(&bill.id)
+    for (i, bill) in result.bills.iter_mut().enumerate() {
+        if wanted(bill)
+            && let Some((model, batch)) = listings(&bill.id)
             && let Err(why) = itemiser.itemise(bill, model, batch)
         {
             failed.push((i, why));
         }
+    }
+    if failed.is_empty() {
+        return;
     }
     for (i, why) in failed.into_iter().rev() {
         let bill = result.bills.remove(i);
