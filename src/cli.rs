@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 
 use crate::AppState;
+use crate::feed::Feed;
 use crate::ingest;
 use crate::openrouter::{ClientConfig, OpenRouterClient};
 use crate::store::Store;
@@ -66,8 +67,8 @@ pub enum Command {
     /// One refresh now, from the API or from a saved `/models` response.
     Ingest {
         /// Which source: OpenRouter's catalogue, or the official price feed.
-        #[arg(long, value_enum, default_value_t = Source::Openrouter)]
-        source: Source,
+        #[arg(long, value_enum, default_value_t = Feed::OpenRouterCatalogue)]
+        source: Feed,
         /// A saved response (`.json` or `.json.gz`) instead of the API.
         #[arg(long)]
         file: Option<PathBuf>,
@@ -81,8 +82,8 @@ pub enum Command {
     /// Replay saved daily responses named `models-YYYY-MM-DD.json[.gz]` (or, with `--source
     /// official`, `genai-prices-v2-YYYY-MM-DD.json[.gz]`), oldest first.
     ImportHistory {
-        #[arg(long, value_enum, default_value_t = Source::Openrouter)]
-        source: Source,
+        #[arg(long, value_enum, default_value_t = Feed::OpenRouterCatalogue)]
+        source: Feed,
         dir: PathBuf,
     },
     /// Apply a run that ingest quarantined as implausible, deliberately (see `/about`).
@@ -90,15 +91,6 @@ pub enum Command {
         /// The run's number, as ingest printed it and `/about` and `/healthz` list it.
         run_id: i64,
     },
-}
-
-/// The two data sources.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// OpenRouter's model catalogue (routed and provider prices).
-    Openrouter,
-    /// The makers' and clouds' own list prices (the genai-prices feed).
-    Official,
 }
 
 /// `serve`'s settings alone, for when no subcommand is given.
@@ -191,7 +183,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(&cli, &ServeOnly::try_parse_from(["tokenfare"])?.args).await,
         Some(Command::Serve(args)) => serve(&cli, args).await,
         Some(Command::Ingest {
-            source: Source::Official,
+            source: Feed::Official,
             file,
             as_of,
             endpoints_only,
@@ -278,7 +270,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::ImportHistory {
-            source: Source::Official,
+            source: Feed::Official,
             dir,
         }) => {
             let store = open_store(&cli.database).await?;

@@ -2,6 +2,7 @@
 //! quality per dollar. Data: OpenRouter's public catalogue, refreshed daily into SQLite.
 
 pub mod cli;
+pub mod feed;
 pub mod format;
 pub mod ingest;
 pub mod model;

@@ -525,7 +525,7 @@ async fn a_deleted_or_replaced_database_file_makes_healthz_answer_503() {
     let err = tokenfare::ingest::ingest_body(
         &app.store,
         FIXTURE.as_bytes(),
-        tokenfare::store::SourceKind::File,
+        tokenfare::store::Delivery::File,
         "test fixture",
         as_of,
     )

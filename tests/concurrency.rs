@@ -274,7 +274,7 @@ async fn an_ingest_that_cannot_get_the_write_lock_says_another_ingest_holds_it()
     let err = tokenfare::ingest::ingest_body(
         &store,
         FIXTURE.as_bytes(),
-        tokenfare::store::SourceKind::File,
+        tokenfare::store::Delivery::File,
         "test",
         as_of,
     )
@@ -291,7 +291,7 @@ async fn an_ingest_that_cannot_get_the_write_lock_says_another_ingest_holds_it()
     tokenfare::ingest::ingest_body(
         &store,
         FIXTURE.as_bytes(),
-        tokenfare::store::SourceKind::File,
+        tokenfare::store::Delivery::File,
         "test",
         as_of,
     )

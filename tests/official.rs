@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokenfare::official::ingest::{OfficialError, ingest_body, run_once};
 use tokenfare::official::matching::Channel;
 use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
-use tokenfare::store::SourceKind;
+use tokenfare::store::Delivery;
 
 const FEED: &str = include_str!("fixtures/official/feed.json");
 const CATALOGUE: &str = include_str!("fixtures/official/catalogue.json");
@@ -81,7 +81,7 @@ async fn ingest(
     let result = ingest_body(
         &app.store,
         body.as_bytes(),
-        SourceKind::File,
+        Delivery::File,
         "test feed",
         as_of,
     )

@@ -4,7 +4,7 @@
 mod common;
 
 use common::TestApp;
-use tokenfare::store::SourceKind;
+use tokenfare::store::Delivery;
 
 const FEED: &str = include_str!("fixtures/official/feed.json");
 const CATALOGUE: &str = include_str!("fixtures/official/catalogue.json");
@@ -15,7 +15,7 @@ async fn app() -> TestApp {
     tokenfare::official::ingest::ingest_body(
         &app.store,
         FEED.as_bytes(),
-        SourceKind::File,
+        Delivery::File,
         "fixture",
         as_of,
     )

@@ -110,7 +110,7 @@ async fn about_writes_large_counts_with_thousands_separators() {
     tokenfare::official::ingest::ingest_body(
         &app.store,
         feed.as_bytes(),
-        tokenfare::store::SourceKind::File,
+        tokenfare::store::Delivery::File,
         "generated",
         tokenfare::store::parse_as_of("2026-08-21").expect("date"),
     )

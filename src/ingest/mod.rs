@@ -14,12 +14,13 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::feed::Feed;
 use crate::openrouter::schema::{BodyError, ParsedCatalogue, parse_models_body};
 use crate::openrouter::{FetchError, OpenRouterClient};
 use crate::pricing::price::Pricing;
 use crate::store::{
-    CurrentState, NewRun, Outcome, RunLog, SourceKind, Store, StoreError, Unreadable, WriteCounts,
-    WriteTx, gunzip_limited,
+    CurrentState, Delivery, NewRun, Outcome, Store, StoreError, Unreadable, WriteCounts, WriteTx,
+    gunzip_limited,
 };
 use plausibility::{Assessment, Summary as PlausibilitySummary};
 use recorder::{MAX_FILE_BYTES, ReadError, RunFailure};
@@ -159,13 +160,19 @@ pub fn check_date(as_of: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Ingest
 pub async fn ingest_body(
     store: &Store,
     body: &[u8],
-    source_kind: SourceKind,
+    delivery: Delivery,
     source: &str,
     as_of: DateTime<Utc>,
 ) -> Result<Summary, IngestError> {
     // A mistyped date is the caller's mistake, not a run: refused before anything is written.
     check_date(as_of, Utc::now())?;
-    let mut run = NewRun::new(RunLog::Catalogue, source_kind, source, as_of, Some(body));
+    let mut run = NewRun::new(
+        Feed::OpenRouterCatalogue,
+        delivery,
+        source,
+        as_of,
+        Some(body),
+    );
     let result = check_and_write(store, body, &mut run).await;
     recorder::recorded(store, &run, result).await
 }
@@ -258,8 +265,13 @@ async fn apply(
     let counts = tx
         .apply_catalogue(run_id, as_of, &parsed.models, &unreadable, state)
         .await?;
-    tx.finish_run(RunLog::Catalogue, run_id, Outcome::Success, counts.totals())
-        .await?;
+    tx.finish_run(
+        Feed::OpenRouterCatalogue,
+        run_id,
+        Outcome::Success,
+        counts.totals(),
+    )
+    .await?;
     Ok(counts)
 }
 
@@ -295,7 +307,8 @@ async fn check_and_write(
         let run_id = tx
             .insert_run(&write_run, Outcome::Quarantined, Some(&reasons.join("; ")))
             .await?;
-        tx.prune_raw_bodies(RunLog::Catalogue, Utc::now()).await?;
+        tx.prune_raw_bodies(Feed::OpenRouterCatalogue, Utc::now())
+            .await?;
         tx.commit().await?;
         tracing::warn!(source = run.source, run_id, reasons = %reasons.join("; "), "catalogue quarantined; previous data kept");
         return Err(IngestError::Quarantined { run_id, reasons });
@@ -383,10 +396,10 @@ pub async fn run_once_until(
         }
     };
     match fetched {
-        Ok(fetched) => {
-            ingest_body(store, &fetched.body, SourceKind::Api, &source, Utc::now()).await
+        Ok(fetched) => ingest_body(store, &fetched.body, Delivery::Api, &source, Utc::now()).await,
+        Err(err) => {
+            Err(recorder::fetch_failed(store, Feed::OpenRouterCatalogue, &source, err).await)
         }
-        Err(err) => Err(recorder::fetch_failed(store, RunLog::Catalogue, &source, err).await),
     }
 }
 
@@ -397,7 +410,7 @@ pub async fn ingest_file(
     as_of: Option<DateTime<Utc>>,
 ) -> Result<Summary, IngestError> {
     let (body, source, as_of) = recorder::saved_response(path, FILE_PREFIX, as_of)?;
-    ingest_body(store, &body, SourceKind::File, &source, as_of).await
+    ingest_body(store, &body, Delivery::File, &source, as_of).await
 }
 
 /// Loads the bundled snapshot when the store has no catalogue yet.
@@ -409,7 +422,7 @@ pub async fn load_snapshot_if_empty(store: &Store) -> Result<Option<Summary>, In
     ingest_body(
         store,
         SNAPSHOT_JSON.as_bytes(),
-        SourceKind::Snapshot,
+        Delivery::Snapshot,
         "bundled snapshot",
         as_of,
     )

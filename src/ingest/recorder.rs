@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::feed::Feed;
 use crate::openrouter::FetchError;
-use crate::store::{NewRun, RunLog, RunRecord, SourceKind, Store, StoreError};
+use crate::store::{Delivery, NewRun, RunRecord, Store, StoreError};
 
 /// Largest body accepted from a file or after decompression.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -62,8 +63,8 @@ pub async fn record_failure(store: &Store, run: &NewRun<'_>, err: &impl RunFailu
         store.record_failure(run, &error).await.map(|_| ())
     };
     if let Err(record_err) = result {
-        tracing::error!(log = run.log.name(), error = %record_err, failure = %error, "could not record the failed run");
-        if run.log == RunLog::Catalogue {
+        tracing::error!(feed = run.feed.name(), error = %record_err, failure = %error, "could not record the failed run");
+        if run.feed == Feed::OpenRouterCatalogue {
             store.note_unrecorded_failure(run, &error, &record_err);
         }
     }
@@ -79,7 +80,7 @@ pub async fn recorded<T, E: RunFailure>(
     if let Err(err) = &result
         && !err.is_recorded()
     {
-        tracing::warn!(log = run.log.name(), source = run.source, error = %err, "ingest failed; previous data kept");
+        tracing::warn!(feed = run.feed.name(), source = run.source, error = %err, "ingest failed; previous data kept");
         record_failure(store, run, err).await;
     }
     result
@@ -88,12 +89,12 @@ pub async fn recorded<T, E: RunFailure>(
 /// A fetch from the live source that failed: recorded as a failed run (as of now, no body).
 pub async fn fetch_failed<E: RunFailure + From<FetchError>>(
     store: &Store,
-    log: RunLog,
+    feed: Feed,
     source: &str,
     err: FetchError,
 ) -> E {
-    let run = NewRun::new(log, SourceKind::Api, source, Utc::now(), None);
-    tracing::warn!(log = log.name(), error = %err, "fetch failed; previous data kept");
+    let run = NewRun::new(feed, Delivery::Api, source, Utc::now(), None);
+    tracing::warn!(feed = feed.name(), error = %err, "fetch failed; previous data kept");
     let err = E::from(err);
     record_failure(store, &run, &err).await;
     err
@@ -168,7 +169,7 @@ pub fn shrinks_by_half(stored_active: usize, seen: usize) -> bool {
 /// The applied run a refresh is compared against: the newest, unless it is the bundled
 /// snapshot, a stand-in that any real data may replace.
 pub fn last_real(last_success: Option<&RunRecord>) -> Option<&RunRecord> {
-    last_success.filter(|last| last.source_kind != SourceKind::Snapshot)
+    last_success.filter(|last| last.delivery != Delivery::Snapshot)
 }
 
 /// True when data as of `as_of` is older than the stored data's `stored` and must not replace
@@ -186,7 +187,7 @@ mod tests {
         crate::store::parse_as_of(text).unwrap()
     }
 
-    fn success(kind: SourceKind, as_of: &str) -> RunRecord {
+    fn success(kind: Delivery, as_of: &str) -> RunRecord {
         RunRecord::applied(1, kind, at(as_of))
     }
 
@@ -225,8 +226,8 @@ mod tests {
         assert!(!is_older(at("2026-08-01"), at("2099-01-01"), now));
         assert!(is_older(at("2026-08-01"), at("2026-08-23"), now));
         // The snapshot gives way to any real data; a real run does not.
-        let snapshot = success(SourceKind::Snapshot, "2026-08-20");
-        let file = success(SourceKind::File, "2026-08-20");
+        let snapshot = success(Delivery::Snapshot, "2026-08-20");
+        let file = success(Delivery::File, "2026-08-20");
         assert!(last_real(Some(&snapshot)).is_none());
         assert_eq!(last_real(Some(&file)).map(|r| r.id), Some(1));
         assert!(last_real(None).is_none());

@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 
 use super::schema::{FeedError, parse_feed};
 use super::store::{self, WriteCounts, WriteError};
+use crate::feed::Feed;
 use crate::ingest::recorder::{self, ReadError, RunFailure};
 use crate::openrouter::{FetchError, OpenRouterClient};
-use crate::store::{NewRun, RunLog, SourceKind, Store, StoreError};
+use crate::store::{Delivery, NewRun, Store, StoreError};
 
 /// The feed's live address (the genai-prices project keeps it stable).
 pub const DEFAULT_URL: &str = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json";
@@ -80,11 +81,11 @@ impl std::fmt::Display for OfficialSummary {
 pub async fn ingest_body(
     store: &Store,
     body: &[u8],
-    source_kind: SourceKind,
+    delivery: Delivery,
     source: &str,
     as_of: DateTime<Utc>,
 ) -> Result<OfficialSummary, OfficialError> {
-    let mut run = NewRun::new(RunLog::Official, source_kind, source, as_of, Some(body));
+    let mut run = NewRun::new(Feed::Official, delivery, source, as_of, Some(body));
     let mut skipped_detail = Vec::new();
     let result = check_and_write(store, body, &mut run, &mut skipped_detail).await;
     let run = NewRun {
@@ -189,10 +190,8 @@ pub async fn run_once(
 ) -> Result<OfficialSummary, OfficialError> {
     let source = client.base_url().to_string();
     match client.fetch_base().await {
-        Ok(fetched) => {
-            ingest_body(store, &fetched.body, SourceKind::Api, &source, Utc::now()).await
-        }
-        Err(err) => Err(recorder::fetch_failed(store, RunLog::Official, &source, err).await),
+        Ok(fetched) => ingest_body(store, &fetched.body, Delivery::Api, &source, Utc::now()).await,
+        Err(err) => Err(recorder::fetch_failed(store, Feed::Official, &source, err).await),
     }
 }
 
@@ -203,7 +202,7 @@ pub async fn ingest_file(
     as_of: Option<DateTime<Utc>>,
 ) -> Result<OfficialSummary, OfficialError> {
     let (body, source, as_of) = recorder::saved_response(path, FILE_PREFIX, as_of)?;
-    ingest_body(store, &body, SourceKind::File, &source, as_of).await
+    ingest_body(store, &body, Delivery::File, &source, as_of).await
 }
 
 #[cfg(test)]

@@ -10,8 +10,7 @@ use super::changes::ChangeLog;
 use super::endpoints::{Endpoint, ModelEndpoints};
 use super::providers::{ProviderDirectory, StoredProvider};
 use super::{
-    EventRow, Fingerprint, HistoryRow, Outcome, RunRecord, SourceKind, Store, StoreError,
-    StoredModel,
+    Delivery, EventRow, Fingerprint, HistoryRow, Outcome, RunRecord, Store, StoreError, StoredModel,
 };
 use crate::model::{Model, Variant};
 use crate::official::store::StoredOfficial;
@@ -124,7 +123,7 @@ impl Freshness {
     pub fn is_snapshot(&self) -> bool {
         self.last_success
             .as_ref()
-            .is_some_and(|r| r.source_kind == SourceKind::Snapshot)
+            .is_some_and(|r| r.delivery == Delivery::Snapshot)
     }
 
     /// Changes whenever anything a page shows about the data changes: a new successful or

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use super::{EventRow, RunRecord, SourceKind};
+use super::{Delivery, EventRow, RunRecord};
 
 pub mod filter;
 use crate::pricing::price::{Price, PriceSet, Pricing};
@@ -219,7 +219,7 @@ impl ChangeLog {
         runs.sort_by_key(|r| r.id);
         // The bundled snapshot is a hand-written stand-in: once real data exists, its runs
         // still shape the state but are not days of their own.
-        let real_data = runs.iter().any(|r| r.source_kind != SourceKind::Snapshot);
+        let real_data = runs.iter().any(|r| r.delivery != Delivery::Snapshot);
         let mut prices_by_run: HashMap<i64, Vec<(&str, &Pricing)>> = HashMap::new();
         for (run, id, pricing) in prices {
             prices_by_run.entry(run).or_default().push((id, pricing));
@@ -229,7 +229,7 @@ impl ChangeLog {
             events_by_run.entry(event.run_id).or_default().push(event);
         }
 
-        let counts = |run: &RunRecord| !(real_data && run.source_kind == SourceKind::Snapshot);
+        let counts = |run: &RunRecord| !(real_data && run.delivery == Delivery::Snapshot);
 
         let mut state: HashMap<&str, State<'_>> = HashMap::new();
         let mut log = ChangeLog::default();
@@ -442,7 +442,7 @@ mod tests {
         assert_eq!(change(Some("-1"), Some("0.000001")).percent(), None);
     }
 
-    fn run(id: i64, day: u32, kind: SourceKind) -> RunRecord {
+    fn run(id: i64, day: u32, kind: Delivery) -> RunRecord {
         let as_of = NaiveDate::from_ymd_opt(2026, 7, day)
             .unwrap()
             .and_hms_opt(0, 0, 0)
@@ -472,9 +472,9 @@ mod tests {
         cheaper.base.set("prompt", p("0.0000005"));
         // The snapshot is dated after the real data, as the bundled one can be.
         let runs = [
-            run(1, 30, SourceKind::Snapshot),
-            run(2, 1, SourceKind::File),
-            run(3, 2, SourceKind::File),
+            run(1, 30, Delivery::Snapshot),
+            run(2, 1, Delivery::File),
+            run(3, 2, Delivery::File),
         ];
         let prices = [
             (1, "snap/model", &cheap),
@@ -502,7 +502,7 @@ mod tests {
     fn a_snapshot_alone_is_the_first_day() {
         let mut cheap = Pricing::default();
         cheap.base.set("prompt", p("0.000001"));
-        let runs = [run(1, 30, SourceKind::Snapshot)];
+        let runs = [run(1, 30, Delivery::Snapshot)];
         let events = [event(&runs[0], "snap/model", true)];
         let log = ChangeLog::build(&runs, [(1, "snap/model", &cheap)], &events);
         assert_eq!(log.days().len(), 1);

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::model::Model;
 use crate::pricing::calculator::{Workload, price_workload};
 use crate::pricing::price::{Price, PriceSet, Pricing};
-use crate::store::{Catalogue, Outcome, RunRecord, SourceKind};
+use crate::store::{Catalogue, Delivery, Outcome, RunRecord};
 
 /// Failure reasons are third-party-ish text (HTTP errors, parser messages): shown
 /// escaped, and clipped so one odd message cannot swamp the page.
@@ -47,10 +47,10 @@ fn time_iso(t: DateTime<Utc>) -> String {
 /// Where a run's data came from, in words. File runs show the file name only: the
 /// server's directory layout is nobody's business.
 pub fn source_label(run: &RunRecord) -> String {
-    match run.source_kind {
-        SourceKind::Snapshot => "bundled snapshot".into(),
-        SourceKind::Api => "OpenRouter API".into(),
-        SourceKind::File => {
+    match run.delivery {
+        Delivery::Snapshot => "bundled snapshot".into(),
+        Delivery::Api => "OpenRouter API".into(),
+        Delivery::File => {
             let path = run.source.strip_prefix("file:").unwrap_or(&run.source);
             let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
             format!("saved file {}", super::params::clip(name))
@@ -62,8 +62,8 @@ pub fn source_label(run: &RunRecord) -> String {
 /// catalogue, live or as a saved file or the bundled snapshot; `None` before any data.
 pub fn catalogue_source(catalogue: &Catalogue) -> Option<String> {
     let run = catalogue.freshness.last_success.as_ref()?;
-    Some(match run.source_kind {
-        SourceKind::Api => "OpenRouter /api/v1/models, fetched live".to_string(),
+    Some(match run.delivery {
+        Delivery::Api => "OpenRouter /api/v1/models, fetched live".to_string(),
         _ => format!("OpenRouter /api/v1/models, from the {}", source_label(run)),
     })
 }

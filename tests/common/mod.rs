@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use tempfile::TempDir;
 use tokenfare::AppState;
-use tokenfare::store::{SourceKind, Store};
+use tokenfare::store::{Delivery, Store};
 use tower::ServiceExt;
 
 /// Our hand-written fixture catalogue (12 listings, 5 authors).
@@ -87,7 +87,7 @@ impl TestApp {
         let result = tokenfare::ingest::ingest_body(
             &self.store,
             body.as_bytes(),
-            SourceKind::File,
+            Delivery::File,
             "test fixture",
             as_of,
         )

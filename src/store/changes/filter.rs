@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::{Change, ChangeKind, ChangeLog, ComponentChange, Day, Direction};
+use crate::feed::Feed;
 use crate::model::author_of;
 use crate::official::view::DatedChange;
 use crate::store::Catalogue;
@@ -53,31 +54,6 @@ impl KindFilter {
     }
 }
 
-/// Where a change was seen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// OpenRouter's catalogue (the routed prices).
-    OpenRouter,
-    /// The makers' and clouds' own list prices.
-    Official,
-}
-
-impl Source {
-    pub const ALL: [Source; 2] = [Source::OpenRouter, Source::Official];
-
-    /// The query value and the JSON's `source`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Source::OpenRouter => "openrouter",
-            Source::Official => "official",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|s| s.key() == key)
-    }
-}
-
 /// The filters; the default keeps everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChangeFilter {
@@ -88,8 +64,9 @@ pub struct ChangeFilter {
     pub to: Option<NaiveDate>,
     /// Only this model, when not empty.
     pub model: String,
-    /// Only this source; `None` for both.
-    pub source: Option<Source>,
+    /// Only the changes of this feed (OpenRouter's catalogue or the official list); `None`
+    /// for both.
+    pub source: Option<Feed>,
 }
 
 /// What a filter keeps of one change.
@@ -115,7 +92,7 @@ impl ChangeFilter {
         self.from.is_none_or(|f| date >= f) && self.to.is_none_or(|t| date <= t)
     }
 
-    fn keeps_source(&self, source: Source) -> bool {
+    fn keeps_source(&self, source: Feed) -> bool {
         self.source.is_none_or(|s| s == source)
     }
 
@@ -129,7 +106,7 @@ impl ChangeFilter {
 
     /// The part of a catalogue change these filters keep, if any.
     pub fn apply(&self, catalogue: &Catalogue, change: &Change) -> Option<Change> {
-        if !self.keeps_source(Source::OpenRouter)
+        if !self.keeps_source(Feed::OpenRouterCatalogue)
             || (!self.model.is_empty() && change.id != self.model)
             || !self.keeps_authors(catalogue, std::iter::once(change.id.as_str()))
         {
@@ -147,7 +124,7 @@ impl ChangeFilter {
         catalogue: &Catalogue,
         change: &DatedChange,
     ) -> Option<DatedChange> {
-        if !self.keeps_source(Source::Official)
+        if !self.keeps_source(Feed::Official)
             || (!self.model.is_empty() && !change.models.contains(&self.model))
             || !self.keeps_authors(catalogue, change.models.iter().map(String::as_str))
         {
@@ -339,8 +316,8 @@ mod tests {
             assert_eq!(KindFilter::parse(kind.key()), Some(kind));
         }
         assert_eq!(KindFilter::parse("cheaper"), None);
-        assert_eq!(Source::parse("official"), Some(Source::Official));
-        assert_eq!(Source::parse("garbage"), None);
+        assert_eq!(Feed::parse_source("official"), Some(Feed::Official));
+        assert_eq!(Feed::parse_source("garbage"), None);
     }
 
     #[test]
@@ -367,7 +344,7 @@ mod tests {
         assert_eq!(added.apply(&catalogue, &change), None);
         // The official source alone keeps no catalogue change.
         let official = ChangeFilter {
-            source: Some(Source::Official),
+            source: Some(Feed::Official),
             ..ChangeFilter::default()
         };
         assert_eq!(official.apply(&catalogue, &change), None);

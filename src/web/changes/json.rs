@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::atom::atom_time;
+use crate::feed::Feed;
 use crate::official::view::{BATCH_CONDITION, DatedChange};
-use crate::store::changes::filter::Source;
 use crate::store::changes::{Change, ComponentChange};
 
 /// One moved component as data, for both sources: its key, old and new price per unit as
@@ -46,7 +46,7 @@ pub fn change_json(change: &Change) -> Value {
         }
     });
     json!({
-        "source": Source::OpenRouter.key(),
+        "source": Feed::OpenRouterCatalogue.source_key(),
         "id": change.id,
         "kind": change.kind.as_str(),
         "components": components,
@@ -62,7 +62,7 @@ pub fn official_json(change: &DatedChange) -> Value {
         }
     });
     json!({
-        "source": Source::Official.key(),
+        "source": Feed::Official.source_key(),
         "provider": change.provider_id,
         "entry": change.entry_id,
         "seller": change.seller,

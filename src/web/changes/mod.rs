@@ -21,8 +21,9 @@ use super::error::{AppError, AppResult, render_html};
 use super::history::{self, ymd};
 use super::params::{Params, clip, encode};
 use crate::AppState;
+use crate::feed::Feed;
 use crate::store::changes::Day;
-use crate::store::changes::filter::{ChangeFilter, Source, filtered_days};
+use crate::store::changes::filter::{ChangeFilter, filtered_days};
 use atom::{AtomFeed, atom_response, atom_time, feed_entries, tag, tag_escape};
 pub use query::{ChangeFilters, parse_ymd};
 pub use view::{ChangesPage, LARGE_MOVE_NOTE, official_component, official_summary, summary};
@@ -162,7 +163,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
     };
     // `source` keeps one source's changes, as on the page; absent or `all` keeps both.
     let source = query::source_param(&params).map_err(|m| AppError::invalid("source", m))?;
-    let keeps = |s: Source| source.is_none_or(|only| only == s);
+    let keeps = |s: Feed| source.is_none_or(|only| only == s);
     let catalogue = state.catalogue();
     let day = catalogue.changes().day(date);
     let official = catalogue.official();
@@ -173,7 +174,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
         )));
     }
     let mut changes: Vec<serde_json::Value> = day
-        .filter(|_| keeps(Source::OpenRouter))
+        .filter(|_| keeps(Feed::OpenRouterCatalogue))
         .map(|d| d.changes.as_slice())
         .unwrap_or_default()
         .iter()
@@ -183,7 +184,7 @@ pub async fn api(State(state): State<AppState>, RawQuery(query): RawQuery) -> Ap
         official
             .dated_changes()
             .iter()
-            .filter(|c| c.date == date && keeps(Source::Official))
+            .filter(|c| c.date == date && keeps(Feed::Official))
             .map(json::official_json),
     );
     Ok(Json(serde_json::json!({

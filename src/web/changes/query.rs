@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 
 use super::super::history::ymd;
 use super::super::params::{FieldErrors, Params, clip, encode};
+use crate::feed::Feed;
 use crate::store::Catalogue;
-use crate::store::changes::filter::{ChangeFilter, KindFilter, Source};
+use crate::store::changes::filter::{ChangeFilter, KindFilter};
 
 /// Said when `source` is neither source.
 pub const SOURCE_MESSAGE: &str = "Source must be openrouter or official.";
@@ -23,10 +24,10 @@ impl std::ops::Deref for ChangeFilters {
 }
 
 /// `source`: absent or `all` for both sources, else one source's key; `Err` for anything else.
-pub fn source_param(params: &Params) -> Result<Option<Source>, &'static str> {
+pub fn source_param(params: &Params) -> Result<Option<Feed>, &'static str> {
     match params.get("source") {
         None | Some("all") => Ok(None),
-        Some(key) => Source::parse(key).map(Some).ok_or(SOURCE_MESSAGE),
+        Some(key) => Feed::parse_source(key).map(Some).ok_or(SOURCE_MESSAGE),
     }
 }
 
@@ -129,7 +130,7 @@ impl ChangeFilters {
 
     /// The source's query value, "" for both.
     pub fn source_key(&self) -> &'static str {
-        self.source.map_or("", Source::key)
+        self.source.map_or("", Feed::source_key)
     }
 
     /// The same filters over another range of days.
