@@ -408,15 +408,10 @@ async fn official_coverage(store: &Store) -> anyhow::Result<String> {
         "official coverage of {} looked-up models:",
         report.looked_up
     );
-    for (channel, count) in report.matched_per_channel() {
-        let refused = report
-            .refusals
-            .iter()
-            .filter(|r| r.channel == channel && r.kind == RefusalKind::Unexplained)
-            .count();
+    for (list, count, refused) in report.coverage() {
         line.push_str(&format!(
             " {} {count} matched / {refused} refused;",
-            channel.key()
+            crate::official::matching::list_key(list)
         ));
     }
     let fallbacks = report

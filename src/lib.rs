@@ -10,6 +10,7 @@ pub mod official;
 pub mod openrouter;
 pub mod pricing;
 pub mod search;
+pub mod seller;
 pub mod server;
 pub mod store;
 pub mod web;

@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use common::TestApp;
 use serde_json::{Value, json};
 use tokenfare::official::ingest::{OfficialError, ingest_body, run_once};
-use tokenfare::official::matching::Channel;
 use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
+use tokenfare::seller::Seller;
 use tokenfare::store::Delivery;
 
 const FEED: &str = include_str!("fixtures/official/feed.json");
@@ -97,7 +97,7 @@ fn input_per_million(app: &TestApp, model: &str, seller: &str) -> Option<String>
         .official()
         .tags(model, day)
         .iter()
-        .find(|t| t.seller_key() == seller)
+        .find(|t| t.seller.key() == seller)
         .and_then(|t| t.pricing.base.prompt)
         .and_then(|p| p.usd())
         .map(|usd| {
@@ -277,7 +277,10 @@ async fn a_future_start_date_is_shown_as_announced_not_as_todays_price() {
     let catalogue = app.state.catalogue();
     let day = NaiveDate::from_ymd_opt(2026, 8, 21).unwrap();
     let tags = catalogue.official().tags("anthropic/claude-sonnet-5", day);
-    let maker = tags.iter().find(|t| t.channel == Channel::Maker).unwrap();
+    let maker = tags
+        .iter()
+        .find(|t| matches!(t.seller, Seller::FirstParty { .. }))
+        .unwrap();
     // Today: $2/M; from 2099-09-01: $3/M.
     assert_eq!(
         maker

@@ -4,62 +4,21 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
 
+use crate::feed::Feed;
 use crate::model::Variant;
 use crate::pricing::price::{Component, Price, Pricing};
 use crate::pricing::ranking::blended_price_per_million;
+use crate::seller::{self, Seller, SellerKind};
 use crate::store::Catalogue;
-
-/// Who is selling at a tag's price.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TagKind {
-    /// OpenRouter's routed price for the model.
-    Routed,
-    /// One upstream provider's price on OpenRouter.
-    RoutedProvider,
-    /// The maker's own API.
-    FirstParty,
-    /// A cloud: Bedrock, Vertex AI, Azure.
-    Cloud,
-}
-
-impl TagKind {
-    pub fn key(self) -> &'static str {
-        match self {
-            TagKind::Routed => "routed",
-            TagKind::RoutedProvider => "routed-provider",
-            TagKind::FirstParty => "first-party",
-            TagKind::Cloud => "cloud",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<TagKind> {
-        [
-            TagKind::Routed,
-            TagKind::RoutedProvider,
-            TagKind::FirstParty,
-            TagKind::Cloud,
-        ]
-        .into_iter()
-        .find(|k| k.key() == text)
-    }
-}
-
-/// Which data source a tag comes from.
-pub const SOURCE_OPENROUTER: &str = "openrouter";
-pub const SOURCE_OFFICIAL: &str = "genai-prices";
 
 /// One (model, seller) price.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PriceTag {
     pub model_id: String,
-    pub seller: String,
-    /// Stable: `openrouter`, `openrouter:<endpoint tag>`, `anthropic`, `aws:global`, `google:vertex`…
-    pub seller_key: String,
-    pub kind: TagKind,
-    pub region: Option<String>,
+    pub seller: Seller,
+    /// The seller's name, for readers.
+    pub seller_name: String,
     /// Per-unit prices in force on the day asked about.
     pub pricing: Pricing,
     pub batch: Option<Pricing>,
@@ -69,7 +28,8 @@ pub struct PriceTag {
     pub as_of: Option<DateTime<Utc>>,
     /// When this price took effect, if the source dates it.
     pub since: Option<NaiveDate>,
-    pub source: &'static str,
+    /// Where the price was fetched.
+    pub feed: Feed,
     pub source_url: Option<String>,
     pub matched_by: Option<String>,
     /// How the match was made, in two or three words.
@@ -119,16 +79,14 @@ pub fn routed_tag(catalogue: &Catalogue, id: &str) -> Option<PriceTag> {
     let model = &catalogue.get(id)?.model;
     Some(PriceTag {
         model_id: id.to_string(),
-        seller: ROUTED_SELLER.into(),
-        seller_key: SOURCE_OPENROUTER.into(),
-        kind: TagKind::Routed,
-        region: None,
+        seller: Seller::Routed,
+        seller_name: seller::ROUTED_NAME.into(),
         pricing: model.pricing.clone(),
         batch: catalogue.batch_listing(id).map(|m| m.pricing.clone()),
         announced: None,
         as_of: catalogue.freshness.as_of(),
         since: None,
-        source: SOURCE_OPENROUTER,
+        feed: Feed::OpenRouterCatalogue,
         source_url: Some(format!("https://openrouter.ai/{id}")),
         matched_by: None,
         matched_how: None,
@@ -136,9 +94,6 @@ pub fn routed_tag(catalogue: &Catalogue, id: &str) -> Option<PriceTag> {
         comparable: !model.pricing.is_variable(),
     })
 }
-
-/// Who sells at the routed price, as pages name it.
-pub const ROUTED_SELLER: &str = "OpenRouter (routed)";
 
 /// Each upstream provider's price for `base` on OpenRouter.
 fn provider_tags(catalogue: &Catalogue, base: &str) -> Vec<PriceTag> {
@@ -150,16 +105,16 @@ fn provider_tags(catalogue: &Catalogue, base: &str) -> Vec<PriceTag> {
         .iter()
         .map(|endpoint| PriceTag {
             model_id: base.to_string(),
-            seller: format!("{} via OpenRouter", endpoint.provider_name),
-            seller_key: format!("openrouter:{}", endpoint.tag),
-            kind: TagKind::RoutedProvider,
-            region: None,
+            seller: Seller::RoutedProvider {
+                endpoint_tag: endpoint.tag.clone(),
+            },
+            seller_name: format!("{} via OpenRouter", endpoint.provider_name),
             pricing: endpoint.pricing.clone(),
             batch: None,
             announced: None,
             as_of: endpoints.fetched_at,
             since: None,
-            source: SOURCE_OPENROUTER,
+            feed: Feed::OpenRouterEndpoints,
             source_url: Some(format!("https://openrouter.ai/{base}/providers")),
             matched_by: None,
             matched_how: None,
@@ -198,18 +153,13 @@ pub fn official_tags(catalogue: &Catalogue, base: &str, day: NaiveDate) -> Vec<P
             PriceTag {
                 model_id: base.to_string(),
                 seller: tag.seller.clone(),
-                seller_key: tag.seller_key(),
-                kind: match tag.channel.kind() {
-                    super::matching::SellerKind::FirstParty => TagKind::FirstParty,
-                    super::matching::SellerKind::Cloud => TagKind::Cloud,
-                },
-                region: tag.channel.region().map(str::to_string),
+                seller_name: tag.seller_name.clone(),
                 pricing: tag.pricing.clone(),
                 batch: tag.batch.clone(),
                 announced: tag.announced.map(|(d, p)| (d, p.clone())),
                 as_of: official.as_of(),
                 since: tag.since,
-                source: SOURCE_OFFICIAL,
+                feed: Feed::Official,
                 source_url: tag.provider.pricing_url.clone(),
                 matched_by: Some(tag.rule.to_string()),
                 matched_how: Some(match tag.rule {
@@ -266,8 +216,9 @@ pub const DISAGREEMENT: Decimal = Decimal::from_parts(25, 0, 0, false, 2);
 #[derive(Clone, Debug, PartialEq)]
 pub struct Discrepancy {
     pub model_id: String,
-    pub seller: String,
-    pub seller_key: String,
+    /// The maker whose own list disagrees.
+    pub seller: Seller,
+    pub seller_name: String,
     pub component: Component,
     /// Per unit, exact.
     pub routed: Decimal,
@@ -295,13 +246,13 @@ fn usd(price: Option<Price>) -> Option<Decimal> {
 /// Where a model's routed price and its maker's own US-dollar list disagree by more than 25 %
 /// on a component both state.
 pub fn discrepancies(tags: &[PriceTag]) -> Vec<Discrepancy> {
-    let Some(routed) = tags.iter().find(|t| t.kind == TagKind::Routed) else {
+    let Some(routed) = tags.iter().find(|t| t.seller == Seller::Routed) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for maker in tags
         .iter()
-        .filter(|t| t.kind == TagKind::FirstParty && t.comparable)
+        .filter(|t| t.seller.kind() == SellerKind::FirstParty && t.comparable)
     {
         for component in COMPARED {
             let (Some(r), Some(o)) = (
@@ -318,7 +269,7 @@ pub fn discrepancies(tags: &[PriceTag]) -> Vec<Discrepancy> {
                 out.push(Discrepancy {
                     model_id: routed.model_id.clone(),
                     seller: maker.seller.clone(),
-                    seller_key: maker.seller_key.clone(),
+                    seller_name: maker.seller_name.clone(),
                     component,
                     routed: r,
                     official: o,
@@ -361,17 +312,21 @@ mod tests {
     use crate::pricing::price::PriceSet;
     use std::str::FromStr;
 
-    fn tag(kind: TagKind, prompt: &str, cache_read: &str) -> PriceTag {
+    fn maker() -> Seller {
+        Seller::FirstParty {
+            provider: "deepseek".into(),
+        }
+    }
+
+    fn tag(seller: Seller, prompt: &str, cache_read: &str) -> PriceTag {
         let mut base = PriceSet::default();
         base.set("prompt", Price::parse(prompt).unwrap());
         base.set("completion", Price::parse("0.0000008").unwrap());
         base.set("input_cache_read", Price::parse(cache_read).unwrap());
         PriceTag {
             model_id: "deepseek/deepseek-v4-flash".into(),
-            seller: format!("{kind:?}"),
-            seller_key: kind.key().into(),
-            kind,
-            region: None,
+            seller_name: format!("{seller:?}"),
+            seller,
             pricing: Pricing {
                 base,
                 overrides: Vec::new(),
@@ -380,7 +335,7 @@ mod tests {
             announced: None,
             as_of: None,
             since: None,
-            source: SOURCE_OFFICIAL,
+            feed: Feed::Official,
             source_url: None,
             matched_by: None,
             matched_how: None,
@@ -394,8 +349,8 @@ mod tests {
         // Routed cache read $0.20/M against the maker's $0.02/M: 10x. Input $0.24/M against
         // $0.20/M is 20 % dearer, inside the 25 % band.
         let tags = [
-            tag(TagKind::Routed, "0.00000024", "0.0000002"),
-            tag(TagKind::FirstParty, "0.0000002", "0.00000002"),
+            tag(Seller::Routed, "0.00000024", "0.0000002"),
+            tag(maker(), "0.0000002", "0.00000002"),
         ];
         let found = discrepancies(&tags);
         assert_eq!(found.len(), 1);
@@ -414,16 +369,16 @@ mod tests {
             ("0.00000015", false),
         ] {
             let tags = [
-                tag(TagKind::Routed, routed, "0.00000002"),
-                tag(TagKind::FirstParty, "0.0000002", "0.00000002"),
+                tag(Seller::Routed, routed, "0.00000002"),
+                tag(maker(), "0.0000002", "0.00000002"),
             ];
             assert_eq!(!discrepancies(&tags).is_empty(), flagged, "{routed}");
         }
         // Cheaper by a factor of 1/0.7: spread reads the same either way.
         let d = Discrepancy {
             model_id: String::new(),
-            seller: String::new(),
-            seller_key: String::new(),
+            seller: maker(),
+            seller_name: String::new(),
             component: Component::Prompt,
             routed: Decimal::from_str("0.1").unwrap(),
             official: Decimal::from_str("1").unwrap(),
@@ -434,9 +389,9 @@ mod tests {
 
     #[test]
     fn a_list_converted_from_another_currency_is_never_compared() {
-        let mut cny = tag(TagKind::FirstParty, "0.000001", "0.0000001");
+        let mut cny = tag(maker(), "0.000001", "0.0000001");
         cny.comparable = false;
-        let tags = [tag(TagKind::Routed, "0.0000002", "0.00000002"), cny];
+        let tags = [tag(Seller::Routed, "0.0000002", "0.00000002"), cny];
         assert!(discrepancies(&tags).is_empty());
         assert_eq!(cheapest(&tags), vec![0]);
     }
@@ -445,15 +400,15 @@ mod tests {
     fn the_cheapest_tag_is_the_lowest_reference_blend() {
         // Blends (3 input : 1 output): routed (3·0.24 + 0.8)/4 = 0.38; maker (3·0.20 + 0.8)/4 = 0.35.
         let tags = [
-            tag(TagKind::Routed, "0.00000024", "0"),
-            tag(TagKind::FirstParty, "0.0000002", "0"),
+            tag(Seller::Routed, "0.00000024", "0"),
+            tag(maker(), "0.0000002", "0"),
         ];
         assert_eq!(tags[0].blended(), Some(Decimal::from_str("0.38").unwrap()));
         assert_eq!(cheapest(&tags), vec![1]);
         // A tie marks both.
         let tied = [
-            tag(TagKind::Routed, "0.0000002", "0"),
-            tag(TagKind::FirstParty, "0.0000002", "0"),
+            tag(Seller::Routed, "0.0000002", "0"),
+            tag(maker(), "0.0000002", "0"),
         ];
         assert_eq!(cheapest(&tied), vec![0, 1]);
     }

@@ -248,7 +248,7 @@ fn official_input_steps(catalogue: &Catalogue, id: &str) -> (Vec<Step>, Option<N
     let Some(maker) = official
         .report
         .for_model(id)
-        .find(|m| m.channel == crate::official::matching::Channel::Maker)
+        .find(|m| matches!(m.seller, crate::seller::Seller::FirstParty { .. }))
     else {
         return (Vec::new(), None);
     };

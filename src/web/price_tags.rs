@@ -17,11 +17,12 @@ use super::format;
 use super::layout::Layout;
 use super::params::{Params, clip};
 use crate::AppState;
-use crate::official::sellers::Source;
-use crate::official::tags::{
-    self, Discrepancy, PriceTag, REFERENCE_RATIO, SOURCE_OFFICIAL, TagKind, base_of, price_tags,
-};
+use crate::feed::Feed;
+use crate::official::matching::list_label;
+use crate::official::sellers::SellerChoice;
+use crate::official::tags::{self, Discrepancy, PriceTag, REFERENCE_RATIO, base_of, price_tags};
 use crate::pricing::price::{Component, Price, PriceSet, Pricing};
+use crate::seller::{Seller, SellerKind};
 use crate::store::Catalogue;
 use crate::web::calculator::CalculatorQuery;
 
@@ -89,15 +90,6 @@ fn long_text(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(400).collect()
 }
 
-fn kind_label(kind: TagKind) -> &'static str {
-    match kind {
-        TagKind::Routed => "routed",
-        TagKind::RoutedProvider => "OpenRouter provider",
-        TagKind::FirstParty => "maker's own API",
-        TagKind::Cloud => "cloud",
-    }
-}
-
 fn price(set: &PriceSet, component: Component) -> String {
     format::token_price(set.price(component))
 }
@@ -116,7 +108,7 @@ fn long_context(tag: &PriceTag) -> Vec<String> {
         .tiers()
         .into_iter()
         .map(|(min, set)| {
-            let threshold = if tag.source == SOURCE_OFFICIAL {
+            let threshold = if tag.feed == Feed::Official {
                 format!("over {}", format::tokens_short(min.saturating_sub(1)))
             } else {
                 format!("from {}", format::tokens_short(min))
@@ -135,8 +127,8 @@ fn signed_percent(fraction: Decimal) -> String {
 
 fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow {
     let base = &tag.pricing.base;
-    let vs_routed = match (tag.kind, tag.blended(), routed_blend) {
-        (TagKind::Routed, _, _) => "baseline".into(),
+    let vs_routed = match (tag.seller.kind(), tag.blended(), routed_blend) {
+        (SellerKind::Routed, _, _) => "baseline".into(),
         (_, Some(blend), Some(routed)) if tag.comparable => {
             tags::relative_difference(blend, routed)
                 .map(signed_percent)
@@ -145,11 +137,11 @@ fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow 
         _ => "—".into(),
     };
     TagRow {
-        seller: clip(&tag.seller),
-        seller_key: tag.seller_key.clone(),
-        kind: tag.kind.key(),
-        kind_label: kind_label(tag.kind),
-        region: tag.region.clone().unwrap_or_default(),
+        seller: clip(&tag.seller_name),
+        seller_key: tag.seller.key(),
+        kind: tag.seller.kind().key(),
+        kind_label: tag.seller.kind().label(),
+        region: tag.seller.region().unwrap_or_default().to_string(),
         input: price(base, Component::Prompt),
         output: price(base, Component::Completion),
         cache_read: price(base, Component::InputCacheRead),
@@ -163,7 +155,7 @@ fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow 
         vs_routed,
         as_of: tag.as_of.map(format::day).unwrap_or_default(),
         since: tag.since.map(|d| d.to_string()).unwrap_or_default(),
-        source: if tag.source == SOURCE_OFFICIAL {
+        source: if tag.feed == Feed::Official {
             "genai-prices"
         } else {
             "OpenRouter"
@@ -205,7 +197,7 @@ fn discrepancy_line(catalogue: &Catalogue, d: &Discrepancy) -> DiscrepancyLine {
         component: d.component.label(),
         routed: format::token_price(Some(Price::Usd(d.routed))),
         official: format::token_price(Some(Price::Usd(d.official))),
-        seller: d.seller.clone(),
+        seller: d.seller_name.clone(),
         spread,
         dearer,
     }
@@ -219,7 +211,7 @@ impl PriceTagsSection {
         let cheapest = tags::cheapest(&tags);
         let routed_blend = tags
             .iter()
-            .find(|t| t.kind == TagKind::Routed)
+            .find(|t| t.seller == Seller::Routed)
             .and_then(PriceTag::blended);
         let rows = tags
             .iter()
@@ -230,14 +222,14 @@ impl PriceTagsSection {
         let official = catalogue.official();
         let unmatched = !tags
             .iter()
-            .any(|t| matches!(t.kind, TagKind::FirstParty | TagKind::Cloud));
+            .any(|t| matches!(t.seller.kind(), SellerKind::FirstParty | SellerKind::Cloud));
         PriceTagsSection {
             unmatched,
             // The calculator prices current listings only.
             calculator_href: (!unmatched && catalogue.is_current(base)).then(|| {
                 CalculatorQuery {
                     ids: vec![base.to_string()],
-                    source: Some(Source::Cheapest),
+                    source: Some(SellerChoice::Cheapest),
                     ..CalculatorQuery::default_workload()
                 }
                 .href()
@@ -250,7 +242,7 @@ impl PriceTagsSection {
                     r.model_id == base
                         && r.kind == crate::official::matching::RefusalKind::Unexplained
                 })
-                .map(|r| format!("{}: {}", r.channel.label(), long_text(&r.reason)))
+                .map(|r| format!("{}: {}", list_label(r.seller.cloud()), long_text(&r.reason)))
                 .collect(),
             discrepancies: tags::discrepancies(&tags)
                 .iter()
@@ -300,17 +292,17 @@ fn tiers_json(pricing: &Pricing) -> Value {
 fn tag_json(tag: &PriceTag) -> Value {
     json!({
         "model_id": tag.model_id,
-        "seller": tag.seller,
-        "seller_key": tag.seller_key,
-        "kind": tag.kind.key(),
-        "region": tag.region,
+        "seller": tag.seller_name,
+        "seller_key": tag.seller.key(),
+        "kind": tag.seller.kind().key(),
+        "region": tag.seller.region(),
         "prices_per_million": per_million_json(&tag.pricing.base),
         "long_context": tiers_json(&tag.pricing),
         "batch_per_million": tag.batch.as_ref().map(|b| per_million_json(&b.base)),
         "announced": tag.announced.as_ref().map(|(from, p)| json!({"from": from.to_string(), "prices_per_million": per_million_json(&p.base)})),
         "as_of": tag.as_of.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         "since": tag.since.map(|d| d.to_string()),
-        "source": tag.source,
+        "source": tag.feed.publisher(),
         "source_url": tag.source_url,
         "matched_by": tag.matched_by,
         "note": tag.note,
@@ -322,14 +314,14 @@ fn tag_json(tag: &PriceTag) -> Value {
 struct TagFilters {
     id: Option<String>,
     author: Option<String>,
-    kind: Option<TagKind>,
+    kind: Option<SellerKind>,
 }
 
 fn tag_filters(query: Option<&str>) -> AppResult<TagFilters> {
     let params = Params::parse(query);
     let kind = match params.get("kind").filter(|k| !k.is_empty()) {
         None => None,
-        Some(text) => Some(TagKind::parse(text).ok_or_else(|| {
+        Some(text) => Some(SellerKind::parse(text).ok_or_else(|| {
             AppError::invalid(
                 "kind",
                 format!(
@@ -380,7 +372,7 @@ fn selected_tags(catalogue: &Catalogue, filters: &TagFilters) -> AppResult<Vec<P
                 .is_none_or(|a| catalogue.get(id).is_some_and(|e| &e.model.author == a))
         })
         .flat_map(|id| price_tags(catalogue, id, day))
-        .filter(|t| filters.kind.is_none_or(|k| t.kind == k))
+        .filter(|t| filters.kind.is_none_or(|k| t.seller.kind() == k))
         .collect())
 }
 
@@ -427,10 +419,10 @@ pub async fn api_csv(
         };
         let fields = [
             tag.model_id.clone(),
-            tag.seller.clone(),
-            tag.seller_key.clone(),
-            tag.kind.key().to_string(),
-            tag.region.clone().unwrap_or_default(),
+            tag.seller_name.clone(),
+            tag.seller.key(),
+            tag.seller.kind().key().to_string(),
+            tag.seller.region().unwrap_or_default().to_string(),
             money(Some(base), Component::Prompt),
             money(Some(base), Component::Completion),
             money(Some(base), Component::InputCacheRead),
@@ -446,7 +438,7 @@ pub async fn api_csv(
                 .as_ref()
                 .map(|(d, _)| d.to_string())
                 .unwrap_or_default(),
-            tag.source.to_string(),
+            tag.feed.publisher().to_string(),
             tag.source_url.clone().unwrap_or_default(),
             tag.matched_by.clone().unwrap_or_default(),
             tag.note.clone().unwrap_or_default(),
@@ -500,7 +492,7 @@ fn compared_models(catalogue: &Catalogue) -> usize {
         .report
         .matches
         .iter()
-        .filter(|m| m.channel == crate::official::matching::Channel::Maker)
+        .filter(|m| matches!(m.seller, Seller::FirstParty { .. }))
         .filter(|m| !crate::official::matching::CNY_DERIVED.contains(&m.provider_id.as_str()))
         .filter(|m| catalogue.is_current(&m.model_id))
         .map(|m| m.model_id.as_str())
@@ -520,8 +512,8 @@ pub async fn api_discrepancies(State(state): State<AppState>) -> AppResult<Respo
             json!({
                 "model_id": d.model_id,
                 "component": d.component.key(),
-                "seller": d.seller,
-                "seller_key": d.seller_key,
+                "seller": d.seller_name,
+                "seller_key": d.seller.key(),
                 "routed_per_million": format::per_million(d.routed).normalize().to_string(),
                 "official_per_million": format::per_million(d.official).normalize().to_string(),
                 "factor": d.factor.map(|f| f.round_dp(4).normalize().to_string()),
@@ -584,22 +576,18 @@ impl OfficialAbout {
             entries: view.providers().iter().map(|p| p.models.len()).sum(),
             looked_up: report.looked_up,
             coverage: report
-                .matched_per_channel()
+                .coverage()
                 .into_iter()
-                .map(|(channel, matched)| {
-                    let refused = report
-                        .refusals
-                        .iter()
-                        .filter(|r| r.channel == channel && r.kind == RefusalKind::Unexplained)
-                        .count();
-                    (channel.label(), matched, refused)
-                })
+                .map(|(list, matched, refused)| (list_label(list), matched, refused))
                 .collect(),
             refusals: report
                 .refusals
                 .iter()
                 .filter(|r| r.kind != RefusalKind::Fallback)
-                .map(|r| (r.model_id.clone(), r.channel.label(), long_text(&r.reason)))
+                .map(|r| {
+                    let list = list_label(r.seller.cloud());
+                    (r.model_id.clone(), list, long_text(&r.reason))
+                })
                 .collect(),
             fallbacks: report
                 .refusals
@@ -610,9 +598,11 @@ impl OfficialAbout {
                 .matches
                 .iter()
                 .filter_map(|m| match &m.rule {
-                    Rule::Override { reason } => {
-                        Some((m.model_id.clone(), m.channel.label(), long_text(reason)))
-                    }
+                    Rule::Override { reason } => Some((
+                        m.model_id.clone(),
+                        list_label(m.seller.cloud()),
+                        long_text(reason),
+                    )),
                     _ => None,
                 })
                 .collect(),

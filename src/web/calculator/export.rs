@@ -95,8 +95,8 @@ pub fn csv_response(priced: &Priced<'_>) -> Response {
         let seller = priced.seller(&bill.id);
         fields.extend([
             seller.name,
-            seller.key,
-            seller.source.to_string(),
+            seller.seller.key(),
+            seller.feed.publisher().to_string(),
             seller.as_of.map(|t| t.to_rfc3339()).unwrap_or_default(),
         ]);
         for (part, _) in PARTS {
@@ -170,8 +170,8 @@ pub fn json_response(
                 bill,
                 times_cheapest: result.times_cheapest(bill).map(format::plain),
                 seller: seller.name,
-                seller_key: seller.key,
-                seller_source: seller.source,
+                seller_key: seller.seller.key(),
+                seller_source: seller.feed.publisher(),
                 seller_as_of: seller.as_of.map(|t| t.to_rfc3339()),
                 seller_price_since: seller.since.map(|d| d.to_string()),
             }

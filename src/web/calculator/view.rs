@@ -6,9 +6,9 @@ use rust_decimal::Decimal;
 
 use super::form::{CalcRequest, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS};
 use super::query::EXAMPLES;
+use crate::feed::Feed;
 use crate::model::QualityIndex;
-use crate::official::sellers::{Priced, Seller, Source};
-use crate::official::tags::SOURCE_OFFICIAL;
+use crate::official::sellers::{Priced, PricedSeller, SellerChoice};
 use crate::pricing::calculator::{
     BatchDeclined, CalculatorResult, LineUnit, MonthlyBill, Savings, Unpriced, Workload,
 };
@@ -462,25 +462,27 @@ pub struct ResultView {
 }
 
 /// Whose prices the bills use, as the result says it.
-fn source_line(source: Source) -> String {
+fn source_line(source: SellerChoice) -> String {
     match source {
-        Source::Routed => String::new(),
-        Source::Official => "Each bill uses the cheapest seller for this workload among the \
+        SellerChoice::Routed => String::new(),
+        SellerChoice::Official => "Each bill uses the cheapest seller for this workload among the \
             maker's own API and the clouds (Bedrock, Vertex AI, Azure), at their published list \
             prices; the Seller column names it."
             .into(),
-        Source::Cheapest => "Each bill uses the cheapest seller for this workload: OpenRouter's \
+        SellerChoice::Cheapest => {
+            "Each bill uses the cheapest seller for this workload: OpenRouter's \
             routed price, the maker's own API or a cloud at its published list price; the Seller \
             column names it."
-            .into(),
+                .into()
+        }
     }
 }
 
 /// The bill page's sentence naming the seller, its source and date: "Priced at Anthropic's
 /// own list, from genai-prices as of 21 Aug 2026, in force since …".
-pub fn seller_line(seller: &Seller) -> String {
-    let source = match seller.source {
-        SOURCE_OFFICIAL => "the genai-prices database of published list prices",
+pub fn seller_line(seller: &PricedSeller) -> String {
+    let source = match seller.feed {
+        Feed::Official => "the genai-prices database of published list prices",
         _ => "OpenRouter's catalogue",
     };
     let as_of = seller
@@ -587,10 +589,14 @@ pub fn page(
         result,
         form,
         errors,
-        sources: Source::ALL
+        sources: SellerChoice::ALL
             .into_iter()
             .map(|s| {
-                let value = if s == Source::Routed { "" } else { s.key() };
+                let value = if s == SellerChoice::Routed {
+                    ""
+                } else {
+                    s.key()
+                };
                 (value, s.label(), s.words())
             })
             .collect(),
@@ -616,7 +622,7 @@ pub fn result_view(
 ) -> ResultView {
     let outcome = &priced.outcome;
     let summary = summary(request, outcome, catalogue);
-    let shows_seller = priced.source != Source::Routed;
+    let shows_seller = priced.source != SellerChoice::Routed;
     let shown = &outcome.shown;
     let quality = |id: &str| {
         catalogue
