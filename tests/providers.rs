@@ -350,7 +350,7 @@ async fn a_failing_model_keeps_its_old_endpoints_while_others_update() {
     assert!(delta.status.last_error.is_none());
     assert_eq!(
         delta.endpoints[0].pricing.base.prompt,
-        tokenfare::pricing::price::Price::parse("0.0000009").ok()
+        tokenfare::model::price::Price::parse("0.0000009").ok()
     );
     // The catalogue itself is untouched by the pass.
     assert_eq!(after.active_count(), before.active_count());

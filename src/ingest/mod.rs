@@ -15,9 +15,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::feed::Feed;
+use crate::model::price::Pricing;
 use crate::openrouter::schema::{BodyError, ParsedCatalogue, parse_models_body};
 use crate::openrouter::{FetchError, OpenRouterClient};
-use crate::pricing::price::Pricing;
 use crate::store::{
     CurrentState, Delivery, NewRun, Outcome, Store, StoreError, Unreadable, WriteCounts, WriteTx,
     gunzip_limited,

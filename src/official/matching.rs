@@ -20,7 +20,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::overrides::{Override, OverrideTarget};
-use super::{Clause, OfficialModel, Provider};
+use crate::model::official::{Clause, OfficialModel, Provider};
 use crate::seller::{Cloud, Seller, SellerKind};
 
 /// The official lists a model is looked up in, in order: its maker's own (`None`), then each

@@ -16,12 +16,12 @@ use serde::Serialize;
 use super::matching::is_looked_up;
 use super::tags::{self, PriceTag};
 use crate::feed::Feed;
+use crate::model::price::Pricing;
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::{
     CalculatorResult, MonthlyBill, NotPriceable, Unpriced, Workload, price_workload,
     sort_cheapest_first,
 };
-use crate::pricing::price::Pricing;
 use crate::pricing::selection::{self, Choice, Outcome};
 use crate::seller::{self, Seller};
 use crate::store::Catalogue;

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::schema::ParsedFeed;
-use super::{OfficialModel, PriceList, Provider};
 use crate::feed::Feed;
+use crate::model::official::{OfficialModel, PriceList, Provider};
 use crate::store::{NewRun, Outcome, RunRecord, Store, StoreError, Totals, parse_ts};
 
 /// One official ingest attempt as recorded: a run of the shared log shape, with

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::feed::Feed;
 use crate::model::Variant;
-use crate::pricing::price::{Component, Price, Pricing};
+use crate::model::price::{Component, Price, Pricing};
 use crate::pricing::ranking::blended_price_per_million;
 use crate::seller::{self, Seller, SellerKind};
 use crate::store::Catalogue;
@@ -309,7 +309,7 @@ pub fn all_discrepancies(catalogue: &Catalogue, day: NaiveDate) -> Vec<Discrepan
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::PriceSet;
+    use crate::model::price::PriceSet;
     use std::str::FromStr;
 
     fn maker() -> Seller {

@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::matching::{self, MatchReport, Rule};
 use super::overrides;
 use super::store::{EventRow, HistoryRow, OfficialRun, StoredOfficial};
-use super::{DatedPrices, OfficialModel, PriceList, Provider};
-use crate::pricing::price::Pricing;
+use crate::model::official::{self, DatedPrices, OfficialModel, PriceList, Provider};
+use crate::model::price::Pricing;
 use crate::seller::{self, Seller};
 use crate::store::changes::{ChangeKind, ComponentChange, diff_pricing};
 
@@ -276,7 +276,7 @@ pub const BATCH_CONDITION: &str = "batch";
 /// The standard prices in force on `day` of a stored price list (the feed's rule, as
 /// [`OfficialModel::prices_on`]).
 fn in_force(list: &PriceList, day: NaiveDate) -> Option<&Pricing> {
-    super::in_force(&list.schedule, day)
+    official::in_force(&list.schedule, day)
 }
 
 fn dated_changes(

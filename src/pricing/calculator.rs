@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use rust_decimal::prelude::*;
 use serde::Serialize;
 
+use crate::model::price::{Price, Pricing};
 use crate::model::{Charging, Model, Variant};
-use crate::pricing::price::{Price, Pricing};
 
-use crate::pricing::price::MILLION;
+use crate::model::price::MILLION;
 
 /// Serialises an amount without the trailing zeros exact products accumulate
 /// ("4.7500000" -> "4.75"). Done here, not when pricing, because normalising is slow
@@ -978,7 +978,7 @@ fn group_thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::{PriceOverride, PriceSet};
+    use crate::model::price::{PriceOverride, PriceSet};
     use proptest::prelude::*;
 
     fn d(text: &str) -> Decimal {

@@ -7,9 +7,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::calculator::{MonthlyBill, NotPriceable, Workload, price_workload};
-use super::price::Price;
-use crate::model::Model;
-use crate::openrouter::schema::is_valid_id;
+use crate::model::price::Price;
+use crate::model::{Model, is_valid_id};
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
 

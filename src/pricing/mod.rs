@@ -3,7 +3,6 @@
 
 pub mod calculator;
 pub mod compare;
-pub mod price;
 pub mod providers;
 pub mod ranking;
 pub mod selection;

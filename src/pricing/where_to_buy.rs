@@ -9,9 +9,9 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::price::{Component, PriceSet};
 use super::providers::{Offer, ProviderFilters, Selection, select};
 use super::ranking::blended_price_per_million;
+use crate::model::price::{Component, PriceSet};
 
 /// Input tokens per output token in the blend that orders the table.
 pub const BLEND_RATIO: u32 = 3;
@@ -271,7 +271,7 @@ pub fn against_others(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::Price;
+    use crate::model::price::Price;
     use std::str::FromStr;
 
     fn dec(s: &str) -> Decimal {

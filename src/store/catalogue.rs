@@ -12,10 +12,10 @@ use super::providers::{ProviderDirectory, StoredProvider};
 use super::{
     Delivery, EventRow, Fingerprint, HistoryRow, Outcome, RunRecord, Store, StoreError, StoredModel,
 };
+use crate::model::price::Pricing;
 use crate::model::{Model, Variant};
 use crate::official::store::StoredOfficial;
 use crate::official::view::OfficialView;
-use crate::pricing::price::Pricing;
 
 /// Data older than this many hours is called stale on every page (the pages say "48 hours").
 pub const STALE_AFTER_HOURS: i64 = 48;

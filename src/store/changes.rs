@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use super::{Delivery, EventRow, RunRecord};
 
 pub mod filter;
-use crate::pricing::price::{Price, PriceSet, Pricing};
+use crate::model::price::{Price, PriceSet, Pricing};
 
 /// What happened to one model on one day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -516,7 +516,7 @@ mod tests {
         let tier = |min: u64, prompt: &str| {
             let mut prices = PriceSet::default();
             prices.set("prompt", p(prompt));
-            crate::pricing::price::PriceOverride {
+            crate::model::price::PriceOverride {
                 min_prompt_tokens: Some(min),
                 prices,
                 ..Default::default()

@@ -20,7 +20,7 @@ use sqlx::{Row, SqlitePool};
 pub use catalogue::Catalogue;
 
 use crate::model::Model;
-use crate::pricing::price::Pricing;
+use crate::model::price::Pricing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

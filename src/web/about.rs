@@ -13,8 +13,8 @@ use super::format;
 use super::layout::Layout;
 use crate::AppState;
 use crate::model::Model;
+use crate::model::price::{Price, PriceSet, Pricing};
 use crate::pricing::calculator::{Workload, price_workload};
-use crate::pricing::price::{Price, PriceSet, Pricing};
 use crate::store::{Catalogue, Delivery, Outcome, RunRecord};
 
 /// Failure reasons are third-party-ish text (HTTP errors, parser messages): shown

@@ -20,11 +20,11 @@ use super::layout::Layout;
 use super::params::{Params, clip, encode};
 use super::providers::{ProvidersSection, blend, providers_section};
 use crate::AppState;
+use crate::model::price::{Component, Price, Unit};
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::Workload;
 use crate::pricing::compare::{self, IdProblems, best, percent_below};
 pub use crate::pricing::compare::{MAX_MODELS, MIN_MODELS};
-use crate::pricing::price::{Component, Price, Unit};
 use crate::store::Catalogue;
 
 /// The page's query: the ids to compare, each once, in the order given (`ids=a,b` and

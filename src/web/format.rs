@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::pricing::price::{MILLION, Price};
+use crate::model::price::{MILLION, Price};
 
 /// The one rounding rule, shared with ingest and the command line.
 pub use crate::format::{ROUNDING, round};

@@ -13,8 +13,8 @@ use super::error::render_html;
 use super::format;
 use super::layout::Layout;
 use crate::AppState;
+use crate::model::price::{Price, cache_read_stats};
 use crate::model::{Model, Variant};
-use crate::pricing::price::{Price, cache_read_stats};
 use crate::pricing::ranking::{RankedModel, price_spread};
 use crate::store::Catalogue;
 

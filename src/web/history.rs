@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::format;
 use super::svg::step::{self as step_chart, Scale, Series, Step, StepChart};
-use crate::pricing::price::{Component, Price, Unit};
+use crate::model::price::{Component, Price, Unit};
 use crate::store::Catalogue;
 use crate::store::changes::{self, ChangeKind, ComponentChange, Direction};
 
@@ -255,7 +255,7 @@ fn official_input_steps(catalogue: &Catalogue, id: &str) -> (Vec<Step>, Option<N
     let mut steps: Vec<Step> = Vec::new();
     for row in official.history(&maker.provider_id, &maker.entry_id) {
         let date = row.as_of.date_naive();
-        let value = crate::official::in_force(&row.prices.schedule, date)
+        let value = crate::model::official::in_force(&row.prices.schedule, date)
             .and_then(|pricing| pricing.base.prompt)
             .and_then(Price::usd)
             .and_then(|usd| f64::try_from(format::per_million(usd)).ok());

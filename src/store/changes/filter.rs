@@ -282,7 +282,7 @@ pub fn biggest_moves(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::Price;
+    use crate::model::price::Price;
 
     fn usd(v: &str) -> Option<Price> {
         Some(Price::Usd(v.parse().unwrap()))

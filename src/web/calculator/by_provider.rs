@@ -141,7 +141,7 @@ fn bill_view(
     provider: &str,
     tag: &str,
     info: Option<&ProviderInfo>,
-    pricing: &crate::pricing::price::Pricing,
+    pricing: &crate::model::price::Pricing,
     bill: Option<&MonthlyBill>,
     unpriced: Option<&str>,
     routed: Option<Decimal>,
@@ -185,7 +185,7 @@ struct Priced<'a> {
     infos: Vec<(
         String,
         Option<&'a ProviderInfo>,
-        &'a crate::pricing::price::Pricing,
+        &'a crate::model::price::Pricing,
     )>,
 }
 
@@ -212,11 +212,7 @@ fn price<'a>(
         .endpoints(id)
         .map(|e| e.endpoints.as_slice())
         .unwrap_or_default();
-    let infos: Vec<(
-        String,
-        Option<&ProviderInfo>,
-        &crate::pricing::price::Pricing,
-    )> = endpoints
+    let infos: Vec<(String, Option<&ProviderInfo>, &crate::model::price::Pricing)> = endpoints
         .iter()
         .map(|e| {
             (
@@ -283,7 +279,7 @@ fn info_of<'a>(priced: &Priced<'a>, tag: &str) -> Option<&'a ProviderInfo> {
         .and_then(|(_, info, _)| *info)
 }
 
-fn pricing_of<'a>(priced: &Priced<'a>, tag: &str) -> &'a crate::pricing::price::Pricing {
+fn pricing_of<'a>(priced: &Priced<'a>, tag: &str) -> &'a crate::model::price::Pricing {
     priced
         .infos
         .iter()
@@ -419,7 +415,7 @@ fn csv(priced: &Priced, filters: &ProviderFilters) -> Response {
     ];
     let mut out = header.join(",");
     out.push('\n');
-    let per_million = |p: Option<crate::pricing::price::Price>| {
+    let per_million = |p: Option<crate::model::price::Price>| {
         p.and_then(|p| p.usd())
             .map(|v| plain(format::per_million(v)))
             .unwrap_or_default()
@@ -428,7 +424,7 @@ fn csv(priced: &Priced, filters: &ProviderFilters) -> Response {
     let row = |name: &str,
                tag: &str,
                slug: Option<&str>,
-               pricing: &crate::pricing::price::Pricing,
+               pricing: &crate::model::price::Pricing,
                bill: Option<&MonthlyBill>,
                unpriced: Option<&str>,
                meets: &str,

@@ -10,7 +10,7 @@ use super::super::params::Params;
 use super::super::{AppError, AppResult};
 use super::query::Filters;
 use crate::AppState;
-use crate::pricing::price::Price;
+use crate::model::price::Price;
 use crate::store::Catalogue;
 use crate::store::listing::export_listings;
 

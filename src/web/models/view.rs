@@ -10,8 +10,8 @@ use super::super::format;
 use super::super::layout::Layout;
 use super::super::sort::SortHeader;
 use super::query::{Filters, MODALITIES};
+use crate::model::price::Price;
 use crate::model::{Model, Variant};
-use crate::pricing::price::Price;
 use crate::store::Catalogue;
 use crate::store::listing::{self, Group, ListingFilter, SortKey, cheapest_input};
 
