@@ -12,8 +12,8 @@ use tokio::sync::watch;
 
 use crate::AppState;
 use crate::feed::Feed;
+use crate::fetch::{ClientConfig, UpstreamClient};
 use crate::ingest;
-use crate::openrouter::{ClientConfig, OpenRouterClient};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -151,14 +151,12 @@ fn parse_date(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     crate::store::parse_as_of(text).ok_or_else(|| format!("{text:?}: expected YYYY-MM-DD"))
 }
 
-fn official_client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
-    Ok(OpenRouterClient::new(ClientConfig::new(&cli.official_url))?)
+fn official_client(cli: &Cli) -> anyhow::Result<UpstreamClient> {
+    Ok(UpstreamClient::new(ClientConfig::new(&cli.official_url))?)
 }
 
-fn client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
-    Ok(OpenRouterClient::new(ClientConfig::new(
-        &cli.openrouter_url,
-    ))?)
+fn client(cli: &Cli) -> anyhow::Result<UpstreamClient> {
+    Ok(UpstreamClient::new(ClientConfig::new(&cli.openrouter_url))?)
 }
 
 /// The endpoints pass settings, or `None` when `--endpoints-timeout off`.

@@ -3,11 +3,11 @@
 
 pub mod cli;
 pub mod feed;
+pub mod fetch;
 pub mod format;
 pub mod ingest;
 pub mod model;
 pub mod official;
-pub mod openrouter;
 pub mod pricing;
 pub mod search;
 pub mod seller;

@@ -14,8 +14,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::ingest::{IngestError, accept_run, run_once};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
 
 fn fixture_with(edit: impl FnOnce(&mut Vec<Value>)) -> String {
     let mut value: Value = serde_json::from_str(FIXTURE).unwrap();
@@ -61,11 +61,11 @@ async fn fake_serving(body: String) -> String {
     format!("{origin}/api/v1")
 }
 
-fn client(base_url: &str) -> OpenRouterClient {
+fn client(base_url: &str) -> UpstreamClient {
     let mut config = ClientConfig::new(base_url);
     config.total_timeout = Duration::from_secs(5);
     config.first_backoff = Duration::from_millis(10);
-    OpenRouterClient::new(config).unwrap()
+    UpstreamClient::new(config).unwrap()
 }
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {

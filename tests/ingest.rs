@@ -14,8 +14,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::ingest::{IngestError, run_once};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
 
 /// One scripted answer of the fake.
 #[derive(Clone)]
@@ -77,13 +77,13 @@ async fn fake(replies: Vec<Reply>) -> FakeOpenRouter {
     }
 }
 
-fn client(base_url: &str) -> OpenRouterClient {
+fn client(base_url: &str) -> UpstreamClient {
     let mut config = ClientConfig::new(base_url);
     config.total_timeout = Duration::from_millis(800);
     config.connect_timeout = Duration::from_millis(500);
     config.first_backoff = Duration::from_millis(10);
     config.max_body_bytes = 1024 * 1024;
-    OpenRouterClient::new(config).unwrap()
+    UpstreamClient::new(config).unwrap()
 }
 
 /// The fixture with one model's price changed.
@@ -463,10 +463,10 @@ async fn healthz_reports_503_without_data_and_200_with_it() {
     assert!(json["last_success"].as_str().is_some());
 }
 
-fn default_client(base_url: &str) -> OpenRouterClient {
+fn default_client(base_url: &str) -> UpstreamClient {
     let mut config = ClientConfig::new(base_url);
     config.first_backoff = Duration::from_millis(10);
-    OpenRouterClient::new(config).unwrap()
+    UpstreamClient::new(config).unwrap()
 }
 
 #[tokio::test]

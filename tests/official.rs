@@ -12,8 +12,8 @@ use axum::routing::get;
 use chrono::NaiveDate;
 use common::TestApp;
 use serde_json::{Value, json};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::official::ingest::{OfficialError, ingest_body, run_once};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
 use tokenfare::seller::Seller;
 use tokenfare::store::Delivery;
 
@@ -46,11 +46,11 @@ async fn fake_feed(replies: Vec<(u16, String)>) -> String {
     format!("http://{addr}/v2/data.json")
 }
 
-fn client(url: &str) -> OpenRouterClient {
+fn client(url: &str) -> UpstreamClient {
     let mut config = ClientConfig::new(url);
     config.max_attempts = 2;
     config.first_backoff = std::time::Duration::from_millis(10);
-    OpenRouterClient::new(config).unwrap()
+    UpstreamClient::new(config).unwrap()
 }
 
 /// The fixture feed with `edit` applied to its parsed JSON.

@@ -15,8 +15,8 @@ use axum::routing::get;
 use common::upstream::{self, Reply};
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::ingest::endpoints::{PassConfig, PassSummary, never_stop, run_pass};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
 
 struct Fake {
     models: Mutex<String>,
@@ -96,7 +96,7 @@ async fn start(fake: Arc<Fake>) -> String {
     upstream::start_openrouter(fake, get(fake_models), get(fake_endpoints), None).await
 }
 
-fn client(base: &str) -> OpenRouterClient {
+fn client(base: &str) -> UpstreamClient {
     upstream::client(base, Duration::from_millis(400))
 }
 
@@ -413,7 +413,7 @@ async fn a_pass_stops_at_its_time_limit_and_leaves_the_catalogue_alone() {
     let app = TestApp::empty().await;
     let mut config = ClientConfig::new(&base);
     config.total_timeout = Duration::from_secs(30);
-    let client = OpenRouterClient::new(config).unwrap();
+    let client = UpstreamClient::new(config).unwrap();
     tokenfare::ingest::run_once(&app.store, &client)
         .await
         .unwrap();

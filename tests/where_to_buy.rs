@@ -15,9 +15,9 @@ use axum::routing::get;
 use common::upstream::{self, Reply};
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::ingest::endpoints::{PassConfig, never_stop, run_pass};
 use tokenfare::ingest::providers::{ProvidersError, run_once as refresh_providers};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
 
 struct Fake {
     providers: Mutex<Reply>,
@@ -46,7 +46,7 @@ async fn start(fake: Arc<Fake>) -> String {
     upstream::start_openrouter(fake, get(fake_models), get(fake_endpoints), providers).await
 }
 
-fn client(base: &str) -> OpenRouterClient {
+fn client(base: &str) -> UpstreamClient {
     upstream::client(base, Duration::from_millis(500))
 }
 
@@ -115,7 +115,7 @@ fn alpha_endpoints() -> String {
 struct World {
     app: TestApp,
     fake: Arc<Fake>,
-    client: OpenRouterClient,
+    client: UpstreamClient,
 }
 
 impl World {
@@ -275,7 +275,7 @@ async fn a_shutdown_abandons_a_stalled_provider_list_fetch_and_keeps_the_list() 
     w.set_providers(Reply::Hang);
     let mut config = ClientConfig::new(w.client.base_url());
     config.total_timeout = Duration::from_secs(30);
-    let patient = OpenRouterClient::new(config).unwrap();
+    let patient = UpstreamClient::new(config).unwrap();
     let (stop, receiver) = tokio::sync::watch::channel(false);
     let started = std::time::Instant::now();
     let run = tokio::spawn({

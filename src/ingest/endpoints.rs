@@ -18,9 +18,9 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::fetch::openrouter::endpoints::parse_endpoints_body;
+use crate::fetch::{FetchError, UpstreamClient};
 use crate::model::{Model, Variant};
-use crate::openrouter::endpoints::parse_endpoints_body;
-use crate::openrouter::{FetchError, OpenRouterClient};
 use crate::store::{Store, StoreError};
 
 /// OpenRouter is never asked for more than this many endpoint lists at once.
@@ -176,7 +176,7 @@ async fn record_failure(
 
 async fn fetch_one(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
     id: &str,
     deadline: Instant,
     stop: watch::Receiver<bool>,
@@ -243,7 +243,7 @@ async fn fetch_one(
 /// never returned.
 pub async fn fetch_all(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
     ids: Vec<String>,
     config: &PassConfig,
     stop: watch::Receiver<bool>,
@@ -318,7 +318,7 @@ pub async fn fetch_all(
 /// Fails only if the store cannot say which models to fetch.
 pub async fn run_pass(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
     config: &PassConfig,
     stop: watch::Receiver<bool>,
 ) -> Result<PassSummary, StoreError> {

@@ -15,9 +15,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::feed::Feed;
+use crate::fetch::openrouter::catalogue::{BodyError, ParsedCatalogue, parse_models_body};
+use crate::fetch::{FetchError, UpstreamClient};
 use crate::model::price::Pricing;
-use crate::openrouter::schema::{BodyError, ParsedCatalogue, parse_models_body};
-use crate::openrouter::{FetchError, OpenRouterClient};
 use crate::store::{
     CurrentState, Delivery, NewRun, Outcome, Store, StoreError, Unreadable, WriteCounts, WriteTx,
     gunzip_limited,
@@ -375,7 +375,7 @@ pub async fn accept_run(store: &Store, run_id: i64) -> Result<Summary, IngestErr
 }
 
 /// One refresh from the API, as of now.
-pub async fn run_once(store: &Store, client: &OpenRouterClient) -> Result<Summary, IngestError> {
+pub async fn run_once(store: &Store, client: &UpstreamClient) -> Result<Summary, IngestError> {
     run_once_until(store, client, endpoints::never_stop()).await
 }
 
@@ -383,7 +383,7 @@ pub async fn run_once(store: &Store, client: &OpenRouterClient) -> Result<Summar
 /// arrived the run is finished whatever happens, so a shutdown never cuts a write in half.
 pub async fn run_once_until(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Summary, IngestError> {
     let source = format!("{}/models", client.base_url());

@@ -6,8 +6,8 @@
 use chrono::Utc;
 use tokio::sync::watch;
 
-use crate::openrouter::providers::{ProvidersBodyError, parse_providers_body};
-use crate::openrouter::{FetchError, OpenRouterClient};
+use crate::fetch::openrouter::providers::{ProvidersBodyError, parse_providers_body};
+use crate::fetch::{FetchError, UpstreamClient};
 use crate::store::providers::{NewProviderRun, ProvidersWrite};
 use crate::store::{Store, StoreError};
 
@@ -103,7 +103,7 @@ pub async fn ingest_providers_body(
 /// One refresh of the provider list from the API.
 pub async fn run_once(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
 ) -> Result<ProvidersSummary, ProvidersError> {
     let source = format!("{}/providers", client.base_url());
     let fetched = client.fetch_providers().await;
@@ -115,7 +115,7 @@ pub async fn run_once(
 /// arrived it is stored whole. `None` when abandoned.
 pub async fn run_once_until(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
     mut stop: watch::Receiver<bool>,
 ) -> Option<Result<ProvidersSummary, ProvidersError>> {
     let source = format!("{}/providers", client.base_url());
@@ -135,7 +135,7 @@ pub async fn run_once_until(
 async fn store_fetched(
     store: &Store,
     source: &str,
-    fetched: Result<crate::openrouter::client::Fetched, FetchError>,
+    fetched: Result<crate::fetch::Fetched, FetchError>,
 ) -> Result<ProvidersSummary, ProvidersError> {
     match fetched {
         Ok(fetched) => ingest_providers_body(store, &fetched.body, source).await,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::feed::Feed;
-use crate::openrouter::FetchError;
+use crate::fetch::FetchError;
 use crate::store::{Delivery, NewRun, RunRecord, Store, StoreError};
 
 /// Largest body accepted from a file or after decompression.

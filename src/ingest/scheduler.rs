@@ -9,8 +9,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::AppState;
+use crate::fetch::UpstreamClient;
 use crate::ingest::endpoints::PassConfig;
-use crate::openrouter::OpenRouterClient;
 
 /// First retry delay after a failure; doubles up to the refresh interval.
 const FIRST_RETRY: Duration = Duration::from_secs(60);
@@ -24,7 +24,7 @@ const PROVIDER_LIST_MIN_INTERVAL: Duration = Duration::from_secs(3600);
 /// an ingest transaction in half.
 pub async fn run(
     state: AppState,
-    client: OpenRouterClient,
+    client: UpstreamClient,
     every: Duration,
     endpoints: Option<PassConfig>,
     mut shutdown: watch::Receiver<bool>,

@@ -7,11 +7,11 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::schema::{FeedError, parse_feed};
 use super::store::{self, WriteCounts, WriteError};
 use crate::feed::Feed;
+use crate::fetch::official::{FeedError, parse_feed};
+use crate::fetch::{FetchError, UpstreamClient};
 use crate::ingest::recorder::{self, ReadError, RunFailure};
-use crate::openrouter::{FetchError, OpenRouterClient};
 use crate::store::{Delivery, NewRun, Store, StoreError};
 
 /// The feed's live address (the genai-prices project keeps it stable).
@@ -186,7 +186,7 @@ async fn check_and_write(
 /// One refresh from the live feed, as of now. `client` is built with the feed's URL as its base.
 pub async fn run_once(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
 ) -> Result<OfficialSummary, OfficialError> {
     let source = client.base_url().to_string();
     match client.fetch_base().await {

@@ -651,8 +651,8 @@ fn seller_in(list: Option<Cloud>, provider_id: &str) -> Seller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::official::parse_feed;
     use crate::official::overrides;
-    use crate::official::schema::parse_feed;
 
     const FEED: &str = include_str!("../../tests/fixtures/official/feed.json");
 

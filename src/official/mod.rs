@@ -7,7 +7,6 @@ pub mod ingest;
 pub mod matching;
 pub mod overrides;
 pub mod scheduler;
-pub mod schema;
 pub mod sellers;
 pub mod store;
 pub mod tags;

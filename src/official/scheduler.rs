@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::AppState;
-use crate::openrouter::OpenRouterClient;
+use crate::fetch::UpstreamClient;
 
 /// First retry delay after a failure; doubles up to the refresh interval.
 const FIRST_RETRY: Duration = Duration::from_secs(60);
@@ -14,7 +14,7 @@ const FIRST_RETRY: Duration = Duration::from_secs(60);
 /// Runs until `shutdown` turns true; a run in progress is finished first.
 pub async fn run(
     state: AppState,
-    client: OpenRouterClient,
+    client: UpstreamClient,
     every: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::schema::ParsedFeed;
 use crate::feed::Feed;
+use crate::fetch::official::ParsedFeed;
 use crate::model::official::{OfficialModel, PriceList, Provider};
 use crate::store::{NewRun, Outcome, RunRecord, Store, StoreError, Totals, parse_ts};
 

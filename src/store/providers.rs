@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Store, StoreError, gzip, parse_ts, ts};
-pub use crate::openrouter::providers::ProviderInfo;
+pub use crate::fetch::openrouter::providers::ProviderInfo;
 
 /// One provider as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]

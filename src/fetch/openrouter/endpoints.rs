@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::catalogue::parse_pricing;
 use super::records::{clean_text, read_each};
-use super::schema::parse_pricing;
 use crate::model::price::Pricing;
 
 /// More endpoints than this for one model is not a real listing.
