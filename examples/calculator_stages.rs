@@ -73,7 +73,7 @@ async fn main() {
     let store = Store::open(&dir.path().join("stages.db"))
         .await
         .expect("store");
-    tokenfare::ingest::ingest_file(&store, Path::new(CATALOGUE), None)
+    tokenfare::ingest::catalogue::ingest_file(&store, Path::new(CATALOGUE), None)
         .await
         .expect("ingest");
     let state = AppState::load(store).await.expect("state");

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::feed::Feed;
 use crate::fetch::{ClientConfig, UpstreamClient};
 use crate::ingest;
+use crate::ingest::scheduler::{self, Chain};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -53,7 +54,7 @@ pub struct Cli {
         long,
         global = true,
         env = "TOKENFARE_OFFICIAL_URL",
-        default_value = crate::official::ingest::DEFAULT_URL
+        default_value = ingest::official::DEFAULT_URL
     )]
     pub official_url: String,
     #[command(subcommand)]
@@ -191,8 +192,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let store = open_store(&cli.database).await?;
             let result = match file {
-                Some(path) => crate::official::ingest::ingest_file(&store, path, *as_of).await,
-                None => crate::official::ingest::run_once(&store, &official_client(&cli)?).await,
+                Some(path) => ingest::official::ingest_file(&store, path, *as_of).await,
+                None => ingest::official::run_once(&store, &official_client(&cli)?).await,
             };
             let coverage = match &result {
                 Ok(_) => Some(official_coverage(&store).await),
@@ -213,13 +214,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("--endpoints-only with --endpoints-timeout off has nothing to do");
             };
             let store = open_store(&cli.database).await?;
-            let result = ingest::endpoints::run_pass(
-                &store,
-                &client(&cli)?,
-                &config,
-                ingest::endpoints::never_stop(),
-            )
-            .await;
+            let result =
+                ingest::endpoints::run_pass(&store, &client(&cli)?, &config, ingest::never_stop())
+                    .await;
             store.close().await;
             let summary = result?;
             println!("{summary}");
@@ -236,10 +233,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Ingest { file, as_of, .. }) => {
             let store = open_store(&cli.database).await?;
             let summary = match file {
-                Some(path) => ingest::ingest_file(&store, path, *as_of).await?,
+                Some(path) => ingest::catalogue::ingest_file(&store, path, *as_of).await?,
                 None => {
                     let client = client(&cli)?;
-                    let summary = ingest::run_once(&store, &client).await?;
+                    let summary = ingest::catalogue::run_once(&store, &client).await?;
                     println!("{summary}");
                     match ingest::providers::run_once(&store, &client).await {
                         Ok(providers) => println!("{providers}"),
@@ -251,7 +248,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             &store,
                             &client,
                             &config,
-                            ingest::endpoints::never_stop(),
+                            ingest::never_stop(),
                         )
                         .await
                         {
@@ -284,7 +281,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::AcceptRun { run_id }) => {
             let store = open_store(&cli.database).await?;
-            let result = ingest::accept_run(&store, *run_id).await;
+            let result = ingest::catalogue::accept_run(&store, *run_id).await;
             store.close().await;
             println!("accepted: {}", result?);
             Ok(())
@@ -295,14 +292,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Replays every dated catalogue file; a failing day is reported and skipped, the rest go on.
 pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
     let how = Replay {
-        prefix: ingest::FILE_PREFIX,
+        prefix: ingest::catalogue::FILE_PREFIX,
         files: "files",
         print_each_day: false,
     };
     replay(dir, how, async |path, date| {
-        let summary = ingest::ingest_file(store, path, Some(date)).await?;
+        let summary = ingest::catalogue::ingest_file(store, path, Some(date)).await?;
         let changes = summary.counts.price_changes;
-        Ok::<_, ingest::IngestError>((summary, changes))
+        Ok::<_, ingest::catalogue::IngestError>((summary, changes))
     })
     .await
 }
@@ -310,14 +307,14 @@ pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
 /// Replays every dated official feed file; a failing day is reported and skipped.
 pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
     let how = Replay {
-        prefix: crate::official::ingest::FILE_PREFIX,
+        prefix: ingest::official::FILE_PREFIX,
         files: "official files",
         print_each_day: true,
     };
     replay(dir, how, async |path, date| {
-        let summary = crate::official::ingest::ingest_file(store, path, Some(date)).await?;
+        let summary = ingest::official::ingest_file(store, path, Some(date)).await?;
         let changes = summary.counts.price_changes;
-        Ok::<_, crate::official::ingest::OfficialError>((summary, changes))
+        Ok::<_, ingest::official::OfficialError>((summary, changes))
     })
     .await
 }
@@ -441,7 +438,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         .refresh_every
         .unwrap_or(Every(Some(Duration::from_secs(86_400))));
     let store = open_store(&cli.database).await?;
-    if let Some(summary) = ingest::load_snapshot_if_empty(&store).await? {
+    if let Some(summary) = ingest::catalogue::load_snapshot_if_empty(&store).await? {
         tracing::info!(%summary, "database was empty; loaded the bundled snapshot");
     }
     let state = AppState::load(store.clone()).await?;
@@ -451,30 +448,30 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     tracing::info!("serving on http://{addr}");
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let scheduler = match every.0 {
-        Some(interval) => Some(tokio::spawn(crate::ingest::scheduler::run(
-            state.clone(),
-            client(cli)?,
-            interval,
-            endpoints_config(cli),
-            stop_rx.clone(),
-        ))),
-        None => None,
+    // One scheduler loop per chain of feeds, on the same interval, so neither source's failure
+    // holds the other up.
+    let chains = match every.0 {
+        Some(interval) => vec![
+            Chain::openrouter(client(cli)?, endpoints_config(cli)),
+            Chain::Official {
+                client: official_client(cli)?,
+            },
+        ]
+        .into_iter()
+        .map(|chain| {
+            tokio::spawn(scheduler::run(
+                state.clone(),
+                chain,
+                interval,
+                stop_rx.clone(),
+            ))
+        })
+        .collect(),
+        None => Vec::new(),
     };
-    // The official feed refreshes on the same interval, in its own loop, so neither source's
-    // failure holds the other up.
-    let official = match every.0 {
-        Some(interval) => Some(tokio::spawn(crate::official::scheduler::run(
-            state.clone(),
-            official_client(cli)?,
-            interval,
-            stop_rx.clone(),
-        ))),
-        None => None,
-    };
-    let watcher = tokio::spawn(crate::ingest::scheduler::watch_store(
+    let watcher = tokio::spawn(scheduler::watch_store(
         state.clone(),
-        crate::ingest::scheduler::WATCH_EVERY,
+        scheduler::WATCH_EVERY,
         stop_rx.clone(),
     ));
     let app = crate::router(state);
@@ -490,10 +487,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     server.await.context("server failed")?;
-    if let Some(task) = scheduler {
-        let _ = task.await;
-    }
-    if let Some(task) = official {
+    for task in chains {
         let _ = task.await;
     }
     let _ = watcher.await;

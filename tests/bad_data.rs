@@ -15,7 +15,7 @@ use axum::routing::get;
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
-use tokenfare::ingest::{IngestError, accept_run, run_once};
+use tokenfare::ingest::catalogue::{IngestError, accept_run, run_once};
 
 fn fixture_with(edit: impl FnOnce(&mut Vec<Value>)) -> String {
     let mut value: Value = serde_json::from_str(FIXTURE).unwrap();
@@ -522,7 +522,7 @@ async fn a_deleted_or_replaced_database_file_makes_healthz_answer_503() {
     // `app.ingest`, whose reload afterwards may get a new pool connection that opens a fresh
     // empty file at the path and fails on the missing tables: a flaky test, not the point.)
     let as_of = tokenfare::store::parse_as_of("2026-08-09").unwrap();
-    let err = tokenfare::ingest::ingest_body(
+    let err = tokenfare::ingest::catalogue::ingest_body(
         &app.store,
         FIXTURE.as_bytes(),
         tokenfare::store::Delivery::File,

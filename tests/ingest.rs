@@ -15,7 +15,7 @@ use axum::routing::get;
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
-use tokenfare::ingest::{IngestError, run_once};
+use tokenfare::ingest::catalogue::{IngestError, run_once};
 
 /// One scripted answer of the fake.
 #[derive(Clone)]
@@ -103,7 +103,7 @@ async fn count(app: &TestApp, sql: &'static str) -> i64 {
 async fn refresh(
     app: &TestApp,
     fake: &FakeOpenRouter,
-) -> Result<tokenfare::ingest::Summary, IngestError> {
+) -> Result<tokenfare::ingest::catalogue::Summary, IngestError> {
     let result = run_once(&app.store, &client(&fake.base_url)).await;
     app.state.reload().await.unwrap();
     result
@@ -397,13 +397,13 @@ async fn import_history_replays_dated_files_oldest_first() {
 #[tokio::test]
 async fn snapshot_loads_into_an_empty_database_only() {
     let app = TestApp::empty().await;
-    let summary = tokenfare::ingest::load_snapshot_if_empty(&app.store)
+    let summary = tokenfare::ingest::catalogue::load_snapshot_if_empty(&app.store)
         .await
         .unwrap()
         .unwrap();
     assert!(summary.counts.stored >= 40);
     assert!(
-        tokenfare::ingest::load_snapshot_if_empty(&app.store)
+        tokenfare::ingest::catalogue::load_snapshot_if_empty(&app.store)
             .await
             .unwrap()
             .is_none()
@@ -444,7 +444,7 @@ async fn snapshot_loads_into_an_empty_database_only() {
             .any(|t| t.contains("bundled snapshot dated 2026-08-08"))
     );
     // Real data then replaces the snapshot, whatever its date (the shrink rule still holds).
-    app.ingest(tokenfare::ingest::SNAPSHOT_JSON, "2026-01-01")
+    app.ingest(tokenfare::ingest::catalogue::SNAPSHOT_JSON, "2026-01-01")
         .await
         .unwrap();
     assert!(!app.state.catalogue().freshness.is_snapshot());

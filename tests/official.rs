@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use common::TestApp;
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
-use tokenfare::official::ingest::{OfficialError, ingest_body, run_once};
+use tokenfare::ingest::official::{OfficialError, ingest_body, run_once};
 use tokenfare::seller::Seller;
 use tokenfare::store::Delivery;
 
@@ -76,7 +76,7 @@ async fn ingest(
     app: &TestApp,
     body: &str,
     date: &str,
-) -> Result<tokenfare::official::ingest::OfficialSummary, OfficialError> {
+) -> Result<tokenfare::ingest::official::OfficialSummary, OfficialError> {
     let as_of = tokenfare::store::parse_as_of(date).unwrap();
     let result = ingest_body(
         &app.store,

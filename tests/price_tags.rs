@@ -12,7 +12,7 @@ const CATALOGUE: &str = include_str!("fixtures/official/catalogue.json");
 async fn app() -> TestApp {
     let app = TestApp::with_catalogue(CATALOGUE, "2026-08-08").await;
     let as_of = tokenfare::store::parse_as_of("2026-08-21").unwrap();
-    tokenfare::official::ingest::ingest_body(
+    tokenfare::ingest::official::ingest_body(
         &app.store,
         FEED.as_bytes(),
         Delivery::File,

@@ -16,7 +16,8 @@ use common::upstream::{self, Reply};
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
-use tokenfare::ingest::endpoints::{PassConfig, PassSummary, never_stop, run_pass};
+use tokenfare::ingest::endpoints::{PassConfig, PassSummary, run_pass};
+use tokenfare::ingest::never_stop;
 
 struct Fake {
     models: Mutex<String>,
@@ -183,7 +184,7 @@ async fn alpha_fake(hold: Duration) -> (Arc<Fake>, String) {
 async fn app_with_endpoints(fake: &Arc<Fake>, base: &str) -> (TestApp, PassSummary) {
     let app = TestApp::empty().await;
     let client = client(base);
-    tokenfare::ingest::run_once(&app.store, &client)
+    tokenfare::ingest::catalogue::run_once(&app.store, &client)
         .await
         .expect("catalogue from the fake");
     let summary = run_pass(&app.store, &client, &quick_pass(), never_stop())
@@ -414,7 +415,7 @@ async fn a_pass_stops_at_its_time_limit_and_leaves_the_catalogue_alone() {
     let mut config = ClientConfig::new(&base);
     config.total_timeout = Duration::from_secs(30);
     let client = UpstreamClient::new(config).unwrap();
-    tokenfare::ingest::run_once(&app.store, &client)
+    tokenfare::ingest::catalogue::run_once(&app.store, &client)
         .await
         .unwrap();
     let pass = PassConfig {
@@ -699,7 +700,7 @@ async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() 
     let (_fake, base) = alpha_fake(Duration::ZERO).await;
     let app = TestApp::empty().await;
     let client = client(&base);
-    tokenfare::ingest::run_once(&app.store, &client)
+    tokenfare::ingest::catalogue::run_once(&app.store, &client)
         .await
         .unwrap();
     app.state.reload().await.unwrap();
@@ -731,9 +732,8 @@ async fn the_scheduler_serves_the_catalogue_then_the_endpoints_and_stops_on_shut
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(tokenfare::ingest::scheduler::run(
         app.state.clone(),
-        client(&base),
+        tokenfare::ingest::scheduler::Chain::openrouter(client(&base), Some(quick_pass())),
         Duration::from_secs(3600),
-        Some(quick_pass()),
         stop_rx,
     ));
     // The new catalogue is served while the endpoints pass is still running.

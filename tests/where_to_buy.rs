@@ -16,7 +16,8 @@ use common::upstream::{self, Reply};
 use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
-use tokenfare::ingest::endpoints::{PassConfig, never_stop, run_pass};
+use tokenfare::ingest::endpoints::{PassConfig, run_pass};
+use tokenfare::ingest::never_stop;
 use tokenfare::ingest::providers::{ProvidersError, run_once as refresh_providers};
 
 struct Fake {
@@ -137,7 +138,7 @@ async fn world() -> World {
     let base = start(Arc::clone(&fake)).await;
     let client = client(&base);
     let app = TestApp::empty().await;
-    tokenfare::ingest::run_once(&app.store, &client)
+    tokenfare::ingest::catalogue::run_once(&app.store, &client)
         .await
         .expect("catalogue ingests");
     refresh_providers(&app.store, &client)
@@ -285,7 +286,13 @@ async fn a_shutdown_abandons_a_stalled_provider_list_fetch_and_keeps_the_list() 
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop.send(true).unwrap();
     let outcome = run.await.unwrap();
-    assert!(outcome.is_none(), "abandoned, not recorded");
+    assert!(
+        matches!(
+            outcome,
+            Err(tokenfare::ingest::providers::ProvidersError::Cancelled)
+        ),
+        "abandoned, not recorded"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     w.app.state.reload().await.unwrap();
     assert_eq!(slugs(&w.app).len(), 5);

@@ -18,6 +18,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::stopped;
 use crate::fetch::openrouter::endpoints::parse_endpoints_body;
 use crate::fetch::{FetchError, UpstreamClient};
 use crate::model::{Model, Variant};
@@ -149,13 +150,6 @@ enum Outcome {
     },
     Failed,
     NotReached,
-}
-
-/// Resolves when `stop` turns true; never, if its sender is gone.
-pub(crate) async fn stopped(mut stop: watch::Receiver<bool>) {
-    if stop.wait_for(|s| *s).await.is_err() {
-        std::future::pending::<()>().await;
-    }
 }
 
 async fn record_failure(
@@ -326,12 +320,4 @@ pub async fn run_pass(
     let summary = fetch_all(store, client, ids, config, stop).await;
     tracing::info!(%summary, "endpoints pass finished");
     Ok(summary)
-}
-
-/// A stop signal that never fires, for callers with no shutdown to honour.
-pub fn never_stop() -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    // Dropping the sender makes `stopped` wait forever.
-    drop(tx);
-    rx
 }

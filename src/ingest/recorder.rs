@@ -1,10 +1,11 @@
-//! The run recorder both ingesting sources share (OpenRouter's catalogue and the official price
-//! feed): how a failed run is recorded, how a failed fetch becomes a run, where dated files are
-//! found, and the rules every refresh must pass against what is stored. Each source states only
-//! what differs: its run log, its file names, its checks and its messages.
+//! The one run recorder every feed with a run log shares (OpenRouter's catalogue and provider
+//! list, the official price feed): how a failed run is recorded, how a failed fetch becomes a
+//! run, where dated files are found, and the rules every refresh must pass against what is
+//! stored. Each feed states only what differs: its [`Feed`], its file names, its checks and its
+//! messages. (The endpoints pass records each model's fetch on its own; see `ingest::endpoints`.)
 //!
-//! The nothing-lost rule holds for both: a failure is recorded as a failed run and leaves the
-//! stored data exactly as it was.
+//! The nothing-lost rule holds for all of them: a failure is recorded as a failed run and
+//! leaves the stored data exactly as it was.
 
 use std::path::{Path, PathBuf};
 
@@ -40,21 +41,21 @@ impl ReadError {
     }
 }
 
-/// What the recorder needs to know of a source's error.
+/// What the recorder needs to know of a feed's error.
 pub trait RunFailure: std::fmt::Display {
     /// The store's write lock could not be had: recording the failure would only wait for it
     /// again and fail the same way, later.
     fn is_busy(&self) -> bool;
 
-    /// The source has already recorded this run itself (a quarantined catalogue).
+    /// The feed has already recorded this run itself (a quarantined catalogue).
     fn is_recorded(&self) -> bool {
         false
     }
 }
 
 /// Records a failed run. When the database will not take it (disk full, file gone, lock held),
-/// a catalogue failure is kept in memory so `/healthz` and `/about` still show it; an official
-/// one is logged.
+/// a catalogue failure is kept in memory so `/healthz` and `/about` still show it; another
+/// feed's is logged.
 pub async fn record_failure(store: &Store, run: &NewRun<'_>, err: &impl RunFailure) {
     let error = err.to_string();
     let result = if err.is_busy() {
@@ -71,7 +72,7 @@ pub async fn record_failure(store: &Store, run: &NewRun<'_>, err: &impl RunFailu
 }
 
 /// Passes `result` on, first recording it as a failed run `run` when it is an error the
-/// source has not recorded itself.
+/// feed has not recorded itself.
 pub async fn recorded<T, E: RunFailure>(
     store: &Store,
     run: &NewRun<'_>,
@@ -86,7 +87,7 @@ pub async fn recorded<T, E: RunFailure>(
     result
 }
 
-/// A fetch from the live source that failed: recorded as a failed run (as of now, no body).
+/// A fetch from the live feed that failed: recorded as a failed run (as of now, no body).
 pub async fn fetch_failed<E: RunFailure + From<FetchError>>(
     store: &Store,
     feed: Feed,
@@ -151,7 +152,7 @@ pub fn too_far_ahead(as_of: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     as_of > now + future_tolerance()
 }
 
-/// Why a date too far ahead is refused, in both sources' words.
+/// Why a date too far ahead is refused, in every feed's words.
 pub fn future_message(as_of: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!(
         "the date {} is more than a day in the future (it is now {}); give the date the data describes",
@@ -244,7 +245,7 @@ mod tests {
             kept_unreadable: 1,
             removals_held: 0,
         };
-        let catalogue = crate::ingest::Summary {
+        let catalogue = crate::ingest::catalogue::Summary {
             run_id: 3,
             source: "file:models-2026-08-08.json".into(),
             as_of,
@@ -259,7 +260,7 @@ mod tests {
              1 removed, 4 price changes, as of 2026-08-08 06:30 UTC; 1 unreadable listings kept \
              as they were"
         );
-        let official = crate::official::ingest::OfficialSummary {
+        let official = crate::ingest::official::OfficialSummary {
             run_id: 5,
             source: "feed".into(),
             as_of,

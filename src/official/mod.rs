@@ -3,10 +3,8 @@
 //! `matching` ties its entries to our models by the feed's own `match` clauses (strictly: a match
 //! must explain the whole id), `overrides` is our reviewed table for what rules cannot decide.
 
-pub mod ingest;
 pub mod matching;
 pub mod overrides;
-pub mod scheduler;
 pub mod sellers;
 pub mod store;
 pub mod tags;

@@ -1,7 +1,7 @@
-//! The run log every ingesting feed keeps, in one shape: the catalogue's (`ingest_runs`) and
-//! the official feed's (`official_runs`). One way to record a run, finish it, read it back and
-//! drop old raw bodies; a run states only which [`Feed`] it refreshed and what it counts beyond
-//! the shared columns (the official feed also counts providers).
+//! The run log every ingesting feed keeps: the catalogue's (`ingest_runs`), the official
+//! feed's (`official_runs`) and the provider list's (`provider_runs`). One way to record a run,
+//! finish it, read it back and drop old raw bodies; a run states only which [`Feed`] it
+//! refreshed, and each log's columns beyond the shared ones are stated once (`columns`).
 //!
 //! Every write here goes through a [`WriteTx`], under the write lock.
 
@@ -12,35 +12,57 @@ use super::write::{KEEP_FAILED_BODIES, KEEP_FAILED_BODIES_DAYS};
 use super::{Delivery, Outcome, RunRecord, Store, StoreError, WriteTx, gzip, parse_ts, ts};
 use crate::feed::Feed;
 
-/// What a feed's run log keeps beyond the shared columns.
-struct OwnColumns {
-    /// The official feed also counts providers.
+/// The columns a feed's run log has beyond those every log has (`started_at`, `finished_at`,
+/// `source`, `outcome`, `skipped`, `skipped_detail`, `error`, `raw_gzip`).
+struct Columns {
+    /// How the body reached us (`source_kind`), the moment the data describes (`as_of`), and
+    /// the models seen, stored, added, removed and repriced: the catalogue's and the official
+    /// feed's logs, which [`RunRecord`] reads back.
+    dated: bool,
+    /// The official feed and the provider list count providers.
     providers_seen: bool,
     /// The catalogue's quarantined runs can be accepted later.
     accepted_at: bool,
 }
 
-/// The run log of `feed`, or why it has none in this shape.
-fn own_columns(feed: Feed) -> Result<OwnColumns, StoreError> {
+/// The run log of `feed`, or why it has none.
+fn columns(feed: Feed) -> Result<Columns, StoreError> {
     match feed {
-        Feed::OpenRouterCatalogue => Ok(OwnColumns {
+        Feed::OpenRouterCatalogue => Ok(Columns {
+            dated: true,
             providers_seen: false,
             accepted_at: true,
         }),
-        Feed::Official => Ok(OwnColumns {
+        Feed::Official => Ok(Columns {
+            dated: true,
             providers_seen: true,
             accepted_at: false,
         }),
-        // The provider list's log has its own shape (see `store::providers`); the endpoints
-        // are logged per model, not per run.
-        Feed::OpenRouterProviders | Feed::OpenRouterEndpoints => Err(StoreError::NoRunLog(feed)),
+        // Read back as `store::providers::ProviderRun`, with its `providers_stored`.
+        Feed::OpenRouterProviders => Ok(Columns {
+            dated: false,
+            providers_seen: true,
+            accepted_at: false,
+        }),
+        // Logged per model (`endpoint_fetches`), not per run.
+        Feed::OpenRouterEndpoints => Err(StoreError::NoRunLog(feed)),
+    }
+}
+
+/// The run log of `feed` when it keeps the dated shape [`RunRecord`] reads.
+fn dated_columns(feed: Feed) -> Result<Columns, StoreError> {
+    let columns = columns(feed)?;
+    if columns.dated {
+        Ok(columns)
+    } else {
+        Err(StoreError::NoRunLog(feed))
     }
 }
 
 /// `SELECT <every run column> FROM <table><tail>`; a column one log lacks reads as NULL.
 /// Only our own static text goes into it (the table name and `tail`).
 fn select(feed: Feed, tail: &'static str) -> Result<AssertSqlSafe<String>, StoreError> {
-    let columns = own_columns(feed)?;
+    let columns = dated_columns(feed)?;
     let providers_seen = if columns.providers_seen {
         "providers_seen"
     } else {
@@ -51,11 +73,10 @@ fn select(feed: Feed, tail: &'static str) -> Result<AssertSqlSafe<String>, Store
     } else {
         "NULL AS accepted_at"
     };
-    let own = format!("{providers_seen}, {accepted_at}");
     Ok(AssertSqlSafe(format!(
         "SELECT id, started_at, finished_at, source_kind, source, as_of, outcome, \
-         models_seen, models_stored, skipped, added, removed, price_changes, error, {own} \
-         FROM {}{tail}",
+         models_seen, models_stored, skipped, added, removed, price_changes, error, \
+         {providers_seen}, {accepted_at} FROM {}{tail}",
         feed.log_table()
     )))
 }
@@ -71,7 +92,8 @@ pub struct NewRun<'a> {
     pub as_of: DateTime<Utc>,
     pub raw_body: Option<&'a [u8]>,
     pub models_seen: usize,
-    /// Only the official feed's log has this column; the catalogue's ignores it.
+    /// Only the official feed's and the provider list's logs have this column; the
+    /// catalogue's ignores it.
     pub providers_seen: usize,
     pub skipped_detail: &'a [String],
 }
@@ -205,31 +227,37 @@ impl WriteTx {
     ) -> Result<i64, StoreError> {
         let raw = run.raw_body.map(gzip).transpose()?;
         let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
-        let counts_providers = own_columns(run.feed)?.providers_seen;
-        let (own_column, own_value) = if counts_providers {
-            (", providers_seen", ", ?")
-        } else {
-            ("", "")
-        };
+        let shape = columns(run.feed)?;
+        let mut names = String::from(
+            "started_at, finished_at, source, outcome, skipped, skipped_detail, error, raw_gzip",
+        );
+        if shape.dated {
+            names.push_str(", source_kind, as_of, models_seen");
+        }
+        if shape.providers_seen {
+            names.push_str(", providers_seen");
+        }
+        let values = vec!["?"; names.split(',').count()].join(", ");
         let sql = format!(
-            "INSERT INTO {} (started_at, finished_at, source_kind, source, as_of, outcome, \
-             models_seen, skipped, skipped_detail, error, raw_gzip{own_column}) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{own_value})",
+            "INSERT INTO {} ({names}) VALUES ({values})",
             run.feed.log_table()
         );
         let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(ts(run.started_at))
             .bind(ts(Utc::now()))
-            .bind(run.delivery.as_str())
             .bind(run.source)
-            .bind(ts(run.as_of))
             .bind(outcome.as_str())
-            .bind(run.models_seen as i64)
             .bind(run.skipped_detail.len() as i64)
             .bind(skipped_detail)
             .bind(error)
             .bind(raw);
-        if counts_providers {
+        if shape.dated {
+            query = query
+                .bind(run.delivery.as_str())
+                .bind(ts(run.as_of))
+                .bind(run.models_seen as i64);
+        }
+        if shape.providers_seen {
             query = query.bind(run.providers_seen as i64);
         }
         Ok(query.execute(self.conn()).await?.last_insert_rowid())
@@ -243,7 +271,7 @@ impl WriteTx {
         outcome: Outcome,
         totals: Totals,
     ) -> Result<(), StoreError> {
-        own_columns(feed)?;
+        dated_columns(feed)?;
         let sql = format!(
             "UPDATE {} SET finished_at = ?, outcome = ?, models_stored = ?, added = ?, \
              removed = ?, price_changes = ? WHERE id = ?",
@@ -292,7 +320,7 @@ impl WriteTx {
         feed: Feed,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        own_columns(feed)?;
+        columns(feed)?;
         let cutoff = ts(now - chrono::Duration::days(KEEP_FAILED_BODIES_DAYS));
         let table = feed.log_table();
         let sql = format!(

@@ -82,9 +82,10 @@ impl TestApp {
         &self,
         body: &str,
         date: &str,
-    ) -> Result<tokenfare::ingest::Summary, tokenfare::ingest::IngestError> {
+    ) -> Result<tokenfare::ingest::catalogue::Summary, tokenfare::ingest::catalogue::IngestError>
+    {
         let as_of = tokenfare::store::parse_as_of(date).expect("date");
-        let result = tokenfare::ingest::ingest_body(
+        let result = tokenfare::ingest::catalogue::ingest_body(
             &self.store,
             body.as_bytes(),
             Delivery::File,

@@ -7,11 +7,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::store::{self, WriteCounts, WriteError};
+use tokio::sync::watch;
+
+use super::recorder::{self, ReadError, RunFailure};
 use crate::feed::Feed;
 use crate::fetch::official::{FeedError, parse_feed};
 use crate::fetch::{FetchError, UpstreamClient};
-use crate::ingest::recorder::{self, ReadError, RunFailure};
+use crate::official::store::{self, WriteCounts, WriteError};
 use crate::store::{Delivery, NewRun, Store, StoreError};
 
 /// The feed's live address (the genai-prices project keeps it stable).
@@ -35,6 +37,8 @@ pub enum OfficialError {
     TooMany(usize),
     #[error("{0}; keeping the previous official prices")]
     Refused(String),
+    #[error("the refresh was cancelled by shutdown before its response arrived")]
+    Cancelled,
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error(transparent)]
@@ -188,8 +192,26 @@ pub async fn run_once(
     store: &Store,
     client: &UpstreamClient,
 ) -> Result<OfficialSummary, OfficialError> {
+    run_once_until(store, client, super::never_stop()).await
+}
+
+/// [`run_once`], giving up the fetch when `shutdown` turns true (as the catalogue's does).
+/// Once the body has arrived the run is finished whatever happens.
+pub async fn run_once_until(
+    store: &Store,
+    client: &UpstreamClient,
+    shutdown: watch::Receiver<bool>,
+) -> Result<OfficialSummary, OfficialError> {
     let source = client.base_url().to_string();
-    match client.fetch_base().await {
+    let fetched = tokio::select! {
+        fetched = client.fetch_base() => fetched,
+        () = super::stopped(shutdown) => {
+            // Not recorded: nothing was learnt, and the process is on its way out.
+            tracing::info!("official feed fetch cancelled by shutdown");
+            return Err(OfficialError::Cancelled);
+        }
+    };
+    match fetched {
         Ok(fetched) => ingest_body(store, &fetched.body, Delivery::Api, &source, Utc::now()).await,
         Err(err) => Err(recorder::fetch_failed(store, Feed::Official, &source, err).await),
     }
