@@ -398,7 +398,7 @@ async fn replay<S: std::fmt::Display, E: std::fmt::Display>(
 async fn official_coverage(store: &Store) -> anyhow::Result<String> {
     let catalogue = crate::store::Catalogue::load(store).await?;
     let report = &catalogue.official().report;
-    use crate::official::matching::RefusalKind;
+    use crate::store::matching::RefusalKind;
     let mut line = format!(
         "official coverage of {} looked-up models:",
         report.looked_up
@@ -406,7 +406,7 @@ async fn official_coverage(store: &Store) -> anyhow::Result<String> {
     for (list, count, refused) in report.coverage() {
         line.push_str(&format!(
             " {} {count} matched / {refused} refused;",
-            crate::official::matching::list_key(list)
+            crate::store::matching::list_key(list)
         ));
     }
     let fallbacks = report
@@ -417,7 +417,7 @@ async fn official_coverage(store: &Store) -> anyhow::Result<String> {
     let overridden = report
         .matches
         .iter()
-        .filter(|m| matches!(m.rule, crate::official::matching::Rule::Override { .. }))
+        .filter(|m| matches!(m.rule, crate::store::matching::Rule::Override { .. }))
         .count();
     line.push_str(&format!(
         " {fallbacks} fallback prices not shown as the cloud's; {overridden} matches by override"

@@ -13,7 +13,7 @@ use super::recorder::{self, ReadError, RunFailure};
 use crate::feed::Feed;
 use crate::fetch::official::{FeedError, parse_feed};
 use crate::fetch::{FetchError, UpstreamClient};
-use crate::official::store::{self, WriteCounts, WriteError};
+use crate::store::official::{self as official_store, WriteCounts, WriteError};
 use crate::store::{Delivery, NewRun, Store, StoreError};
 
 /// The feed's live address (the genai-prices project keeps it stable).
@@ -140,7 +140,7 @@ async fn check_and_write(
         skipped_detail,
         ..*run
     };
-    let check = |state: &store::StoredState| {
+    let check = |state: &official_store::StoredState| {
         // Unreadable entries count as present: the shrink guard is about what the feed lists.
         if recorder::shrinks_by_half(state.active_count, readable + feed.skipped.len()) {
             return Err(format!(
@@ -160,7 +160,7 @@ async fn check_and_write(
     };
     let unreadable = if provider_unreadable {
         // Every stored entry is protected from removal this run.
-        store::load(store)
+        official_store::load(store)
             .await?
             .providers
             .iter()
@@ -170,7 +170,7 @@ async fn check_and_write(
     } else {
         unreadable
     };
-    let (run_id, counts) = store::write_feed(store, &write_run, &feed, &unreadable, check)
+    let (run_id, counts) = official_store::write_feed(store, &write_run, &feed, &unreadable, check)
         .await
         .map_err(|err| match err {
             WriteError::Refused(reason) => OfficialError::Refused(reason),

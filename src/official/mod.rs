@@ -3,9 +3,5 @@
 //! `matching` ties its entries to our models by the feed's own `match` clauses (strictly: a match
 //! must explain the whole id), `overrides` is our reviewed table for what rules cannot decide.
 
-pub mod matching;
-pub mod overrides;
 pub mod sellers;
-pub mod store;
 pub mod tags;
-pub mod view;

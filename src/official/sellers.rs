@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::matching::is_looked_up;
 use super::tags::{self, PriceTag};
 use crate::feed::Feed;
 use crate::model::price::Pricing;
@@ -25,6 +24,7 @@ use crate::pricing::calculator::{
 use crate::pricing::selection::{self, Choice, Outcome};
 use crate::seller::{self, Seller};
 use crate::store::Catalogue;
+use crate::store::matching::is_looked_up;
 
 /// Which sellers the calculator bills at (its `source` parameter, and the exports'
 /// `price_source`): a choice of sellers, not a feed.

@@ -163,9 +163,9 @@ pub fn official_tags(catalogue: &Catalogue, base: &str, day: NaiveDate) -> Vec<P
                 source_url: tag.provider.pricing_url.clone(),
                 matched_by: Some(tag.rule.to_string()),
                 matched_how: Some(match tag.rule {
-                    super::matching::Rule::Clause { .. } => "the source's match clause",
-                    super::matching::Rule::EntryId { .. } => "the source's entry id",
-                    super::matching::Rule::Override { .. } => "our reviewed override",
+                    crate::store::matching::Rule::Clause { .. } => "the source's match clause",
+                    crate::store::matching::Rule::EntryId { .. } => "the source's entry id",
+                    crate::store::matching::Rule::Override { .. } => "our reviewed override",
                 }),
                 note: (!notes.is_empty()).then(|| notes.join("; ")),
                 comparable: !tag.cny_derived,

@@ -14,8 +14,8 @@ use super::{
 };
 use crate::model::price::Pricing;
 use crate::model::{Model, Variant};
-use crate::official::store::StoredOfficial;
-use crate::official::view::OfficialView;
+use crate::store::official::StoredOfficial;
+use crate::store::official::view::OfficialView;
 
 /// Data older than this many hours is called stale on every page (the pages say "48 hours").
 pub const STALE_AFTER_HOURS: i64 = 48;
@@ -210,7 +210,7 @@ impl Catalogue {
         .with_endpoints(store.load_endpoints().await?)
         .with_providers(store.load_providers().await?)
         .with_runs(&runs)
-        .with_official(crate::official::store::load(store).await?))
+        .with_official(crate::store::official::load(store).await?))
     }
 
     /// A catalogue of these listings alone, each active or not: for unit tests of the pure

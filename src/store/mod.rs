@@ -4,6 +4,8 @@ pub mod catalogue;
 pub mod changes;
 pub mod endpoints;
 pub mod listing;
+pub mod matching;
+pub mod official;
 pub mod providers;
 
 use std::collections::HashMap;

@@ -19,11 +19,11 @@ use super::params::{Params, clip};
 use crate::AppState;
 use crate::feed::Feed;
 use crate::model::price::{Component, Price, PriceSet, Pricing};
-use crate::official::matching::list_label;
 use crate::official::sellers::SellerChoice;
 use crate::official::tags::{self, Discrepancy, PriceTag, REFERENCE_RATIO, base_of, price_tags};
 use crate::seller::{Seller, SellerKind};
 use crate::store::Catalogue;
+use crate::store::matching::list_label;
 use crate::web::calculator::CalculatorQuery;
 
 /// Today, as the official schedules are read.
@@ -239,8 +239,7 @@ impl PriceTagsSection {
                 .refusals
                 .iter()
                 .filter(|r| {
-                    r.model_id == base
-                        && r.kind == crate::official::matching::RefusalKind::Unexplained
+                    r.model_id == base && r.kind == crate::store::matching::RefusalKind::Unexplained
                 })
                 .map(|r| format!("{}: {}", list_label(r.seller.cloud()), long_text(&r.reason)))
                 .collect(),
@@ -359,7 +358,7 @@ fn selected_tags(catalogue: &Catalogue, filters: &TagFilters) -> AppResult<Vec<P
         }
         None => catalogue
             .active()
-            .filter(|e| crate::official::matching::is_looked_up(&e.model.id))
+            .filter(|e| crate::store::matching::is_looked_up(&e.model.id))
             .map(|e| e.model.id.clone())
             .collect(),
     };
@@ -493,7 +492,7 @@ fn compared_models(catalogue: &Catalogue) -> usize {
         .matches
         .iter()
         .filter(|m| matches!(m.seller, Seller::FirstParty { .. }))
-        .filter(|m| !crate::official::matching::CNY_DERIVED.contains(&m.provider_id.as_str()))
+        .filter(|m| !crate::store::matching::CNY_DERIVED.contains(&m.provider_id.as_str()))
         .filter(|m| catalogue.is_current(&m.model_id))
         .map(|m| m.model_id.as_str())
         .collect();
@@ -553,7 +552,7 @@ pub struct OfficialAbout {
 
 impl OfficialAbout {
     pub fn new(catalogue: &Catalogue) -> OfficialAbout {
-        use crate::official::matching::{RefusalKind, Rule};
+        use crate::store::matching::{RefusalKind, Rule};
         let view = catalogue.official();
         let report = &view.report;
         let when = format::utc_minute;

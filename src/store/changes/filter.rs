@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use super::{Change, ChangeKind, ChangeLog, ComponentChange, Day, Direction};
 use crate::feed::Feed;
 use crate::model::author_of;
-use crate::official::view::DatedChange;
 use crate::store::Catalogue;
+use crate::store::official::view::DatedChange;
 
 /// The kinds of change a reader can ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use super::atom::atom_time;
 use crate::feed::Feed;
-use crate::official::view::{BATCH_CONDITION, DatedChange};
 use crate::store::changes::{Change, ComponentChange};
+use crate::store::official::view::{BATCH_CONDITION, DatedChange};
 
 /// One moved component as data, for both sources: its key, old and new price per unit as
 /// exact decimal strings, and its long-context tier. Each source adds how it marks conditions.

@@ -9,10 +9,10 @@ use super::super::layout::Layout;
 use super::super::params::FieldErrors;
 use super::query::{ChangeFilters, known_authors};
 use super::{DAYS_PER_PAGE, KINDS, SOURCES};
-use crate::official::view::{BATCH_CONDITION, DatedChange};
 use crate::store::Catalogue;
 use crate::store::changes::filter::{FilteredDay, biggest_moves, filtered_days};
 use crate::store::changes::{Change, ChangeKind, ComponentChange, Day};
+use crate::store::official::view::{BATCH_CONDITION, DatedChange};
 
 /// Said beside a price that moved 10x or more, or to zero, in one step.
 pub const LARGE_MOVE_NOTE: &str = "moved 10× or more: worth checking";

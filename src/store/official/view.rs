@@ -5,13 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::matching::{self, MatchReport, Rule};
-use super::overrides;
-use super::store::{EventRow, HistoryRow, OfficialRun, StoredOfficial};
+use super::{EventRow, HistoryRow, OfficialRun, StoredOfficial};
 use crate::model::official::{self, DatedPrices, OfficialModel, PriceList, Provider};
 use crate::model::price::Pricing;
 use crate::seller::{self, Seller};
 use crate::store::changes::{ChangeKind, ComponentChange, diff_pricing};
+use crate::store::matching::{self, MatchReport, Rule, overrides};
 
 /// How many runs the view keeps for the methodology page.
 const RECENT_RUNS: usize = 10;

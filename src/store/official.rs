@@ -2,15 +2,17 @@
 //! history and added/removed events. A run writes in one transaction, and the state it compares
 //! against is read inside that transaction (`BEGIN IMMEDIATE`), so two ingests cannot interleave.
 
+pub mod view;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::{NewRun, Outcome, RunRecord, Store, StoreError, Totals, parse_ts};
 use crate::feed::Feed;
 use crate::fetch::official::ParsedFeed;
 use crate::model::official::{OfficialModel, PriceList, Provider};
-use crate::store::{NewRun, Outcome, RunRecord, Store, StoreError, Totals, parse_ts};
 
 /// One official ingest attempt as recorded: a run of the shared log shape, with
 /// `providers_seen` filled in.

@@ -13,15 +13,17 @@
 //!
 //! Every match records the rule that made it.
 
+pub mod overrides;
+
 use std::collections::HashMap;
 use std::ops::Range;
 
 use regex::Regex;
 use serde::Serialize;
 
-use super::overrides::{Override, OverrideTarget};
 use crate::model::official::{Clause, OfficialModel, Provider};
 use crate::seller::{Cloud, Seller, SellerKind};
+use overrides::{Override, OverrideTarget};
 
 /// The official lists a model is looked up in, in order: its maker's own (`None`), then each
 /// cloud's. A match or refusal belongs to the list of its seller ([`Seller::cloud`]).
@@ -652,7 +654,7 @@ fn seller_in(list: Option<Cloud>, provider_id: &str) -> Seller {
 mod tests {
     use super::*;
     use crate::fetch::official::parse_feed;
-    use crate::official::overrides;
+    use crate::store::matching::overrides;
 
     const FEED: &str = include_str!("../../tests/fixtures/official/feed.json");
 

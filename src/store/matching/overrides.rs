@@ -2,11 +2,11 @@
 //! decide, one line per (model, list), each with its reason. Lines either name the feed entry
 //! that is this model's price there, or refuse a match the rules would make.
 
-use super::matching::{LISTS, list_key};
+use super::{LISTS, list_key};
 use crate::seller::Cloud;
 
 /// The table as shipped.
-pub const OVERRIDES_TSV: &str = include_str!("../../data/official-overrides.tsv");
+pub const OVERRIDES_TSV: &str = include_str!("../../../data/official-overrides.tsv");
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OverrideTarget {
