@@ -18,7 +18,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use tokenfare::AppState;
-use tokenfare::official::sellers;
+use tokenfare::pricing::sellers;
 use tokenfare::store::Store;
 use tokenfare::web::calculator::{parse, view};
 use tokenfare::web::form::FieldErrors;

@@ -7,7 +7,6 @@ pub mod fetch;
 pub mod format;
 pub mod ingest;
 pub mod model;
-pub mod official;
 pub mod pricing;
 pub mod search;
 pub mod seller;

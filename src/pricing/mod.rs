@@ -3,8 +3,11 @@
 
 pub mod calculator;
 pub mod compare;
+pub mod discrepancies;
+pub mod price_tags;
 pub mod providers;
 pub mod ranking;
 pub mod selection;
+pub mod sellers;
 pub mod similar;
 pub mod where_to_buy;

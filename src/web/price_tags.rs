@@ -1,6 +1,6 @@
 //! Every price tag of a model: the model page's `price-tags` section, `/api/price-tags.json`
 //! and `.csv`, and `/discrepancies` with `/api/discrepancies.json`. The facts come from
-//! `official::tags` (pure); this module only formats them.
+//! `pricing::price_tags` and `pricing::discrepancies` (pure); this module only formats them.
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -19,8 +19,11 @@ use super::params::{Params, clip};
 use crate::AppState;
 use crate::feed::Feed;
 use crate::model::price::{Component, Price, PriceSet, Pricing};
-use crate::official::sellers::SellerChoice;
-use crate::official::tags::{self, Discrepancy, PriceTag, REFERENCE_RATIO, base_of, price_tags};
+use crate::pricing::discrepancies::{
+    Discrepancy, all_discrepancies, discrepancies, relative_difference,
+};
+use crate::pricing::price_tags::{PriceTag, REFERENCE_RATIO, base_of, cheapest, price_tags};
+use crate::pricing::sellers::SellerChoice;
 use crate::seller::{Seller, SellerKind};
 use crate::store::Catalogue;
 use crate::store::matching::list_label;
@@ -129,11 +132,9 @@ fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow 
     let base = &tag.pricing.base;
     let vs_routed = match (tag.seller.kind(), tag.blended(), routed_blend) {
         (SellerKind::Routed, _, _) => "baseline".into(),
-        (_, Some(blend), Some(routed)) if tag.comparable => {
-            tags::relative_difference(blend, routed)
-                .map(signed_percent)
-                .unwrap_or_else(|| "—".into())
-        }
+        (_, Some(blend), Some(routed)) if tag.comparable => relative_difference(blend, routed)
+            .map(signed_percent)
+            .unwrap_or_else(|| "—".into()),
         _ => "—".into(),
     };
     TagRow {
@@ -208,7 +209,7 @@ impl PriceTagsSection {
     pub fn build(catalogue: &Catalogue, id: &str) -> PriceTagsSection {
         let day = today();
         let tags = price_tags(catalogue, id, day);
-        let cheapest = tags::cheapest(&tags);
+        let cheapest = cheapest(&tags);
         let routed_blend = tags
             .iter()
             .find(|t| t.seller == Seller::Routed)
@@ -243,7 +244,7 @@ impl PriceTagsSection {
                 })
                 .map(|r| format!("{}: {}", list_label(r.seller.cloud()), long_text(&r.reason)))
                 .collect(),
-            discrepancies: tags::discrepancies(&tags)
+            discrepancies: discrepancies(&tags)
                 .iter()
                 .map(|d| discrepancy_line(catalogue, d))
                 .collect(),
@@ -463,7 +464,7 @@ pub struct DiscrepanciesPage {
 /// `GET /discrepancies`.
 pub async fn page(State(state): State<AppState>) -> AppResult<Response> {
     let catalogue = state.catalogue();
-    let found = tags::all_discrepancies(&catalogue, today());
+    let found = all_discrepancies(&catalogue, today());
     let page = DiscrepanciesPage {
         layout: Layout::new(
             &catalogue,
@@ -504,7 +505,7 @@ fn compared_models(catalogue: &Catalogue) -> usize {
 /// `GET /api/discrepancies.json`.
 pub async fn api_discrepancies(State(state): State<AppState>) -> AppResult<Response> {
     let catalogue = state.catalogue();
-    let found = tags::all_discrepancies(&catalogue, today());
+    let found = all_discrepancies(&catalogue, today());
     let rows: Vec<Value> = found
         .iter()
         .map(|d| {

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::form::{CalcRequest, FormValues};
 use super::view::LeftOutView;
-use crate::official::sellers::Priced;
 use crate::pricing::calculator::{MonthlyBill, Part};
+use crate::pricing::sellers::Priced;
 use crate::store::Catalogue;
 use crate::web::csv;
 use crate::web::format;

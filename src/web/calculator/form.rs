@@ -6,9 +6,9 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::query::CalculatorQuery;
 use crate::model::{Model, QualityIndex, Variant};
-use crate::official::sellers::SellerChoice;
 use crate::pricing::calculator::{Workload, WorkloadError};
 use crate::pricing::selection::Choice;
+use crate::pricing::sellers::SellerChoice;
 use crate::store::Catalogue;
 use crate::web::form::{self, FieldErrors, NumberField};
 use crate::web::params::{Params, clip, encode};

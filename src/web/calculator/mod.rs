@@ -28,8 +28,8 @@ use super::form::FieldErrors;
 use super::layout::Layout;
 use super::params::{Params, clip};
 use crate::AppState;
-use crate::official::sellers;
 use crate::pricing::calculator::savings;
+use crate::pricing::sellers;
 use crate::web::price_tags::today;
 
 /// A refused form comes back as the form; a refused export as the one error shape.

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 
 use rust_decimal::Decimal;
 
-use crate::official::sellers::SellerChoice;
 use crate::pricing::calculator::Workload;
+use crate::pricing::sellers::SellerChoice;
 use crate::web::params::encode;
 
 /// A link into the calculator. Shares are percent (0–100), as typed in the form. Volumes

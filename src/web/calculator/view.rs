@@ -8,11 +8,11 @@ use super::form::{CalcRequest, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS};
 use super::query::EXAMPLES;
 use crate::feed::Feed;
 use crate::model::QualityIndex;
-use crate::official::sellers::{Priced, PricedSeller, SellerChoice};
 use crate::pricing::calculator::{
     BatchDeclined, CalculatorResult, LineUnit, MonthlyBill, Savings, Unpriced, Workload,
 };
 use crate::pricing::selection::{Exclusion, LeftOut, Outcome};
+use crate::pricing::sellers::{Priced, PricedSeller, SellerChoice};
 use crate::store::Catalogue;
 use crate::web::form::FieldErrors;
 use crate::web::format;

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::tags::{self, PriceTag};
+use super::price_tags::{self, PriceTag};
 use crate::feed::Feed;
 use crate::model::price::Pricing;
 use crate::model::{Model, Variant};
@@ -162,7 +162,7 @@ pub fn offers<'a>(
         });
     }
     if source != SellerChoice::Routed && is_looked_up(&model.id) {
-        for tag in tags::official_tags(catalogue, &model.id, day) {
+        for tag in price_tags::official_tags(catalogue, &model.id, day) {
             if !tag.comparable {
                 continue;
             }
