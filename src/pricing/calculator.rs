@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::model::price::{Price, Pricing};
 use crate::model::{Charging, Model, Variant};
 
+use crate::format::group_thousands;
 use crate::model::price::MILLION;
 
 /// Serialises an amount without the trailing zeros exact products accumulate
@@ -963,18 +964,6 @@ fn ratio(a: Decimal, b: Decimal) -> Result<Decimal, NotPriceable> {
     a.checked_div(b).ok_or(NotPriceable::Overflow)
 }
 
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1583,14 +1572,6 @@ mod tests {
             savings(&idle, &on_demand, &free_bill).unwrap().share(),
             None
         );
-    }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(1_000), "1,000");
-        assert_eq!(group_thousands(1_048_576), "1,048,576");
     }
 
     // Property tests use prices and shares with few decimal places so that every product is

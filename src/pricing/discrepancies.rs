@@ -5,18 +5,11 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::difference::relative_difference;
 use super::price_tags::{PriceTag, price_tags};
 use crate::model::price::{Component, Price};
 use crate::seller::{Seller, SellerKind};
 use crate::store::Catalogue;
-
-/// How far a price is from a reference, as a fraction: +0.1 is 10 % dearer.
-pub fn relative_difference(price: Decimal, reference: Decimal) -> Option<Decimal> {
-    if reference.is_zero() {
-        return None;
-    }
-    price.checked_sub(reference)?.checked_div(reference)
-}
 
 /// Components compared between the routed price and the maker's own.
 pub const COMPARED: [Component; 5] = [

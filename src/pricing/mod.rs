@@ -3,6 +3,7 @@
 
 pub mod calculator;
 pub mod compare;
+pub mod difference;
 pub mod discrepancies;
 pub mod price_tags;
 pub mod providers;

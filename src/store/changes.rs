@@ -81,19 +81,6 @@ impl ComponentChange {
             _ => false,
         }
     }
-
-    /// The change in percent of the old price; `None` when either side is not a number
-    /// or the old price was zero.
-    pub fn percent(&self) -> Option<f64> {
-        let old = self.old.and_then(Price::usd)?;
-        let new = self.new.and_then(Price::usd)?;
-        if old.is_zero() {
-            return None;
-        }
-        let ratio = (new - old).checked_div(old)?;
-        let percent: f64 = ratio.try_into().ok()?;
-        Some(percent * 100.0)
-    }
 }
 
 /// A price moving by this factor, up or down, is a large move: applied, but flagged on the
@@ -420,7 +407,7 @@ mod tests {
     }
 
     #[test]
-    fn direction_and_percent_follow_the_amounts() {
+    fn direction_follows_the_amounts() {
         let change = |old: Option<&str>, new: Option<&str>| ComponentChange {
             key: "prompt".into(),
             min_prompt_tokens: None,
@@ -430,16 +417,12 @@ mod tests {
         };
         let cut = change(Some("0.000002"), Some("0.0000015"));
         assert_eq!(cut.direction(), Direction::Cut);
-        assert_eq!(cut.percent(), Some(-25.0));
         let rise = change(Some("0.000001"), Some("0.0000015"));
         assert_eq!(rise.direction(), Direction::Increase);
-        assert_eq!(rise.percent(), Some(50.0));
         let from_free = change(Some("0"), Some("0.000001"));
         assert_eq!(from_free.direction(), Direction::Increase);
-        assert_eq!(from_free.percent(), None);
         let new_component = change(None, Some("0.000001"));
         assert_eq!(new_component.direction(), Direction::Other);
-        assert_eq!(change(Some("-1"), Some("0.000001")).percent(), None);
     }
 
     fn run(id: i64, day: u32, kind: Delivery) -> RunRecord {

@@ -392,7 +392,12 @@ fn options_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
         .map(|m| match m.pricing.base.input_cache_read {
             Some(read) => {
                 let share = percent_below(Some(read), m.pricing.base.prompt)
-                    .map(|s| format!("{} of the input price", format::percent(100.0 - s)))
+                    .map(|s| {
+                        format!(
+                            "{} of the input price",
+                            format::percent(Decimal::ONE_HUNDRED - s)
+                        )
+                    })
                     .unwrap_or_default();
                 let write = m
                     .pricing

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use super::format;
 use super::svg::step::{self as step_chart, Scale, Series, Step, StepChart};
 use crate::model::price::{Component, Price, Unit};
+use crate::pricing::difference::change_percent;
 use crate::store::Catalogue;
 use crate::store::changes::{self, ChangeKind, ComponentChange, Direction};
 
@@ -376,7 +377,9 @@ impl ComponentView {
             label: component_label(change),
             old,
             new,
-            percent: change.percent().map(signed_percent).unwrap_or_default(),
+            percent: change_percent(change)
+                .map(signed_percent)
+                .unwrap_or_default(),
             direction,
             large_move: change.is_large_move(),
         }
@@ -431,9 +434,10 @@ mod tests {
 
     #[test]
     fn percentages_carry_their_sign() {
-        assert_eq!(signed_percent(-20.0), "−20%");
-        assert_eq!(signed_percent(12.5), "+12.5%");
-        assert_eq!(signed_percent(-0.000001), "−<0.1%");
+        let d = |t: &str| t.parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(signed_percent(d("-20")), "−20%");
+        assert_eq!(signed_percent(d("12.5")), "+12.5%");
+        assert_eq!(signed_percent(d("-0.000001")), "−<0.1%");
     }
 
     #[test]

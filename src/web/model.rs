@@ -6,7 +6,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use super::calculator::CalculatorQuery;
 use super::description::{self, Segment};
@@ -18,6 +17,7 @@ use super::provider_filters::FilterQuery;
 use crate::AppState;
 use crate::model::price::{Component, Price, PriceSet, Pricing, Unit};
 use crate::model::{Model, QualityIndex, Variant};
+use crate::pricing::difference::percent_difference;
 use crate::pricing::providers::ProviderFilters;
 use crate::pricing::similar;
 use crate::store::Catalogue;
@@ -274,15 +274,11 @@ pub fn change_percent(variant: Option<Price>, base: Option<Price>) -> Option<Dec
     if base <= Decimal::ZERO {
         return None;
     }
-    let change = variant
-        .checked_sub(base)?
-        .checked_mul(Decimal::ONE_HUNDRED)?
-        .checked_div(base)?;
-    Some(format::round(change, 1))
+    percent_difference(variant, base).map(|change| format::round(change, 1))
 }
 
 fn signed_percent(value: Decimal) -> String {
-    format::signed_percent(value.to_f64().unwrap_or(0.0))
+    format::signed_percent(value)
 }
 
 /// "−50%" when input and output change alike, "−50% in / −40% out" otherwise.

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
 use super::csv;
@@ -19,9 +18,8 @@ use super::params::{Params, clip};
 use crate::AppState;
 use crate::feed::Feed;
 use crate::model::price::{Component, Price, PriceSet, Pricing};
-use crate::pricing::discrepancies::{
-    Discrepancy, all_discrepancies, discrepancies, relative_difference,
-};
+use crate::pricing::difference::percent_difference;
+use crate::pricing::discrepancies::{Discrepancy, all_discrepancies, discrepancies};
 use crate::pricing::price_tags::{PriceTag, REFERENCE_RATIO, base_of, cheapest, price_tags};
 use crate::pricing::sellers::SellerChoice;
 use crate::seller::{Seller, SellerKind};
@@ -121,18 +119,16 @@ fn long_context(tag: &PriceTag) -> Vec<String> {
         .collect()
 }
 
-fn signed_percent(fraction: Decimal) -> String {
-    let percent = fraction
-        .checked_mul(Decimal::ONE_HUNDRED)
-        .unwrap_or(Decimal::MAX);
-    format::signed_percent(format::round(percent, 1).to_f64().unwrap_or(0.0))
+/// Rounded to the shown decimal first: a difference too small to show reads "same".
+fn signed_percent(percent: Decimal) -> String {
+    format::signed_percent(format::round(percent, 1))
 }
 
 fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow {
     let base = &tag.pricing.base;
     let vs_routed = match (tag.seller.kind(), tag.blended(), routed_blend) {
         (SellerKind::Routed, _, _) => "baseline".into(),
-        (_, Some(blend), Some(routed)) if tag.comparable => relative_difference(blend, routed)
+        (_, Some(blend), Some(routed)) if tag.comparable => percent_difference(blend, routed)
             .map(signed_percent)
             .unwrap_or_else(|| "—".into()),
         _ => "—".into(),

@@ -248,37 +248,6 @@ pub fn filtered_days<'a>(
         .filter(|d| !(d.is_empty() && filter.narrows_changes()))
 }
 
-/// The base input and output moves of `changes` (each with its day) with the largest
-/// percentage either way, largest first (ties: by model id, then the newer day), at most
-/// `limit` of them.
-pub fn biggest_moves(
-    changes: &[(NaiveDate, Change)],
-    limit: usize,
-) -> Vec<(NaiveDate, &Change, &ComponentChange)> {
-    let mut moves: Vec<(f64, NaiveDate, &Change, &ComponentChange)> = changes
-        .iter()
-        .filter(|(_, c)| c.kind == ChangeKind::Price)
-        .flat_map(|(date, c)| c.components.iter().map(move |comp| (*date, c, comp)))
-        .filter(|(_, _, comp)| {
-            comp.min_prompt_tokens.is_none()
-                && comp.conditions.is_none()
-                && matches!(comp.key.as_str(), "prompt" | "completion")
-        })
-        .filter_map(|(date, c, comp)| comp.percent().map(|p| (p, date, c, comp)))
-        .collect();
-    moves.sort_by(|a, b| {
-        b.0.abs()
-            .total_cmp(&a.0.abs())
-            .then_with(|| a.2.id.cmp(&b.2.id))
-            .then_with(|| b.1.cmp(&a.1))
-    });
-    moves
-        .into_iter()
-        .take(limit)
-        .map(|(_, date, change, comp)| (date, change, comp))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,39 +339,5 @@ mod tests {
         // A range alone drops days, not changes.
         assert!(!filter.narrows_changes());
         assert!(filter.is_filtered());
-    }
-
-    #[test]
-    fn the_biggest_moves_are_base_input_and_output_by_size_either_way() {
-        let mut tiered = component("prompt", "0.00001", "0.000001");
-        tiered.min_prompt_tokens = Some(200_000);
-        let changes = vec![
-            // Input $1 → $0.8: −20 %; a cache read −90 % does not count.
-            (
-                date("2026-07-02"),
-                price_change(
-                    "acme/alpha",
-                    vec![
-                        component("prompt", "0.000001", "0.0000008"),
-                        component("input_cache_read", "0.000001", "0.0000001"),
-                    ],
-                ),
-            ),
-            // Output $1.5 → $2: +33.3 %; a long-context tier −90 % does not count.
-            (
-                date("2026-07-04"),
-                price_change(
-                    "acme/beta",
-                    vec![component("completion", "0.0000015", "0.000002"), tiered],
-                ),
-            ),
-        ];
-        let moves = biggest_moves(&changes, 8);
-        let ids: Vec<(&str, &str)> = moves
-            .iter()
-            .map(|(_, c, comp)| (c.id.as_str(), comp.key.as_str()))
-            .collect();
-        assert_eq!(ids, [("acme/beta", "completion"), ("acme/alpha", "prompt")]);
-        assert_eq!(biggest_moves(&changes, 1).len(), 1);
     }
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::form::{CalcRequest, FormValues, Format, SHARE_FIELDS, WORKLOAD_FIELDS};
 use super::view::{FieldView, field_views};
 use crate::pricing::calculator::{LineUnit, MonthlyBill};
+use crate::pricing::difference::percent_difference;
 use crate::pricing::providers::{
     ByProvider, ProviderBill, ProviderFilters, ProviderListing, price_by_provider,
 };
@@ -122,10 +123,7 @@ fn versus(cost: Decimal, routed: Option<Decimal>) -> (String, &'static str) {
     match routed {
         Some(r) if r == cost => ("same".into(), ""),
         Some(r) if !r.is_zero() => {
-            let pct = (cost - r)
-                .checked_div(r)
-                .and_then(|v| v.checked_mul(Decimal::ONE_HUNDRED))
-                .map(|v| v.round_dp(1).normalize());
+            let pct = percent_difference(cost, r).map(|v| format::round(v, 1));
             match pct {
                 Some(p) if p.is_sign_positive() => (format!("+{p}%"), "dearer"),
                 Some(p) => (format!("−{}%", p.abs()), "cheaper"),

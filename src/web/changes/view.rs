@@ -9,8 +9,9 @@ use super::super::layout::Layout;
 use super::super::params::FieldErrors;
 use super::query::{ChangeFilters, known_authors};
 use super::{DAYS_PER_PAGE, KINDS, SOURCES};
+use crate::pricing::difference::biggest_moves;
 use crate::store::Catalogue;
-use crate::store::changes::filter::{FilteredDay, biggest_moves, filtered_days};
+use crate::store::changes::filter::{FilteredDay, filtered_days};
 use crate::store::changes::{Change, ChangeKind, ComponentChange, Day};
 use crate::store::official::view::{BATCH_CONDITION, DatedChange};
 
