@@ -1,5 +1,8 @@
-//! Pure pricing maths: exact prices, the workload calculator and the value ranking.
-//! No I/O here; everything takes plain data and returns plain data.
+//! Every pricing decision: the workload calculator, which seller bills a workload (`sellers`),
+//! every price tag of a model and where the routed and the maker's prices disagree
+//! (`price_tags`, `discrepancies`), the one relative-difference rule (`difference`), where to
+//! buy and its filters, the comparison, similar models and the value ranking. No I/O here;
+//! everything takes plain data (the catalogue included) and returns plain data.
 
 pub mod calculator;
 pub mod compare;

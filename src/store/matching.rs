@@ -1,4 +1,5 @@
-//! Which official price belongs to which of our models: pure, no I/O.
+//! Which official price belongs to which of our models: pure, no I/O, run once per catalogue
+//! load (by `store::official::view`) so a request never matches anything itself.
 //!
 //! Each catalogue model (ids without a `:variant` or `~alias`; variants follow their base) is
 //! looked up in its maker's own list (by author), in Bedrock (our id rewritten into Bedrock's

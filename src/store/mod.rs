@@ -1,4 +1,8 @@
-//! SQLite, the system of record, and the in-memory catalogue that pages read from.
+//! SQLite, the system of record, and the in-memory catalogue that pages read from: every
+//! feed's tables and run logs (`runs`, `providers`, `endpoints`, `official`), the change log
+//! (`changes`), and, built once per load beside the catalogue, the official prices' view
+//! (`official::view`) and their matching to our models (`matching`). Imports the domain
+//! types, never the pricing maths or the web layer.
 
 pub mod catalogue;
 pub mod changes;
