@@ -41,7 +41,7 @@ use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::AppState;
-use middleware::{CachePolicy, PageCacheLayer, RouteCachePolicies};
+use middleware::{CachePolicy, PageCacheState, RouteCachePolicies};
 
 pub use error::{AppError, AppResult};
 
@@ -72,7 +72,7 @@ pub fn router(state: AppState) -> Router {
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
 /// check the layers against a route that misbehaves on purpose).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
-    let page_cache = PageCacheLayer {
+    let page_cache = PageCacheState {
         app: state.clone(),
         policies: ROUTE_CACHE_POLICIES,
     };

@@ -36,7 +36,7 @@ const MAX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// What the page cache's two layers are given: the app (its catalogue and this cache) and
 /// which routes are not pages.
 #[derive(Clone)]
-pub struct PageCacheLayer {
+pub struct PageCacheState {
     pub app: AppState,
     pub policies: RouteCachePolicies,
 }
@@ -215,14 +215,14 @@ enum Rendered {
 /// Answers from the page cache, and redirects blank form fields away, before any limit on
 /// requests in flight: it sits outside them, so a cached page is never refused. Misses go on
 /// to the limits and then [`cache_pages`].
-pub async fn serve_cached(layer: State<PageCacheLayer>, request: Request, next: Next) -> Response {
+pub async fn serve_cached(layer: State<PageCacheState>, request: Request, next: Next) -> Response {
     pages(layer, request, next, Stage::Hits).await
 }
 
 /// Conditional GETs, validators, compression and the page cache, for GET and HEAD pages:
 /// renders what [`serve_cached`] did not find, one render per key at a time, a few at a time
 /// on render threads, and caches it.
-pub async fn cache_pages(layer: State<PageCacheLayer>, request: Request, next: Next) -> Response {
+pub async fn cache_pages(layer: State<PageCacheState>, request: Request, next: Next) -> Response {
     pages(layer, request, next, Stage::Misses).await
 }
 
@@ -234,10 +234,10 @@ enum Stage {
 }
 
 async fn pages(
-    State(PageCacheLayer {
+    State(PageCacheState {
         app: state,
         policies,
-    }): State<PageCacheLayer>,
+    }): State<PageCacheState>,
     mut request: Request,
     next: Next,
     stage: Stage,
