@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::common::upstream::serve;
 use crate::common::{FIXTURE, TestApp, count, fixture_with};
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -31,13 +32,6 @@ fn every_price(models: &mut [Value], f: impl Fn(&str) -> String) {
     for model in models {
         walk(&mut model["pricing"], &f);
     }
-}
-
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
 }
 
 /// A fake OpenRouter answering `/api/v1/models` with `body`; returns its base URL.

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::common::{FIXTURE, TestApp, count, fixture_with};
+use crate::common::{FIXTURE, TestApp, count, fixture_with, upstream};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -66,11 +66,8 @@ async fn fake(replies: Vec<Reply>) -> FakeOpenRouter {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     FakeOpenRouter {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: upstream::start(app).await,
         hits,
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::common::TestApp;
+use crate::common::{TestApp, upstream};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -38,10 +38,7 @@ async fn fake_feed(replies: Vec<(u16, String)>) -> String {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/v2/data.json")
+    format!("{}/v2/data.json", upstream::serve(app).await)
 }
 
 fn client(url: &str) -> OpenRouterClient {
