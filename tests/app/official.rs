@@ -1,24 +1,22 @@
 //! The official price feed against a fake server on 127.0.0.1: success, failures that keep the
 //! previous data, a shrunken feed, unreadable entries, dated prices and append-only history.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::{TestApp, upstream};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::NaiveDate;
-use common::TestApp;
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::ingest::official::{OfficialError, ingest_body, run_once};
 use tokenfare::seller::Seller;
 use tokenfare::store::Delivery;
 
-const FEED: &str = include_str!("fixtures/official/feed.json");
-const CATALOGUE: &str = include_str!("fixtures/official/catalogue.json");
+const FEED: &str = include_str!("../fixtures/official/feed.json");
+const CATALOGUE: &str = include_str!("../fixtures/official/catalogue.json");
 
 /// A fake feed host serving scripted (status, body) replies at `/v2/data.json`; the last repeats.
 async fn fake_feed(replies: Vec<(u16, String)>) -> String {
@@ -40,10 +38,7 @@ async fn fake_feed(replies: Vec<(u16, String)>) -> String {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/v2/data.json")
+    format!("{}/v2/data.json", upstream::serve(app).await)
 }
 
 fn client(url: &str) -> UpstreamClient {

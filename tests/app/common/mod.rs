@@ -1,18 +1,50 @@
-//! Shared test helpers: a fresh database per test, in-process requests, parsed HTML.
-#![allow(dead_code)]
+//! What every test module shares: a fresh database per test, in-process requests, parsed
+//! HTML, the fixture catalogue and the edits tests make to it, and (in `upstream`) a fake
+//! OpenRouter on loopback.
 
 pub mod upstream;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
+use serde_json::Value;
 use tempfile::TempDir;
 use tokenfare::AppState;
 use tokenfare::store::{Delivery, Store};
 use tower::ServiceExt;
 
 /// Our hand-written fixture catalogue (12 listings, 5 authors).
-pub const FIXTURE: &str = include_str!("../fixtures/catalogue.json");
+pub const FIXTURE: &str = include_str!("../../fixtures/catalogue.json");
+
+/// The fixture catalogue with `edit` applied to its list of model records.
+pub fn fixture_with(edit: impl FnOnce(&mut Vec<Value>)) -> String {
+    let mut value: Value = serde_json::from_str(FIXTURE).unwrap();
+    edit(value["data"].as_array_mut().unwrap());
+    value.to_string()
+}
+
+/// A music model as OpenRouter lists one: it makes audio, so its "0" token prices mean it
+/// is billed per song, not that it is free.
+const MUSIC: &str = r#"{"id": "tunes/song-1", "name": "Tunes: Song 1", "context_length": 32000,
+   "architecture": {"input_modalities": ["text"], "output_modalities": ["text", "audio"]},
+   "pricing": {"prompt": "0", "completion": "0"},
+   "benchmarks": {"artificial_analysis": {"intelligence_index": 70}}},
+  "#;
+
+/// The fixture catalogue with the music model `tunes/song-1` listed first.
+pub fn fixture_with_music() -> String {
+    let catalogue = FIXTURE.replacen("\"data\": [\n", &format!("\"data\": [\n  {MUSIC}"), 1);
+    assert_ne!(catalogue, FIXTURE, "the music model was added");
+    catalogue
+}
+
+/// The one number `sql` (a `SELECT COUNT(*) …` or the like) returns from the test database.
+pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+}
 
 pub struct TestApp {
     pub state: AppState,

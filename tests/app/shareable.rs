@@ -1,14 +1,12 @@
-//! Issue 16: pages people find and share. Canonical and preview tags with absolute URLs,
+//! Pages people find and share. Canonical and preview tags with absolute URLs,
 //! a description and title per page, the sitemap and robots file, short shared URLs,
 //! search by the spellings people type, exports that keep their filters, "returned" in
 //! the change log, and delisted bases that keep their active listings visible.
 
-mod common;
-
 use std::collections::BTreeSet;
 
+use crate::common::{FIXTURE, TestApp, TestResponse};
 use axum::http::StatusCode;
-use common::{FIXTURE, TestApp, TestResponse};
 use rust_decimal::Decimal;
 use serde_json::Value;
 

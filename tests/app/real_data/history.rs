@@ -4,18 +4,16 @@
 //! code is used to work out what is expected.
 //!
 //! Ignored by default (the data lives outside the repository); `.ci/run` runs it with
-//! `cargo test --test real_history -- --ignored --nocapture`.
-
-mod common;
+//! `cargo test --test app real_data::history -- --ignored --nocapture`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::common::TestApp;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate};
-use common::TestApp;
 use serde_json::Value;
 
 /// (component name, long-context threshold) -> the price string as written in the file.

@@ -1,13 +1,11 @@
 //! Every price tag of a model: the model page's section, the price-tags API, and the
 //! disagreements page, from our own fixture catalogue and official feed.
 
-mod common;
-
-use common::TestApp;
+use crate::common::{self, TestApp};
 use tokenfare::store::Delivery;
 
-const FEED: &str = include_str!("fixtures/official/feed.json");
-const CATALOGUE: &str = include_str!("fixtures/official/catalogue.json");
+const FEED: &str = include_str!("../fixtures/official/feed.json");
+const CATALOGUE: &str = include_str!("../fixtures/official/catalogue.json");
 
 async fn app() -> TestApp {
     let app = TestApp::with_catalogue(CATALOGUE, "2026-08-08").await;

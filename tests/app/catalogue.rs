@@ -1,9 +1,7 @@
 //! `/models` against the fixture catalogue: filters, sorting, grouping and inert markup.
 
-mod common;
-
+use crate::common::{self, TestApp};
 use axum::http::StatusCode;
-use common::TestApp;
 
 fn row_ids(response: &common::TestResponse) -> Vec<String> {
     response.texts("table.prices tbody th small")

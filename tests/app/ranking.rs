@@ -11,10 +11,8 @@
 //! and initech/zeta (no score). Never listed: acme/alpha:batch and globex/gamma:batch (counted
 //! with their base unless `batch=1`) and ~globex/gamma-latest (an alias of globex/gamma).
 
-mod common;
-
+use crate::common::{TestApp, TestResponse};
 use axum::http::StatusCode;
-use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
 
 fn ids(page: &TestResponse) -> Vec<String> {

@@ -1,14 +1,12 @@
 //! The shape every page shares: one error type rendered in one place, one JSON error
 //! shape, one number parser, and no internal link that lands on an error.
 
-mod common;
-
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
+use crate::common::{self, TestApp, TestResponse};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{TestApp, TestResponse};
 use tower::ServiceExt;
 
 /// Follows every `href` to our own origin from `/`, breadth first, and fails on any
@@ -239,7 +237,7 @@ async fn refusals_before_any_handler_say_their_own_status() {
 async fn a_request_over_the_concurrency_limit_gets_a_503_page_that_says_so() {
     let mut app = TestApp::fixture().await;
     // Render slots for every held request, so the in-flight limit is what turns one away
-    // (the site's own slots, one per core, are tested in tests/serving.rs).
+    // (the site's own slots, one per core, are tested in `serving`).
     app.state.pages = Arc::new(tokenfare::web::middleware::PageCache::new(1 << 20, 600));
     // A route that holds every request until released, to fill the in-flight limit (512).
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
@@ -276,8 +274,14 @@ async fn a_request_over_the_concurrency_limit_gets_a_503_page_that_says_so() {
                 .map(|r| r.status())
         }));
     }
-    // Let the 512 reach the handler, then one more is turned away at once.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Let the 512 reach the handler, then one more is turned away at once. They are waited
+    // for, not given a fixed time: on a loaded machine 200 ms let fewer than 500 arrive.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while arrived.load(std::sync::atomic::Ordering::SeqCst) < 512
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     assert_eq!(arrived.load(std::sync::atomic::Ordering::SeqCst), 512);
     let response = tokio::time::timeout(
         std::time::Duration::from_secs(5),

@@ -1,15 +1,13 @@
 //! The server over real sockets: connection deadlines, shutdown, HEAD, conditional requests,
 //! content negotiation, Host checks, the render gate and the page cache's key.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::{self, TestApp};
 use axum::http::{HeaderMap, HeaderValue};
-use common::TestApp;
 use tokenfare::server::Limits;
 use tokio::sync::watch;
 
@@ -651,7 +649,7 @@ async fn the_414_page_names_the_part_of_the_address_that_is_too_long() {
 
 #[tokio::test]
 async fn the_exports_name_where_the_served_data_came_from() {
-    // The fixture is ingested as a saved file named "test fixture" (see tests/common).
+    // The fixture is ingested as a saved file named "test fixture" (see `TestApp::ingest`).
     let app = TestApp::fixture().await;
     for uri in [
         "/api/models.json",

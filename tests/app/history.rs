@@ -10,15 +10,13 @@
 //! - 07-05: globex/gamma's ≥200K-token input 0.000006 → 0.000005 (−16.7%); initech/zeta
 //!   (whose name holds `<` and `&`) removed.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::{TestApp, TestResponse};
 use axum::http::StatusCode;
-use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
 
-const DAY5: &str = include_str!("fixtures/history/day-2026-07-05.json");
+const DAY5: &str = include_str!("../fixtures/history/day-2026-07-05.json");
 
 async fn series() -> TestApp {
     let app = TestApp::empty().await;

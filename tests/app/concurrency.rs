@@ -2,24 +2,16 @@
 //! of the built binary; `TOKENFARE_FAULT_PAUSE_BEFORE_WRITE_MS` holds the first one between
 //! reading the stored state and writing, so the second always runs inside that window.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use common::FIXTURE;
+use crate::common::{self, FIXTURE, fixture_with};
 use serde_json::{Value, json};
 use sqlx::Row;
 use tokenfare::store::Store;
 
 const PAUSE: &str = "TOKENFARE_FAULT_PAUSE_BEFORE_WRITE_MS";
-
-fn fixture_with(edit: impl FnOnce(&mut Vec<Value>)) -> String {
-    let mut value: Value = serde_json::from_str(FIXTURE).unwrap();
-    edit(value["data"].as_array_mut().unwrap());
-    value.to_string()
-}
 
 fn tokenfare(db: &Path, args: &[&str], pause_ms: Option<u64>) -> Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tokenfare"));

@@ -6,16 +6,14 @@
 //! catalogue's model code.
 //!
 //! Ignored by default (the data lives outside the repository); `.ci/run` runs it with
-//! `cargo test --test real_exports -- --ignored --nocapture`.
-
-mod common;
+//! `cargo test --test app real_data::exports -- --ignored --nocapture`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::str::FromStr;
 
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 use rust_decimal::Decimal;
 use serde_json::Value;
 

@@ -1,12 +1,10 @@
 //! Limits, validators, compression, security headers and hostile input, in process.
 
-mod common;
-
 use std::io::Read;
 
+use crate::common::{self, TestApp};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::TestApp;
 
 /// Every route with parameters worth attacking.
 const ROUTES: &[&str] = &[

@@ -1,6 +1,6 @@
-//! A fake OpenRouter on loopback for the tests that ingest through the real client: the
-//! replies a route can give, serving a router on an ephemeral port, and a client with short
-//! timeouts for it.
+//! Fake upstreams on loopback for the tests that fetch through the real client: serving a
+//! router on an ephemeral port, the replies an OpenRouter route can give, and a client with
+//! short timeouts for it.
 
 use std::time::Duration;
 
@@ -44,8 +44,8 @@ pub fn json(body: impl Into<String>) -> Response {
     ([("content-type", "application/json")], body.into()).into_response()
 }
 
-/// Serves `app` on an ephemeral loopback port; returns its API base URL.
-pub async fn start(app: Router) -> String {
+/// Serves `app` on an ephemeral loopback port; returns its origin, `http://127.0.0.1:PORT`.
+pub async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
@@ -53,7 +53,13 @@ pub async fn start(app: Router) -> String {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    format!("http://{addr}/api/v1")
+    format!("http://{addr}")
+}
+
+/// Serves `app` on an ephemeral loopback port; returns its API base URL (OpenRouter's
+/// `/api/v1` under the origin).
+pub async fn start(app: Router) -> String {
+    format!("{}/api/v1", serve(app).await)
 }
 
 /// Serves OpenRouter's routes on loopback: `/models`, `/models/{id}/endpoints` (the handler

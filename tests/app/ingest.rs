@@ -1,18 +1,16 @@
 //! Ingest against a fake OpenRouter on 127.0.0.1: retries, timeouts, broken bodies, and the
 //! "nothing lost" rules.
 
-mod common;
-
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{FIXTURE, TestApp, count, fixture_with, upstream};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::ingest::catalogue::{IngestError, run_once};
@@ -68,11 +66,8 @@ async fn fake(replies: Vec<Reply>) -> FakeOpenRouter {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     FakeOpenRouter {
-        base_url: format!("http://{addr}/api/v1"),
+        base_url: upstream::start(app).await,
         hits,
     }
 }
@@ -87,19 +82,6 @@ fn client(base_url: &str) -> UpstreamClient {
 }
 
 /// The fixture with one model's price changed.
-fn fixture_with(edit: impl FnOnce(&mut Vec<Value>)) -> String {
-    let mut value: Value = serde_json::from_str(FIXTURE).unwrap();
-    edit(value["data"].as_array_mut().unwrap());
-    value.to_string()
-}
-
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
-}
-
 async fn refresh(
     app: &TestApp,
     fake: &FakeOpenRouter,

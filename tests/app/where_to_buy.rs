@@ -2,18 +2,16 @@
 //! behind the "where to buy" filters, against a fake OpenRouter on loopback serving a
 //! provider list and endpoint listings of our own making (invented providers, our prices).
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::upstream::{self, Reply};
+use crate::common::{self, FIXTURE, TestApp};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use common::upstream::{self, Reply};
-use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::ingest::endpoints::{PassConfig, run_pass};
@@ -394,59 +392,6 @@ async fn a_database_migrated_without_0003_and_0004_takes_them_later() {
         .unwrap();
     assert_eq!(applied as usize, files.len());
     store.close().await;
-}
-
-/// The saved real provider list (`../shared/data`, never copied into the repository): it
-/// must ingest whole. Run by `.ci/run` with `--ignored`.
-#[tokio::test]
-#[ignore = "reads ../shared/data"]
-async fn the_real_provider_list_ingests_with_its_stated_places() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/openrouter/providers-2026-05-20.json");
-    let body = std::fs::read(&path).expect("saved provider list");
-    let raw: Value = serde_json::from_slice(&body).unwrap();
-    let records = raw["data"].as_array().unwrap();
-    let with = |key: &str| {
-        records
-            .iter()
-            .filter(|r| match &r[key] {
-                Value::String(s) => !s.is_empty(),
-                Value::Array(a) => !a.is_empty(),
-                _ => false,
-            })
-            .count()
-    };
-    let app = TestApp::fixture().await;
-    let summary = tokenfare::ingest::providers::ingest_providers_body(&app.store, &body, "file")
-        .await
-        .expect("real list ingests");
-    assert_eq!(summary.stored, records.len());
-    assert_eq!(summary.skipped, 0);
-    app.state.reload().await.unwrap();
-    let catalogue = app.state.catalogue();
-    let providers = &catalogue.provider_directory().providers;
-    let count = |f: &dyn Fn(&tokenfare::store::providers::StoredProvider) -> bool| {
-        providers.iter().filter(|p| f(p)).count()
-    };
-    assert_eq!(
-        count(&|p| p.info.headquarters.is_some()),
-        with("headquarters")
-    );
-    assert_eq!(
-        count(&|p| !p.info.datacenters.is_empty()),
-        with("datacenters")
-    );
-    assert_eq!(
-        count(&|p| p.info.privacy_policy_url.is_some()),
-        with("privacy_policy_url")
-    );
-    println!(
-        "real provider list: {} providers, {} with a headquarters, {} with datacenters, {} with a privacy policy",
-        providers.len(),
-        with("headquarters"),
-        with("datacenters"),
-        with("privacy_policy_url")
-    );
 }
 
 /// The tags of the rows that meet the filters, in table order, and of the rows marked.

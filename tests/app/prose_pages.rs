@@ -2,12 +2,10 @@
 //! sections, its calculator links, and its live figures (present when the catalogue has the
 //! models they quote, left out when it does not).
 
-mod common;
-
 use std::collections::HashSet;
 
+use crate::common::{FIXTURE, TestApp, TestResponse};
 use axum::http::StatusCode;
-use common::{FIXTURE, TestApp, TestResponse};
 
 /// A hand-written catalogue holding the models the guide quotes, at round prices.
 const QUOTED_MODELS: &str = r#"{"data": [

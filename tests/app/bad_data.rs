@@ -2,26 +2,19 @@
 //! `accept-run`), dates in the future, redirects off the API's host, retention of failed
 //! bodies, and failures the database cannot take. Upstreams are fakes on 127.0.0.1.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::common::upstream::serve;
+use crate::common::{FIXTURE, TestApp, count, fixture_with};
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use common::{FIXTURE, TestApp};
 use serde_json::{Value, json};
 use tokenfare::fetch::{ClientConfig, UpstreamClient};
 use tokenfare::ingest::catalogue::{IngestError, accept_run, run_once};
-
-fn fixture_with(edit: impl FnOnce(&mut Vec<Value>)) -> String {
-    let mut value: Value = serde_json::from_str(FIXTURE).unwrap();
-    edit(value["data"].as_array_mut().unwrap());
-    value.to_string()
-}
 
 /// Every price string of every record through `f` (overrides included).
 fn every_price(models: &mut [Value], f: impl Fn(&str) -> String) {
@@ -39,13 +32,6 @@ fn every_price(models: &mut [Value], f: impl Fn(&str) -> String) {
     for model in models {
         walk(&mut model["pricing"], &f);
     }
-}
-
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
 }
 
 /// A fake OpenRouter answering `/api/v1/models` with `body`; returns its base URL.
@@ -66,13 +52,6 @@ fn client(base_url: &str) -> UpstreamClient {
     config.total_timeout = Duration::from_secs(5);
     config.first_backoff = Duration::from_millis(10);
     UpstreamClient::new(config).unwrap()
-}
-
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap()
 }
 
 fn prompt_of(app: &TestApp, id: &str) -> String {
