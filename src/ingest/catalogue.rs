@@ -381,15 +381,8 @@ pub async fn run_once_until(
     shutdown: watch::Receiver<bool>,
 ) -> Result<Summary, IngestError> {
     let source = format!("{}/models", client.base_url());
-    let fetched = tokio::select! {
-        fetched = client.fetch_models() => fetched,
-        () = super::stopped(shutdown) => {
-            // Not recorded: nothing was learnt, and the process is on its way out.
-            tracing::info!("catalogue fetch cancelled by shutdown");
-            return Err(IngestError::Cancelled);
-        }
-    };
-    match fetched {
+    let fetched = super::unless_stopped(client.fetch_models(), shutdown).await;
+    match fetched.ok_or(IngestError::Cancelled)? {
         Ok(fetched) => ingest_body(store, &fetched.body, Delivery::Api, &source, Utc::now()).await,
         Err(err) => {
             Err(recorder::fetch_failed(store, Feed::OpenRouterCatalogue, &source, err).await)

@@ -176,9 +176,9 @@ async fn fetch_one(
     stop: watch::Receiver<bool>,
 ) -> Outcome {
     let attempted = Utc::now();
-    let fetched = tokio::select! {
-        result = tokio::time::timeout_at(deadline, client.fetch_endpoints(id)) => result,
-        () = stopped(stop) => return Outcome::NotReached,
+    let fetch = tokio::time::timeout_at(deadline, client.fetch_endpoints(id));
+    let Some(fetched) = super::unless_stopped(fetch, stop).await else {
+        return Outcome::NotReached;
     };
     let body = match fetched {
         Ok(Ok(fetched)) => fetched.body,

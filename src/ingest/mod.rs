@@ -26,6 +26,19 @@ pub(crate) async fn stopped(mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// `fetch`, or `None` when `stop` turns true first: a fetch still waiting on a stalled upstream
+/// is abandoned and nothing is recorded (nothing was learnt, and the process is on its way
+/// out). Once the response has arrived, the run that stores it finishes whatever happens.
+pub(crate) async fn unless_stopped<T>(
+    fetch: impl Future<Output = T>,
+    stop: watch::Receiver<bool>,
+) -> Option<T> {
+    tokio::select! {
+        fetched = fetch => Some(fetched),
+        () = stopped(stop) => None,
+    }
+}
+
 /// A stop signal that never fires, for callers with no shutdown to honour.
 pub fn never_stop() -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);

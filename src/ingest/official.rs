@@ -90,13 +90,9 @@ pub async fn ingest_body(
     as_of: DateTime<Utc>,
 ) -> Result<OfficialSummary, OfficialError> {
     let mut run = NewRun::new(Feed::Official, delivery, source, as_of, Some(body));
-    let mut skipped_detail = Vec::new();
-    let result = check_and_write(store, body, &mut run, &mut skipped_detail).await;
-    let run = NewRun {
-        skipped_detail: &skipped_detail,
-        ..run
-    };
-    recorder::recorded(store, &run, result).await
+    let mut skipped = Vec::new();
+    let result = check_and_write(store, body, &mut run, &mut skipped).await;
+    recorder::recorded_with(store, run, &skipped, result).await
 }
 
 async fn check_and_write(
@@ -203,15 +199,8 @@ pub async fn run_once_until(
     shutdown: watch::Receiver<bool>,
 ) -> Result<OfficialSummary, OfficialError> {
     let source = client.base_url().to_string();
-    let fetched = tokio::select! {
-        fetched = client.fetch_base() => fetched,
-        () = super::stopped(shutdown) => {
-            // Not recorded: nothing was learnt, and the process is on its way out.
-            tracing::info!("official feed fetch cancelled by shutdown");
-            return Err(OfficialError::Cancelled);
-        }
-    };
-    match fetched {
+    let fetched = super::unless_stopped(client.fetch_base(), shutdown).await;
+    match fetched.ok_or(OfficialError::Cancelled)? {
         Ok(fetched) => ingest_body(store, &fetched.body, Delivery::Api, &source, Utc::now()).await,
         Err(err) => Err(recorder::fetch_failed(store, Feed::Official, &source, err).await),
     }

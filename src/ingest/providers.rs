@@ -63,20 +63,11 @@ pub async fn ingest_providers_body(
     body: &[u8],
     source: &str,
 ) -> Result<ProvidersSummary, ProvidersError> {
-    let mut run = NewRun::new(
-        Feed::OpenRouterProviders,
-        Delivery::Api,
-        source,
-        Utc::now(),
-        Some(body),
-    );
+    let feed = Feed::OpenRouterProviders;
+    let mut run = NewRun::new(feed, Delivery::Api, source, Utc::now(), Some(body));
     let mut skipped = Vec::new();
     let result = check_and_write(store, body, &mut run, &mut skipped).await;
-    let run = NewRun {
-        skipped_detail: &skipped,
-        ..run
-    };
-    recorder::recorded(store, &run, result).await
+    recorder::recorded_with(store, run, &skipped, result).await
 }
 
 async fn check_and_write(
@@ -130,11 +121,8 @@ pub async fn run_once_until(
     stop: watch::Receiver<bool>,
 ) -> Result<ProvidersSummary, ProvidersError> {
     let source = format!("{}/providers", client.base_url());
-    let fetched = tokio::select! {
-        fetched = client.fetch_providers() => fetched,
-        () = super::stopped(stop) => return Err(ProvidersError::Cancelled),
-    };
-    match fetched {
+    let fetched = super::unless_stopped(client.fetch_providers(), stop).await;
+    match fetched.ok_or(ProvidersError::Cancelled)? {
         Ok(fetched) => ingest_providers_body(store, &fetched.body, &source).await,
         Err(err) => {
             Err(recorder::fetch_failed(store, Feed::OpenRouterProviders, &source, err).await)

@@ -87,6 +87,21 @@ pub async fn recorded<T, E: RunFailure>(
     result
 }
 
+/// [`recorded`] for a run whose skipped records' reasons were gathered beside it (`skipped`),
+/// so that a failed run keeps them too.
+pub async fn recorded_with<T, E: RunFailure>(
+    store: &Store,
+    run: NewRun<'_>,
+    skipped: &[String],
+    result: Result<T, E>,
+) -> Result<T, E> {
+    let run = NewRun {
+        skipped_detail: skipped,
+        ..run
+    };
+    recorded(store, &run, result).await
+}
+
 /// A fetch from the live feed that failed: recorded as a failed run (as of now, no body).
 pub async fn fetch_failed<E: RunFailure + From<FetchError>>(
     store: &Store,

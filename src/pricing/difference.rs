@@ -66,6 +66,7 @@ pub fn biggest_moves(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::changes::filter::tests::{component as priced, date, price_change};
     use proptest::prelude::*;
 
     fn d(text: &str) -> Decimal {
@@ -121,29 +122,6 @@ mod tests {
         assert_eq!(change_percent(&component(p("0"), p("0.000001"))), None);
         assert_eq!(change_percent(&component(None, p("0.000001"))), None);
         assert_eq!(change_percent(&component(p("-1"), p("0.000001"))), None);
-    }
-
-    fn usd(v: &str) -> Option<Price> {
-        Some(Price::Usd(v.parse().unwrap()))
-    }
-
-    fn priced(key: &str, old: &str, new: &str) -> ComponentChange {
-        ComponentChange {
-            key: key.into(),
-            ..component(usd(old), usd(new))
-        }
-    }
-
-    fn price_change(id: &str, components: Vec<ComponentChange>) -> Change {
-        Change {
-            id: id.into(),
-            kind: ChangeKind::Price,
-            components,
-        }
-    }
-
-    fn date(d: &str) -> NaiveDate {
-        d.parse().unwrap()
     }
 
     #[test]

@@ -248,8 +248,9 @@ pub fn filtered_days<'a>(
         .filter(|d| !(d.is_empty() && filter.narrows_changes()))
 }
 
+/// Changes as the tests here and `pricing::difference`'s write them.
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::price::Price;
 
@@ -257,7 +258,7 @@ mod tests {
         Some(Price::Usd(v.parse().unwrap()))
     }
 
-    fn component(key: &str, old: &str, new: &str) -> ComponentChange {
+    pub(crate) fn component(key: &str, old: &str, new: &str) -> ComponentChange {
         ComponentChange {
             key: key.into(),
             min_prompt_tokens: None,
@@ -267,7 +268,7 @@ mod tests {
         }
     }
 
-    fn price_change(id: &str, components: Vec<ComponentChange>) -> Change {
+    pub(crate) fn price_change(id: &str, components: Vec<ComponentChange>) -> Change {
         Change {
             id: id.into(),
             kind: ChangeKind::Price,
@@ -275,7 +276,7 @@ mod tests {
         }
     }
 
-    fn date(d: &str) -> NaiveDate {
+    pub(crate) fn date(d: &str) -> NaiveDate {
         d.parse().unwrap()
     }
 
