@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AppError;
-use super::params::MAX_QUERY_BYTES;
+use super::extractors::params::MAX_QUERY_BYTES;
 use crate::AppState;
 use crate::store::Catalogue;
 use crate::store::catalogue::STALE_AFTER_HOURS;
