@@ -1,5 +1,6 @@
 //! What every page shares: navigation, the freshness line, and the stylesheet, which is
-//! compiled in and served under a content-hashed URL so browsers may cache it for a year.
+//! compiled in and served under a content-hashed URL so browsers may cache it for a year
+//! (by [`super::handlers::assets`]); and the public URL every absolute link is written from.
 
 use std::net::SocketAddr;
 use std::sync::{LazyLock, OnceLock};

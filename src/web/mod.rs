@@ -11,9 +11,11 @@
 //!   and the sections several pages share (where to buy, price tags, history);
 //! - [`exports`]: the answers that are data (CSV, JSON, Atom);
 //! - [`error`] (the one error type, rendered in one place), [`middleware`] (limits, the
-//!   page cache, security headers), [`layout`] (what every page shares: navigation, the
-//!   stylesheet, the public URL), [`format`] (how numbers read) and [`svg`] (the charts).
+//!   page cache, security headers), [`cache_control`] (the header the answers that are not
+//!   pages set themselves), [`layout`] (what every page shares: navigation, the stylesheet,
+//!   the public URL), [`format`] (how numbers read) and [`svg`] (the charts).
 
+pub mod cache_control;
 pub mod canonical;
 pub mod error;
 pub mod exports;

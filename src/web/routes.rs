@@ -113,7 +113,9 @@ pub fn known_params(path: &str) -> &'static [&'static str] {
         .map_or(&[], |(_, params)| params)
 }
 
-/// The parameters of the route written `route` (as axum's `MatchedPath` gives it).
+/// The parameters of the route written `route` (as axum's `MatchedPath` gives it), for the
+/// debug builds' check that each handler reads its route's query type.
+#[cfg(debug_assertions)]
 pub(crate) fn params_of_route(route: &str) -> Option<&'static [&'static str]> {
     PARAMS
         .iter()

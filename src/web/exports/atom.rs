@@ -11,12 +11,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::store::Catalogue;
 use crate::store::changes::filter::{ChangeFilter, FilteredDay, filtered_days};
 use crate::store::changes::{ChangeKind, Day};
+use crate::web::cache_control::CacheControl;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extractors::changes::ChangesQuery;
 use crate::web::extractors::params::{clip, encode};
 use crate::web::format;
 use crate::web::layout::{absolute, public_host};
-use crate::web::pages::CachePolicy;
 use crate::web::pages::changes::{LARGE_MOVE_NOTE, day_summary, model_name, official_component};
 use crate::web::pages::sections::history::{ComponentView, feed_url};
 use crate::web::svg::escape;
@@ -241,7 +241,7 @@ fn atom_response<F: Fn(NaiveDate) -> String>(feed: &AtomFeed<'_, F>) -> Response
         );
     }
     xml.push_str("</feed>\n");
-    CachePolicy::PublicFor(300).apply(
+    CacheControl::PublicFor(300).apply(
         (
             [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
             xml,

@@ -5,19 +5,19 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::web::cache_control::CacheControl;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extractors::params::clip;
 use crate::web::layout::{STYLE_CSS, STYLE_URL};
-use crate::web::pages::CachePolicy;
 
 /// `GET /static/{*path}`: the stylesheet under its content-hashed URL, which browsers may
 /// keep for a year, or under its plain name for five minutes.
 pub async fn static_file(Path(path): Path<String>) -> AppResult<Response> {
     let name = format!("/static/{path}");
     let cache = if name == *STYLE_URL {
-        CachePolicy::Immutable
+        CacheControl::Immutable
     } else if name == "/static/style.css" {
-        CachePolicy::PublicFor(300)
+        CacheControl::PublicFor(300)
     } else {
         return Err(AppError::not_found(format!(
             "There is no file at {}.",

@@ -7,6 +7,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use serde_json::Value;
 
 use crate::AppState;
 use crate::web::error::AppResult;
@@ -44,7 +45,7 @@ pub async fn model_feed(
 /// `GET /api/changes.json?date=YYYY-MM-DD`: that day's changes as data. A day without a
 /// successful ingest is 404; a recorded day without changes is an empty list; the first
 /// recorded day is the baseline (`"baseline": true`, no changes).
-pub async fn api(query: Query<ChangesDayQuery>) -> AppResult<Json<serde_json::Value>> {
+pub async fn api(query: Query<ChangesDayQuery>) -> AppResult<Json<Value>> {
     let query = query.checked()?;
     exports::changes::day(&query.catalogue, &query.value).map(Json)
 }

@@ -4,14 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::web::error::AppResult;
 
 /// `GET /healthz`: a 503 is an answer here, not an error, so it carries the same JSON.
-pub async fn healthz(State(state): State<AppState>) -> AppResult<impl IntoResponse> {
+pub async fn healthz(State(state): State<AppState>) -> AppResult<(StatusCode, Json<Value>)> {
     let catalogue = state.catalogue();
     let freshness = &catalogue.freshness;
     let count = catalogue.active_count();

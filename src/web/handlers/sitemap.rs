@@ -9,13 +9,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+use crate::web::cache_control::CacheControl;
 use crate::web::error::AppResult;
 use crate::web::layout::{NAV, absolute};
-use crate::web::pages::CachePolicy;
 use crate::web::svg::escape;
 
 /// Crawlers may keep the sitemap and the robots file for an hour.
-const CACHE: CachePolicy = CachePolicy::PublicFor(3600);
+const CACHE: CacheControl = CacheControl::PublicFor(3600);
 
 /// Top-level pages besides the navigation's sections.
 const OTHER_PAGES: &[&str] = &["/", "/compare", "/providers"];

@@ -3,9 +3,8 @@
 //! the one way a page becomes a response.
 //!
 //! A page struct implements [`Page`] (its status: 200, or 400 when it shows problems with
-//! the reader's input) and, through [`impl_page!`], `IntoResponse`: the template rendered,
-//! the status set, and the cache policy applied in one place. Handlers return page structs
-//! as they are.
+//! the reader's input) and, through [`impl_page!`], `IntoResponse`: the template rendered
+//! and the status set in one place, [`respond`]. Handlers return page structs as they are.
 //!
 //! | module                     | page                                                   |
 //! | -------------------------- | ------------------------------------------------------ |
@@ -37,7 +36,7 @@ pub mod sections;
 pub mod sort;
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 /// A page of the site: a template that knows the status it answers with.
@@ -46,9 +45,6 @@ pub trait Page: Template {
     fn status(&self) -> StatusCode {
         StatusCode::OK
     }
-
-    /// Pages are kept by the page cache, which sets their cache policy.
-    const CACHE: CachePolicy = CachePolicy::PageCache;
 }
 
 /// Implements `IntoResponse` for page structs, through [`respond`]. (A macro because a
@@ -64,11 +60,12 @@ macro_rules! impl_page {
 }
 pub(crate) use impl_page;
 
-/// The one path from a page to a response: rendered, with its status and cache policy.
-/// A template that fails to render is logged and answered with a plain 500.
+/// The one path from a page to a response: rendered, with its status. Its `Cache-Control`
+/// is the page cache's, which keeps every page (`super::middleware`). A template that fails
+/// to render is logged and answered with a plain 500.
 pub fn respond<P: Page>(page: &P) -> Response {
     match page.render() {
-        Ok(body) => P::CACHE.apply((page.status(), Html(body)).into_response()),
+        Ok(body) => (page.status(), Html(body)).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "template failed to render");
             (
@@ -77,38 +74,5 @@ pub fn respond<P: Page>(page: &P) -> Response {
             )
                 .into_response()
         }
-    }
-}
-
-/// How long browsers and shared caches may keep an answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CachePolicy {
-    /// Left to the page cache (`super::middleware`), which marks every page it keeps
-    /// (`public, max-age=300, stale-while-revalidate=86400`) and nothing else.
-    PageCache,
-    /// `public, max-age=N`: answers the page cache does not keep, or keeps under its own
-    /// policy (feeds, the sitemap, `robots.txt`).
-    PublicFor(u32),
-    /// `public, max-age=31536000, immutable`: a URL whose content never changes (the
-    /// stylesheet under its content hash).
-    Immutable,
-}
-
-impl CachePolicy {
-    /// Sets the policy's `Cache-Control` on `response`.
-    pub fn apply(self, mut response: Response) -> Response {
-        let value = match self {
-            CachePolicy::PageCache => return response,
-            CachePolicy::PublicFor(seconds) => {
-                HeaderValue::from_str(&format!("public, max-age={seconds}"))
-            }
-            CachePolicy::Immutable => Ok(HeaderValue::from_static(
-                "public, max-age=31536000, immutable",
-            )),
-        };
-        if let Ok(value) = value {
-            response.headers_mut().insert(header::CACHE_CONTROL, value);
-        }
-        response
     }
 }
