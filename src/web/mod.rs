@@ -40,6 +40,7 @@ use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::AppState;
+use middleware::PageCacheState;
 
 pub use error::{AppError, AppResult};
 
@@ -61,9 +62,13 @@ pub fn today() -> NaiveDate {
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
 /// check the layers against a route that misbehaves on purpose).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
+    let page_cache = PageCacheState {
+        app: state.clone(),
+        policies: routes::cache_policies(),
+    };
     routes
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            page_cache.clone(),
             middleware::cache_pages,
         ))
         // Counts every request but the cached pages, which are answered outside it.
@@ -76,7 +81,7 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
         )
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            page_cache,
             middleware::serve_cached,
         ))
         .layer(axum::middleware::from_fn(middleware::limit_uri))
@@ -95,7 +100,7 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             state,
             error::render_errors,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(middleware::security_headers())
         // One log line per request (method, path, status, latency) at INFO under
         // `tower_http`, so `RUST_LOG=tower_http=info` turns it on. The query string is left
         // out: it can be long, and it is the reader's own.
@@ -116,4 +121,65 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                         .latency_unit(LatencyUnit::Micros),
                 ),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::store::Store;
+
+    fn get(uri: &str) -> Request<Body> {
+        Request::get(uri)
+            .header(header::HOST, "localhost")
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    /// The routes the route table declares are not pages are found by the pattern they were
+    /// routed by: while the only render slot is busy, a page waits and is turned away, but the
+    /// stylesheet and the health check answer as they always do.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_health_check_and_static_files_never_wait_for_a_render_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("site.db")).await.unwrap();
+        let mut state = AppState::load(store).await.unwrap();
+        state.pages = Arc::new(middleware::PageCache::new(1 << 20, 1));
+        let slow = Router::new().route(
+            "/slow",
+            axum::routing::get(|| async {
+                std::thread::sleep(Duration::from_millis(1500));
+                "slow"
+            }),
+        );
+        let router = with_layers(routes::router(state.clone()).merge(slow), state);
+        let hog = tokio::spawn(router.clone().oneshot(get("/slow")));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        let page = router.clone().oneshot(get("/about")).await.unwrap();
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let css = router
+            .clone()
+            .oneshot(get("/static/style.css"))
+            .await
+            .unwrap();
+        assert_eq!(css.status(), StatusCode::OK);
+        assert_eq!(css.headers()[header::CACHE_CONTROL], "public, max-age=300");
+        let health = router.clone().oneshot(get("/healthz")).await.unwrap();
+        // An empty store: the health check's own 503, in JSON, not the busy page.
+        assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!health.headers().contains_key(header::RETRY_AFTER));
+        let body = axum::body::to_bytes(health.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["status"], "no data");
+        assert_eq!(hog.await.unwrap().unwrap().status(), StatusCode::OK);
+    }
 }

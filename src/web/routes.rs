@@ -1,8 +1,9 @@
-//! The route table: every path the site answers, with its handler and the query type the
-//! handler reads. The router is built from it, and so is the list of parameters each path
-//! reads ([`known_params`]), which the page cache keys URLs by ([`super::canonical`]): a
-//! route's parameters are its query type's [`PageQuery::PARAMS`], written once, beside the
-//! code that reads them.
+//! The route table: every path the site answers, with its handler, the query type the
+//! handler reads, and whether its answers are pages. The router is built from it, and so is
+//! what the page cache needs to know of a route: the parameters each path reads
+//! ([`known_params`]), which it keys URLs by ([`super::canonical`]), a route's parameters
+//! being its query type's [`PageQuery::PARAMS`], written once, beside the code that reads
+//! them; and the few routes it must leave alone ([`cache_policies`]).
 
 use std::sync::LazyLock;
 
@@ -22,32 +23,40 @@ use super::handlers::{
     about, assets, calculator, changes, compare, guide, health, home, model, models, price_tags,
     provider_directory, ranking, sitemap,
 };
+use super::middleware::{CachePolicy, RouteCachePolicies};
 use crate::AppState;
 
-/// One route: its path (axum's syntax), the parameters its handler reads, and the handler.
+/// One route: its path (axum's syntax), the parameters its handler reads, what the page
+/// cache does with its answers, and the handler.
 struct Route {
     path: &'static str,
     params: &'static [&'static str],
+    cache: CachePolicy,
     handler: MethodRouter<AppState>,
 }
 
 impl Route {
-    /// A route whose handler reads no query parameters.
+    /// A page (or feed, or export) whose handler reads no query parameters.
     fn new(path: &'static str, handler: MethodRouter<AppState>) -> Route {
         Route {
             path,
             params: &[],
+            cache: CachePolicy::Page,
             handler,
         }
     }
 
-    /// A route whose handler reads the query `Q` (through [`super::extractors::Query`]).
+    /// A page whose handler reads the query `Q` (through [`super::extractors::Query`]).
     fn reading<Q: PageQuery>(path: &'static str, handler: MethodRouter<AppState>) -> Route {
         Route {
-            path,
             params: Q::PARAMS,
-            handler,
+            ..Route::new(path, handler)
         }
+    }
+
+    /// A route whose answers are not pages: the page cache leaves them to `cache`.
+    fn not_a_page(self, cache: CachePolicy) -> Route {
+        Route { cache, ..self }
     }
 }
 
@@ -78,10 +87,12 @@ fn table() -> Vec<Route> {
         Route::reading::<ChangesQuery>("/changes.atom", get(changes::feed)),
         Route::reading::<ChangesDayQuery>("/api/changes.json", get(changes::api)),
         Route::new("/feeds/models/{*id}", get(changes::model_feed)),
-        Route::new("/healthz", get(health::healthz)),
+        // It must tell what is true now, and answer even when every render slot is taken.
+        Route::new("/healthz", get(health::healthz)).not_a_page(CachePolicy::Never),
         Route::new("/sitemap.xml", get(sitemap::sitemap)),
         Route::new("/robots.txt", get(sitemap::robots)),
-        Route::new("/static/{*path}", get(assets::static_file)),
+        Route::new("/static/{*path}", get(assets::static_file))
+            .not_a_page(CachePolicy::StaticAsset),
     ]
 }
 
@@ -103,6 +114,21 @@ static PARAMS: LazyLock<Vec<(&'static str, &'static [&'static str])>> = LazyLock
         .map(|route| (route.path, route.params))
         .collect()
 });
+
+/// The routes whose answers are not pages, from the one table.
+static NOT_PAGES: LazyLock<Vec<(&'static str, CachePolicy)>> = LazyLock::new(|| {
+    table()
+        .into_iter()
+        .filter(|route| route.cache != CachePolicy::Page)
+        .map(|route| (route.path, route.cache))
+        .collect()
+});
+
+/// The routes the page cache, its validators and its render threads leave alone, by the
+/// pattern they are routed by; every other route is a page.
+pub fn cache_policies() -> RouteCachePolicies {
+    RouteCachePolicies(NOT_PAGES.as_slice())
+}
 
 /// The parameters `path` reads: those of the route that answers it, none for a path no
 /// route takes.

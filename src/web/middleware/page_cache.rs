@@ -1,0 +1,424 @@
+//! The page cache: rendered pages keyed by canonical URL and coding, valid for one data
+//! version, so a page is rendered (and compressed) once per refresh, not once per request.
+//! Its two layers sit either side of the limit on requests in flight: [`serve_cached`]
+//! answers hits (and redirects blank form fields away) outside it, so a cached page is never
+//! refused; [`cache_pages`] renders misses inside it, one render per key at a time, on the
+//! [`RenderPool`], and keeps what they produce. Routes the router declares not to be pages
+//! ([`CachePolicy`]) pass through both untouched.
+//!
+//! Ours, not tower-http's: `CompressionLayer` would compress every hit again, where this
+//! keeps the stored brotli/gzip bytes per data version and serves a hit with no work beyond a
+//! lookup and a few headers (the path the site's throughput rests on); tower-http has no
+//! response cache, and `ServeDir` serves files from disk, not rendered pages.
+
+use std::sync::{Arc, RwLock};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use super::cache_policy::{CachePolicy, RouteCachePolicies};
+use super::conditional::{Validators, not_modified};
+use super::encoding::{Effort, Encoding};
+use super::render_pool::{RENDER_QUEUE_WAIT, RenderPool, render_slots};
+use crate::AppState;
+use crate::store::Catalogue;
+use crate::web::{AppError, canonical};
+
+/// Bodies larger than this are served but not cached.
+const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
+/// What the cached pages may weigh together; the least recently used go first.
+const MAX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What the page cache's two layers are given: the app (its catalogue and this cache) and
+/// which routes are not pages.
+#[derive(Clone)]
+pub struct PageCacheState {
+    pub app: AppState,
+    pub policies: RouteCachePolicies,
+}
+
+struct CachedPage {
+    version: String,
+    content_type: HeaderValue,
+    /// The coding the body is in: identity for pages too small to be worth compressing.
+    encoding: Encoding,
+    extra: Vec<(header::HeaderName, HeaderValue)>,
+    body: Bytes,
+}
+
+/// Held while one key's page renders.
+type RenderLock = Arc<tokio::sync::Mutex<()>>;
+
+type Pages = moka::sync::Cache<(String, Encoding), Arc<CachedPage>>;
+
+/// Rendered pages by (canonical URL, encoding), valid for one data version; least recently
+/// used pages are evicted first once they weigh half of [`MAX_CACHE_BYTES`] (moka's TinyLFU
+/// also declines to admit a page asked for once in place of one asked for often). Pages
+/// with no query (`/models`, a model page: what links lead to, a set bounded by the data)
+/// and pages with one (a workload, a search: without bound) are kept apart, so a flood of
+/// new queries can evict only other queries, never the pages everyone opens.
+pub struct PageCache {
+    pages: Pages,
+    plain: Pages,
+    validators: RwLock<Option<Arc<Validators>>>,
+    renders: RenderPool,
+    /// One render at a time per cache key: identical misses (a popular page just after a
+    /// refresh) wait for the first one's page instead of each taking a render slot.
+    in_flight: std::sync::Mutex<std::collections::HashMap<(String, Encoding), RenderLock>>,
+    /// The 503 page, by the version it was rendered for.
+    busy: RwLock<Option<(String, String)>>,
+}
+
+impl Default for PageCache {
+    fn default() -> PageCache {
+        PageCache::new(MAX_CACHE_BYTES, render_slots())
+    }
+}
+
+impl PageCache {
+    /// A cache of at most `max_bytes` of pages, rendering at most `render_slots` at once.
+    pub fn new(max_bytes: u64, render_slots: usize) -> PageCache {
+        let pages = || {
+            moka::sync::Cache::builder()
+                .max_capacity(max_bytes / 2)
+                .weigher(|(url, _): &(String, Encoding), page: &Arc<CachedPage>| {
+                    u32::try_from(url.len() + page.body.len()).unwrap_or(u32::MAX)
+                })
+                .build()
+        };
+        PageCache {
+            pages: pages(),
+            plain: pages(),
+            validators: RwLock::default(),
+            renders: RenderPool::new(render_slots),
+            in_flight: std::sync::Mutex::default(),
+            busy: RwLock::default(),
+        }
+    }
+
+    /// How many pages are cached (after pending evictions), for tests and diagnostics.
+    pub fn page_count(&self) -> u64 {
+        self.pages.run_pending_tasks();
+        self.plain.run_pending_tasks();
+        self.pages.entry_count() + self.plain.entry_count()
+    }
+
+    /// Where a key's page is kept.
+    fn shelf(&self, key: &(String, Encoding)) -> &Pages {
+        if key.0.contains('?') {
+            &self.pages
+        } else {
+            &self.plain
+        }
+    }
+
+    fn insert(&self, key: (String, Encoding), page: Arc<CachedPage>) {
+        if page.body.len() <= MAX_CACHED_BODY {
+            self.shelf(&key).insert(key, page);
+        }
+    }
+
+    fn validators(&self, catalogue: &Arc<Catalogue>) -> Arc<Validators> {
+        if let Ok(current) = self.validators.read()
+            && let Some(v) = current.as_ref()
+            && v.are_for(catalogue)
+        {
+            return v.clone();
+        }
+        let fresh = Arc::new(Validators::new(catalogue));
+        if let Ok(mut slot) = self.validators.write() {
+            *slot = Some(fresh.clone());
+        }
+        fresh
+    }
+
+    /// The "busy" page for the current version of `catalogue`, rendered by `render` only
+    /// when the version changed; `None` if rendering failed.
+    pub fn busy_page(
+        &self,
+        catalogue: &Arc<Catalogue>,
+        render: impl FnOnce() -> askama::Result<String>,
+    ) -> Option<String> {
+        let validators = self.validators(catalogue);
+        let version = &validators.current(Utc::now()).tag;
+        if let Ok(busy) = self.busy.read()
+            && let Some((rendered_for, page)) = busy.as_ref()
+            && rendered_for == version
+        {
+            return Some(page.clone());
+        }
+        match render() {
+            Ok(page) => {
+                if let Ok(mut busy) = self.busy.write() {
+                    *busy = Some((version.clone(), page.clone()));
+                }
+                Some(page)
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "the busy page failed to render");
+                None
+            }
+        }
+    }
+
+    fn get(&self, key: &(String, Encoding), version: &str) -> Option<Arc<CachedPage>> {
+        self.shelf(key).get(key).filter(|p| p.version == version)
+    }
+
+    /// The lock that serialises renders of one key.
+    fn render_lock(&self, key: &(String, Encoding)) -> RenderLock {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        in_flight.entry(key.clone()).or_default().clone()
+    }
+
+    /// Forgets a key's render lock once its render is done (later waiters hold their own Arc).
+    fn release_render_lock(&self, key: &(String, Encoding)) {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        in_flight.remove(key);
+    }
+
+    /// Drops every page; called when the data changes.
+    pub fn clear(&self) {
+        self.pages.invalidate_all();
+        self.plain.invalidate_all();
+    }
+}
+
+fn cacheable_type(content_type: &str) -> bool {
+    [
+        "text/html",
+        "application/json",
+        "text/csv",
+        "application/atom+xml",
+        "image/svg+xml",
+    ]
+    .iter()
+    .any(|t| content_type.starts_with(t))
+}
+
+/// What a miss produced: a page worth caching, or a response to pass on as it is.
+enum Rendered {
+    Page(Arc<CachedPage>),
+    Other(Response),
+}
+
+/// Answers from the page cache, and redirects blank form fields away, before any limit on
+/// requests in flight: it sits outside them, so a cached page is never refused. Misses go on
+/// to the limits and then [`cache_pages`].
+pub async fn serve_cached(layer: State<PageCacheState>, request: Request, next: Next) -> Response {
+    pages(layer, request, next, Stage::Hits).await
+}
+
+/// Conditional GETs, validators, compression and the page cache, for GET and HEAD pages:
+/// renders what [`serve_cached`] did not find, one render per key at a time, a few at a time
+/// on render threads, and caches it.
+pub async fn cache_pages(layer: State<PageCacheState>, request: Request, next: Next) -> Response {
+    pages(layer, request, next, Stage::Misses).await
+}
+
+/// Which half of the page cache's work a layer does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Hits,
+    Misses,
+}
+
+async fn pages(
+    State(PageCacheState {
+        app: state,
+        policies,
+    }): State<PageCacheState>,
+    mut request: Request,
+    next: Next,
+    stage: Stage,
+) -> Response {
+    let method = request.method().clone();
+    if !matches!(method, Method::GET | Method::HEAD) || policies.of(&request) != CachePolicy::Page {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    // A submitted form's blank fields are left out of the URL a reader shares: 303 (See
+    // Other, the answer to a form submission; not cached as permanent, unlike 301 or 308).
+    if let Some(location) = canonical::without_blanks(path, request.uri().query()) {
+        return axum::response::Redirect::to(&location).into_response();
+    }
+    let key = canonical::canonical(path, request.uri().query());
+    if let Some(canonical) = &key
+        && request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
+        && let Ok(uri) = canonical.parse::<Uri>()
+    {
+        // Handlers see what the cache key says, so a key always means one page.
+        *request.uri_mut() = uri;
+    }
+    let catalogue = state.catalogue();
+    let validators = state.pages.validators(&catalogue);
+    let current = validators.current(Utc::now());
+    let version = &current.tag;
+    let encoding = Encoding::negotiate(request.headers());
+    let etag = current.etag(encoding);
+    let conditional = request.headers().clone();
+    let respond = |page: Arc<CachedPage>| {
+        let not_modified = not_modified(&conditional, etag, validators.last_modified.as_ref());
+        let mut response = if not_modified {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            page_response(&page, method == Method::HEAD)
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, etag.clone());
+        if let Some((value, _)) = &validators.last_modified {
+            headers.insert(header::LAST_MODIFIED, value.clone());
+        }
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400"),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        response
+    };
+
+    // No key (a parameter the page does not read): rendered every time, never cached.
+    let key = key.map(|url| (url, encoding));
+    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+        return respond(page);
+    }
+    if stage == Stage::Hits {
+        return next.run(request).await;
+    }
+    // Identical misses queue behind the first render of their key, then find its page.
+    let render_lock = key.as_ref().map(|key| state.pages.render_lock(key));
+    let _rendering = match &render_lock {
+        Some(lock) => {
+            match tokio::time::timeout(2 * RENDER_QUEUE_WAIT, lock.clone().lock_owned()).await {
+                Ok(guard) => Some(guard),
+                Err(_) => return AppError::Busy.into_response(),
+            }
+        }
+        None => None,
+    };
+    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+        return respond(page);
+    }
+    let Some(slot) = state.pages.renders.enter().await else {
+        return AppError::Busy.into_response();
+    };
+    // HEAD renders the GET page (and caches it for both); the body is left off on the way out.
+    *request.method_mut() = Method::GET;
+    // Rendered, compressed and cached on a render thread: none of that CPU work (nor the
+    // cache's housekeeping an insert may do) is left to the async workers.
+    let runtime = tokio::runtime::Handle::current();
+    let page_version = version.clone();
+    let (reply, rendered) = tokio::sync::oneshot::channel();
+    let pages = state.pages.clone();
+    let job_key = key.clone();
+    state.pages.renders.run(
+        slot,
+        Box::new(move || {
+            let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runtime.block_on(render(next, request, encoding, page_version))
+            }));
+            if let (Ok(Rendered::Page(page)), Some(key)) = (&rendered, job_key) {
+                pages.insert(key, page.clone());
+            }
+            let _ = reply.send(rendered);
+        }),
+    );
+    let rendered = rendered.await;
+    if let Some(key) = &key {
+        state.pages.release_render_lock(key);
+    }
+    match rendered {
+        Ok(Ok(Rendered::Page(page))) => respond(page),
+        Ok(Ok(Rendered::Other(response))) if method == Method::HEAD => without_body(response),
+        Ok(Ok(Rendered::Other(response))) => response,
+        // Re-raised so the panic layer answers with its 500 page.
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => AppError::internal("a render thread went away").into_response(),
+    }
+}
+
+/// Runs the handler and, for a cacheable 200, reads and compresses its body (CPU work: this
+/// runs on a render thread).
+async fn render(next: Next, request: Request, encoding: Encoding, version: String) -> Rendered {
+    let effort = Effort::for_uri(request.uri());
+    let response = next.run(request).await;
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let Some(content_type) = content_type
+        .filter(|ct| response.status() == StatusCode::OK && ct.to_str().is_ok_and(cacheable_type))
+    else {
+        return Rendered::Other(response);
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read a rendered body");
+            return Rendered::Other(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
+    };
+    let encoding = encoding.for_length(bytes.len());
+    let body = match encoding {
+        Encoding::Identity => bytes,
+        _ => match encoding.compress(&bytes, effort) {
+            Ok(compressed) => Bytes::from(compressed),
+            Err(err) => {
+                tracing::error!(error = %err, "compression failed");
+                return Rendered::Other(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            }
+        },
+    };
+    let extra = parts
+        .headers
+        .iter()
+        .filter(|(name, _)| **name == header::CONTENT_DISPOSITION)
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    Rendered::Page(Arc::new(CachedPage {
+        version,
+        content_type,
+        encoding,
+        extra,
+        body,
+    }))
+}
+
+fn page_response(page: &CachedPage, head: bool) -> Response {
+    let body = if head {
+        Body::empty()
+    } else {
+        Body::from(page.body.clone())
+    };
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, page.content_type.clone());
+    for (name, value) in &page.extra {
+        headers.insert(name.clone(), value.clone());
+    }
+    if let Some(coding) = page.encoding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    // A HEAD answer says how long the GET body is.
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(page.body.len()));
+    response
+}
+
+/// The response to a HEAD: the GET response's headers, its length, no body.
+fn without_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    if let Some(length) = http_body::Body::size_hint(&body).exact() {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    Response::from_parts(parts, Body::empty())
+}

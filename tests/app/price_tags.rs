@@ -1,0 +1,496 @@
+//! Every price tag of a model: the model page's section, the price-tags API, and the
+//! disagreements page, from our own fixture catalogue and official feed.
+
+use crate::common::{self, TestApp};
+use tokenfare::store::SourceKind;
+
+const FEED: &str = include_str!("../fixtures/official/feed.json");
+const CATALOGUE: &str = include_str!("../fixtures/official/catalogue.json");
+
+async fn app() -> TestApp {
+    let app = TestApp::with_catalogue(CATALOGUE, "2026-08-08").await;
+    let as_of = tokenfare::store::parse_as_of("2026-08-21").unwrap();
+    tokenfare::official::ingest::ingest_body(
+        &app.store,
+        FEED.as_bytes(),
+        SourceKind::File,
+        "fixture",
+        as_of,
+    )
+    .await
+    .unwrap();
+    app.state.reload().await.unwrap();
+    app
+}
+
+/// (seller key, input, output, cache read) of every row of the model page's price-tags table.
+fn rows(page: &common::TestResponse) -> Vec<(String, String, String, String)> {
+    let html = page.html();
+    let row = scraper::Selector::parse("#price-tags tbody tr").unwrap();
+    let cell = scraper::Selector::parse("td").unwrap();
+    html.select(&row)
+        .map(|tr| {
+            let cells: Vec<String> = tr
+                .select(&cell)
+                .map(|c| c.text().collect::<String>().trim().to_string())
+                .collect();
+            (
+                tr.value()
+                    .attr("data-seller")
+                    .unwrap_or_default()
+                    .to_string(),
+                cells[0].clone(),
+                cells[1].clone(),
+                cells[2].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_model_page_shows_every_price_tag_near_the_top() {
+    let app = app().await;
+    let page = app.get("/models/anthropic/claude-opus-4.8").await;
+    assert_eq!(page.status, 200);
+    let s = |a: &str, b: &str, c: &str, d: &str| {
+        (a.to_string(), b.to_string(), c.to_string(), d.to_string())
+    };
+    assert_eq!(
+        rows(&page),
+        vec![
+            s("openrouter", "$5.00", "$25.00", "$0.50"),
+            s("anthropic", "$5.00", "$25.00", "$0.50"),
+            s("aws:global", "$5.00", "$25.00", "$0.50"),
+            // In-region Bedrock is 10 % dearer: $5.50 / $27.50 / $0.55.
+            s("aws:in-region", "$5.50", "$27.50", "$0.55"),
+            s("google:vertex", "$5.00", "$25.00", "$0.50"),
+        ]
+    );
+    // The section comes before the detailed price list.
+    let body = &page.body;
+    assert!(body.find("id=\"price-tags\"").unwrap() < body.find("id=\"prices-h\"").unwrap());
+    // Anthropic's batch prices from the feed: $2.50 / $12.50. The 1-hour cache write: $10.
+    let anthropic = page.texts("#price-tags tr[data-seller=anthropic] td");
+    assert!(
+        anthropic.contains(&"$2.50 / $12.50".to_string()),
+        "{anthropic:?}"
+    );
+    assert!(anthropic.contains(&"$10.00".to_string()), "{anthropic:?}");
+    // Four tags tie on the 3:1 blend of $5 and $25, (3·5 + 25)/4 = $10; in-region does not.
+    let cheapest = page.attrs("#price-tags tr.cheapest", "data-seller");
+    assert_eq!(
+        cheapest,
+        vec!["openrouter", "anthropic", "aws:global", "google:vertex"]
+    );
+    assert_eq!(
+        page.texts("#price-tags tr[data-seller='aws:in-region'] td.vs-routed"),
+        vec!["+10%"]
+    );
+    // Every official row names its source, its date and how it was matched.
+    let source = page.texts("#price-tags tr[data-seller=anthropic] td.source");
+    assert!(source[0].contains("genai-prices, 2026-08-21"), "{source:?}");
+    assert!(
+        source[0].contains("matched by the source's match clause"),
+        "{source:?}"
+    );
+    let links = page.attrs("#price-tags tr[data-seller=anthropic] th a", "href");
+    assert_eq!(links, vec!["https://www.anthropic.com/pricing#api"]);
+}
+
+#[tokio::test]
+async fn a_fast_listing_gets_no_official_price_and_says_why() {
+    let app = app().await;
+    let page = app.get("/models/anthropic/claude-opus-4.8-fast").await;
+    assert_eq!(
+        rows(&page).iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        vec!["openrouter"]
+    );
+    assert_eq!(page.texts("#price-tags-unmatched").len(), 1);
+    let refused = page.texts("#price-tags .refusals li");
+    assert!(
+        refused.iter().any(|r| r.contains("\"-fast\" unexplained")),
+        "{refused:?}"
+    );
+    // A :batch listing shows its base model's tags.
+    let batch = app.get("/models/anthropic/claude-opus-4.8:batch").await;
+    assert_eq!(rows(&batch).len(), 5);
+}
+
+#[tokio::test]
+async fn a_disagreement_is_flagged_on_the_page_and_listed_largest_first() {
+    let app = app().await;
+    // DeepSeek V4 Flash: routed cache read $0.20/M, DeepSeek's own $0.02/M (10×); input $0.20
+    // and output $0.80 agree.
+    let page = app.get("/models/deepseek/deepseek-v4-flash").await;
+    let notes = page.texts("#price-tags .discrepancy");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains(
+            "cache read price ($0.20/M) is 10× the maker's own price at DeepSeek ($0.02/M)"
+        ),
+        "{notes:?}"
+    );
+    // DeepSeek lists an off-peak price; it is named, not applied.
+    let note = page.texts("#price-tags tr[data-seller=deepseek] .tag-note");
+    assert!(note[0].contains("off-peak"), "{note:?}");
+
+    let list = app.get("/discrepancies").await;
+    assert_eq!(list.status, 200);
+    let models = list.attrs(".discrepancies-table tbody tr", "data-model");
+    assert_eq!(
+        models.first().map(String::as_str),
+        Some("deepseek/deepseek-v4-flash")
+    );
+    let json = app.get("/api/discrepancies.json").await.json();
+    let first = &json["discrepancies"][0];
+    assert_eq!(first["model_id"], "deepseek/deepseek-v4-flash");
+    assert_eq!(first["component"], "input_cache_read");
+    assert_eq!(first["routed_per_million"], "0.2");
+    assert_eq!(first["official_per_million"], "0.02");
+    assert_eq!(first["factor"], "10");
+    // Z.AI's CNY-converted list is never compared, though it differs from the routed price.
+    assert!(
+        json["discrepancies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["seller_key"] != "zhipuai")
+    );
+}
+
+#[tokio::test]
+async fn an_announced_price_and_a_converted_list_are_labelled() {
+    let app = app().await;
+    let page = app.get("/models/anthropic/claude-sonnet-5").await;
+    let announced = page.texts("#price-tags tr[data-seller=anthropic] .announced");
+    assert_eq!(announced, vec!["announced from 2099-09-01: $3.00 / $15.00"]);
+    let glm = app.get("/models/z-ai/glm-5.2").await;
+    let cny = glm.texts("#price-tags tr[data-seller=zhipuai] .tag-note");
+    assert!(cny[0].contains("converted from CNY"), "{cny:?}");
+    assert_eq!(
+        glm.texts("#price-tags tr[data-seller=zhipuai] td.vs-routed"),
+        vec!["—"]
+    );
+}
+
+#[tokio::test]
+async fn the_price_tags_api_gives_exact_per_million_prices_with_filters() {
+    let app = app().await;
+    let json = app
+        .get("/api/price-tags.json?id=anthropic/claude-opus-4.8&kind=cloud")
+        .await
+        .json();
+    let tags = json["price_tags"].as_array().unwrap();
+    assert_eq!(tags.len(), 3);
+    let regional = tags.iter().find(|t| t["region"] == "in-region").unwrap();
+    assert_eq!(regional["seller_key"], "aws:in-region");
+    assert_eq!(regional["prices_per_million"]["input"], "5.5");
+    assert_eq!(regional["prices_per_million"]["cache_write_5m"], "6.875");
+    assert_eq!(regional["source"], "genai-prices");
+    assert_eq!(
+        regional["source_url"],
+        "https://aws.amazon.com/bedrock/pricing/"
+    );
+    assert!(
+        regional["matched_by"]
+            .as_str()
+            .unwrap()
+            .contains("anthropic.claude-opus-4-8")
+    );
+
+    // GPT-5.4's long-context tier: above 272,000 input tokens, $5 / $22.50.
+    let gpt = app
+        .get("/api/price-tags.json?id=openai/gpt-5.4&kind=first-party")
+        .await
+        .json();
+    let tier = &gpt["price_tags"][0]["long_context"][0];
+    assert_eq!(tier["min_prompt_tokens"], 272_001);
+    assert_eq!(tier["prices_per_million"]["input"], "5");
+    assert_eq!(tier["prices_per_million"]["output"], "22.5");
+
+    let by_author = app
+        .get("/api/price-tags.json?author=deepseek&kind=routed")
+        .await
+        .json();
+    let ids: Vec<&str> = by_author["price_tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["model_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            "deepseek/deepseek-v4-flash",
+            "deepseek/deepseek-v4-flash-0731"
+        ]
+    );
+
+    let csv = app
+        .get("/api/price-tags.csv?id=anthropic/claude-opus-4.8&kind=first-party")
+        .await;
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with("model_id,seller,seller_key,kind,region,input_per_million"));
+    assert!(
+        lines[1].starts_with(
+            "anthropic/claude-opus-4.8,Anthropic,anthropic,first-party,,5,25,0.5,6.25,10,2.5,12.5,"
+        ),
+        "{}",
+        lines[1]
+    );
+
+    let bad = app.get("/api/price-tags.json?kind=reseller").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"]["fields"]["kind"]
+            .as_str()
+            .unwrap()
+            .contains("first-party")
+    );
+    let unknown = app.get("/api/price-tags.csv?id=nobody/nothing").await;
+    assert_eq!(unknown.status, 400);
+}
+
+#[tokio::test]
+async fn about_and_the_guide_describe_both_sources_with_live_coverage() {
+    let app = app().await;
+    let about = app.get("/about").await;
+    assert_eq!(about.status, 200);
+    let section = about.texts("#official");
+    assert_eq!(section.len(), 1);
+    assert!(
+        section[0].contains("2026-08-21 (17 entries from 9 makers and clouds)"),
+        "{}",
+        section[0]
+    );
+    // Coverage per source, from the fixture's 8 looked-up models: the makers' lists match
+    // Opus 4.8, Sonnet 5, V4 Flash, GPT-5.4 and GLM 5.2 (its two lists count once) = 5;
+    // Opus 4.8 Fast and V4 Flash 0731 are refused = 2; acme/alpha has no maker list.
+    let rows = about.texts("#official table.official-coverage tbody tr");
+    assert_eq!(rows[0], "Maker's own API 5 2");
+    let refused = about.texts("#official-refusals li");
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.contains("deepseek/deepseek-v4-flash-0731") && r.contains("\"-0731\"")),
+        "{refused:?}"
+    );
+    assert!(about.body.contains("href=\"#official\""));
+    let guide = app.get("/guide/why-prices-differ").await;
+    assert_eq!(guide.texts("#every-tag").len(), 1);
+}
+
+/// The calculator's JSON for one workload at one `source`, as (id → bill).
+async fn bills(app: &TestApp, query: &str) -> serde_json::Value {
+    let response = app.get(&format!("/calculator?{query}&format=json")).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    response.json()
+}
+
+fn bill<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    json["bills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == id)
+        .unwrap_or_else(|| panic!("no bill for {id}: {json}"))
+}
+
+#[tokio::test]
+async fn the_seeds_cache_check_holds_at_every_source() {
+    let app = app().await;
+    // Opus 4.8 lists $5/M input and $0.50/M cache reads (10 % of input) on OpenRouter, at
+    // Anthropic, on Bedrock (global) and on Vertex. With 70 % of input read from the cache:
+    // 0.30 × $5 + 0.70 × $0.50 = $1.50 + $0.35 = $1.85 per million input tokens.
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=70\
+                    &ids=anthropic/claude-opus-4.8";
+    for (source, seller) in [
+        ("", "OpenRouter (routed)"),
+        ("routed", "OpenRouter (routed)"),
+        // Anthropic, Bedrock global and Vertex tie; the maker's own list comes first.
+        ("official", "Anthropic"),
+        // A tie with the routed price goes to the routed price.
+        ("cheapest", "OpenRouter (routed)"),
+    ] {
+        let json = bills(&app, &format!("{workload}&source={source}")).await;
+        let opus = bill(&json, "anthropic/claude-opus-4.8");
+        assert_eq!(opus["effective_input_per_million"], "1.85", "{source}");
+        assert_eq!(opus["seller"], seller, "{source}");
+        let mut page = app
+            .get(&format!("/calculator?{workload}&source={source}"))
+            .await;
+        if source.is_empty() {
+            // A blank field is redirected out of a page's URL (issue 15); same page.
+            assert_eq!(page.headers["location"], format!("/calculator?{workload}"));
+            page = app.get(&format!("/calculator?{workload}")).await;
+        }
+        assert_eq!(
+            page.texts("tr.bill td.effective-input"),
+            vec!["$1.85"],
+            "{source}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cheapest_bills_each_model_at_its_cheaper_seller_and_names_it() {
+    let app = app().await;
+    // DeepSeek V4 Flash, 1,000 requests of 10,000 input and 1,000 output tokens, half the input
+    // from the cache: 10M input tokens, 5M uncached, 5M reads, 1M output.
+    // Routed: 5 × $0.20 + 5 × $0.20 (its cache read) + 1 × $0.80 = $2.80.
+    // DeepSeek's own list: 5 × $0.20 + 5 × $0.02 + 1 × $0.80 = $1.90.
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50";
+    let routed = bills(&app, workload).await;
+    assert_eq!(
+        bill(&routed, "deepseek/deepseek-v4-flash")["monthly_cost"],
+        "2.8"
+    );
+    let cheapest = bills(&app, &format!("{workload}&source=cheapest")).await;
+    let flash = bill(&cheapest, "deepseek/deepseek-v4-flash");
+    assert_eq!(flash["monthly_cost"], "1.9");
+    assert_eq!(flash["seller"], "DeepSeek");
+    assert_eq!(flash["seller_key"], "deepseek");
+    assert_eq!(flash["seller_source"], "genai-prices");
+    // GLM 5.2: Zhipu's CNY-derived list is cheaper on paper ($0.83/M input) but is never
+    // billed; Z.AI's USD list ties with the routed price, which keeps the row.
+    let glm = bill(&cheapest, "z-ai/glm-5.2");
+    assert_eq!(glm["seller"], "OpenRouter (routed)");
+    let official = bills(&app, &format!("{workload}&source=official")).await;
+    assert_eq!(bill(&official, "z-ai/glm-5.2")["seller_key"], "zai");
+    assert_eq!(official["price_source"], "official");
+    // A model with no official price is listed apart, not dropped: Acme Alpha has no maker
+    // list in the feed, and a dated snapshot is refused (it is not V4 Flash).
+    let apart: Vec<&str> = official["no_official_price"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert!(apart.contains(&"acme/alpha"), "{apart:?}");
+    assert!(
+        apart.contains(&"deepseek/deepseek-v4-flash-0731"),
+        "{apart:?}"
+    );
+    assert!(
+        official["bills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| !apart.contains(&b["id"].as_str().unwrap()))
+    );
+    let page = app
+        .get(&format!("/calculator?{workload}&source=official"))
+        .await;
+    let listed = page.attrs("#no-official li a", "href");
+    assert!(
+        listed.contains(&"/models/acme/alpha".to_string()),
+        "{listed:?}"
+    );
+    // The table names each row's seller; the default table has no seller column.
+    let page = app
+        .get(&format!("/calculator?{workload}&source=cheapest"))
+        .await;
+    let row = page.texts("tr.bill[data-id='deepseek/deepseek-v4-flash'] td.seller");
+    assert_eq!(row, vec!["DeepSeek"]);
+    // The CSV and JSON links and each row's bill keep the choice, once.
+    let links = page.attrs("p.count a, tr.bill td.bill-link a", "href");
+    assert!(links.len() > 2, "{links:?}");
+    for href in links
+        .iter()
+        .filter(|h| h.contains("format=") || h.contains("/bill"))
+    {
+        assert_eq!(href.matches("source=cheapest").count(), 1, "{href}");
+    }
+    let default = app.get(&format!("/calculator?{workload}")).await;
+    assert!(default.texts("tr.bill td.seller").is_empty());
+    assert!(
+        !default.body.contains("source="),
+        "the default URL is unchanged"
+    );
+}
+
+#[tokio::test]
+async fn the_official_bill_uses_the_makers_batch_price_and_names_its_source() {
+    let app = app().await;
+    // Every request through batch: 10M input × $2.50/M + 1M output × $12.50/M = $37.50 at
+    // Anthropic's batch price; Bedrock and Vertex list no batch price, so on demand they
+    // would be 10 × $5 + 1 × $25 = $75.
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&batch=100&source=official";
+    let page = app
+        .get(&format!(
+            "/calculator/bill?{workload}&id=anthropic/claude-opus-4.8"
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.texts("#bill-monthly"), vec!["$37.50"]);
+    let seller = page.texts("#bill-seller");
+    assert!(seller[0].starts_with("Priced at Anthropic"), "{seller:?}");
+    assert!(seller[0].contains("genai-prices"), "{seller:?}");
+    assert!(seller[0].contains("21 Aug 2026"), "{seller:?}");
+    // The way back keeps the choice of source.
+    let back = page.attrs(".crumbs a", "href");
+    assert!(back[0].contains("source=official"), "{back:?}");
+    // A model with no official price has no bill here, and says why.
+    let none = app
+        .get(&format!("/calculator/bill?{workload}&id=acme/alpha"))
+        .await;
+    assert_eq!(none.status, 400);
+    assert!(none.body.contains("no official price"), "{}", none.body);
+}
+
+#[tokio::test]
+async fn the_csv_has_a_seller_column_on_every_source() {
+    let app = app().await;
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50";
+    for (source, flash_seller) in [
+        ("", "OpenRouter (routed)"),
+        ("cheapest", "DeepSeek"),
+        ("official", "DeepSeek"),
+    ] {
+        let csv = app
+            .get(&format!(
+                "/calculator?{workload}&source={source}&format=csv"
+            ))
+            .await;
+        assert_eq!(csv.status, 200);
+        let mut lines = csv.body.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let column = header.iter().position(|h| *h == "seller").unwrap();
+        let flash = lines
+            .find(|l| l.starts_with("deepseek/deepseek-v4-flash,"))
+            .unwrap();
+        assert_eq!(flash.split(',').nth(column), Some(flash_seller), "{source}");
+    }
+    let bad = app
+        .get(&format!("/calculator?{workload}&source=reseller"))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.texts("#source-error")[0].contains("routed, official or cheapest"));
+}
+
+#[tokio::test]
+async fn the_price_tags_link_to_the_calculator_at_the_cheapest_seller() {
+    let app = app().await;
+    let page = app.get("/models/deepseek/deepseek-v4-flash").await;
+    let href = page.attrs("#price-tags-calculator", "href");
+    assert_eq!(href.len(), 1);
+    assert!(
+        href[0].ends_with("ids=deepseek%2Fdeepseek-v4-flash&source=cheapest"),
+        "{href:?}"
+    );
+    // The chat-assistant example (half the input from the cache) is cheaper at DeepSeek's
+    // own $0.02/M cache read than at the routed $0.20/M.
+    let calculator = app.get(&href[0]).await;
+    assert_eq!(calculator.status, 200);
+    assert_eq!(calculator.texts("tr.bill td.seller"), vec!["DeepSeek"]);
+    // A model no official list matches has no such link.
+    let alpha = app.get("/models/acme/alpha").await;
+    assert!(alpha.attrs("#price-tags-calculator", "href").is_empty());
+}
