@@ -23,7 +23,7 @@ use tokenfare::store::Store;
 use tokenfare::web::extractors::calculator::parse;
 use tokenfare::web::extractors::form::FieldErrors;
 use tokenfare::web::extractors::params::Params;
-use tokenfare::web::pages::calculator::{page, result_view, rows_shown};
+use tokenfare::web::pages::calculator::{CalculatorPage, result_view, rows_shown};
 use tokenfare::web::today;
 
 const CATALOGUE: &str = concat!(
@@ -104,7 +104,7 @@ async fn main() {
         let result = result_view(&catalogue, &form, &request, outcome);
         t_view.push(start.elapsed());
         let start = Instant::now();
-        let page = page(
+        let page = CalculatorPage::build(
             &catalogue,
             form,
             FieldErrors::default(),
@@ -117,7 +117,7 @@ async fn main() {
     report("parse the query and the form", t_parse);
     report("select + price (totals; 25 rows itemised)", t_compute);
     report("result_view (rows, summary)", t_view);
-    report("page() + askama render", t_render);
+    report("CalculatorPage::build + askama render", t_render);
     println!("page: {} bytes of HTML", page_html.len());
 
     let body = page_html.as_bytes();

@@ -19,7 +19,7 @@ use crate::web::extractors::params::clip;
 use crate::web::layout::Layout;
 use crate::web::pages::calculator::by_provider::{self, ByProviderPage};
 use crate::web::pages::calculator::{
-    BillPage, LeftOutView, bill_detail, page, result_view, rows_shown, savings_sentence,
+    BillPage, CalculatorPage, LeftOutView, bill_detail, result_view, rows_shown, savings_sentence,
     seller_line, uses_cache_or_batch, workload_line,
 };
 use crate::web::today;
@@ -35,7 +35,9 @@ pub async fn calculator(query: Query<CalculatorForm>) -> AppResult<Response> {
     } = query;
     let Some(request) = form.request.as_ref() else {
         if form.wants_html() {
-            return Ok(page(&catalogue, form.values, errors, None, None).into_response());
+            return Ok(
+                CalculatorPage::build(&catalogue, form.values, errors, None, None).into_response(),
+            );
         }
         return Err(AppError::Invalid(errors));
     };
@@ -64,7 +66,9 @@ pub async fn calculator(query: Query<CalculatorForm>) -> AppResult<Response> {
         Ok(priced) => priced,
         Err(problem) if form.wants_html() => {
             let errors = FieldErrors::one("form", problem);
-            return Ok(page(&catalogue, form.values, errors, None, None).into_response());
+            return Ok(
+                CalculatorPage::build(&catalogue, form.values, errors, None, None).into_response(),
+            );
         }
         Err(problem) => return Err(AppError::invalid("form", problem)),
     };
@@ -80,7 +84,8 @@ pub async fn calculator(query: Query<CalculatorForm>) -> AppResult<Response> {
         Format::Html => {
             let result = result_view(&catalogue, &form.values, request, priced);
             let errors = FieldErrors::default();
-            page(&catalogue, form.values, errors, Some(request), Some(result)).into_response()
+            CalculatorPage::build(&catalogue, form.values, errors, Some(request), Some(result))
+                .into_response()
         }
     })
 }

@@ -561,45 +561,49 @@ pub fn field_views(
         .collect()
 }
 
-pub fn page(
-    catalogue: &Catalogue,
-    form: FormValues,
-    errors: FieldErrors,
-    request: Option<&CalcRequest>,
-    result: Option<ResultView>,
-) -> CalculatorPage {
-    CalculatorPage {
-        layout: Layout::new(catalogue, "Workload cost calculator", "/calculator"),
-        workload_fields: field_views(WORKLOAD_FIELDS, &form, &errors, "decimal"),
-        share_fields: field_views(SHARE_FIELDS, &form, &errors, "decimal"),
-        authors: catalogue.authors(),
-        presets: EXAMPLES
-            .iter()
-            .map(|e| (e.query.href(), e.title, e.blurb))
-            .collect(),
-        is_example: request.is_some_and(|r| r.is_example),
-        derived: request.map(derived),
-        default_context: request
-            .map(|r| {
-                format::count(
-                    CalcRequest {
-                        min_context: None,
-                        ..r.clone()
-                    }
-                    .context_needed(),
-                )
-            })
-            .unwrap_or_default(),
-        result,
-        form,
-        errors,
-        sources: Source::ALL
-            .into_iter()
-            .map(|s| {
-                let value = if s == Source::Routed { "" } else { s.key() };
-                (value, s.label(), s.words())
-            })
-            .collect(),
+impl CalculatorPage {
+    /// The calculator: the form as typed with each problem by its field, and, for a request
+    /// that priced, the derived volumes and the result.
+    pub fn build(
+        catalogue: &Catalogue,
+        form: FormValues,
+        errors: FieldErrors,
+        request: Option<&CalcRequest>,
+        result: Option<ResultView>,
+    ) -> CalculatorPage {
+        CalculatorPage {
+            layout: Layout::new(catalogue, "Workload cost calculator", "/calculator"),
+            workload_fields: field_views(WORKLOAD_FIELDS, &form, &errors, "decimal"),
+            share_fields: field_views(SHARE_FIELDS, &form, &errors, "decimal"),
+            authors: catalogue.authors(),
+            presets: EXAMPLES
+                .iter()
+                .map(|e| (e.query.href(), e.title, e.blurb))
+                .collect(),
+            is_example: request.is_some_and(|r| r.is_example),
+            derived: request.map(derived),
+            default_context: request
+                .map(|r| {
+                    format::count(
+                        CalcRequest {
+                            min_context: None,
+                            ..r.clone()
+                        }
+                        .context_needed(),
+                    )
+                })
+                .unwrap_or_default(),
+            result,
+            form,
+            errors,
+            sources: Source::ALL
+                .into_iter()
+                .map(|s| {
+                    let value = if s == Source::Routed { "" } else { s.key() };
+                    (value, s.label(), s.words())
+                })
+                .collect(),
+        }
     }
 }
 
