@@ -11,6 +11,7 @@ pub mod pricing;
 pub mod search;
 pub mod server;
 pub mod store;
+pub mod usage;
 pub mod web;
 
 use std::sync::Arc;
