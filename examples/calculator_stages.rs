@@ -20,10 +20,11 @@ use tower::ServiceExt;
 use tokenfare::AppState;
 use tokenfare::official::sellers;
 use tokenfare::store::Store;
-use tokenfare::web::calculator::{parse, view};
-use tokenfare::web::form::FieldErrors;
-use tokenfare::web::params::Params;
-use tokenfare::web::price_tags::today;
+use tokenfare::web::extractors::calculator::parse;
+use tokenfare::web::extractors::form::FieldErrors;
+use tokenfare::web::extractors::params::Params;
+use tokenfare::web::pages::calculator::{CalculatorPage, result_view, rows_shown};
+use tokenfare::web::today;
 
 const CATALOGUE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -95,15 +96,15 @@ async fn main() {
             &request.choice(),
             request.source,
             today(),
-            view::rows_shown(&request),
+            rows_shown(&request),
         )
         .expect("priced");
         t_compute.push(start.elapsed());
         let start = Instant::now();
-        let result = view::result_view(&catalogue, &form, &request, outcome);
+        let result = result_view(&catalogue, &form, &request, outcome);
         t_view.push(start.elapsed());
         let start = Instant::now();
-        let page = view::page(
+        let page = CalculatorPage::build(
             &catalogue,
             form,
             FieldErrors::default(),
@@ -116,7 +117,7 @@ async fn main() {
     report("parse the query and the form", t_parse);
     report("select + price (totals; 25 rows itemised)", t_compute);
     report("result_view (rows, summary)", t_view);
-    report("page() + askama render", t_render);
+    report("CalculatorPage::build + askama render", t_render);
     println!("page: {} bytes of HTML", page_html.len());
 
     let body = page_html.as_bytes();

@@ -1,7 +1,7 @@
 //! The rules of a model's "Where to buy" table: the blended price that orders it, the order of
 //! its rows, which rows carry the cheapest mark, the range of prices, and how a provider's
 //! price compares with OpenRouter's routed (headline) price. Plain data in, plain data out;
-//! `web::providers` words and formats the result.
+//! `web::pages::sections::where_to_buy` words and formats the result.
 //!
 //! The blend is `(3 × input + output) ÷ 4` per million tokens: a 3:1 input:output mix without
 //! caching, the same default the ranking uses.

@@ -3,134 +3,13 @@
 //! normalised (RFC 3986 §6.2.2). A URL naming a parameter its page does not read
 //! (`/models/x?junk=1`) has no key at all: it is rendered (handlers ignore what they do not
 //! read) but never cached, so a stream of junk parameters can neither grow the cache nor
-//! evict from it. A parameter missing from [`ROUTE_PARAMS`] therefore only costs caching,
-//! never correctness.
+//! evict from it. What a page reads is its route's query type's
+//! [`PageQuery::PARAMS`](super::extractors::PageQuery::PARAMS), looked up by
+//! [`known_params`].
 
 use std::borrow::Cow;
 
-/// The query parameters each route reads, by exact path or, ending in `/`, by prefix. A route
-/// not listed reads none. A page that starts reading a new parameter lists it here (the crawl
-/// test in `tests/serving.rs` fails on a form field or link naming a parameter missing here).
-const ROUTE_PARAMS: &[(&str, &[&str])] = &[
-    ("/models", CATALOGUE),
-    ("/api/models.json", CATALOGUE),
-    ("/api/models.csv", CATALOGUE),
-    ("/calculator", CALCULATOR),
-    // One model's itemised bill: the calculator's workload and the model's id.
-    ("/calculator/bill", CALCULATOR_BILL),
-    (
-        "/ranking",
-        &[
-            "author",
-            "batch",
-            "cache_hit",
-            "dir",
-            "format",
-            "index",
-            "min_quality",
-            "ratio",
-            "sort",
-        ],
-    ),
-    ("/changes", CHANGES),
-    ("/changes.atom", CHANGES),
-    ("/api/changes.json", &["date", "source"]),
-    ("/api/price-tags.json", PRICE_TAGS),
-    ("/api/price-tags.csv", PRICE_TAGS),
-    ("/compare", &["ids"]),
-    // The model page's where-to-buy filters.
-    (
-        "/models/",
-        &[
-            "dc",
-            "full_precision",
-            "hq",
-            "min_uptime",
-            "structured_outputs",
-            "tools",
-        ],
-    ),
-];
-
-const CALCULATOR: &[&str] = &[
-    "all",
-    "author",
-    "batch",
-    "by_provider",
-    "cache_hit",
-    "cache_write",
-    "dc",
-    "discount",
-    "format",
-    "full_precision",
-    "hide_free",
-    "hide_variable",
-    "hq",
-    "ids",
-    "index",
-    "input_tokens",
-    "min_context",
-    "min_quality",
-    "min_uptime",
-    "output_tokens",
-    "reasoning_tokens",
-    "requests",
-    "separate",
-    "source",
-    "structured_outputs",
-    "tools",
-];
-
-const CALCULATOR_BILL: &[&str] = &[
-    "author",
-    "batch",
-    "cache_hit",
-    "cache_write",
-    "discount",
-    "hide_free",
-    "hide_variable",
-    "id",
-    "ids",
-    "index",
-    "input_tokens",
-    "min_context",
-    "min_quality",
-    "output_tokens",
-    "reasoning_tokens",
-    "requests",
-    "separate",
-    "source",
-];
-
-const CATALOGUE: &[&str] = &[
-    "author",
-    "dir",
-    "free",
-    "has_batch",
-    "has_cache",
-    "include_inactive",
-    "max_input",
-    "max_output",
-    "min_context",
-    "modality",
-    "q",
-    "sort",
-];
-
-const CHANGES: &[&str] = &["author", "from", "kind", "model", "source", "to"];
-
-const PRICE_TAGS: &[&str] = &["author", "id", "kind"];
-
-/// The parameters `path` reads.
-pub fn known_params(path: &str) -> &'static [&'static str] {
-    ROUTE_PARAMS
-        .iter()
-        .find(|(route, _)| match route.strip_suffix('/') {
-            Some(_) => path.starts_with(route),
-            None => *route == path,
-        })
-        .map_or(&[], |(_, params)| params)
-}
+use super::routes::known_params;
 
 /// `path?query` in canonical form (see the module docs), or `None` when the query names a
 /// parameter the page does not read.

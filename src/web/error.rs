@@ -14,11 +14,11 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
-use super::form::FieldErrors;
+use super::extractors::form::FieldErrors;
+use super::extractors::params::{MAX_QUERY_BYTES, Params, clip};
 use super::layout::Layout;
-use super::params::{MAX_QUERY_BYTES, Params, clip};
 use crate::AppState;
 
 /// A close match offered on a 404.
@@ -181,21 +181,6 @@ pub struct ErrorPage {
     pub heading: &'static str,
     pub message: String,
     pub suggestions: Vec<Suggestion>,
-}
-
-/// Renders a template, falling back to plain text if rendering itself fails.
-pub fn render_html(template: &impl Template, status: StatusCode) -> Response {
-    match template.render() {
-        Ok(body) => (status, Html(body)).into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "template failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The page could not be rendered.",
-            )
-                .into_response()
-        }
-    }
 }
 
 /// What kind of body the client asked for.

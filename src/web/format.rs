@@ -196,6 +196,15 @@ pub fn ratio(input: Decimal, output: Decimal) -> String {
     }
 }
 
+/// `text` with its first letter capitalised, for a sentence built from parts.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
 

@@ -1,17 +1,16 @@
 //! What every page shares: navigation, the freshness line, and the stylesheet, which is
-//! compiled in and served under a content-hashed URL so browsers may cache it for a year.
+//! compiled in and served under a content-hashed URL so browsers may cache it for a year
+//! (by [`super::handlers::assets`]); and the public URL every absolute link is written from.
 
 use std::net::SocketAddr;
 use std::sync::{LazyLock, OnceLock};
 
-use axum::extract::Path;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use crate::store::Catalogue;
 
-const STYLE_CSS: &str = include_str!("../../static/style.css");
+/// The one stylesheet, compiled in.
+pub const STYLE_CSS: &str = include_str!("../../static/style.css");
 
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
@@ -47,34 +46,6 @@ pub static BUILD_ID: LazyLock<String> = LazyLock::new(|| {
         fnv1a(stamp.as_bytes()) >> 32
     )
 });
-
-/// Serves the compiled-in assets; nothing is read from disk, so no path can escape.
-pub async fn static_file(Path(path): Path<String>) -> Response {
-    let name = format!("/static/{path}");
-    if name == *STYLE_URL || name == "/static/style.css" {
-        let cache = if name == *STYLE_URL {
-            "public, max-age=31536000, immutable"
-        } else {
-            "public, max-age=300"
-        };
-        return (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/css; charset=utf-8"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
-            ],
-            STYLE_CSS,
-        )
-            .into_response();
-    }
-    super::AppError::not_found(format!(
-        "There is no file at {}.",
-        super::params::clip(&name)
-    ))
-    .into_response()
-}
 
 /// Where readers reach the site, without a trailing slash (`https://tokenfare.example`):
 /// the base of every absolute URL we print (canonical links, OpenGraph tags, feeds, the

@@ -1,32 +1,31 @@
-//! The web layer: one module per page (handler + template struct), the shared layout,
-//! errors, and the router that `main` and the tests both call.
+//! The web layer, laid out by role (as docs.rs lays out its own):
+//!
+//! - [`routes`]: the route table, every path with its handler and the query type it reads,
+//!   and [`router`], which `main` and the tests both call;
+//! - [`extractors`]: reading a request, one way for every route: each route family's typed
+//!   query parses itself through the one extractor, [`extractors::Query`], and names the
+//!   parameters it reads, which the page cache's key ([`canonical`]) keeps;
+//! - [`handlers`]: one module per route family; each handler reads, calls, and returns one
+//!   [`AppResult`];
+//! - [`pages`]: the page structs (askama templates) that become responses through one path,
+//!   and the sections several pages share (where to buy, price tags, history);
+//! - [`exports`]: the answers that are data (CSV, JSON, Atom);
+//! - [`error`] (the one error type, rendered in one place), [`middleware`] (limits, the
+//!   page cache, security headers), [`cache_control`] (the header the answers that are not
+//!   pages set themselves), [`layout`] (what every page shares: navigation, the stylesheet,
+//!   the public URL), [`format`] (how numbers read) and [`svg`] (the charts).
 
-pub mod about;
-pub mod calculator;
+pub mod cache_control;
 pub mod canonical;
-pub mod changes;
-pub mod compare;
-pub mod csv;
-pub mod description;
 pub mod error;
-pub mod form;
+pub mod exports;
+pub mod extractors;
 pub mod format;
-pub mod guide;
-pub mod health;
-pub mod history;
-pub mod home;
+pub mod handlers;
 pub mod layout;
 pub mod middleware;
-pub mod model;
-pub mod models;
-pub mod params;
-pub mod price_tags;
-pub mod provider_filters;
-pub mod provider_pages;
-pub mod providers;
-pub mod ranking;
-pub mod sitemap;
-pub mod sort;
+pub mod pages;
+pub mod routes;
 pub mod svg;
 
 use std::time::Duration;
@@ -35,13 +34,13 @@ use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use chrono::{NaiveDate, Utc};
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::AppState;
-use middleware::{CachePolicy, PageCacheState, RouteCachePolicies};
+use middleware::PageCacheState;
 
 pub use error::{AppError, AppResult};
 
@@ -50,23 +49,14 @@ const MAX_IN_FLIGHT: usize = 512;
 /// No page takes anywhere near this; a request that does is cut off.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where the health check answers.
-const HEALTH_CHECK: &str = "/healthz";
-/// Where the compiled-in assets are served.
-const STATIC_FILES: &str = "/static/{*path}";
-
-/// The routes whose answers are not pages, by the pattern [`routes`] declares them with: the
-/// page cache, its validators and its render threads leave them alone. Every other route is
-/// a page.
-const ROUTE_CACHE_POLICIES: RouteCachePolicies = RouteCachePolicies(&[
-    // It must tell what is true now, and answer even when every render slot is taken.
-    (HEALTH_CHECK, CachePolicy::Never),
-    (STATIC_FILES, CachePolicy::StaticAsset),
-]);
-
 /// The whole site: every route, wrapped in limits, caching and security headers.
 pub fn router(state: AppState) -> Router {
-    with_layers(routes(state.clone()), state)
+    with_layers(routes::router(state.clone()), state)
+}
+
+/// Today (UTC): the day whose official list prices every answer quotes.
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
 }
 
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
@@ -74,7 +64,7 @@ pub fn router(state: AppState) -> Router {
 pub fn with_layers(routes: Router, state: AppState) -> Router {
     let page_cache = PageCacheState {
         app: state.clone(),
-        policies: ROUTE_CACHE_POLICIES,
+        policies: routes::cache_policies(),
     };
     routes
         .layer(axum::middleware::from_fn_with_state(
@@ -133,40 +123,6 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
         )
 }
 
-fn routes(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(home::home))
-        .route("/models", get(models::catalogue))
-        .route("/models/{*id}", get(model::model_page))
-        .route("/compare", get(compare::compare))
-        .route("/providers", get(provider_pages::index))
-        .route("/providers/{slug}", get(provider_pages::provider))
-        .route("/calculator", get(calculator::calculator))
-        .route("/calculator/bill", get(calculator::bill))
-        .route("/api/models.json", get(models::export_json))
-        .route("/api/models.csv", get(models::export_csv))
-        .route("/api/price-tags.json", get(price_tags::api_json))
-        .route("/api/price-tags.csv", get(price_tags::api_csv))
-        .route("/discrepancies", get(price_tags::page))
-        .route(
-            "/api/discrepancies.json",
-            get(price_tags::api_discrepancies),
-        )
-        .route("/ranking", get(ranking::ranking))
-        .route("/about", get(about::about))
-        .route("/guide/why-prices-differ", get(guide::why_prices_differ))
-        .route("/changes", get(changes::page))
-        .route("/changes.atom", get(changes::feed))
-        .route("/api/changes.json", get(changes::api))
-        .route("/feeds/models/{*id}", get(changes::model_feed))
-        .route(HEALTH_CHECK, get(health::healthz))
-        .route("/sitemap.xml", get(sitemap::sitemap))
-        .route("/robots.txt", get(sitemap::robots))
-        .route(STATIC_FILES, get(layout::static_file))
-        .fallback(error::not_found)
-        .with_state(state)
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -186,8 +142,8 @@ mod tests {
             .unwrap()
     }
 
-    /// The routes [`ROUTE_CACHE_POLICIES`] declares are found by the pattern they were routed
-    /// by: while the only render slot is busy, a page waits and is turned away, but the
+    /// The routes the route table declares are not pages are found by the pattern they were
+    /// routed by: while the only render slot is busy, a page waits and is turned away, but the
     /// stylesheet and the health check answer as they always do.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_health_check_and_static_files_never_wait_for_a_render_slot() {
@@ -202,7 +158,7 @@ mod tests {
                 "slow"
             }),
         );
-        let router = with_layers(routes(state.clone()).merge(slow), state);
+        let router = with_layers(routes::router(state.clone()).merge(slow), state);
         let hog = tokio::spawn(router.clone().oneshot(get("/slow")));
         tokio::time::sleep(Duration::from_millis(200)).await;
 

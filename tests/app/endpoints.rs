@@ -269,22 +269,38 @@ async fn the_section_reports_spread_and_cheapest_as_data() {
     let (fake, base) = alpha_fake(Duration::ZERO).await;
     let (app, _) = app_with_endpoints(&fake, &base).await;
     let catalogue = app.state.catalogue();
-    let section = tokenfare::web::providers::providers_section(&catalogue, "acme/alpha");
+    let section = tokenfare::web::pages::sections::where_to_buy::section(
+        &catalogue,
+        "acme/alpha",
+        &Default::default(),
+    );
     assert_eq!(section.cheapest, vec!["Cheapo"]);
     assert_eq!(section.spread_percent.as_deref(), Some("87.5%"));
     assert_eq!(section.flagged_quantization, 1);
     assert!(section.failure.is_none() && !section.stale);
     // A lone provider is not marked "cheapest" and has no spread.
-    let beta = tokenfare::web::providers::providers_section(&catalogue, "acme/beta");
+    let beta = tokenfare::web::pages::sections::where_to_buy::section(
+        &catalogue,
+        "acme/beta",
+        &Default::default(),
+    );
     assert_eq!(beta.cheapest, vec!["Solo"]);
     assert!(!beta.rows[0].cheapest);
     assert!(beta.spread.is_none() && !beta.all_same_price);
     // Solo's $1/M in, $2/M out blends to $1.25 against beta's routed $0.35.
     assert_eq!(beta.rows[0].vs_headline, "+257.1%");
     // An alias shows its target's providers; a batch listing points to its base.
-    let alias = tokenfare::web::providers::providers_section(&catalogue, "~globex/gamma-latest");
+    let alias = tokenfare::web::pages::sections::where_to_buy::section(
+        &catalogue,
+        "~globex/gamma-latest",
+        &Default::default(),
+    );
     assert_eq!(alias.rows.len(), 1);
-    let batch = tokenfare::web::providers::providers_section(&catalogue, "acme/alpha:batch");
+    let batch = tokenfare::web::pages::sections::where_to_buy::section(
+        &catalogue,
+        "acme/alpha:batch",
+        &Default::default(),
+    );
     assert!(!batch.has_data());
     assert_eq!(batch.see_base.as_deref(), Some("acme/alpha"));
 }

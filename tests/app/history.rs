@@ -553,15 +553,15 @@ async fn model_feed_lists_only_that_models_days_and_unknown_models_are_404() {
     assert_eq!(suffixed.status, StatusCode::OK);
     assert_eq!(suffixed.body, response.body);
     assert_eq!(
-        tokenfare::web::changes::strip_feed_suffix("globex/gamma/changes.atom"),
+        tokenfare::web::exports::atom::strip_feed_suffix("globex/gamma/changes.atom"),
         Some("globex/gamma")
     );
     assert_eq!(
-        tokenfare::web::changes::strip_feed_suffix("globex/gamma"),
+        tokenfare::web::exports::atom::strip_feed_suffix("globex/gamma"),
         None
     );
     assert_eq!(
-        tokenfare::web::changes::strip_feed_suffix("/changes.atom"),
+        tokenfare::web::exports::atom::strip_feed_suffix("/changes.atom"),
         None
     );
     let unknown = app.get("/feeds/models/acme/omega").await;
@@ -577,9 +577,10 @@ async fn a_model_that_disappears_and_returns_shows_both_events() {
     assert!(day4.contains(&change("globex/gamma", "returned", vec![])));
 
     let catalogue = app.state.catalogue();
-    let html = tokenfare::web::history::history_section(&catalogue, "globex/gamma")
-        .render()
-        .expect("renders");
+    let html =
+        tokenfare::web::pages::sections::history::history_section(&catalogue, "globex/gamma")
+            .render()
+            .expect("renders");
     let section = TestResponse {
         status: StatusCode::OK,
         headers: Default::default(),
@@ -606,7 +607,8 @@ async fn a_model_that_disappears_and_returns_shows_both_events() {
 async fn history_section_shows_the_step_chart_and_the_dated_change_table() {
     let app = series().await;
     let catalogue = app.state.catalogue();
-    let section = tokenfare::web::history::history_section(&catalogue, "acme/alpha");
+    let section =
+        tokenfare::web::pages::sections::history::history_section(&catalogue, "acme/alpha");
     assert_eq!(section.first_seen, "2026-07-01");
     assert_eq!(section.last_changed.as_deref(), Some("2026-07-04"));
     assert!(!section.single_price);
@@ -660,7 +662,8 @@ async fn history_section_shows_the_step_chart_and_the_dated_change_table() {
 async fn a_model_with_a_single_price_shows_one_line_and_says_so() {
     let app = series().await;
     let catalogue = app.state.catalogue();
-    let section = tokenfare::web::history::history_section(&catalogue, "globex/delta");
+    let section =
+        tokenfare::web::pages::sections::history::history_section(&catalogue, "globex/delta");
     assert!(section.single_price);
     let page = TestResponse {
         status: StatusCode::OK,

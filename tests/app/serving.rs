@@ -580,7 +580,7 @@ async fn every_parameter_a_form_or_link_uses_is_one_the_cache_key_keeps() {
     for uri in pages {
         let page = app.get(uri).await;
         for (path, name) in parameters_used(&page.html()) {
-            if !tokenfare::web::canonical::known_params(&path).contains(&name.as_str()) {
+            if !tokenfare::web::routes::known_params(&path).contains(&name.as_str()) {
                 missing.push(format!("{uri}: {path}?{name}"));
             }
         }
@@ -589,7 +589,7 @@ async fn every_parameter_a_form_or_link_uses_is_one_the_cache_key_keeps() {
     missing.dedup();
     assert!(
         missing.is_empty(),
-        "parameters missing from canonical::ROUTE_PARAMS (the cache would drop them): {missing:?}"
+        "parameters missing from their query type's PARAMS (the cache would drop them): {missing:?}"
     );
 }
 

@@ -1,5 +1,5 @@
-//! Which routes are pages. The router declares, by route pattern, the few routes whose
-//! answers are not pages (see `ROUTE_CACHE_POLICIES` in `web/mod.rs`); the page cache asks
+//! Which routes are pages. The route table declares, by route pattern, the few routes whose
+//! answers are not pages (see `Route::not_a_page` in `web/routes.rs`); the page cache asks
 //! here and so never needs to know a path. Every other route, including any a test builds, is
 //! a page.
 //!

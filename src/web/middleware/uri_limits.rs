@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::web::AppError;
-use crate::web::params::MAX_QUERY_BYTES;
+use crate::web::extractors::params::MAX_QUERY_BYTES;
 
 /// Longest path any page has (model ids are short).
 const MAX_PATH_BYTES: usize = 2048;

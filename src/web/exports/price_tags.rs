@@ -1,0 +1,198 @@
+//! The price tags as data: `/api/price-tags.json` and `.csv` (every seller's price of the
+//! models the query selects) and `/api/discrepancies.json`. The facts come from
+//! `official::tags` (pure); this module writes them as exact decimal strings.
+
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::csv;
+use crate::official::tags::{self, PriceTag, REFERENCE_RATIO, base_of, price_tags};
+use crate::pricing::price::{Component, Price, PriceSet, Pricing};
+use crate::store::Catalogue;
+use crate::web::error::{AppError, AppResult};
+use crate::web::extractors::params::clip;
+use crate::web::extractors::price_tags::PriceTagsQuery;
+use crate::web::format;
+use crate::web::today;
+
+/// Per-million prices of the components the API reports, as exact decimal strings.
+fn per_million_json(set: &PriceSet) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, component) in [
+        ("input", Component::Prompt),
+        ("output", Component::Completion),
+        ("cache_read", Component::InputCacheRead),
+        ("cache_write_5m", Component::InputCacheWrite),
+        ("cache_write_1h", Component::InputCacheWrite1h),
+    ] {
+        out.insert(
+            name.into(),
+            per_million_text(set.price(component)).map_or(Value::Null, Value::String),
+        );
+    }
+    Value::Object(out)
+}
+
+fn per_million_text(price: Option<Price>) -> Option<String> {
+    match price? {
+        Price::Usd(value) => Some(format::per_million(value).normalize().to_string()),
+        Price::Variable => Some("variable".into()),
+    }
+}
+
+/// Long-context tiers, each from the prompt size it applies at (the feed's "above 200,000"
+/// is stated as 200,001 here, as OpenRouter states its own).
+fn tiers_json(pricing: &Pricing) -> Value {
+    pricing
+        .tiers()
+        .into_iter()
+        .map(|(min, set)| json!({"min_prompt_tokens": min, "prices_per_million": per_million_json(&set)}))
+        .collect()
+}
+
+fn tag_json(tag: &PriceTag) -> Value {
+    json!({
+        "model_id": tag.model_id,
+        "seller": tag.seller,
+        "seller_key": tag.seller_key,
+        "kind": tag.kind.key(),
+        "region": tag.region,
+        "prices_per_million": per_million_json(&tag.pricing.base),
+        "long_context": tiers_json(&tag.pricing),
+        "batch_per_million": tag.batch.as_ref().map(|b| per_million_json(&b.base)),
+        "announced": tag.announced.as_ref().map(|(from, p)| json!({"from": from.to_string(), "prices_per_million": per_million_json(&p.base)})),
+        "as_of": tag.as_of.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "since": tag.since.map(|d| d.to_string()),
+        "source": tag.source,
+        "source_url": tag.source_url,
+        "matched_by": tag.matched_by,
+        "note": tag.note,
+        "comparable": tag.comparable,
+    })
+}
+
+/// Every tag the filters select, model by model (active base models only).
+fn selected_tags(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<Vec<PriceTag>> {
+    let day = today();
+    let ids: Vec<String> = match &filters.id {
+        Some(id) => {
+            if catalogue.get(id).is_none() {
+                return Err(AppError::invalid(
+                    "id",
+                    format!("no model has the id {:?}", clip(id)),
+                ));
+            }
+            vec![base_of(catalogue, id).to_string()]
+        }
+        None => catalogue
+            .active()
+            .filter(|e| crate::official::matching::is_looked_up(&e.model.id))
+            .map(|e| e.model.id.clone())
+            .collect(),
+    };
+    Ok(ids
+        .iter()
+        .filter(|id| {
+            filters
+                .author
+                .as_ref()
+                .is_none_or(|a| catalogue.get(id).is_some_and(|e| &e.model.author == a))
+        })
+        .flat_map(|id| price_tags(catalogue, id, day))
+        .filter(|t| filters.kind.is_none_or(|k| t.kind == k))
+        .collect())
+}
+
+/// `/api/price-tags.json`: the tags `filters` select, with the feeds' dates.
+pub fn json(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<Value> {
+    let tags = selected_tags(catalogue, filters)?;
+    let rows: Vec<Value> = tags.iter().map(tag_json).collect();
+    Ok(json!({
+        "as_of": {
+            "openrouter": catalogue.freshness.as_of().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            "official": catalogue.official().as_of().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        },
+        "units": "USD per million tokens, exact decimal strings",
+        "count": rows.len(),
+        "price_tags": rows,
+    }))
+}
+
+/// The CSV columns, in order.
+pub const CSV_HEADER: &str = "model_id,seller,seller_key,kind,region,input_per_million,output_per_million,\
+cache_read_per_million,cache_write_5m_per_million,cache_write_1h_per_million,batch_input_per_million,\
+batch_output_per_million,as_of,since,announced_from,source,source_url,matched_by,note\n";
+
+/// `/api/price-tags.csv`: the tags `filters` select, one row each, saved as a file.
+pub fn csv(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<Response> {
+    let mut out = String::from(CSV_HEADER);
+    for tag in selected_tags(catalogue, filters)? {
+        let base = &tag.pricing.base;
+        let batch = tag.batch.as_ref().map(|b| &b.base);
+        let money = |set: Option<&PriceSet>, c| {
+            set.and_then(|s| per_million_text(s.price(c)))
+                .unwrap_or_default()
+        };
+        let fields = [
+            tag.model_id.clone(),
+            tag.seller.clone(),
+            tag.seller_key.clone(),
+            tag.kind.key().to_string(),
+            tag.region.clone().unwrap_or_default(),
+            money(Some(base), Component::Prompt),
+            money(Some(base), Component::Completion),
+            money(Some(base), Component::InputCacheRead),
+            money(Some(base), Component::InputCacheWrite),
+            money(Some(base), Component::InputCacheWrite1h),
+            money(batch, Component::Prompt),
+            money(batch, Component::Completion),
+            tag.as_of
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            tag.since.map(|d| d.to_string()).unwrap_or_default(),
+            tag.announced
+                .as_ref()
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default(),
+            tag.source.to_string(),
+            tag.source_url.clone().unwrap_or_default(),
+            tag.matched_by.clone().unwrap_or_default(),
+            tag.note.clone().unwrap_or_default(),
+        ];
+        csv::push_row(&mut out, &fields);
+    }
+    Ok(csv::response(
+        out,
+        "price-tags.csv",
+        csv::Disposition::Attachment,
+    ))
+}
+
+/// `/api/discrepancies.json`: every disagreement between a routed price and the maker's own.
+pub fn discrepancies(catalogue: &Catalogue) -> Value {
+    let found = tags::all_discrepancies(catalogue, today());
+    let rows: Vec<Value> = found
+        .iter()
+        .map(|d| {
+            json!({
+                "model_id": d.model_id,
+                "component": d.component.key(),
+                "seller": d.seller,
+                "seller_key": d.seller_key,
+                "routed_per_million": format::per_million(d.routed).normalize().to_string(),
+                "official_per_million": format::per_million(d.official).normalize().to_string(),
+                "factor": d.factor.map(|f| f.round_dp(4).normalize().to_string()),
+            })
+        })
+        .collect();
+    json!({
+        "threshold": "routed and the maker's own price differ by more than 25 %, either way",
+        "ratio_note": format!("factor = routed ÷ maker's own; blends elsewhere use {REFERENCE_RATIO}:1 input:output"),
+        "as_of": {
+            "openrouter": catalogue.freshness.as_of().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            "official": catalogue.official().as_of().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        },
+        "count": rows.len(),
+        "discrepancies": rows,
+    })
+}

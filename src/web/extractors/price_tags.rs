@@ -1,0 +1,45 @@
+//! `/api/price-tags.{json,csv}`'s query: one model (`id`), one author, one kind of seller.
+
+use super::PageQuery;
+use super::form::FieldErrors;
+use super::params::{Params, clip};
+use crate::official::tags::TagKind;
+use crate::store::Catalogue;
+
+/// The filters of the price-tag exports; each absent one selects everything.
+#[derive(Clone, Debug, Default)]
+pub struct PriceTagsQuery {
+    /// One model's tags (a variant's are its base model's); checked when the tags are
+    /// selected, so a kind that does not read is the one problem reported.
+    pub id: Option<String>,
+    pub author: Option<String>,
+    pub kind: Option<TagKind>,
+}
+
+impl PageQuery for PriceTagsQuery {
+    const PARAMS: &'static [&'static str] = &["author", "id", "kind"];
+
+    fn parse(params: &Params, _: &Catalogue) -> (PriceTagsQuery, FieldErrors) {
+        let mut errors = FieldErrors::default();
+        let kind = params.get("kind").and_then(|text| {
+            let kind = TagKind::parse(text);
+            if kind.is_none() {
+                errors.add(
+                    "kind",
+                    format!(
+                        "{:?} is not a kind of seller; use routed, routed-provider, first-party or cloud",
+                        clip(text)
+                    ),
+                );
+            }
+            kind
+        });
+        let text = |key| params.get(key).map(str::to_string);
+        let query = PriceTagsQuery {
+            id: text("id"),
+            author: text("author"),
+            kind,
+        };
+        (query, errors)
+    }
+}

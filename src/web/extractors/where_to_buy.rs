@@ -1,0 +1,195 @@
+//! The "where to buy" filters as a reader shares them: the model page's query, read the same
+//! way by the per-provider calculator, and written back by one builder so every link carries
+//! them over unchanged.
+//!
+//! | parameter            | value                                   |
+//! | -------------------- | --------------------------------------- |
+//! | `dc`                 | every datacenter in: `EU`, `EEA` or a country code |
+//! | `hq`                 | headquarters in: the same               |
+//! | `min_uptime`         | percent over the last day, 0 to 100     |
+//! | `full_precision`     | `1`: no stated fp8/fp6/fp4/int endpoints |
+//! | `tools`              | `1`: lists tool calling                 |
+//! | `structured_outputs` | `1`: lists structured outputs           |
+
+use super::PageQuery;
+use super::form::{self, FieldErrors};
+use super::params::Params;
+use crate::pricing::providers::{ProviderFilters, Region};
+use crate::store::Catalogue;
+
+/// The model page's query: the filters as typed (shown back in the form) and as parsed (no
+/// filter at all when any of them does not read).
+#[derive(Clone, Debug, Default)]
+pub struct WhereToBuyQuery {
+    pub typed: FilterQuery,
+    pub filters: ProviderFilters,
+}
+
+impl PageQuery for WhereToBuyQuery {
+    const PARAMS: &'static [&'static str] = &[
+        "dc",
+        "full_precision",
+        "hq",
+        "min_uptime",
+        "structured_outputs",
+        "tools",
+    ];
+
+    fn parse(params: &Params, _: &Catalogue) -> (WhereToBuyQuery, FieldErrors) {
+        let typed = FilterQuery::from_params(params);
+        let (filters, errors) = match typed.parse() {
+            Ok(filters) => (filters, FieldErrors::default()),
+            Err(errors) => (ProviderFilters::default(), errors),
+        };
+        (WhereToBuyQuery { typed, filters }, errors)
+    }
+}
+
+/// The filters as typed, before they are checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FilterQuery {
+    pub dc: String,
+    pub hq: String,
+    pub min_uptime: String,
+    pub full_precision: bool,
+    pub tools: bool,
+    pub structured_outputs: bool,
+}
+
+impl FilterQuery {
+    pub fn from_params(params: &Params) -> FilterQuery {
+        let text = |key| params.get(key).unwrap_or_default().to_string();
+        FilterQuery {
+            dc: text("dc"),
+            hq: text("hq"),
+            min_uptime: text("min_uptime"),
+            full_precision: params.flag("full_precision"),
+            tools: params.flag("tools"),
+            structured_outputs: params.flag("structured_outputs"),
+        }
+    }
+
+    /// The canonical query of parsed filters.
+    pub fn from_filters(filters: &ProviderFilters) -> FilterQuery {
+        FilterQuery {
+            dc: filters
+                .datacenter
+                .as_ref()
+                .map(|r| r.code().to_string())
+                .unwrap_or_default(),
+            hq: filters
+                .headquarters
+                .as_ref()
+                .map(|r| r.code().to_string())
+                .unwrap_or_default(),
+            min_uptime: filters
+                .min_uptime
+                .map(|u| u.normalize().to_string())
+                .unwrap_or_default(),
+            full_precision: filters.full_precision,
+            tools: filters.tools,
+            structured_outputs: filters.structured_outputs,
+        }
+    }
+
+    /// Checks every field; all problems at once, each with what to type instead.
+    pub fn parse(&self) -> Result<ProviderFilters, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let mut region = |key: &'static str, text: &str| {
+            if text.is_empty() || text.eq_ignore_ascii_case("any") {
+                return None;
+            }
+            Region::parse(text)
+                .map_err(|e| errors.add(key, e.to_string()))
+                .ok()
+        };
+        let datacenter = region("dc", &self.dc);
+        let headquarters = region("hq", &self.hq);
+        let min_uptime = if self.min_uptime == "any" {
+            None
+        } else {
+            errors.parse(&form::MIN_UPTIME, &self.min_uptime)
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ProviderFilters {
+            datacenter,
+            headquarters,
+            min_uptime,
+            full_precision: self.full_precision,
+            tools: self.tools,
+            structured_outputs: self.structured_outputs,
+        })
+    }
+
+    /// The set parameters, in a fixed order, for a URL.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let flag = |on: bool| if on { "1".to_string() } else { String::new() };
+        [
+            ("dc", self.dc.clone()),
+            ("hq", self.hq.clone()),
+            ("min_uptime", self.min_uptime.clone()),
+            ("full_precision", flag(self.full_precision)),
+            ("tools", flag(self.tools)),
+            ("structured_outputs", flag(self.structured_outputs)),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn query(pairs: &str) -> FilterQuery {
+        FilterQuery::from_params(&Params::parse(Some(pairs)))
+    }
+
+    #[test]
+    fn filters_round_trip_through_the_url() {
+        let q = query("dc=eu&hq=US&min_uptime=99.5&full_precision=1&tools=on&structured_outputs=1");
+        let filters = q.parse().unwrap();
+        assert_eq!(filters.datacenter, Some(Region::Eu));
+        assert_eq!(filters.headquarters, Some(Region::Country("US".into())));
+        assert_eq!(filters.min_uptime, Some(Decimal::new(995, 1)));
+        assert!(filters.full_precision && filters.tools && filters.structured_outputs);
+        let canonical = FilterQuery::from_filters(&filters);
+        assert_eq!(canonical.dc, "EU");
+        assert_eq!(canonical.parse().unwrap(), filters);
+        assert_eq!(
+            canonical.pairs(),
+            [
+                ("dc", "EU".to_string()),
+                ("hq", "US".to_string()),
+                ("min_uptime", "99.5".to_string()),
+                ("full_precision", "1".to_string()),
+                ("tools", "1".to_string()),
+                ("structured_outputs", "1".to_string()),
+            ]
+        );
+        assert!(query("").parse().unwrap().is_empty());
+        assert!(query("dc=any&min_uptime=").parse().unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_filters_say_what_to_type_for_each_field() {
+        let errors = query("dc=Europe&hq=U&min_uptime=120").parse().unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["dc", "hq", "min_uptime"]);
+        assert!(errors.0[0].1.contains("EU or EEA"), "{}", errors.0[0].1);
+        // The one number parser's message for a percentage.
+        assert!(
+            errors.0[2].1.contains("between 0 and 100"),
+            "{}",
+            errors.0[2].1
+        );
+        let words = query("min_uptime=high").parse().unwrap_err();
+        assert_eq!(words.0[0].0, "min_uptime");
+        let comma = query("min_uptime=99,5").parse().unwrap_err();
+        assert!(comma.0[0].1.contains("use a dot"), "{}", comma.0[0].1);
+    }
+}

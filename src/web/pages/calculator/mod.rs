@@ -1,0 +1,697 @@
+//! `/calculator` and `/calculator/bill`: how a priced workload reads: the form's fields, the
+//! derived volumes, the summary sentences, and one row per bill with its itemised lines. One
+//! model at each of its providers (`by_provider=1`) is [`by_provider`].
+
+pub mod by_provider;
+
+use askama::Template;
+use axum::http::StatusCode;
+use rust_decimal::Decimal;
+
+use super::{Page, impl_page};
+use crate::model::QualityIndex;
+use crate::official::sellers::{Priced, Seller, Source};
+use crate::official::tags::SOURCE_OFFICIAL;
+use crate::pricing::calculator::{
+    BatchDeclined, CalculatorResult, LineUnit, MonthlyBill, Savings, Unpriced, Workload,
+};
+use crate::pricing::selection::{Exclusion, LeftOut, Outcome};
+use crate::store::Catalogue;
+use crate::web::extractors::calculator::{
+    CalcRequest, EXAMPLES, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS,
+};
+use crate::web::extractors::form::FieldErrors;
+use crate::web::format;
+use crate::web::layout::Layout;
+use rust_decimal::prelude::ToPrimitive;
+
+/// A model left out by the reader's filters, with the reason in words.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LeftOutView {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+impl LeftOutView {
+    pub fn new(left_out: &LeftOut) -> LeftOutView {
+        LeftOutView {
+            id: left_out.id.clone(),
+            name: left_out.name.clone(),
+            reason: reason(&left_out.why),
+        }
+    }
+}
+
+/// Why a model was left out, as the page and the JSON say it.
+pub fn reason(why: &Exclusion) -> String {
+    match why {
+        Exclusion::Author => "another author".into(),
+        Exclusion::Context {
+            window: Some(window),
+            needed,
+        } => format!(
+            "context window {} tokens, under the {} needed",
+            format::count(*window),
+            format::count(*needed)
+        ),
+        Exclusion::Context { window: None, .. } => "no context window listed".into(),
+        Exclusion::Free => "free listing (hidden)".into(),
+        Exclusion::Variable => "variable pricing (hidden)".into(),
+        Exclusion::BelowFloor {
+            quality: Some(q),
+            index,
+        } => format!("{} {q:.1}, under your floor", index_words(*index)),
+        Exclusion::BelowFloor {
+            quality: None,
+            index,
+        } => format!("no {} listed", index_words(*index)),
+    }
+}
+
+/// "intelligence index", "coding index": the index as it reads mid-sentence.
+fn index_words(index: QualityIndex) -> String {
+    index.label().to_lowercase()
+}
+
+/// One input of the form, ready to render.
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+    pub inputmode: &'static str,
+}
+
+/// One line of an itemised bill, formatted.
+pub struct LineView {
+    pub label: &'static str,
+    pub part: &'static str,
+    pub quantity: String,
+    pub unit_price: String,
+    pub amount: String,
+}
+
+/// One row of the result table; its itemised bill is on its own page ([`BillDetail`]).
+pub struct BillRow {
+    pub rank: usize,
+    pub id: String,
+    pub name: String,
+    pub monthly: String,
+    pub per_request: String,
+    pub effective_input: String,
+    /// The chosen quality index, or "—" when the model has none.
+    pub quality: String,
+    pub times: String,
+    pub cheapest: bool,
+    pub bill_href: String,
+    /// How many notes the bill carries (fallbacks, tiers, batch declined).
+    pub notes: usize,
+    /// Who the bill was priced at, when the reader chose a source other than the routed price.
+    pub seller: Option<String>,
+}
+
+pub fn bill_row(
+    rank: usize,
+    bill: &MonthlyBill,
+    result: &CalculatorResult,
+    quality: Option<f64>,
+    bill_href: String,
+) -> BillRow {
+    BillRow {
+        rank,
+        id: bill.id.clone(),
+        name: bill.name.clone(),
+        monthly: format::usd(bill.monthly_cost),
+        per_request: format::usd(bill.cost_per_request),
+        effective_input: format::usd(bill.effective_input_per_million),
+        quality: quality.map_or_else(|| "—".to_string(), |q| format!("{q:.1}")),
+        times: times_cheapest_text(bill, result),
+        cheapest: is_cheapest(bill, result),
+        bill_href,
+        notes: bill.notes.len(),
+        seller: None,
+    }
+}
+
+fn is_cheapest(bill: &MonthlyBill, result: &CalculatorResult) -> bool {
+    result.cheapest_paid().is_some_and(|c| c.id == bill.id)
+}
+
+/// "free", "1.0× cheapest" is added by the template for the cheapest, else "2.4×".
+fn times_cheapest_text(bill: &MonthlyBill, result: &CalculatorResult) -> String {
+    if bill.free {
+        "free".into()
+    } else {
+        result
+            .times_cheapest(bill)
+            .map(format::times_column)
+            .unwrap_or_default()
+    }
+}
+
+/// One model's itemised bill, for `/calculator/bill`.
+pub struct BillDetail {
+    pub id: String,
+    pub name: String,
+    pub monthly: String,
+    pub per_request: String,
+    pub times: String,
+    pub cheapest: bool,
+    pub effective_input: String,
+    /// The bill over every token billed, per million.
+    pub blended: String,
+    pub input_vs_list: String,
+    pub lines: Vec<LineView>,
+    pub on_demand_part: String,
+    pub batch_part: Option<String>,
+    pub discount: Option<String>,
+    pub notes: Vec<String>,
+}
+
+pub fn bill_detail(bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) -> BillDetail {
+    BillDetail {
+        id: bill.id.clone(),
+        name: bill.name.clone(),
+        monthly: format::usd(bill.monthly_cost),
+        per_request: format::usd(bill.cost_per_request),
+        times: times_cheapest_text(bill, result),
+        cheapest: is_cheapest(bill, result),
+        effective_input: format::usd(bill.effective_input_per_million),
+        blended: format::usd(bill.effective_blended_per_million),
+        input_vs_list: match bill.input_vs_list() {
+            Some(share) => format!(
+                "{} is {} the list input price {}",
+                format::usd(bill.effective_input_per_million),
+                format::multiple(share),
+                format::usd(bill.list_input_per_million)
+            ),
+            None => String::new(),
+        },
+        lines: bill
+            .lines
+            .iter()
+            .map(|line| LineView {
+                label: line.label,
+                part: line.part.label(),
+                quantity: match line.unit {
+                    LineUnit::Tokens => format!("{} tokens", format::quantity(line.quantity)),
+                    LineUnit::Requests => format!("{} requests", format::quantity(line.quantity)),
+                },
+                unit_price: match line.unit {
+                    LineUnit::Tokens => format!("{} / M tokens", format::usd(line.unit_price)),
+                    LineUnit::Requests => format!("{} / request", format::usd(line.unit_price)),
+                },
+                amount: format::usd(line.amount),
+            })
+            .collect(),
+        on_demand_part: format::usd(bill.on_demand_part),
+        batch_part: (!bill.batch_part.is_zero()).then(|| format::usd(bill.batch_part)),
+        discount: (!w.discount.is_zero()).then(|| {
+            format!(
+                "−{} ({} off)",
+                format::usd(bill.discount_amount),
+                format::share_percent(w.discount)
+            )
+        }),
+        notes: bill.notes.clone(),
+    }
+}
+
+/// The workload in one line: "100,000 requests a month of 3,000 input + 800 output tokens;
+/// 50 % cache hits; 20 % batch".
+pub fn workload_line(w: &Workload) -> String {
+    let mut parts = vec![format!(
+        "{} requests a month of {} input + {} output tokens{}",
+        format::quantity(w.requests),
+        format::quantity(w.input_tokens),
+        format::quantity(w.output_tokens),
+        if w.reasoning_tokens.is_zero() {
+            String::new()
+        } else {
+            format!(" + {} reasoning", format::quantity(w.reasoning_tokens))
+        }
+    )];
+    let shares = [
+        (w.cache_hit, "cache hits"),
+        (w.cache_write, "cache writes"),
+        (w.batch, "batch"),
+        (w.discount, "discount"),
+    ];
+    for (share, what) in shares {
+        if !share.is_zero() {
+            parts.push(format!("{} {what}", format::share_percent(share)));
+        }
+    }
+    parts.join("; ")
+}
+
+/// The monthly volumes the form implies.
+pub struct Derived {
+    pub input: String,
+    pub output: String,
+    pub reasoning: Option<String>,
+    pub ratio: String,
+    pub context: String,
+    pub context_is_default: bool,
+}
+
+fn derived(request: &CalcRequest) -> Derived {
+    let w = &request.workload;
+    let tokens = |v: Option<Decimal>| format::quantity(v.unwrap_or_default());
+    Derived {
+        input: tokens(w.monthly_input_tokens()),
+        output: tokens(w.monthly_output_tokens()),
+        reasoning: (!w.reasoning_tokens.is_zero()).then(|| tokens(w.monthly_reasoning_tokens())),
+        ratio: format::ratio(w.input_tokens, w.output_tokens),
+        context: format::count(request.context_needed()),
+        context_is_default: request.context_needed() == w.request_tokens(),
+    }
+}
+
+/// The plain-language summary above the table, as sentences.
+pub struct Summary {
+    pub sentences: Vec<String>,
+}
+
+/// How many of the cheapest paid rows the best-value sentence chooses from.
+const BEST_VALUE_POOL: usize = 10;
+
+/// Of the [`BEST_VALUE_POOL`] cheapest paid rows, the one with the most intelligence index
+/// per dollar a month, with its index; `None` when none of them has an index and a cost.
+fn best_value_of_cheapest<'a>(
+    result: &'a CalculatorResult,
+    catalogue: &Catalogue,
+    index: QualityIndex,
+) -> Option<(&'a MonthlyBill, f64)> {
+    result
+        .bills
+        .iter()
+        .filter(|b| !b.free)
+        .take(BEST_VALUE_POOL)
+        .filter_map(|b| {
+            let quality = catalogue.get(&b.id)?.model.quality.get(index)?;
+            let cost = b.monthly_cost.to_f64().filter(|c| *c > 0.0)?;
+            Some((b, quality, quality / cost))
+        })
+        .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.0.id.cmp(&a.0.id)))
+        .map(|(b, quality, _)| (b, quality))
+}
+
+pub fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) -> Summary {
+    let mut sentences = Vec::new();
+    let describe = |bill: &MonthlyBill| {
+        format!(
+            "{} ({}) at {} a month, {} per request",
+            bill.name,
+            bill.id,
+            format::usd(bill.monthly_cost),
+            format::usd(bill.cost_per_request)
+        )
+    };
+    let shown = &outcome.shown;
+    let free = shown.bills.iter().filter(|b| b.free).count();
+    let index = index_words(request.index);
+    let floor = request.min_quality.map(|floor| {
+        let article = if index.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("With {article} {index} of at least {floor}, ")
+    });
+    match (shown.cheapest_paid(), &floor) {
+        (Some(cheapest), Some(floor)) => sentences.push(format!(
+            "{floor}the cheapest paid model for this workload is {}.",
+            describe(cheapest)
+        )),
+        (Some(cheapest), None) => sentences.push(format!(
+            "The cheapest paid model for this workload is {}.",
+            describe(cheapest)
+        )),
+        (None, Some(floor)) => sentences.push(format!("{floor}no paid model could be priced.")),
+        (None, None) => sentences.push("No paid model could be priced with these filters.".into()),
+    }
+    if request.min_quality.is_none()
+        && let Some((best, quality)) = best_value_of_cheapest(shown, catalogue, request.index)
+    {
+        let same = shown.cheapest_paid().is_some_and(|c| c.id == best.id);
+        sentences.push(if same {
+            format!(
+                "It is also the best value of the {BEST_VALUE_POOL} cheapest: the most {index} \
+                 per dollar (index {quality:.1})."
+            )
+        } else {
+            let times = shown
+                .times_cheapest(best)
+                .map(|t| format!(", {} the cheapest", format::times_column(t)))
+                .unwrap_or_default();
+            format!(
+                "The best value of the {BEST_VALUE_POOL} cheapest, the most {index} per dollar, \
+                 is {} (index {quality:.1}){times}.",
+                describe(best)
+            )
+        });
+    }
+    if free > 0 {
+        sentences.push(format!(
+            "{free} free listing{} nothing, but free listings are rate-limited and not meant for production volumes.",
+            if free == 1 { " costs" } else { "s cost" }
+        ));
+    }
+    let w = &request.workload;
+    if let (Some(saved), Some(bill), true) = (
+        &outcome.savings,
+        shown.cheapest_paid(),
+        uses_cache_or_batch(w),
+    ) {
+        sentences.push(savings_sentence(w, bill, saved));
+    }
+    Summary { sentences }
+}
+
+/// The paid rows a page shows unless the reader asks for all of them (`all=1`).
+pub const DEFAULT_ROWS: usize = 25;
+
+pub fn uses_cache_or_batch(w: &Workload) -> bool {
+    !w.cache_hit.is_zero() || !w.cache_write.is_zero() || !w.batch.is_zero()
+}
+
+/// What caching and batching did to `bill`, in one sentence: "On Alpha, caching saves $3.93
+/// a month; batching saves nothing: …".
+pub fn savings_sentence(w: &Workload, bill: &MonthlyBill, saved: &Savings) -> String {
+    // Cache writes can cost more than the reads save; say so rather than "saves −$3".
+    let effect = |what: &str, amount: Decimal| {
+        if amount.is_sign_negative() && !amount.is_zero() {
+            format!("{what} adds {} a month", format::usd(-amount))
+        } else {
+            format!("{what} saves {} a month", format::usd(amount))
+        }
+    };
+    let mut parts = Vec::new();
+    if !w.cache_hit.is_zero() || !w.cache_write.is_zero() {
+        parts.push(effect("caching", saved.cache));
+    }
+    if !w.batch.is_zero() {
+        parts.push(match &bill.batch_declined {
+            Some(BatchDeclined::NoListing) => {
+                "batching saves nothing, as it has no batch listing".to_string()
+            }
+            Some(BatchDeclined::NotCheaper) => {
+                "batching saves nothing: its batch listing is no cheaper for this workload, \
+                 so the batch share is priced on demand"
+                    .to_string()
+            }
+            Some(BatchDeclined::WindowTooSmall { .. }) => {
+                "batching saves nothing: its batch listing's window cannot hold one \
+                 request, so the batch share is priced on demand"
+                    .to_string()
+            }
+            Some(BatchDeclined::Unpriceable(_)) => {
+                "batching saves nothing: its batch listing cannot be priced, so the batch \
+                 share is priced on demand"
+                    .to_string()
+            }
+            None => effect("batching", saved.batch),
+        });
+    }
+    let outcome_text = if saved.total.is_zero() {
+        "so neither changes its bill".to_string()
+    } else if saved.total.is_sign_negative() {
+        format!("so together they add {}", format::usd(-saved.total))
+    } else {
+        format!(
+            "so you save {}{} in all",
+            format::usd(saved.total),
+            saved
+                .share()
+                .map(|s| format!(" ({})", format::share_percent(s)))
+                .unwrap_or_default()
+        )
+    };
+    format!(
+        "On {}, {}. Without caching and with every request on demand it would cost {}, \
+         {outcome_text}.",
+        bill.name,
+        parts.join("; "),
+        format::usd(saved.baseline),
+    )
+}
+
+/// The page's result section.
+pub struct ResultView {
+    pub summary: Summary,
+    /// The cheapest [`DEFAULT_ROWS`] paid rows, or all of them.
+    pub rows: Vec<BillRow>,
+    pub paid_rows: usize,
+    pub shown_rows: usize,
+    pub default_rows: usize,
+    pub all_href: String,
+    /// Back to the short table, when every row is shown and there are more than the default.
+    pub fewer_href: Option<String>,
+    /// The chosen quality index's column heading.
+    pub index_label: &'static str,
+    pub workload_line: String,
+    /// Free listings, (id, name), apart from the paid rows.
+    pub free: Vec<(String, String)>,
+    pub unpriced: Vec<Unpriced>,
+    pub left_out: Vec<LeftOutView>,
+    pub csv_href: String,
+    pub json_href: String,
+    /// True when the rows name their seller (any source but the routed price).
+    pub shows_seller: bool,
+    /// Whose prices the bills use, in one sentence.
+    pub source_line: String,
+    /// Listings with no official price, under `source=official`.
+    pub no_official: Vec<Unpriced>,
+}
+
+/// Whose prices the bills use, as the result says it.
+fn source_line(source: Source) -> String {
+    match source {
+        Source::Routed => String::new(),
+        Source::Official => "Each bill uses the cheapest seller for this workload among the \
+            maker's own API and the clouds (Bedrock, Vertex AI, Azure), at their published list \
+            prices; the Seller column names it."
+            .into(),
+        Source::Cheapest => "Each bill uses the cheapest seller for this workload: OpenRouter's \
+            routed price, the maker's own API or a cloud at its published list price; the Seller \
+            column names it."
+            .into(),
+    }
+}
+
+/// The bill page's sentence naming the seller, its source and date: "Priced at Anthropic's
+/// own list, from genai-prices as of 21 Aug 2026, in force since …".
+pub fn seller_line(seller: &Seller) -> String {
+    let source = match seller.source {
+        SOURCE_OFFICIAL => "the genai-prices database of published list prices",
+        _ => "OpenRouter's catalogue",
+    };
+    let as_of = seller
+        .as_of
+        .map(|t| format!(" as of {}", format::prose_day(t)))
+        .unwrap_or_default();
+    let since = seller
+        .since
+        .map(|d| format!("; this price took effect on {}", format::prose_day(d)))
+        .unwrap_or_default();
+    format!("Priced at {}, from {source}{as_of}{since}.", seller.name)
+}
+
+#[derive(Template)]
+#[template(path = "calculator.html")]
+pub struct CalculatorPage {
+    pub layout: Layout,
+    pub workload_fields: Vec<FieldView>,
+    pub share_fields: Vec<FieldView>,
+    pub form: FormValues,
+    pub errors: FieldErrors,
+    pub authors: Vec<String>,
+    pub presets: Vec<(String, &'static str, &'static str)>,
+    pub is_example: bool,
+    pub derived: Option<Derived>,
+    pub result: Option<ResultView>,
+    pub default_context: String,
+    /// The `source` choices: (value, option text, one line on what it means).
+    pub sources: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+impl CalculatorPage {
+    /// With a workload submitted and priced, the answer comes before the form.
+    pub fn answer_first(&self) -> bool {
+        self.result.is_some() && !self.is_example
+    }
+
+    pub fn index_selected(&self, index: &str) -> bool {
+        self.form.index == index || (self.form.index.is_empty() && index == "intelligence")
+    }
+
+    /// The default (the routed price) is the empty value, so it never shows in a URL.
+    pub fn source_selected(&self, value: &str) -> bool {
+        self.form.source == value || (value.is_empty() && self.form.source == "routed")
+    }
+
+    pub fn author_selected(&self, author: &str) -> bool {
+        self.form.authors.iter().any(|a| a == author)
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field)
+    }
+}
+
+pub fn field_views(
+    fields: &[(&'static str, &'static str, &'static str)],
+    form: &FormValues,
+    errors: &FieldErrors,
+    inputmode: &'static str,
+) -> Vec<FieldView> {
+    fields
+        .iter()
+        .map(|(name, label, hint)| FieldView {
+            name,
+            label,
+            hint,
+            value: form.number(name).to_string(),
+            error: errors.get(name).map(str::to_string),
+            inputmode,
+        })
+        .collect()
+}
+
+impl CalculatorPage {
+    /// The calculator: the form as typed with each problem by its field, and, for a request
+    /// that priced, the derived volumes and the result.
+    pub fn build(
+        catalogue: &Catalogue,
+        form: FormValues,
+        errors: FieldErrors,
+        request: Option<&CalcRequest>,
+        result: Option<ResultView>,
+    ) -> CalculatorPage {
+        CalculatorPage {
+            layout: Layout::new(catalogue, "Workload cost calculator", "/calculator"),
+            workload_fields: field_views(WORKLOAD_FIELDS, &form, &errors, "decimal"),
+            share_fields: field_views(SHARE_FIELDS, &form, &errors, "decimal"),
+            authors: catalogue.authors(),
+            presets: EXAMPLES
+                .iter()
+                .map(|e| (e.query.href(), e.title, e.blurb))
+                .collect(),
+            is_example: request.is_some_and(|r| r.is_example),
+            derived: request.map(derived),
+            default_context: request
+                .map(|r| {
+                    format::count(
+                        CalcRequest {
+                            min_context: None,
+                            ..r.clone()
+                        }
+                        .context_needed(),
+                    )
+                })
+                .unwrap_or_default(),
+            result,
+            form,
+            errors,
+            sources: Source::ALL
+                .into_iter()
+                .map(|s| {
+                    let value = if s == Source::Routed { "" } else { s.key() };
+                    (value, s.label(), s.words())
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How many paid rows the page shows: [`DEFAULT_ROWS`], or all of them with `all=1`. Only
+/// these rows need their bills itemised.
+pub fn rows_shown(request: &CalcRequest) -> usize {
+    if request.all_rows {
+        usize::MAX
+    } else {
+        DEFAULT_ROWS
+    }
+}
+
+/// The result section: the answer, the cheapest paid rows, the free strip, the rest.
+pub fn result_view(
+    catalogue: &Catalogue,
+    form: &FormValues,
+    request: &CalcRequest,
+    priced: Priced<'_>,
+) -> ResultView {
+    let outcome = &priced.outcome;
+    let summary = summary(request, outcome, catalogue);
+    let shows_seller = priced.source != Source::Routed;
+    let shown = &outcome.shown;
+    let quality = |id: &str| {
+        catalogue
+            .get(id)
+            .and_then(|e| e.model.quality.get(request.index))
+    };
+    let paid: Vec<&MonthlyBill> = shown.bills.iter().filter(|b| !b.free).collect();
+    let limit = rows_shown(request);
+    let bill_href = form.bill_hrefs();
+    let rows: Vec<BillRow> = paid
+        .iter()
+        .take(limit)
+        .enumerate()
+        .map(|(i, bill)| BillRow {
+            seller: shows_seller.then(|| priced.seller(&bill.id).name),
+            ..bill_row(i + 1, bill, shown, quality(&bill.id), bill_href(&bill.id))
+        })
+        .collect();
+    ResultView {
+        summary,
+        paid_rows: paid.len(),
+        shown_rows: rows.len(),
+        default_rows: DEFAULT_ROWS,
+        rows,
+        all_href: form.page_href(true),
+        fewer_href: (request.all_rows && paid.len() > DEFAULT_ROWS).then(|| form.page_href(false)),
+        index_label: request.index.label(),
+        workload_line: workload_line(&request.workload),
+        free: shown
+            .bills
+            .iter()
+            .filter(|b| b.free)
+            .map(|b| (b.id.clone(), b.name.clone()))
+            .collect(),
+        unpriced: outcome.shown.unpriced.clone(),
+        left_out: outcome.left_out.iter().map(LeftOutView::new).collect(),
+        csv_href: request.export_href("csv"),
+        json_href: request.export_href("json"),
+        shows_seller,
+        source_line: source_line(priced.source),
+        no_official: priced.no_official,
+    }
+}
+
+/// `/calculator/bill`: one model's itemised bill for the workload in the query, at a URL
+/// of its own (the calculator's parameters plus `id`).
+#[derive(Template)]
+#[template(path = "calculator_bill.html")]
+pub struct BillPage {
+    pub layout: Layout,
+    pub row: BillDetail,
+    pub workload_line: String,
+    pub back_href: String,
+    /// What caching and batching save on this model, as a sentence; empty when unused.
+    pub savings: String,
+    /// Who the bill was priced at, with the source and date of that price.
+    pub seller: String,
+    pub tokenizer: String,
+}
+
+impl Page for CalculatorPage {
+    /// 400 when the form does not read (each problem is by its field).
+    fn status(&self) -> StatusCode {
+        self.errors.status()
+    }
+}
+impl Page for BillPage {}
+impl_page!(CalculatorPage, BillPage);
