@@ -601,21 +601,34 @@ mod tests {
         assert!(!plain.gzip);
     }
 
+    /// 520 MB of zeros in about half a megabyte: one compressed megabyte, repeated as
+    /// concatenated gzip members (which a gzip reader must read on through).
+    pub(crate) fn gzip_bomb() -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![0u8; 1 << 20]).unwrap();
+        encoder.finish().unwrap().repeat(520)
+    }
+
     #[test]
     fn a_gzip_bomb_stops_at_the_inflate_limit() {
-        // 520 MB of zeros in about half a megabyte; reading it fails at 512 MB.
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        let zeros = vec![0u8; 1 << 20];
-        for _ in 0..520 {
-            encoder.write_all(&zeros).unwrap();
-        }
-        let bomb = encoder.finish().unwrap();
+        let bomb = gzip_bomb();
+        assert!(bomb.len() < 2 << 20);
         let mut intake = open(&bomb[..]).unwrap();
         let err = io::copy(&mut intake.text, &mut io::sink()).unwrap_err();
         assert!(
             err.get_ref().is_some_and(|e| e.is::<InflateLimit>()),
             "{err}"
         );
+    }
+
+    #[test]
+    fn concatenated_gzip_members_read_as_one_file() {
+        let mut two = gzip(b"model,requests\n");
+        two.extend(gzip(b"m,1\n"));
+        let mut intake = open(&two[..]).unwrap();
+        let mut all = String::new();
+        intake.text.read_to_string(&mut all).unwrap();
+        assert_eq!(all, "model,requests\nm,1\n");
     }
 
     #[test]
