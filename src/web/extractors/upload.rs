@@ -96,7 +96,13 @@ pub async fn read_upload<T: Send + 'static>(
             continue;
         }
         // A file input left empty still sends its part; so does an empty paste box.
-        let Some(first) = field.chunk().await.map_err(refuse)? else {
+        let first = loop {
+            match field.chunk().await.map_err(refuse)? {
+                Some(chunk) if chunk.is_empty() => {}
+                other => break other,
+            }
+        };
+        let Some(first) = first else {
             continue;
         };
         let (sender, chunks) = mpsc::channel(CHUNKS_IN_FLIGHT);
