@@ -531,9 +531,9 @@ async fn an_upload_that_streams_past_64_mb_without_saying_its_length_is_cut_off(
             "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.csv\"\r\n\r\n\
              model,requests,input_tokens,cache_read_tokens,cache_write_5m_tokens,cache_write_1h_tokens,output_tokens,batch_requests,prompt_tokens_from\n\""
         );
-        let mut chunks = std::iter::once(Bytes::from(head))
+        let chunks = std::iter::once(Bytes::from(head))
             .chain(std::iter::repeat_n(Bytes::from(vec![b'x'; 1 << 20]), 66));
-        while let Some(chunk) = chunks.next() {
+        for chunk in chunks {
             if sender.send(chunk).await.is_err() {
                 return;
             }

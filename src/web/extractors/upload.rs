@@ -1,6 +1,9 @@
 //! An upload, streamed to a blocking reader: the first non-empty one of a multipart form's
 //! file field and paste box, handed over a chunk at a time through a short channel, so the
-//! reader runs off the async threads and memory holds a few chunks, never the file.
+//! reader runs off the async threads and memory holds a few chunks, never the file. The
+//! reader gets a thread of its own at the render threads' lower priority (at most
+//! `UPLOAD_SLOTS` exist at once): two uploads keep both cores busy, and the cached pages
+//! must still be answered first.
 
 use std::io::{self, Read};
 
@@ -11,7 +14,7 @@ use axum::http::StatusCode;
 use tokio::sync::mpsc;
 
 use crate::web::error::{AppError, AppResult};
-use crate::web::middleware::UPLOAD_BYTES;
+use crate::web::middleware::{UPLOAD_BYTES, lower_priority};
 
 /// The form field of the file.
 pub const FILE_FIELD: &str = "file";
@@ -106,12 +109,18 @@ pub async fn read_upload<T: Send + 'static>(
             continue;
         };
         let (sender, chunks) = mpsc::channel(CHUNKS_IN_FLIGHT);
-        let reading = tokio::task::spawn_blocking(move || {
-            read(UploadReader {
-                current: first,
-                chunks,
+        let (reply, reading) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("upload-reader".into())
+            .spawn(move || {
+                lower_priority();
+                // The request may be gone (cut off by its time limit): nobody to tell.
+                let _ = reply.send(read(UploadReader {
+                    current: first,
+                    chunks,
+                }));
             })
-        });
+            .map_err(AppError::internal)?;
         loop {
             let next = match field.chunk().await {
                 Ok(Some(chunk)) => Ok(chunk),
@@ -126,7 +135,10 @@ pub async fn read_upload<T: Send + 'static>(
             }
         }
         drop(sender);
-        return reading.await.map_err(AppError::internal);
+        // A reader that panicked drops its reply: a 500, as any panic.
+        return reading
+            .await
+            .map_err(|_| AppError::internal("the upload's reader stopped without an answer"));
     }
     Err(AppError::invalid(
         FILE_FIELD,

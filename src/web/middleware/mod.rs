@@ -30,6 +30,7 @@ mod uri_limits;
 pub use cache_policy::{CachePolicy, RouteCachePolicies};
 pub use host::check_host;
 pub use page_cache::{PageCache, PageCacheState, cache_pages, serve_cached};
+pub use render_pool::lower_priority;
 pub use security_headers::security_headers;
 pub use uploads::{
     BODY_BYTES, REQUEST_TIME, UPLOAD_BYTES, UPLOAD_SLOTS, UPLOAD_TIME, Uploads, limit_requests,
