@@ -8,8 +8,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
+use tokenfare::fetch::openrouter::catalogue::parse_models_body;
 use tokenfare::model::Model;
-use tokenfare::openrouter::schema::parse_models_body;
 use tokenfare::pricing::calculator::{Workload, pair_batch_listings, price_all};
 
 const CATALOGUE: &str = concat!(

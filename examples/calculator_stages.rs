@@ -18,7 +18,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use tokenfare::AppState;
-use tokenfare::official::sellers;
+use tokenfare::pricing::sellers;
 use tokenfare::store::Store;
 use tokenfare::web::extractors::calculator::parse;
 use tokenfare::web::extractors::form::FieldErrors;
@@ -74,7 +74,7 @@ async fn main() {
     let store = Store::open(&dir.path().join("stages.db"))
         .await
         .expect("store");
-    tokenfare::ingest::ingest_file(&store, Path::new(CATALOGUE), None)
+    tokenfare::ingest::catalogue::ingest_file(&store, Path::new(CATALOGUE), None)
         .await
         .expect("ingest");
     let state = AppState::load(store).await.expect("state");

@@ -11,8 +11,10 @@ use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 
 use crate::AppState;
+use crate::feed::Feed;
+use crate::fetch::{ClientConfig, UpstreamClient};
 use crate::ingest;
-use crate::openrouter::{ClientConfig, OpenRouterClient};
+use crate::ingest::scheduler::{self, Chain};
 use crate::store::Store;
 
 #[derive(Parser, Debug)]
@@ -52,7 +54,7 @@ pub struct Cli {
         long,
         global = true,
         env = "TOKENFARE_OFFICIAL_URL",
-        default_value = crate::official::ingest::DEFAULT_URL
+        default_value = ingest::official::DEFAULT_URL
     )]
     pub official_url: String,
     #[command(subcommand)]
@@ -66,8 +68,8 @@ pub enum Command {
     /// One refresh now, from the API or from a saved `/models` response.
     Ingest {
         /// Which source: OpenRouter's catalogue, or the official price feed.
-        #[arg(long, value_enum, default_value_t = Source::Openrouter)]
-        source: Source,
+        #[arg(long, value_enum, default_value_t = Feed::OpenRouterCatalogue)]
+        source: Feed,
         /// A saved response (`.json` or `.json.gz`) instead of the API.
         #[arg(long)]
         file: Option<PathBuf>,
@@ -81,8 +83,8 @@ pub enum Command {
     /// Replay saved daily responses named `models-YYYY-MM-DD.json[.gz]` (or, with `--source
     /// official`, `genai-prices-v2-YYYY-MM-DD.json[.gz]`), oldest first.
     ImportHistory {
-        #[arg(long, value_enum, default_value_t = Source::Openrouter)]
-        source: Source,
+        #[arg(long, value_enum, default_value_t = Feed::OpenRouterCatalogue)]
+        source: Feed,
         dir: PathBuf,
     },
     /// Apply a run that ingest quarantined as implausible, deliberately (see `/about`).
@@ -90,15 +92,6 @@ pub enum Command {
         /// The run's number, as ingest printed it and `/about` and `/healthz` list it.
         run_id: i64,
     },
-}
-
-/// The two data sources.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// OpenRouter's model catalogue (routed and provider prices).
-    Openrouter,
-    /// The makers' and clouds' own list prices (the genai-prices feed).
-    Official,
 }
 
 /// `serve`'s settings alone, for when no subcommand is given.
@@ -159,14 +152,12 @@ fn parse_date(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     crate::store::parse_as_of(text).ok_or_else(|| format!("{text:?}: expected YYYY-MM-DD"))
 }
 
-fn official_client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
-    Ok(OpenRouterClient::new(ClientConfig::new(&cli.official_url))?)
+fn official_client(cli: &Cli) -> anyhow::Result<UpstreamClient> {
+    Ok(UpstreamClient::new(ClientConfig::new(&cli.official_url))?)
 }
 
-fn client(cli: &Cli) -> anyhow::Result<OpenRouterClient> {
-    Ok(OpenRouterClient::new(ClientConfig::new(
-        &cli.openrouter_url,
-    ))?)
+fn client(cli: &Cli) -> anyhow::Result<UpstreamClient> {
+    Ok(UpstreamClient::new(ClientConfig::new(&cli.openrouter_url))?)
 }
 
 /// The endpoints pass settings, or `None` when `--endpoints-timeout off`.
@@ -191,7 +182,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(&cli, &ServeOnly::try_parse_from(["tokenfare"])?.args).await,
         Some(Command::Serve(args)) => serve(&cli, args).await,
         Some(Command::Ingest {
-            source: Source::Official,
+            source: Feed::Official,
             file,
             as_of,
             endpoints_only,
@@ -201,8 +192,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let store = open_store(&cli.database).await?;
             let result = match file {
-                Some(path) => crate::official::ingest::ingest_file(&store, path, *as_of).await,
-                None => crate::official::ingest::run_once(&store, &official_client(&cli)?).await,
+                Some(path) => ingest::official::ingest_file(&store, path, *as_of).await,
+                None => ingest::official::run_once(&store, &official_client(&cli)?).await,
             };
             let coverage = match &result {
                 Ok(_) => Some(official_coverage(&store).await),
@@ -223,13 +214,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("--endpoints-only with --endpoints-timeout off has nothing to do");
             };
             let store = open_store(&cli.database).await?;
-            let result = ingest::endpoints::run_pass(
-                &store,
-                &client(&cli)?,
-                &config,
-                ingest::endpoints::never_stop(),
-            )
-            .await;
+            let result =
+                ingest::endpoints::run_pass(&store, &client(&cli)?, &config, ingest::never_stop())
+                    .await;
             store.close().await;
             let summary = result?;
             println!("{summary}");
@@ -246,10 +233,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Ingest { file, as_of, .. }) => {
             let store = open_store(&cli.database).await?;
             let summary = match file {
-                Some(path) => ingest::ingest_file(&store, path, *as_of).await?,
+                Some(path) => ingest::catalogue::ingest_file(&store, path, *as_of).await?,
                 None => {
                     let client = client(&cli)?;
-                    let summary = ingest::run_once(&store, &client).await?;
+                    let summary = ingest::catalogue::run_once(&store, &client).await?;
                     println!("{summary}");
                     match ingest::providers::run_once(&store, &client).await {
                         Ok(providers) => println!("{providers}"),
@@ -261,7 +248,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             &store,
                             &client,
                             &config,
-                            ingest::endpoints::never_stop(),
+                            ingest::never_stop(),
                         )
                         .await
                         {
@@ -278,7 +265,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::ImportHistory {
-            source: Source::Official,
+            source: Feed::Official,
             dir,
         }) => {
             let store = open_store(&cli.database).await?;
@@ -294,7 +281,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::AcceptRun { run_id }) => {
             let store = open_store(&cli.database).await?;
-            let result = ingest::accept_run(&store, *run_id).await;
+            let result = ingest::catalogue::accept_run(&store, *run_id).await;
             store.close().await;
             println!("accepted: {}", result?);
             Ok(())
@@ -305,14 +292,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Replays every dated catalogue file; a failing day is reported and skipped, the rest go on.
 pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
     let how = Replay {
-        prefix: ingest::FILE_PREFIX,
+        prefix: ingest::catalogue::FILE_PREFIX,
         files: "files",
         print_each_day: false,
     };
     replay(dir, how, async |path, date| {
-        let summary = ingest::ingest_file(store, path, Some(date)).await?;
+        let summary = ingest::catalogue::ingest_file(store, path, Some(date)).await?;
         let changes = summary.counts.price_changes;
-        Ok::<_, ingest::IngestError>((summary, changes))
+        Ok::<_, ingest::catalogue::IngestError>((summary, changes))
     })
     .await
 }
@@ -320,14 +307,14 @@ pub async fn import_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
 /// Replays every dated official feed file; a failing day is reported and skipped.
 pub async fn import_official_history(store: &Store, dir: &Path) -> anyhow::Result<()> {
     let how = Replay {
-        prefix: crate::official::ingest::FILE_PREFIX,
+        prefix: ingest::official::FILE_PREFIX,
         files: "official files",
         print_each_day: true,
     };
     replay(dir, how, async |path, date| {
-        let summary = crate::official::ingest::ingest_file(store, path, Some(date)).await?;
+        let summary = ingest::official::ingest_file(store, path, Some(date)).await?;
         let changes = summary.counts.price_changes;
-        Ok::<_, crate::official::ingest::OfficialError>((summary, changes))
+        Ok::<_, ingest::official::OfficialError>((summary, changes))
     })
     .await
 }
@@ -411,20 +398,15 @@ async fn replay<S: std::fmt::Display, E: std::fmt::Display>(
 async fn official_coverage(store: &Store) -> anyhow::Result<String> {
     let catalogue = crate::store::Catalogue::load(store).await?;
     let report = &catalogue.official().report;
-    use crate::official::matching::RefusalKind;
+    use crate::store::matching::RefusalKind;
     let mut line = format!(
         "official coverage of {} looked-up models:",
         report.looked_up
     );
-    for (channel, count) in report.matched_per_channel() {
-        let refused = report
-            .refusals
-            .iter()
-            .filter(|r| r.channel == channel && r.kind == RefusalKind::Unexplained)
-            .count();
+    for (list, count, refused) in report.coverage() {
         line.push_str(&format!(
             " {} {count} matched / {refused} refused;",
-            channel.key()
+            crate::store::matching::list_key(list)
         ));
     }
     let fallbacks = report
@@ -435,7 +417,7 @@ async fn official_coverage(store: &Store) -> anyhow::Result<String> {
     let overridden = report
         .matches
         .iter()
-        .filter(|m| matches!(m.rule, crate::official::matching::Rule::Override { .. }))
+        .filter(|m| matches!(m.rule, crate::store::matching::Rule::Override { .. }))
         .count();
     line.push_str(&format!(
         " {fallbacks} fallback prices not shown as the cloud's; {overridden} matches by override"
@@ -456,7 +438,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         .refresh_every
         .unwrap_or(Every(Some(Duration::from_secs(86_400))));
     let store = open_store(&cli.database).await?;
-    if let Some(summary) = ingest::load_snapshot_if_empty(&store).await? {
+    if let Some(summary) = ingest::catalogue::load_snapshot_if_empty(&store).await? {
         tracing::info!(%summary, "database was empty; loaded the bundled snapshot");
     }
     let state = AppState::load(store.clone()).await?;
@@ -466,30 +448,30 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     tracing::info!("serving on http://{addr}");
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let scheduler = match every.0 {
-        Some(interval) => Some(tokio::spawn(crate::ingest::scheduler::run(
-            state.clone(),
-            client(cli)?,
-            interval,
-            endpoints_config(cli),
-            stop_rx.clone(),
-        ))),
-        None => None,
+    // One scheduler loop per chain of feeds, on the same interval, so neither source's failure
+    // holds the other up.
+    let chains = match every.0 {
+        Some(interval) => vec![
+            Chain::openrouter(client(cli)?, endpoints_config(cli)),
+            Chain::Official {
+                client: official_client(cli)?,
+            },
+        ]
+        .into_iter()
+        .map(|chain| {
+            tokio::spawn(scheduler::run(
+                state.clone(),
+                chain,
+                interval,
+                stop_rx.clone(),
+            ))
+        })
+        .collect(),
+        None => Vec::new(),
     };
-    // The official feed refreshes on the same interval, in its own loop, so neither source's
-    // failure holds the other up.
-    let official = match every.0 {
-        Some(interval) => Some(tokio::spawn(crate::official::scheduler::run(
-            state.clone(),
-            official_client(cli)?,
-            interval,
-            stop_rx.clone(),
-        ))),
-        None => None,
-    };
-    let watcher = tokio::spawn(crate::ingest::scheduler::watch_store(
+    let watcher = tokio::spawn(scheduler::watch_store(
         state.clone(),
-        crate::ingest::scheduler::WATCH_EVERY,
+        scheduler::WATCH_EVERY,
         stop_rx.clone(),
     ));
     let app = crate::router(state);
@@ -505,10 +487,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     server.await.context("server failed")?;
-    if let Some(task) = scheduler {
-        let _ = task.await;
-    }
-    if let Some(task) = official {
+    for task in chains {
         let _ = task.await;
     }
     let _ = watcher.await;

@@ -25,6 +25,20 @@ pub fn plain(value: Decimal) -> String {
     }
 }
 
+/// A whole number with its digits grouped in threes: 1048576 -> "1,048,576". The one
+/// thousands grouping, for pages, exports and messages alike.
+pub fn group_thousands(whole: impl std::fmt::Display) -> String {
+    let digits = whole.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A share (0.625) as a whole percentage, as ingest's messages give it: "63%".
 pub fn whole_percent(share: Decimal) -> String {
     let pct = share
@@ -77,6 +91,15 @@ mod tests {
         // Single-digit months and days keep their leading zero.
         let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 9).unwrap();
         assert_eq!(day(date), "2026-01-09");
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1_000), "1,000");
+        assert_eq!(group_thousands(1_048_576), "1,048,576");
+        assert_eq!(group_thousands("12345678"), "12,345,678");
     }
 
     #[test]

@@ -1,14 +1,23 @@
 //! tokenfare: where an LLM is cheapest for your workload, and which gives the most
-//! quality per dollar. Data: OpenRouter's public catalogue, refreshed daily into SQLite.
+//! quality per dollar. Data: OpenRouter's public catalogue and the makers' and clouds' own
+//! list prices, refreshed daily into SQLite.
+//!
+//! Every feed passes through the same layers: `fetch` (the HTTP client and each feed's wire
+//! reader), `ingest` (one refresh per feed, the run recorder, the scheduler), `store` (SQLite
+//! and the in-memory catalogue, with the matching of official prices), `pricing` (every
+//! pricing decision) and `web`. The vocabulary they share: `feed::Feed` (where a price is
+//! fetched) and `seller::Seller` (who bills it); the domain types are in `model`. Beside them,
+//! `usage` reads a reader's own usage export (pure: bytes in, sums out).
 
 pub mod cli;
+pub mod feed;
+pub mod fetch;
 pub mod format;
 pub mod ingest;
 pub mod model;
-pub mod official;
-pub mod openrouter;
 pub mod pricing;
 pub mod search;
+pub mod seller;
 pub mod server;
 pub mod store;
 pub mod usage;

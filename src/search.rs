@@ -102,7 +102,7 @@ impl Needle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::Pricing;
+    use crate::model::price::Pricing;
 
     fn model(id: &str, name: &str) -> Model {
         Model::new(id, name, Pricing::default())

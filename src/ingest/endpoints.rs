@@ -18,9 +18,10 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::stopped;
+use crate::fetch::openrouter::endpoints::parse_endpoints_body;
+use crate::fetch::{FetchError, UpstreamClient};
 use crate::model::{Model, Variant};
-use crate::openrouter::endpoints::parse_endpoints_body;
-use crate::openrouter::{FetchError, OpenRouterClient};
 use crate::store::{Store, StoreError};
 
 /// OpenRouter is never asked for more than this many endpoint lists at once.
@@ -151,13 +152,6 @@ enum Outcome {
     NotReached,
 }
 
-/// Resolves when `stop` turns true; never, if its sender is gone.
-pub(crate) async fn stopped(mut stop: watch::Receiver<bool>) {
-    if stop.wait_for(|s| *s).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
 async fn record_failure(
     store: &Store,
     id: &str,
@@ -176,15 +170,15 @@ async fn record_failure(
 
 async fn fetch_one(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
     id: &str,
     deadline: Instant,
     stop: watch::Receiver<bool>,
 ) -> Outcome {
     let attempted = Utc::now();
-    let fetched = tokio::select! {
-        result = tokio::time::timeout_at(deadline, client.fetch_endpoints(id)) => result,
-        () = stopped(stop) => return Outcome::NotReached,
+    let fetch = tokio::time::timeout_at(deadline, client.fetch_endpoints(id));
+    let Some(fetched) = super::unless_stopped(fetch, stop).await else {
+        return Outcome::NotReached;
     };
     let body = match fetched {
         Ok(Ok(fetched)) => fetched.body,
@@ -243,7 +237,7 @@ async fn fetch_one(
 /// never returned.
 pub async fn fetch_all(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
     ids: Vec<String>,
     config: &PassConfig,
     stop: watch::Receiver<bool>,
@@ -318,7 +312,7 @@ pub async fn fetch_all(
 /// Fails only if the store cannot say which models to fetch.
 pub async fn run_pass(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
     config: &PassConfig,
     stop: watch::Receiver<bool>,
 ) -> Result<PassSummary, StoreError> {
@@ -326,12 +320,4 @@ pub async fn run_pass(
     let summary = fetch_all(store, client, ids, config, stop).await;
     tracing::info!(%summary, "endpoints pass finished");
     Ok(summary)
-}
-
-/// A stop signal that never fires, for callers with no shutdown to honour.
-pub fn never_stop() -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    // Dropping the sender makes `stopped` wait forever.
-    drop(tx);
-    rx
 }

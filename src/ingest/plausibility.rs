@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::Decimal;
 
 use crate::format::whole_percent;
-use crate::pricing::price::{Price, Pricing};
+use crate::model::price::{Price, Pricing};
 pub use crate::store::changes::{LARGE_MOVE, is_large_move};
 
 /// More than this share of priced listings moving a price by [`LARGE_MOVE`]x or to zero.

@@ -6,10 +6,12 @@
 use chrono::Utc;
 use tokio::sync::watch;
 
-use crate::openrouter::providers::{ProvidersBodyError, parse_providers_body};
-use crate::openrouter::{FetchError, OpenRouterClient};
-use crate::store::providers::{NewProviderRun, ProvidersWrite};
-use crate::store::{Store, StoreError};
+use super::recorder::{self, RunFailure};
+use crate::feed::Feed;
+use crate::fetch::openrouter::providers::{ProvidersBodyError, parse_providers_body};
+use crate::fetch::{FetchError, UpstreamClient};
+use crate::store::providers::ProvidersWrite;
+use crate::store::{Delivery, NewRun, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProvidersError {
@@ -21,8 +23,16 @@ pub enum ProvidersError {
         "the provider list shrank from {before} to {after} (more than half); keeping the previous list"
     )]
     Shrunk { before: usize, after: usize },
+    #[error("the refresh was cancelled by shutdown before its response arrived")]
+    Cancelled,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl RunFailure for ProvidersError {
+    fn is_busy(&self) -> bool {
+        matches!(self, ProvidersError::Store(StoreError::Busy))
+    }
 }
 
 /// What one successful refresh did.
@@ -53,105 +63,69 @@ pub async fn ingest_providers_body(
     body: &[u8],
     source: &str,
 ) -> Result<ProvidersSummary, ProvidersError> {
-    let mut run = NewProviderRun {
-        started_at: Utc::now(),
-        source,
-        raw_body: Some(body),
-        seen: 0,
-        skipped_detail: &[],
-    };
-    let skipped: Vec<String>;
-    let outcome = match parse_providers_body(body) {
-        Err(err) => Err(ProvidersError::from(err)),
-        Ok(parsed) => {
-            skipped = parsed.skipped;
-            for reason in skipped.iter().take(10) {
-                tracing::warn!(source, %reason, "provider record skipped");
-            }
-            run.seen = parsed.seen;
-            run.skipped_detail = &skipped;
-            match store.write_providers(&run, &parsed.providers).await {
-                Ok(ProvidersWrite::Written {
-                    run_id,
-                    stored,
-                    added,
-                    removed,
-                }) => Ok(ProvidersSummary {
-                    run_id,
-                    seen: parsed.seen,
-                    stored,
-                    skipped: skipped.len(),
-                    added,
-                    removed,
-                }),
-                Ok(ProvidersWrite::Shrunk { before, after }) => {
-                    Err(ProvidersError::Shrunk { before, after })
-                }
-                Err(err) => Err(err.into()),
-            }
-        }
-    };
-    if let Err(err) = &outcome {
-        tracing::warn!(source, error = %err, "provider list refresh failed; previous list kept");
-        if let Err(record_err) = store.record_providers_failure(&run, &err.to_string()).await {
-            tracing::error!(error = %record_err, "could not record the failed provider list run");
-        }
+    let feed = Feed::OpenRouterProviders;
+    let mut run = NewRun::new(feed, Delivery::Api, source, Utc::now(), Some(body));
+    let mut skipped = Vec::new();
+    let result = check_and_write(store, body, &mut run, &mut skipped).await;
+    recorder::recorded_with(store, run, &skipped, result).await
+}
+
+async fn check_and_write(
+    store: &Store,
+    body: &[u8],
+    run: &mut NewRun<'_>,
+    skipped: &mut Vec<String>,
+) -> Result<ProvidersSummary, ProvidersError> {
+    let parsed = parse_providers_body(body)?;
+    *skipped = parsed.skipped;
+    for reason in skipped.iter().take(10) {
+        tracing::warn!(source = run.source, %reason, "provider record skipped");
     }
-    outcome
+    run.providers_seen = parsed.seen;
+    let write_run = NewRun {
+        skipped_detail: skipped,
+        ..*run
+    };
+    match store.write_providers(&write_run, &parsed.providers).await? {
+        ProvidersWrite::Written {
+            run_id,
+            stored,
+            added,
+            removed,
+        } => Ok(ProvidersSummary {
+            run_id,
+            seen: parsed.seen,
+            stored,
+            skipped: skipped.len(),
+            added,
+            removed,
+        }),
+        ProvidersWrite::Shrunk { before, after } => Err(ProvidersError::Shrunk { before, after }),
+    }
 }
 
 /// One refresh of the provider list from the API.
 pub async fn run_once(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
 ) -> Result<ProvidersSummary, ProvidersError> {
-    let source = format!("{}/providers", client.base_url());
-    let fetched = client.fetch_providers().await;
-    store_fetched(store, &source, fetched).await
+    run_once_until(store, client, super::never_stop()).await
 }
 
-/// [`run_once`], abandoning the fetch (and recording nothing) if `stop` turns true while the
-/// response is awaited: a stalled upstream never holds up a shutdown. Once the body has
-/// arrived it is stored whole. `None` when abandoned.
+/// [`run_once`], abandoning the fetch (and recording nothing: [`ProvidersError::Cancelled`])
+/// if `stop` turns true while the response is awaited: a stalled upstream never holds up a
+/// shutdown. Once the body has arrived it is stored whole.
 pub async fn run_once_until(
     store: &Store,
-    client: &OpenRouterClient,
-    mut stop: watch::Receiver<bool>,
-) -> Option<Result<ProvidersSummary, ProvidersError>> {
-    let source = format!("{}/providers", client.base_url());
-    let stopped = async {
-        // A stop signal whose sender is gone never fires.
-        if stop.wait_for(|s| *s).await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    let fetched = tokio::select! {
-        fetched = client.fetch_providers() => fetched,
-        () = stopped => return None,
-    };
-    Some(store_fetched(store, &source, fetched).await)
-}
-
-async fn store_fetched(
-    store: &Store,
-    source: &str,
-    fetched: Result<crate::openrouter::client::Fetched, FetchError>,
+    client: &UpstreamClient,
+    stop: watch::Receiver<bool>,
 ) -> Result<ProvidersSummary, ProvidersError> {
-    match fetched {
-        Ok(fetched) => ingest_providers_body(store, &fetched.body, source).await,
+    let source = format!("{}/providers", client.base_url());
+    let fetched = super::unless_stopped(client.fetch_providers(), stop).await;
+    match fetched.ok_or(ProvidersError::Cancelled)? {
+        Ok(fetched) => ingest_providers_body(store, &fetched.body, &source).await,
         Err(err) => {
-            let run = NewProviderRun {
-                started_at: Utc::now(),
-                source,
-                raw_body: None,
-                seen: 0,
-                skipped_detail: &[],
-            };
-            tracing::warn!(error = %err, "provider list fetch failed; previous list kept");
-            store
-                .record_providers_failure(&run, &err.to_string())
-                .await?;
-            Err(err.into())
+            Err(recorder::fetch_failed(store, Feed::OpenRouterProviders, &source, err).await)
         }
     }
 }

@@ -1,17 +1,19 @@
-//! The run recorder both ingesting sources share (OpenRouter's catalogue and the official price
-//! feed): how a failed run is recorded, how a failed fetch becomes a run, where dated files are
-//! found, and the rules every refresh must pass against what is stored. Each source states only
-//! what differs: its run log, its file names, its checks and its messages.
+//! The one run recorder every feed with a run log shares (OpenRouter's catalogue and provider
+//! list, the official price feed): how a failed run is recorded, how a failed fetch becomes a
+//! run, where dated files are found, and the rules every refresh must pass against what is
+//! stored. Each feed states only what differs: its [`Feed`], its file names, its checks and its
+//! messages. (The endpoints pass records each model's fetch on its own; see `ingest::endpoints`.)
 //!
-//! The nothing-lost rule holds for both: a failure is recorded as a failed run and leaves the
-//! stored data exactly as it was.
+//! The nothing-lost rule holds for all of them: a failure is recorded as a failed run and
+//! leaves the stored data exactly as it was.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::openrouter::FetchError;
-use crate::store::{NewRun, RunLog, RunRecord, SourceKind, Store, StoreError};
+use crate::feed::Feed;
+use crate::fetch::FetchError;
+use crate::store::{Delivery, NewRun, RunRecord, Store, StoreError};
 
 /// Largest body accepted from a file or after decompression.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -39,21 +41,21 @@ impl ReadError {
     }
 }
 
-/// What the recorder needs to know of a source's error.
+/// What the recorder needs to know of a feed's error.
 pub trait RunFailure: std::fmt::Display {
     /// The store's write lock could not be had: recording the failure would only wait for it
     /// again and fail the same way, later.
     fn is_busy(&self) -> bool;
 
-    /// The source has already recorded this run itself (a quarantined catalogue).
+    /// The feed has already recorded this run itself (a quarantined catalogue).
     fn is_recorded(&self) -> bool {
         false
     }
 }
 
 /// Records a failed run. When the database will not take it (disk full, file gone, lock held),
-/// a catalogue failure is kept in memory so `/healthz` and `/about` still show it; an official
-/// one is logged.
+/// a catalogue failure is kept in memory so `/healthz` and `/about` still show it; another
+/// feed's is logged.
 pub async fn record_failure(store: &Store, run: &NewRun<'_>, err: &impl RunFailure) {
     let error = err.to_string();
     let result = if err.is_busy() {
@@ -62,15 +64,15 @@ pub async fn record_failure(store: &Store, run: &NewRun<'_>, err: &impl RunFailu
         store.record_failure(run, &error).await.map(|_| ())
     };
     if let Err(record_err) = result {
-        tracing::error!(log = run.log.name(), error = %record_err, failure = %error, "could not record the failed run");
-        if run.log == RunLog::Catalogue {
+        tracing::error!(feed = run.feed.name(), error = %record_err, failure = %error, "could not record the failed run");
+        if run.feed == Feed::OpenRouterCatalogue {
             store.note_unrecorded_failure(run, &error, &record_err);
         }
     }
 }
 
 /// Passes `result` on, first recording it as a failed run `run` when it is an error the
-/// source has not recorded itself.
+/// feed has not recorded itself.
 pub async fn recorded<T, E: RunFailure>(
     store: &Store,
     run: &NewRun<'_>,
@@ -79,21 +81,36 @@ pub async fn recorded<T, E: RunFailure>(
     if let Err(err) = &result
         && !err.is_recorded()
     {
-        tracing::warn!(log = run.log.name(), source = run.source, error = %err, "ingest failed; previous data kept");
+        tracing::warn!(feed = run.feed.name(), source = run.source, error = %err, "ingest failed; previous data kept");
         record_failure(store, run, err).await;
     }
     result
 }
 
-/// A fetch from the live source that failed: recorded as a failed run (as of now, no body).
+/// [`recorded`] for a run whose skipped records' reasons were gathered beside it (`skipped`),
+/// so that a failed run keeps them too.
+pub async fn recorded_with<T, E: RunFailure>(
+    store: &Store,
+    run: NewRun<'_>,
+    skipped: &[String],
+    result: Result<T, E>,
+) -> Result<T, E> {
+    let run = NewRun {
+        skipped_detail: skipped,
+        ..run
+    };
+    recorded(store, &run, result).await
+}
+
+/// A fetch from the live feed that failed: recorded as a failed run (as of now, no body).
 pub async fn fetch_failed<E: RunFailure + From<FetchError>>(
     store: &Store,
-    log: RunLog,
+    feed: Feed,
     source: &str,
     err: FetchError,
 ) -> E {
-    let run = NewRun::new(log, SourceKind::Api, source, Utc::now(), None);
-    tracing::warn!(log = log.name(), error = %err, "fetch failed; previous data kept");
+    let run = NewRun::new(feed, Delivery::Api, source, Utc::now(), None);
+    tracing::warn!(feed = feed.name(), error = %err, "fetch failed; previous data kept");
     let err = E::from(err);
     record_failure(store, &run, &err).await;
     err
@@ -150,7 +167,7 @@ pub fn too_far_ahead(as_of: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     as_of > now + future_tolerance()
 }
 
-/// Why a date too far ahead is refused, in both sources' words.
+/// Why a date too far ahead is refused, in every feed's words.
 pub fn future_message(as_of: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!(
         "the date {} is more than a day in the future (it is now {}); give the date the data describes",
@@ -168,7 +185,7 @@ pub fn shrinks_by_half(stored_active: usize, seen: usize) -> bool {
 /// The applied run a refresh is compared against: the newest, unless it is the bundled
 /// snapshot, a stand-in that any real data may replace.
 pub fn last_real(last_success: Option<&RunRecord>) -> Option<&RunRecord> {
-    last_success.filter(|last| last.source_kind != SourceKind::Snapshot)
+    last_success.filter(|last| last.delivery != Delivery::Snapshot)
 }
 
 /// True when data as of `as_of` is older than the stored data's `stored` and must not replace
@@ -186,7 +203,7 @@ mod tests {
         crate::store::parse_as_of(text).unwrap()
     }
 
-    fn success(kind: SourceKind, as_of: &str) -> RunRecord {
+    fn success(kind: Delivery, as_of: &str) -> RunRecord {
         RunRecord::applied(1, kind, at(as_of))
     }
 
@@ -225,8 +242,8 @@ mod tests {
         assert!(!is_older(at("2026-08-01"), at("2099-01-01"), now));
         assert!(is_older(at("2026-08-01"), at("2026-08-23"), now));
         // The snapshot gives way to any real data; a real run does not.
-        let snapshot = success(SourceKind::Snapshot, "2026-08-20");
-        let file = success(SourceKind::File, "2026-08-20");
+        let snapshot = success(Delivery::Snapshot, "2026-08-20");
+        let file = success(Delivery::File, "2026-08-20");
         assert!(last_real(Some(&snapshot)).is_none());
         assert_eq!(last_real(Some(&file)).map(|r| r.id), Some(1));
         assert!(last_real(None).is_none());
@@ -243,7 +260,7 @@ mod tests {
             kept_unreadable: 1,
             removals_held: 0,
         };
-        let catalogue = crate::ingest::Summary {
+        let catalogue = crate::ingest::catalogue::Summary {
             run_id: 3,
             source: "file:models-2026-08-08.json".into(),
             as_of,
@@ -258,7 +275,7 @@ mod tests {
              1 removed, 4 price changes, as of 2026-08-08 06:30 UTC; 1 unreadable listings kept \
              as they were"
         );
-        let official = crate::official::ingest::OfficialSummary {
+        let official = crate::ingest::official::OfficialSummary {
             run_id: 5,
             source: "feed".into(),
             as_of,

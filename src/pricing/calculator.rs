@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use rust_decimal::prelude::*;
 use serde::Serialize;
 
+use crate::model::price::{Price, Pricing};
 use crate::model::{Charging, Model, Variant};
-use crate::pricing::price::{Price, Pricing};
 
-use crate::pricing::price::MILLION;
+use crate::format::group_thousands;
+use crate::model::price::MILLION;
 
 /// Serialises an amount without the trailing zeros exact products accumulate
 /// ("4.7500000" -> "4.75"). Done here, not when pricing, because normalising is slow
@@ -963,22 +964,10 @@ fn ratio(a: Decimal, b: Decimal) -> Result<Decimal, NotPriceable> {
     a.checked_div(b).ok_or(NotPriceable::Overflow)
 }
 
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::{PriceOverride, PriceSet};
+    use crate::model::price::{PriceOverride, PriceSet};
     use proptest::prelude::*;
 
     fn d(text: &str) -> Decimal {
@@ -1583,14 +1572,6 @@ mod tests {
             savings(&idle, &on_demand, &free_bill).unwrap().share(),
             None
         );
-    }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(1_000), "1,000");
-        assert_eq!(group_thousands(1_048_576), "1,048,576");
     }
 
     // Property tests use prices and shares with few decimal places so that every product is

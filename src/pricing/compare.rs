@@ -4,12 +4,11 @@
 //! words the problems and formats the figures.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use super::calculator::{MonthlyBill, NotPriceable, Workload, price_workload};
-use super::price::Price;
-use crate::model::Model;
-use crate::openrouter::schema::is_valid_id;
+use super::difference::percent_difference;
+use crate::model::price::Price;
+use crate::model::{Model, is_valid_id};
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
 
@@ -69,13 +68,9 @@ pub fn best<T: PartialOrd + Copy>(values: &[Option<T>], lowest: bool) -> Vec<boo
 
 /// How much cheaper `price` is than `base`, in percent of `base`: `(base − price) ÷ base ×
 /// 100`. `None` when either is not a plain price or `base` is zero.
-pub fn percent_below(price: Option<Price>, base: Option<Price>) -> Option<f64> {
+pub fn percent_below(price: Option<Price>, base: Option<Price>) -> Option<Decimal> {
     let (p, b) = (price?.usd()?, base?.usd()?);
-    if b.is_zero() {
-        return None;
-    }
-    let ratio = b.checked_sub(p)?.checked_div(b)?;
-    ratio.to_f64().map(|r| r * 100.0)
+    percent_difference(p, b).map(|below| -below)
 }
 
 /// `workload` priced on each model, with its batch listing where it has one (the
@@ -120,8 +115,14 @@ mod tests {
     fn a_saving_is_a_percentage_of_the_base_price() {
         let usd = |v: &str| Some(Price::Usd(v.parse().unwrap()));
         // ($1 − $0.50) ÷ $1 = 50 %; ($3 − $0.30) ÷ $3 = 90 %.
-        assert_eq!(percent_below(usd("0.0000005"), usd("0.000001")), Some(50.0));
-        assert_eq!(percent_below(usd("0.0000003"), usd("0.000003")), Some(90.0));
+        assert_eq!(
+            percent_below(usd("0.0000005"), usd("0.000001")),
+            Some(Decimal::from(50))
+        );
+        assert_eq!(
+            percent_below(usd("0.0000003"), usd("0.000003")),
+            Some(Decimal::from(90))
+        );
         assert_eq!(percent_below(usd("1"), usd("0")), None);
         assert_eq!(percent_below(None, usd("1")), None);
     }

@@ -1,11 +1,17 @@
-//! Pure pricing maths: exact prices, the workload calculator and the value ranking.
-//! No I/O here; everything takes plain data and returns plain data.
+//! Every pricing decision: the workload calculator, which seller bills a workload (`sellers`),
+//! every price tag of a model and where the routed and the maker's prices disagree
+//! (`price_tags`, `discrepancies`), the one relative-difference rule (`difference`), where to
+//! buy and its filters, the comparison, similar models and the value ranking. No I/O here;
+//! everything takes plain data (the catalogue included) and returns plain data.
 
 pub mod calculator;
 pub mod compare;
-pub mod price;
+pub mod difference;
+pub mod discrepancies;
+pub mod price_tags;
 pub mod providers;
 pub mod ranking;
 pub mod selection;
+pub mod sellers;
 pub mod similar;
 pub mod where_to_buy;

@@ -17,8 +17,8 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::calculator::{MonthlyBill, Workload, WorkloadError, price_workload};
-use super::price::Pricing;
 use crate::model::Model;
+use crate::model::price::Pricing;
 
 /// The 27 member states of the European Union (ISO 3166-1 alpha-2; Greece is `GR`).
 pub const EU: &[&str] = &[
@@ -398,7 +398,7 @@ pub fn price_by_provider(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::Price;
+    use crate::model::price::Price;
     use std::str::FromStr;
 
     fn dec(s: &str) -> Decimal {

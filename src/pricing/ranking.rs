@@ -7,10 +7,10 @@ use std::collections::HashSet;
 use rust_decimal::prelude::*;
 use serde::Serialize;
 
+use crate::model::price::{Price, PriceSet};
 use crate::model::{Charging, Model, QualityIndex, Variant};
-use crate::pricing::price::{Price, PriceSet};
 
-use crate::pricing::price::MILLION;
+use crate::model::price::MILLION;
 /// Far beyond any real workload; the bound keeps every blended price calculable.
 const MAX_RATIO: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
@@ -373,8 +373,8 @@ pub fn best_value(ranked: &[RankedModel]) -> Option<&RankedModel> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::price::Pricing;
     use crate::model::{Quality, classify};
-    use crate::pricing::price::Pricing;
 
     fn d(text: &str) -> Decimal {
         Decimal::from_str_exact(text).unwrap()

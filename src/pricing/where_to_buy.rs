@@ -7,11 +7,11 @@
 //! caching, the same default the ranking uses.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
-use super::price::{Component, PriceSet};
+use super::difference::percent_difference;
 use super::providers::{Offer, ProviderFilters, Selection, select};
 use super::ranking::blended_price_per_million;
+use crate::model::price::{Component, PriceSet};
 
 /// Input tokens per output token in the blend that orders the table.
 pub const BLEND_RATIO: u32 = 3;
@@ -19,14 +19,6 @@ pub const BLEND_RATIO: u32 = 3;
 /// The blended $/M that orders the table; `None` when a needed price is missing or variable.
 pub fn blend(prices: &PriceSet) -> Option<Decimal> {
     blended_price_per_million(prices, Decimal::from(BLEND_RATIO), Decimal::ZERO)
-}
-
-/// `(a − b) ÷ b` in percent; `None` when `b` is zero.
-pub fn percent_diff(a: Decimal, b: Decimal) -> Option<f64> {
-    (a - b)
-        .checked_div(b)
-        .and_then(|r| r.to_f64())
-        .map(|r| r * 100.0)
 }
 
 /// The components a row and the headline are compared on, in the order they are named.
@@ -47,9 +39,9 @@ pub enum Versus {
     /// The headline is free and this row costs `blend`.
     RoutedFree(Decimal),
     /// Dearer by this many percent of the headline's blend.
-    Dearer(f64),
+    Dearer(Decimal),
     /// Cheaper by this many percent (negative) of the headline's blend.
-    Cheaper(f64),
+    Cheaper(Decimal),
     /// Some component differs but either blend is unknown.
     NotComparable,
     /// The difference could not be worked out (an overflow).
@@ -73,7 +65,7 @@ pub fn versus(
     match (row_blend, head_blend) {
         (Some(r), Some(h)) if r == h => Versus::SameBlend(differing),
         (Some(r), Some(h)) if h.is_zero() => Versus::RoutedFree(r),
-        (Some(r), Some(h)) => match percent_diff(r, h) {
+        (Some(r), Some(h)) => match percent_difference(r, h) {
             Some(p) if r > h => Versus::Dearer(p),
             Some(p) => Versus::Cheaper(p),
             None => Versus::Unknown,
@@ -87,9 +79,9 @@ pub fn versus(
 pub enum VersusHeadline {
     Same,
     /// This many percent below.
-    Below(f64),
+    Below(Decimal),
     /// This many percent above.
-    Above(f64),
+    Above(Decimal),
 }
 
 /// `None` when the headline is free (a percentage of zero means nothing).
@@ -100,8 +92,8 @@ pub fn versus_headline(price: Decimal, head: Decimal) -> Option<VersusHeadline> 
     if head.is_zero() {
         return None;
     }
-    percent_diff(price, head).map(|p| {
-        if p < 0.0 {
+    percent_difference(price, head).map(|p| {
+        if p.is_sign_negative() {
             VersusHeadline::Below(-p)
         } else {
             VersusHeadline::Above(p)
@@ -143,11 +135,11 @@ impl PriceRange {
 
     /// How much more the dearest costs than the cheapest, in percent of the cheapest; `None`
     /// when the cheapest is free.
-    pub fn spread_percent(&self) -> Option<f64> {
+    pub fn spread_percent(&self) -> Option<Decimal> {
         if self.min.is_zero() {
             None
         } else {
-            Some(percent_diff(self.max, self.min).unwrap_or_default())
+            Some(percent_difference(self.max, self.min).unwrap_or_default())
         }
     }
 }
@@ -271,7 +263,7 @@ pub fn against_others(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::Price;
+    use crate::model::price::Price;
     use std::str::FromStr;
 
     fn dec(s: &str) -> Decimal {
@@ -321,7 +313,7 @@ mod tests {
             (dec("1"), dec("2"), 3)
         );
         // ($2 − $1) ÷ $1 = 100 %.
-        assert_eq!(range.spread_percent(), Some(100.0));
+        assert_eq!(range.spread_percent(), Some(Decimal::from(100)));
         assert_eq!(table.marked, [3]);
     }
 
@@ -378,13 +370,13 @@ mod tests {
         let dear = prices("3", "6");
         assert_eq!(
             versus(&dear, blend(&dear), &head, head_blend),
-            Versus::Dearer(50.0)
+            Versus::Dearer(Decimal::from(50))
         );
         // (3 × 1 + 2) ÷ 4 = $1.25: −50 %.
         let cheap = prices("1", "2");
         assert_eq!(
             versus(&cheap, blend(&cheap), &head, head_blend),
-            Versus::Cheaper(-50.0)
+            Versus::Cheaper(Decimal::from(-50))
         );
         // (3 × 1 + 7) ÷ 4 = $2.50, the headline's blend, from other components.
         let other = prices("1", "7");
@@ -408,12 +400,12 @@ mod tests {
         // ($2 − $2.50) ÷ $2.50 = −20 %: 20 % below.
         assert_eq!(
             versus_headline(dec("2"), dec("2.5")),
-            Some(VersusHeadline::Below(20.0))
+            Some(VersusHeadline::Below(Decimal::from(20)))
         );
         // ($3 − $2) ÷ $2 = +50 %.
         assert_eq!(
             versus_headline(dec("3"), dec("2")),
-            Some(VersusHeadline::Above(50.0))
+            Some(VersusHeadline::Above(Decimal::from(50)))
         );
         assert_eq!(
             versus_headline(dec("2"), dec("2")),

@@ -10,13 +10,12 @@ use super::changes::ChangeLog;
 use super::endpoints::{Endpoint, ModelEndpoints};
 use super::providers::{ProviderDirectory, StoredProvider};
 use super::{
-    EventRow, Fingerprint, HistoryRow, Outcome, RunRecord, SourceKind, Store, StoreError,
-    StoredModel,
+    Delivery, EventRow, Fingerprint, HistoryRow, Outcome, RunRecord, Store, StoreError, StoredModel,
 };
+use crate::model::price::Pricing;
 use crate::model::{Model, Variant};
-use crate::official::store::StoredOfficial;
-use crate::official::view::OfficialView;
-use crate::pricing::price::Pricing;
+use crate::store::official::StoredOfficial;
+use crate::store::official::view::OfficialView;
 
 /// Data older than this many hours is called stale on every page (the pages say "48 hours").
 pub const STALE_AFTER_HOURS: i64 = 48;
@@ -124,7 +123,7 @@ impl Freshness {
     pub fn is_snapshot(&self) -> bool {
         self.last_success
             .as_ref()
-            .is_some_and(|r| r.source_kind == SourceKind::Snapshot)
+            .is_some_and(|r| r.delivery == Delivery::Snapshot)
     }
 
     /// Changes whenever anything a page shows about the data changes: a new successful or
@@ -211,7 +210,7 @@ impl Catalogue {
         .with_endpoints(store.load_endpoints().await?)
         .with_providers(store.load_providers().await?)
         .with_runs(&runs)
-        .with_official(crate::official::store::load(store).await?))
+        .with_official(crate::store::official::load(store).await?))
     }
 
     /// A catalogue of these listings alone, each active or not: for unit tests of the pure

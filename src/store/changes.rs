@@ -12,10 +12,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use super::{EventRow, RunRecord, SourceKind};
+use super::{Delivery, EventRow, RunRecord};
 
 pub mod filter;
-use crate::pricing::price::{Price, PriceSet, Pricing};
+use crate::model::price::{Price, PriceSet, Pricing};
 
 /// What happened to one model on one day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -80,19 +80,6 @@ impl ComponentChange {
             (Some(old), Some(new)) => is_large_move(old, new),
             _ => false,
         }
-    }
-
-    /// The change in percent of the old price; `None` when either side is not a number
-    /// or the old price was zero.
-    pub fn percent(&self) -> Option<f64> {
-        let old = self.old.and_then(Price::usd)?;
-        let new = self.new.and_then(Price::usd)?;
-        if old.is_zero() {
-            return None;
-        }
-        let ratio = (new - old).checked_div(old)?;
-        let percent: f64 = ratio.try_into().ok()?;
-        Some(percent * 100.0)
     }
 }
 
@@ -219,7 +206,7 @@ impl ChangeLog {
         runs.sort_by_key(|r| r.id);
         // The bundled snapshot is a hand-written stand-in: once real data exists, its runs
         // still shape the state but are not days of their own.
-        let real_data = runs.iter().any(|r| r.source_kind != SourceKind::Snapshot);
+        let real_data = runs.iter().any(|r| r.delivery != Delivery::Snapshot);
         let mut prices_by_run: HashMap<i64, Vec<(&str, &Pricing)>> = HashMap::new();
         for (run, id, pricing) in prices {
             prices_by_run.entry(run).or_default().push((id, pricing));
@@ -229,7 +216,7 @@ impl ChangeLog {
             events_by_run.entry(event.run_id).or_default().push(event);
         }
 
-        let counts = |run: &RunRecord| !(real_data && run.source_kind == SourceKind::Snapshot);
+        let counts = |run: &RunRecord| !(real_data && run.delivery == Delivery::Snapshot);
 
         let mut state: HashMap<&str, State<'_>> = HashMap::new();
         let mut log = ChangeLog::default();
@@ -420,7 +407,7 @@ mod tests {
     }
 
     #[test]
-    fn direction_and_percent_follow_the_amounts() {
+    fn direction_follows_the_amounts() {
         let change = |old: Option<&str>, new: Option<&str>| ComponentChange {
             key: "prompt".into(),
             min_prompt_tokens: None,
@@ -430,19 +417,15 @@ mod tests {
         };
         let cut = change(Some("0.000002"), Some("0.0000015"));
         assert_eq!(cut.direction(), Direction::Cut);
-        assert_eq!(cut.percent(), Some(-25.0));
         let rise = change(Some("0.000001"), Some("0.0000015"));
         assert_eq!(rise.direction(), Direction::Increase);
-        assert_eq!(rise.percent(), Some(50.0));
         let from_free = change(Some("0"), Some("0.000001"));
         assert_eq!(from_free.direction(), Direction::Increase);
-        assert_eq!(from_free.percent(), None);
         let new_component = change(None, Some("0.000001"));
         assert_eq!(new_component.direction(), Direction::Other);
-        assert_eq!(change(Some("-1"), Some("0.000001")).percent(), None);
     }
 
-    fn run(id: i64, day: u32, kind: SourceKind) -> RunRecord {
+    fn run(id: i64, day: u32, kind: Delivery) -> RunRecord {
         let as_of = NaiveDate::from_ymd_opt(2026, 7, day)
             .unwrap()
             .and_hms_opt(0, 0, 0)
@@ -472,9 +455,9 @@ mod tests {
         cheaper.base.set("prompt", p("0.0000005"));
         // The snapshot is dated after the real data, as the bundled one can be.
         let runs = [
-            run(1, 30, SourceKind::Snapshot),
-            run(2, 1, SourceKind::File),
-            run(3, 2, SourceKind::File),
+            run(1, 30, Delivery::Snapshot),
+            run(2, 1, Delivery::File),
+            run(3, 2, Delivery::File),
         ];
         let prices = [
             (1, "snap/model", &cheap),
@@ -502,7 +485,7 @@ mod tests {
     fn a_snapshot_alone_is_the_first_day() {
         let mut cheap = Pricing::default();
         cheap.base.set("prompt", p("0.000001"));
-        let runs = [run(1, 30, SourceKind::Snapshot)];
+        let runs = [run(1, 30, Delivery::Snapshot)];
         let events = [event(&runs[0], "snap/model", true)];
         let log = ChangeLog::build(&runs, [(1, "snap/model", &cheap)], &events);
         assert_eq!(log.days().len(), 1);
@@ -516,7 +499,7 @@ mod tests {
         let tier = |min: u64, prompt: &str| {
             let mut prices = PriceSet::default();
             prices.set("prompt", p(prompt));
-            crate::pricing::price::PriceOverride {
+            crate::model::price::PriceOverride {
                 min_prompt_tokens: Some(min),
                 prices,
                 ..Default::default()

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Store, StoreError, parse_ts, pricing_json, ts};
-pub use crate::openrouter::endpoints::Endpoint;
+pub use crate::fetch::openrouter::endpoints::Endpoint;
 
 /// How the latest endpoint fetch of one model went.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use super::Catalogue;
 use super::catalogue::Entry;
+use crate::model::price::{MILLION, Price, PriceSet};
 use crate::model::{Model, Variant};
-use crate::pricing::price::{MILLION, Price, PriceSet};
 use crate::search::Needle;
 
 /// What to do with free listings.

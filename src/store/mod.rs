@@ -1,9 +1,15 @@
-//! SQLite, the system of record, and the in-memory catalogue that pages read from.
+//! SQLite, the system of record, and the in-memory catalogue that pages read from: every
+//! feed's tables and run logs (`runs`, `providers`, `endpoints`, `official`), the change log
+//! (`changes`), and, built once per load beside the catalogue, the official prices' view
+//! (`official::view`) and their matching to our models (`matching`). Imports the domain
+//! types, never the pricing maths or the web layer.
 
 pub mod catalogue;
 pub mod changes;
 pub mod endpoints;
 pub mod listing;
+pub mod matching;
+pub mod official;
 pub mod providers;
 
 use std::collections::HashMap;
@@ -20,7 +26,7 @@ use sqlx::{Row, SqlitePool};
 pub use catalogue::Catalogue;
 
 use crate::model::Model;
-use crate::pricing::price::Pricing;
+use crate::model::price::Pricing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -41,34 +47,37 @@ pub enum StoreError {
         "the database file {0} was {1} while this process had it open; restart to open it again"
     )]
     FileGone(String, &'static str),
+    #[error("the {} keeps no run log of this shape", .0.name())]
+    NoRunLog(crate::feed::Feed),
 }
 
-/// Where a run's data came from.
+/// How a run's body reached us (stored in the run logs' `source_kind` column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum SourceKind {
+pub enum Delivery {
     /// The snapshot compiled into the binary.
     Snapshot,
-    /// A live fetch from the API.
+    /// A live fetch from the feed.
     Api,
     /// A saved response read from disk.
     File,
 }
 
-impl SourceKind {
+impl Delivery {
+    /// The stored spelling.
     pub fn as_str(self) -> &'static str {
         match self {
-            SourceKind::Snapshot => "snapshot",
-            SourceKind::Api => "api",
-            SourceKind::File => "file",
+            Delivery::Snapshot => "snapshot",
+            Delivery::Api => "api",
+            Delivery::File => "file",
         }
     }
 
-    pub(crate) fn parse(text: &str) -> SourceKind {
+    pub(crate) fn parse(text: &str) -> Delivery {
         match text {
-            "snapshot" => SourceKind::Snapshot,
-            "api" => SourceKind::Api,
-            _ => SourceKind::File,
+            "snapshot" => Delivery::Snapshot,
+            "api" => Delivery::Api,
+            _ => Delivery::File,
         }
     }
 }
@@ -109,7 +118,8 @@ pub struct RunRecord {
     pub id: i64,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
-    pub source_kind: SourceKind,
+    #[serde(rename = "source_kind")]
+    pub delivery: Delivery,
     pub source: String,
     pub as_of: DateTime<Utc>,
     pub outcome: Outcome,
@@ -133,12 +143,12 @@ pub struct RunRecord {
 #[cfg(test)]
 impl RunRecord {
     /// An applied run for unit tests, started, finished and dated `as_of`, nothing counted.
-    pub(crate) fn applied(id: i64, source_kind: SourceKind, as_of: DateTime<Utc>) -> RunRecord {
+    pub(crate) fn applied(id: i64, delivery: Delivery, as_of: DateTime<Utc>) -> RunRecord {
         RunRecord {
             id,
             started_at: as_of,
             finished_at: as_of,
-            source_kind,
+            delivery,
             source: "test".into(),
             as_of,
             outcome: Outcome::Success,
@@ -212,7 +222,7 @@ pub struct Fingerprint {
 
 mod runs;
 mod write;
-pub use runs::{NewRun, RunLog, Totals};
+pub use runs::{NewRun, Totals};
 pub use write::{KEEP_FAILED_BODIES, KEEP_FAILED_BODIES_DAYS, Unreadable, WriteTx};
 
 /// How long a writer waits for another's write lock before giving up with
@@ -370,7 +380,7 @@ impl Store {
             id: -now.timestamp_millis(),
             started_at: run.started_at,
             finished_at: now,
-            source_kind: run.source_kind,
+            delivery: run.delivery,
             source: run.source.to_string(),
             as_of: run.as_of,
             outcome: Outcome::Failed,

@@ -1,4 +1,5 @@
-//! OpenRouter's provider list and its run log. The list is written whole in one transaction,
+//! OpenRouter's provider list and its run log (written through the shared run log,
+//! `store::runs`, read back here). The list is written whole in one transaction,
 //! only by a run that passes its checks; providers that leave the list are marked inactive,
 //! never deleted, so an endpoint that still names one can still say where it runs.
 
@@ -7,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Store, StoreError, gzip, parse_ts, ts};
-pub use crate::openrouter::providers::ProviderInfo;
+use super::{NewRun, Outcome, Store, StoreError, parse_ts, ts};
+pub use crate::fetch::openrouter::providers::ProviderInfo;
 
 /// One provider as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,15 +31,6 @@ pub struct ProviderRun {
     pub providers_stored: i64,
     pub skipped: i64,
     pub error: Option<String>,
-}
-
-/// What a run wants written.
-pub struct NewProviderRun<'a> {
-    pub started_at: DateTime<Utc>,
-    pub source: &'a str,
-    pub raw_body: Option<&'a [u8]>,
-    pub seen: usize,
-    pub skipped_detail: &'a [String],
 }
 
 /// What a write did, or why it refused to.
@@ -99,28 +91,17 @@ impl Store {
     /// half the active providers; the count is read inside the transaction.
     pub async fn write_providers(
         &self,
-        run: &NewProviderRun<'_>,
+        run: &NewRun<'_>,
         providers: &[ProviderInfo],
     ) -> Result<ProvidersWrite, StoreError> {
-        let raw = run.raw_body.map(gzip).transpose()?;
         let now = ts(Utc::now());
         let mut tx = self.begin_write().await?;
-        let run_id = sqlx::query(
-            "INSERT INTO provider_runs (started_at, finished_at, source, outcome, providers_seen, \
-             providers_stored, skipped, skipped_detail, raw_gzip) \
-             VALUES (?, ?, ?, 'success', ?, ?, ?, ?, ?)",
-        )
-        .bind(ts(run.started_at))
-        .bind(&now)
-        .bind(run.source)
-        .bind(run.seen as i64)
-        .bind(providers.len() as i64)
-        .bind(run.skipped_detail.len() as i64)
-        .bind(serde_json::to_string(run.skipped_detail).unwrap_or_default())
-        .bind(raw)
-        .execute(tx.conn())
-        .await?
-        .last_insert_rowid();
+        let run_id = tx.insert_run(run, Outcome::Success, None).await?;
+        sqlx::query("UPDATE provider_runs SET providers_stored = ? WHERE id = ?")
+            .bind(providers.len() as i64)
+            .bind(run_id)
+            .execute(tx.conn())
+            .await?;
         let active: Vec<String> = sqlx::query_scalar("SELECT slug FROM providers WHERE active = 1")
             .fetch_all(tx.conn())
             .await?;
@@ -177,41 +158,6 @@ impl Store {
             added,
             removed,
         })
-    }
-
-    /// Records a failed run; the stored list is untouched. Only the latest failures keep
-    /// their raw bodies.
-    pub async fn record_providers_failure(
-        &self,
-        run: &NewProviderRun<'_>,
-        error: &str,
-    ) -> Result<i64, StoreError> {
-        let raw = run.raw_body.map(gzip).transpose()?;
-        let id = sqlx::query(
-            "INSERT INTO provider_runs (started_at, finished_at, source, outcome, providers_seen, \
-             skipped, skipped_detail, error, raw_gzip) VALUES (?, ?, ?, 'failed', ?, ?, ?, ?, ?)",
-        )
-        .bind(ts(run.started_at))
-        .bind(ts(Utc::now()))
-        .bind(run.source)
-        .bind(run.seen as i64)
-        .bind(run.skipped_detail.len() as i64)
-        .bind(serde_json::to_string(run.skipped_detail).unwrap_or_default())
-        .bind(error)
-        .bind(raw)
-        .execute(&self.pool)
-        .await?
-        .last_insert_rowid();
-        sqlx::query(
-            "UPDATE provider_runs SET raw_gzip = NULL WHERE outcome = 'failed' AND id NOT IN \
-             (SELECT id FROM provider_runs WHERE outcome = 'failed' ORDER BY id DESC LIMIT ?)",
-        )
-        // The latest failed bodies are kept for inspection as the other run logs keep theirs;
-        // older failures keep their record only.
-        .bind(super::KEEP_FAILED_BODIES)
-        .execute(&self.pool)
-        .await?;
-        Ok(id)
     }
 
     /// The stored list (active first, then by name) and the latest run of each outcome.

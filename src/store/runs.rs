@@ -1,7 +1,7 @@
-//! The run log every ingesting source keeps, in one shape: the catalogue's (`ingest_runs`) and
-//! the official feed's (`official_runs`). One way to record a run, finish it, read it back and
-//! drop old raw bodies; a source states only which log it writes ([`RunLog`]) and what it
-//! counts beyond the shared columns (the official feed also counts providers).
+//! The run log every ingesting feed keeps: the catalogue's (`ingest_runs`), the official
+//! feed's (`official_runs`) and the provider list's (`provider_runs`). One way to record a run,
+//! finish it, read it back and drop old raw bodies; a run states only which [`Feed`] it
+//! refreshed, and each log's columns beyond the shared ones are stated once (`columns`).
 //!
 //! Every write here goes through a [`WriteTx`], under the write lock.
 
@@ -9,61 +9,91 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
 use super::write::{KEEP_FAILED_BODIES, KEEP_FAILED_BODIES_DAYS};
-use super::{Outcome, RunRecord, SourceKind, Store, StoreError, WriteTx, gzip, parse_ts, ts};
+use super::{Delivery, Outcome, RunRecord, Store, StoreError, WriteTx, gzip, parse_ts, ts};
+use crate::feed::Feed;
 
-/// Which source's run log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunLog {
-    /// OpenRouter's catalogue: `ingest_runs`, with quarantine and `accept-run`.
-    Catalogue,
-    /// The official price feed: `official_runs`, which also counts providers.
-    Official,
+/// The columns a feed's run log has beyond those every log has (`started_at`, `finished_at`,
+/// `source`, `outcome`, `skipped`, `skipped_detail`, `error`, `raw_gzip`).
+struct Columns {
+    /// How the body reached us (`source_kind`), the moment the data describes (`as_of`), and
+    /// the models seen, stored, added, removed and repriced: the catalogue's and the official
+    /// feed's logs, which [`RunRecord`] reads back.
+    dated: bool,
+    /// The official feed and the provider list count providers.
+    providers_seen: bool,
+    /// The catalogue's quarantined runs can be accepted later.
+    accepted_at: bool,
 }
 
-impl RunLog {
-    fn table(self) -> &'static str {
-        match self {
-            RunLog::Catalogue => "ingest_runs",
-            RunLog::Official => "official_runs",
-        }
+/// The run log of `feed`, or why it has none.
+fn columns(feed: Feed) -> Result<Columns, StoreError> {
+    match feed {
+        Feed::OpenRouterCatalogue => Ok(Columns {
+            dated: true,
+            providers_seen: false,
+            accepted_at: true,
+        }),
+        Feed::Official => Ok(Columns {
+            dated: true,
+            providers_seen: true,
+            accepted_at: false,
+        }),
+        // Read back as `store::providers::ProviderRun`, with its `providers_stored`.
+        Feed::OpenRouterProviders => Ok(Columns {
+            dated: false,
+            providers_seen: true,
+            accepted_at: false,
+        }),
+        // Logged per model (`endpoint_fetches`), not per run.
+        Feed::OpenRouterEndpoints => Err(StoreError::NoRunLog(feed)),
     }
+}
 
-    /// What the log's own messages call it.
-    pub fn name(self) -> &'static str {
-        match self {
-            RunLog::Catalogue => "catalogue",
-            RunLog::Official => "official feed",
-        }
+/// The run log of `feed` when it keeps the dated shape [`RunRecord`] reads.
+fn dated_columns(feed: Feed) -> Result<Columns, StoreError> {
+    let columns = columns(feed)?;
+    if columns.dated {
+        Ok(columns)
+    } else {
+        Err(StoreError::NoRunLog(feed))
     }
+}
 
-    /// `SELECT <every run column> FROM <table><tail>`; a column one log lacks reads as NULL.
-    /// Only our own static text goes into it (the table name and `tail`).
-    fn select(self, tail: &'static str) -> AssertSqlSafe<String> {
-        let own = match self {
-            RunLog::Catalogue => "NULL AS providers_seen, accepted_at",
-            RunLog::Official => "providers_seen, NULL AS accepted_at",
-        };
-        AssertSqlSafe(format!(
-            "SELECT id, started_at, finished_at, source_kind, source, as_of, outcome, \
-             models_seen, models_stored, skipped, added, removed, price_changes, error, {own} \
-             FROM {}{tail}",
-            self.table()
-        ))
-    }
+/// `SELECT <every run column> FROM <table><tail>`; a column one log lacks reads as NULL.
+/// Only our own static text goes into it (the table name and `tail`).
+fn select(feed: Feed, tail: &'static str) -> Result<AssertSqlSafe<String>, StoreError> {
+    let columns = dated_columns(feed)?;
+    let providers_seen = if columns.providers_seen {
+        "providers_seen"
+    } else {
+        "NULL AS providers_seen"
+    };
+    let accepted_at = if columns.accepted_at {
+        "accepted_at"
+    } else {
+        "NULL AS accepted_at"
+    };
+    Ok(AssertSqlSafe(format!(
+        "SELECT id, started_at, finished_at, source_kind, source, as_of, outcome, \
+         models_seen, models_stored, skipped, added, removed, price_changes, error, \
+         {providers_seen}, {accepted_at} FROM {}{tail}",
+        feed.log_table()
+    )))
 }
 
 /// What an ingest wants recorded of one run; the store writes it in one transaction or not at
 /// all.
 #[derive(Clone, Copy)]
 pub struct NewRun<'a> {
-    pub log: RunLog,
+    pub feed: Feed,
     pub started_at: DateTime<Utc>,
-    pub source_kind: SourceKind,
+    pub delivery: Delivery,
     pub source: &'a str,
     pub as_of: DateTime<Utc>,
     pub raw_body: Option<&'a [u8]>,
     pub models_seen: usize,
-    /// Only the official feed's log has this column; the catalogue's ignores it.
+    /// Only the official feed's and the provider list's logs have this column; the
+    /// catalogue's ignores it.
     pub providers_seen: usize,
     pub skipped_detail: &'a [String],
 }
@@ -71,16 +101,16 @@ pub struct NewRun<'a> {
 impl<'a> NewRun<'a> {
     /// A run starting now, nothing counted yet.
     pub fn new(
-        log: RunLog,
-        source_kind: SourceKind,
+        feed: Feed,
+        delivery: Delivery,
         source: &'a str,
         as_of: DateTime<Utc>,
         raw_body: Option<&'a [u8]>,
     ) -> NewRun<'a> {
         NewRun {
-            log,
+            feed,
             started_at: Utc::now(),
-            source_kind,
+            delivery,
             source,
             as_of,
             raw_body,
@@ -118,7 +148,7 @@ pub(crate) fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, S
         id: row.try_get("id")?,
         started_at: parse_ts(&row.try_get::<String, _>("started_at")?)?,
         finished_at: parse_ts(&row.try_get::<String, _>("finished_at")?)?,
-        source_kind: SourceKind::parse(&row.try_get::<String, _>("source_kind")?),
+        delivery: Delivery::parse(&row.try_get::<String, _>("source_kind")?),
         source: row.try_get("source")?,
         as_of: parse_ts(&row.try_get::<String, _>("as_of")?)?,
         outcome,
@@ -141,14 +171,14 @@ impl Store {
     pub async fn record_failure(&self, run: &NewRun<'_>, error: &str) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
         let id = tx.insert_run(run, Outcome::Failed, Some(error)).await?;
-        tx.prune_raw_bodies(run.log, Utc::now()).await?;
+        tx.prune_raw_bodies(run.feed, Utc::now()).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// One catalogue run by id.
     pub async fn run(&self, id: i64) -> Result<Option<RunRecord>, StoreError> {
-        let row = sqlx::query(RunLog::Catalogue.select(" WHERE id = ?"))
+        let row = sqlx::query(select(Feed::OpenRouterCatalogue, " WHERE id = ?")?)
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
@@ -162,22 +192,24 @@ impl Store {
         } else {
             Outcome::Failed
         };
-        let row =
-            sqlx::query(RunLog::Catalogue.select(" WHERE outcome = ? ORDER BY id DESC LIMIT 1"))
-                .bind(outcome.as_str())
-                .fetch_optional(self.pool())
-                .await?;
+        let row = sqlx::query(select(
+            Feed::OpenRouterCatalogue,
+            " WHERE outcome = ? ORDER BY id DESC LIMIT 1",
+        )?)
+        .bind(outcome.as_str())
+        .fetch_optional(self.pool())
+        .await?;
         row.map(|r| run_from_row(&r)).transpose()
     }
 
     /// Recent catalogue runs, newest first.
     pub async fn recent_runs(&self, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
-        self.runs_of(RunLog::Catalogue, limit).await
+        self.runs_of(Feed::OpenRouterCatalogue, limit).await
     }
 
-    /// A log's recent runs, newest first.
-    pub async fn runs_of(&self, log: RunLog, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
-        let rows = sqlx::query(log.select(" ORDER BY id DESC LIMIT ?"))
+    /// A feed's recent runs, newest first.
+    pub async fn runs_of(&self, feed: Feed, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+        let rows = sqlx::query(select(feed, " ORDER BY id DESC LIMIT ?")?)
             .bind(limit)
             .fetch_all(self.pool())
             .await?;
@@ -195,29 +227,37 @@ impl WriteTx {
     ) -> Result<i64, StoreError> {
         let raw = run.raw_body.map(gzip).transpose()?;
         let skipped_detail = serde_json::to_string(run.skipped_detail).unwrap_or_default();
-        let (own_column, own_value) = match run.log {
-            RunLog::Catalogue => ("", ""),
-            RunLog::Official => (", providers_seen", ", ?"),
-        };
+        let shape = columns(run.feed)?;
+        let mut names = String::from(
+            "started_at, finished_at, source, outcome, skipped, skipped_detail, error, raw_gzip",
+        );
+        if shape.dated {
+            names.push_str(", source_kind, as_of, models_seen");
+        }
+        if shape.providers_seen {
+            names.push_str(", providers_seen");
+        }
+        let values = vec!["?"; names.split(',').count()].join(", ");
         let sql = format!(
-            "INSERT INTO {} (started_at, finished_at, source_kind, source, as_of, outcome, \
-             models_seen, skipped, skipped_detail, error, raw_gzip{own_column}) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{own_value})",
-            run.log.table()
+            "INSERT INTO {} ({names}) VALUES ({values})",
+            run.feed.log_table()
         );
         let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(ts(run.started_at))
             .bind(ts(Utc::now()))
-            .bind(run.source_kind.as_str())
             .bind(run.source)
-            .bind(ts(run.as_of))
             .bind(outcome.as_str())
-            .bind(run.models_seen as i64)
             .bind(run.skipped_detail.len() as i64)
             .bind(skipped_detail)
             .bind(error)
             .bind(raw);
-        if run.log == RunLog::Official {
+        if shape.dated {
+            query = query
+                .bind(run.delivery.as_str())
+                .bind(ts(run.as_of))
+                .bind(run.models_seen as i64);
+        }
+        if shape.providers_seen {
             query = query.bind(run.providers_seen as i64);
         }
         Ok(query.execute(self.conn()).await?.last_insert_rowid())
@@ -226,15 +266,16 @@ impl WriteTx {
     /// Fills in a run's counts and outcome once its writes are done.
     pub async fn finish_run(
         &mut self,
-        log: RunLog,
+        feed: Feed,
         run_id: i64,
         outcome: Outcome,
         totals: Totals,
     ) -> Result<(), StoreError> {
+        dated_columns(feed)?;
         let sql = format!(
             "UPDATE {} SET finished_at = ?, outcome = ?, models_stored = ?, added = ?, \
              removed = ?, price_changes = ? WHERE id = ?",
-            log.table()
+            feed.log_table()
         );
         sqlx::query(AssertSqlSafe(sql))
             .bind(ts(Utc::now()))
@@ -249,13 +290,13 @@ impl WriteTx {
         Ok(())
     }
 
-    /// The most recent run of a log with this outcome.
+    /// The most recent run of a feed with this outcome.
     pub async fn last_run(
         &mut self,
-        log: RunLog,
+        feed: Feed,
         outcome: Outcome,
     ) -> Result<Option<RunRecord>, StoreError> {
-        let row = sqlx::query(log.select(" WHERE outcome = ? ORDER BY id DESC LIMIT 1"))
+        let row = sqlx::query(select(feed, " WHERE outcome = ? ORDER BY id DESC LIMIT 1")?)
             .bind(outcome.as_str())
             .fetch_optional(self.conn())
             .await?;
@@ -264,7 +305,7 @@ impl WriteTx {
 
     /// One catalogue run by id.
     pub async fn run(&mut self, id: i64) -> Result<Option<RunRecord>, StoreError> {
-        let row = sqlx::query(RunLog::Catalogue.select(" WHERE id = ?"))
+        let row = sqlx::query(select(Feed::OpenRouterCatalogue, " WHERE id = ?")?)
             .bind(id)
             .fetch_optional(self.conn())
             .await?;
@@ -272,15 +313,16 @@ impl WriteTx {
     }
 
     /// Drops the raw bodies of failed and quarantined runs that are neither among the
-    /// [`KEEP_FAILED_BODIES`] most recent such runs of the log nor younger than
+    /// [`KEEP_FAILED_BODIES`] most recent such runs of the feed nor younger than
     /// [`KEEP_FAILED_BODIES_DAYS`] days. Successful runs keep theirs.
     pub async fn prune_raw_bodies(
         &mut self,
-        log: RunLog,
+        feed: Feed,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
+        columns(feed)?;
         let cutoff = ts(now - chrono::Duration::days(KEEP_FAILED_BODIES_DAYS));
-        let table = log.table();
+        let table = feed.log_table();
         let sql = format!(
             "UPDATE {table} SET raw_gzip = NULL \
              WHERE outcome IN ('failed', 'quarantined') AND raw_gzip IS NOT NULL \

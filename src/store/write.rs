@@ -10,7 +10,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 
-use super::{CurrentState, Outcome, RunLog, Store, StoreError, StoredState, pricing_json, ts};
+use super::{CurrentState, Outcome, Store, StoreError, StoredState, pricing_json, ts};
+use crate::feed::Feed;
 use crate::model::Model;
 
 /// Raw bodies of failed and quarantined runs are kept for the most recent this many...
@@ -103,7 +104,9 @@ impl WriteTx {
                 },
             );
         }
-        state.last_success = self.last_run(RunLog::Catalogue, Outcome::Success).await?;
+        state.last_success = self
+            .last_run(Feed::OpenRouterCatalogue, Outcome::Success)
+            .await?;
         Ok(state)
     }
 

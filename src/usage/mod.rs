@@ -27,6 +27,8 @@ use rust_decimal::Decimal;
 
 pub use mix::{Band, Sums, Thresholds, TierBy, write_mix};
 
+use crate::seller::{Cloud, Seller, SellerKind};
+
 /// How many skipped rows a reading lists; the rest are counted.
 pub const MAX_LISTED_SKIPS: usize = 50;
 
@@ -145,30 +147,20 @@ impl Period {
     }
 }
 
-/// Amazon Bedrock's region scope, from a model id's inference-profile prefix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BedrockScope {
-    /// `global.`: the cross-region (global) price.
-    Global,
-    /// `us.`, `eu.`, `apac.` or no prefix: the in-region price.
-    InRegion,
-}
-
-/// Where an export says its traffic ran, as far as it says: in our seller vocabulary where it
-/// names one, as exported where only resolution can tell (an OpenRouter provider's display
-/// name, a LiteLLM provider). Generic over the text type so a row can be compared with an
-/// entry without allocating (`RanAt<&str>`, which is `Copy`).
+/// Where an export says its traffic ran, as far as it says: a [`Seller`] where the export names
+/// one (the maker's own API, a Bedrock scope), as exported where only resolution can tell (an
+/// OpenRouter provider's display name, a LiteLLM provider). Generic over the text type so a
+/// row can be compared with an entry without allocating (`RanAt<&str>`, which is `Copy`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RanAt<S = String> {
     /// Through OpenRouter, on the upstream provider the export names.
     OpenRouter { provider: Option<S> },
-    /// The maker's own API, by the official feed's provider id (`openai`, `anthropic`).
+    /// The maker's own API, by the official feed's provider id (`openai`, `anthropic`), as
+    /// [`Seller::FirstParty`] names it.
     FirstParty { provider: &'static str },
-    /// Amazon Bedrock, in the scope the model id shows, in the region the log names.
-    Bedrock {
-        scope: BedrockScope,
-        region: Option<S>,
-    },
+    /// Amazon Bedrock in the scope the model id shows ([`Cloud::BedrockGlobal`] or
+    /// [`Cloud::BedrockInRegion`]), in the region the log names.
+    Bedrock { cloud: Cloud, region: Option<S> },
     /// Through a LiteLLM proxy, to the provider it names (`custom_llm_provider`).
     LiteLlm { provider: Option<S> },
     /// The file does not say (our mix CSV).
@@ -183,8 +175,8 @@ impl<S: AsRef<str>> RanAt<S> {
                 provider: provider.as_ref().map(AsRef::as_ref),
             },
             RanAt::FirstParty { provider } => RanAt::FirstParty { provider },
-            RanAt::Bedrock { scope, region } => RanAt::Bedrock {
-                scope: *scope,
+            RanAt::Bedrock { cloud, region } => RanAt::Bedrock {
+                cloud: *cloud,
                 region: region.as_ref().map(AsRef::as_ref),
             },
             RanAt::LiteLlm { provider } => RanAt::LiteLlm {
@@ -194,21 +186,28 @@ impl<S: AsRef<str>> RanAt<S> {
         }
     }
 
-    /// The kind of place, as the JSON answer spells it.
+    /// The kind of seller, as the price tags spell it ([`SellerKind::key`]), or `litellm` (a
+    /// proxy: any kind) or `unstated`.
     pub fn kind(&self) -> &'static str {
         match self {
-            RanAt::OpenRouter { .. } => "openrouter",
-            RanAt::FirstParty { .. } => "first-party",
-            RanAt::Bedrock {
-                scope: BedrockScope::Global,
-                ..
-            } => "bedrock-global",
-            RanAt::Bedrock {
-                scope: BedrockScope::InRegion,
-                ..
-            } => "bedrock-in-region",
+            RanAt::OpenRouter { .. } => SellerKind::RoutedProvider.key(),
+            RanAt::FirstParty { .. } => SellerKind::FirstParty.key(),
+            RanAt::Bedrock { .. } => SellerKind::Cloud.key(),
             RanAt::LiteLlm { .. } => "litellm",
             RanAt::Unstated => "unstated",
+        }
+    }
+
+    /// The seller, where the export names it without resolution: the maker's own API, a
+    /// Bedrock scope. An OpenRouter provider is named by its display name, which only the
+    /// catalogue ties to an endpoint.
+    pub fn seller(&self) -> Option<Seller> {
+        match self {
+            RanAt::FirstParty { provider } => Some(Seller::FirstParty {
+                provider: (*provider).to_owned(),
+            }),
+            RanAt::Bedrock { cloud, .. } => Some(Seller::Cloud(*cloud)),
+            _ => None,
         }
     }
 
@@ -233,8 +232,8 @@ impl RanAt<&str> {
                 provider: provider.map(str::to_owned),
             },
             RanAt::FirstParty { provider } => RanAt::FirstParty { provider },
-            RanAt::Bedrock { scope, region } => RanAt::Bedrock {
-                scope,
+            RanAt::Bedrock { cloud, region } => RanAt::Bedrock {
+                cloud,
                 region: region.map(str::to_owned),
             },
             RanAt::LiteLlm { provider } => RanAt::LiteLlm {

@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::pricing::price::{MILLION, Price};
+use crate::model::price::{MILLION, Price};
 
 /// The one rounding rule, shared with ingest and the command line.
 pub use crate::format::{ROUNDING, round};
@@ -20,7 +20,7 @@ pub fn round_sf(value: Decimal, digits: u32) -> Decimal {
 }
 
 /// Moments and days read the same on the pages as in the command line's summaries.
-pub use crate::format::{day, plain, prose_day, utc_minute};
+pub use crate::format::{day, group_thousands, plain, prose_day, utc_minute};
 
 /// USD per token -> USD per million tokens.
 pub fn per_million(per_token: Decimal) -> Decimal {
@@ -52,17 +52,11 @@ pub fn usd(amount: Decimal) -> String {
     }
 }
 
+/// Two decimals, the whole part grouped by the one thousands grouping.
 fn with_separators(value: Decimal) -> String {
     let text = format!("{value:.2}");
     let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{out}.{frac}")
+    format!("{}.{frac}", group_thousands(int))
 }
 
 /// A per-token price shown per million tokens; "variable" for `-1`, "—" when absent.
@@ -85,9 +79,7 @@ pub fn unit_price(price: Option<Price>) -> String {
 
 /// 1234567 -> "1,234,567".
 pub fn count(value: u64) -> String {
-    with_separators(Decimal::from(value))
-        .trim_end_matches(".00")
-        .to_string()
+    group_thousands(value)
 }
 
 /// A decimal quantity (tokens, requests) with separators and no needless fraction.
@@ -113,23 +105,22 @@ pub fn tokens_cell(value: Option<u64>) -> String {
     value.map_or_else(|| "—".into(), tokens_short)
 }
 
-/// A percentage with at most one decimal.
-pub fn percent(value: f64) -> String {
-    if (value - value.round()).abs() < 0.05 {
-        format!("{value:.0}%")
-    } else {
-        format!("{value:.1}%")
-    }
+/// A percentage to at most one decimal, by [`ROUNDING`]: "12.5%", "20%".
+pub fn percent(value: Decimal) -> String {
+    format!("{}%", round(value, 1))
 }
+
+/// The smallest change [`percent`] can show: anything smaller reads "<0.1%".
+const SHOWN_PRECISION: Decimal = Decimal::from_parts(5, 0, 0, false, 2);
 
 /// A signed change in percent, by the one rule of [`percent`]: "+12.5%", "−20%"; "same" for
 /// no change, and "+<0.1%" / "−<0.1%" for a change too small to show at that precision.
-pub fn signed_percent(value: f64) -> String {
-    if value == 0.0 {
+pub fn signed_percent(value: Decimal) -> String {
+    if value.is_zero() {
         return "same".into();
     }
-    let sign = if value < 0.0 { "−" } else { "+" };
-    if value.abs() < 0.05 {
+    let sign = if value.is_sign_negative() { "−" } else { "+" };
+    if value.abs() < SHOWN_PRECISION {
         format!("{sign}<0.1%")
     } else {
         format!("{sign}{}", percent(value.abs()))
@@ -208,23 +199,26 @@ pub fn capitalise(text: &str) -> String {
 #[cfg(test)]
 mod tests {
 
-    #[test]
-    fn signed_changes_follow_the_one_percent_rule() {
-        assert_eq!(signed_percent(0.0), "same");
-        assert_eq!(signed_percent(-20.0), "−20%");
-        assert_eq!(signed_percent(12.5), "+12.5%");
-        // 3.24 shows one decimal; 9.96 rounds to a whole 10.
-        assert_eq!(signed_percent(3.24), "+3.2%");
-        assert_eq!(signed_percent(-9.96), "−10%");
-        assert_eq!(signed_percent(0.01), "+<0.1%");
-        assert_eq!(signed_percent(-0.000001), "−<0.1%");
-    }
-
     use super::*;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn signed_changes_follow_the_one_percent_rule() {
+        assert_eq!(signed_percent(d("0")), "same");
+        assert_eq!(signed_percent(d("-20")), "−20%");
+        assert_eq!(signed_percent(d("12.5")), "+12.5%");
+        // 3.24 shows one decimal; 9.96 rounds to a whole 10.
+        assert_eq!(signed_percent(d("3.24")), "+3.2%");
+        assert_eq!(signed_percent(d("-9.96")), "−10%");
+        assert_eq!(signed_percent(d("0.01")), "+<0.1%");
+        assert_eq!(signed_percent(d("-0.000001")), "−<0.1%");
+        // A half rounds away from zero, as everywhere else (binary floats gave 12.2 here).
+        assert_eq!(signed_percent(d("12.25")), "+12.3%");
+        assert_eq!(signed_percent(d("-0.05")), "−0.1%");
     }
 
     #[test]

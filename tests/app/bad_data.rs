@@ -13,8 +13,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::{Value, json};
-use tokenfare::ingest::{IngestError, accept_run, run_once};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
+use tokenfare::ingest::catalogue::{IngestError, accept_run, run_once};
 
 /// Every price string of every record through `f` (overrides included).
 fn every_price(models: &mut [Value], f: impl Fn(&str) -> String) {
@@ -47,11 +47,11 @@ async fn fake_serving(body: String) -> String {
     format!("{origin}/api/v1")
 }
 
-fn client(base_url: &str) -> OpenRouterClient {
+fn client(base_url: &str) -> UpstreamClient {
     let mut config = ClientConfig::new(base_url);
     config.total_timeout = Duration::from_secs(5);
     config.first_backoff = Duration::from_millis(10);
-    OpenRouterClient::new(config).unwrap()
+    UpstreamClient::new(config).unwrap()
 }
 
 fn prompt_of(app: &TestApp, id: &str) -> String {
@@ -501,10 +501,10 @@ async fn a_deleted_or_replaced_database_file_makes_healthz_answer_503() {
     // `app.ingest`, whose reload afterwards may get a new pool connection that opens a fresh
     // empty file at the path and fails on the missing tables: a flaky test, not the point.)
     let as_of = tokenfare::store::parse_as_of("2026-08-09").unwrap();
-    let err = tokenfare::ingest::ingest_body(
+    let err = tokenfare::ingest::catalogue::ingest_body(
         &app.store,
         FIXTURE.as_bytes(),
-        tokenfare::store::SourceKind::File,
+        tokenfare::store::Delivery::File,
         "test fixture",
         as_of,
     )

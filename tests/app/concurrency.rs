@@ -263,10 +263,10 @@ async fn an_ingest_that_cannot_get_the_write_lock_says_another_ingest_holds_it()
         .await
         .unwrap();
     let as_of = tokenfare::store::parse_as_of("2026-08-08").unwrap();
-    let err = tokenfare::ingest::ingest_body(
+    let err = tokenfare::ingest::catalogue::ingest_body(
         &store,
         FIXTURE.as_bytes(),
-        tokenfare::store::SourceKind::File,
+        tokenfare::store::Delivery::File,
         "test",
         as_of,
     )
@@ -280,10 +280,10 @@ async fn an_ingest_that_cannot_get_the_write_lock_says_another_ingest_holds_it()
     sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
     drop(holder);
     // Once the lock is free the same ingest goes through.
-    tokenfare::ingest::ingest_body(
+    tokenfare::ingest::catalogue::ingest_body(
         &store,
         FIXTURE.as_bytes(),
-        tokenfare::store::SourceKind::File,
+        tokenfare::store::Delivery::File,
         "test",
         as_of,
     )

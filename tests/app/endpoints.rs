@@ -15,8 +15,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
-use tokenfare::ingest::endpoints::{PassConfig, PassSummary, never_stop, run_pass};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
+use tokenfare::ingest::endpoints::{PassConfig, PassSummary, run_pass};
+use tokenfare::ingest::never_stop;
 
 struct Fake {
     models: Mutex<String>,
@@ -96,7 +97,7 @@ async fn start(fake: Arc<Fake>) -> String {
     upstream::start_openrouter(fake, get(fake_models), get(fake_endpoints), None).await
 }
 
-fn client(base: &str) -> OpenRouterClient {
+fn client(base: &str) -> UpstreamClient {
     upstream::client(base, Duration::from_millis(400))
 }
 
@@ -183,7 +184,7 @@ async fn alpha_fake(hold: Duration) -> (Arc<Fake>, String) {
 async fn app_with_endpoints(fake: &Arc<Fake>, base: &str) -> (TestApp, PassSummary) {
     let app = TestApp::empty().await;
     let client = client(base);
-    tokenfare::ingest::run_once(&app.store, &client)
+    tokenfare::ingest::catalogue::run_once(&app.store, &client)
         .await
         .expect("catalogue from the fake");
     let summary = run_pass(&app.store, &client, &quick_pass(), never_stop())
@@ -366,7 +367,7 @@ async fn a_failing_model_keeps_its_old_endpoints_while_others_update() {
     assert!(delta.status.last_error.is_none());
     assert_eq!(
         delta.endpoints[0].pricing.base.prompt,
-        tokenfare::pricing::price::Price::parse("0.0000009").ok()
+        tokenfare::model::price::Price::parse("0.0000009").ok()
     );
     // The catalogue itself is untouched by the pass.
     assert_eq!(after.active_count(), before.active_count());
@@ -429,8 +430,8 @@ async fn a_pass_stops_at_its_time_limit_and_leaves_the_catalogue_alone() {
     let app = TestApp::empty().await;
     let mut config = ClientConfig::new(&base);
     config.total_timeout = Duration::from_secs(30);
-    let client = OpenRouterClient::new(config).unwrap();
-    tokenfare::ingest::run_once(&app.store, &client)
+    let client = UpstreamClient::new(config).unwrap();
+    tokenfare::ingest::catalogue::run_once(&app.store, &client)
         .await
         .unwrap();
     let pass = PassConfig {
@@ -529,7 +530,7 @@ async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() 
     let (_fake, base) = alpha_fake(Duration::ZERO).await;
     let app = TestApp::empty().await;
     let client = client(&base);
-    tokenfare::ingest::run_once(&app.store, &client)
+    tokenfare::ingest::catalogue::run_once(&app.store, &client)
         .await
         .unwrap();
     app.state.reload().await.unwrap();
@@ -561,9 +562,8 @@ async fn the_scheduler_serves_the_catalogue_then_the_endpoints_and_stops_on_shut
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(tokenfare::ingest::scheduler::run(
         app.state.clone(),
-        client(&base),
+        tokenfare::ingest::scheduler::Chain::openrouter(client(&base), Some(quick_pass())),
         Duration::from_secs(3600),
-        Some(quick_pass()),
         stop_rx,
     ));
     // The new catalogue is served while the endpoints pass is still running.

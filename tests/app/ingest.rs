@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::{Value, json};
-use tokenfare::ingest::{IngestError, run_once};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
+use tokenfare::ingest::catalogue::{IngestError, run_once};
 
 /// One scripted answer of the fake.
 #[derive(Clone)]
@@ -72,20 +72,20 @@ async fn fake(replies: Vec<Reply>) -> FakeOpenRouter {
     }
 }
 
-fn client(base_url: &str) -> OpenRouterClient {
+fn client(base_url: &str) -> UpstreamClient {
     let mut config = ClientConfig::new(base_url);
     config.total_timeout = Duration::from_millis(800);
     config.connect_timeout = Duration::from_millis(500);
     config.first_backoff = Duration::from_millis(10);
     config.max_body_bytes = 1024 * 1024;
-    OpenRouterClient::new(config).unwrap()
+    UpstreamClient::new(config).unwrap()
 }
 
 /// The fixture with one model's price changed.
 async fn refresh(
     app: &TestApp,
     fake: &FakeOpenRouter,
-) -> Result<tokenfare::ingest::Summary, IngestError> {
+) -> Result<tokenfare::ingest::catalogue::Summary, IngestError> {
     let result = run_once(&app.store, &client(&fake.base_url)).await;
     app.state.reload().await.unwrap();
     result
@@ -379,13 +379,13 @@ async fn import_history_replays_dated_files_oldest_first() {
 #[tokio::test]
 async fn snapshot_loads_into_an_empty_database_only() {
     let app = TestApp::empty().await;
-    let summary = tokenfare::ingest::load_snapshot_if_empty(&app.store)
+    let summary = tokenfare::ingest::catalogue::load_snapshot_if_empty(&app.store)
         .await
         .unwrap()
         .unwrap();
     assert!(summary.counts.stored >= 40);
     assert!(
-        tokenfare::ingest::load_snapshot_if_empty(&app.store)
+        tokenfare::ingest::catalogue::load_snapshot_if_empty(&app.store)
             .await
             .unwrap()
             .is_none()
@@ -426,7 +426,7 @@ async fn snapshot_loads_into_an_empty_database_only() {
             .any(|t| t.contains("bundled snapshot dated 2026-08-08"))
     );
     // Real data then replaces the snapshot, whatever its date (the shrink rule still holds).
-    app.ingest(tokenfare::ingest::SNAPSHOT_JSON, "2026-01-01")
+    app.ingest(tokenfare::ingest::catalogue::SNAPSHOT_JSON, "2026-01-01")
         .await
         .unwrap();
     assert!(!app.state.catalogue().freshness.is_snapshot());
@@ -445,10 +445,10 @@ async fn healthz_reports_503_without_data_and_200_with_it() {
     assert!(json["last_success"].as_str().is_some());
 }
 
-fn default_client(base_url: &str) -> OpenRouterClient {
+fn default_client(base_url: &str) -> UpstreamClient {
     let mut config = ClientConfig::new(base_url);
     config.first_backoff = Duration::from_millis(10);
-    OpenRouterClient::new(config).unwrap()
+    UpstreamClient::new(config).unwrap()
 }
 
 #[tokio::test]

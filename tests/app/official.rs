@@ -10,10 +10,10 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use tokenfare::official::ingest::{OfficialError, ingest_body, run_once};
-use tokenfare::official::matching::Channel;
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
-use tokenfare::store::SourceKind;
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
+use tokenfare::ingest::official::{OfficialError, ingest_body, run_once};
+use tokenfare::seller::Seller;
+use tokenfare::store::Delivery;
 
 const FEED: &str = include_str!("../fixtures/official/feed.json");
 const CATALOGUE: &str = include_str!("../fixtures/official/catalogue.json");
@@ -41,11 +41,11 @@ async fn fake_feed(replies: Vec<(u16, String)>) -> String {
     format!("{}/v2/data.json", upstream::serve(app).await)
 }
 
-fn client(url: &str) -> OpenRouterClient {
+fn client(url: &str) -> UpstreamClient {
     let mut config = ClientConfig::new(url);
     config.max_attempts = 2;
     config.first_backoff = std::time::Duration::from_millis(10);
-    OpenRouterClient::new(config).unwrap()
+    UpstreamClient::new(config).unwrap()
 }
 
 /// The fixture feed with `edit` applied to its parsed JSON.
@@ -71,12 +71,12 @@ async fn ingest(
     app: &TestApp,
     body: &str,
     date: &str,
-) -> Result<tokenfare::official::ingest::OfficialSummary, OfficialError> {
+) -> Result<tokenfare::ingest::official::OfficialSummary, OfficialError> {
     let as_of = tokenfare::store::parse_as_of(date).unwrap();
     let result = ingest_body(
         &app.store,
         body.as_bytes(),
-        SourceKind::File,
+        Delivery::File,
         "test feed",
         as_of,
     )
@@ -92,7 +92,7 @@ fn input_per_million(app: &TestApp, model: &str, seller: &str) -> Option<String>
         .official()
         .tags(model, day)
         .iter()
-        .find(|t| t.seller_key() == seller)
+        .find(|t| t.seller.key() == seller)
         .and_then(|t| t.pricing.base.prompt)
         .and_then(|p| p.usd())
         .map(|usd| {
@@ -272,7 +272,10 @@ async fn a_future_start_date_is_shown_as_announced_not_as_todays_price() {
     let catalogue = app.state.catalogue();
     let day = NaiveDate::from_ymd_opt(2026, 8, 21).unwrap();
     let tags = catalogue.official().tags("anthropic/claude-sonnet-5", day);
-    let maker = tags.iter().find(|t| t.channel == Channel::Maker).unwrap();
+    let maker = tags
+        .iter()
+        .find(|t| matches!(t.seller, Seller::FirstParty { .. }))
+        .unwrap();
     // Today: $2/M; from 2099-09-01: $3/M.
     assert_eq!(
         maker

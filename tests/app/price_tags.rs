@@ -2,7 +2,7 @@
 //! disagreements page, from our own fixture catalogue and official feed.
 
 use crate::common::{self, TestApp};
-use tokenfare::store::SourceKind;
+use tokenfare::store::Delivery;
 
 const FEED: &str = include_str!("../fixtures/official/feed.json");
 const CATALOGUE: &str = include_str!("../fixtures/official/catalogue.json");
@@ -10,10 +10,10 @@ const CATALOGUE: &str = include_str!("../fixtures/official/catalogue.json");
 async fn app() -> TestApp {
     let app = TestApp::with_catalogue(CATALOGUE, "2026-08-08").await;
     let as_of = tokenfare::store::parse_as_of("2026-08-21").unwrap();
-    tokenfare::official::ingest::ingest_body(
+    tokenfare::ingest::official::ingest_body(
         &app.store,
         FEED.as_bytes(),
-        SourceKind::File,
+        Delivery::File,
         "fixture",
         as_of,
     )

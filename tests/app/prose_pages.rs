@@ -105,10 +105,10 @@ async fn about_writes_large_counts_with_thousands_separators() {
     let app = TestApp::fixture().await;
     // 2 makers × 617 entries = 1,234 entries.
     let feed = official_feed(2, 617);
-    tokenfare::official::ingest::ingest_body(
+    tokenfare::ingest::official::ingest_body(
         &app.store,
         feed.as_bytes(),
-        tokenfare::store::SourceKind::File,
+        tokenfare::store::Delivery::File,
         "generated",
         tokenfare::store::parse_as_of("2026-08-21").expect("date"),
     )
@@ -186,7 +186,7 @@ async fn about_lists_the_ten_most_recent_runs_newest_first() {
 #[tokio::test]
 async fn about_says_when_the_bundled_snapshot_is_being_served() {
     let app = TestApp::empty().await;
-    tokenfare::ingest::load_snapshot_if_empty(&app.store)
+    tokenfare::ingest::catalogue::load_snapshot_if_empty(&app.store)
         .await
         .expect("snapshot loads")
         .expect("database was empty");

@@ -184,7 +184,7 @@ async fn each_format_is_told_from_its_content_and_read_exactly_gzipped_or_not() 
             rows_read: 4,
             period: ("2026-02-01", "2026-02-10", 10),
             name: "openai/gpt-4o-2024-08-06",
-            kind: "openrouter",
+            kind: "routed-provider",
             // (1200 − 200) + (5000 − 4096) uncached; 200 + 4096 cached; 350 + 500 out.
             sums: (Some(2), 1904, 4296, 0, 0, 850, Some(0)),
             // 0.00412 + 0.01234
@@ -263,7 +263,7 @@ async fn each_format_is_told_from_its_content_and_read_exactly_gzipped_or_not() 
             rows_read: 4,
             period: ("2026-01-05", "2026-01-07", 3),
             name: "us.anthropic.claude-sonnet-4-20250514-v1:0",
-            kind: "bedrock-in-region",
+            kind: "cloud",
             // 1,000 + 600 uncached; 300 + 60 out.
             sums: (Some(2), 1_600, 5_000, 200, 0, 360, Some(0)),
             export_cost: None,
@@ -342,9 +342,15 @@ async fn where_it_ran_bands_and_set_aside_rows_are_read_as_the_exports_state_the
         "global.anthropic.claude-sonnet-4-20250514-v1:0",
         None,
     );
-    assert_eq!(global["ran_at"]["kind"], "bedrock-global");
+    assert_eq!(global["ran_at"]["kind"], "cloud");
+    assert_eq!(global["ran_at"]["seller_key"], "aws:global");
     let arn = "arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.anthropic.claude-sonnet-4-20250514-v1:0";
     assert_eq!(entry(&bedrock, arn, None)["ran_at"]["detail"], "eu-west-1");
+    // An ARN of a geography's profile is billed in-region.
+    assert_eq!(
+        entry(&bedrock, arn, None)["ran_at"]["seller_key"],
+        "aws:in-region"
+    );
 
     let litellm = reading(&app, "d.csv", &fixture("litellm-spend-logs.csv")).await;
     assert_eq!(litellm["notes"]["proxy_cache_hits"], 1);

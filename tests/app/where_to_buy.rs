@@ -13,9 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
-use tokenfare::ingest::endpoints::{PassConfig, never_stop, run_pass};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
+use tokenfare::ingest::endpoints::{PassConfig, run_pass};
+use tokenfare::ingest::never_stop;
 use tokenfare::ingest::providers::{ProvidersError, run_once as refresh_providers};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
 
 struct Fake {
     providers: Mutex<Reply>,
@@ -44,7 +45,7 @@ async fn start(fake: Arc<Fake>) -> String {
     upstream::start_openrouter(fake, get(fake_models), get(fake_endpoints), providers).await
 }
 
-fn client(base: &str) -> OpenRouterClient {
+fn client(base: &str) -> UpstreamClient {
     upstream::client(base, Duration::from_millis(500))
 }
 
@@ -113,7 +114,7 @@ fn alpha_endpoints() -> String {
 struct World {
     app: TestApp,
     fake: Arc<Fake>,
-    client: OpenRouterClient,
+    client: UpstreamClient,
 }
 
 impl World {
@@ -135,7 +136,7 @@ async fn world() -> World {
     let base = start(Arc::clone(&fake)).await;
     let client = client(&base);
     let app = TestApp::empty().await;
-    tokenfare::ingest::run_once(&app.store, &client)
+    tokenfare::ingest::catalogue::run_once(&app.store, &client)
         .await
         .expect("catalogue ingests");
     refresh_providers(&app.store, &client)
@@ -273,7 +274,7 @@ async fn a_shutdown_abandons_a_stalled_provider_list_fetch_and_keeps_the_list() 
     w.set_providers(Reply::Hang);
     let mut config = ClientConfig::new(w.client.base_url());
     config.total_timeout = Duration::from_secs(30);
-    let patient = OpenRouterClient::new(config).unwrap();
+    let patient = UpstreamClient::new(config).unwrap();
     let (stop, receiver) = tokio::sync::watch::channel(false);
     let started = std::time::Instant::now();
     let run = tokio::spawn({
@@ -283,7 +284,13 @@ async fn a_shutdown_abandons_a_stalled_provider_list_fetch_and_keeps_the_list() 
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop.send(true).unwrap();
     let outcome = run.await.unwrap();
-    assert!(outcome.is_none(), "abandoned, not recorded");
+    assert!(
+        matches!(
+            outcome,
+            Err(tokenfare::ingest::providers::ProvidersError::Cancelled)
+        ),
+        "abandoned, not recorded"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     w.app.state.reload().await.unwrap();
     assert_eq!(slugs(&w.app).len(), 5);

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::{Change, ChangeKind, ChangeLog, ComponentChange, Day, Direction};
+use crate::feed::Feed;
 use crate::model::author_of;
-use crate::official::view::DatedChange;
 use crate::store::Catalogue;
+use crate::store::official::view::DatedChange;
 
 /// The kinds of change a reader can ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,31 +54,6 @@ impl KindFilter {
     }
 }
 
-/// Where a change was seen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// OpenRouter's catalogue (the routed prices).
-    OpenRouter,
-    /// The makers' and clouds' own list prices.
-    Official,
-}
-
-impl Source {
-    pub const ALL: [Source; 2] = [Source::OpenRouter, Source::Official];
-
-    /// The query value and the JSON's `source`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Source::OpenRouter => "openrouter",
-            Source::Official => "official",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|s| s.key() == key)
-    }
-}
-
 /// The filters; the default keeps everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChangeFilter {
@@ -88,8 +64,9 @@ pub struct ChangeFilter {
     pub to: Option<NaiveDate>,
     /// Only this model, when not empty.
     pub model: String,
-    /// Only this source; `None` for both.
-    pub source: Option<Source>,
+    /// Only the changes of this feed (OpenRouter's catalogue or the official list); `None`
+    /// for both.
+    pub source: Option<Feed>,
 }
 
 /// What a filter keeps of one change.
@@ -115,7 +92,7 @@ impl ChangeFilter {
         self.from.is_none_or(|f| date >= f) && self.to.is_none_or(|t| date <= t)
     }
 
-    fn keeps_source(&self, source: Source) -> bool {
+    fn keeps_source(&self, source: Feed) -> bool {
         self.source.is_none_or(|s| s == source)
     }
 
@@ -129,7 +106,7 @@ impl ChangeFilter {
 
     /// The part of a catalogue change these filters keep, if any.
     pub fn apply(&self, catalogue: &Catalogue, change: &Change) -> Option<Change> {
-        if !self.keeps_source(Source::OpenRouter)
+        if !self.keeps_source(Feed::OpenRouterCatalogue)
             || (!self.model.is_empty() && change.id != self.model)
             || !self.keeps_authors(catalogue, std::iter::once(change.id.as_str()))
         {
@@ -147,7 +124,7 @@ impl ChangeFilter {
         catalogue: &Catalogue,
         change: &DatedChange,
     ) -> Option<DatedChange> {
-        if !self.keeps_source(Source::Official)
+        if !self.keeps_source(Feed::Official)
             || (!self.model.is_empty() && !change.models.contains(&self.model))
             || !self.keeps_authors(catalogue, change.models.iter().map(String::as_str))
         {
@@ -271,47 +248,17 @@ pub fn filtered_days<'a>(
         .filter(|d| !(d.is_empty() && filter.narrows_changes()))
 }
 
-/// The base input and output moves of `changes` (each with its day) with the largest
-/// percentage either way, largest first (ties: by model id, then the newer day), at most
-/// `limit` of them.
-pub fn biggest_moves(
-    changes: &[(NaiveDate, Change)],
-    limit: usize,
-) -> Vec<(NaiveDate, &Change, &ComponentChange)> {
-    let mut moves: Vec<(f64, NaiveDate, &Change, &ComponentChange)> = changes
-        .iter()
-        .filter(|(_, c)| c.kind == ChangeKind::Price)
-        .flat_map(|(date, c)| c.components.iter().map(move |comp| (*date, c, comp)))
-        .filter(|(_, _, comp)| {
-            comp.min_prompt_tokens.is_none()
-                && comp.conditions.is_none()
-                && matches!(comp.key.as_str(), "prompt" | "completion")
-        })
-        .filter_map(|(date, c, comp)| comp.percent().map(|p| (p, date, c, comp)))
-        .collect();
-    moves.sort_by(|a, b| {
-        b.0.abs()
-            .total_cmp(&a.0.abs())
-            .then_with(|| a.2.id.cmp(&b.2.id))
-            .then_with(|| b.1.cmp(&a.1))
-    });
-    moves
-        .into_iter()
-        .take(limit)
-        .map(|(_, date, change, comp)| (date, change, comp))
-        .collect()
-}
-
+/// Changes as the tests here and `pricing::difference`'s write them.
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::pricing::price::Price;
+    use crate::model::price::Price;
 
     fn usd(v: &str) -> Option<Price> {
         Some(Price::Usd(v.parse().unwrap()))
     }
 
-    fn component(key: &str, old: &str, new: &str) -> ComponentChange {
+    pub(crate) fn component(key: &str, old: &str, new: &str) -> ComponentChange {
         ComponentChange {
             key: key.into(),
             min_prompt_tokens: None,
@@ -321,7 +268,7 @@ mod tests {
         }
     }
 
-    fn price_change(id: &str, components: Vec<ComponentChange>) -> Change {
+    pub(crate) fn price_change(id: &str, components: Vec<ComponentChange>) -> Change {
         Change {
             id: id.into(),
             kind: ChangeKind::Price,
@@ -329,7 +276,7 @@ mod tests {
         }
     }
 
-    fn date(d: &str) -> NaiveDate {
+    pub(crate) fn date(d: &str) -> NaiveDate {
         d.parse().unwrap()
     }
 
@@ -339,8 +286,8 @@ mod tests {
             assert_eq!(KindFilter::parse(kind.key()), Some(kind));
         }
         assert_eq!(KindFilter::parse("cheaper"), None);
-        assert_eq!(Source::parse("official"), Some(Source::Official));
-        assert_eq!(Source::parse("garbage"), None);
+        assert_eq!(Feed::parse_source("official"), Some(Feed::Official));
+        assert_eq!(Feed::parse_source("garbage"), None);
     }
 
     #[test]
@@ -367,7 +314,7 @@ mod tests {
         assert_eq!(added.apply(&catalogue, &change), None);
         // The official source alone keeps no catalogue change.
         let official = ChangeFilter {
-            source: Some(Source::Official),
+            source: Some(Feed::Official),
             ..ChangeFilter::default()
         };
         assert_eq!(official.apply(&catalogue, &change), None);
@@ -393,39 +340,5 @@ mod tests {
         // A range alone drops days, not changes.
         assert!(!filter.narrows_changes());
         assert!(filter.is_filtered());
-    }
-
-    #[test]
-    fn the_biggest_moves_are_base_input_and_output_by_size_either_way() {
-        let mut tiered = component("prompt", "0.00001", "0.000001");
-        tiered.min_prompt_tokens = Some(200_000);
-        let changes = vec![
-            // Input $1 → $0.8: −20 %; a cache read −90 % does not count.
-            (
-                date("2026-07-02"),
-                price_change(
-                    "acme/alpha",
-                    vec![
-                        component("prompt", "0.000001", "0.0000008"),
-                        component("input_cache_read", "0.000001", "0.0000001"),
-                    ],
-                ),
-            ),
-            // Output $1.5 → $2: +33.3 %; a long-context tier −90 % does not count.
-            (
-                date("2026-07-04"),
-                price_change(
-                    "acme/beta",
-                    vec![component("completion", "0.0000015", "0.000002"), tiered],
-                ),
-            ),
-        ];
-        let moves = biggest_moves(&changes, 8);
-        let ids: Vec<(&str, &str)> = moves
-            .iter()
-            .map(|(_, c, comp)| (c.id.as_str(), comp.key.as_str()))
-            .collect();
-        assert_eq!(ids, [("acme/beta", "completion"), ("acme/alpha", "prompt")]);
-        assert_eq!(biggest_moves(&changes, 1).len(), 1);
     }
 }

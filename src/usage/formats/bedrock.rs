@@ -8,10 +8,11 @@ use std::io::{self, BufRead};
 
 use serde::Deserialize;
 
+use crate::seller::Cloud;
 use crate::usage::cells::{day, json_count};
 use crate::usage::intake::{MAX_ROW_BYTES, Next, Rows};
 use crate::usage::mix::{PromptSize, Row, Sums, Tally, Thresholds};
-use crate::usage::{BedrockScope, Format, FormatReading, RanAt, Reading};
+use crate::usage::{Format, FormatReading, RanAt, Reading};
 
 pub(super) const READING: FormatReading = FormatReading {
     row: "one invocation: one request",
@@ -59,13 +60,15 @@ struct Output {
     output_token_count: Option<serde_json::Number>,
 }
 
-/// The region scope a model id shows: the prefix of the id, or of an ARN's last part.
-pub fn scope(model_id: &str) -> BedrockScope {
+/// The Bedrock price list a model id is billed on, by its prefix or its ARN's last part's:
+/// `global.` the global cross-region price; `us.`, `eu.`, `apac.` (a geography's
+/// cross-region profile) or none the in-region one.
+pub fn scope(model_id: &str) -> Cloud {
     let id = model_id.rsplit('/').next().unwrap_or(model_id);
     if id.starts_with("global.") {
-        BedrockScope::Global
+        Cloud::BedrockGlobal
     } else {
-        BedrockScope::InRegion
+        Cloud::BedrockInRegion
     }
 }
 
@@ -147,7 +150,7 @@ fn read_line(line: &[u8], tally: &mut Tally) -> Result<(), String> {
         name: model,
         variant: None,
         ran_at: RanAt::Bedrock {
-            scope: scope(model),
+            cloud: scope(model),
             region: log.region.as_deref().filter(|r| !r.is_empty()),
         },
         batch: false,
@@ -162,8 +165,9 @@ fn read_line(line: &[u8], tally: &mut Tally) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::scope;
+    use crate::seller::Cloud;
     use crate::usage::formats::testing::reading;
-    use crate::usage::{BedrockScope, Format, RanAt, TierBy};
+    use crate::usage::{Format, RanAt, TierBy};
 
     fn line(model: &str, input: u64, read: u64, write: u64, output: u64) -> String {
         format!(
@@ -175,21 +179,21 @@ mod tests {
     fn the_prefix_or_arn_decides_the_scope() {
         assert_eq!(
             scope("global.anthropic.claude-sonnet-4-20250514-v1:0"),
-            BedrockScope::Global
+            Cloud::BedrockGlobal
         );
         assert_eq!(
             scope("us.anthropic.claude-sonnet-4-20250514-v1:0"),
-            BedrockScope::InRegion
+            Cloud::BedrockInRegion
         );
         assert_eq!(
             scope("anthropic.claude-3-5-haiku-20241022-v1:0"),
-            BedrockScope::InRegion
+            Cloud::BedrockInRegion
         );
         assert_eq!(
             scope(
                 "arn:aws:bedrock:us-east-1:123:inference-profile/global.anthropic.claude-sonnet-4-20250514-v1:0"
             ),
-            BedrockScope::Global
+            Cloud::BedrockGlobal
         );
     }
 
@@ -211,7 +215,7 @@ mod tests {
         assert_eq!(
             global.ran_at,
             RanAt::Bedrock {
-                scope: BedrockScope::Global,
+                cloud: Cloud::BedrockGlobal,
                 region: Some("us-east-1".into())
             }
         );

@@ -147,7 +147,7 @@ struct FeedEntry<'a> {
     as_of: DateTime<Utc>,
     day: Option<&'a Day>,
     changes: Vec<crate::store::changes::Change>,
-    official: Vec<crate::official::view::DatedChange>,
+    official: Vec<crate::store::official::view::DatedChange>,
 }
 
 /// The newest [`FEED_DAYS`] of `days` (newest first) with a change of either source.

@@ -34,7 +34,7 @@ pub fn csv(priced: &Priced, filters: &ProviderFilters) -> Response {
     ];
     let mut out = header.join(",");
     out.push('\n');
-    let per_million = |p: Option<crate::pricing::price::Price>| {
+    let per_million = |p: Option<crate::model::price::Price>| {
         p.and_then(|p| p.usd())
             .map(|v| plain(format::per_million(v)))
             .unwrap_or_default()
@@ -43,7 +43,7 @@ pub fn csv(priced: &Priced, filters: &ProviderFilters) -> Response {
     let row = |name: &str,
                tag: &str,
                slug: Option<&str>,
-               pricing: &crate::pricing::price::Pricing,
+               pricing: &crate::model::price::Pricing,
                bill: Option<&MonthlyBill>,
                unpriced: Option<&str>,
                meets: &str,

@@ -6,8 +6,8 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::csv;
-use crate::official::sellers::Priced;
 use crate::pricing::calculator::{MonthlyBill, Part};
+use crate::pricing::sellers::Priced;
 use crate::store::Catalogue;
 use crate::web::extractors::calculator::{CalcRequest, FormValues};
 use crate::web::format;
@@ -98,8 +98,8 @@ pub fn csv(priced: &Priced<'_>) -> Response {
         let seller = priced.seller(&bill.id);
         fields.extend([
             seller.name,
-            seller.key,
-            seller.source.to_string(),
+            seller.seller.key(),
+            seller.feed.publisher().to_string(),
             seller.as_of.map(|t| t.to_rfc3339()).unwrap_or_default(),
         ]);
         for (part, _) in PARTS {
@@ -174,8 +174,8 @@ pub fn json(
                 bill,
                 times_cheapest: result.times_cheapest(bill).map(format::plain),
                 seller: seller.name,
-                seller_key: seller.key,
-                seller_source: seller.source,
+                seller_key: seller.seller.key(),
+                seller_source: seller.feed.publisher(),
                 seller_as_of: seller.as_of.map(|t| t.to_rfc3339()),
                 seller_price_since: seller.since.map(|d| d.to_string()),
             }

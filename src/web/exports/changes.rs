@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 
 use super::atom::atom_time;
-use crate::official::view::{BATCH_CONDITION, DatedChange};
+use crate::feed::Feed;
 use crate::store::Catalogue;
-use crate::store::changes::filter::Source;
 use crate::store::changes::{Change, ComponentChange, Day};
+use crate::store::official::view::{BATCH_CONDITION, DatedChange};
 use crate::web::error::{AppError, AppResult};
 use crate::web::extractors::changes::ChangesDayQuery;
 use crate::web::format;
@@ -15,7 +15,7 @@ use crate::web::format;
 /// The day's changes of the sources `query` keeps; 404 for a day without a successful ingest.
 pub fn day(catalogue: &Catalogue, query: &ChangesDayQuery) -> AppResult<Value> {
     let ChangesDayQuery { date, source } = *query;
-    let keeps = |s: Source| source.is_none_or(|only| only == s);
+    let keeps = |s: Feed| source.is_none_or(|only| only == s);
     let day = catalogue.changes().day(date);
     let official = catalogue.official();
     if day.is_none() && !official.recorded_on(date) {
@@ -25,7 +25,7 @@ pub fn day(catalogue: &Catalogue, query: &ChangesDayQuery) -> AppResult<Value> {
         )));
     }
     let mut changes: Vec<Value> = day
-        .filter(|_| keeps(Source::OpenRouter))
+        .filter(|_| keeps(Feed::OpenRouterCatalogue))
         .map(|d| d.changes.as_slice())
         .unwrap_or_default()
         .iter()
@@ -35,7 +35,7 @@ pub fn day(catalogue: &Catalogue, query: &ChangesDayQuery) -> AppResult<Value> {
         official
             .dated_changes()
             .iter()
-            .filter(|c| c.date == date && keeps(Source::Official))
+            .filter(|c| c.date == date && keeps(Feed::Official))
             .map(official_json),
     );
     Ok(json!({
@@ -86,7 +86,7 @@ pub fn change_json(change: &Change) -> Value {
         }
     });
     json!({
-        "source": Source::OpenRouter.key(),
+        "source": Feed::OpenRouterCatalogue.source_key(),
         "id": change.id,
         "kind": change.kind.as_str(),
         "components": components,
@@ -102,7 +102,7 @@ pub fn official_json(change: &DatedChange) -> Value {
         }
     });
     json!({
-        "source": Source::Official.key(),
+        "source": Feed::Official.source_key(),
         "provider": change.provider_id,
         "entry": change.entry_id,
         "seller": change.seller,

@@ -5,7 +5,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::csv;
-use crate::pricing::price::Price;
+use crate::model::price::Price;
 use crate::store::Catalogue;
 use crate::store::listing::export_listings;
 use crate::web::extractors::catalogue::CatalogueQuery;

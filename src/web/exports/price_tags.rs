@@ -1,13 +1,14 @@
 //! The price tags as data: `/api/price-tags.json` and `.csv` (every seller's price of the
 //! models the query selects) and `/api/discrepancies.json`. The facts come from
-//! `official::tags` (pure); this module writes them as exact decimal strings.
+//! `pricing::price_tags` and `pricing::discrepancies` (pure); this module writes them as exact decimal strings.
 
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::csv;
-use crate::official::tags::{self, PriceTag, REFERENCE_RATIO, base_of, price_tags};
-use crate::pricing::price::{Component, Price, PriceSet, Pricing};
+use crate::model::price::{Component, Price, PriceSet, Pricing};
+use crate::pricing::discrepancies::all_discrepancies;
+use crate::pricing::price_tags::{PriceTag, REFERENCE_RATIO, base_of, price_tags};
 use crate::store::Catalogue;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extractors::params::clip;
@@ -53,17 +54,17 @@ fn tiers_json(pricing: &Pricing) -> Value {
 fn tag_json(tag: &PriceTag) -> Value {
     json!({
         "model_id": tag.model_id,
-        "seller": tag.seller,
-        "seller_key": tag.seller_key,
-        "kind": tag.kind.key(),
-        "region": tag.region,
+        "seller": tag.seller_name,
+        "seller_key": tag.seller.key(),
+        "kind": tag.seller.kind().key(),
+        "region": tag.seller.region(),
         "prices_per_million": per_million_json(&tag.pricing.base),
         "long_context": tiers_json(&tag.pricing),
         "batch_per_million": tag.batch.as_ref().map(|b| per_million_json(&b.base)),
         "announced": tag.announced.as_ref().map(|(from, p)| json!({"from": from.to_string(), "prices_per_million": per_million_json(&p.base)})),
         "as_of": tag.as_of.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         "since": tag.since.map(|d| d.to_string()),
-        "source": tag.source,
+        "source": tag.feed.publisher(),
         "source_url": tag.source_url,
         "matched_by": tag.matched_by,
         "note": tag.note,
@@ -86,7 +87,7 @@ fn selected_tags(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<V
         }
         None => catalogue
             .active()
-            .filter(|e| crate::official::matching::is_looked_up(&e.model.id))
+            .filter(|e| crate::store::matching::is_looked_up(&e.model.id))
             .map(|e| e.model.id.clone())
             .collect(),
     };
@@ -99,7 +100,7 @@ fn selected_tags(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<V
                 .is_none_or(|a| catalogue.get(id).is_some_and(|e| &e.model.author == a))
         })
         .flat_map(|id| price_tags(catalogue, id, day))
-        .filter(|t| filters.kind.is_none_or(|k| t.kind == k))
+        .filter(|t| filters.kind.is_none_or(|k| t.seller.kind() == k))
         .collect())
 }
 
@@ -135,10 +136,10 @@ pub fn csv(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<Respons
         };
         let fields = [
             tag.model_id.clone(),
-            tag.seller.clone(),
-            tag.seller_key.clone(),
-            tag.kind.key().to_string(),
-            tag.region.clone().unwrap_or_default(),
+            tag.seller_name.clone(),
+            tag.seller.key(),
+            tag.seller.kind().key().to_string(),
+            tag.seller.region().unwrap_or_default().to_string(),
             money(Some(base), Component::Prompt),
             money(Some(base), Component::Completion),
             money(Some(base), Component::InputCacheRead),
@@ -154,7 +155,7 @@ pub fn csv(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<Respons
                 .as_ref()
                 .map(|(d, _)| d.to_string())
                 .unwrap_or_default(),
-            tag.source.to_string(),
+            tag.feed.publisher().to_string(),
             tag.source_url.clone().unwrap_or_default(),
             tag.matched_by.clone().unwrap_or_default(),
             tag.note.clone().unwrap_or_default(),
@@ -170,15 +171,15 @@ pub fn csv(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<Respons
 
 /// `/api/discrepancies.json`: every disagreement between a routed price and the maker's own.
 pub fn discrepancies(catalogue: &Catalogue) -> Value {
-    let found = tags::all_discrepancies(catalogue, today());
+    let found = all_discrepancies(catalogue, today());
     let rows: Vec<Value> = found
         .iter()
         .map(|d| {
             json!({
                 "model_id": d.model_id,
                 "component": d.component.key(),
-                "seller": d.seller,
-                "seller_key": d.seller_key,
+                "seller": d.seller_name,
+                "seller_key": d.seller.key(),
                 "routed_per_million": format::per_million(d.routed).normalize().to_string(),
                 "official_per_million": format::per_million(d.official).normalize().to_string(),
                 "factor": d.factor.map(|f| f.round_dp(4).normalize().to_string()),

@@ -47,7 +47,11 @@ fn traffic(entry: &NameTraffic) -> Value {
     json!({
         "name": entry.name,
         "variant": entry.variant,
-        "ran_at": {"kind": entry.ran_at.kind(), "detail": entry.ran_at.detail()},
+        "ran_at": {
+            "kind": entry.ran_at.kind(),
+            "seller_key": entry.ran_at.seller().map(|seller| seller.key()),
+            "detail": entry.ran_at.detail(),
+        },
         "requests_known": entry.requests_known,
         "requests": known(total.requests),
         "input_tokens": total.uncached_input,

@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 use super::PageQuery;
 use super::form::FieldErrors;
 use super::params::{Params, clip, encode};
+use crate::feed::Feed;
 use crate::store::Catalogue;
-use crate::store::changes::filter::{ChangeFilter, KindFilter, Source};
+use crate::store::changes::filter::{ChangeFilter, KindFilter};
 use crate::web::format;
 
 /// Said when `source` is neither source.
@@ -26,10 +27,10 @@ impl std::ops::Deref for ChangesQuery {
 }
 
 /// `source`: absent or `all` for both sources, else one source's key; `Err` for anything else.
-pub fn source_param(params: &Params) -> Result<Option<Source>, &'static str> {
+pub fn source_param(params: &Params) -> Result<Option<Feed>, &'static str> {
     match params.get("source") {
         None | Some("all") => Ok(None),
-        Some(key) => Source::parse(key).map(Some).ok_or(SOURCE_MESSAGE),
+        Some(key) => Feed::parse_source(key).map(Some).ok_or(SOURCE_MESSAGE),
     }
 }
 
@@ -136,7 +137,7 @@ impl ChangesQuery {
 
     /// The source's query value, "" for both.
     pub fn source_key(&self) -> &'static str {
-        self.source.map_or("", Source::key)
+        self.source.map_or("", Feed::source_key)
     }
 
     /// The same filters over another range of days.
@@ -181,7 +182,7 @@ pub struct ChangesDayQuery {
     /// The day asked for (1970-01-01, and never read, when a problem is filed).
     pub date: NaiveDate,
     /// `None` for both sources.
-    pub source: Option<Source>,
+    pub source: Option<Feed>,
 }
 
 impl PageQuery for ChangesDayQuery {

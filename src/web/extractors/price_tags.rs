@@ -3,7 +3,7 @@
 use super::PageQuery;
 use super::form::FieldErrors;
 use super::params::{Params, clip};
-use crate::official::tags::TagKind;
+use crate::seller::SellerKind;
 use crate::store::Catalogue;
 
 /// The filters of the price-tag exports; each absent one selects everything.
@@ -13,7 +13,7 @@ pub struct PriceTagsQuery {
     /// selected, so a kind that does not read is the one problem reported.
     pub id: Option<String>,
     pub author: Option<String>,
-    pub kind: Option<TagKind>,
+    pub kind: Option<SellerKind>,
 }
 
 impl PageQuery for PriceTagsQuery {
@@ -22,7 +22,7 @@ impl PageQuery for PriceTagsQuery {
     fn parse(params: &Params, _: &Catalogue) -> (PriceTagsQuery, FieldErrors) {
         let mut errors = FieldErrors::default();
         let kind = params.get("kind").and_then(|text| {
-            let kind = TagKind::parse(text);
+            let kind = SellerKind::parse(text);
             if kind.is_none() {
                 errors.add(
                     "kind",

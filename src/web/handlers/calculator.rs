@@ -1,14 +1,13 @@
 //! `/calculator`: the workload cost calculator, as a page or as CSV or JSON, for every model
 //! or (`by_provider=1`) one model at each of its providers; and `/calculator/bill`, one
 //! model's itemised bill at a URL of its own. The form is read by [`CalculatorForm`] and
-//! [`BillQuery`]; the models are priced by [`crate::official::sellers::compute`] over the
+//! [`BillQuery`]; the models are priced by [`crate::pricing::sellers::compute`] over the
 //! pure maths in [`crate::pricing::calculator`].
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 
-use crate::official::sellers;
-use crate::pricing::calculator::savings;
+use crate::pricing::sellers;
 use crate::store::Catalogue;
 use crate::web::error::{AppError, AppResult};
 use crate::web::exports;
@@ -16,12 +15,9 @@ use crate::web::extractors::Query;
 use crate::web::extractors::calculator::{BillQuery, CalcRequest, CalculatorForm, Format};
 use crate::web::extractors::form::FieldErrors;
 use crate::web::extractors::params::clip;
-use crate::web::layout::Layout;
+use crate::web::pages::calculator::bill::BillPage;
 use crate::web::pages::calculator::by_provider::{self, ByProviderPage};
-use crate::web::pages::calculator::{
-    BillPage, CalculatorPage, LeftOutView, bill_detail, result_view, rows_shown, savings_sentence,
-    seller_line, uses_cache_or_batch, workload_line,
-};
+use crate::web::pages::calculator::{CalculatorPage, LeftOutView, result_view, rows_shown};
 use crate::web::today;
 
 /// `GET /calculator`: every chosen model's monthly bill for the workload in the query. A
@@ -163,24 +159,11 @@ pub async fn bill(query: Query<BillQuery>) -> AppResult<BillPage> {
             )),
         });
     };
-    let model = catalogue.get(&bill.id).map(|e| &e.model);
-    let savings = priced
-        .priced_as(&bill.id)
-        .filter(|_| uses_cache_or_batch(&request.workload))
-        .and_then(|m| savings(&request.workload, m, bill).ok())
-        .map(|saved| savings_sentence(&request.workload, bill, &saved))
-        .unwrap_or_default();
-    Ok(BillPage {
-        layout: Layout::new(
-            &catalogue,
-            format!("{}: itemised monthly bill", bill.name),
-            "/calculator",
-        ),
-        row: bill_detail(bill, shown, &request.workload),
-        seller: seller_line(&priced.seller(&bill.id)),
-        workload_line: workload_line(&request.workload),
+    Ok(BillPage::build(
+        &catalogue,
+        &priced,
+        bill,
+        &request.workload,
         back_href,
-        savings,
-        tokenizer: model.and_then(|m| m.tokenizer.clone()).unwrap_or_default(),
-    })
+    ))
 }

@@ -31,7 +31,7 @@ pub async fn healthz(State(state): State<AppState>) -> AppResult<(StatusCode, Js
         "models": count,
         "last_success": last.map(|r| r.finished_at.to_rfc3339()),
         "as_of": last.map(|r| r.as_of.to_rfc3339()),
-        "source": last.map(|r| r.source_kind.as_str()),
+        "source": last.map(|r| r.delivery.as_str()),
         "stale": freshness.is_stale(chrono::Utc::now()),
         "last_failure": last_failure.as_ref().map(|r| json!({
             "at": r.finished_at.to_rfc3339(),

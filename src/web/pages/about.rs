@@ -8,9 +8,10 @@ use rust_decimal::Decimal;
 use super::sections::price_tags::long_text;
 use super::{Page, impl_page};
 use crate::model::Model;
+use crate::model::price::{Price, PriceSet, Pricing};
 use crate::pricing::calculator::{Workload, price_workload};
-use crate::pricing::price::{Price, PriceSet, Pricing};
-use crate::store::{Catalogue, Outcome, RunRecord, SourceKind};
+use crate::store::matching::list_label;
+use crate::store::{Catalogue, Delivery, Outcome, RunRecord};
 use crate::web::extractors::params::clip;
 use crate::web::format;
 use crate::web::layout::Layout;
@@ -45,10 +46,10 @@ fn time_iso(t: DateTime<Utc>) -> String {
 /// Where a run's data came from, in words. File runs show the file name only: the
 /// server's directory layout is nobody's business.
 pub fn source_label(run: &RunRecord) -> String {
-    match run.source_kind {
-        SourceKind::Snapshot => "bundled snapshot".into(),
-        SourceKind::Api => "OpenRouter API".into(),
-        SourceKind::File => {
+    match run.delivery {
+        Delivery::Snapshot => "bundled snapshot".into(),
+        Delivery::Api => "OpenRouter API".into(),
+        Delivery::File => {
             let path = run.source.strip_prefix("file:").unwrap_or(&run.source);
             let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
             format!("saved file {}", clip(name))
@@ -60,8 +61,8 @@ pub fn source_label(run: &RunRecord) -> String {
 /// catalogue, live or as a saved file or the bundled snapshot; `None` before any data.
 pub fn catalogue_source(catalogue: &Catalogue) -> Option<String> {
     let run = catalogue.freshness.last_success.as_ref()?;
-    Some(match run.source_kind {
-        SourceKind::Api => "OpenRouter /api/v1/models, fetched live".to_string(),
+    Some(match run.delivery {
+        Delivery::Api => "OpenRouter /api/v1/models, fetched live".to_string(),
         _ => format!("OpenRouter /api/v1/models, from the {}", source_label(run)),
     })
 }
@@ -251,7 +252,7 @@ pub struct OfficialAbout {
 
 impl OfficialAbout {
     pub fn new(catalogue: &Catalogue) -> OfficialAbout {
-        use crate::official::matching::{RefusalKind, Rule};
+        use crate::store::matching::{RefusalKind, Rule};
         let view = catalogue.official();
         let report = &view.report;
         let when = format::utc_minute;
@@ -274,22 +275,18 @@ impl OfficialAbout {
             entries: view.providers().iter().map(|p| p.models.len()).sum(),
             looked_up: report.looked_up,
             coverage: report
-                .matched_per_channel()
+                .coverage()
                 .into_iter()
-                .map(|(channel, matched)| {
-                    let refused = report
-                        .refusals
-                        .iter()
-                        .filter(|r| r.channel == channel && r.kind == RefusalKind::Unexplained)
-                        .count();
-                    (channel.label(), matched, refused)
-                })
+                .map(|(list, matched, refused)| (list_label(list), matched, refused))
                 .collect(),
             refusals: report
                 .refusals
                 .iter()
                 .filter(|r| r.kind != RefusalKind::Fallback)
-                .map(|r| (r.model_id.clone(), r.channel.label(), long_text(&r.reason)))
+                .map(|r| {
+                    let list = list_label(r.seller.cloud());
+                    (r.model_id.clone(), list, long_text(&r.reason))
+                })
                 .collect(),
             fallbacks: report
                 .refusals
@@ -300,9 +297,11 @@ impl OfficialAbout {
                 .matches
                 .iter()
                 .filter_map(|m| match &m.rule {
-                    Rule::Override { reason } => {
-                        Some((m.model_id.clone(), m.channel.label(), long_text(reason)))
-                    }
+                    Rule::Override { reason } => Some((
+                        m.model_id.clone(),
+                        list_label(m.seller.cloud()),
+                        long_text(reason),
+                    )),
                     _ => None,
                 })
                 .collect(),

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 
 use super::sort::SortHeader;
 use super::{Page, impl_page};
+use crate::model::price::Price;
 use crate::model::{Model, Variant};
-use crate::pricing::price::Price;
 use crate::store::Catalogue;
 use crate::store::listing::{self, Group, ListingFilter, SortKey, cheapest_input};
 use crate::web::error::Suggestion;

@@ -8,10 +8,11 @@ use chrono::{Duration, NaiveDate};
 
 use super::sections::history::{self, ComponentView, HistorySection};
 use super::{Page, impl_page};
-use crate::official::view::{BATCH_CONDITION, DatedChange};
+use crate::pricing::difference::biggest_moves;
 use crate::store::Catalogue;
-use crate::store::changes::filter::{FilteredDay, biggest_moves, filtered_days};
+use crate::store::changes::filter::{FilteredDay, filtered_days};
 use crate::store::changes::{Change, ChangeKind, ComponentChange, Day};
+use crate::store::official::view::{BATCH_CONDITION, DatedChange};
 use crate::web::extractors::changes::{ChangesQuery, known_authors};
 use crate::web::extractors::form::FieldErrors;
 use crate::web::format;

@@ -13,11 +13,11 @@ use rust_decimal::Decimal;
 
 use super::sections::where_to_buy::{self, WhereToBuySection, blend};
 use super::{Page, impl_page};
+use crate::model::price::{Component, Price, Unit};
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::Workload;
 use crate::pricing::compare::{self, IdProblems, best, percent_below};
 pub use crate::pricing::compare::{MAX_MODELS, MIN_MODELS};
-use crate::pricing::price::{Component, Price, Unit};
 use crate::store::Catalogue;
 use crate::web::error::Suggestion;
 use crate::web::extractors::calculator::CalculatorQuery;
@@ -345,7 +345,12 @@ fn options_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
         .map(|m| match m.pricing.base.input_cache_read {
             Some(read) => {
                 let share = percent_below(Some(read), m.pricing.base.prompt)
-                    .map(|s| format!("{} of the input price", format::percent(100.0 - s)))
+                    .map(|s| {
+                        format!(
+                            "{} of the input price",
+                            format::percent(Decimal::ONE_HUNDRED - s)
+                        )
+                    })
                     .unwrap_or_default();
                 let write = m
                     .pricing

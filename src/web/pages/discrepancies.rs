@@ -5,7 +5,8 @@ use askama::Template;
 
 use super::sections::price_tags::{DiscrepancyLine, discrepancy_line};
 use super::{Page, impl_page};
-use crate::official::tags;
+use crate::pricing::discrepancies::all_discrepancies;
+use crate::seller::Seller;
 use crate::store::Catalogue;
 use crate::web::format;
 use crate::web::layout::Layout;
@@ -26,7 +27,7 @@ impl_page!(DiscrepanciesPage);
 impl DiscrepanciesPage {
     /// Every disagreement today, and how many models could be compared at all.
     pub fn build(catalogue: &Catalogue) -> DiscrepanciesPage {
-        let found = tags::all_discrepancies(catalogue, today());
+        let found = all_discrepancies(catalogue, today());
         DiscrepanciesPage {
             layout: Layout::new(
                 catalogue,
@@ -54,8 +55,8 @@ fn compared_models(catalogue: &Catalogue) -> usize {
         .report
         .matches
         .iter()
-        .filter(|m| m.channel == crate::official::matching::Channel::Maker)
-        .filter(|m| !crate::official::matching::CNY_DERIVED.contains(&m.provider_id.as_str()))
+        .filter(|m| matches!(m.seller, Seller::FirstParty { .. }))
+        .filter(|m| !crate::store::matching::CNY_DERIVED.contains(&m.provider_id.as_str()))
         .filter(|m| catalogue.is_current(&m.model_id))
         .map(|m| m.model_id.as_str())
         .collect();

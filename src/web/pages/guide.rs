@@ -3,12 +3,11 @@
 
 use askama::Template;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use super::sections::where_to_buy;
 use super::{Page, impl_page};
+use crate::model::price::{Price, cache_read_stats};
 use crate::model::{Model, Variant};
-use crate::pricing::price::{Price, cache_read_stats};
 use crate::pricing::ranking::{RankedModel, price_spread};
 use crate::store::Catalogue;
 use crate::web::extractors::calculator::{CalculatorQuery, volume};
@@ -118,7 +117,7 @@ fn listed<'a>(catalogue: &'a Catalogue, id: &str) -> Option<&'a Model> {
 /// `part / whole` as a percentage for display, e.g. "10%".
 fn share(part: Decimal, whole: Decimal) -> Option<String> {
     let pct = part.checked_div(whole)?.checked_mul(HUNDRED)?;
-    Some(format::percent(pct.to_f64()?))
+    Some(format::percent(pct))
 }
 
 /// `a / b` as a multiple for display ([`format::multiple`]); `None` when `b` is zero.
@@ -291,7 +290,7 @@ pub fn cache_stats(catalogue: &Catalogue) -> Option<CacheStats> {
             .filter(|m| !matches!(m.variant, Variant::Batch | Variant::Free | Variant::Alias))
             .map(|m| &m.pricing.base),
     )?;
-    let pct = |r: Decimal| Some(format::percent(r.checked_mul(HUNDRED)?.to_f64()?));
+    let pct = |r: Decimal| Some(format::percent(r.checked_mul(HUNDRED)?));
     Some(CacheStats {
         with_cache: stats.with_cache,
         in_band: stats.in_band,

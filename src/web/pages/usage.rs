@@ -5,8 +5,9 @@
 use askama::Template;
 
 use super::{Page, impl_page};
+use crate::seller::maker_name;
 use crate::store::Catalogue;
-use crate::usage::{BedrockScope, Format, Notes, RanAt, Reading};
+use crate::usage::{Format, Notes, RanAt, Reading};
 use crate::web::extractors::upload::{FILE_FIELD, TEXT_FIELD};
 use crate::web::format;
 use crate::web::layout::Layout;
@@ -63,18 +64,10 @@ fn ran_at(place: &RanAt) -> String {
     };
     match place {
         RanAt::OpenRouter { provider } => named("OpenRouter", provider),
-        RanAt::FirstParty { provider: "openai" } => "OpenAI's own API".into(),
-        RanAt::FirstParty {
-            provider: "anthropic",
-        } => "Anthropic's own API".into(),
-        RanAt::FirstParty { provider } => format!("{provider}'s own API"),
-        RanAt::Bedrock { scope, region } => {
-            let scope = match scope {
-                BedrockScope::Global => "Amazon Bedrock (global)",
-                BedrockScope::InRegion => "Amazon Bedrock (in-region)",
-            };
-            named(scope, region)
+        RanAt::FirstParty { provider } => {
+            format!("{}'s own API", maker_name(provider).unwrap_or(provider))
         }
+        RanAt::Bedrock { cloud, region } => named(cloud.label(), region),
         RanAt::LiteLlm { provider } => named("through LiteLLM", provider),
         RanAt::Unstated => "not stated".into(),
     }

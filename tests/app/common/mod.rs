@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tempfile::TempDir;
 use tokenfare::AppState;
-use tokenfare::store::{SourceKind, Store};
+use tokenfare::store::{Delivery, Store};
 use tower::ServiceExt;
 
 /// Our hand-written fixture catalogue (12 listings, 5 authors).
@@ -114,12 +114,13 @@ impl TestApp {
         &self,
         body: &str,
         date: &str,
-    ) -> Result<tokenfare::ingest::Summary, tokenfare::ingest::IngestError> {
+    ) -> Result<tokenfare::ingest::catalogue::Summary, tokenfare::ingest::catalogue::IngestError>
+    {
         let as_of = tokenfare::store::parse_as_of(date).expect("date");
-        let result = tokenfare::ingest::ingest_body(
+        let result = tokenfare::ingest::catalogue::ingest_body(
             &self.store,
             body.as_bytes(),
-            SourceKind::File,
+            Delivery::File,
             "test fixture",
             as_of,
         )

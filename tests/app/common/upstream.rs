@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use serde_json::{Value, json};
-use tokenfare::openrouter::{ClientConfig, OpenRouterClient};
+use tokenfare::fetch::{ClientConfig, UpstreamClient};
 
 /// What the fake answers on one route.
 #[derive(Clone)]
@@ -80,12 +80,12 @@ pub async fn start_openrouter<S: Clone + Send + Sync + 'static>(
 }
 
 /// The real client, pointed at `base`, giving up after `total` per request and retrying once.
-pub fn client(base: &str, total: Duration) -> OpenRouterClient {
+pub fn client(base: &str, total: Duration) -> UpstreamClient {
     let mut config = ClientConfig::new(base);
     config.total_timeout = total;
     config.max_attempts = 2;
     config.first_backoff = Duration::from_millis(10);
-    OpenRouterClient::new(config).expect("client")
+    UpstreamClient::new(config).expect("client")
 }
 
 /// One endpoint as OpenRouter lists it: prices per token (with a cache-read price when

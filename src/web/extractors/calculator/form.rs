@@ -6,9 +6,9 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::link::CalculatorQuery;
 use crate::model::{Model, QualityIndex, Variant};
-use crate::official::sellers::Source;
 use crate::pricing::calculator::{Workload, WorkloadError};
 use crate::pricing::selection::Choice;
+use crate::pricing::sellers::SellerChoice;
 use crate::store::Catalogue;
 use crate::web::extractors::form::{self, FieldErrors, NumberField};
 use crate::web::extractors::params::{Params, clip, encode};
@@ -171,7 +171,7 @@ pub struct CalcRequest {
     pub index: QualityIndex,
     pub all_rows: bool,
     /// Whose prices each bill uses.
-    pub source: Source,
+    pub source: SellerChoice,
     pub format: Format,
 }
 
@@ -221,7 +221,7 @@ impl CalcRequest {
         if self.index != QualityIndex::default() {
             pairs.push(("index", self.index.key().to_string()));
         }
-        if self.source != Source::Routed {
+        if self.source != SellerChoice::Routed {
             pairs.push(("source", self.source.key().to_string()));
         }
         pairs.push(("format", format.to_string()));
@@ -370,8 +370,8 @@ pub fn parse(
     };
 
     let source = match form.source.as_str() {
-        "" => Source::Routed,
-        text => Source::parse(text).unwrap_or_else(|| {
+        "" => SellerChoice::Routed,
+        text => SellerChoice::parse(text).unwrap_or_else(|| {
             errors.add(
                 "source",
                 format!(
@@ -379,11 +379,11 @@ pub fn parse(
                     clip(text)
                 ),
             );
-            Source::Routed
+            SellerChoice::Routed
         }),
     };
     // The default is written by leaving it out, so links keep their old form.
-    if source == Source::Routed && errors.get("source").is_none() {
+    if source == SellerChoice::Routed && errors.get("source").is_none() {
         form.source.clear();
     }
 
@@ -544,7 +544,7 @@ mod tests {
             separate: false,
             index: QualityIndex::Coding,
             all_rows: false,
-            source: Source::Official,
+            source: SellerChoice::Official,
             format: Format::Html,
         };
         // A 0.125 share is 12.5 %; the 1500.5-token average is kept exactly.

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 
 use rust_decimal::Decimal;
 
-use crate::official::sellers::Source;
 use crate::pricing::calculator::Workload;
+use crate::pricing::sellers::SellerChoice;
 use crate::web::extractors::params::encode;
 
 /// A link into the calculator. Shares are percent (0–100), as typed in the form. Volumes
@@ -29,7 +29,7 @@ pub struct CalculatorQuery {
     /// The models to price; empty means every model.
     pub ids: Vec<String>,
     /// Whose prices; `None` (or the routed price) leaves the parameter out.
-    pub source: Option<Source>,
+    pub source: Option<SellerChoice>,
     /// `separate=1`: a batch listing among `ids` is a row of its own, not folded into its
     /// base's batch share.
     pub separate: bool,
@@ -183,7 +183,7 @@ impl CalculatorQuery {
             (
                 "source",
                 self.source
-                    .filter(|s| *s != Source::Routed)
+                    .filter(|s| *s != SellerChoice::Routed)
                     .map(|s| s.key().to_string())
                     .unwrap_or_default(),
             ),

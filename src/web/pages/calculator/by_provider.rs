@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::{FieldView, field_views};
 use crate::pricing::calculator::{LineUnit, MonthlyBill};
+use crate::pricing::difference::percent_difference;
 use crate::pricing::providers::{ByProvider, ProviderFilters, ProviderListing, price_by_provider};
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
@@ -116,10 +117,7 @@ fn versus(cost: Decimal, routed: Option<Decimal>) -> (String, &'static str) {
     match routed {
         Some(r) if r == cost => ("same".into(), ""),
         Some(r) if !r.is_zero() => {
-            let pct = (cost - r)
-                .checked_div(r)
-                .and_then(|v| v.checked_mul(Decimal::ONE_HUNDRED))
-                .map(|v| v.round_dp(1).normalize());
+            let pct = percent_difference(cost, r).map(|v| format::round(v, 1));
             match pct {
                 Some(p) if p.is_sign_positive() => (format!("+{p}%"), "dearer"),
                 Some(p) => (format!("−{}%", p.abs()), "cheaper"),
@@ -135,7 +133,7 @@ fn bill_view(
     provider: &str,
     tag: &str,
     info: Option<&ProviderInfo>,
-    pricing: &crate::pricing::price::Pricing,
+    pricing: &crate::model::price::Pricing,
     bill: Option<&MonthlyBill>,
     unpriced: Option<&str>,
     routed: Option<Decimal>,
@@ -179,7 +177,7 @@ pub struct Priced<'a> {
     infos: Vec<(
         String,
         Option<&'a ProviderInfo>,
-        &'a crate::pricing::price::Pricing,
+        &'a crate::model::price::Pricing,
     )>,
 }
 
@@ -208,11 +206,7 @@ pub fn price<'a>(
         .endpoints(id)
         .map(|e| e.endpoints.as_slice())
         .unwrap_or_default();
-    let infos: Vec<(
-        String,
-        Option<&ProviderInfo>,
-        &crate::pricing::price::Pricing,
-    )> = endpoints
+    let infos: Vec<(String, Option<&ProviderInfo>, &crate::model::price::Pricing)> = endpoints
         .iter()
         .map(|e| {
             (
@@ -258,7 +252,7 @@ pub fn info_of<'a>(priced: &Priced<'a>, tag: &str) -> Option<&'a ProviderInfo> {
 }
 
 /// The endpoint `tag`'s prices (the routed prices when no endpoint has that tag).
-pub fn pricing_of<'a>(priced: &Priced<'a>, tag: &str) -> &'a crate::pricing::price::Pricing {
+pub fn pricing_of<'a>(priced: &Priced<'a>, tag: &str) -> &'a crate::model::price::Pricing {
     priced
         .infos
         .iter()

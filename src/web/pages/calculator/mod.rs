@@ -1,7 +1,8 @@
-//! `/calculator` and `/calculator/bill`: how a priced workload reads: the form's fields, the
-//! derived volumes, the summary sentences, and one row per bill with its itemised lines. One
-//! model at each of its providers (`by_provider=1`) is [`by_provider`].
+//! `/calculator`: how a priced workload reads: the form's fields, the derived volumes, the
+//! summary sentences, and one row per bill. One model's itemised bill (`/calculator/bill`)
+//! is [`bill`]; one model at each of its providers (`by_provider=1`) is [`by_provider`].
 
+pub mod bill;
 pub mod by_provider;
 
 use askama::Template;
@@ -10,12 +11,11 @@ use rust_decimal::Decimal;
 
 use super::{Page, impl_page};
 use crate::model::QualityIndex;
-use crate::official::sellers::{Priced, Seller, Source};
-use crate::official::tags::SOURCE_OFFICIAL;
 use crate::pricing::calculator::{
-    BatchDeclined, CalculatorResult, LineUnit, MonthlyBill, Savings, Unpriced, Workload,
+    BatchDeclined, CalculatorResult, MonthlyBill, Savings, Unpriced, Workload,
 };
 use crate::pricing::selection::{Exclusion, LeftOut, Outcome};
+use crate::pricing::sellers::{Priced, SellerChoice};
 use crate::store::Catalogue;
 use crate::web::extractors::calculator::{
     CalcRequest, EXAMPLES, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS,
@@ -148,74 +148,6 @@ fn times_cheapest_text(bill: &MonthlyBill, result: &CalculatorResult) -> String 
             .times_cheapest(bill)
             .map(format::times_column)
             .unwrap_or_default()
-    }
-}
-
-/// One model's itemised bill, for `/calculator/bill`.
-pub struct BillDetail {
-    pub id: String,
-    pub name: String,
-    pub monthly: String,
-    pub per_request: String,
-    pub times: String,
-    pub cheapest: bool,
-    pub effective_input: String,
-    /// The bill over every token billed, per million.
-    pub blended: String,
-    pub input_vs_list: String,
-    pub lines: Vec<LineView>,
-    pub on_demand_part: String,
-    pub batch_part: Option<String>,
-    pub discount: Option<String>,
-    pub notes: Vec<String>,
-}
-
-pub fn bill_detail(bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) -> BillDetail {
-    BillDetail {
-        id: bill.id.clone(),
-        name: bill.name.clone(),
-        monthly: format::usd(bill.monthly_cost),
-        per_request: format::usd(bill.cost_per_request),
-        times: times_cheapest_text(bill, result),
-        cheapest: is_cheapest(bill, result),
-        effective_input: format::usd(bill.effective_input_per_million),
-        blended: format::usd(bill.effective_blended_per_million),
-        input_vs_list: match bill.input_vs_list() {
-            Some(share) => format!(
-                "{} is {} the list input price {}",
-                format::usd(bill.effective_input_per_million),
-                format::multiple(share),
-                format::usd(bill.list_input_per_million)
-            ),
-            None => String::new(),
-        },
-        lines: bill
-            .lines
-            .iter()
-            .map(|line| LineView {
-                label: line.label,
-                part: line.part.label(),
-                quantity: match line.unit {
-                    LineUnit::Tokens => format!("{} tokens", format::quantity(line.quantity)),
-                    LineUnit::Requests => format!("{} requests", format::quantity(line.quantity)),
-                },
-                unit_price: match line.unit {
-                    LineUnit::Tokens => format!("{} / M tokens", format::usd(line.unit_price)),
-                    LineUnit::Requests => format!("{} / request", format::usd(line.unit_price)),
-                },
-                amount: format::usd(line.amount),
-            })
-            .collect(),
-        on_demand_part: format::usd(bill.on_demand_part),
-        batch_part: (!bill.batch_part.is_zero()).then(|| format::usd(bill.batch_part)),
-        discount: (!w.discount.is_zero()).then(|| {
-            format!(
-                "−{} ({} off)",
-                format::usd(bill.discount_amount),
-                format::share_percent(w.discount)
-            )
-        }),
-        notes: bill.notes.clone(),
     }
 }
 
@@ -374,13 +306,13 @@ pub fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) 
 /// The paid rows a page shows unless the reader asks for all of them (`all=1`).
 pub const DEFAULT_ROWS: usize = 25;
 
-pub fn uses_cache_or_batch(w: &Workload) -> bool {
+fn uses_cache_or_batch(w: &Workload) -> bool {
     !w.cache_hit.is_zero() || !w.cache_write.is_zero() || !w.batch.is_zero()
 }
 
 /// What caching and batching did to `bill`, in one sentence: "On Alpha, caching saves $3.93
 /// a month; batching saves nothing: …".
-pub fn savings_sentence(w: &Workload, bill: &MonthlyBill, saved: &Savings) -> String {
+fn savings_sentence(w: &Workload, bill: &MonthlyBill, saved: &Savings) -> String {
     // Cache writes can cost more than the reads save; say so rather than "saves −$3".
     let effect = |what: &str, amount: Decimal| {
         if amount.is_sign_negative() && !amount.is_zero() {
@@ -468,36 +400,20 @@ pub struct ResultView {
 }
 
 /// Whose prices the bills use, as the result says it.
-fn source_line(source: Source) -> String {
+fn source_line(source: SellerChoice) -> String {
     match source {
-        Source::Routed => String::new(),
-        Source::Official => "Each bill uses the cheapest seller for this workload among the \
+        SellerChoice::Routed => String::new(),
+        SellerChoice::Official => "Each bill uses the cheapest seller for this workload among the \
             maker's own API and the clouds (Bedrock, Vertex AI, Azure), at their published list \
             prices; the Seller column names it."
             .into(),
-        Source::Cheapest => "Each bill uses the cheapest seller for this workload: OpenRouter's \
+        SellerChoice::Cheapest => {
+            "Each bill uses the cheapest seller for this workload: OpenRouter's \
             routed price, the maker's own API or a cloud at its published list price; the Seller \
             column names it."
-            .into(),
+                .into()
+        }
     }
-}
-
-/// The bill page's sentence naming the seller, its source and date: "Priced at Anthropic's
-/// own list, from genai-prices as of 21 Aug 2026, in force since …".
-pub fn seller_line(seller: &Seller) -> String {
-    let source = match seller.source {
-        SOURCE_OFFICIAL => "the genai-prices database of published list prices",
-        _ => "OpenRouter's catalogue",
-    };
-    let as_of = seller
-        .as_of
-        .map(|t| format!(" as of {}", format::prose_day(t)))
-        .unwrap_or_default();
-    let since = seller
-        .since
-        .map(|d| format!("; this price took effect on {}", format::prose_day(d)))
-        .unwrap_or_default();
-    format!("Priced at {}, from {source}{as_of}{since}.", seller.name)
 }
 
 #[derive(Template)]
@@ -596,10 +512,14 @@ impl CalculatorPage {
             result,
             form,
             errors,
-            sources: Source::ALL
+            sources: SellerChoice::ALL
                 .into_iter()
                 .map(|s| {
-                    let value = if s == Source::Routed { "" } else { s.key() };
+                    let value = if s == SellerChoice::Routed {
+                        ""
+                    } else {
+                        s.key()
+                    };
                     (value, s.label(), s.words())
                 })
                 .collect(),
@@ -626,7 +546,7 @@ pub fn result_view(
 ) -> ResultView {
     let outcome = &priced.outcome;
     let summary = summary(request, outcome, catalogue);
-    let shows_seller = priced.source != Source::Routed;
+    let shows_seller = priced.source != SellerChoice::Routed;
     let shown = &outcome.shown;
     let quality = |id: &str| {
         catalogue
@@ -671,27 +591,10 @@ pub fn result_view(
     }
 }
 
-/// `/calculator/bill`: one model's itemised bill for the workload in the query, at a URL
-/// of its own (the calculator's parameters plus `id`).
-#[derive(Template)]
-#[template(path = "calculator_bill.html")]
-pub struct BillPage {
-    pub layout: Layout,
-    pub row: BillDetail,
-    pub workload_line: String,
-    pub back_href: String,
-    /// What caching and batching save on this model, as a sentence; empty when unused.
-    pub savings: String,
-    /// Who the bill was priced at, with the source and date of that price.
-    pub seller: String,
-    pub tokenizer: String,
-}
-
 impl Page for CalculatorPage {
     /// 400 when the form does not read (each problem is by its field).
     fn status(&self) -> StatusCode {
         self.errors.status()
     }
 }
-impl Page for BillPage {}
-impl_page!(CalculatorPage, BillPage);
+impl_page!(CalculatorPage);

@@ -3,10 +3,10 @@
 //! (variants, the batch listing's saving) against its base.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::model::Model;
-use crate::pricing::price::{Component, Price, PriceSet, Pricing, Unit};
+use crate::model::price::{Component, Price, PriceSet, Pricing, Unit};
+use crate::pricing::difference::percent_difference;
 use crate::web::format;
 
 /// One price component as the page lists it.
@@ -196,15 +196,11 @@ pub fn change_percent(variant: Option<Price>, base: Option<Price>) -> Option<Dec
     if base <= Decimal::ZERO {
         return None;
     }
-    let change = variant
-        .checked_sub(base)?
-        .checked_mul(Decimal::ONE_HUNDRED)?
-        .checked_div(base)?;
-    Some(format::round(change, 1))
+    percent_difference(variant, base).map(|change| format::round(change, 1))
 }
 
 fn signed_percent(value: Decimal) -> String {
-    format::signed_percent(value.to_f64().unwrap_or(0.0))
+    format::signed_percent(value)
 }
 
 /// "−50%" when input and output change alike, "−50% in / −40% out" otherwise.

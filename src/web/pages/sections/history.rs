@@ -7,7 +7,8 @@
 use askama::Template;
 use chrono::NaiveDate;
 
-use crate::pricing::price::{Component, Price, Unit};
+use crate::model::price::{Component, Price, Unit};
+use crate::pricing::difference::change_percent;
 use crate::store::Catalogue;
 use crate::store::changes::{self, ChangeKind, ComponentChange, Direction};
 use crate::web::extractors::params::encode;
@@ -246,14 +247,14 @@ fn official_input_steps(catalogue: &Catalogue, id: &str) -> (Vec<Step>, Option<N
     let Some(maker) = official
         .report
         .for_model(id)
-        .find(|m| m.channel == crate::official::matching::Channel::Maker)
+        .find(|m| matches!(m.seller, crate::seller::Seller::FirstParty { .. }))
     else {
         return (Vec::new(), None);
     };
     let mut steps: Vec<Step> = Vec::new();
     for row in official.history(&maker.provider_id, &maker.entry_id) {
         let date = row.as_of.date_naive();
-        let value = crate::official::in_force(&row.prices.schedule, date)
+        let value = crate::model::official::in_force(&row.prices.schedule, date)
             .and_then(|pricing| pricing.base.prompt)
             .and_then(Price::usd)
             .and_then(|usd| f64::try_from(format::per_million(usd)).ok());
@@ -370,7 +371,9 @@ impl ComponentView {
             label: component_label(change),
             old,
             new,
-            percent: change.percent().map(signed_percent).unwrap_or_default(),
+            percent: change_percent(change)
+                .map(signed_percent)
+                .unwrap_or_default(),
             direction,
             large_move: change.is_large_move(),
         }
@@ -425,9 +428,10 @@ mod tests {
 
     #[test]
     fn percentages_carry_their_sign() {
-        assert_eq!(signed_percent(-20.0), "−20%");
-        assert_eq!(signed_percent(12.5), "+12.5%");
-        assert_eq!(signed_percent(-0.000001), "−<0.1%");
+        let d = |t: &str| t.parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(signed_percent(d("-20")), "−20%");
+        assert_eq!(signed_percent(d("12.5")), "+12.5%");
+        assert_eq!(signed_percent(d("-0.000001")), "−<0.1%");
     }
 
     #[test]

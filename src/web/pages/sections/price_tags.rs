@@ -1,18 +1,20 @@
 //! The model page's price tags: every seller's price of the model (the routed price, each
 //! OpenRouter provider, the maker's own API, each cloud), how each compares with the routed
 //! price, and where they disagree (worded the same way on `/discrepancies`). The facts come
-//! from `official::tags` (pure); this module only words and formats them. The same tags as
+//! from `pricing::price_tags` and `pricing::discrepancies` (pure); this module only words and formats them. The same tags as
 //! data are [`crate::web::exports::price_tags`].
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
-use crate::official::sellers::Source;
-use crate::official::tags::{
-    self, Discrepancy, PriceTag, SOURCE_OFFICIAL, TagKind, base_of, price_tags,
-};
-use crate::pricing::price::{Component, Price, PriceSet};
+use crate::feed::Feed;
+use crate::model::price::{Component, Price, PriceSet};
+use crate::pricing::difference::percent_difference;
+use crate::pricing::discrepancies::{Discrepancy, discrepancies};
+use crate::pricing::price_tags::{PriceTag, base_of, cheapest, price_tags};
+use crate::pricing::sellers::SellerChoice;
+use crate::seller::{Seller, SellerKind};
 use crate::store::Catalogue;
+use crate::store::matching::list_label;
 use crate::web::extractors::calculator::CalculatorQuery;
 use crate::web::extractors::params::clip;
 use crate::web::format;
@@ -77,15 +79,6 @@ pub fn long_text(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(400).collect()
 }
 
-fn kind_label(kind: TagKind) -> &'static str {
-    match kind {
-        TagKind::Routed => "routed",
-        TagKind::RoutedProvider => "OpenRouter provider",
-        TagKind::FirstParty => "maker's own API",
-        TagKind::Cloud => "cloud",
-    }
-}
-
 fn price(set: &PriceSet, component: Component) -> String {
     format::token_price(set.price(component))
 }
@@ -104,7 +97,7 @@ fn long_context(tag: &PriceTag) -> Vec<String> {
         .tiers()
         .into_iter()
         .map(|(min, set)| {
-            let threshold = if tag.source == SOURCE_OFFICIAL {
+            let threshold = if tag.feed == Feed::Official {
                 format!("over {}", format::tokens_short(min.saturating_sub(1)))
             } else {
                 format!("from {}", format::tokens_short(min))
@@ -114,30 +107,26 @@ fn long_context(tag: &PriceTag) -> Vec<String> {
         .collect()
 }
 
-fn signed_percent(fraction: Decimal) -> String {
-    let percent = fraction
-        .checked_mul(Decimal::ONE_HUNDRED)
-        .unwrap_or(Decimal::MAX);
-    format::signed_percent(format::round(percent, 1).to_f64().unwrap_or(0.0))
+/// Rounded to the shown decimal first: a difference too small to show reads "same".
+fn signed_percent(percent: Decimal) -> String {
+    format::signed_percent(format::round(percent, 1))
 }
 
 fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow {
     let base = &tag.pricing.base;
-    let vs_routed = match (tag.kind, tag.blended(), routed_blend) {
-        (TagKind::Routed, _, _) => "baseline".into(),
-        (_, Some(blend), Some(routed)) if tag.comparable => {
-            tags::relative_difference(blend, routed)
-                .map(signed_percent)
-                .unwrap_or_else(|| "—".into())
-        }
+    let vs_routed = match (tag.seller.kind(), tag.blended(), routed_blend) {
+        (SellerKind::Routed, _, _) => "baseline".into(),
+        (_, Some(blend), Some(routed)) if tag.comparable => percent_difference(blend, routed)
+            .map(signed_percent)
+            .unwrap_or_else(|| "—".into()),
         _ => "—".into(),
     };
     TagRow {
-        seller: clip(&tag.seller),
-        seller_key: tag.seller_key.clone(),
-        kind: tag.kind.key(),
-        kind_label: kind_label(tag.kind),
-        region: tag.region.clone().unwrap_or_default(),
+        seller: clip(&tag.seller_name),
+        seller_key: tag.seller.key(),
+        kind: tag.seller.kind().key(),
+        kind_label: tag.seller.kind().label(),
+        region: tag.seller.region().unwrap_or_default().to_string(),
         input: price(base, Component::Prompt),
         output: price(base, Component::Completion),
         cache_read: price(base, Component::InputCacheRead),
@@ -151,7 +140,7 @@ fn row(tag: &PriceTag, routed_blend: Option<Decimal>, cheapest: bool) -> TagRow 
         vs_routed,
         as_of: tag.as_of.map(format::day).unwrap_or_default(),
         since: tag.since.map(|d| d.to_string()).unwrap_or_default(),
-        source: if tag.source == SOURCE_OFFICIAL {
+        source: if tag.feed == Feed::Official {
             "genai-prices"
         } else {
             "OpenRouter"
@@ -193,7 +182,7 @@ pub fn discrepancy_line(catalogue: &Catalogue, d: &Discrepancy) -> DiscrepancyLi
         component: d.component.label(),
         routed: format::token_price(Some(Price::Usd(d.routed))),
         official: format::token_price(Some(Price::Usd(d.official))),
-        seller: d.seller.clone(),
+        seller: d.seller_name.clone(),
         spread,
         dearer,
     }
@@ -204,10 +193,10 @@ impl PriceTagsSection {
     pub fn build(catalogue: &Catalogue, id: &str) -> PriceTagsSection {
         let day = today();
         let tags = price_tags(catalogue, id, day);
-        let cheapest = tags::cheapest(&tags);
+        let cheapest = cheapest(&tags);
         let routed_blend = tags
             .iter()
-            .find(|t| t.kind == TagKind::Routed)
+            .find(|t| t.seller == Seller::Routed)
             .and_then(PriceTag::blended);
         let rows = tags
             .iter()
@@ -218,14 +207,14 @@ impl PriceTagsSection {
         let official = catalogue.official();
         let unmatched = !tags
             .iter()
-            .any(|t| matches!(t.kind, TagKind::FirstParty | TagKind::Cloud));
+            .any(|t| matches!(t.seller.kind(), SellerKind::FirstParty | SellerKind::Cloud));
         PriceTagsSection {
             unmatched,
             // The calculator prices current listings only.
             calculator_href: (!unmatched && catalogue.is_current(base)).then(|| {
                 CalculatorQuery {
                     ids: vec![base.to_string()],
-                    source: Some(Source::Cheapest),
+                    source: Some(SellerChoice::Cheapest),
                     ..CalculatorQuery::default_workload()
                 }
                 .href()
@@ -235,12 +224,11 @@ impl PriceTagsSection {
                 .refusals
                 .iter()
                 .filter(|r| {
-                    r.model_id == base
-                        && r.kind == crate::official::matching::RefusalKind::Unexplained
+                    r.model_id == base && r.kind == crate::store::matching::RefusalKind::Unexplained
                 })
-                .map(|r| format!("{}: {}", r.channel.label(), long_text(&r.reason)))
+                .map(|r| format!("{}: {}", list_label(r.seller.cloud()), long_text(&r.reason)))
                 .collect(),
-            discrepancies: tags::discrepancies(&tags)
+            discrepancies: discrepancies(&tags)
                 .iter()
                 .map(|d| discrepancy_line(catalogue, d))
                 .collect(),

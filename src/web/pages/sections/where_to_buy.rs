@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::where_to_buy_form::FilterForm;
+use crate::model::price::{Component, PriceSet};
 use crate::model::{Model, Variant};
-use crate::pricing::price::{Component, PriceSet};
 use crate::pricing::providers::{Offer, ProviderFilters, Shortfall, is_reduced_precision};
 use crate::pricing::where_to_buy::{self, Offering, PriceRange, Versus, VersusHeadline, arrange};
 pub use crate::pricing::where_to_buy::{BLEND_RATIO, blend};

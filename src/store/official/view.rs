@@ -5,41 +5,25 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::matching::{self, Channel, MatchReport, Rule};
-use super::overrides;
-use super::store::{EventRow, HistoryRow, OfficialRun, StoredOfficial};
-use super::{DatedPrices, OfficialModel, PriceList, Provider};
-use crate::pricing::price::Pricing;
+use super::{EventRow, HistoryRow, OfficialRun, StoredOfficial};
+use crate::model::official::{self, DatedPrices, OfficialModel, PriceList, Provider};
+use crate::model::price::Pricing;
+use crate::seller::{self, Seller};
 use crate::store::changes::{ChangeKind, ComponentChange, diff_pricing};
+use crate::store::matching::{self, MatchReport, Rule, overrides};
 
 /// How many runs the view keeps for the methodology page.
 const RECENT_RUNS: usize = 10;
 
-/// Display names of the makers' own lists (the feed's names are terse: "X AI", "Deepseek").
-const SELLER_NAMES: &[(&str, &str)] = &[
-    ("anthropic", "Anthropic"),
-    ("openai", "OpenAI"),
-    ("google", "Google (Gemini API and Vertex AI)"),
-    ("deepseek", "DeepSeek"),
-    ("mistral", "Mistral AI"),
-    ("x-ai", "xAI"),
-    ("moonshotai", "Moonshot AI"),
-    ("minimax", "MiniMax"),
-    ("cohere", "Cohere"),
-    ("perplexity", "Perplexity"),
-    ("zai", "Z.AI"),
-    ("zhipuai", "Zhipu AI (China)"),
-    ("azure", "Microsoft Azure"),
-];
-
 /// One official price tag of one model.
 #[derive(Clone, Debug)]
 pub struct OfficialTag<'a> {
-    pub channel: Channel,
+    /// The maker or cloud selling at this price.
+    pub seller: Seller,
     pub provider: &'a Provider,
     pub entry: &'a OfficialModel,
-    /// Who sells it at this price, for readers.
-    pub seller: String,
+    /// The seller's name, for readers.
+    pub seller_name: String,
     /// Prices in force on the day asked about.
     pub pricing: &'a Pricing,
     /// The date those prices took effect, when the feed dates them.
@@ -54,21 +38,9 @@ pub struct OfficialTag<'a> {
 }
 
 impl OfficialTag<'_> {
-    /// A stable key for the seller: `anthropic`, `aws:global`, `aws:in-region`, `google:vertex`…
-    pub fn seller_key(&self) -> String {
-        match self.channel {
-            Channel::Maker => self.provider.id.clone(),
-            Channel::BedrockGlobal => "aws:global".into(),
-            Channel::BedrockRegional => "aws:in-region".into(),
-            Channel::Bedrock => "aws".into(),
-            Channel::Vertex => "google:vertex".into(),
-            Channel::Azure => "azure".into(),
-        }
-    }
-
     /// US-dollar list prices the maker publishes itself: the ones discrepancies compare against.
     pub fn is_first_party_usd(&self) -> bool {
-        self.channel == Channel::Maker && !self.cny_derived
+        matches!(self.seller, Seller::FirstParty { .. }) && !self.cny_derived
     }
 }
 
@@ -182,16 +154,14 @@ impl OfficialView {
             .filter_map(|m| {
                 let (provider, entry) = self.entry(&m.provider_id, &m.entry_id)?;
                 let pricing = entry.prices_on(day)?;
-                let seller = match m.channel {
-                    Channel::Maker => SELLER_NAMES
-                        .iter()
-                        .find(|(id, _)| *id == provider.id)
-                        .map_or_else(|| provider.name.clone(), |(_, name)| (*name).to_string()),
-                    other => other.label().to_string(),
+                let seller_name = match &m.seller {
+                    Seller::Cloud(cloud) => cloud.label().to_string(),
+                    _ => seller::maker_name(&provider.id)
+                        .map_or_else(|| provider.name.clone(), str::to_string),
                 };
                 Some(OfficialTag {
-                    channel: m.channel,
-                    seller,
+                    seller: m.seller.clone(),
+                    seller_name,
                     pricing,
                     since: entry.effective_since(day),
                     batch: entry.batch_on(day),
@@ -204,7 +174,8 @@ impl OfficialView {
                 })
             })
             .collect();
-        tags.sort_by_key(|t| (t.channel, t.cny_derived));
+        // The makers' own lists first (the CNY-converted one last of them), then the clouds.
+        tags.sort_by_key(|t| (t.seller.cloud(), t.cny_derived));
         tags
     }
 
@@ -304,7 +275,7 @@ pub const BATCH_CONDITION: &str = "batch";
 /// The standard prices in force on `day` of a stored price list (the feed's rule, as
 /// [`OfficialModel::prices_on`]).
 fn in_force(list: &PriceList, day: NaiveDate) -> Option<&Pricing> {
-    super::in_force(&list.schedule, day)
+    official::in_force(&list.schedule, day)
 }
 
 fn dated_changes(
@@ -369,10 +340,8 @@ fn dated_changes(
 
 /// A provider as pages name it: the maker's name, or the feed's name for a cloud.
 fn seller_name(providers: &[Provider], id: &str) -> String {
-    SELLER_NAMES
-        .iter()
-        .find(|(key, _)| *key == id)
-        .map(|(_, name)| (*name).to_string())
+    seller::maker_name(id)
+        .map(str::to_string)
         .or_else(|| {
             providers
                 .iter()

@@ -1,11 +1,13 @@
-//! The one HTTP client for OpenRouter: named user agent, timeouts, bounded retries with
-//! backoff on timeouts, 429 and 5xx, and a cap on the response size.
+//! The one HTTP client for every feed (OpenRouter's API and the official price file): named
+//! user agent, timeouts, bounded retries with backoff on timeouts, 429 and 5xx, and a cap on
+//! the response size.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
-/// Client settings; the defaults suit OpenRouter's public catalogue.
+/// Client settings; the defaults suit every feed we fetch (the largest, OpenRouter's
+/// catalogue, is under 1 MB).
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     pub base_url: String,
@@ -30,6 +32,7 @@ impl ClientConfig {
     }
 }
 
+/// Why a fetch failed, after its retries.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("request to {url} failed: {source}")]
@@ -98,13 +101,15 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
     })
 }
 
+/// Built once per feed base URL and cloned into every task that fetches: OpenRouter's API for
+/// the catalogue, its endpoints and its provider list, the feed's own URL for the official one.
 #[derive(Clone, Debug)]
-pub struct OpenRouterClient {
+pub struct UpstreamClient {
     http: reqwest::Client,
     config: ClientConfig,
 }
 
-impl OpenRouterClient {
+impl UpstreamClient {
     pub fn new(config: ClientConfig) -> Result<Self, FetchError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!(
@@ -117,7 +122,7 @@ impl OpenRouterClient {
             .timeout(config.total_timeout)
             .build()
             .map_err(FetchError::Build)?;
-        Ok(OpenRouterClient { http, config })
+        Ok(UpstreamClient { http, config })
     }
 
     pub fn base_url(&self) -> &str {

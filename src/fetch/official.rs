@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::{Clause, DatedPrices, OfficialModel, Provider};
-use crate::pricing::price::{Price, PriceOverride, PriceSet, Pricing};
+use crate::model::official::{Clause, DatedPrices, OfficialModel, Provider};
+use crate::model::price::{Price, PriceOverride, PriceSet, Pricing};
 
 /// Why one model entry was skipped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

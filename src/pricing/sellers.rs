@@ -13,64 +13,71 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::matching::is_looked_up;
-use super::tags::{self, PriceTag, ROUTED_SELLER, SOURCE_OPENROUTER, TagKind};
+use super::price_tags::{self, PriceTag};
+use crate::feed::Feed;
+use crate::model::price::Pricing;
 use crate::model::{Model, Variant};
 use crate::pricing::calculator::{
     CalculatorResult, MonthlyBill, NotPriceable, Unpriced, Workload, price_workload,
     sort_cheapest_first,
 };
-use crate::pricing::price::Pricing;
 use crate::pricing::selection::{self, Choice, Outcome};
+use crate::seller::{self, Seller};
 use crate::store::Catalogue;
+use crate::store::matching::is_looked_up;
 
-/// Whose prices the calculator bills at.
+/// Which sellers the calculator bills at (its `source` parameter, and the exports'
+/// `price_source`): a choice of sellers, not a feed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Source {
+pub enum SellerChoice {
     #[default]
     Routed,
     Official,
     Cheapest,
 }
 
-impl Source {
-    pub const ALL: [Source; 3] = [Source::Routed, Source::Official, Source::Cheapest];
+impl SellerChoice {
+    pub const ALL: [SellerChoice; 3] = [
+        SellerChoice::Routed,
+        SellerChoice::Official,
+        SellerChoice::Cheapest,
+    ];
 
     /// The value of the `source` parameter.
     pub fn key(self) -> &'static str {
         match self {
-            Source::Routed => "routed",
-            Source::Official => "official",
-            Source::Cheapest => "cheapest",
+            SellerChoice::Routed => "routed",
+            SellerChoice::Official => "official",
+            SellerChoice::Cheapest => "cheapest",
         }
     }
 
-    pub fn parse(text: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|s| s.key() == text)
+    pub fn parse(text: &str) -> Option<SellerChoice> {
+        SellerChoice::ALL.into_iter().find(|s| s.key() == text)
     }
 
     /// The form's option text.
     pub fn label(self) -> &'static str {
         match self {
-            Source::Routed => "OpenRouter's routed price",
-            Source::Official => "the maker's or a cloud's own list",
-            Source::Cheapest => "the cheapest seller",
+            SellerChoice::Routed => "OpenRouter's routed price",
+            SellerChoice::Official => "the maker's or a cloud's own list",
+            SellerChoice::Cheapest => "the cheapest seller",
         }
     }
 
     /// What the choice means, in one line.
     pub fn words(self) -> &'static str {
         match self {
-            Source::Routed => {
+            SellerChoice::Routed => {
                 "what OpenRouter charges when it picks the provider for you (the default)"
             }
-            Source::Official => {
+            SellerChoice::Official => {
                 "the cheapest for your workload of the maker's own API and the clouds \
                  (Bedrock, Vertex AI, Azure), at their published list prices; models with no \
                  such price are listed apart"
             }
-            Source::Cheapest => {
+            SellerChoice::Cheapest => {
                 "the cheaper for your workload of the routed price and the cheapest \
                  published list, named on each row"
             }
@@ -79,14 +86,13 @@ impl Source {
 }
 
 /// Who a bill was priced at, and where that price comes from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Seller {
+#[derive(Clone, Debug, PartialEq)]
+pub struct PricedSeller {
+    pub seller: Seller,
+    /// The seller's name, for readers.
     pub name: String,
-    /// Stable: `openrouter`, `anthropic`, `aws:global`, `google:vertex`…
-    pub key: String,
-    pub kind: TagKind,
-    /// `openrouter` or `genai-prices`.
-    pub source: &'static str,
+    /// Where its price was fetched.
+    pub feed: Feed,
     pub source_url: Option<String>,
     /// When the source's data was taken.
     pub as_of: Option<DateTime<Utc>>,
@@ -94,13 +100,12 @@ pub struct Seller {
     pub since: Option<NaiveDate>,
 }
 
-impl Seller {
-    fn of(tag: &PriceTag) -> Seller {
-        Seller {
-            name: tag.seller.clone(),
-            key: tag.seller_key.clone(),
-            kind: tag.kind,
-            source: tag.source,
+impl PricedSeller {
+    fn of(tag: &PriceTag) -> PricedSeller {
+        PricedSeller {
+            seller: tag.seller.clone(),
+            name: tag.seller_name.clone(),
+            feed: tag.feed,
             source_url: tag.source_url.clone(),
             as_of: tag.as_of,
             since: tag.since,
@@ -108,12 +113,11 @@ impl Seller {
     }
 
     /// OpenRouter's routed price of the listing `id`.
-    pub fn routed(catalogue: &Catalogue, id: &str) -> Seller {
-        Seller {
-            name: ROUTED_SELLER.into(),
-            key: SOURCE_OPENROUTER.into(),
-            kind: TagKind::Routed,
-            source: SOURCE_OPENROUTER,
+    pub fn routed(catalogue: &Catalogue, id: &str) -> PricedSeller {
+        PricedSeller {
+            seller: Seller::Routed,
+            name: seller::ROUTED_NAME.into(),
+            feed: Feed::OpenRouterCatalogue,
             source_url: Some(format!("https://openrouter.ai/{id}")),
             as_of: catalogue.freshness.as_of(),
             since: None,
@@ -123,7 +127,7 @@ impl Seller {
 
 /// One way to buy a model: a seller, and the listing (with its batch listing) at its prices.
 pub struct Offer<'a> {
-    pub seller: Seller,
+    pub seller: PricedSeller,
     pub model: Cow<'a, Model>,
     pub batch: Option<Cow<'a, Model>>,
 }
@@ -146,19 +150,19 @@ pub fn offers<'a>(
     catalogue: &Catalogue,
     model: &'a Model,
     batch: Option<&'a Model>,
-    source: Source,
+    source: SellerChoice,
     day: NaiveDate,
 ) -> Vec<Offer<'a>> {
     let mut offers = Vec::new();
-    if source != Source::Official {
+    if source != SellerChoice::Official {
         offers.push(Offer {
-            seller: Seller::routed(catalogue, &model.id),
+            seller: PricedSeller::routed(catalogue, &model.id),
             model: Cow::Borrowed(model),
             batch: batch.map(Cow::Borrowed),
         });
     }
-    if source != Source::Routed && is_looked_up(&model.id) {
-        for tag in tags::official_tags(catalogue, &model.id, day) {
+    if source != SellerChoice::Routed && is_looked_up(&model.id) {
+        for tag in price_tags::official_tags(catalogue, &model.id, day) {
             if !tag.comparable {
                 continue;
             }
@@ -169,7 +173,7 @@ pub fn offers<'a>(
                 Cow::Owned(listing)
             });
             offers.push(Offer {
-                seller: Seller::of(&tag),
+                seller: PricedSeller::of(&tag),
                 model: Cow::Owned(at_prices(model, tag.pricing, model.variant.clone())),
                 batch,
             });
@@ -214,7 +218,7 @@ pub const NO_OFFICIAL: &str = "no official price";
 
 /// A priced workload with the seller of every bill.
 pub struct Priced<'a> {
-    pub source: Source,
+    pub source: SellerChoice,
     pub outcome: Outcome,
     /// Listings with no official price (under `source=official` only), by id.
     pub no_official: Vec<Unpriced>,
@@ -225,10 +229,10 @@ pub struct Priced<'a> {
 
 impl<'a> Priced<'a> {
     /// The seller of the bill of listing `id`.
-    pub fn seller(&self, id: &str) -> Seller {
+    pub fn seller(&self, id: &str) -> PricedSeller {
         match self.chosen.get(id) {
             Some(offer) => offer.seller.clone(),
-            None => Seller::routed(self.catalogue, id),
+            None => PricedSeller::routed(self.catalogue, id),
         }
     }
 
@@ -275,11 +279,11 @@ pub fn compute<'a>(
     catalogue: &'a Catalogue,
     workload: &Workload,
     choice: &Choice,
-    source: Source,
+    source: SellerChoice,
     day: NaiveDate,
     itemise_first: usize,
 ) -> Result<Priced<'a>, String> {
-    if source == Source::Routed {
+    if source == SellerChoice::Routed {
         return Ok(Priced {
             source,
             outcome: selection::compute(catalogue, workload, choice, itemise_first)?,

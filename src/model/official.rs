@@ -1,22 +1,12 @@
-//! The second source: the makers' and clouds' own list prices, from the genai-prices database
-//! (a reviewed, community-maintained file of published prices). `schema` reads the feed,
-//! `matching` ties its entries to our models by the feed's own `match` clauses (strictly: a match
-//! must explain the whole id), `overrides` is our reviewed table for what rules cannot decide.
-
-pub mod ingest;
-pub mod matching;
-pub mod overrides;
-pub mod scheduler;
-pub mod schema;
-pub mod sellers;
-pub mod store;
-pub mod tags;
-pub mod view;
+//! The official feed's entries as every layer reads them: a provider (a maker's own API or a
+//! cloud) with its model entries, their `match` clauses and their dated price schedules.
+//! Parsed in `fetch::official`, stored by `store::official`, matched to our models by
+//! `store::matching` and priced in `pricing`.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::pricing::price::Pricing;
+use crate::model::price::Pricing;
 
 /// One provider of the feed (a maker's own API, or a cloud such as Bedrock).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,7 +177,7 @@ impl OfficialModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pricing::price::{Price, PriceSet};
+    use crate::model::price::{Price, PriceSet};
 
     fn prices(input: i64) -> Pricing {
         let mut base = PriceSet::default();

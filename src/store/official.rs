@@ -2,14 +2,17 @@
 //! history and added/removed events. A run writes in one transaction, and the state it compares
 //! against is read inside that transaction (`BEGIN IMMEDIATE`), so two ingests cannot interleave.
 
+pub mod view;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::schema::ParsedFeed;
-use super::{OfficialModel, PriceList, Provider};
-use crate::store::{NewRun, Outcome, RunLog, RunRecord, Store, StoreError, Totals, parse_ts};
+use super::{NewRun, Outcome, RunRecord, Store, StoreError, Totals, parse_ts};
+use crate::feed::Feed;
+use crate::fetch::official::ParsedFeed;
+use crate::model::official::{OfficialModel, PriceList, Provider};
 
 /// One official ingest attempt as recorded: a run of the shared log shape, with
 /// `providers_seen` filled in.
@@ -64,7 +67,7 @@ async fn read_state(tx: &mut crate::store::WriteTx) -> Result<StoredState, Store
             (prices.unwrap_or_default(), active),
         );
     }
-    state.last_success = tx.last_run(RunLog::Official, Outcome::Success).await?;
+    state.last_success = tx.last_run(Feed::Official, Outcome::Success).await?;
     Ok(state)
 }
 
@@ -156,7 +159,7 @@ pub async fn write_feed(
             counts.removed += 1;
         }
     }
-    tx.finish_run(RunLog::Official, run_id, Outcome::Success, counts)
+    tx.finish_run(Feed::Official, run_id, Outcome::Success, counts)
         .await?;
     tx.commit().await?;
     Ok((run_id, counts))
@@ -284,6 +287,6 @@ pub async fn load(store: &Store) -> Result<StoredOfficial, StoreError> {
         providers,
         history,
         events,
-        runs: store.runs_of(RunLog::Official, i64::MAX).await?,
+        runs: store.runs_of(Feed::Official, i64::MAX).await?,
     })
 }

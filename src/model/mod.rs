@@ -1,8 +1,12 @@
-//! The catalogue's domain types: one model as we store and show it.
+//! The domain types every layer reads: one model as we store and show it (this module), its
+//! exact prices ([`price`]), and the official feed's entries ([`official`]).
+
+pub mod official;
+pub mod price;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pricing::price::Pricing;
+use crate::model::price::Pricing;
 
 /// How a listing relates to its base model, read from its id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -178,6 +182,24 @@ pub fn classify(id: &str, alias_target: Option<&str>) -> (Variant, String) {
     (Variant::Base, id.to_string())
 }
 
+/// Ids are `author/slug` with an optional `~` prefix and `:variant` suffix. Anything
+/// that could confuse a URL or a terminal is refused.
+pub fn is_valid_id(id: &str) -> bool {
+    let body = id.strip_prefix('~').unwrap_or(id);
+    let Some((author, rest)) = body.split_once('/') else {
+        return false;
+    };
+    id.len() <= 200
+        && !author.is_empty()
+        && !rest.is_empty()
+        && body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | ':'))
+        && !body
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+}
+
 /// The author slug: the part of the id before the first `/`, without an alias `~`.
 pub fn author_of(id: &str) -> String {
     id.trim_start_matches('~')
@@ -192,7 +214,7 @@ impl Model {
     /// known, named by its id: the unit tests' model.
     #[cfg(test)]
     pub(crate) fn at_per_million(id: &str, input: i64, output: i64) -> Model {
-        use crate::pricing::price::{Price, PriceSet};
+        use crate::model::price::{Price, PriceSet};
         use rust_decimal::Decimal;
         let mut base = PriceSet::default();
         base.set("prompt", Price::Usd(Decimal::new(input, 6)));
@@ -299,8 +321,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ids_that_could_escape_a_path_are_invalid() {
+        for bad in [
+            "../x/y", "a/../b", "a//b", "a/b\n", "a", "/b", "a/b c", "a/\u{0}b",
+        ] {
+            assert!(!is_valid_id(bad), "{bad:?} accepted");
+        }
+        for good in [
+            "anthropic/claude-opus-4.8:batch",
+            "~openai/gpt-latest",
+            "x/y-1.5_b",
+        ] {
+            assert!(is_valid_id(good), "{good:?} refused");
+        }
+    }
+
+    #[test]
     fn short_name_drops_the_author_prefix_once() {
-        let named = |name: &str| Model::new("x/y", name, crate::pricing::price::Pricing::default());
+        let named = |name: &str| Model::new("x/y", name, crate::model::price::Pricing::default());
         assert_eq!(
             named("Anthropic: Claude Opus 4.8").short_name(),
             "Claude Opus 4.8"

@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::catalogue::parse_pricing;
 use super::records::{clean_text, read_each};
-use super::schema::parse_pricing;
-use crate::pricing::price::Pricing;
+use crate::model::price::Pricing;
 
 /// More endpoints than this for one model is not a real listing.
 pub const MAX_ENDPOINTS: usize = 500;

@@ -1,4 +1,5 @@
-//! Prices as OpenRouter states them: exact decimal USD amounts per unit, or "variable".
+//! Prices as OpenRouter states them, the form every feed's prices are read into: exact
+//! decimal USD amounts per unit, or "variable".
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -1,4 +1,5 @@
-//! Which official price belongs to which of our models: pure, no I/O.
+//! Which official price belongs to which of our models: pure, no I/O, run once per catalogue
+//! load (by `store::official::view`) so a request never matches anything itself.
 //!
 //! Each catalogue model (ids without a `:variant` or `~alias`; variants follow their base) is
 //! looked up in its maker's own list (by author), in Bedrock (our id rewritten into Bedrock's
@@ -13,87 +14,37 @@
 //!
 //! Every match records the rule that made it.
 
+pub mod overrides;
+
 use std::collections::HashMap;
 use std::ops::Range;
 
 use regex::Regex;
 use serde::Serialize;
 
-use super::overrides::{Override, OverrideTarget};
-use super::{Clause, OfficialModel, Provider};
+use crate::model::official::{Clause, OfficialModel, Provider};
+use crate::seller::{Cloud, Seller, SellerKind};
+use overrides::{Override, OverrideTarget};
 
-/// What kind of seller a price tag belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SellerKind {
-    /// The model's maker, on its own API.
-    FirstParty,
-    /// A cloud reselling the model: Bedrock, Vertex AI, Azure.
-    Cloud,
+/// The official lists a model is looked up in, in order: its maker's own (`None`), then each
+/// cloud's. A match or refusal belongs to the list of its seller ([`Seller::cloud`]).
+pub const LISTS: [Option<Cloud>; 6] = [
+    None,
+    Some(Cloud::BedrockGlobal),
+    Some(Cloud::BedrockInRegion),
+    Some(Cloud::Bedrock),
+    Some(Cloud::Vertex),
+    Some(Cloud::Azure),
+];
+
+/// A list's key in the override table and the command line's coverage line.
+pub fn list_key(list: Option<Cloud>) -> &'static str {
+    list.map_or(SellerKind::FirstParty.key(), Cloud::key)
 }
 
-/// The official sellers we look models up in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Channel {
-    /// The maker's own price list (the feed provider its author maps to).
-    Maker,
-    BedrockGlobal,
-    BedrockRegional,
-    /// A Bedrock row that names no region scope.
-    Bedrock,
-    Vertex,
-    Azure,
-}
-
-impl Channel {
-    pub fn kind(self) -> SellerKind {
-        match self {
-            Channel::Maker => SellerKind::FirstParty,
-            _ => SellerKind::Cloud,
-        }
-    }
-
-    /// A stable key for URLs, the API and the per-source counts.
-    pub fn key(self) -> &'static str {
-        match self {
-            Channel::Maker => "first-party",
-            Channel::BedrockGlobal => "bedrock-global",
-            Channel::BedrockRegional => "bedrock-in-region",
-            Channel::Bedrock => "bedrock",
-            Channel::Vertex => "vertex",
-            Channel::Azure => "azure",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Maker => "Maker's own API",
-            Channel::BedrockGlobal => "Amazon Bedrock (global)",
-            Channel::BedrockRegional => "Amazon Bedrock (in-region)",
-            Channel::Bedrock => "Amazon Bedrock",
-            Channel::Vertex => "Google Vertex AI",
-            Channel::Azure => "Microsoft Azure",
-        }
-    }
-
-    /// The region scope a cloud price applies to, when the feed states it.
-    pub fn region(self) -> Option<&'static str> {
-        match self {
-            Channel::BedrockGlobal => Some("global"),
-            Channel::BedrockRegional => Some("in-region"),
-            _ => None,
-        }
-    }
-
-    pub const ALL: [Channel; 6] = [
-        Channel::Maker,
-        Channel::BedrockGlobal,
-        Channel::BedrockRegional,
-        Channel::Bedrock,
-        Channel::Vertex,
-        Channel::Azure,
-    ];
+/// How pages name a list.
+pub fn list_label(list: Option<Cloud>) -> &'static str {
+    list.map_or("Maker's own API", Cloud::label)
 }
 
 /// The feed providers a maker's own prices come from, by OpenRouter author. Z.AI has two lists:
@@ -158,10 +109,11 @@ impl std::fmt::Display for Rule {
 }
 
 /// One of our models tied to one official price entry.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OfficialMatch {
     pub model_id: String,
-    pub channel: Channel,
+    /// The maker (by its feed provider) or the cloud selling at the entry's prices.
+    pub seller: Seller,
     pub provider_id: String,
     pub entry_id: String,
     pub rule: Rule,
@@ -180,11 +132,11 @@ pub enum RefusalKind {
 }
 
 /// A match the rules refused, with the reason, for the methodology page.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Refusal {
     pub model_id: String,
     pub kind: RefusalKind,
-    pub channel: Channel,
+    pub seller: Seller,
     pub provider_id: String,
     pub entry_id: String,
     pub reason: String,
@@ -203,20 +155,26 @@ pub struct MatchReport {
 }
 
 impl MatchReport {
-    /// How many models each channel matched.
-    pub fn matched_per_channel(&self) -> Vec<(Channel, usize)> {
-        Channel::ALL
+    /// For each list of [`LISTS`]: how many models it matched, and how many matches it
+    /// refused because the clause left part of the id unexplained.
+    pub fn coverage(&self) -> Vec<(Option<Cloud>, usize, usize)> {
+        LISTS
             .iter()
-            .map(|c| {
+            .map(|list| {
                 let mut ids: Vec<&str> = self
                     .matches
                     .iter()
-                    .filter(|m| m.channel == *c)
+                    .filter(|m| m.seller.cloud() == *list)
                     .map(|m| m.model_id.as_str())
                     .collect();
                 ids.sort_unstable();
                 ids.dedup();
-                (*c, ids.len())
+                let refused = self
+                    .refusals
+                    .iter()
+                    .filter(|r| r.seller.cloud() == *list && r.kind == RefusalKind::Unexplained)
+                    .count();
+                (*list, ids.len(), refused)
             })
             .collect()
     }
@@ -485,8 +443,9 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
     let Some((author, slug)) = id.split_once('/') else {
         return;
     };
-    let mut found: Vec<(Channel, &str, &OfficialModel, Rule)> = Vec::new();
-    let mut refused: Vec<(Channel, &str, &OfficialModel, String, RefusalKind)> = Vec::new();
+    // Each by its list (see [`LISTS`]) and the feed provider holding the entry.
+    let mut found: Vec<(Option<Cloud>, &str, &OfficialModel, Rule)> = Vec::new();
+    let mut refused: Vec<(Option<Cloud>, &str, &OfficialModel, String, RefusalKind)> = Vec::new();
 
     // The maker's own list.
     let makers = MAKERS
@@ -499,12 +458,10 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
             continue;
         };
         match matcher.look_up(provider, slug, |_| true) {
-            Lookup::Whole(model, rule) => {
-                found.push((Channel::Maker, provider.id.as_str(), model, rule))
-            }
+            Lookup::Whole(model, rule) => found.push((None, provider.id.as_str(), model, rule)),
             Lookup::Partial { model, reason } => {
                 refused.push((
-                    Channel::Maker,
+                    None,
                     provider.id.as_str(),
                     model,
                     reason,
@@ -526,19 +483,15 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
         if hyphenated != slug {
             slugs.push(hyphenated);
         }
-        for channel in [
-            Channel::BedrockGlobal,
-            Channel::BedrockRegional,
-            Channel::Bedrock,
-        ] {
+        for cloud in [Cloud::BedrockGlobal, Cloud::BedrockInRegion, Cloud::Bedrock] {
             let mut partial = None;
             let mut whole = None;
             for slug in &slugs {
-                let name = match channel {
-                    Channel::BedrockGlobal => format!("global.{maker}.{slug}"),
+                let name = match cloud {
+                    Cloud::BedrockGlobal => format!("global.{maker}.{slug}"),
                     _ => format!("{maker}.{slug}"),
                 };
-                let scope = |m: &OfficialModel| bedrock_channel(&m.id) == channel;
+                let scope = |m: &OfficialModel| bedrock_scope(&m.id) == cloud;
                 match matcher.look_up(provider, &name, scope) {
                     Lookup::Whole(model, rule) => {
                         whole = Some((model, rule));
@@ -552,11 +505,11 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
             }
             match (whole, partial) {
                 (Some((model, rule)), _) => {
-                    found.push((channel, provider.id.as_str(), model, rule))
+                    found.push((Some(cloud), provider.id.as_str(), model, rule))
                 }
                 (None, Some((model, reason))) => {
                     refused.push((
-                        channel,
+                        Some(cloud),
                         provider.id.as_str(),
                         model,
                         reason,
@@ -571,9 +524,9 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
     // Vertex AI (the `google` provider's rows for other makers' models) and Azure (the `azure`
     // provider for models Microsoft does not make). Their fallbacks to the makers' own lists
     // are refused: that is the maker's price, not the cloud's.
-    for (channel, provider_id, skip_author) in [
-        (Channel::Vertex, "google", "google"),
-        (Channel::Azure, "azure", "microsoft"),
+    for (cloud, provider_id, skip_author) in [
+        (Cloud::Vertex, "google", "google"),
+        (Cloud::Azure, "azure", "microsoft"),
     ] {
         if author == skip_author {
             continue;
@@ -582,10 +535,12 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
             continue;
         };
         match matcher.look_up(provider, slug, |_| true) {
-            Lookup::Whole(model, rule) => found.push((channel, provider.id.as_str(), model, rule)),
+            Lookup::Whole(model, rule) => {
+                found.push((Some(cloud), provider.id.as_str(), model, rule))
+            }
             Lookup::Partial { model, reason } => {
                 refused.push((
-                    channel,
+                    Some(cloud),
                     provider.id.as_str(),
                     model,
                     reason,
@@ -598,14 +553,14 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
                         && let Lookup::Whole(model, _) = matcher.look_up(other, slug, |_| true)
                     {
                         refused.push((
-                            channel,
+                            Some(cloud),
                             other.id.as_str(),
                             model,
                             format!(
                                 "{} has no row of its own for it; the source falls back to {}'s own list, which is not {}'s price",
-                                channel.label(),
+                                cloud.label(),
                                 other.name,
-                                channel.label()
+                                cloud.label()
                             ),
                             RefusalKind::Fallback,
                         ));
@@ -616,10 +571,10 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
         }
     }
 
-    // Overrides replace whatever the rules decided for their (model, channel).
+    // Overrides replace whatever the rules decided for their (model, list).
     for line in overrides.iter().filter(|o| o.model_id == id) {
-        found.retain(|(c, ..)| *c != line.channel);
-        refused.retain(|(c, ..)| *c != line.channel);
+        found.retain(|(list, ..)| *list != line.list);
+        refused.retain(|(list, ..)| *list != line.list);
         match &line.target {
             OverrideTarget::Entry {
                 provider_id,
@@ -633,7 +588,7 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
                 // against the real feed reports it).
                 if let Some((provider, model)) = entry {
                     found.push((
-                        line.channel,
+                        line.list,
                         provider.id.as_str(),
                         model,
                         Rule::Override {
@@ -645,7 +600,7 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
             OverrideTarget::Refuse { provider_id } => report.refusals.push(Refusal {
                 model_id: id.to_string(),
                 kind: RefusalKind::Override,
-                channel: line.channel,
+                seller: seller_in(line.list, provider_id),
                 provider_id: provider_id.clone(),
                 entry_id: String::new(),
                 reason: format!("override: {}", line.reason),
@@ -653,20 +608,20 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
         }
     }
 
-    for (channel, provider_id, model, rule) in found {
+    for (list, provider_id, model, rule) in found {
         report.matches.push(OfficialMatch {
             model_id: id.to_string(),
-            channel,
+            seller: seller_in(list, provider_id),
             provider_id: provider_id.to_string(),
             entry_id: model.id.clone(),
             rule,
         });
     }
-    for (channel, provider_id, model, reason, kind) in refused {
+    for (list, provider_id, model, reason, kind) in refused {
         report.refusals.push(Refusal {
             model_id: id.to_string(),
             kind,
-            channel,
+            seller: seller_in(list, provider_id),
             provider_id: provider_id.to_string(),
             entry_id: model.id.clone(),
             reason,
@@ -674,22 +629,33 @@ fn match_one(matcher: &Matcher<'_>, id: &str, overrides: &[Override], report: &m
     }
 }
 
-/// Which Bedrock channel an `aws` entry id belongs to.
-fn bedrock_channel(entry_id: &str) -> Channel {
+/// Which Bedrock scope an `aws` entry id belongs to.
+fn bedrock_scope(entry_id: &str) -> Cloud {
     if entry_id.starts_with("global.") {
-        Channel::BedrockGlobal
+        Cloud::BedrockGlobal
     } else if entry_id.starts_with("regional.") {
-        Channel::BedrockRegional
+        Cloud::BedrockInRegion
     } else {
-        Channel::Bedrock
+        Cloud::Bedrock
     }
+}
+
+/// The seller of a price found in `list` (see [`LISTS`]): the maker, by the feed provider
+/// holding its own list, or the cloud.
+fn seller_in(list: Option<Cloud>, provider_id: &str) -> Seller {
+    list.map_or_else(
+        || Seller::FirstParty {
+            provider: provider_id.to_string(),
+        },
+        Seller::Cloud,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::official::overrides;
-    use crate::official::schema::parse_feed;
+    use crate::fetch::official::parse_feed;
+    use crate::store::matching::overrides;
 
     const FEED: &str = include_str!("../../tests/fixtures/official/feed.json");
 
@@ -698,8 +664,11 @@ mod tests {
         match_all(&feed.providers, ids.iter().copied(), overrides)
     }
 
-    /// (channel, provider, entry, rule kind) of each match of one model, sorted.
-    fn matches_of(report: &MatchReport, id: &str) -> Vec<(Channel, String, String, &'static str)> {
+    /// (list, provider, entry, rule kind) of each match of one model, sorted.
+    fn matches_of(
+        report: &MatchReport,
+        id: &str,
+    ) -> Vec<(Option<Cloud>, String, String, &'static str)> {
         let mut out: Vec<_> = report
             .for_model(id)
             .map(|m| {
@@ -708,7 +677,12 @@ mod tests {
                     Rule::EntryId { .. } => "entry-id",
                     Rule::Override { .. } => "override",
                 };
-                (m.channel, m.provider_id.clone(), m.entry_id.clone(), rule)
+                (
+                    m.seller.cloud(),
+                    m.provider_id.clone(),
+                    m.entry_id.clone(),
+                    rule,
+                )
             })
             .collect();
         out.sort();
@@ -724,12 +698,12 @@ mod tests {
     }
 
     fn row(
-        channel: Channel,
+        list: Option<Cloud>,
         provider: &str,
         entry: &str,
         rule: &'static str,
-    ) -> (Channel, String, String, &'static str) {
-        (channel, provider.to_string(), entry.to_string(), rule)
+    ) -> (Option<Cloud>, String, String, &'static str) {
+        (list, provider.to_string(), entry.to_string(), rule)
     }
 
     #[test]
@@ -778,21 +752,21 @@ mod tests {
         assert_eq!(
             matches_of(&r, "anthropic/claude-opus-4.8"),
             vec![
-                row(Channel::Maker, "anthropic", "claude-opus-4-8", "clause"),
+                row(None, "anthropic", "claude-opus-4-8", "clause"),
                 // Bedrock's form: version dots become hyphens, `global.` for the global row.
                 row(
-                    Channel::BedrockGlobal,
+                    Some(Cloud::BedrockGlobal),
                     "aws",
                     "global.anthropic.claude-opus-4-8-v1:0",
                     "clause"
                 ),
                 row(
-                    Channel::BedrockRegional,
+                    Some(Cloud::BedrockInRegion),
                     "aws",
                     "regional.anthropic.claude-opus-4-8-v1:0",
                     "clause"
                 ),
-                row(Channel::Vertex, "google", "claude-opus-4-8", "clause"),
+                row(Some(Cloud::Vertex), "google", "claude-opus-4-8", "clause"),
             ]
         );
         let rule = &r
@@ -811,23 +785,20 @@ mod tests {
         let r = report(&["anthropic/claude-opus-4.8-fast"], &[]);
         assert!(matches_of(&r, "anthropic/claude-opus-4.8-fast").is_empty());
         let refused = refusals_of(&r, "anthropic/claude-opus-4.8-fast");
-        let maker = refused
-            .iter()
-            .find(|x| x.channel == Channel::Maker)
-            .unwrap();
+        let maker = refused.iter().find(|x| x.seller.cloud().is_none()).unwrap();
         assert_eq!(maker.kind, RefusalKind::Unexplained);
         assert!(
             maker.reason.contains(r#"leaves "-fast" unexplained"#),
             "{}",
             maker.reason
         );
-        // Every channel that matched in part refuses it the same way.
-        for channel in [
-            Channel::BedrockGlobal,
-            Channel::BedrockRegional,
-            Channel::Vertex,
+        // Every list that matched in part refuses it the same way.
+        for list in [
+            Some(Cloud::BedrockGlobal),
+            Some(Cloud::BedrockInRegion),
+            Some(Cloud::Vertex),
         ] {
-            assert!(refused.iter().any(|x| x.channel == channel), "{channel:?}");
+            assert!(refused.iter().any(|x| x.seller.cloud() == list), "{list:?}");
         }
     }
 
@@ -842,12 +813,7 @@ mod tests {
         );
         assert_eq!(
             matches_of(&r, "deepseek/deepseek-v4-flash"),
-            vec![row(
-                Channel::Maker,
-                "deepseek",
-                "deepseek-v4-flash",
-                "clause"
-            )]
+            vec![row(None, "deepseek", "deepseek-v4-flash", "clause")]
         );
         assert!(matches_of(&r, "deepseek/deepseek-v4-flash-0731").is_empty());
         let refused = refusals_of(&r, "deepseek/deepseek-v4-flash-0731");
@@ -869,19 +835,14 @@ mod tests {
         );
         assert_eq!(
             matches_of(&r, "google/gemini-3.5-flash-001"),
-            vec![row(Channel::Maker, "google", "gemini-3.5-flash", "clause")]
+            vec![row(None, "google", "gemini-3.5-flash", "clause")]
         );
         // The regex is anchored at both ends, so "-exp" is not part of what it explains.
         assert!(matches_of(&r, "google/gemini-3.5-flash-001-exp").is_empty());
         // `starts_with "mistral-medium"` alone leaves "-3" over, but the entry is named exactly that.
         assert_eq!(
             matches_of(&r, "mistralai/mistral-medium-3"),
-            vec![row(
-                Channel::Maker,
-                "mistral",
-                "mistral-medium-3",
-                "entry-id"
-            )]
+            vec![row(None, "mistral", "mistral-medium-3", "entry-id")]
         );
         assert!(matches_of(&r, "mistralai/mistral-medium-3-5").is_empty());
         assert_eq!(refusals_of(&r, "mistralai/mistral-medium-3-5").len(), 1);
@@ -889,7 +850,7 @@ mod tests {
         assert_eq!(
             matches_of(&r, "amazon/nova-lite-v1"),
             vec![row(
-                Channel::Bedrock,
+                Some(Cloud::Bedrock),
                 "aws",
                 "amazon.nova-lite-v1:0",
                 "entry-id"
@@ -905,7 +866,7 @@ mod tests {
         );
         // Azure lists o3 itself: that is Azure's price.
         assert!(matches_of(&r, "openai/o3").contains(&row(
-            Channel::Azure,
+            Some(Cloud::Azure),
             "azure",
             "o3",
             "clause"
@@ -914,24 +875,24 @@ mod tests {
         assert!(
             !matches_of(&r, "openai/gpt-5.4")
                 .iter()
-                .any(|m| m.0 == Channel::Azure)
+                .any(|m| m.0 == Some(Cloud::Azure))
         );
         let fallback: Vec<_> = r
             .refusals
             .iter()
             .filter(|x| x.kind == RefusalKind::Fallback)
-            .map(|x| (x.model_id.as_str(), x.channel))
+            .map(|x| (x.model_id.as_str(), x.seller.cloud()))
             .collect();
         assert_eq!(
             fallback,
             vec![
-                ("openai/gpt-5.4", Channel::Azure),
-                ("anthropic/claude-opus-4.8", Channel::Azure)
+                ("openai/gpt-5.4", Some(Cloud::Azure)),
+                ("anthropic/claude-opus-4.8", Some(Cloud::Azure))
             ]
         );
         // Bedrock's OpenAI row keeps its dots ("openai.gpt-5.4"): the id as written is tried first.
         assert!(matches_of(&r, "openai/gpt-5.4").contains(&row(
-            Channel::Bedrock,
+            Some(Cloud::Bedrock),
             "aws",
             "openai.gpt-5.4",
             "clause"
@@ -944,8 +905,8 @@ mod tests {
         assert_eq!(
             matches_of(&r, "z-ai/glm-5.2"),
             vec![
-                row(Channel::Maker, "zai", "GLM-5.2", "clause"),
-                row(Channel::Maker, "zhipuai", "GLM-5.2", "clause"),
+                row(None, "zai", "GLM-5.2", "clause"),
+                row(None, "zhipuai", "GLM-5.2", "clause"),
             ]
         );
         assert!(CNY_DERIVED.contains(&"zhipuai") && !CNY_DERIVED.contains(&"zai"));
@@ -956,11 +917,11 @@ mod tests {
         let r = report(&["microsoft/phi-4", "google/gemini-3.5-flash"], &[]);
         assert_eq!(
             matches_of(&r, "microsoft/phi-4"),
-            vec![row(Channel::Maker, "azure", "phi-4", "clause")]
+            vec![row(None, "azure", "phi-4", "clause")]
         );
         assert_eq!(
             matches_of(&r, "google/gemini-3.5-flash"),
-            vec![row(Channel::Maker, "google", "gemini-3.5-flash", "clause")]
+            vec![row(None, "google", "gemini-3.5-flash", "clause")]
         );
     }
 
@@ -991,18 +952,13 @@ mod tests {
         let r = report(&["deepseek/deepseek-v4-flash-0731", "openai/o3"], &lines);
         assert_eq!(
             matches_of(&r, "deepseek/deepseek-v4-flash-0731"),
-            vec![row(
-                Channel::Maker,
-                "deepseek",
-                "deepseek-v4-flash",
-                "override"
-            )]
+            vec![row(None, "deepseek", "deepseek-v4-flash", "override")]
         );
         assert!(refusals_of(&r, "deepseek/deepseek-v4-flash-0731").is_empty());
         assert!(
             !matches_of(&r, "openai/o3")
                 .iter()
-                .any(|m| m.0 == Channel::Azure)
+                .any(|m| m.0 == Some(Cloud::Azure))
         );
         let refused = refusals_of(&r, "openai/o3");
         assert_eq!(refused.len(), 1);
@@ -1018,7 +974,7 @@ mod tests {
     }
 
     #[test]
-    fn the_shipped_overrides_name_channels_the_rules_know() {
+    fn the_shipped_overrides_name_lists_the_rules_know() {
         for line in overrides::shipped() {
             assert!(is_looked_up(&line.model_id), "{}", line.model_id);
         }

@@ -1,11 +1,12 @@
 //! Our reviewed override table (`data/official-overrides.tsv`): what the matching rules cannot
-//! decide, one line per (model, channel), each with its reason. Lines either name the feed entry
+//! decide, one line per (model, list), each with its reason. Lines either name the feed entry
 //! that is this model's price there, or refuse a match the rules would make.
 
-use super::matching::Channel;
+use super::{LISTS, list_key};
+use crate::seller::Cloud;
 
 /// The table as shipped.
-pub const OVERRIDES_TSV: &str = include_str!("../../data/official-overrides.tsv");
+pub const OVERRIDES_TSV: &str = include_str!("../../../data/official-overrides.tsv");
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OverrideTarget {
@@ -21,7 +22,9 @@ pub enum OverrideTarget {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Override {
     pub model_id: String,
-    pub channel: Channel,
+    /// The list the line decides for: the maker's own (`None`) or a cloud's (see
+    /// [`LISTS`]); written `first-party` or the cloud's key.
+    pub list: Option<Cloud>,
     pub target: OverrideTarget,
     pub reason: String,
 }
@@ -42,9 +45,9 @@ pub fn parse(text: &str) -> Result<Vec<Override>, String> {
                 number + 1
             ));
         };
-        let channel = Channel::ALL
+        let list = LISTS
             .into_iter()
-            .find(|c| c.key() == channel)
+            .find(|list| list_key(*list) == channel)
             .ok_or_else(|| format!("line {}: unknown channel {channel:?}", number + 1))?;
         if model_id.is_empty() || provider_id.is_empty() || entry.is_empty() || reason.len() < 10 {
             return Err(format!(
@@ -64,7 +67,7 @@ pub fn parse(text: &str) -> Result<Vec<Override>, String> {
         };
         lines.push(Override {
             model_id: model_id.to_string(),
-            channel,
+            list,
             target,
             reason: reason.to_string(),
         });

@@ -7,11 +7,14 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::schema::{FeedError, parse_feed};
-use super::store::{self, WriteCounts, WriteError};
-use crate::ingest::recorder::{self, ReadError, RunFailure};
-use crate::openrouter::{FetchError, OpenRouterClient};
-use crate::store::{NewRun, RunLog, SourceKind, Store, StoreError};
+use tokio::sync::watch;
+
+use super::recorder::{self, ReadError, RunFailure};
+use crate::feed::Feed;
+use crate::fetch::official::{FeedError, parse_feed};
+use crate::fetch::{FetchError, UpstreamClient};
+use crate::store::official::{self as official_store, WriteCounts, WriteError};
+use crate::store::{Delivery, NewRun, Store, StoreError};
 
 /// The feed's live address (the genai-prices project keeps it stable).
 pub const DEFAULT_URL: &str = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json";
@@ -34,6 +37,8 @@ pub enum OfficialError {
     TooMany(usize),
     #[error("{0}; keeping the previous official prices")]
     Refused(String),
+    #[error("the refresh was cancelled by shutdown before its response arrived")]
+    Cancelled,
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error(transparent)]
@@ -80,18 +85,14 @@ impl std::fmt::Display for OfficialSummary {
 pub async fn ingest_body(
     store: &Store,
     body: &[u8],
-    source_kind: SourceKind,
+    delivery: Delivery,
     source: &str,
     as_of: DateTime<Utc>,
 ) -> Result<OfficialSummary, OfficialError> {
-    let mut run = NewRun::new(RunLog::Official, source_kind, source, as_of, Some(body));
-    let mut skipped_detail = Vec::new();
-    let result = check_and_write(store, body, &mut run, &mut skipped_detail).await;
-    let run = NewRun {
-        skipped_detail: &skipped_detail,
-        ..run
-    };
-    recorder::recorded(store, &run, result).await
+    let mut run = NewRun::new(Feed::Official, delivery, source, as_of, Some(body));
+    let mut skipped = Vec::new();
+    let result = check_and_write(store, body, &mut run, &mut skipped).await;
+    recorder::recorded_with(store, run, &skipped, result).await
 }
 
 async fn check_and_write(
@@ -135,7 +136,7 @@ async fn check_and_write(
         skipped_detail,
         ..*run
     };
-    let check = |state: &store::StoredState| {
+    let check = |state: &official_store::StoredState| {
         // Unreadable entries count as present: the shrink guard is about what the feed lists.
         if recorder::shrinks_by_half(state.active_count, readable + feed.skipped.len()) {
             return Err(format!(
@@ -155,7 +156,7 @@ async fn check_and_write(
     };
     let unreadable = if provider_unreadable {
         // Every stored entry is protected from removal this run.
-        store::load(store)
+        official_store::load(store)
             .await?
             .providers
             .iter()
@@ -165,7 +166,7 @@ async fn check_and_write(
     } else {
         unreadable
     };
-    let (run_id, counts) = store::write_feed(store, &write_run, &feed, &unreadable, check)
+    let (run_id, counts) = official_store::write_feed(store, &write_run, &feed, &unreadable, check)
         .await
         .map_err(|err| match err {
             WriteError::Refused(reason) => OfficialError::Refused(reason),
@@ -185,14 +186,23 @@ async fn check_and_write(
 /// One refresh from the live feed, as of now. `client` is built with the feed's URL as its base.
 pub async fn run_once(
     store: &Store,
-    client: &OpenRouterClient,
+    client: &UpstreamClient,
+) -> Result<OfficialSummary, OfficialError> {
+    run_once_until(store, client, super::never_stop()).await
+}
+
+/// [`run_once`], giving up the fetch when `shutdown` turns true (as the catalogue's does).
+/// Once the body has arrived the run is finished whatever happens.
+pub async fn run_once_until(
+    store: &Store,
+    client: &UpstreamClient,
+    shutdown: watch::Receiver<bool>,
 ) -> Result<OfficialSummary, OfficialError> {
     let source = client.base_url().to_string();
-    match client.fetch_base().await {
-        Ok(fetched) => {
-            ingest_body(store, &fetched.body, SourceKind::Api, &source, Utc::now()).await
-        }
-        Err(err) => Err(recorder::fetch_failed(store, RunLog::Official, &source, err).await),
+    let fetched = super::unless_stopped(client.fetch_base(), shutdown).await;
+    match fetched.ok_or(OfficialError::Cancelled)? {
+        Ok(fetched) => ingest_body(store, &fetched.body, Delivery::Api, &source, Utc::now()).await,
+        Err(err) => Err(recorder::fetch_failed(store, Feed::Official, &source, err).await),
     }
 }
 
@@ -203,7 +213,7 @@ pub async fn ingest_file(
     as_of: Option<DateTime<Utc>>,
 ) -> Result<OfficialSummary, OfficialError> {
     let (body, source, as_of) = recorder::saved_response(path, FILE_PREFIX, as_of)?;
-    ingest_body(store, &body, SourceKind::File, &source, as_of).await
+    ingest_body(store, &body, Delivery::File, &source, as_of).await
 }
 
 #[cfg(test)]
