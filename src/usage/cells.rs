@@ -13,15 +13,7 @@ const QUOTED_CHARS: usize = 40;
 
 /// `text` for a reason: clipped, with control characters dropped.
 pub fn quoted(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(QUOTED_CHARS)
-        .collect();
-    if text.chars().count() > QUOTED_CHARS {
-        out.push('…');
-    }
-    out
+    crate::format::clip(text, QUOTED_CHARS)
 }
 
 /// Bytes of a cell as text: the reason names the column when they are not UTF-8.

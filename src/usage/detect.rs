@@ -39,11 +39,11 @@ pub(crate) fn read(
         .map(|f| String::from_utf8_lossy(f).trim().to_owned())
         .collect();
     match formats::csv_format(&columns) {
-        Some(Ok(format)) => {
+        Ok(Some(format)) => {
             formats::read_csv(&mut rows, columns.len(), &*format, thresholds).map(Ok)
         }
-        Some(Err(missing)) => Ok(Err(missing)),
-        None => Ok(Err(unknown(&intake.head))),
+        Ok(None) => Ok(Err(unknown(&intake.head))),
+        Err(missing) => Ok(Err(missing)),
     }
 }
 
@@ -78,16 +78,9 @@ fn json_format(head: &[u8]) -> Option<Format> {
 /// The error for a file in none of the formats, quoting its first line.
 fn unknown(head: &[u8]) -> UsageError {
     let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
-    let text = String::from_utf8_lossy(line);
-    let mut first_line: String = text
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(FIRST_LINE_CHARS)
-        .collect();
-    if text.chars().count() > FIRST_LINE_CHARS {
-        first_line.push('…');
+    UsageError::UnknownFormat {
+        first_line: crate::format::clip(&String::from_utf8_lossy(line), FIRST_LINE_CHARS),
     }
-    UsageError::UnknownFormat { first_line }
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use crate::format::csv_field;
+
 use super::{Format, MAX_LISTED_SKIPS, NameTraffic, Notes, Period, RanAt, Reading, SkippedRow};
 
 /// The mix CSV's columns, in order (`date` and `variant` follow).
@@ -219,7 +221,9 @@ pub(crate) struct Row<'a> {
     pub name: &'a str,
     pub variant: Option<&'a str>,
     pub ran_at: RanAt<&'a str>,
-    pub batch: bool,
+    /// Whether the row ran as batch; `None` when the export does not say (an export not
+    /// grouped by it): read as on-demand, and counted in [`Notes::batch_unstated`].
+    pub batch: Option<bool>,
     /// False when the row has no request count (`sums.requests` is then 0).
     pub requests_known: bool,
     pub prompt: PromptSize,
@@ -227,6 +231,12 @@ pub(crate) struct Row<'a> {
     pub cost: Option<Decimal>,
     /// The days the row covers, both included.
     pub days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+}
+
+impl Row<'_> {
+    fn is_batch(&self) -> bool {
+        self.batch == Some(true)
+    }
 }
 
 /// A checked addition, worked out before anything changes.
@@ -332,7 +342,7 @@ impl<'t> Tally<'t> {
             .and_then(|e| {
                 e.bands
                     .iter()
-                    .find(|b| b.is_for(row.batch, from, tier_by, row.requests_known))
+                    .find(|b| b.is_for(row.is_batch(), from, tier_by, row.requests_known))
             })
             .map_or(Sums::default(), |b| b.sums)
             .checked_add(&row.sums)
@@ -383,18 +393,21 @@ impl<'t> Tally<'t> {
         match entry
             .bands
             .iter_mut()
-            .find(|b| b.is_for(row.batch, plan.from, plan.tier_by, row.requests_known))
+            .find(|b| b.is_for(row.is_batch(), plan.from, plan.tier_by, row.requests_known))
         {
             Some(band) => band.sums = plan.band,
             None => entry.bands.push(Band {
                 prompt_tokens_from: plan.from,
-                batch: row.batch,
+                batch: row.is_batch(),
                 tier_by: plan.tier_by,
                 requests_known: row.requests_known,
                 sums: plan.band,
             }),
         }
         self.cover(row.days);
+        if row.batch.is_none() {
+            self.notes.batch_unstated += 1;
+        }
     }
 
     /// Adds a row's traffic, or gives the reason it cannot be (then nothing changes).
@@ -408,7 +421,7 @@ impl<'t> Tally<'t> {
     /// carry no cost (a cost planned for one would not see the other).
     pub fn add_batch_split(&mut self, batch: Row, on_demand: Row) -> Result<(), String> {
         debug_assert!(batch.cost.is_none() && on_demand.cost.is_none());
-        debug_assert!(batch.batch && !on_demand.batch);
+        debug_assert!(batch.batch == Some(true) && on_demand.batch == Some(false));
         let batch_plan = self.plan(&batch)?;
         let on_demand_plan = self.plan(&on_demand)?;
         self.commit(&batch, batch_plan);
@@ -444,21 +457,6 @@ impl<'t> Tally<'t> {
 pub(crate) fn split_by_requests(sums: &Sums, batch_requests: u64) -> (Sums, Sums) {
     let batch = sums.share(batch_requests, sums.requests);
     (batch, sums.minus(&batch))
-}
-
-/// Quotes a mix CSV field when needed, and defuses text a spreadsheet would run as a
-/// formula (the reader takes the guard off again).
-fn csv_field(text: &str) -> String {
-    let guarded = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
 }
 
 /// A model name from a mix cell, with [`csv_field`]'s formula guard taken off.
@@ -548,7 +546,7 @@ mod tests {
             name,
             variant: None,
             ran_at: RanAt::Unstated,
-            batch: false,
+            batch: Some(false),
             requests_known: true,
             prompt: PromptSize::Request(prompt),
             sums: Sums {

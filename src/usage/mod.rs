@@ -272,6 +272,14 @@ impl NameTraffic {
             total.saturating_add(&band.sums)
         })
     }
+
+    /// Requests that ran as batch (of those the export counts).
+    pub fn batch_requests(&self) -> u64 {
+        self.bands
+            .iter()
+            .filter(|band| band.batch)
+            .fold(0, |total, band| total.saturating_add(band.sums.requests))
+    }
 }
 
 /// Rows read but left out of the traffic, and readings the answer must say aloud.

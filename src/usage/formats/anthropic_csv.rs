@@ -52,25 +52,24 @@ pub(crate) struct AnthropicCsv {
 }
 
 impl AnthropicCsv {
-    pub(crate) fn detect(columns: &[String]) -> Option<Result<AnthropicCsv, UsageError>> {
+    /// The columns of an Anthropic Console export (either layout), when the header is one.
+    pub(crate) fn detect(columns: &[String]) -> Result<Option<AnthropicCsv>, UsageError> {
         if !has_all(columns, &["usage_date_utc", "model_version"]) {
-            return None;
+            return Ok(None);
         }
-        let split = has_all(
-            columns,
-            &[
-                "usage_input_tokens_cache_write_5m",
-                "usage_input_tokens_cache_write_1h",
-            ],
-        );
+        const SPLIT: [&str; 2] = [
+            "usage_input_tokens_cache_write_5m",
+            "usage_input_tokens_cache_write_1h",
+        ];
+        let split = has_all(columns, &SPLIT);
         let format = if split {
             Format::AnthropicConsole
         } else {
             Format::AnthropicConsoleOneCacheWrite
         };
-        let missing = |columns| UsageError::MissingColumns { format, columns };
-        let found = require(
+        let [usage_date_utc, model_version, no_cache, cache_read, output] = require(
             columns,
+            format,
             [
                 "usage_date_utc",
                 "model_version",
@@ -78,33 +77,18 @@ impl AnthropicCsv {
                 "usage_input_tokens_cache_read",
                 "usage_output_tokens",
             ],
-        );
-        let [usage_date_utc, model_version, no_cache, cache_read, output] = match found {
-            Ok(found) => found,
-            Err(columns) => return Some(Err(missing(columns))),
-        };
+        )?;
         let cache_writes = if split {
-            let [five_minutes, one_hour] = match require(
-                columns,
-                [
-                    "usage_input_tokens_cache_write_5m",
-                    "usage_input_tokens_cache_write_1h",
-                ],
-            ) {
-                Ok(found) => found,
-                Err(columns) => return Some(Err(missing(columns))),
-            };
+            let [five_minutes, one_hour] = require(columns, format, SPLIT)?;
             CacheWrites::Split {
                 five_minutes,
                 one_hour,
             }
         } else {
-            match require(columns, ["usage_input_tokens_cache_write"]) {
-                Ok([one]) => CacheWrites::One(one),
-                Err(columns) => return Some(Err(missing(columns))),
-            }
+            let [one] = require(columns, format, ["usage_input_tokens_cache_write"])?;
+            CacheWrites::One(one)
         };
-        Some(Ok(AnthropicCsv {
+        Ok(Some(AnthropicCsv {
             usage_date_utc,
             model_version,
             no_cache,
@@ -178,17 +162,13 @@ pub(super) fn add_bucket(
         ran_at: RanAt::FirstParty {
             provider: "anthropic",
         },
-        batch: bucket.batch == Some(true),
+        batch: bucket.batch,
         requests_known: false,
         prompt,
         sums: bucket.sums,
         cost: None,
         days,
-    })?;
-    if bucket.batch.is_none() {
-        tally.notes.batch_unstated += 1;
-    }
-    Ok(())
+    })
 }
 
 impl CsvFormat for AnthropicCsv {

@@ -153,7 +153,7 @@ fn read_line(line: &[u8], tally: &mut Tally) -> Result<(), String> {
             cloud: scope(model),
             region: log.region.as_deref().filter(|r| !r.is_empty()),
         },
-        batch: false,
+        batch: Some(false),
         requests_known: true,
         prompt: PromptSize::Request(prompt),
         sums,

@@ -42,12 +42,14 @@ pub(crate) struct LiteLlm {
 }
 
 impl LiteLlm {
-    pub(crate) fn detect(columns: &[String]) -> Option<Result<LiteLlm, UsageError>> {
+    /// The columns of LiteLLM's spend logs, when the header is theirs.
+    pub(crate) fn detect(columns: &[String]) -> Result<Option<LiteLlm>, UsageError> {
         if !has_all(columns, &["request_id", "spend"]) {
-            return None;
+            return Ok(None);
         }
-        let found = require(
+        let [model, prompt_tokens, completion_tokens, spend, start_time] = require(
             columns,
+            Format::LiteLlmSpendLogs,
             [
                 "model",
                 "prompt_tokens",
@@ -55,24 +57,18 @@ impl LiteLlm {
                 "spend",
                 "startTime",
             ],
-        );
-        Some(match found {
-            Ok([model, prompt_tokens, completion_tokens, spend, start_time]) => Ok(LiteLlm {
-                model,
-                prompt_tokens,
-                completion_tokens,
-                spend,
-                start_time,
-                provider: super::position(columns, "custom_llm_provider"),
-                cache_hit: super::position(columns, "cache_hit"),
-                status: super::position(columns, "status"),
-                metadata: super::position(columns, "metadata"),
-            }),
-            Err(columns) => Err(UsageError::MissingColumns {
-                format: Format::LiteLlmSpendLogs,
-                columns,
-            }),
-        })
+        )?;
+        Ok(Some(LiteLlm {
+            model,
+            prompt_tokens,
+            completion_tokens,
+            spend,
+            start_time,
+            provider: super::position(columns, "custom_llm_provider"),
+            cache_hit: super::position(columns, "cache_hit"),
+            status: super::position(columns, "status"),
+            metadata: super::position(columns, "metadata"),
+        }))
     }
 }
 
@@ -146,7 +142,7 @@ impl CsvFormat for LiteLlm {
             ran_at: RanAt::LiteLlm {
                 provider: optional(record, self.provider, "custom_llm_provider")?,
             },
-            batch: false,
+            batch: Some(false),
             requests_known: true,
             prompt: PromptSize::Request(prompt),
             sums: Sums {

@@ -33,21 +33,16 @@ pub(crate) struct MixCsv {
 }
 
 impl MixCsv {
-    pub(crate) fn detect(columns: &[String]) -> Option<Result<MixCsv, UsageError>> {
+    /// The columns of our mix CSV, when the header is one.
+    pub(crate) fn detect(columns: &[String]) -> Result<Option<MixCsv>, UsageError> {
         if !has_all(columns, &["model", "prompt_tokens_from"]) {
-            return None;
+            return Ok(None);
         }
-        Some(match require(columns, MIX_COLUMNS) {
-            Ok(found) => Ok(MixCsv {
-                columns: found,
-                date: super::position(columns, "date"),
-                variant: super::position(columns, "variant"),
-            }),
-            Err(columns) => Err(UsageError::MissingColumns {
-                format: Format::Mix,
-                columns,
-            }),
-        })
+        Ok(Some(MixCsv {
+            columns: require(columns, Format::Mix, MIX_COLUMNS)?,
+            date: super::position(columns, "date"),
+            variant: super::position(columns, "variant"),
+        }))
     }
 }
 
@@ -119,11 +114,11 @@ impl CsvFormat for MixCsv {
             name: unguarded(cell(record, model, "model")?),
             variant: optional(record, self.variant, "variant")?,
             ran_at: RanAt::Unstated,
-            batch: match (batch_requests, requests) {
+            batch: Some(match (batch_requests, requests) {
                 (None, _) => true,
                 (Some(part), Some(whole)) => part > 0 && part == whole,
                 (Some(_), None) => false,
-            },
+            }),
             requests_known: requests.is_some(),
             prompt: PromptSize::Marker(number(from, "prompt_tokens_from")?),
             sums,
@@ -135,12 +130,12 @@ impl CsvFormat for MixCsv {
                 let (batch, on_demand) = split_by_requests(&sums, part);
                 tally.add_batch_split(
                     Row {
-                        batch: true,
+                        batch: Some(true),
                         sums: batch,
                         ..row
                     },
                     Row {
-                        batch: false,
+                        batch: Some(false),
                         sums: on_demand,
                         ..row
                     },

@@ -30,17 +30,21 @@ pub(crate) trait CsvFormat {
 
 /// The CSV format a header shows: `None` if none, an error if it looks like one format
 /// but lacks columns that format needs.
-pub(crate) fn csv_format(columns: &[String]) -> Option<Result<Box<dyn CsvFormat>, UsageError>> {
-    fn boxed<F: CsvFormat + 'static>(
-        found: Option<Result<F, UsageError>>,
-    ) -> Option<Result<Box<dyn CsvFormat>, UsageError>> {
-        found.map(|f| f.map(|f| Box::new(f) as Box<dyn CsvFormat>))
+pub(crate) fn csv_format(columns: &[String]) -> Result<Option<Box<dyn CsvFormat>>, UsageError> {
+    fn boxed<F: CsvFormat + 'static>(format: F) -> Box<dyn CsvFormat> {
+        Box::new(format)
     }
-    boxed(openrouter::OpenRouter::detect(columns))
-        .or_else(|| boxed(openai_csv::OpenAiCsv::detect(columns)))
-        .or_else(|| boxed(anthropic_csv::AnthropicCsv::detect(columns)))
-        .or_else(|| boxed(litellm::LiteLlm::detect(columns)))
-        .or_else(|| boxed(mix::MixCsv::detect(columns)))
+    Ok(if let Some(f) = openrouter::OpenRouter::detect(columns)? {
+        Some(boxed(f))
+    } else if let Some(f) = openai_csv::OpenAiCsv::detect(columns)? {
+        Some(boxed(f))
+    } else if let Some(f) = anthropic_csv::AnthropicCsv::detect(columns)? {
+        Some(boxed(f))
+    } else if let Some(f) = litellm::LiteLlm::detect(columns)? {
+        Some(boxed(f))
+    } else {
+        mix::MixCsv::detect(columns)?.map(boxed)
+    })
 }
 
 /// Reads every record after the header.
@@ -89,21 +93,26 @@ pub(crate) fn read_json<R: BufRead>(
     }
 }
 
-/// Where each required column is, or the ones missing.
+/// Where each column `format` needs is, or the error naming the ones missing.
 fn require<const N: usize>(
     columns: &[String],
+    format: Format,
     names: [&'static str; N],
-) -> Result<[usize; N], Vec<&'static str>> {
+) -> Result<[usize; N], UsageError> {
     let found = names.map(|name| position(columns, name));
-    if found.iter().all(Option::is_some) {
-        Ok(found.map(|at| at.unwrap_or_default()))
+    let missing: Vec<&'static str> = names
+        .iter()
+        .zip(found)
+        .filter(|(_, at)| at.is_none())
+        .map(|(name, _)| *name)
+        .collect();
+    if missing.is_empty() {
+        Ok(found.map(Option::unwrap_or_default))
     } else {
-        Err(names
-            .iter()
-            .zip(found)
-            .filter(|(_, at)| at.is_none())
-            .map(|(name, _)| *name)
-            .collect())
+        Err(UsageError::MissingColumns {
+            format,
+            columns: missing,
+        })
     }
 }
 

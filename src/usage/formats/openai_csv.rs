@@ -45,32 +45,34 @@ pub(crate) struct OpenAiCsv {
 }
 
 impl OpenAiCsv {
-    pub(crate) fn detect(columns: &[String]) -> Option<Result<OpenAiCsv, UsageError>> {
+    /// The columns of an OpenAI usage export, when the header is one.
+    pub(crate) fn detect(columns: &[String]) -> Result<Option<OpenAiCsv>, UsageError> {
         if !has_all(columns, &["start_time_iso", "end_time_iso"])
             && !has_all(columns, &["start_time", "num_model_requests"])
         {
-            return None;
+            return Ok(None);
         }
-        let missing = |columns| UsageError::MissingColumns {
-            format: Format::OpenAiUsageCsv,
-            columns,
-        };
-        let [start_time, end_time] = match require(columns, ["start_time", "end_time"]) {
-            Ok(found) => found,
-            Err(columns) => return Some(Err(missing(columns))),
-        };
+        let format = Format::OpenAiUsageCsv;
+        let [start_time, end_time] = require(columns, format, ["start_time", "end_time"])?;
         let time_only = columns
             .iter()
             .all(|c| c.starts_with("start_time") || c.starts_with("end_time"));
         if time_only {
-            return Some(Ok(OpenAiCsv {
+            return Ok(Some(OpenAiCsv {
                 start_time,
                 end_time,
                 usage: None,
             }));
         }
-        let found = require(
+        let [
+            model,
+            num_model_requests,
+            input_tokens,
+            output_tokens,
+            input_cached_tokens,
+        ] = require(
             columns,
+            format,
             [
                 "model",
                 "num_model_requests",
@@ -78,31 +80,20 @@ impl OpenAiCsv {
                 "output_tokens",
                 "input_cached_tokens",
             ],
-        );
-        Some(match found {
-            Ok(
-                [
-                    model,
-                    num_model_requests,
-                    input_tokens,
-                    output_tokens,
-                    input_cached_tokens,
-                ],
-            ) => Ok(OpenAiCsv {
-                start_time,
-                end_time,
-                usage: Some(Usage {
-                    model,
-                    num_model_requests,
-                    input_tokens,
-                    output_tokens,
-                    input_cached_tokens,
-                    input_uncached_tokens: super::position(columns, "input_uncached_tokens"),
-                    batch: super::position(columns, "batch"),
-                }),
+        )?;
+        Ok(Some(OpenAiCsv {
+            start_time,
+            end_time,
+            usage: Some(Usage {
+                model,
+                num_model_requests,
+                input_tokens,
+                output_tokens,
+                input_cached_tokens,
+                input_uncached_tokens: super::position(columns, "input_uncached_tokens"),
+                batch: super::position(columns, "batch"),
             }),
-            Err(columns) => Err(missing(columns)),
-        })
+        }))
     }
 }
 
@@ -141,7 +132,7 @@ pub(super) fn add_bucket(
         name: bucket.model,
         variant: None,
         ran_at: RanAt::FirstParty { provider: "openai" },
-        batch: bucket.batch == Some(true),
+        batch: bucket.batch,
         requests_known: true,
         prompt: PromptSize::Bucket {
             prompt_tokens: bucket.input,
@@ -156,11 +147,7 @@ pub(super) fn add_bucket(
         },
         cost: None,
         days,
-    })?;
-    if bucket.batch.is_none() {
-        tally.notes.batch_unstated += 1;
-    }
-    Ok(())
+    })
 }
 
 impl CsvFormat for OpenAiCsv {

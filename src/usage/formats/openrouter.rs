@@ -39,12 +39,22 @@ pub(crate) struct OpenRouter {
 }
 
 impl OpenRouter {
-    pub(crate) fn detect(columns: &[String]) -> Option<Result<OpenRouter, UsageError>> {
+    /// The columns of an OpenRouter activity export, when the header is one.
+    pub(crate) fn detect(columns: &[String]) -> Result<Option<OpenRouter>, UsageError> {
         if !has_all(columns, &["generation_id", "model_permaslug"]) {
-            return None;
+            return Ok(None);
         }
-        let found = require(
+        let [
+            created_at,
+            cost_total,
+            tokens_prompt,
+            tokens_completion,
+            tokens_cached,
+            model_permaslug,
+            provider_name,
+        ] = require(
             columns,
+            Format::OpenRouterActivity,
             [
                 "created_at",
                 "cost_total",
@@ -54,33 +64,17 @@ impl OpenRouter {
                 "model_permaslug",
                 "provider_name",
             ],
-        );
-        Some(match found {
-            Ok(
-                [
-                    created_at,
-                    cost_total,
-                    tokens_prompt,
-                    tokens_completion,
-                    tokens_cached,
-                    model_permaslug,
-                    provider_name,
-                ],
-            ) => Ok(OpenRouter {
-                created_at,
-                cost_total,
-                tokens_prompt,
-                tokens_completion,
-                tokens_cached,
-                model_permaslug,
-                provider_name,
-                variant: super::position(columns, "variant"),
-            }),
-            Err(columns) => Err(UsageError::MissingColumns {
-                format: Format::OpenRouterActivity,
-                columns,
-            }),
-        })
+        )?;
+        Ok(Some(OpenRouter {
+            created_at,
+            cost_total,
+            tokens_prompt,
+            tokens_completion,
+            tokens_cached,
+            model_permaslug,
+            provider_name,
+            variant: super::position(columns, "variant"),
+        }))
     }
 }
 
@@ -112,7 +106,7 @@ impl CsvFormat for OpenRouter {
             name: cell(record, self.model_permaslug, "model_permaslug")?,
             variant: optional(record, self.variant, "variant")?,
             ran_at: RanAt::OpenRouter { provider },
-            batch: false,
+            batch: Some(false),
             requests_known: true,
             prompt: PromptSize::Request(prompt),
             sums: Sums {

@@ -40,10 +40,10 @@ pub(super) fn read<K: Report, R: BufRead>(
     let (source, position) = JsonSource::new(text);
     let mut tally = Tally::new(K::FORMAT, thresholds);
     let mut json = serde_json::Deserializer::from_reader(source);
-    let read = Pages::<K> {
+    let read = Walk::<K, Pages> {
         tally: &mut tally,
         position: &position,
-        report: PhantomData,
+        shape: PhantomData,
     }
     .deserialize(&mut json)
     .and_then(|()| json.end());
@@ -88,14 +88,36 @@ pub(super) fn bucket_days(
     ))
 }
 
-/// A page, or a list of pages.
-struct Pages<'a, 't, K> {
+/// Where the walk through a document is: the reading it adds to, the source's position, and
+/// (as types) the report and the level being read ([`Pages`], [`Buckets`], [`Bucket`],
+/// [`Results`]), each level a seed that reads its part and hands the rest to the next.
+struct Walk<'a, 't, K, Level> {
     tally: &'a mut Tally<'t>,
     position: &'a JsonPosition,
-    report: PhantomData<K>,
+    shape: PhantomData<(K, Level)>,
 }
 
-impl<'de, K: Report> DeserializeSeed<'de> for Pages<'_, '_, K> {
+impl<'t, K, L> Walk<'_, 't, K, L> {
+    /// The walk one level down.
+    fn down<M>(&mut self) -> Walk<'_, 't, K, M> {
+        Walk {
+            tally: &mut *self.tally,
+            position: self.position,
+            shape: PhantomData,
+        }
+    }
+}
+
+/// A page, or a list of pages.
+struct Pages;
+/// A page's list of buckets.
+struct Buckets;
+/// One time bucket: its moments and its results.
+struct Bucket;
+/// A bucket's results: the rows.
+struct Results;
+
+impl<'de, K: Report> DeserializeSeed<'de> for Walk<'_, '_, K, Pages> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -103,33 +125,22 @@ impl<'de, K: Report> DeserializeSeed<'de> for Pages<'_, '_, K> {
     }
 }
 
-impl<'de, K: Report> Visitor<'de> for Pages<'_, '_, K> {
+impl<'de, K: Report> Visitor<'de> for Walk<'_, '_, K, Pages> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a usage page or a list of pages")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut pages: A) -> Result<(), A::Error> {
-        while pages
-            .next_element_seed(Pages::<K> {
-                tally: &mut *self.tally,
-                position: self.position,
-                report: PhantomData,
-            })?
-            .is_some()
-        {}
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut pages: A) -> Result<(), A::Error> {
+        while pages.next_element_seed(self.down::<Pages>())?.is_some() {}
         Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut page: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut page: A) -> Result<(), A::Error> {
         while let Some(key) = page.next_key::<String>()? {
             match key.as_str() {
-                "data" => page.next_value_seed(Buckets::<K> {
-                    tally: &mut *self.tally,
-                    position: self.position,
-                    report: PhantomData,
-                })?,
+                "data" => page.next_value_seed(self.down::<Buckets>())?,
                 "has_more" => {
                     if page.next_value::<Option<bool>>()? == Some(true) {
                         self.tally.notes.pages_with_more += 1;
@@ -144,14 +155,7 @@ impl<'de, K: Report> Visitor<'de> for Pages<'_, '_, K> {
     }
 }
 
-/// A page's list of buckets.
-struct Buckets<'a, 't, K> {
-    tally: &'a mut Tally<'t>,
-    position: &'a JsonPosition,
-    report: PhantomData<K>,
-}
-
-impl<'de, K: Report> DeserializeSeed<'de> for Buckets<'_, '_, K> {
+impl<'de, K: Report> DeserializeSeed<'de> for Walk<'_, '_, K, Buckets> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -159,34 +163,20 @@ impl<'de, K: Report> DeserializeSeed<'de> for Buckets<'_, '_, K> {
     }
 }
 
-impl<'de, K: Report> Visitor<'de> for Buckets<'_, '_, K> {
+impl<'de, K: Report> Visitor<'de> for Walk<'_, '_, K, Buckets> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of time buckets")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut buckets: A) -> Result<(), A::Error> {
-        while buckets
-            .next_element_seed(Bucket::<K> {
-                tally: &mut *self.tally,
-                position: self.position,
-                report: PhantomData,
-            })?
-            .is_some()
-        {}
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut buckets: A) -> Result<(), A::Error> {
+        while buckets.next_element_seed(self.down::<Bucket>())?.is_some() {}
         Ok(())
     }
 }
 
-/// One time bucket: its moments and its results.
-struct Bucket<'a, 't, K> {
-    tally: &'a mut Tally<'t>,
-    position: &'a JsonPosition,
-    report: PhantomData<K>,
-}
-
-impl<'de, K: Report> DeserializeSeed<'de> for Bucket<'_, '_, K> {
+impl<'de, K: Report> DeserializeSeed<'de> for Walk<'_, '_, K, Bucket> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -194,14 +184,14 @@ impl<'de, K: Report> DeserializeSeed<'de> for Bucket<'_, '_, K> {
     }
 }
 
-impl<'de, K: Report> Visitor<'de> for Bucket<'_, '_, K> {
+impl<'de, K: Report> Visitor<'de> for Walk<'_, '_, K, Bucket> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a time bucket")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut bucket: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut bucket: A) -> Result<(), A::Error> {
         let (mut start, mut end) = (None, None);
         while let Some(key) = bucket.next_key::<String>()? {
             if key == K::START {
@@ -209,11 +199,7 @@ impl<'de, K: Report> Visitor<'de> for Bucket<'_, '_, K> {
             } else if key == K::END {
                 end = bucket.next_value::<Option<K::Moment>>()?;
             } else if key == "results" {
-                bucket.next_value_seed(Results::<K> {
-                    tally: &mut *self.tally,
-                    position: self.position,
-                    report: PhantomData,
-                })?;
+                bucket.next_value_seed(self.down::<Results>())?;
             } else {
                 bucket.next_value::<IgnoredAny>()?;
             }
@@ -232,14 +218,7 @@ impl<'de, K: Report> Visitor<'de> for Bucket<'_, '_, K> {
     }
 }
 
-/// A bucket's results: the rows.
-struct Results<'a, 't, K> {
-    tally: &'a mut Tally<'t>,
-    position: &'a JsonPosition,
-    report: PhantomData<K>,
-}
-
-impl<'de, K: Report> DeserializeSeed<'de> for Results<'_, '_, K> {
+impl<'de, K: Report> DeserializeSeed<'de> for Walk<'_, '_, K, Results> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -247,7 +226,7 @@ impl<'de, K: Report> DeserializeSeed<'de> for Results<'_, '_, K> {
     }
 }
 
-impl<'de, K: Report> Visitor<'de> for Results<'_, '_, K> {
+impl<'de, K: Report> Visitor<'de> for Walk<'_, '_, K, Results> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {

@@ -37,12 +37,6 @@ pub fn json(reading: &Reading) -> Value {
 
 fn traffic(entry: &NameTraffic) -> Value {
     let total = entry.total();
-    let batch_requests: u64 = entry
-        .bands
-        .iter()
-        .filter(|b| b.batch)
-        .map(|b| b.sums.requests)
-        .sum();
     let known = |count: u64| entry.requests_known.then_some(count);
     json!({
         "name": entry.name,
@@ -59,7 +53,7 @@ fn traffic(entry: &NameTraffic) -> Value {
         "cache_write_5m_tokens": total.cache_write_5m,
         "cache_write_1h_tokens": total.cache_write_1h,
         "output_tokens": total.output,
-        "batch_requests": known(batch_requests),
+        "batch_requests": known(entry.batch_requests()),
         "export_cost": entry.export_cost.map(format::plain),
         "bands": entry.bands.iter().map(|band| json!({
             "prompt_tokens_from": band.prompt_tokens_from,

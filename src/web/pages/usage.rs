@@ -146,12 +146,6 @@ impl ReadingView {
                 .iter()
                 .map(|entry| {
                     let total = entry.total();
-                    let batch: u64 = entry
-                        .bands
-                        .iter()
-                        .filter(|b| b.batch)
-                        .map(|b| b.sums.requests)
-                        .sum();
                     let known = |n: u64| {
                         if entry.requests_known {
                             format::count(n)
@@ -170,7 +164,7 @@ impl ReadingView {
                         cache_write_1h: format::count(total.cache_write_1h),
                         output: format::count(total.output),
                         batch_requests: if entry.bands.iter().any(|b| b.batch) {
-                            known(batch)
+                            known(entry.batch_requests())
                         } else {
                             "0".into()
                         },
