@@ -6,7 +6,8 @@
 //! reader), `ingest` (one refresh per feed, the run recorder, the scheduler), `store` (SQLite
 //! and the in-memory catalogue, with the matching of official prices), `pricing` (every
 //! pricing decision) and `web`. The vocabulary they share: `feed::Feed` (where a price is
-//! fetched) and `seller::Seller` (who bills it); the domain types are in `model`.
+//! fetched) and `seller::Seller` (who bills it); the domain types are in `model`. Beside them,
+//! `usage` reads a reader's own usage export (pure: bytes in, sums out).
 
 pub mod cli;
 pub mod feed;
@@ -19,6 +20,7 @@ pub mod search;
 pub mod seller;
 pub mod server;
 pub mod store;
+pub mod usage;
 pub mod web;
 
 use std::sync::Arc;

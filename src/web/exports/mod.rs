@@ -10,6 +10,7 @@
 //! | [`changes`]     | `/api/changes.json`                                             |
 //! | [`atom`]        | `/changes.atom`, `/feeds/models/{id}`                           |
 //! | [`price_tags`]  | `/api/price-tags.json`, `/api/price-tags.csv`, `/api/discrepancies.json` |
+//! | [`usage`]       | `POST /usage?format=json`                                        |
 
 pub mod atom;
 pub mod calculator;
@@ -18,3 +19,4 @@ pub mod csv;
 pub mod models;
 pub mod price_tags;
 pub mod ranking;
+pub mod usage;

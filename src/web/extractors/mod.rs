@@ -18,6 +18,7 @@
 //! | [`ranking`]                 | `/ranking`                                           |
 //! | [`changes`]                 | `/changes`, `/changes.atom`, `/api/changes.json`     |
 //! | [`price_tags`]              | `/api/price-tags.{json,csv}`                         |
+//! | [`usage`], [`upload`]       | `/usage` (its format; a POSTed file or pasted text)  |
 
 pub mod calculator;
 pub mod catalogue;
@@ -27,6 +28,8 @@ pub mod form;
 pub mod params;
 pub mod price_tags;
 pub mod ranking;
+pub mod upload;
+pub mod usage;
 pub mod where_to_buy;
 
 use std::sync::Arc;
