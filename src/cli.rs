@@ -57,8 +57,67 @@ pub struct Cli {
         default_value = ingest::official::DEFAULT_URL
     )]
     pub official_url: String,
+    /// How log lines are written to stderr: `text`, or `json` (one object a line, for log
+    /// shippers; with it, one line per request unless RUST_LOG says otherwise).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENFARE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    #[default]
+    Text,
+    /// One JSON object per line (tracing-subscriber's JSON format, the event's fields at the
+    /// top level).
+    Json,
+}
+
+impl LogFormat {
+    /// What is logged when `RUST_LOG` says nothing: our own events at INFO, and in JSON (for
+    /// shippers, which want them) the request lines too (`tokenfare::request`).
+    pub fn default_filter(self) -> &'static str {
+        match self {
+            LogFormat::Text => "tokenfare=info,tokenfare::request=warn,tower_http=warn",
+            LogFormat::Json => "tokenfare=info,tower_http=warn",
+        }
+    }
+
+    /// The subscriber that writes events passing `filter` to `writer` in this format (`ansi`:
+    /// colours, for a terminal, in text only).
+    pub fn subscriber<W>(
+        self,
+        filter: tracing_subscriber::EnvFilter,
+        writer: W,
+        ansi: bool,
+    ) -> Box<dyn tracing::Subscriber + Send + Sync>
+    where
+        W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+    {
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer);
+        match self {
+            LogFormat::Text => Box::new(builder.with_ansi(ansi).finish()),
+            LogFormat::Json => Box::new(
+                builder
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .finish(),
+            ),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -113,6 +172,10 @@ pub struct ServeArgs {
     /// canonical tags, link previews, feeds and the sitemap; default: `http://` and `--addr`.
     #[arg(long, env = "TOKENFARE_PUBLIC_URL", value_parser = crate::web::layout::parse_public_url)]
     pub public_url: Option<String>,
+    /// Where to serve Prometheus metrics (`GET /metrics`), such as `127.0.0.1:9300`; off
+    /// unless set. Never the public address: keep it where only the scraper reaches it.
+    #[arg(long, env = "TOKENFARE_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// A refresh interval, or none.
@@ -474,6 +537,25 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         scheduler::WATCH_EVERY,
         stop_rx.clone(),
     ));
+    let metrics = match args.metrics_addr {
+        Some(metrics_addr) => {
+            let listener = tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("binding the metrics address {metrics_addr}"))?;
+            tracing::info!("metrics on http://{metrics_addr}/metrics");
+            let limits = crate::server::Limits {
+                max_connections: 16,
+                ..crate::server::Limits::default()
+            };
+            Some(tokio::spawn(crate::server::serve(
+                listener,
+                crate::web::metrics::router(state.clone()),
+                limits,
+                stop_rx.clone(),
+            )))
+        }
+        None => None,
+    };
     let app = crate::router(state);
     let server = crate::server::serve(
         listener,
@@ -487,6 +569,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     server.await.context("server failed")?;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     for task in chains {
         let _ = task.await;
     }

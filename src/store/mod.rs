@@ -11,6 +11,7 @@ pub mod listing;
 pub mod matching;
 pub mod official;
 pub mod providers;
+pub mod stats;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

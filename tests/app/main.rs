@@ -19,6 +19,7 @@ mod hardening;
 mod history;
 mod home;
 mod ingest;
+mod metrics;
 mod model_page;
 mod official;
 mod price_tags;

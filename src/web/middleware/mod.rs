@@ -12,12 +12,16 @@
 //!   renders on the threads of `render_pool.rs`, and leaves alone the routes
 //!   `cache_policy.rs` says are not pages.
 //!
+//! - `observe.rs` (outermost): each request's count and latency in the metrics, by route
+//!   template, and its log line.
+//!
 //! Each file's opening comment says why it is ours where tower-http has something near.
 
 mod cache_policy;
 mod conditional;
 mod encoding;
 mod host;
+mod observe;
 mod page_cache;
 mod render_pool;
 mod security_headers;
@@ -25,6 +29,7 @@ mod uri_limits;
 
 pub use cache_policy::{CachePolicy, RouteCachePolicies};
 pub use host::check_host;
-pub use page_cache::{PageCache, PageCacheState, cache_pages, serve_cached};
+pub use observe::{ObserveLayer, REQUEST_LOG};
+pub use page_cache::{PageCache, PageCacheState, PageCacheStats, cache_pages, serve_cached};
 pub use security_headers::security_headers;
 pub use uri_limits::limit_uri;

@@ -11,6 +11,7 @@
 //! lookup and a few headers (the path the site's throughput rests on); tower-http has no
 //! response cache, and `ServeDir` serves files from disk, not rendered pages.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::body::{Body, Bytes};
@@ -23,6 +24,7 @@ use chrono::Utc;
 use super::cache_policy::{CachePolicy, RouteCachePolicies};
 use super::conditional::{Validators, not_modified};
 use super::encoding::{Effort, Encoding};
+use super::observe::note_cache_answered;
 use super::render_pool::{RENDER_QUEUE_WAIT, RenderPool, render_slots};
 use crate::AppState;
 use crate::store::Catalogue;
@@ -71,6 +73,36 @@ pub struct PageCache {
     in_flight: std::sync::Mutex<std::collections::HashMap<(String, Encoding), RenderLock>>,
     /// The 503 page, by the version it was rendered for.
     busy: RwLock<Option<(String, String)>>,
+    counts: Arc<Counts>,
+}
+
+/// What the cache has done, counted as it happens (relaxed atomics: figures, not locks).
+#[derive(Debug, Default)]
+struct Counts {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    /// Pages dropped (or not admitted) to keep the cache within its size.
+    evictions: AtomicU64,
+    /// Requests that gave up waiting for another request's render of the same page.
+    refused_timed_out: AtomicU64,
+}
+
+/// The page cache's figures for the metrics, as of one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageCacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+    /// What the cached pages weigh: their keys and (compressed) bodies.
+    pub bytes: u64,
+    pub pages: u64,
+    /// Requests waiting for a render slot.
+    pub render_queue: u64,
+    pub rendering: u64,
+    /// Requests turned away because the render queue was full.
+    pub refused_queue_full: u64,
+    /// Requests turned away because their wait for a render ran out.
+    pub refused_timed_out: u64,
 }
 
 impl Default for PageCache {
@@ -82,11 +114,20 @@ impl Default for PageCache {
 impl PageCache {
     /// A cache of at most `max_bytes` of pages, rendering at most `render_slots` at once.
     pub fn new(max_bytes: u64, render_slots: usize) -> PageCache {
+        let counts = Arc::new(Counts::default());
         let pages = || {
+            let counts = counts.clone();
             moka::sync::Cache::builder()
                 .max_capacity(max_bytes / 2)
                 .weigher(|(url, _): &(String, Encoding), page: &Arc<CachedPage>| {
                     u32::try_from(url.len() + page.body.len()).unwrap_or(u32::MAX)
+                })
+                .eviction_listener(move |_key, _page, cause| {
+                    // Not the pages dropped because the data changed (`clear`), nor one
+                    // replaced by its next version.
+                    if cause == moka::notification::RemovalCause::Size {
+                        counts.evictions.fetch_add(1, Ordering::Relaxed);
+                    }
                 })
                 .build()
         };
@@ -97,6 +138,25 @@ impl PageCache {
             renders: RenderPool::new(render_slots),
             in_flight: std::sync::Mutex::default(),
             busy: RwLock::default(),
+            counts,
+        }
+    }
+
+    /// Its figures now, for the metrics (after the cache's pending housekeeping).
+    pub fn stats(&self) -> PageCacheStats {
+        let count = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        let pages = self.page_count();
+        let (refused_queue_full, refused_timed_out) = self.renders.refusals();
+        PageCacheStats {
+            hits: count(&self.counts.hits),
+            misses: count(&self.counts.misses),
+            evictions: count(&self.counts.evictions),
+            bytes: self.pages.weighted_size() + self.plain.weighted_size(),
+            pages,
+            render_queue: self.renders.waiting() as u64,
+            rendering: self.renders.rendering() as u64,
+            refused_queue_full,
+            refused_timed_out: refused_timed_out + count(&self.counts.refused_timed_out),
         }
     }
 
@@ -163,6 +223,12 @@ impl PageCache {
                 None
             }
         }
+    }
+
+    /// Counts a request answered from the cache, and tells the request's log line so.
+    fn answered_from_cache(&self) {
+        self.counts.hits.fetch_add(1, Ordering::Relaxed);
+        note_cache_answered();
     }
 
     fn get(&self, key: &(String, Encoding), version: &str) -> Option<Arc<CachedPage>> {
@@ -290,6 +356,7 @@ async fn pages(
     // No key (a parameter the page does not read): rendered every time, never cached.
     let key = key.map(|url| (url, encoding));
     if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+        state.pages.answered_from_cache();
         return respond(page);
     }
     if stage == Stage::Hits {
@@ -301,14 +368,24 @@ async fn pages(
         Some(lock) => {
             match tokio::time::timeout(2 * RENDER_QUEUE_WAIT, lock.clone().lock_owned()).await {
                 Ok(guard) => Some(guard),
-                Err(_) => return AppError::Busy.into_response(),
+                Err(_) => {
+                    state
+                        .pages
+                        .counts
+                        .refused_timed_out
+                        .fetch_add(1, Ordering::Relaxed);
+                    return AppError::Busy.into_response();
+                }
             }
         }
         None => None,
     };
     if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+        // Rendered by the request this one queued behind.
+        state.pages.answered_from_cache();
         return respond(page);
     }
+    state.pages.counts.misses.fetch_add(1, Ordering::Relaxed);
     let Some(slot) = state.pages.renders.enter().await else {
         return AppError::Busy.into_response();
     };
