@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `ingest`, `import-history` and `accept-run`.
+//! The command line: `serve` (the default), `ingest`, `import-history`, `accept-run` and
+//! `backup`.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -151,6 +152,12 @@ pub enum Command {
         /// The run's number, as ingest printed it and `/about` and `/healthz` list it.
         run_id: i64,
     },
+    /// Write a consistent copy of the database to PATH (a new file), while it serves and
+    /// ingests; check it and print its size and the newest run it holds.
+    Backup {
+        /// Where the copy goes; an existing file is never overwritten.
+        path: PathBuf,
+    },
 }
 
 /// `serve`'s settings alone, for when no subcommand is given.
@@ -172,6 +179,11 @@ pub struct ServeArgs {
     /// canonical tags, link previews, feeds and the sitemap; default: `http://` and `--addr`.
     #[arg(long, env = "TOKENFARE_PUBLIC_URL", value_parser = crate::web::layout::parse_public_url)]
     pub public_url: Option<String>,
+    /// Serve a database another process writes (a replica): open it read-only, never
+    /// migrate (a schema other than this binary's is refused), never refresh; what the
+    /// writer commits is served within seconds.
+    #[arg(long, env = "TOKENFARE_READ_ONLY")]
+    pub read_only: bool,
     /// Where to serve Prometheus metrics (`GET /metrics`), such as `127.0.0.1:9300`; off
     /// unless set. Never the public address: keep it where only the scraper reaches it.
     #[arg(long, env = "TOKENFARE_METRICS_ADDR")]
@@ -349,6 +361,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("accepted: {}", result?);
             Ok(())
         }
+        Some(Command::Backup { path }) => {
+            // Read-only: a backup neither migrates the database nor waits for a writer.
+            let store = Store::open_read_only(&cli.database)
+                .await
+                .with_context(|| format!("opening database {}", cli.database.display()))?;
+            let result = store.backup_to(path).await;
+            store.close().await;
+            println!("{}", result?);
+            Ok(())
+        }
     }
 }
 
@@ -500,10 +522,15 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let every = args
         .refresh_every
         .unwrap_or(Every(Some(Duration::from_secs(86_400))));
-    let store = open_store(&cli.database).await?;
-    if let Some(summary) = ingest::catalogue::load_snapshot_if_empty(&store).await? {
-        tracing::info!(%summary, "database was empty; loaded the bundled snapshot");
-    }
+    let store = if args.read_only {
+        open_replica(&cli.database).await?
+    } else {
+        let store = open_store(&cli.database).await?;
+        if let Some(summary) = ingest::catalogue::load_snapshot_if_empty(&store).await? {
+            tracing::info!(%summary, "database was empty; loaded the bundled snapshot");
+        }
+        store
+    };
     let state = AppState::load(store.clone()).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -514,6 +541,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     // One scheduler loop per chain of feeds, on the same interval, so neither source's failure
     // holds the other up.
     let chains = match every.0 {
+        _ if args.read_only => {
+            tracing::info!("read-only: no refresh; serving what the writer commits");
+            Vec::new()
+        }
         Some(interval) => vec![
             Chain::openrouter(client(cli)?, endpoints_config(cli)),
             Chain::Official {
@@ -578,6 +609,18 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let _ = watcher.await;
     store.close().await;
     Ok(())
+}
+
+/// Opens the database a replica serves: read-only, and only when its schema is exactly this
+/// binary's.
+async fn open_replica(path: &Path) -> anyhow::Result<Store> {
+    let context = || format!("opening database {} read-only", path.display());
+    let store = Store::open_read_only(path).await.with_context(context)?;
+    if let Err(err) = store.check_schema().await {
+        store.close().await;
+        return Err(err).with_context(context);
+    }
+    Ok(store)
 }
 
 async fn shutdown_signal() {

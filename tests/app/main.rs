@@ -9,6 +9,7 @@
 
 mod common;
 
+mod backup;
 mod bad_data;
 mod calculator;
 mod catalogue;
@@ -26,6 +27,7 @@ mod price_tags;
 mod prose_pages;
 mod ranking;
 mod real_data;
+mod replica;
 mod request_log;
 mod serving;
 mod shareable;
