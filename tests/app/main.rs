@@ -31,5 +31,6 @@ mod replica;
 mod request_log;
 mod serving;
 mod shareable;
+mod usage;
 mod web_shape;
 mod where_to_buy;
