@@ -514,6 +514,14 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let addr = args
         .addr
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+    // The metrics must never be answered where readers are.
+    let overlaps = |m: SocketAddr| {
+        m.port() == addr.port()
+            && (m.ip() == addr.ip() || m.ip().is_unspecified() || addr.ip().is_unspecified())
+    };
+    if let Some(metrics_addr) = args.metrics_addr.filter(|m| overlaps(*m)) {
+        anyhow::bail!("--metrics-addr {metrics_addr} overlaps the public --addr {addr}");
+    }
     crate::web::layout::set_public_url(
         args.public_url
             .clone()
