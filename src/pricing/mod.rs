@@ -13,6 +13,6 @@ pub mod providers;
 pub mod ranking;
 pub mod selection;
 pub mod sellers;
-pub mod usage;
 pub mod similar;
+pub mod usage;
 pub mod where_to_buy;

@@ -16,8 +16,8 @@ use rust_decimal::Decimal;
 
 use super::calculator::{NotPriceable, optional, required};
 use super::price_tags::{self, PriceTag};
-use crate::model::Variant;
 use crate::model::price::{Price, Pricing};
+use crate::model::{Charging, Variant};
 use crate::seller::{Cloud, Seller, SellerKind};
 use crate::store::Catalogue;
 use crate::store::matching::names::NameResolver;
@@ -299,7 +299,8 @@ impl ModelBill {
 pub struct UnresolvedName {
     pub name: String,
     pub variant: Option<String>,
-    pub ran_at: RanAt,
+    /// Every place the export says it ran.
+    pub places: Vec<RanAt>,
     pub reason: String,
     pub total: Sums,
     pub requests_known: bool,
@@ -379,7 +380,11 @@ fn billing_tags(catalogue: &Catalogue, id: &str, day: NaiveDate) -> Vec<PriceTag
 }
 
 /// Where an entry ran, as a seller of `tags`, when the export tells.
-fn ran_at_tag<'t>(ran_at: &RanAt, name: &str, tags: &'t [PriceTag]) -> Option<(&'t PriceTag, Option<String>)> {
+fn ran_at_tag<'t>(
+    ran_at: &RanAt,
+    name: &str,
+    tags: &'t [PriceTag],
+) -> Option<(&'t PriceTag, Option<String>)> {
     let find = |seller: &Seller| tags.iter().find(|t| &t.seller == seller);
     let routed = || find(&Seller::Routed);
     match ran_at {
@@ -446,16 +451,31 @@ pub fn price_reading(catalogue: &Catalogue, reading: &Reading, day: NaiveDate) -
     let mut unresolved = Vec::new();
     for entry in &reading.traffic {
         match resolver.resolve(&entry.name, entry.variant.as_deref(), entry.ran_at.as_ref()) {
-            Ok(found) => by_model.entry(found.id).or_default().push((entry, found.rule)),
-            Err(reason) => unresolved.push(UnresolvedName {
-                name: entry.name.clone(),
-                variant: entry.variant.clone(),
-                ran_at: entry.ran_at.clone(),
-                reason,
-                total: entry.total(),
-                requests_known: entry.requests_known,
-                export_cost: entry.export_cost,
-            }),
+            Ok(found) => by_model
+                .entry(found.id)
+                .or_default()
+                .push((entry, found.rule)),
+            Err(reason) => match unresolved
+                .iter_mut()
+                .find(|u: &&mut UnresolvedName| u.name == entry.name && u.variant == entry.variant)
+            {
+                // One name at several places is one unresolved name.
+                Some(same) => {
+                    same.total = same.total.saturating_add(&entry.total());
+                    same.requests_known &= entry.requests_known;
+                    same.export_cost = sum_known([same.export_cost, entry.export_cost].into_iter());
+                    same.places.push(entry.ran_at.clone());
+                }
+                None => unresolved.push(UnresolvedName {
+                    name: entry.name.clone(),
+                    variant: entry.variant.clone(),
+                    places: vec![entry.ran_at.clone()],
+                    reason,
+                    total: entry.total(),
+                    requests_known: entry.requests_known,
+                    export_cost: entry.export_cost,
+                }),
+            },
         }
     }
 
@@ -465,7 +485,11 @@ pub fn price_reading(catalogue: &Catalogue, reading: &Reading, day: NaiveDate) -
     }
 
     let totals = Totals {
-        as_exported: sum_known(models.iter().map(|m| m.as_exported.as_ref().map(|a| a.cost))),
+        as_exported: sum_known(
+            models
+                .iter()
+                .map(|m| m.as_exported.as_ref().map(|a| a.cost)),
+        ),
         cheapest_sellers: sum_known(models.iter().map(|m| m.cheapest().map(|s| s.cost))),
         export_cost: sum_known(reading.traffic.iter().map(|e| e.export_cost)),
     };
@@ -485,7 +509,9 @@ pub fn price_reading(catalogue: &Catalogue, reading: &Reading, day: NaiveDate) -
     let current_quality = models
         .iter()
         .filter_map(|m| m.quality)
-        .fold(None, |best: Option<f64>, q| Some(best.map_or(q, |b| b.max(q))));
+        .fold(None, |best: Option<f64>, q| {
+            Some(best.map_or(q, |b| b.max(q)))
+        });
     let (alternatives, alternatives_counted) =
         alternatives(catalogue, &whole, largest_band, current_quality, day);
     UsageBill {
@@ -550,7 +576,7 @@ fn price_model(
         }
     }
     // Cheapest first; ties keep the price tags' order (routed, providers, maker, clouds).
-    sellers.sort_by(|a, b| a.cost.cmp(&b.cost));
+    sellers.sort_by_key(|s| s.cost);
     if let Some(low) = sellers.first().map(|s| s.cost) {
         for seller in sellers.iter_mut().filter(|s| s.cost == low) {
             seller.cheapest = true;
@@ -605,10 +631,16 @@ fn price_model(
     ModelBill {
         id: id.to_string(),
         name: listing.map_or_else(|| id.to_string(), |m| m.name.clone()),
-        spellings: entries
-            .iter()
-            .map(|(e, rule)| (e.name.clone(), rule.clone()))
-            .collect(),
+        // One line per spelling, however many places it ran at.
+        spellings: entries.iter().fold(Vec::new(), |mut spellings, (e, rule)| {
+            if !spellings
+                .iter()
+                .any(|(name, _): &(String, String)| name == &e.name)
+            {
+                spellings.push((e.name.clone(), rule.clone()));
+            }
+            spellings
+        }),
         total,
         requests_known: entries.iter().all(|(e, _)| e.requests_known),
         batch_requests: entries
@@ -637,9 +669,12 @@ fn alternatives(
     let mut all: Vec<Alternative> = Vec::new();
     for entry in catalogue.active() {
         let model = &entry.model;
+        // Free rows, variable prices and models billed per item they make are no yardstick.
         if !matches!(model.variant, Variant::Base | Variant::Fast)
-            || model.context_length.is_none_or(|window| window <= largest_band)
-            || model.is_free()
+            || model
+                .context_length
+                .is_none_or(|window| window <= largest_band)
+            || model.charging() != Charging::PerToken
         {
             continue;
         }
@@ -664,10 +699,7 @@ fn alternatives(
     }
     all.sort_by(|a, b| a.cost.cmp(&b.cost).then_with(|| a.id.cmp(&b.id)));
     let counted = all.len();
-    let pick = quality.and_then(|q| {
-        all.iter()
-            .position(|a| a.quality.is_some_and(|aq| aq >= q))
-    });
+    let pick = quality.and_then(|q| all.iter().position(|a| a.quality.is_some_and(|aq| aq >= q)));
     if let Some(at) = pick {
         all[at].quality_pick = true;
         if at >= ALTERNATIVES_SHOWN {
@@ -735,9 +767,12 @@ mod tests {
             cache_write_1h: 1_000_000,
             output: 1_000_000,
         };
-        let (cost, readings) =
-            bands_cost(&tiered(), None, &[band(0, false, sums), band(200_001, false, sums)])
-                .unwrap();
+        let (cost, readings) = bands_cost(
+            &tiered(),
+            None,
+            &[band(0, false, sums), band(200_001, false, sums)],
+        )
+        .unwrap();
         // Below: 3 + 0.3 + 3.75 + 3 (1 h write at input) + 15 + 0.002 fees.
         // Above: the tier's input 6 and output 22.5; cache prices are the base ones, the 1 h
         // write at the tier's input: 6 + 0.3 + 3.75 + 6 + 22.5 + 0.002.
@@ -790,6 +825,52 @@ mod tests {
         assert!(readings.request_fees_left_out);
     }
 
+    #[test]
+    fn other_models_are_those_that_take_the_largest_band_and_charge_per_token() {
+        use crate::model::Model;
+        use crate::usage::Thresholds;
+        let window = |mut m: Model, tokens: u64| {
+            m.context_length = Some(tokens);
+            m
+        };
+        let mut song = window(Model::at_per_million("tunes/song", 0, 0), 300_000);
+        song.output_modalities = vec!["audio".into()];
+        let catalogue = Catalogue::of_models([
+            (window(Model::at_per_million("a/big", 2, 8), 300_000), true),
+            (
+                window(Model::at_per_million("a/cheap-small", 1, 1), 100_000),
+                true,
+            ),
+            (
+                window(Model::at_per_million("a/dear", 5, 20), 1_000_000),
+                true,
+            ),
+            (
+                window(Model::at_per_million("a/big:free", 0, 0), 300_000),
+                true,
+            ),
+            (window(Model::at_per_million("a/zero", 0, 0), 300_000), true),
+            (song, true),
+        ]);
+        let mix = "model,requests,input_tokens,cache_read_tokens,cache_write_5m_tokens,\
+                   cache_write_1h_tokens,output_tokens,batch_requests,prompt_tokens_from\n\
+                   a/big,1,200000,0,0,0,1000,0,200000\n\
+                   nobody/knows,1,10,0,0,0,1,0,0\n";
+        let reading = crate::usage::read(mix.as_bytes(), &Thresholds::new([200_000])).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let bill = price_reading(&catalogue, &reading, day);
+        assert_eq!(bill.largest_band, 200_000);
+        let ids: Vec<&str> = bill.alternatives.iter().map(|a| a.id.as_str()).collect();
+        // The small window cannot take the largest requests; free rows, a zero-priced text
+        // model and a model billed per song are no yardstick.
+        assert_eq!(ids, ["a/big", "a/dear"]);
+        // The whole traffic, the unresolved name's included: 200,010 input tokens at $2 and
+        // 1,001 output tokens at $8 per million.
+        assert_eq!(bill.alternatives[0].cost, d("0.40002") + d("0.008008"));
+        assert_eq!(bill.unresolved.len(), 1);
+        assert_eq!(bill.unresolved[0].name, "nobody/knows");
+    }
+
     /// One request: (prompt uncached, cache read, 5-min write, 1-h write, output, batch).
     type Request = (u64, u64, u64, u64, u64, bool);
 
@@ -806,6 +887,21 @@ mod tests {
                 output: r.4,
             },
         )
+    }
+
+    /// What one request costs at `pricing`, from its own prompt's prices: the reference the
+    /// banded pricing must agree with.
+    fn one_request(pricing: &Pricing, r: &Request) -> Decimal {
+        let prompt_tokens = r.0 + r.1 + r.2 + r.3;
+        let (prices, _) = pricing.for_prompt(prompt_tokens);
+        let price = |p: Option<Price>| p.and_then(Price::usd);
+        let input = price(prices.prompt).unwrap();
+        Decimal::from(r.0) * input
+            + Decimal::from(r.1) * price(prices.input_cache_read).unwrap_or(input)
+            + Decimal::from(r.2) * price(prices.input_cache_write).unwrap_or(input)
+            + Decimal::from(r.3) * price(prices.input_cache_write_1h).unwrap_or(input)
+            + Decimal::from(r.4) * price(prices.completion).unwrap()
+            + price(prices.request).unwrap_or_default()
     }
 
     proptest! {
@@ -842,20 +938,17 @@ mod tests {
             }
             let (aggregated, _) = bands_cost(&pricing, Some(&batch), &bands).unwrap();
 
-            // Per request: each at the tier its own prompt selects.
-            let mut readings = Readings::default();
+            // Per request, worked out on its own: the tier its own prompt selects, every
+            // component at its price or the input price, the request fee.
             let mut on_demand = Decimal::ZERO;
             let mut batch_at_list = Decimal::ZERO;
             let mut batch_at_batch = Decimal::ZERO;
             for r in &requests {
-                let prompt = r.0 + r.1 + r.2 + r.3;
-                let one = request_band(r, prompt);
-                let cost = band_cost(&pricing, &one, &mut readings).unwrap();
                 if r.5 {
-                    batch_at_list += cost;
-                    batch_at_batch += band_cost(&batch, &one, &mut readings).unwrap();
+                    batch_at_list += one_request(&pricing, r);
+                    batch_at_batch += one_request(&batch, r);
                 } else {
-                    on_demand += cost;
+                    on_demand += one_request(&pricing, r);
                 }
             }
             let per_request = on_demand + batch_at_list.min(batch_at_batch);

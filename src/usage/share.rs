@@ -25,9 +25,9 @@ pub fn encode(mix_csv: &str) -> String {
 
 /// A share link's parameter back to the mix CSV, or why it cannot be.
 pub fn decode(param: &str) -> Result<Vec<u8>, String> {
-    let deflated = URL_SAFE_NO_PAD
-        .decode(param.trim())
-        .map_err(|_| "The mix in this link is not in the form our share links write.".to_string())?;
+    let deflated = URL_SAFE_NO_PAD.decode(param.trim()).map_err(|_| {
+        "The mix in this link is not in the form our share links write.".to_string()
+    })?;
     let mut mix = Vec::new();
     DeflateDecoder::new(deflated.as_slice())
         .take(MAX_MIX_BYTES + 1)
@@ -60,7 +60,11 @@ mod tests {
 
     #[test]
     fn a_damaged_or_oversized_link_is_refused_with_its_reason() {
-        assert!(decode("not base64!").unwrap_err().contains("not in the form"));
+        assert!(
+            decode("not base64!")
+                .unwrap_err()
+                .contains("not in the form")
+        );
         assert!(decode(&encode("abc")[..2]).is_err());
         let huge = "0".repeat(MAX_MIX_BYTES as usize + 10);
         assert!(decode(&encode(&huge)).unwrap_err().contains("inflates"));

@@ -21,6 +21,7 @@
 use std::collections::HashMap;
 
 use super::{BEDROCK_MAKERS, Fit, MAKERS, Matcher};
+use crate::model::Variant;
 use crate::model::official::{OfficialModel, Provider};
 use crate::seller::SellerKind;
 use crate::store::Catalogue;
@@ -58,9 +59,12 @@ impl<'c> NameResolver<'c> {
         }
         NameResolver {
             catalogue,
+            // A permaslug names a model, not one of its rows: a `:batch` or `:free` row and an
+            // alias share their base's slug, and the export's variant picks them.
             by_canonical: catalogue
                 .all()
                 .iter()
+                .filter(|e| matches!(e.model.variant, Variant::Base | Variant::Fast))
                 .filter_map(|e| Some((e.model.canonical_slug.as_deref()?, e.model.id.as_str())))
                 .collect(),
             matcher: Matcher::new(providers),
@@ -184,11 +188,16 @@ impl<'c> NameResolver<'c> {
             return Err(format!("{id:?} is not a Bedrock model id"));
         };
         let Some((author, _)) = BEDROCK_MAKERS.iter().find(|(_, m)| *m == maker) else {
-            return Err(format!("no maker we list publishes Bedrock's {maker:?} models"));
+            return Err(format!(
+                "no maker we list publishes Bedrock's {maker:?} models"
+            ));
         };
         let api_name = strip_version(model);
         self.api_name(api_name, &[author]).map(|found| Resolution {
-            rule: format!("Bedrock's {id:?} is the maker's {api_name:?}: {}", found.rule),
+            rule: format!(
+                "Bedrock's {id:?} is the maker's {api_name:?}: {}",
+                found.rule
+            ),
             ..found
         })
     }
@@ -289,11 +298,7 @@ impl<'c> NameResolver<'c> {
 
     /// The export's variant on the resolved base: OpenRouter's `free` is the `:free` listing,
     /// Anthropic's `fast` the `-fast` listing, each only where the catalogue has it.
-    fn with_variant(
-        &self,
-        base: Resolution,
-        variant: Option<&str>,
-    ) -> Result<Resolution, String> {
+    fn with_variant(&self, base: Resolution, variant: Option<&str>) -> Result<Resolution, String> {
         let variant = variant.map(str::trim).unwrap_or_default();
         if variant.is_empty() || variant.eq_ignore_ascii_case("standard") {
             return Ok(base);
@@ -306,7 +311,10 @@ impl<'c> NameResolver<'c> {
         };
         if self.catalogue.get(&listing).is_some() {
             Ok(Resolution {
-                rule: format!("{}; variant {variant:?} is the listing {listing}", base.rule),
+                rule: format!(
+                    "{}; variant {variant:?} is the listing {listing}",
+                    base.rule
+                ),
                 id: listing,
             })
         } else {
@@ -365,11 +373,7 @@ fn author_of_prefix(prefix: &str) -> Option<&'static str> {
 /// A Bedrock id without its scope prefix (`global.`, `us.`, `eu.`, `apac.`, …).
 fn strip_scope(id: &str) -> &str {
     match id.split_once('.') {
-        Some((scope, rest))
-            if matches!(scope, "global" | "us" | "eu" | "apac" | "au" | "jp" | "us-gov" | "ca") =>
-        {
-            rest
-        }
+        Some(("global" | "us" | "eu" | "apac" | "au" | "jp" | "us-gov" | "ca", rest)) => rest,
         _ => id,
     }
 }
@@ -398,7 +402,10 @@ fn is_snapshot_stamp(leftover: &str) -> bool {
     }
     let digits = date.bytes().filter(u8::is_ascii_digit).count();
     date.is_empty()
-        || (digits >= 4 && date.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'@'))
+        || (digits >= 4
+            && date
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'-' || b == b'@'))
 }
 
 #[cfg(test)]
@@ -453,18 +460,39 @@ mod tests {
     }
 
     #[test]
+    fn a_permaslug_shared_with_a_batch_row_is_the_base_model() {
+        let c = catalogue(&[
+            ("openai/gpt-5.4:batch", Some("openai/gpt-5.4-2026-03-05")),
+            ("openai/gpt-5.4", Some("openai/gpt-5.4-2026-03-05")),
+            ("~openai/gpt-5.4-latest", Some("openai/gpt-5.4-2026-03-05")),
+        ]);
+        let routed = RanAt::OpenRouter { provider: None };
+        assert_eq!(
+            resolve(&c, "openai/gpt-5.4-2026-03-05", routed).unwrap(),
+            "openai/gpt-5.4"
+        );
+    }
+
+    #[test]
     fn a_dated_api_name_is_the_model_when_the_feeds_clause_says_so() {
         let c = catalogue(&[("anthropic/claude-opus-4.8", None)]);
         let r = NameResolver::new(&c)
             .resolve("claude-opus-4-8-20260301", None, ANTHROPIC)
             .unwrap();
         assert_eq!(r.id, "anthropic/claude-opus-4.8");
-        assert!(r.rule.contains("snapshot stamp \"-20260301\""), "{}", r.rule);
+        assert!(
+            r.rule.contains("snapshot stamp \"-20260301\""),
+            "{}",
+            r.rule
+        );
     }
 
     #[test]
     fn a_dated_snapshot_openrouter_lists_apart_is_that_listing_not_the_plain_model() {
-        let c = catalogue(&[("openai/gpt-5.4", None), ("openai/gpt-5.4-2026-03-05", None)]);
+        let c = catalogue(&[
+            ("openai/gpt-5.4", None),
+            ("openai/gpt-5.4-2026-03-05", None),
+        ]);
         let openai = RanAt::FirstParty { provider: "openai" };
         assert_eq!(
             resolve(&c, "gpt-5.4-2026-03-05", openai).unwrap(),
@@ -525,7 +553,14 @@ mod tests {
 
     #[test]
     fn snapshot_stamps_are_dates_and_versions_only() {
-        for stamp in ["-20250514", "0514", "-2024-08-06", "-v1:0", ":0", "-20250514-v1:0"] {
+        for stamp in [
+            "-20250514",
+            "0514",
+            "-2024-08-06",
+            "-v1:0",
+            ":0",
+            "-20250514-v1:0",
+        ] {
             assert!(is_snapshot_stamp(stamp), "{stamp}");
         }
         for other in ["-fast", "-1", "-mini", "", "-4-5", "-v", "x0514"] {

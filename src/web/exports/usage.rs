@@ -47,6 +47,7 @@ pub fn json(answer: &Answer) -> Value {
             "cost": format::plain(a.cost),
             "quality": a.quality,
             "left_out": a.left_out,
+            "quality_pick": a.quality_pick,
         })).collect::<Vec<_>>(),
         "share_url": answer.share_url.as_deref().map(absolute),
         "notes": {

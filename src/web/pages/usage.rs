@@ -13,9 +13,9 @@ use rust_decimal::Decimal;
 
 use crate::pricing::usage::{ModelBill, UsageBill};
 use crate::usage::{Format, Notes, RanAt, Reading, TierBy};
-use crate::web::handlers::usage::Answer;
 use crate::web::extractors::upload::{FILE_FIELD, TEXT_FIELD};
 use crate::web::format;
+use crate::web::handlers::usage::Answer;
 use crate::web::layout::{Layout, absolute};
 use crate::web::middleware::UPLOAD_BYTES;
 
@@ -257,7 +257,9 @@ fn tokens_of(sums: &crate::usage::Sums) -> u64 {
 
 fn tier_note(tier_by: &[TierBy]) -> Option<&'static str> {
     if tier_by.contains(&TierBy::Unstated) {
-        Some("the export gives neither a request count nor a tier marker: the long-context tier could not be checked and the base price applies")
+        Some(
+            "the export gives neither a request count nor a tier marker: the long-context tier could not be checked and the base price applies",
+        )
     } else if tier_by.contains(&TierBy::BucketAverage) {
         Some("long-context tier by each bucket's average prompt (the export sums requests)")
     } else if tier_by.contains(&TierBy::ExportMarker) {
@@ -348,12 +350,12 @@ impl AnswerView {
         let totals = &bill.totals;
         match (totals.as_exported, totals.export_cost) {
             (Some(ours), Some(theirs)) => summary.push(format!(
-                "As exported, at list prices where it ran: {}. The export's own cost: {} ({} by our list prices{}).",
+                "As exported, at list prices where it ran: {}. The export's own cost: {}; our list-price total differs from it by {}{}.",
                 format::usd(ours),
                 format::usd(theirs),
                 totals
                     .difference_percent()
-                    .map_or_else(|| "no difference to state".into(), format::signed_percent),
+                    .map_or_else(|| "an amount we cannot state as a share (it is zero)".into(), format::signed_percent),
                 if totals
                     .difference_percent()
                     .is_some_and(|d| d.abs() > Decimal::TEN)
@@ -408,9 +410,7 @@ impl AnswerView {
                 format::usd(pick.cost)
             ));
         }
-        let link = |format: &str| {
-            share_url.map(|url| format!("{url}&format={format}"))
-        };
+        let link = |format: &str| share_url.map(|url| format!("{url}&format={format}"));
         AnswerView {
             summary,
             models: bill.models.iter().map(model_row).collect(),
@@ -422,7 +422,7 @@ impl AnswerView {
                         + &u.variant
                             .as_ref()
                             .map_or_else(String::new, |v| format!(" ({v})")),
-                    ran_at: ran_at(&u.ran_at),
+                    ran_at: u.places.iter().map(ran_at).collect::<Vec<_>>().join("; "),
                     requests: if u.requests_known {
                         format::count(u.total.requests)
                     } else {
@@ -492,9 +492,10 @@ impl UsagePage {
         UsagePage::build(catalogue, None, None)
     }
 
-    /// The priced answer first, what was read from the export after it, the form last.
+    /// The priced answer first, what was read from the export after it, the form last. Its
+    /// canonical URL is its share link: the one address of this answer.
     pub fn answer(catalogue: &Catalogue, answer: &Answer) -> UsagePage {
-        UsagePage::build(
+        let mut page = UsagePage::build(
             catalogue,
             Some(AnswerView::new(
                 &answer.reading,
@@ -502,7 +503,11 @@ impl UsagePage {
                 answer.share_url.as_deref(),
             )),
             Some(ReadingView::new(&answer.reading)),
-        )
+        );
+        if let Some(url) = &answer.share_url {
+            page.layout = page.layout.canonical(url.clone());
+        }
+        page
     }
 }
 
