@@ -1,5 +1,5 @@
 //! The CSV exports (`/api/models.csv`, `/api/price-tags.csv`, the calculator's and the
-//! per-provider calculator's `format=csv`): one quoting rule, one row writer, one response.
+//! price tags' CSV): one quoting rule, one row writer, one response.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

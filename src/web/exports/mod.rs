@@ -6,7 +6,6 @@
 //! | --------------- | --------------------------------------------------------------- |
 //! | [`models`]      | `/api/models.json`, `/api/models.csv`                           |
 //! | [`calculator`]  | `/calculator?…&format=csv` and `format=json`                    |
-//! | [`by_provider`] | the same with `by_provider=1`                                   |
 //! | [`ranking`]     | `/ranking?format=json`                                          |
 //! | [`changes`]     | `/api/changes.json`                                             |
 //! | [`atom`]        | `/changes.atom`, `/feeds/models/{id}`                           |
@@ -14,7 +13,6 @@
 //! | [`usage`]       | `POST /usage?format=json`                                        |
 
 pub mod atom;
-pub mod by_provider;
 pub mod calculator;
 pub mod changes;
 pub mod csv;

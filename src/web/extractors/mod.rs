@@ -39,6 +39,7 @@ use axum::http::request::Parts;
 
 use super::error::{AppError, AppResult};
 use crate::AppState;
+use crate::pricing::market::Market;
 use crate::store::Catalogue;
 pub use form::FieldErrors;
 pub use params::Params;
@@ -62,7 +63,8 @@ pub trait PageQuery: Sized {
 /// Pages that show a form take the problems as they are and answer 400 with the form;
 /// answers that have no form to show them by (exports, feeds) call [`Query::checked`].
 pub struct Query<T> {
-    pub catalogue: Arc<Catalogue>,
+    /// The catalogue with its sellers; it reads as a [`Catalogue`].
+    pub catalogue: Arc<Market>,
     pub value: T,
     pub errors: FieldErrors,
 }

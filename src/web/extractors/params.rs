@@ -48,6 +48,11 @@ impl Params {
             .is_some_and(|v| matches!(v, "1" | "on" | "true" | "yes"))
     }
 
+    /// Every pair, in the order given, blank ones included.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
     pub fn is_empty(&self) -> bool {
         self.pairs.iter().all(|(_, v)| v.is_empty())
     }
