@@ -15,11 +15,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::calculator::{NotPriceable, optional, required};
-use super::price_tags::{self, PriceTag};
+use super::market::Market;
 use crate::model::price::{Price, Pricing};
-use crate::model::{Charging, Variant};
+use crate::model::{Charging, Model, Variant};
 use crate::seller::{Cloud, Seller, SellerKind};
-use crate::store::Catalogue;
 use crate::store::matching::names::NameResolver;
 use crate::usage::{Band, NameTraffic, RanAt, Reading, Sums, TierBy};
 
@@ -247,7 +246,7 @@ fn merge_band(into: &mut Vec<Priced>, band: &Band) {
 
 /// One seller's bill for one model's traffic.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SellerBill {
+pub struct SellerCost {
     pub seller: Seller,
     pub seller_name: String,
     pub cost: Decimal,
@@ -281,7 +280,7 @@ pub struct ModelBill {
     pub tier_by: Vec<TierBy>,
     pub as_exported: Option<AsExported>,
     /// Every seller that could price it, cheapest first.
-    pub sellers: Vec<SellerBill>,
+    pub sellers: Vec<SellerCost>,
     /// Sellers that could not, with the reason.
     pub unpriced: Vec<(String, String)>,
     pub quality: Option<f64>,
@@ -289,7 +288,7 @@ pub struct ModelBill {
 }
 
 impl ModelBill {
-    pub fn cheapest(&self) -> Option<&SellerBill> {
+    pub fn cheapest(&self) -> Option<&SellerCost> {
         self.sellers.first()
     }
 }
@@ -364,28 +363,39 @@ pub struct UsageBill {
     pub largest_band: u64,
 }
 
-/// The price tags a resolved listing is billed at: a variant (`:free`, an alias, a row
-/// priced as its own) at its own routed price alone, a base or `-fast` listing at every
-/// seller. Lists in another currency are shown elsewhere, never billed.
-fn billing_tags(catalogue: &Catalogue, id: &str, day: NaiveDate) -> Vec<PriceTag> {
-    let own_row = catalogue
-        .get(id)
-        .is_some_and(|e| !matches!(e.model.variant, Variant::Base | Variant::Fast));
-    let tags = if own_row {
-        price_tags::routed_tag(catalogue, id).into_iter().collect()
-    } else {
-        price_tags::price_tags(catalogue, id, day)
-    };
-    tags.into_iter().filter(|t| t.comparable).collect()
+/// One seller of a listing, as a bill there reads it.
+struct Offer<'m> {
+    seller: &'m Seller,
+    seller_name: &'m str,
+    pricing: &'m Pricing,
+    batch: Option<&'m Pricing>,
 }
 
-/// Where an entry ran, as a seller of `tags`, when the export tells.
-fn ran_at_tag<'t>(
+/// Every seller a listing can be billed at on `day`, from the market's index: a variant
+/// (`:free`, an alias, a row priced as its own) at its routed price alone, a base or `-fast`
+/// listing at every seller. Lists in another currency are shown elsewhere, never billed.
+fn offers<'m>(market: &'m Market, model: &'m Model, day: NaiveDate) -> Vec<Offer<'m>> {
+    market
+        .sellers()
+        .ways(market, model, day)
+        .filter(|way| way.offer.tag.comparable)
+        .map(|way| Offer {
+            seller: way.offer.seller(),
+            seller_name: &way.offer.tag.seller_name,
+            pricing: &way.listing.pricing,
+            batch: way.batch.map(|b| &b.pricing),
+        })
+        .collect()
+}
+
+/// Where an entry ran, as one of `offers`, when the export tells; with a note when it is
+/// told only roughly.
+fn ran_at_offer<'o, 'm>(
     ran_at: &RanAt,
     name: &str,
-    tags: &'t [PriceTag],
-) -> Option<(&'t PriceTag, Option<String>)> {
-    let find = |seller: &Seller| tags.iter().find(|t| &t.seller == seller);
+    offers: &'o [Offer<'m>],
+) -> Option<(&'o Offer<'m>, Option<String>)> {
+    let find = |seller: &Seller| offers.iter().find(|t| t.seller == seller);
     let routed = || find(&Seller::Routed);
     match ran_at {
         RanAt::OpenRouter { provider: None } => routed().map(|t| (t, None)),
@@ -393,9 +403,10 @@ fn ran_at_tag<'t>(
             provider: Some(provider),
         } => {
             let named = format!("{provider} via OpenRouter");
-            match tags
-                .iter()
-                .find(|t| t.seller.kind() == SellerKind::RoutedProvider && t.seller_name.eq_ignore_ascii_case(&named))
+            match offers.iter().find(|t| {
+                t.seller.kind() == SellerKind::RoutedProvider
+                    && t.seller_name.eq_ignore_ascii_case(&named)
+            })
             {
                 Some(tag) => Some((tag, None)),
                 None => routed().map(|t| {
@@ -443,9 +454,9 @@ fn ran_at_tag<'t>(
     }
 }
 
-/// Prices `reading` against `catalogue`'s prices in force on `day`.
-pub fn price_reading(catalogue: &Catalogue, reading: &Reading, day: NaiveDate) -> UsageBill {
-    let resolver = NameResolver::new(catalogue);
+/// Prices `reading` at every seller in `market` on `day`.
+pub fn price_reading(market: &Market, reading: &Reading, day: NaiveDate) -> UsageBill {
+    let resolver = NameResolver::new(market);
     // Resolved id → the entries of the reading it holds.
     let mut by_model: BTreeMap<String, Vec<(&NameTraffic, String)>> = BTreeMap::new();
     let mut unresolved = Vec::new();
@@ -481,7 +492,7 @@ pub fn price_reading(catalogue: &Catalogue, reading: &Reading, day: NaiveDate) -
 
     let mut models = Vec::new();
     for (id, entries) in by_model {
-        models.push(price_model(catalogue, &id, &entries, day));
+        models.push(price_model(market, &id, &entries, day));
     }
 
     let totals = Totals {
@@ -513,7 +524,7 @@ pub fn price_reading(catalogue: &Catalogue, reading: &Reading, day: NaiveDate) -
             Some(best.map_or(q, |b| b.max(q)))
         });
     let (alternatives, alternatives_counted) =
-        alternatives(catalogue, &whole, largest_band, current_quality, day);
+        alternatives(market, &whole, largest_band, current_quality, day);
     UsageBill {
         models,
         unresolved,
@@ -536,13 +547,13 @@ fn sum_known(figures: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> 
 }
 
 fn price_model(
-    catalogue: &Catalogue,
+    market: &Market,
     id: &str,
     entries: &[(&NameTraffic, String)],
     day: NaiveDate,
 ) -> ModelBill {
-    let listing = catalogue.get(id).map(|e| &e.model);
-    let tags = billing_tags(catalogue, id, day);
+    let listing = market.get(id).map(|e| &e.model);
+    let offers = listing.map_or_else(Vec::new, |model| offers(market, model, day));
     let mut bands = Vec::new();
     let mut tier_by = Vec::new();
     let mut total = Sums::default();
@@ -563,19 +574,19 @@ fn price_model(
 
     let mut sellers = Vec::new();
     let mut unpriced = Vec::new();
-    for tag in &tags {
-        match bands_cost(&tag.pricing, tag.batch.as_ref(), &bands) {
-            Ok((cost, readings)) => sellers.push(SellerBill {
-                seller: tag.seller.clone(),
-                seller_name: tag.seller_name.clone(),
+    for offer in &offers {
+        match bands_cost(offer.pricing, offer.batch, &bands) {
+            Ok((cost, readings)) => sellers.push(SellerCost {
+                seller: offer.seller.clone(),
+                seller_name: offer.seller_name.to_string(),
                 cost,
                 cheapest: false,
                 readings,
             }),
-            Err(why) => unpriced.push((tag.seller_name.clone(), why.to_string())),
+            Err(why) => unpriced.push((offer.seller_name.to_string(), why.to_string())),
         }
     }
-    // Cheapest first; ties keep the price tags' order (routed, providers, maker, clouds).
+    // Cheapest first; ties keep the index's order (routed, providers, maker, clouds).
     sellers.sort_by_key(|s| s.cost);
     if let Some(low) = sellers.first().map(|s| s.cost) {
         for seller in sellers.iter_mut().filter(|s| s.cost == low) {
@@ -591,28 +602,28 @@ fn price_model(
             merge_band(&mut v, b);
             v
         });
-        let Some((tag, note)) = ran_at_tag(&entry.ran_at, &entry.name, &tags) else {
+        let Some((offer, note)) = ran_at_offer(&entry.ran_at, &entry.name, &offers) else {
             told_all = false;
             continue;
         };
-        let Ok((cost, _)) = bands_cost(&tag.pricing, tag.batch.as_ref(), &own) else {
+        let Ok((cost, _)) = bands_cost(offer.pricing, offer.batch, &own) else {
             told_all = false;
             continue;
         };
         as_exported = Some(match as_exported {
             None => AsExported {
-                seller: tag.seller.key(),
-                seller_name: tag.seller_name.clone(),
+                seller: offer.seller.key(),
+                seller_name: offer.seller_name.to_string(),
                 cost,
                 note,
             },
             Some(so_far) => AsExported {
-                seller: if so_far.seller == tag.seller.key() {
+                seller: if so_far.seller == offer.seller.key() {
                     so_far.seller
                 } else {
                     "mixed".into()
                 },
-                seller_name: if so_far.seller_name == tag.seller_name {
+                seller_name: if so_far.seller_name == offer.seller_name {
                     so_far.seller_name
                 } else {
                     "several sellers".into()
@@ -660,14 +671,14 @@ fn price_model(
 /// reaches, each at its cheapest seller, cheapest first: the first [`ALTERNATIVES_SHOWN`],
 /// with the cheapest at or above `quality` marked (and listed, if it is further down).
 fn alternatives(
-    catalogue: &Catalogue,
+    market: &Market,
     whole: &[Priced],
     largest_band: u64,
     quality: Option<f64>,
     day: NaiveDate,
 ) -> (Vec<Alternative>, usize) {
     let mut all: Vec<Alternative> = Vec::new();
-    for entry in catalogue.active() {
+    for entry in market.active() {
         let model = &entry.model;
         // Free rows, variable prices and models billed per item they make are no yardstick.
         if !matches!(model.variant, Variant::Base | Variant::Fast)
@@ -678,18 +689,18 @@ fn alternatives(
         {
             continue;
         }
-        let best = billing_tags(catalogue, &model.id, day)
+        let best = offers(market, model, day)
             .into_iter()
-            .filter_map(|tag| {
-                let (cost, readings) = bands_cost(&tag.pricing, tag.batch.as_ref(), whole).ok()?;
-                Some((cost, readings, tag.seller_name))
+            .filter_map(|offer| {
+                let (cost, readings) = bands_cost(offer.pricing, offer.batch, whole).ok()?;
+                Some((cost, readings, offer.seller_name))
             })
             .min_by(|a, b| a.0.cmp(&b.0));
         if let Some((cost, readings, seller_name)) = best {
             all.push(Alternative {
                 id: model.id.clone(),
                 name: model.name.clone(),
-                seller_name,
+                seller_name: seller_name.to_string(),
                 cost,
                 quality: model.quality.intelligence,
                 left_out: readings.sentences(),
@@ -835,7 +846,7 @@ mod tests {
         };
         let mut song = window(Model::at_per_million("tunes/song", 0, 0), 300_000);
         song.output_modalities = vec!["audio".into()];
-        let catalogue = Catalogue::of_models([
+        let catalogue = crate::store::Catalogue::of_models([
             (window(Model::at_per_million("a/big", 2, 8), 300_000), true),
             (
                 window(Model::at_per_million("a/cheap-small", 1, 1), 100_000),
@@ -858,7 +869,7 @@ mod tests {
                    nobody/knows,1,10,0,0,0,1,0,0\n";
         let reading = crate::usage::read(mix.as_bytes(), &Thresholds::new([200_000])).unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
-        let bill = price_reading(&catalogue, &reading, day);
+        let bill = price_reading(&Market::new(catalogue), &reading, day);
         assert_eq!(bill.largest_band, 200_000);
         let ids: Vec<&str> = bill.alternatives.iter().map(|a| a.id.as_str()).collect();
         // The small window cannot take the largest requests; free rows, a zero-priced text

@@ -10,6 +10,7 @@ use axum::extract::Multipart;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
+use crate::pricing::market::Market;
 use crate::pricing::usage::{UsageBill, price_reading};
 use crate::store::Catalogue;
 use crate::usage::{self, Reading, Thresholds, UsageError, share, write_mix};
@@ -32,8 +33,8 @@ pub struct Answer {
 
 impl Answer {
     /// Prices `reading` at today's prices and writes its share link.
-    fn price(catalogue: &Catalogue, reading: Reading) -> Answer {
-        let bill = price_reading(catalogue, &reading, Utc::now().date_naive());
+    fn price(market: &Market, reading: Reading) -> Answer {
+        let bill = price_reading(market, &reading, Utc::now().date_naive());
         let link = format!("/usage?mix={}", share::encode(&write_mix(&reading)));
         Answer {
             reading,
