@@ -48,6 +48,8 @@ pub use error::{AppError, AppResult};
 const MAX_IN_FLIGHT: usize = 512;
 /// No page takes anywhere near this; a request that does is cut off.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Every route answers GET and HEAD, which have no use for a body.
+const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// The whole site: every route, wrapped in limits, caching and security headers.
 pub fn router(state: AppState) -> Router {
@@ -61,17 +63,24 @@ pub fn today() -> NaiveDate {
 
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
 /// check the layers against a route that misbehaves on purpose).
+///
+/// Two stacks: the layers that must know which route a request took (the page cache's miss
+/// half, which leaves the routes that are not pages alone, and the limit on requests in
+/// flight, which it keeps from cached pages) are added to the routes, each route getting its
+/// own copy; everything else wraps the routes once, as one service, so a request pays for
+/// each of those layers once and a cached page is answered before routing
+/// (`middleware/front.rs`).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
     let page_cache = PageCacheState {
         app: state.clone(),
         policies: routes::cache_policies(),
     };
-    routes
+    let routes = routes
         .layer(axum::middleware::from_fn_with_state(
-            page_cache.clone(),
+            page_cache,
             middleware::cache_pages,
         ))
-        // Counts every request but the cached pages, which are answered outside it.
+        // Counts every request but the cached pages, which are answered before it.
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
@@ -79,28 +88,8 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                 }))
                 .layer(tower::load_shed::LoadShedLayer::new())
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
-        )
-        .layer(axum::middleware::from_fn_with_state(
-            page_cache,
-            middleware::serve_cached,
-        ))
-        .layer(axum::middleware::from_fn(middleware::limit_uri))
-        .layer(axum::middleware::from_fn(middleware::check_host))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                AppError::Internal("a handler panicked".into()).into_response()
-            },
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            error::render_errors,
-        ))
-        .layer(middleware::security_headers())
+        );
+    let site = ServiceBuilder::new()
         // One log line per request (method, path, status, latency) at INFO under
         // `tower_http`, so `RUST_LOG=tower_http=info` turns it on. The query string is left
         // out: it can be long, and it is the reader's own.
@@ -121,6 +110,22 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                         .latency_unit(LatencyUnit::Micros),
                 ),
         )
+        .layer(middleware::security_headers())
+        .layer(middleware::FrontLayer::new(state, MAX_BODY_BYTES as u64))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                AppError::Internal("a handler panicked".into()).into_response()
+            },
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
+        .service(routes);
+    Router::new().fallback_service(site)
 }
 
 #[cfg(test)]

@@ -5,8 +5,6 @@
 
 use axum::extract::Request;
 use axum::http::Method;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
 use crate::web::AppError;
 use crate::web::extractors::params::MAX_QUERY_BYTES;
@@ -14,9 +12,10 @@ use crate::web::extractors::params::MAX_QUERY_BYTES;
 /// Longest path any page has (model ids are short).
 const MAX_PATH_BYTES: usize = 2048;
 
-/// Refuses absurdly long URLs, paths that do not decode to text, and anything but GET/HEAD
-/// before any handler parses them.
-pub async fn limit_uri(request: Request, next: Next) -> Response {
+/// Why a request cannot be answered for its request line (an absurdly long URL, a path that
+/// does not decode to text, a method but GET or HEAD), if it cannot: checked by the front of
+/// the site (`front.rs`) before any handler parses a thing.
+pub fn uri_problem(request: &Request) -> Option<AppError> {
     let uri = request.uri();
     let (path_len, query_len) = (uri.path().len(), uri.query().map_or(0, str::len));
     let too_long = if path_len > MAX_PATH_BYTES {
@@ -27,22 +26,22 @@ pub async fn limit_uri(request: Request, next: Next) -> Response {
         None
     };
     if let Some((part, bytes, limit)) = too_long {
-        return AppError::UriTooLong { part, bytes, limit }.into_response();
+        return Some(AppError::UriTooLong { part, bytes, limit });
     }
     // Every route decodes its path parameters as UTF-8 (model ids, slugs, files); refused
     // here, the reader gets our error page rather than the extractor's plain-text rejection.
-    if std::str::from_utf8(&percent_decode(uri.path())).is_err() {
-        return AppError::invalid(
+    // A path without escapes decodes to itself, which is text already: nothing to decode.
+    if uri.path().contains('%') && std::str::from_utf8(&percent_decode(uri.path())).is_err() {
+        return Some(AppError::invalid(
             "path",
             "This address holds percent-escapes that are not UTF-8 text (such as %FF), \
              so it cannot name any page here. Check the link it came from.",
-        )
-        .into_response();
+        ));
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        return AppError::MethodNotAllowed.into_response();
+        return Some(AppError::MethodNotAllowed);
     }
-    next.run(request).await
+    None
 }
 
 /// The bytes a percent-encoded path stands for (a `%` not followed by two hex digits is
