@@ -10,7 +10,9 @@
 # is fetched once (rendered and cached), then instrumentation is switched on for `requests`
 # brotli requests on one keep-alive connection (bench/keepalive.py) and off again. Printed:
 # user-space instructions per request (the kernel's socket work is not counted). With
-# HIT_PROFILE=DIR, each run's callgrind file is kept in DIR for callgrind_annotate.
+# HIT_PROFILE=DIR, each run's callgrind file is kept in DIR for callgrind_annotate; with
+# TOKENFARE_BIN=PATH, that binary is measured instead of this checkout's release build (a
+# saved build of an earlier commit, for a before/after).
 # Needs valgrind (Debian's package) and ../shared/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +27,12 @@ paths=("$@")
   "/models/anthropic/claude-opus-4.8?junk=1"
 )
 command -v valgrind >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
-cargo build --release --quiet
-bin=$PWD/target/release/tokenfare
+if [ -n "${TOKENFARE_BIN:-}" ]; then
+  bin=$TOKENFARE_BIN
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/tokenfare
+fi
 work=$(mktemp -d)
 port=3397
 "$bin" --database "$work/b.db" ingest --file ../shared/data/openrouter/models-2026-08-08.json >/dev/null 2>&1
