@@ -229,7 +229,7 @@ pub fn answer_from_cache(app: &AppState, request: &Request) -> Option<Response> 
     if let Some(location) = canonical::without_blanks(path, query) {
         return Some(axum::response::Redirect::to(&location).into_response());
     }
-    let key = canonical::canonical(path, query)?;
+    let key = canonical::canonical(path, query);
     let catalogue = app.catalogue();
     let validators = app.pages.validators(&catalogue);
     let version = validators.current(Utc::now());
@@ -289,9 +289,8 @@ pub async fn cache_pages(
         return next.run(request).await;
     }
     let path = request.uri().path();
-    let key = canonical::canonical(path, request.uri().query());
-    if let Some(canonical) = &key
-        && request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
+    let canonical = canonical::canonical(path, request.uri().query());
+    if request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
         && let Ok(uri) = canonical.parse::<Uri>()
     {
         // Handlers see what the cache key says, so a key always means one page.
@@ -314,23 +313,16 @@ pub async fn cache_pages(
         )
     };
 
-    // No key (a parameter the page does not read): rendered every time, never cached.
-    let key = key.map(|url| (url, encoding));
-    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+    let key = (canonical, encoding);
+    if let Some(page) = state.pages.get(&key, version) {
         return respond(page);
     }
     // Identical misses queue behind the first render of their key, then find its page.
-    let render_lock = key.as_ref().map(|key| state.pages.render_lock(key));
-    let _rendering = match &render_lock {
-        Some(lock) => {
-            match tokio::time::timeout(2 * RENDER_QUEUE_WAIT, lock.clone().lock_owned()).await {
-                Ok(guard) => Some(guard),
-                Err(_) => return AppError::Busy.into_response(),
-            }
-        }
-        None => None,
+    let render_lock = state.pages.render_lock(&key).lock_owned();
+    let Ok(_rendering) = tokio::time::timeout(2 * RENDER_QUEUE_WAIT, render_lock).await else {
+        return AppError::Busy.into_response();
     };
-    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+    if let Some(page) = state.pages.get(&key, version) {
         return respond(page);
     }
     let Some(slot) = state.pages.renders.enter().await else {
@@ -351,16 +343,14 @@ pub async fn cache_pages(
             let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 runtime.block_on(render(next, request, encoding, page_version))
             }));
-            if let (Ok(Rendered::Page(page)), Some(key)) = (&rendered, job_key) {
-                pages.insert(key, page.clone());
+            if let Ok(Rendered::Page(page)) = &rendered {
+                pages.insert(job_key, page.clone());
             }
             let _ = reply.send(rendered);
         }),
     );
     let rendered = rendered.await;
-    if let Some(key) = &key {
-        state.pages.release_render_lock(key);
-    }
+    state.pages.release_render_lock(&key);
     match rendered {
         Ok(Ok(Rendered::Page(page))) => respond(page),
         Ok(Ok(Rendered::Other(response))) if method == Method::HEAD => without_body(response),
