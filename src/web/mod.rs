@@ -28,11 +28,8 @@ pub mod pages;
 pub mod routes;
 pub mod svg;
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{NaiveDate, Utc};
 use tower::ServiceBuilder;
@@ -40,16 +37,12 @@ use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::AppState;
-use middleware::PageCacheState;
+use middleware::{PageCacheState, Uploads};
 
 pub use error::{AppError, AppResult};
 
 /// Requests served at once before new ones are turned away with a 503.
 const MAX_IN_FLIGHT: usize = 512;
-/// No page takes anywhere near this; a request that does is cut off.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Every route answers GET and HEAD, which have no use for a body.
-const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// The whole site: every route, wrapped in limits, caching and security headers.
 pub fn router(state: AppState) -> Router {
@@ -64,17 +57,18 @@ pub fn today() -> NaiveDate {
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
 /// check the layers against a route that misbehaves on purpose).
 ///
-/// Two stacks: the layers that must know which route a request took (the page cache's miss
-/// half, which leaves the routes that are not pages alone, and the limit on requests in
-/// flight, which it keeps from cached pages) are added to the routes, each route getting its
-/// own copy; everything else wraps the routes once, as one service, so a request pays for
-/// each of those layers once and a cached page is answered before routing
-/// (`middleware/front.rs`).
+/// Two stacks: the layers that must know which route a request took (the body and time
+/// limits, which set the upload routes apart; the limit on requests in flight, which it
+/// keeps from cached pages; the page cache's miss half, which leaves the routes that are not
+/// pages alone) are added to the routes, each route getting its own copy; everything else
+/// wraps the routes once, as one service, so a request pays for each of those layers once
+/// and a cached page is answered before routing (`middleware/front.rs`).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
     let page_cache = PageCacheState {
         app: state.clone(),
         policies: routes::cache_policies(),
     };
+    let uploads = Uploads::new(routes::upload_routes());
     let routes = routes
         .layer(axum::middleware::from_fn_with_state(
             page_cache,
@@ -88,7 +82,12 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                 }))
                 .layer(tower::load_shed::LoadShedLayer::new())
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
-        );
+        )
+        // The methods, body and time each request may have: an upload's own, or the site's.
+        .layer(axum::middleware::from_fn_with_state(
+            uploads,
+            middleware::limit_requests,
+        ));
     let site = ServiceBuilder::new()
         // One log line per request (method, path, status, latency) at INFO under
         // `tower_http`, so `RUST_LOG=tower_http=info` turns it on. The query string is left
@@ -111,18 +110,11 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                 ),
         )
         .layer(middleware::security_headers())
-        .layer(middleware::FrontLayer::new(state, MAX_BODY_BYTES as u64))
+        .layer(middleware::FrontLayer::new(state, middleware::BODY_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 AppError::Internal("a handler panicked".into()).into_response()
             },
-        ))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            MAX_BODY_BYTES,
         ))
         .service(routes);
     Router::new().fallback_service(site)

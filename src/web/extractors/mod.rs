@@ -18,6 +18,7 @@
 //! | [`ranking`]                 | `/ranking`                                           |
 //! | [`changes`]                 | `/changes`, `/changes.atom`, `/api/changes.json`     |
 //! | [`price_tags`]              | `/api/price-tags.{json,csv}`                         |
+//! | [`usage`], [`upload`]       | `/usage` (its format; a POSTed file or pasted text)  |
 
 pub mod calculator;
 pub mod catalogue;
@@ -27,6 +28,8 @@ pub mod form;
 pub mod params;
 pub mod price_tags;
 pub mod ranking;
+pub mod upload;
+pub mod usage;
 pub mod where_to_buy;
 
 use std::sync::Arc;
@@ -36,6 +39,7 @@ use axum::http::request::Parts;
 
 use super::error::{AppError, AppResult};
 use crate::AppState;
+use crate::pricing::market::Market;
 use crate::store::Catalogue;
 pub use form::FieldErrors;
 pub use params::Params;
@@ -59,7 +63,8 @@ pub trait PageQuery: Sized {
 /// Pages that show a form take the problems as they are and answer 400 with the form;
 /// answers that have no form to show them by (exports, feeds) call [`Query::checked`].
 pub struct Query<T> {
-    pub catalogue: Arc<Catalogue>,
+    /// The catalogue with its sellers; it reads as a [`Catalogue`].
+    pub catalogue: Arc<Market>,
     pub value: T,
     pub errors: FieldErrors,
 }

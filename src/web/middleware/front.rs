@@ -1,5 +1,5 @@
 //! The front of the site: the one layer every request meets before routing. In order, it
-//! refuses a bad Host header (`host.rs`) and a bad request line (`uri_limits.rs`), answers
+//! refuses a bad Host header (`host.rs`) and a bad URL (`uri_limits.rs`), answers
 //! from the page cache (`page_cache.rs`: a cached page, its 304, or the redirect that drops
 //! blank form fields), and sends the rest on to routing; on the way out it writes the body of
 //! any error answer, its own or the routes' (`web/error.rs`).
@@ -19,12 +19,12 @@ use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use tower::{BoxError, Layer, Service, ServiceExt};
 
 use super::host::host_problem;
 use super::page_cache::answer_from_cache;
+use super::uploads::body_bytes_at_least;
 use super::uri_limits::uri_problem;
 use crate::AppState;
 use crate::web::error::{AppError, Wants, render_error};
@@ -37,8 +37,9 @@ pub struct FrontLayer {
 }
 
 impl FrontLayer {
-    /// The front of the site for `app`. A request that declares a body longer than
-    /// `max_body_bytes` is sent straight on, for the body limit below to refuse.
+    /// The front of the site for `app`. A request whose body is (or says it is) longer than
+    /// `max_body_bytes` is never answered from the cache: it goes on to routing, where the
+    /// body limit refuses it (or an upload route takes it).
     pub fn new(app: AppState, max_body_bytes: u64) -> FrontLayer {
         FrontLayer {
             app,
@@ -110,15 +111,12 @@ where
 impl<S> Front<S> {
     /// The answer this layer gives `request` itself, or `None` to send it on.
     fn answer_early(&self, request: &Request) -> Option<Response> {
-        let declared_body = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-        if declared_body.is_some_and(|length| length > self.layer.max_body_bytes) {
-            return None;
-        }
         if let Some(problem) = host_problem(request).or_else(|| uri_problem(request)) {
             return Some(problem.into_response());
+        }
+        // Refused with a 413 once routed (an upload route allows more), never served a page.
+        if body_bytes_at_least(request) > self.layer.max_body_bytes {
+            return None;
         }
         answer_from_cache(&self.layer.app, request)
     }

@@ -1,16 +1,19 @@
 //! What wraps every route, one concern per file. [`super::with_layers`] stacks them, outermost
-//! first, among tower-http's request log, panic catcher, timeout and body limit, and tower's
-//! limit on requests in flight:
+//! first, among tower-http's request log and panic catcher and tower's limit on requests in
+//! flight:
 //!
 //! - `security_headers.rs`: the CSP and its companions on every response (tower-http's
 //!   `SetResponseHeaderLayer`).
 //! - `front.rs`: the one layer before routing, which calls, in order:
 //!   - `host.rs`: exactly one valid Host header;
-//!   - `uri_limits.rs`: bounded paths and query strings, UTF-8 paths, GET and HEAD only;
+//!   - `uri_limits.rs`: bounded paths and query strings, UTF-8 paths;
 //!   - `page_cache.rs`'s hit half, which answers cached pages before routing and before the
 //!     limit on requests in flight, so a cached page is never refused;
 //!
 //!   and writes the body of every error answer (`web/error.rs`) on the way out.
+//! - `uploads.rs`, on every route: GET and HEAD only, bounded bodies and time, with the
+//!   routes that take a POSTed upload set apart (their own size, time and slots, and answers
+//!   nothing may store).
 //! - `page_cache.rs`'s miss half, on every route (it must know which routes are pages):
 //!   pages rendered once per data version and kept compressed. It answers with the coding
 //!   `encoding.rs` negotiates and the validators and 304s of `conditional.rs`, renders on
@@ -27,9 +30,14 @@ mod host;
 mod page_cache;
 mod render_pool;
 mod security_headers;
+mod uploads;
 mod uri_limits;
 
 pub use cache_policy::{CachePolicy, RouteCachePolicies};
 pub use front::{Front, FrontFuture, FrontLayer};
 pub use page_cache::{PageCache, PageCacheState, answer_from_cache, cache_pages};
+pub use render_pool::lower_priority;
 pub use security_headers::security_headers;
+pub use uploads::{
+    BODY_BYTES, REQUEST_TIME, UPLOAD_BYTES, UPLOAD_SLOTS, UPLOAD_TIME, Uploads, limit_requests,
+};

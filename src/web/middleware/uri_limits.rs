@@ -1,10 +1,9 @@
-//! Request-line limits, checked before any handler parses a thing: absurdly long paths and
-//! query strings get a 414, paths whose percent-escapes are not UTF-8 a 400, and any method
-//! but GET and HEAD a 405, each as the site's own error page. Ours: tower-http limits bodies
-//! (used in `with_layers`), not URIs or methods.
+//! URL limits, checked before any handler parses a thing: absurdly long paths and
+//! query strings get a 414 and paths whose percent-escapes are not UTF-8 a 400, each as the
+//! site's own error page. (Methods are checked once a request is routed, in `uploads.rs`:
+//! POST passes where a route takes uploads.) Ours: tower-http limits bodies, not URIs.
 
 use axum::extract::Request;
-use axum::http::Method;
 
 use crate::web::AppError;
 use crate::web::extractors::params::MAX_QUERY_BYTES;
@@ -12,9 +11,9 @@ use crate::web::extractors::params::MAX_QUERY_BYTES;
 /// Longest path any page has (model ids are short).
 const MAX_PATH_BYTES: usize = 2048;
 
-/// Why a request cannot be answered for its request line (an absurdly long URL, a path that
-/// does not decode to text, a method but GET or HEAD), if it cannot: checked by the front of
-/// the site (`front.rs`) before any handler parses a thing.
+/// Why a request cannot be answered for its URL (absurdly long, or a path that does not
+/// decode to text), if it cannot: checked by the front of the site (`front.rs`) before any
+/// handler parses a thing.
 pub fn uri_problem(request: &Request) -> Option<AppError> {
     let uri = request.uri();
     let (path_len, query_len) = (uri.path().len(), uri.query().map_or(0, str::len));
@@ -37,9 +36,6 @@ pub fn uri_problem(request: &Request) -> Option<AppError> {
             "This address holds percent-escapes that are not UTF-8 text (such as %FF), \
              so it cannot name any page here. Check the link it came from.",
         ));
-    }
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        return Some(AppError::MethodNotAllowed);
     }
     None
 }

@@ -18,6 +18,7 @@
 //! | [`changes`]                | `/changes`                                             |
 //! | [`discrepancies`]          | `/discrepancies`                                       |
 //! | [`about`], [`guide`]       | `/about`, `/guide/why-prices-differ`                   |
+//! | [`usage`]                  | `/usage` (the upload form and what was read)           |
 //!
 //! The error page is rendered by [`super::error`], the one place errors are written.
 
@@ -34,6 +35,7 @@ pub mod provider_directory;
 pub mod ranking;
 pub mod sections;
 pub mod sort;
+pub mod usage;
 
 use askama::Template;
 use axum::http::StatusCode;
