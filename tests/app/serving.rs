@@ -503,7 +503,7 @@ async fn when_every_render_slot_is_taken_cached_pages_still_answer_and_the_rest_
     app.state.pages = Arc::new(tokenfare::web::middleware::PageCache::new(1 << 20, 1));
     let routes = axum::Router::new()
         .route(
-            "/slow",
+            "/slow/{n}",
             axum::routing::get(|| async {
                 std::thread::sleep(Duration::from_millis(1500));
                 "slow"
@@ -522,14 +522,15 @@ async fn when_every_render_slot_is_taken_cached_pages_still_answer_and_the_rest_
         200
     );
     let addr = served.addr;
-    let hog = tokio::spawn(exchange(addr, request("GET", "/slow", "")));
+    let hog = tokio::spawn(exchange(addr, request("GET", "/slow/1", "")));
     tokio::time::sleep(Duration::from_millis(200)).await;
     // The slot is taken: the cached page is served anyway ...
     let cached = exchange(addr, request("GET", "/cached", "")).await;
     assert_eq!((cached.status, cached.text().as_str()), (200, "cached"));
-    // ... and a page that needs rendering waits at most the queue's wait, then is told to retry.
+    // ... and another page that needs rendering waits at most the queue's wait, then is told
+    // to retry.
     let started = Instant::now();
-    let refused = exchange(addr, request("GET", "/slow?again", "")).await;
+    let refused = exchange(addr, request("GET", "/slow/2", "")).await;
     let waited = started.elapsed();
     assert_eq!(refused.status, 503);
     assert_eq!(refused.header("retry-after"), Some("5"));
