@@ -93,6 +93,22 @@ async fn the_metrics_listener_names_every_family_and_the_public_port_has_no_metr
     app.get("/models").await;
     app.get("/models/acme/alpha").await;
     app.get("/no/such/page").await;
+    // A cached page's 304, answered before routing: counted under the route that rendered it.
+    let etag = app.get("/models").await.headers["etag"].clone();
+    let revalidated = app
+        .get_with("/models", "if-none-match", etag.to_str().unwrap())
+        .await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+    // A bad Host header, refused before routing.
+    let refused = app
+        .request(
+            Request::get("/models")
+                .header("host", "not a host")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
 
     let (status, content_type, text) = scrape(&app).await;
     assert_eq!(status, StatusCode::OK);
@@ -128,7 +144,7 @@ async fn the_metrics_listener_names_every_family_and_the_public_port_has_no_metr
         );
     }
 
-    // Two requests for /models: the first rendered, the second from the cache.
+    // Three 200s for /models: the first rendered, the others from the cache; then a 304.
     let requests = "tokenfare_http_requests_total";
     assert_eq!(
         value(
@@ -136,7 +152,23 @@ async fn the_metrics_listener_names_every_family_and_the_public_port_has_no_metr
             requests,
             &[("route", "/models"), ("status", "200")]
         ),
-        Some(2.0)
+        Some(3.0)
+    );
+    assert_eq!(
+        value(
+            &samples,
+            requests,
+            &[("route", "/models"), ("status", "304")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(
+            &samples,
+            requests,
+            &[("route", "unrouted"), ("status", "400")]
+        ),
+        Some(1.0)
     );
     assert_eq!(
         value(
@@ -161,11 +193,11 @@ async fn the_metrics_listener_names_every_family_and_the_public_port_has_no_metr
             "tokenfare_http_request_duration_seconds_count",
             &[("route", "/models")]
         ),
-        Some(2.0)
+        Some(4.0)
     );
     assert_eq!(
         value(&samples, "tokenfare_page_cache_hits_total", &[]),
-        Some(1.0)
+        Some(3.0)
     );
     // /models, the model page and the 404 page (rendered through the cache's miss path).
     assert!(value(&samples, "tokenfare_page_cache_misses_total", &[]) >= Some(2.0));

@@ -3,9 +3,11 @@
 //!
 //! - counted as requests are answered ([`Metrics`], through `middleware/observe.rs`): requests
 //!   by route template and status, and latency by route template. The label is the route
-//!   table's template (`/models/{*id}`), or `unmatched` for a path no route takes, so no URL a
-//!   client makes up can add a label value. Each route's handles are made once, up front: a
-//!   request costs a hash of its template and a few atomic operations, with nothing allocated.
+//!   table's template (`/models/{*id}`), `unmatched` for a path no route takes, or `unrouted`
+//!   for an answer given before routing (a bad Host or URL), so no URL a client makes up can
+//!   add a label value. Each route's handles are made once, up front: a routed request costs a
+//!   hash of its template, and a cached page (which carries its route) a few atomic
+//!   operations, with nothing allocated.
 //! - read at each scrape ([`scrape`]): the page cache and the render queue, each feed's run log
 //!   (from the database, so a replica reports what the writer recorded), the catalogue being
 //!   served, the database file, and the process.
@@ -41,6 +43,9 @@ pub use process::ProcessStats;
 pub const UNMATCHED: &str = "unmatched";
 /// The route label of a route missing from the route table (only tests build such routes).
 pub const OTHER: &str = "other";
+/// The route label of an answer given before routing other than a cached page: a bad Host
+/// header or URL, or the redirect that drops a form's blank fields.
+pub const UNROUTED: &str = "unrouted";
 
 /// Latency buckets, in seconds: a cached page is answered in tens of microseconds, a render
 /// in milliseconds, and nothing is allowed ten seconds.
@@ -73,12 +78,20 @@ struct RouteMetrics {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteId(usize);
 
+impl RouteId {
+    const UNMATCHED: RouteId = RouteId(0);
+    const OTHER: RouteId = RouteId(1);
+    /// See [`UNROUTED`].
+    pub const UNROUTED: RouteId = RouteId(2);
+}
+
 /// The metrics counted as requests are answered.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
-    /// [`UNMATCHED`] first, [`OTHER`] second, then every route of the table.
+    /// [`UNMATCHED`], [`OTHER`] and [`UNROUTED`] first, in [`RouteId`]'s order, then every
+    /// route of the table.
     routes: Vec<RouteMetrics>,
     by_template: HashMap<&'static str, RouteId, foldhash::fast::RandomState>,
     started: SystemTime,
@@ -105,7 +118,7 @@ impl Metrics {
         );
         let mut routes = Vec::new();
         let mut by_template = HashMap::default();
-        for label in [UNMATCHED, OTHER].into_iter().chain(templates) {
+        for label in [UNMATCHED, OTHER, UNROUTED].into_iter().chain(templates) {
             if by_template.contains_key(label) {
                 continue;
             }
@@ -138,12 +151,12 @@ impl Metrics {
     /// (`MatchedPath`): `None` is a path no route takes.
     pub fn route(&self, template: Option<&str>) -> RouteId {
         match template {
-            None => RouteId(0),
+            None => RouteId::UNMATCHED,
             Some(template) => self
                 .by_template
                 .get(template)
                 .copied()
-                .unwrap_or(RouteId(1)),
+                .unwrap_or(RouteId::OTHER),
         }
     }
 

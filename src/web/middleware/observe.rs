@@ -4,8 +4,11 @@
 //! answered it. Never the query string (a reader's own workload) nor a body.
 //!
 //! The outermost layer, so it sees every answer as the client gets it: errors rendered,
-//! requests refused by the limits. Its work is a hash of the route template and a few atomic
-//! operations; nothing is allocated unless the log line is wanted. Ours, not tower-http's
+//! requests refused by the limits, pages answered from the cache before routing. It wraps the
+//! site before routing, so it learns the route from below, through a task-local the request's
+//! future carries: [`RouteLayer`] on every route notes the route axum matched, and a cached
+//! page notes the route that rendered it. On the cached path its work is a few atomic
+//! operations and nothing is allocated unless the log line is wanted. Ours, not tower-http's
 //! `TraceLayer` (which this replaces): that one logs but counts nothing, and knows neither the
 //! route template nor the page cache.
 
@@ -27,16 +30,44 @@ use crate::web::metrics::{Metrics, RouteId};
 /// The log target of the request lines: `RUST_LOG=tokenfare::request=info` turns them on.
 pub const REQUEST_LOG: &str = "tokenfare::request";
 
-tokio::task_local! {
-    /// Set by the page cache when it answers a request from a cached page. A task-local rather
-    /// than a response extension: inserting one would allocate a map on every cached answer.
-    static CACHE_ANSWERED: Cell<bool>;
+/// What the layers below tell [`Observe`] about the request being answered.
+#[derive(Clone, Copy)]
+struct Observed {
+    route: RouteId,
+    cached: bool,
 }
 
-/// Notes that the page cache answered the request being served (a no-op outside
-/// [`Observe`], as in a render thread).
-pub fn note_cache_answered() {
-    let _ = CACHE_ANSWERED.try_with(|answered| answered.set(true));
+/// Until a layer below says otherwise: answered before routing, not from the cache.
+const UNROUTED: Observed = Observed {
+    route: RouteId::UNROUTED,
+    cached: false,
+};
+
+tokio::task_local! {
+    /// Set from below while a request is answered. A task-local rather than a response
+    /// extension: inserting one would allocate a map on every cached answer.
+    static OBSERVED: Cell<Observed>;
+}
+
+/// Notes that the page cache answered the request being served with a page `route` rendered
+/// (a no-op outside [`Observe`], as in a render thread).
+pub fn note_cache_answered(route: RouteId) {
+    let _ = OBSERVED.try_with(|observed| {
+        observed.set(Observed {
+            route,
+            cached: true,
+        });
+    });
+}
+
+/// Notes the route the request being served was routed to.
+fn note_route(route: RouteId) {
+    let _ = OBSERVED.try_with(|observed| {
+        observed.set(Observed {
+            route,
+            ..observed.get()
+        });
+    });
 }
 
 /// Counts and (when asked) logs every request; see the module docs.
@@ -62,7 +93,7 @@ impl<S> Layer<S> for ObserveLayer {
     }
 }
 
-/// The service [`ObserveLayer`] wraps a route in.
+/// The service [`ObserveLayer`] wraps the site in.
 #[derive(Clone)]
 pub struct Observe<S> {
     inner: S,
@@ -83,12 +114,6 @@ where
 
     fn call(&mut self, request: Request) -> ObserveFuture<S::Future> {
         let started = Instant::now();
-        let route = self.metrics.route(
-            request
-                .extensions()
-                .get::<MatchedPath>()
-                .map(MatchedPath::as_str),
-        );
         // Method and path go into a span only when the line will be written: events logged
         // while the request is served (a render error) then say which request they were.
         let span = if tracing::enabled!(target: REQUEST_LOG, tracing::Level::INFO) {
@@ -103,12 +128,17 @@ where
         };
         let inner = {
             let _entered = span.enter();
-            CACHE_ANSWERED.scope(Cell::new(false), self.inner.call(request))
+            // The front of the site answers cached pages within `call`, and notes so: the
+            // note is read here and carried on into the future, which the routes note into.
+            let (observed, future) = OBSERVED.sync_scope(Cell::new(UNROUTED), || {
+                let future = self.inner.call(request);
+                (OBSERVED.with(Cell::get), future)
+            });
+            OBSERVED.scope(Cell::new(observed), future)
         };
         ObserveFuture {
             inner,
             metrics: self.metrics.clone(),
-            route,
             started,
             span,
         }
@@ -119,9 +149,8 @@ pin_project_lite::pin_project! {
     /// A request being answered, counted when its response is ready.
     pub struct ObserveFuture<F> {
         #[pin]
-        inner: TaskLocalFuture<Cell<bool>, F>,
+        inner: TaskLocalFuture<Cell<Observed>, F>,
         metrics: Arc<Metrics>,
-        route: RouteId,
         started: Instant,
         span: Span,
     }
@@ -140,17 +169,14 @@ where
             ready!(this.inner.as_mut().poll(cx))
         };
         let latency = this.started.elapsed();
-        let cached = this
-            .inner
-            .take_value()
-            .is_some_and(|answered| answered.get());
+        let Observed { route, cached } = this.inner.take_value().map_or(UNROUTED, |o| o.get());
         if let Ok(response) = &result {
-            this.metrics.record(*this.route, response.status(), latency);
+            this.metrics.record(route, response.status(), latency);
             if !this.span.is_none() {
                 let _entered = this.span.enter();
                 tracing::info!(
                     target: REQUEST_LOG,
-                    route = this.metrics.label(*this.route),
+                    route = this.metrics.label(route),
                     status = response.status().as_u16(),
                     latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
                     cache = if cached { "hit" } else { "miss" },
@@ -159,5 +185,55 @@ where
             }
         }
         Poll::Ready(result)
+    }
+}
+
+/// Notes, on every route, which route a request took (see the module docs). A plain service
+/// rather than axum's `from_fn`, which would box a future for it.
+#[derive(Clone)]
+pub struct RouteLayer {
+    metrics: Arc<Metrics>,
+}
+
+impl RouteLayer {
+    pub fn new(metrics: Arc<Metrics>) -> RouteLayer {
+        RouteLayer { metrics }
+    }
+}
+
+impl<S> Layer<S> for RouteLayer {
+    type Service = NoteRoute<S>;
+
+    fn layer(&self, inner: S) -> NoteRoute<S> {
+        NoteRoute {
+            inner,
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+/// The service [`RouteLayer`] wraps a route in.
+#[derive(Clone)]
+pub struct NoteRoute<S> {
+    inner: S,
+    metrics: Arc<Metrics>,
+}
+
+impl<S> Service<Request> for NoteRoute<S>
+where
+    S: Service<Request>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> S::Future {
+        let matched = request.extensions().get::<MatchedPath>();
+        note_route(self.metrics.route(matched.map(MatchedPath::as_str)));
+        self.inner.call(request)
     }
 }
