@@ -13,7 +13,8 @@
 //! - [`error`] (the one error type, rendered in one place), [`middleware`] (limits, the
 //!   page cache, security headers), [`cache_control`] (the header the answers that are not
 //!   pages set themselves), [`layout`] (what every page shares: navigation, the stylesheet,
-//!   the public URL), [`format`] (how numbers read) and [`svg`] (the charts).
+//!   the public URL), [`format`] (how numbers read) and [`svg`] (the charts);
+//! - [`metrics`]: the Prometheus metrics, served on a listener of their own.
 
 pub mod cache_control;
 pub mod canonical;
@@ -23,6 +24,7 @@ pub mod extractors;
 pub mod format;
 pub mod handlers;
 pub mod layout;
+pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod routes;
@@ -33,8 +35,6 @@ use axum::error_handling::HandleErrorLayer;
 use axum::response::IntoResponse;
 use chrono::{NaiveDate, Utc};
 use tower::ServiceBuilder;
-use tower_http::LatencyUnit;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::AppState;
 use middleware::{PageCacheState, Uploads};
@@ -56,18 +56,25 @@ pub fn today() -> NaiveDate {
 
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
 /// check the layers against a route that misbehaves on purpose).
+///
+/// Two stacks: the layers that must know which route a request took (the body and time
+/// limits, which set the upload routes apart; the limit on requests in flight, which it
+/// keeps from cached pages; the page cache's miss half, which leaves the routes that are not
+/// pages alone) are added to the routes, each route getting its own copy; everything else
+/// wraps the routes once, as one service, so a request pays for each of those layers once
+/// and a cached page is answered before routing (`middleware/front.rs`).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
     let page_cache = PageCacheState {
         app: state.clone(),
         policies: routes::cache_policies(),
     };
     let uploads = Uploads::new(routes::upload_routes());
-    routes
+    let routes = routes
         .layer(axum::middleware::from_fn_with_state(
-            page_cache.clone(),
+            page_cache,
             middleware::cache_pages,
         ))
-        // Counts every request but the cached pages, which are answered outside it.
+        // Counts every request but the cached pages, which are answered before it.
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
@@ -76,50 +83,28 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                 .layer(tower::load_shed::LoadShedLayer::new())
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
         )
-        .layer(axum::middleware::from_fn_with_state(
-            page_cache,
-            middleware::serve_cached,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            uploads.clone(),
-            middleware::limit_uri,
-        ))
-        .layer(axum::middleware::from_fn(middleware::check_host))
-        // The body and the time each request may take: an upload's own, or the site's.
+        // The methods, body and time each request may have: an upload's own, or the site's.
         .layer(axum::middleware::from_fn_with_state(
             uploads,
             middleware::limit_requests,
         ))
+        // Tells the metrics and the request log which route a request took.
+        .layer(middleware::RouteLayer::new(state.metrics.clone()));
+    let site = ServiceBuilder::new()
+        // Counts every request (by route template, never by path) and, when
+        // `RUST_LOG=tokenfare::request=info` asks, logs it: method, path, route, status,
+        // latency and whether the cache answered. The query string is left out: it can be
+        // long, and it is the reader's own.
+        .layer(middleware::ObserveLayer::new(state.metrics.clone()))
+        .layer(middleware::security_headers())
+        .layer(middleware::FrontLayer::new(state, middleware::BODY_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 AppError::Internal("a handler panicked".into()).into_response()
             },
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            error::render_errors,
-        ))
-        .layer(middleware::security_headers())
-        // One log line per request (method, path, status, latency) at INFO under
-        // `tower_http`, so `RUST_LOG=tower_http=info` turns it on. The query string is left
-        // out: it can be long, and it is the reader's own.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-                    tracing::info_span!(
-                        target: "tower_http::trace",
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                })
-                .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(tracing::Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                ),
-        )
+        .service(routes);
+    Router::new().fallback_service(site)
 }
 
 #[cfg(test)]

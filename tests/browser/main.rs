@@ -2,8 +2,9 @@
 //! (issue 9). Not part of a plain `cargo test`: run them with
 //!
 //! ```sh
-//! bash .ci/browser.sh    # installs chromium + chromium-driver if missing, then runs:
-//! cargo test --release --features browser --test browser
+//! bash .ci/browser.sh    # installs chromium + chromium-driver if missing, builds the release
+//!                        # binary, then runs with TOKENFARE_BIN set to it:
+//! cargo test --features browser --test browser
 //! ```
 //!
 //! A custom harness (no libtest): the site and chromedriver start once, then each flow runs as

@@ -1,21 +1,24 @@
 //! The page cache: rendered pages keyed by canonical URL and coding, valid for one data
 //! version, so a page is rendered (and compressed) once per refresh, not once per request.
-//! Its two layers sit either side of the limit on requests in flight: [`serve_cached`]
-//! answers hits (and redirects blank form fields away) outside it, so a cached page is never
-//! refused; [`cache_pages`] renders misses inside it, one render per key at a time, on the
-//! [`RenderPool`], and keeps what they produce. Routes the router declares not to be pages
-//! ([`CachePolicy`]) pass through both untouched.
+//! Its two halves sit either side of routing and the limit on requests in flight:
+//! [`answer_from_cache`] answers hits (and redirects blank form fields away) in the front of
+//! the site (`front.rs`), before both, so a cached page is never refused and costs no more
+//! than a lookup; [`cache_pages`], a layer on every route, renders misses, one render per key
+//! at a time, on the [`RenderPool`], and keeps what they produce. Only pages are ever kept, so
+//! a hit needs no route; misses of routes the router declares not to be pages
+//! ([`CachePolicy`]) pass through untouched.
 //!
 //! Ours, not tower-http's: `CompressionLayer` would compress every hit again, where this
 //! keeps the stored brotli/gzip bytes per data version and serves a hit with no work beyond a
 //! lookup and a few headers (the path the site's throughput rests on); tower-http has no
 //! response cache, and `ServeDir` serves files from disk, not rendered pages.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -23,9 +26,11 @@ use chrono::Utc;
 use super::cache_policy::{CachePolicy, RouteCachePolicies};
 use super::conditional::{Validators, not_modified};
 use super::encoding::{Effort, Encoding};
+use super::observe::note_cache_answered;
 use super::render_pool::{RENDER_QUEUE_WAIT, RenderPool, render_slots};
 use crate::AppState;
 use crate::pricing::market::Market;
+use crate::web::metrics::RouteId;
 use crate::web::{AppError, canonical};
 
 /// Bodies larger than this are served but not cached.
@@ -43,6 +48,8 @@ pub struct PageCacheState {
 
 struct CachedPage {
     version: String,
+    /// The route that rendered it, for the metrics of the hits answered before routing.
+    route: RouteId,
     content_type: HeaderValue,
     /// The coding the body is in: identity for pages too small to be worth compressing.
     encoding: Encoding,
@@ -71,6 +78,36 @@ pub struct PageCache {
     in_flight: std::sync::Mutex<std::collections::HashMap<(String, Encoding), RenderLock>>,
     /// The 503 page, by the version it was rendered for.
     busy: RwLock<Option<(String, String)>>,
+    counts: Arc<Counts>,
+}
+
+/// What the cache has done, counted as it happens (relaxed atomics: figures, not locks).
+#[derive(Debug, Default)]
+struct Counts {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    /// Pages dropped (or not admitted) to keep the cache within its size.
+    evictions: AtomicU64,
+    /// Requests that gave up waiting for another request's render of the same page.
+    refused_timed_out: AtomicU64,
+}
+
+/// The page cache's figures for the metrics, as of one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageCacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+    /// What the cached pages weigh: their keys and (compressed) bodies.
+    pub bytes: u64,
+    pub pages: u64,
+    /// Requests waiting for a render slot.
+    pub render_queue: u64,
+    pub rendering: u64,
+    /// Requests turned away because the render queue was full.
+    pub refused_queue_full: u64,
+    /// Requests turned away because their wait for a render ran out.
+    pub refused_timed_out: u64,
 }
 
 impl Default for PageCache {
@@ -82,11 +119,20 @@ impl Default for PageCache {
 impl PageCache {
     /// A cache of at most `max_bytes` of pages, rendering at most `render_slots` at once.
     pub fn new(max_bytes: u64, render_slots: usize) -> PageCache {
+        let counts = Arc::new(Counts::default());
         let pages = || {
+            let counts = counts.clone();
             moka::sync::Cache::builder()
                 .max_capacity(max_bytes / 2)
                 .weigher(|(url, _): &(String, Encoding), page: &Arc<CachedPage>| {
                     u32::try_from(url.len() + page.body.len()).unwrap_or(u32::MAX)
+                })
+                .eviction_listener(move |_key, _page, cause| {
+                    // Not the pages dropped because the data changed (`clear`), nor one
+                    // replaced by its next version.
+                    if cause == moka::notification::RemovalCause::Size {
+                        counts.evictions.fetch_add(1, Ordering::Relaxed);
+                    }
                 })
                 .build()
         };
@@ -97,7 +143,33 @@ impl PageCache {
             renders: RenderPool::new(render_slots),
             in_flight: std::sync::Mutex::default(),
             busy: RwLock::default(),
+            counts,
         }
+    }
+
+    /// Its figures now, for the metrics (after the cache's pending housekeeping).
+    pub fn stats(&self) -> PageCacheStats {
+        let count = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        let pages = self.page_count();
+        let (refused_queue_full, refused_timed_out) = self.renders.refusals();
+        PageCacheStats {
+            hits: count(&self.counts.hits),
+            misses: count(&self.counts.misses),
+            evictions: count(&self.counts.evictions),
+            bytes: self.pages.weighted_size() + self.plain.weighted_size(),
+            pages,
+            render_queue: self.renders.waiting() as u64,
+            rendering: self.renders.rendering() as u64,
+            refused_queue_full,
+            refused_timed_out: refused_timed_out + count(&self.counts.refused_timed_out),
+        }
+    }
+
+    /// Counts a request answered from the cache, and tells the request's metrics and log
+    /// line which route's page answered it.
+    fn answered_from_cache(&self, page: &CachedPage) {
+        self.counts.hits.fetch_add(1, Ordering::Relaxed);
+        note_cache_answered(page.route);
     }
 
     /// How many pages are cached (after pending evictions), for tests and diagnostics.
@@ -212,49 +284,90 @@ enum Rendered {
     Other(Response),
 }
 
-/// Answers from the page cache, and redirects blank form fields away, before any limit on
-/// requests in flight: it sits outside them, so a cached page is never refused. Misses go on
-/// to the limits and then [`cache_pages`].
-pub async fn serve_cached(layer: State<PageCacheState>, request: Request, next: Next) -> Response {
-    pages(layer, request, next, Stage::Hits).await
+/// The answer to `request` from the page cache, if it has one: a cached page (or its 304), or
+/// the redirect that drops a submitted form's blank fields. `None` sends the request on to
+/// routing and [`cache_pages`]. Called on every request before routing and any limit, so it
+/// allocates only the key it looks up.
+pub fn answer_from_cache(app: &AppState, request: &Request) -> Option<Response> {
+    let method = request.method();
+    if !matches!(*method, Method::GET | Method::HEAD) {
+        return None;
+    }
+    let (path, query) = (request.uri().path(), request.uri().query());
+    // A submitted form's blank fields are left out of the URL a reader shares: 303 (See
+    // Other, the answer to a form submission; not cached as permanent, unlike 301 or 308).
+    if let Some(location) = canonical::without_blanks(path, query) {
+        return Some(axum::response::Redirect::to(&location).into_response());
+    }
+    let key = canonical::canonical(path, query);
+    let catalogue = app.catalogue();
+    let validators = app.pages.validators(&catalogue);
+    let version = validators.current(Utc::now());
+    let encoding = Encoding::negotiate(request.headers());
+    let page = app.pages.get(&(key, encoding), &version.tag)?;
+    app.pages.answered_from_cache(&page);
+    Some(cached_response(
+        &page,
+        request.headers(),
+        &validators,
+        version.etag(encoding),
+        *method == Method::HEAD,
+    ))
+}
+
+/// A cached page as the answer to a request with these headers: the page, or 304 when the
+/// request's validators match (RFC 9110 §13.2.2), with the validators and caching headers.
+fn cached_response(
+    page: &CachedPage,
+    request_headers: &HeaderMap,
+    validators: &Validators,
+    etag: &HeaderValue,
+    head: bool,
+) -> Response {
+    let not_modified = not_modified(request_headers, etag, validators.last_modified.as_ref());
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        page_response(page, head)
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag.clone());
+    if let Some((value, _)) = &validators.last_modified {
+        headers.insert(header::LAST_MODIFIED, value.clone());
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400"),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
 }
 
 /// Conditional GETs, validators, compression and the page cache, for GET and HEAD pages:
-/// renders what [`serve_cached`] did not find, one render per key at a time, a few at a time
-/// on render threads, and caches it.
-pub async fn cache_pages(layer: State<PageCacheState>, request: Request, next: Next) -> Response {
-    pages(layer, request, next, Stage::Misses).await
-}
-
-/// Which half of the page cache's work a layer does.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Hits,
-    Misses,
-}
-
-async fn pages(
+/// renders what [`answer_from_cache`] did not find, one render per key at a time, a few at a
+/// time on render threads, and caches it. A layer on every route, since whether a route's
+/// answers are pages is known once it is routed.
+pub async fn cache_pages(
     State(PageCacheState {
         app: state,
         policies,
     }): State<PageCacheState>,
     mut request: Request,
     next: Next,
-    stage: Stage,
 ) -> Response {
     let method = request.method().clone();
     if !matches!(method, Method::GET | Method::HEAD) || policies.of(&request) != CachePolicy::Page {
         return next.run(request).await;
     }
+    let route = state.metrics.route(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str),
+    );
     let path = request.uri().path();
-    // A submitted form's blank fields are left out of the URL a reader shares: 303 (See
-    // Other, the answer to a form submission; not cached as permanent, unlike 301 or 308).
-    if let Some(location) = canonical::without_blanks(path, request.uri().query()) {
-        return axum::response::Redirect::to(&location).into_response();
-    }
-    let key = canonical::canonical(path, request.uri().query());
-    if let Some(canonical) = &key
-        && request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
+    let canonical = canonical::canonical(path, request.uri().query());
+    if request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
         && let Ok(uri) = canonical.parse::<Uri>()
     {
         // Handlers see what the cache key says, so a key always means one page.
@@ -268,47 +381,38 @@ async fn pages(
     let etag = current.etag(encoding);
     let conditional = request.headers().clone();
     let respond = |page: Arc<CachedPage>| {
-        let not_modified = not_modified(&conditional, etag, validators.last_modified.as_ref());
-        let mut response = if not_modified {
-            StatusCode::NOT_MODIFIED.into_response()
-        } else {
-            page_response(&page, method == Method::HEAD)
-        };
-        let headers = response.headers_mut();
-        headers.insert(header::ETAG, etag.clone());
-        if let Some((value, _)) = &validators.last_modified {
-            headers.insert(header::LAST_MODIFIED, value.clone());
-        }
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400"),
-        );
-        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        response
+        cached_response(
+            &page,
+            &conditional,
+            &validators,
+            etag,
+            method == Method::HEAD,
+        )
     };
 
-    // No key (a parameter the page does not read): rendered every time, never cached.
-    let key = key.map(|url| (url, encoding));
-    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+    let key = (canonical, encoding);
+    if let Some(page) = state.pages.get(&key, version) {
+        // Cached after the front of the site looked (or asked for through a URL it does not
+        // look up, such as one with a body).
+        state.pages.answered_from_cache(&page);
         return respond(page);
-    }
-    if stage == Stage::Hits {
-        return next.run(request).await;
     }
     // Identical misses queue behind the first render of their key, then find its page.
-    let render_lock = key.as_ref().map(|key| state.pages.render_lock(key));
-    let _rendering = match &render_lock {
-        Some(lock) => {
-            match tokio::time::timeout(2 * RENDER_QUEUE_WAIT, lock.clone().lock_owned()).await {
-                Ok(guard) => Some(guard),
-                Err(_) => return AppError::Busy.into_response(),
-            }
-        }
-        None => None,
+    let render_lock = state.pages.render_lock(&key).lock_owned();
+    let Ok(_rendering) = tokio::time::timeout(2 * RENDER_QUEUE_WAIT, render_lock).await else {
+        state
+            .pages
+            .counts
+            .refused_timed_out
+            .fetch_add(1, Ordering::Relaxed);
+        return AppError::Busy.into_response();
     };
-    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+    if let Some(page) = state.pages.get(&key, version) {
+        // Rendered by the request this one queued behind.
+        state.pages.answered_from_cache(&page);
         return respond(page);
     }
+    state.pages.counts.misses.fetch_add(1, Ordering::Relaxed);
     let Some(slot) = state.pages.renders.enter().await else {
         return AppError::Busy.into_response();
     };
@@ -325,18 +429,16 @@ async fn pages(
         slot,
         Box::new(move || {
             let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                runtime.block_on(render(next, request, encoding, page_version))
+                runtime.block_on(render(next, request, encoding, page_version, route))
             }));
-            if let (Ok(Rendered::Page(page)), Some(key)) = (&rendered, job_key) {
-                pages.insert(key, page.clone());
+            if let Ok(Rendered::Page(page)) = &rendered {
+                pages.insert(job_key, page.clone());
             }
             let _ = reply.send(rendered);
         }),
     );
     let rendered = rendered.await;
-    if let Some(key) = &key {
-        state.pages.release_render_lock(key);
-    }
+    state.pages.release_render_lock(&key);
     match rendered {
         Ok(Ok(Rendered::Page(page))) => respond(page),
         Ok(Ok(Rendered::Other(response))) if method == Method::HEAD => without_body(response),
@@ -349,7 +451,13 @@ async fn pages(
 
 /// Runs the handler and, for a cacheable 200, reads and compresses its body (CPU work: this
 /// runs on a render thread).
-async fn render(next: Next, request: Request, encoding: Encoding, version: String) -> Rendered {
+async fn render(
+    next: Next,
+    request: Request,
+    encoding: Encoding,
+    version: String,
+    route: RouteId,
+) -> Rendered {
     let effort = Effort::for_uri(request.uri());
     let response = next.run(request).await;
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
@@ -385,6 +493,7 @@ async fn render(next: Next, request: Request, encoding: Encoding, version: Strin
         .collect();
     Rendered::Page(Arc::new(CachedPage {
         version,
+        route,
         content_type,
         encoding,
         extra,
