@@ -54,7 +54,7 @@ const CHECKS: &[(&str, &str, &str)] = &[
     ),
     (
         "/models/globex/gamma",
-        "table.providers-table > tbody.endpoints > tr",
+        "table.sellers-table > tbody > tr",
         "td.input, td.output",
     ),
     (
@@ -72,8 +72,8 @@ const CHECKS: &[(&str, &str, &str)] = &[
     // Issue 18: every cell of the price-tags table, not only its prices, fits the phone.
     (
         "/models/globex/gamma",
-        "table.price-tags-table > tbody > tr",
-        "td",
+        "table.sellers-table > tbody > tr",
+        "td:not(.na)",
     ),
 ];
 
