@@ -844,7 +844,10 @@ async fn the_bill_at_every_seller_prices_each_provider_at_its_own_prices() {
         "{answer}"
     );
     assert!(
-        answer.contains("That price is for an endpoint serving the model at fp8"),
+        answer.contains(
+            "That price is for an endpoint serving the model at fp8, below the 16-bit \
+             original: its answers can differ."
+        ),
         "{answer}"
     );
 }

@@ -438,11 +438,17 @@ fn cheapest_words(rows: &[TagRow], blends: &[Option<Decimal>]) -> Option<String>
         .collect();
     let (first, blend) = marked.first()?;
     let names: Vec<&str> = marked.iter().map(|(r, _)| r.seller.as_str()).collect();
+    // More than three at one price are counted, not listed: the table names them.
+    let who = if names.len() > 3 {
+        format!("{} sellers", names.len())
+    } else {
+        names.join(", ")
+    };
     Some(if !first.monthly.is_empty() {
         format!("{} at {} a month", first.seller, first.monthly)
     } else {
         let price = blend.map(|b| format!(" at {} per million blended", format::usd(b)));
-        format!("{}{}", names.join(", "), price.unwrap_or_default())
+        format!("{who}{}", price.unwrap_or_default())
     })
 }
 
