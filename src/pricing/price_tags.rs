@@ -157,7 +157,7 @@ pub fn official_tags(catalogue: &Catalogue, base: &str, day: NaiveDate) -> Vec<P
                 pricing: tag.pricing.clone(),
                 batch: tag.batch.clone(),
                 announced: tag.announced.map(|(d, p)| (d, p.clone())),
-                as_of: official.as_of(),
+                as_of: tag.as_of,
                 since: tag.since,
                 feed: Feed::Official,
                 source_url: tag.provider.pricing_url.clone(),
