@@ -5,7 +5,8 @@
 //! - `security_headers.rs`: the CSP and its companions on every response (tower-http's
 //!   `SetResponseHeaderLayer`).
 //! - `host.rs`: exactly one valid Host header.
-//! - `uri_limits.rs`: bounded paths and query strings, UTF-8 paths, GET and HEAD only.
+//! - `uri_limits.rs`: bounded paths and query strings, UTF-8 paths, GET and HEAD only, and
+//!   one address per page (a trailing slash redirects to the path without it).
 //! - `page_cache.rs`: pages rendered once per data version and kept compressed; its hit layer
 //!   sits outside the limit on requests in flight, its miss layer inside. It answers with
 //!   the coding `encoding.rs` negotiates and the validators and 304s of `conditional.rs`,
