@@ -21,6 +21,7 @@ mod home;
 mod ingest;
 mod model_page;
 mod official;
+mod paging;
 mod price_tags;
 mod prose_pages;
 mod ranking;

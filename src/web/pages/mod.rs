@@ -19,6 +19,8 @@
 //! | [`discrepancies`]          | `/discrepancies`                                       |
 //! | [`about`], [`guide`]       | `/about`, `/guide/why-prices-differ`                   |
 //!
+//! [`sort`] and [`pager`] are the sortable headers and the pages of the long lists.
+//!
 //! The error page is rendered by [`super::error`], the one place errors are written.
 
 pub mod about;
@@ -30,6 +32,7 @@ pub mod discrepancies;
 pub mod guide;
 pub mod home;
 pub mod model;
+pub mod pager;
 pub mod provider_directory;
 pub mod ranking;
 pub mod sections;
