@@ -13,4 +13,9 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium chromium-driver
 fi
 
-cargo test --release --features browser --test browser -- "$@"
+# The site runs as the release binary every other check uses (built once, no test features);
+# only the WebDriver harness is compiled, in the test profile whose dependencies `cargo test`
+# has already built. Compiling it with `--release` rebuilt every dependency a second time in
+# release with the dev-dependencies' features, minutes of CI for a harness that waits on a browser.
+cargo build --release --quiet
+TOKENFARE_BIN="$PWD/target/release/tokenfare" cargo test --features browser --test browser -- "$@"

@@ -1,9 +1,10 @@
 //! Where a calculator request for an unseen workload spends its time, stage by stage, on
 //! the real 400-model catalogue (`../shared/data/openrouter/models-2026-08-08.json`).
 //!
-//!   cargo run --release --example calculator_stages [iterations]
+//!   cargo run --release --example calculator_stages [iterations] [extra query]
 //!
-//! Each stage is run `iterations` times (default 300) on distinct workloads and the median
+//! e.g. `… 300 '&sellers=all'` to price every seller. Each stage is run `iterations` times
+//! (default 300) on distinct workloads and the median
 //! is printed; the last line is the whole request through the router (cache miss, brotli).
 //! A profiling aid, not a test: `bench/run.sh` is where throughput is measured.
 
@@ -31,9 +32,9 @@ const CATALOGUE: &str = concat!(
     "/../shared/data/openrouter/models-2026-08-08.json"
 );
 
-fn query(n: usize) -> String {
+fn query(n: usize, extra: &str) -> String {
     format!(
-        "requests={}&input_tokens={}&output_tokens={}&cache_hit={}&batch={}",
+        "requests={}&input_tokens={}&output_tokens={}&cache_hit={}&batch={}{extra}",
         100_000 + n,
         2000 + n % 3000,
         300 + n % 700,
@@ -66,6 +67,7 @@ async fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(300);
+    let extra = std::env::args().nth(2).unwrap_or_default();
     if !Path::new(CATALOGUE).exists() {
         eprintln!("{CATALOGUE} is missing: nothing to measure");
         return;
@@ -83,7 +85,7 @@ async fn main() {
     let (mut t_parse, mut t_compute, mut t_view, mut t_render) = (vec![], vec![], vec![], vec![]);
     let mut page_html = String::new();
     for n in 0..iterations {
-        let q = query(n);
+        let q = query(n, &extra);
         let start = Instant::now();
         let params = Params::parse(Some(&q));
         let (form, parsed) = parse(&params, &catalogue);
@@ -94,7 +96,8 @@ async fn main() {
             &catalogue,
             &request.workload,
             &request.choice(),
-            request.source,
+            request.sellers,
+            &request.filters,
             today(),
             rows_shown(&request),
         )
@@ -163,7 +166,7 @@ async fn main() {
     let router = tokenfare::router(state.clone());
     let mut whole = vec![];
     for n in 0..iterations {
-        let request = Request::get(format!("/calculator?{}", query(1_000_000 + n)))
+        let request = Request::get(format!("/calculator?{}", query(1_000_000 + n, &extra)))
             .header("host", "localhost")
             .header("accept-encoding", "br")
             .body(Body::empty())

@@ -39,6 +39,36 @@ pub fn group_thousands(whole: impl std::fmt::Display) -> String {
     out
 }
 
+/// `text` shortened to `max_chars` for quoting back in a message, with control characters
+/// dropped and "…" where it was cut.
+pub fn clip(text: &str, max_chars: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max_chars)
+        .collect();
+    if text.chars().count() > max_chars {
+        out.push('…');
+    }
+    out
+}
+
+/// One CSV field as every CSV we write quotes it (the exports and the usage mix): quoted
+/// when it holds a comma, a quote or a line break, and text a spreadsheet would run as a
+/// formula guarded by a leading `'` (numbers such as `-1` are left as they are).
+pub fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
 /// A share (0.625) as a whole percentage, as ingest's messages give it: "63%".
 pub fn whole_percent(share: Decimal) -> String {
     let pct = share

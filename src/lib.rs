@@ -6,7 +6,8 @@
 //! reader), `ingest` (one refresh per feed, the run recorder, the scheduler), `store` (SQLite
 //! and the in-memory catalogue, with the matching of official prices), `pricing` (every
 //! pricing decision) and `web`. The vocabulary they share: `feed::Feed` (where a price is
-//! fetched) and `seller::Seller` (who bills it); the domain types are in `model`.
+//! fetched) and `seller::Seller` (who bills it); the domain types are in `model`. Beside them,
+//! `usage` reads a reader's own usage export (pure: bytes in, sums out).
 
 pub mod cli;
 pub mod feed;
@@ -19,21 +20,24 @@ pub mod search;
 pub mod seller;
 pub mod server;
 pub mod store;
+pub mod usage;
 pub mod web;
 
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use pricing::market::Market;
 use store::{Catalogue, Store, StoreError};
 
 pub use web::router;
 
-/// Shared by every handler: the store and the current catalogue.
+/// Shared by every handler: the store and the current catalogue, with every listing's sellers
+/// indexed beside it (a [`Market`], built once per load).
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    catalogue: Arc<ArcSwap<Catalogue>>,
+    catalogue: Arc<ArcSwap<Market>>,
     /// Rendered pages for the current data version.
     pub pages: Arc<web::middleware::PageCache>,
 }
@@ -41,7 +45,7 @@ pub struct AppState {
 impl AppState {
     /// Loads the catalogue from the store.
     pub async fn load(store: Store) -> Result<AppState, StoreError> {
-        let catalogue = Catalogue::load(&store).await?;
+        let catalogue = Market::new(Catalogue::load(&store).await?);
         Ok(AppState {
             store,
             catalogue: Arc::new(ArcSwap::from_pointee(catalogue)),
@@ -49,8 +53,9 @@ impl AppState {
         })
     }
 
-    /// The catalogue as of now; cheap, and consistent for the whole request.
-    pub fn catalogue(&self) -> Arc<Catalogue> {
+    /// The catalogue as of now, with its sellers; cheap, and consistent for the whole
+    /// request. It reads as a [`Catalogue`].
+    pub fn catalogue(&self) -> Arc<Market> {
         self.catalogue.load_full()
     }
 
@@ -65,7 +70,7 @@ impl AppState {
                 return Err(err);
             }
         };
-        self.catalogue.store(Arc::new(fresh));
+        self.catalogue.store(Arc::new(Market::new(fresh)));
         // Pages are keyed by data version, so stale ones can never be served; this only frees them.
         self.pages.clear();
         Ok(())
@@ -84,9 +89,9 @@ impl AppState {
         {
             return;
         }
-        let mut copy = (*current).clone();
+        let mut copy = current.catalogue().clone();
         copy.freshness.note_unrecorded(failure);
-        self.catalogue.store(Arc::new(copy));
+        self.catalogue.store(Arc::new(current.with_catalogue(copy)));
         self.pages.clear();
     }
 

@@ -184,6 +184,21 @@ impl Seller {
         }
     }
 
+    /// The calculator's and the bills' `seller_key`: `openrouter`, the provider endpoint's tag
+    /// (the provider's slug, `deepinfra/fp8` where it has several), the maker's feed id
+    /// (`anthropic`), or the cloud's key (`bedrock-global`, `bedrock-in-region`, `bedrock`,
+    /// `vertex`, `azure`). Unique together with the kind: OpenRouter's provider `azure` and
+    /// the cloud `azure` are two sellers. The price tags publish [`Seller::key`], as they
+    /// always have.
+    pub fn bill_key(&self) -> String {
+        match self {
+            Seller::Routed => "openrouter".into(),
+            Seller::RoutedProvider { endpoint_tag } => endpoint_tag.clone(),
+            Seller::FirstParty { provider } => provider.clone(),
+            Seller::Cloud(cloud) => cloud.key().into(),
+        }
+    }
+
     /// The cloud, for a cloud's price.
     pub fn cloud(&self) -> Option<Cloud> {
         match self {
@@ -234,6 +249,17 @@ mod tests {
                 "azure"
             ]
         );
+        let bill_keys: Vec<String> = [
+            Seller::RoutedProvider {
+                endpoint_tag: "deepinfra/fp8".into(),
+            },
+            Seller::Cloud(Cloud::BedrockGlobal),
+            Seller::Cloud(Cloud::Vertex),
+        ]
+        .iter()
+        .map(Seller::bill_key)
+        .collect();
+        assert_eq!(bill_keys, ["deepinfra/fp8", "bedrock-global", "vertex"]);
         let kinds: Vec<&str> = SellerKind::ALL.iter().map(|k| k.key()).collect();
         assert_eq!(kinds, ["routed", "routed-provider", "first-party", "cloud"]);
         assert_eq!(SellerKind::parse("cloud"), Some(SellerKind::Cloud));

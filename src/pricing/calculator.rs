@@ -397,6 +397,17 @@ impl<'w> Itemiser<'w> {
         })
     }
 
+    /// Prices the workload on `model`, sending the batch share to `batch_listing`, to
+    /// `detail`: [`price_workload`] without checking and preparing the workload again.
+    pub fn price(
+        &self,
+        model: &Model,
+        batch_listing: Option<&Model>,
+        detail: Detail,
+    ) -> Result<MonthlyBill, NotPriceable> {
+        price_prepared(self.workload, &self.prepared, model, batch_listing, detail)
+    }
+
     /// Prices `bill` again on the same listings, itemised; a bill already itemised is left as
     /// it is. The monthly cost does not change: both levels share one computation. An error
     /// (an overflow in a figure the totals skip) leaves the bill as it was.

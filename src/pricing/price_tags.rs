@@ -4,6 +4,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::batch_discounts::{self, BatchDiscount};
 
 use crate::feed::Feed;
 use crate::model::Variant;
@@ -11,6 +14,30 @@ use crate::model::price::Pricing;
 use crate::pricing::ranking::blended_price_per_million;
 use crate::seller::{self, Seller};
 use crate::store::Catalogue;
+
+/// Where a seller's batch price comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatchPriceSource {
+    /// OpenRouter's `:batch` listing of the model.
+    Listing,
+    /// The official feed's own batch price (`price_variants`).
+    Feed,
+    /// The seller's published batch discount, from our reviewed table
+    /// (`data/maker-batch-discounts.tsv`), applied to its on-demand list.
+    MakerDiscountTable,
+}
+
+impl BatchPriceSource {
+    /// The published spelling (the calculator's `batch_price_source`).
+    pub fn key(self) -> &'static str {
+        match self {
+            BatchPriceSource::Listing => "listing",
+            BatchPriceSource::Feed => "feed",
+            BatchPriceSource::MakerDiscountTable => "maker-discount-table",
+        }
+    }
+}
 
 /// One (model, seller) price.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +48,12 @@ pub struct PriceTag {
     pub seller_name: String,
     /// Per-unit prices in force on the day asked about.
     pub pricing: Pricing,
+    /// The batch prices a bill at this seller uses, when it has any.
     pub batch: Option<Pricing>,
+    /// Where `batch` comes from.
+    pub batch_source: Option<BatchPriceSource>,
+    /// The reviewed table's line, when `batch` comes from it.
+    pub batch_discount: Option<&'static BatchDiscount>,
     /// A price announced for a later date.
     pub announced: Option<(NaiveDate, Pricing)>,
     /// When the source's data was taken.
@@ -77,12 +109,15 @@ pub fn price_tags(catalogue: &Catalogue, id: &str, day: NaiveDate) -> Vec<PriceT
 /// OpenRouter's routed price of the listing `id`, with its `:batch` listing's prices.
 pub fn routed_tag(catalogue: &Catalogue, id: &str) -> Option<PriceTag> {
     let model = &catalogue.get(id)?.model;
+    let batch = catalogue.batch_listing(id);
     Some(PriceTag {
         model_id: id.to_string(),
         seller: Seller::Routed,
         seller_name: seller::ROUTED_NAME.into(),
         pricing: model.pricing.clone(),
-        batch: catalogue.batch_listing(id).map(|m| m.pricing.clone()),
+        batch: batch.map(|m| m.pricing.clone()),
+        batch_source: batch.map(|_| BatchPriceSource::Listing),
+        batch_discount: None,
         announced: None,
         as_of: catalogue.freshness.as_of(),
         since: None,
@@ -96,38 +131,53 @@ pub fn routed_tag(catalogue: &Catalogue, id: &str) -> Option<PriceTag> {
 }
 
 /// Each upstream provider's price for `base` on OpenRouter.
-fn provider_tags(catalogue: &Catalogue, base: &str) -> Vec<PriceTag> {
+pub fn provider_tags(catalogue: &Catalogue, base: &str) -> Vec<PriceTag> {
     let Some(endpoints) = catalogue.endpoints(base) else {
         return Vec::new();
     };
     endpoints
         .endpoints
         .iter()
-        .map(|endpoint| PriceTag {
-            model_id: base.to_string(),
-            seller: Seller::RoutedProvider {
-                endpoint_tag: endpoint.tag.clone(),
-            },
-            seller_name: format!("{} via OpenRouter", endpoint.provider_name),
-            pricing: endpoint.pricing.clone(),
-            batch: None,
-            announced: None,
-            as_of: endpoints.fetched_at,
-            since: None,
-            feed: Feed::OpenRouterEndpoints,
-            source_url: Some(format!("https://openrouter.ai/{base}/providers")),
-            matched_by: None,
-            matched_how: None,
-            note: endpoint
-                .quantization
-                .as_ref()
-                .map(|q| format!("served at {q}")),
-            comparable: !endpoint.pricing.is_variable(),
-        })
+        .map(|endpoint| provider_tag(base, endpoint, endpoints.fetched_at))
         .collect()
 }
 
+/// One provider endpoint's price for `base`, fetched at `as_of`. An endpoint has no batch
+/// price of its own on OpenRouter.
+pub fn provider_tag(
+    base: &str,
+    endpoint: &crate::store::endpoints::Endpoint,
+    as_of: Option<DateTime<Utc>>,
+) -> PriceTag {
+    PriceTag {
+        model_id: base.to_string(),
+        seller: Seller::RoutedProvider {
+            endpoint_tag: endpoint.tag.clone(),
+        },
+        seller_name: format!("{} via OpenRouter", endpoint.provider_name),
+        pricing: endpoint.pricing.clone(),
+        batch: None,
+        batch_source: None,
+        batch_discount: None,
+        announced: None,
+        as_of,
+        since: None,
+        feed: Feed::OpenRouterEndpoints,
+        source_url: Some(format!("https://openrouter.ai/{base}/providers")),
+        matched_by: None,
+        matched_how: None,
+        note: endpoint
+            .quantization
+            .as_ref()
+            .filter(|q| q.as_str() != "unknown")
+            .map(|q| format!("served at {q}")),
+        comparable: !endpoint.pricing.is_variable(),
+    }
+}
+
 /// The maker's own and each cloud's price for the base model `base` on `day`, makers first.
+/// A list whose feed entry has no batch price takes one from the reviewed table of published
+/// batch discounts, when the table has a line for its seller.
 pub fn official_tags(catalogue: &Catalogue, base: &str, day: NaiveDate) -> Vec<PriceTag> {
     let official = catalogue.official();
     official
@@ -150,12 +200,24 @@ pub fn official_tags(catalogue: &Catalogue, base: &str, day: NaiveDate) -> Vec<P
             if tag.entry.deprecated {
                 notes.push("marked deprecated by the maker".into());
             }
+            let table =
+                batch_discounts::for_seller(&tag.seller.bill_key()).filter(|_| tag.batch.is_none());
+            let (batch, batch_source) = match (&tag.batch, table) {
+                (Some(batch), _) => (Some(batch.clone()), Some(BatchPriceSource::Feed)),
+                (None, Some(line)) => (
+                    Some(line.apply(tag.pricing)),
+                    Some(BatchPriceSource::MakerDiscountTable),
+                ),
+                (None, None) => (None, None),
+            };
             PriceTag {
                 model_id: base.to_string(),
                 seller: tag.seller.clone(),
                 seller_name: tag.seller_name.clone(),
                 pricing: tag.pricing.clone(),
-                batch: tag.batch.clone(),
+                batch,
+                batch_source,
+                batch_discount: table,
                 announced: tag.announced.map(|(d, p)| (d, p.clone())),
                 as_of: tag.as_of,
                 since: tag.since,
@@ -218,6 +280,8 @@ pub(crate) mod tests {
                 overrides: Vec::new(),
             },
             batch: None,
+            batch_source: None,
+            batch_discount: None,
             announced: None,
             as_of: None,
             since: None,

@@ -115,6 +115,9 @@ pub struct Offer<'a> {
     pub headquarters: Option<&'a str>,
     /// Empty when the provider does not say where it runs.
     pub datacenters: &'a [String],
+    /// The buyer picks the region (a cloud's in-region price): it passes a datacenter filter
+    /// for the EU, the EEA or the US, where the clouds have regions.
+    pub region_of_choice: bool,
     /// Percent, over the last day.
     pub uptime_last_1d: Option<f64>,
     pub quantization: Option<&'a str>,
@@ -134,6 +137,8 @@ pub enum Shortfall {
     ReducedPrecision,
     NoTools,
     NoStructuredOutputs,
+    /// Not the maker's own API or a cloud (under "the maker and the clouds only").
+    Reseller,
 }
 
 impl Shortfall {
@@ -174,6 +179,7 @@ impl Shortfall {
             Shortfall::NoStructuredOutputs => {
                 format!("{} not list structured outputs", verb("does", "do"))
             }
+            Shortfall::Reseller => format!("{} not the maker or a cloud", verb("is", "are")),
         }
     }
 }
@@ -201,7 +207,11 @@ fn lists(parameters: &[String], name: &str) -> bool {
 pub fn shortfalls(offer: &Offer, filters: &ProviderFilters) -> Vec<Shortfall> {
     let mut out = Vec::new();
     if let Some(region) = &filters.datacenter {
-        if offer.datacenters.is_empty() {
+        let choosable = matches!(region, Region::Eu | Region::Eea)
+            || matches!(region, Region::Country(code) if code == "US");
+        if offer.region_of_choice && choosable {
+            // The buyer deploys in a region inside the one asked for.
+        } else if offer.datacenters.is_empty() {
             out.push(Shortfall::DatacentersNotStated);
         } else if !offer.datacenters.iter().all(|c| region.contains(c)) {
             out.push(Shortfall::RunsOutsideRegion);
@@ -422,6 +432,7 @@ mod tests {
             Offer {
                 headquarters: self.hq,
                 datacenters: &self.dcs,
+                region_of_choice: false,
                 uptime_last_1d: self.uptime,
                 quantization: self.quant,
                 supported_parameters: &self.params,

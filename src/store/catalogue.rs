@@ -319,6 +319,16 @@ impl Catalogue {
         &self.official
     }
 
+    /// This catalogue with these provider endpoints: for unit tests of the pure code that
+    /// reads a model's providers.
+    #[cfg(test)]
+    pub(crate) fn with_test_endpoints(
+        self,
+        endpoints: HashMap<String, ModelEndpoints>,
+    ) -> Catalogue {
+        self.with_endpoints(endpoints)
+    }
+
     /// This catalogue with the providers' endpoints of each model.
     fn with_endpoints(mut self, endpoints: HashMap<String, ModelEndpoints>) -> Catalogue {
         self.freshness.endpoints_version = endpoints

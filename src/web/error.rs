@@ -46,9 +46,18 @@ pub enum AppError {
         bytes: usize,
         limit: usize,
     },
-    /// 405: anything but GET and HEAD.
+    /// 405: anything but GET and HEAD (and POST where a route takes uploads).
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 413: `what` is larger than `limit` bytes, the most the site reads of it.
+    #[error("too large: {what} over {limit} bytes")]
+    TooLarge {
+        /// What was too large, as the start of a sentence: "This upload".
+        what: &'static str,
+        limit: u64,
+        /// What the reader can do instead.
+        advice: &'static str,
+    },
     /// 503: too many requests in flight.
     #[error("too many requests in flight")]
     Busy,
@@ -83,6 +92,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -95,6 +105,7 @@ impl AppError {
             AppError::Invalid(_) => "That request needs fixing",
             AppError::UriTooLong { .. } => "That address is too long",
             AppError::MethodNotAllowed => "Only GET requests are answered",
+            AppError::TooLarge { .. } => "That is more than we read",
             AppError::Busy => "The site is busy",
             AppError::Internal(_) => "Something went wrong on our side",
         }
@@ -117,8 +128,18 @@ impl AppError {
                 )
             }
             AppError::MethodNotAllowed => {
-                "This site only answers GET requests: every page and form is a plain link.".into()
+                "This address only answers GET requests: every page and form here is a plain \
+                 link."
+                    .into()
             }
+            AppError::TooLarge {
+                what,
+                limit,
+                advice,
+            } => format!(
+                "{what} is larger than {}, the most we read. {advice}",
+                bytes(*limit)
+            ),
             AppError::Busy => {
                 "The site is busy right now. Please try again in a few seconds.".into()
             }
@@ -142,6 +163,15 @@ impl AppError {
                 "fields": fields,
             }
         })
+    }
+}
+
+/// A size in the unit it is a whole number of: "64 MB", "16 KB".
+fn bytes(count: u64) -> String {
+    match count {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KB", n >> 10),
+        n => format!("{n} bytes"),
     }
 }
 

@@ -28,11 +28,8 @@ pub mod pages;
 pub mod routes;
 pub mod svg;
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{NaiveDate, Utc};
 use tower::ServiceBuilder;
@@ -40,14 +37,12 @@ use tower_http::LatencyUnit;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::AppState;
-use middleware::PageCacheState;
+use middleware::{PageCacheState, Uploads};
 
 pub use error::{AppError, AppResult};
 
 /// Requests served at once before new ones are turned away with a 503.
 const MAX_IN_FLIGHT: usize = 512;
-/// No page takes anywhere near this; a request that does is cut off.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The whole site: every route, wrapped in limits, caching and security headers.
 pub fn router(state: AppState) -> Router {
@@ -66,6 +61,7 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
         app: state.clone(),
         policies: routes::cache_policies(),
     };
+    let uploads = Uploads::new(routes::upload_routes());
     routes
         .layer(axum::middleware::from_fn_with_state(
             page_cache.clone(),
@@ -84,12 +80,15 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             page_cache,
             middleware::serve_cached,
         ))
-        .layer(axum::middleware::from_fn(middleware::limit_uri))
+        .layer(axum::middleware::from_fn_with_state(
+            uploads.clone(),
+            middleware::limit_uri,
+        ))
         .layer(axum::middleware::from_fn(middleware::check_host))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
+        // The body and the time each request may take: an upload's own, or the site's.
+        .layer(axum::middleware::from_fn_with_state(
+            uploads,
+            middleware::limit_requests,
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {

@@ -8,6 +8,7 @@
 use std::sync::LazyLock;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get};
 
 use super::error;
@@ -18,20 +19,22 @@ use super::extractors::changes::{ChangesDayQuery, ChangesQuery};
 use super::extractors::compare::CompareQuery;
 use super::extractors::price_tags::PriceTagsQuery;
 use super::extractors::ranking::RankingQuery;
+use super::extractors::usage::UsageQuery;
 use super::extractors::where_to_buy::WhereToBuyQuery;
 use super::handlers::{
     about, assets, calculator, changes, compare, guide, health, home, model, models, price_tags,
-    provider_directory, ranking, sitemap,
+    provider_directory, ranking, sitemap, usage,
 };
 use super::middleware::{CachePolicy, RouteCachePolicies};
 use crate::AppState;
 
 /// One route: its path (axum's syntax), the parameters its handler reads, what the page
-/// cache does with its answers, and the handler.
+/// cache does with its answers, whether it takes a POSTed upload, and the handler.
 struct Route {
     path: &'static str,
     params: &'static [&'static str],
     cache: CachePolicy,
+    uploads: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -42,6 +45,7 @@ impl Route {
             path,
             params: &[],
             cache: CachePolicy::Page,
+            uploads: false,
             handler,
         }
     }
@@ -57,6 +61,15 @@ impl Route {
     /// A route whose answers are not pages: the page cache leaves them to `cache`.
     fn not_a_page(self, cache: CachePolicy) -> Route {
         Route { cache, ..self }
+    }
+
+    /// A route that also takes a POSTed upload, under the limits of
+    /// `middleware/uploads.rs` (its GET answers stay pages).
+    fn taking_uploads(self) -> Route {
+        Route {
+            uploads: true,
+            ..self
+        }
     }
 }
 
@@ -93,6 +106,8 @@ fn table() -> Vec<Route> {
         Route::new("/robots.txt", get(sitemap::robots)),
         Route::new("/static/{*path}", get(assets::static_file))
             .not_a_page(CachePolicy::StaticAsset),
+        Route::reading::<UsageQuery>("/usage", get(usage::form).post(usage::upload))
+            .taking_uploads(),
     ]
 }
 
@@ -101,7 +116,14 @@ pub fn router(state: AppState) -> Router {
     table()
         .into_iter()
         .fold(Router::new(), |router, route| {
-            router.route(route.path, route.handler)
+            let handler = if route.uploads {
+                // The upload middleware bounds the body; axum's 2 MB default for multipart
+                // forms would cut a file off before it.
+                route.handler.layer(DefaultBodyLimit::disable())
+            } else {
+                route.handler
+            };
+            router.route(route.path, handler)
         })
         .fallback(error::not_found)
         .with_state(state)
@@ -114,6 +136,20 @@ static PARAMS: LazyLock<Vec<(&'static str, &'static [&'static str])>> = LazyLock
         .map(|route| (route.path, route.params))
         .collect()
 });
+
+/// The routes that take uploads, from the one table.
+static UPLOADS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    table()
+        .into_iter()
+        .filter(|route| route.uploads)
+        .map(|route| route.path)
+        .collect()
+});
+
+/// The routes that take a POSTed upload, by the pattern they are routed by.
+pub fn upload_routes() -> &'static [&'static str] {
+    UPLOADS.as_slice()
+}
 
 /// The routes whose answers are not pages, from the one table.
 static NOT_PAGES: LazyLock<Vec<(&'static str, CachePolicy)>> = LazyLock::new(|| {

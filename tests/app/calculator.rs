@@ -267,12 +267,12 @@ async fn every_model_is_ranked_cheapest_first_with_its_multiple_of_the_cheapest(
         ),
         "{summary:?}"
     );
-    // Of the ten cheapest paid rows, intelligence index per dollar: beta 30 / $0.28 = 107,
-    // alpha 50 / $1.40 = 36, epsilon 40 / $1.65 = 24, gamma 60 / $4.50 = 13; delta, zeta
-    // and beta-fast have no index.
+    // Of the seven paid rows (fewer than ten, so the sentence says seven), intelligence
+    // index per dollar: beta 30 / $0.28 = 107, alpha 50 / $1.40 = 36, epsilon 40 / $1.65 =
+    // 24, gamma 60 / $4.50 = 13; delta, zeta and beta-fast have no index.
     assert!(
         summary[1].starts_with(
-            "The best value of the 10 cheapest, the most intelligence index per dollar, is \
+            "The best value of the 7 priced, the most intelligence index per dollar, is \
              Beta (acme/beta) at $0.28 a month"
         ),
         "{summary:?}"

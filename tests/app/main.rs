@@ -29,5 +29,6 @@ mod real_data;
 mod request_log;
 mod serving;
 mod shareable;
+mod usage;
 mod web_shape;
 mod where_to_buy;

@@ -304,43 +304,81 @@ fn bill<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 }
 
 #[tokio::test]
-async fn the_seeds_cache_check_holds_at_every_source() {
+async fn the_seeds_cache_check_holds_at_every_seller() {
     let app = app().await;
     // Opus 4.8 lists $5/M input and $0.50/M cache reads (10 % of input) on OpenRouter, at
     // Anthropic, on Bedrock (global) and on Vertex. With 70 % of input read from the cache:
     // 0.30 × $5 + 0.70 × $0.50 = $1.50 + $0.35 = $1.85 per million input tokens.
     let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=70\
                     &ids=anthropic/claude-opus-4.8";
-    for (source, seller) in [
+    for (sellers, seller) in [
         ("", "OpenRouter (routed)"),
-        ("routed", "OpenRouter (routed)"),
+        ("&sellers=routed", "OpenRouter (routed)"),
         // Anthropic, Bedrock global and Vertex tie; the maker's own list comes first.
-        ("official", "Anthropic"),
+        ("&sellers=all&maker_and_clouds=1", "Anthropic"),
         // A tie with the routed price goes to the routed price.
-        ("cheapest", "OpenRouter (routed)"),
+        ("&sellers=all", "OpenRouter (routed)"),
     ] {
-        let json = bills(&app, &format!("{workload}&source={source}")).await;
+        let json = bills(&app, &format!("{workload}{sellers}")).await;
         let opus = bill(&json, "anthropic/claude-opus-4.8");
-        assert_eq!(opus["effective_input_per_million"], "1.85", "{source}");
-        assert_eq!(opus["seller"], seller, "{source}");
-        let mut page = app
-            .get(&format!("/calculator?{workload}&source={source}"))
-            .await;
-        if source.is_empty() {
-            // A blank field is redirected out of a page's URL (issue 15); same page.
-            assert_eq!(page.headers["location"], format!("/calculator?{workload}"));
-            page = app.get(&format!("/calculator?{workload}")).await;
-        }
+        assert_eq!(opus["effective_input_per_million"], "1.85", "{sellers}");
+        assert_eq!(opus["seller"], seller, "{sellers}");
+        let page = app.get(&format!("/calculator?{workload}{sellers}")).await;
+        assert_eq!(page.status, 200, "{sellers}");
         assert_eq!(
             page.texts("tr.bill td.effective-input"),
             vec!["$1.85"],
-            "{source}"
+            "{sellers}"
         );
     }
 }
 
 #[tokio::test]
-async fn cheapest_bills_each_model_at_its_cheaper_seller_and_names_it() {
+async fn the_addresses_from_before_sellers_redirect_to_the_same_answer() {
+    let app = app().await;
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50";
+    // The page reads its parameters in their canonical (sorted) order, and so writes them.
+    let sorted = "cache_hit=50&input_tokens=10000&output_tokens=1000&requests=1000";
+    for (old, new) in [
+        ("source=routed", String::new()),
+        (
+            "source=official",
+            "&sellers=all&maker_and_clouds=1".to_string(),
+        ),
+        ("source=cheapest", "&sellers=all".to_string()),
+    ] {
+        let moved = app.get(&format!("/calculator?{workload}&{old}")).await;
+        assert_eq!(moved.status, 308, "{old}");
+        assert_eq!(
+            moved.headers["location"],
+            format!("/calculator?{sorted}{new}"),
+            "{old}"
+        );
+        // And the data a script asked for, too.
+        let data = app
+            .get(&format!("/calculator?{workload}&{old}&format=json"))
+            .await;
+        assert_eq!(data.status, 308, "{old}");
+    }
+    let bill = app
+        .get(&format!(
+            "/calculator/bill?{workload}&source=official&id=deepseek/deepseek-v4-flash"
+        ))
+        .await;
+    assert_eq!(bill.status, 308);
+    let landed = app.get(bill.headers["location"].to_str().unwrap()).await;
+    assert_eq!(landed.status, 200);
+    assert!(landed.texts("#bill-seller")[0].starts_with("Priced at DeepSeek"));
+    // A value that never named a source says what to write instead.
+    let bad = app
+        .get(&format!("/calculator?{workload}&source=reseller"))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.texts("#sellers-error")[0].contains("routed (the default) or all"));
+}
+
+#[tokio::test]
+async fn every_seller_bills_each_model_at_its_cheapest_seller_and_names_it() {
     let app = app().await;
     // DeepSeek V4 Flash, 1,000 requests of 10,000 input and 1,000 output tokens, half the input
     // from the cache: 10M input tokens, 5M uncached, 5M reads, 1M output.
@@ -352,22 +390,46 @@ async fn cheapest_bills_each_model_at_its_cheaper_seller_and_names_it() {
         bill(&routed, "deepseek/deepseek-v4-flash")["monthly_cost"],
         "2.8"
     );
-    let cheapest = bills(&app, &format!("{workload}&source=cheapest")).await;
-    let flash = bill(&cheapest, "deepseek/deepseek-v4-flash");
+    let all = bills(&app, &format!("{workload}&sellers=all")).await;
+    let flash = bill(&all, "deepseek/deepseek-v4-flash");
     assert_eq!(flash["monthly_cost"], "1.9");
     assert_eq!(flash["seller"], "DeepSeek");
     assert_eq!(flash["seller_key"], "deepseek");
+    assert_eq!(flash["seller_kind"], "first-party");
     assert_eq!(flash["seller_source"], "genai-prices");
+    assert_eq!(flash["quantization"], serde_json::Value::Null);
+    assert_eq!(flash["batch_price_source"], serde_json::Value::Null);
+    // Every seller priced, cheapest first: DeepSeek, then the routed price.
+    let sellers: Vec<(&str, &str, &str, bool)> = flash["sellers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["seller_key"].as_str().unwrap(),
+                s["seller_kind"].as_str().unwrap(),
+                s["monthly_cost"].as_str().unwrap(),
+                s["cheapest"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sellers,
+        [
+            ("deepseek", "first-party", "1.9", true),
+            ("openrouter", "routed", "2.8", false)
+        ]
+    );
     // GLM 5.2: Zhipu's CNY-derived list is cheaper on paper ($0.83/M input) but is never
     // billed; Z.AI's USD list ties with the routed price, which keeps the row.
-    let glm = bill(&cheapest, "z-ai/glm-5.2");
+    let glm = bill(&all, "z-ai/glm-5.2");
     assert_eq!(glm["seller"], "OpenRouter (routed)");
-    let official = bills(&app, &format!("{workload}&source=official")).await;
-    assert_eq!(bill(&official, "z-ai/glm-5.2")["seller_key"], "zai");
-    assert_eq!(official["price_source"], "official");
-    // A model with no official price is listed apart, not dropped: Acme Alpha has no maker
+    let makers = bills(&app, &format!("{workload}&sellers=all&maker_and_clouds=1")).await;
+    assert_eq!(bill(&makers, "z-ai/glm-5.2")["seller_key"], "zai");
+    assert_eq!(makers["price_source"], "all");
+    // A model no maker or cloud sells is listed apart, not dropped: Acme Alpha has no maker
     // list in the feed, and a dated snapshot is refused (it is not V4 Flash).
-    let apart: Vec<&str> = official["no_official_price"]
+    let apart: Vec<&str> = makers["no_seller"]
         .as_array()
         .unwrap()
         .iter()
@@ -379,26 +441,29 @@ async fn cheapest_bills_each_model_at_its_cheaper_seller_and_names_it() {
         "{apart:?}"
     );
     assert!(
-        official["bills"]
+        makers["bills"]
             .as_array()
             .unwrap()
             .iter()
             .all(|b| !apart.contains(&b["id"].as_str().unwrap()))
     );
     let page = app
-        .get(&format!("/calculator?{workload}&source=official"))
+        .get(&format!(
+            "/calculator?{workload}&sellers=all&maker_and_clouds=1"
+        ))
         .await;
-    let listed = page.attrs("#no-official li a", "href");
+    let listed = page.attrs("#no-seller li a", "href");
     assert!(
         listed.contains(&"/models/acme/alpha".to_string()),
         "{listed:?}"
     );
-    // The table names each row's seller; the default table has no seller column.
+    // The table names each row's seller and how many were priced; the default table has
+    // no seller column.
     let page = app
-        .get(&format!("/calculator?{workload}&source=cheapest"))
+        .get(&format!("/calculator?{workload}&sellers=all"))
         .await;
     let row = page.texts("tr.bill[data-id='deepseek/deepseek-v4-flash'] td.seller");
-    assert_eq!(row, vec!["DeepSeek"]);
+    assert_eq!(row, vec!["DeepSeek cheapest of 2 sellers priced"]);
     // The CSV and JSON links and each row's bill keep the choice, once.
     let links = page.attrs("p.count a, tr.bill td.bill-link a", "href");
     assert!(links.len() > 2, "{links:?}");
@@ -406,23 +471,24 @@ async fn cheapest_bills_each_model_at_its_cheaper_seller_and_names_it() {
         .iter()
         .filter(|h| h.contains("format=") || h.contains("/bill"))
     {
-        assert_eq!(href.matches("source=cheapest").count(), 1, "{href}");
+        assert_eq!(href.matches("sellers=all").count(), 1, "{href}");
     }
     let default = app.get(&format!("/calculator?{workload}")).await;
     assert!(default.texts("tr.bill td.seller").is_empty());
     assert!(
-        !default.body.contains("source="),
+        !default.body.contains("sellers=all&"),
         "the default URL is unchanged"
     );
 }
 
 #[tokio::test]
-async fn the_official_bill_uses_the_makers_batch_price_and_names_its_source() {
+async fn a_batch_is_billed_at_the_feeds_batch_price_or_at_the_makers_published_discount() {
     let app = app().await;
     // Every request through batch: 10M input × $2.50/M + 1M output × $12.50/M = $37.50 at
-    // Anthropic's batch price; Bedrock and Vertex list no batch price, so on demand they
-    // would be 10 × $5 + 1 × $25 = $75.
-    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&batch=100&source=official";
+    // the batch price Anthropic's feed entry lists; Bedrock and Vertex list no batch price,
+    // so on demand they would be 10 × $5 + 1 × $25 = $75.
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&batch=100\
+                    &sellers=all&maker_and_clouds=1";
     let page = app
         .get(&format!(
             "/calculator/bill?{workload}&id=anthropic/claude-opus-4.8"
@@ -434,30 +500,82 @@ async fn the_official_bill_uses_the_makers_batch_price_and_names_its_source() {
     assert!(seller[0].starts_with("Priced at Anthropic"), "{seller:?}");
     assert!(seller[0].contains("genai-prices"), "{seller:?}");
     assert!(seller[0].contains("21 Aug 2026"), "{seller:?}");
-    // The way back keeps the choice of source.
+    assert!(!seller[0].contains("reviewed table"), "{seller:?}");
+    // Every seller is listed, cheapest first, with where its batch price comes from.
+    assert_eq!(
+        page.attrs("table.sellers-bills tbody tr", "data-seller")[0],
+        "anthropic"
+    );
+    assert_eq!(
+        page.texts("table.sellers-bills tbody tr.cheapest td.batch"),
+        ["its published batch price"]
+    );
+    // The way back keeps the choice of sellers.
     let back = page.attrs(".crumbs a", "href");
-    assert!(back[0].contains("source=official"), "{back:?}");
-    // A model with no official price has no bill here, and says why.
+    assert!(back[0].contains("sellers=all"), "{back:?}");
+    // GPT-5.4's feed entry has no batch price; OpenAI publishes 50 % off input and output
+    // (our reviewed table): 10M × $1.25 + 1M × $7.50 = $20, against $25 + $15 = $40 routed
+    // (no batch listing) and 10 × $2.75 + 1 × $16.50 = $44 on Bedrock.
+    let json = bills(
+        &app,
+        "requests=1000&input_tokens=10000&output_tokens=1000&batch=100&sellers=all",
+    )
+    .await;
+    let gpt = bill(&json, "openai/gpt-5.4");
+    assert_eq!(gpt["monthly_cost"], "20");
+    assert_eq!(gpt["seller_key"], "openai");
+    assert_eq!(gpt["batch_price_source"], "maker-discount-table");
+    // Opus ties at $37.50 between OpenRouter's batch listing and Anthropic's batch price; the
+    // routed price keeps a tie. Among the maker and the clouds, Anthropic's comes from the feed.
+    let opus = bill(&json, "anthropic/claude-opus-4.8");
+    assert_eq!(opus["monthly_cost"], "37.5");
+    assert_eq!(opus["batch_price_source"], "listing");
+    let makers = bills(
+        &app,
+        "requests=1000&input_tokens=10000&output_tokens=1000&batch=100&sellers=all\
+         &maker_and_clouds=1",
+    )
+    .await;
+    assert_eq!(
+        bill(&makers, "anthropic/claude-opus-4.8")["batch_price_source"],
+        "feed"
+    );
+    let gpt_page = app
+        .get(
+            "/calculator/bill?requests=1000&input_tokens=10000&output_tokens=1000&batch=100\
+             &sellers=all&id=openai/gpt-5.4",
+        )
+        .await;
+    let line = gpt_page.texts("#bill-seller")[0].clone();
+    assert!(
+        line.contains("50 % off input and output")
+            && line.contains("https://platform.openai.com/docs/guides/batch")
+            && line.contains("reviewed table"),
+        "{line}"
+    );
+    // A model with no maker or cloud seller has no bill here, and says why.
     let none = app
         .get(&format!("/calculator/bill?{workload}&id=acme/alpha"))
         .await;
     assert_eq!(none.status, 400);
-    assert!(none.body.contains("no official price"), "{}", none.body);
+    assert!(
+        none.body.contains("no seller meets your filters"),
+        "{}",
+        none.body
+    );
 }
 
 #[tokio::test]
-async fn the_csv_has_a_seller_column_on_every_source() {
+async fn the_csv_has_a_seller_column_at_every_choice_of_sellers() {
     let app = app().await;
     let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50";
-    for (source, flash_seller) in [
+    for (sellers, flash_seller) in [
         ("", "OpenRouter (routed)"),
-        ("cheapest", "DeepSeek"),
-        ("official", "DeepSeek"),
+        ("&sellers=all", "DeepSeek"),
+        ("&sellers=all&maker_and_clouds=1", "DeepSeek"),
     ] {
         let csv = app
-            .get(&format!(
-                "/calculator?{workload}&source={source}&format=csv"
-            ))
+            .get(&format!("/calculator?{workload}{sellers}&format=csv"))
             .await;
         assert_eq!(csv.status, 200);
         let mut lines = csv.body.lines();
@@ -466,13 +584,28 @@ async fn the_csv_has_a_seller_column_on_every_source() {
         let flash = lines
             .find(|l| l.starts_with("deepseek/deepseek-v4-flash,"))
             .unwrap();
-        assert_eq!(flash.split(',').nth(column), Some(flash_seller), "{source}");
+        assert_eq!(
+            flash.split(',').nth(column),
+            Some(flash_seller),
+            "{sellers}"
+        );
+        // Every seller's kind and how many were priced close the row under sellers=all.
+        assert_eq!(
+            header.ends_with(&[
+                "seller_kind",
+                "quantization",
+                "batch_price_source",
+                "sellers_priced"
+            ]),
+            !sellers.is_empty(),
+            "{sellers}"
+        );
     }
     let bad = app
-        .get(&format!("/calculator?{workload}&source=reseller"))
+        .get(&format!("/calculator?{workload}&sellers=resellers"))
         .await;
     assert_eq!(bad.status, 400);
-    assert!(bad.texts("#source-error")[0].contains("routed, official or cheapest"));
+    assert!(bad.texts("#sellers-error")[0].contains("routed or all"));
 }
 
 #[tokio::test]
@@ -482,14 +615,17 @@ async fn the_price_tags_link_to_the_calculator_at_the_cheapest_seller() {
     let href = page.attrs("#price-tags-calculator", "href");
     assert_eq!(href.len(), 1);
     assert!(
-        href[0].ends_with("ids=deepseek%2Fdeepseek-v4-flash&source=cheapest"),
+        href[0].ends_with("ids=deepseek%2Fdeepseek-v4-flash&sellers=all"),
         "{href:?}"
     );
     // The chat-assistant example (half the input from the cache) is cheaper at DeepSeek's
     // own $0.02/M cache read than at the routed $0.20/M.
     let calculator = app.get(&href[0]).await;
     assert_eq!(calculator.status, 200);
-    assert_eq!(calculator.texts("tr.bill td.seller"), vec!["DeepSeek"]);
+    assert_eq!(
+        calculator.texts("tr.bill td.seller"),
+        vec!["DeepSeek cheapest of 2 sellers priced"]
+    );
     // A model no official list matches has no such link.
     let alpha = app.get("/models/acme/alpha").await;
     assert!(alpha.attrs("#price-tags-calculator", "href").is_empty());

@@ -758,7 +758,7 @@ async fn a_submitted_form_redirects_to_the_url_with_only_the_fields_set() {
         "/models",
         "/models/acme/alpha",
         "/calculator",
-        "/calculator?requests=1000&input_tokens=100&output_tokens=10&ids=acme/alpha&by_provider=1",
+        "/calculator?requests=1000&input_tokens=100&output_tokens=10&ids=acme/alpha&sellers=all",
         "/ranking",
         "/changes",
         "/compare?ids=acme/alpha,acme/beta",

@@ -591,7 +591,7 @@ async fn each_filter_keeps_the_right_providers_and_marks_the_cheapest_that_quali
 }
 
 #[tokio::test]
-async fn the_filters_stay_in_the_form_and_travel_to_the_per_provider_calculator() {
+async fn the_filters_stay_in_the_form_and_travel_to_the_bill_at_every_seller() {
     let w = world().await;
     let page = w
         .app
@@ -623,19 +623,23 @@ async fn the_filters_stay_in_the_form_and_travel_to_the_per_provider_calculator(
     assert_eq!(calculator.len(), 1);
     let link = &calculator[0];
     for part in [
+        "/calculator/bill?",
         "ids=acme%2Falpha",
-        "by_provider=1",
+        "sellers=all",
         "dc=EU",
         "min_uptime=99",
         "tools=1",
+        "id=acme%2Falpha",
     ] {
         assert!(link.contains(part), "{link} lacks {part}");
     }
-    // It lands on a priced page (the default workload), not on a form asking for volumes.
+    // It lands on a priced page (the default workload), not on a form asking for volumes:
+    // Nordlys runs only in the EU, was up 99.5 % and lists tools; the routed price does not
+    // say where it runs.
     let landed = w.app.get(link).await;
     assert_eq!(landed.status, 200, "{link}");
     assert_eq!(
-        landed.attrs("table.by-provider tbody.endpoints tr.cheapest", "data-tag"),
+        landed.attrs("table.sellers-bills tr.cheapest", "data-seller"),
         ["nordlys/bf16"]
     );
 }
@@ -782,29 +786,31 @@ async fn a_provider_page_shows_each_model_against_the_routed_price_and_the_cheap
 }
 
 /// 1,000 requests of 10,000 input and 1,000 output tokens, half the input from the cache:
-/// 10 M input tokens (5 M uncached, 5 M cache reads) and 1 M output tokens a month.
+/// 10 M input tokens (5 M uncached, 5 M cache reads) and 1 M output tokens a month, at every
+/// seller of acme/alpha.
 const WORKLOAD: &str =
-    "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50&ids=acme/alpha&by_provider=1";
+    "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50&ids=acme/alpha&sellers=all";
+
+/// acme/alpha's bill page for [`WORKLOAD`] with `extra` parameters.
+fn bill_url(extra: &str) -> String {
+    format!("/calculator/bill?{WORKLOAD}{extra}&id=acme/alpha")
+}
 
 #[tokio::test]
-async fn the_per_provider_calculator_prices_each_provider_at_its_own_prices() {
+async fn the_bill_at_every_seller_prices_each_provider_at_its_own_prices() {
     let w = world().await;
-    let page = w.app.get(&format!("/calculator?{WORKLOAD}")).await;
+    let page = w.app.get(&bill_url("")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     // Routed: 5 M × $1 + 5 M × $0.10 (cache reads) + 1 M × $4 = $9.50.
-    assert_eq!(
-        page.texts("table.by-provider tr.routed td.monthly"),
-        ["$9.50"]
-    );
     // Harbor: 5 M × $0.80 + 5 M × $0.08 + 1 M × $3.20 = $7.60.
     // Lumen, no cache price so all 10 M at $0.70: $7.00 + 1 M × $2.80 = $9.80.
     // Tidewater: 10 M × $0.90 + 1 M × $3.60 = $12.60. Kestrel: $10 + $4 = $14.00.
     // Nordlys: 10 M × $1.20 + 1 M × $4.80 = $16.80.
-    let tags = page.attrs("table.by-provider tbody.endpoints tr", "data-tag");
     assert_eq!(
-        tags,
+        page.attrs("table.sellers-bills tbody tr", "data-seller"),
         [
             "harbor",
+            "openrouter",
             "lumen",
             "tidewater",
             "kestrel/fp16",
@@ -812,35 +818,52 @@ async fn the_per_provider_calculator_prices_each_provider_at_its_own_prices() {
         ]
     );
     assert_eq!(
-        page.texts("table.by-provider tbody.endpoints td.monthly"),
-        ["$7.60", "$9.80", "$12.60", "$14.00", "$16.80"]
+        page.texts("table.sellers-bills tbody td.monthly"),
+        ["$7.60", "$9.50", "$9.80", "$12.60", "$14.00", "$16.80"]
     );
-    // (7.60 − 9.50) / 9.50 = −20%; (9.80 − 9.50) / 9.50 = +3.2%.
-    let vs = page.texts("table.by-provider tbody.endpoints td.vs");
-    assert_eq!(&vs[..2], ["−20%", "+3.2%"]);
+    // Against the cheapest: (9.50 − 7.60) / 7.60 = +25%; (9.80 − 7.60) / 7.60 = +28.9%.
+    let vs = page.texts("table.sellers-bills tbody td.vs");
+    assert_eq!(&vs[..3], ["", "+25%", "+28.9%"]);
     assert_eq!(
-        page.attrs("table.by-provider tbody.endpoints tr.cheapest", "data-tag"),
+        page.attrs("table.sellers-bills tbody tr.cheapest", "data-seller"),
         ["harbor"]
     );
-    let answer = page.texts("p.filter-result").join(" ");
+    // The bill itself is Harbor's, which serves the model at fp8, and says so.
+    assert_eq!(page.texts("#bill-monthly"), ["$7.60"]);
+    let seller = page.texts("#bill-seller").join(" ");
     assert!(
-        answer.contains("Harbor Inference at $7.60 a month"),
+        seller.starts_with("Priced at Harbor Inference via OpenRouter")
+            && seller.contains("at fp8, below the 16-bit original"),
+        "{seller}"
+    );
+    // The calculator's answer names the seller and the cheapest at full precision: the
+    // routed price ($9.50) is cheaper than Lumen's bf16 ($9.80).
+    let calculator = w.app.get(&format!("/calculator?{WORKLOAD}")).await;
+    let answer = calculator.texts("#summary p").join(" ");
+    assert!(
+        answer.starts_with(
+            "Cheapest for this workload: Alpha at Harbor Inference via OpenRouter (fp8), \
+             $7.60 a month · at full precision: Alpha at OpenRouter (routed), $9.50 a month."
+        ),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("That price is for an endpoint serving the model at fp8"),
         "{answer}"
     );
 }
 
 #[tokio::test]
-async fn the_per_provider_calculator_honours_the_filters_and_marks_the_cheapest_that_qualifies() {
+async fn the_bill_at_every_seller_honours_the_filters_and_marks_the_cheapest_that_qualifies() {
     let w = world().await;
-    let page = w
-        .app
-        .get(&format!("/calculator?{WORKLOAD}&full_precision=1&tools=1"))
-        .await;
+    let page = w.app.get(&bill_url("&full_precision=1&tools=1")).await;
     assert_eq!(page.status, 200);
-    // Harbor (fp8) and Lumen (no tools) are cheaper but fail: they go last.
+    // Harbor (fp8) and Lumen (no tools) are cheaper than most but fail: they go last. The
+    // routed listing lists tools and states no reduced precision.
     assert_eq!(
-        page.attrs("table.by-provider tbody.endpoints tr", "data-tag"),
+        page.attrs("table.sellers-bills tbody tr", "data-seller"),
         [
+            "openrouter",
             "tidewater",
             "kestrel/fp16",
             "nordlys/bf16",
@@ -849,46 +872,39 @@ async fn the_per_provider_calculator_honours_the_filters_and_marks_the_cheapest_
         ]
     );
     assert_eq!(
-        page.attrs("table.by-provider tbody.endpoints tr.cheapest", "data-tag"),
-        ["tidewater"]
+        page.attrs("table.sellers-bills tbody tr.cheapest", "data-seller"),
+        ["openrouter"]
     );
     assert_eq!(
-        page.attrs("table.by-provider tbody.endpoints tr.left-out", "data-tag"),
+        page.attrs("table.sellers-bills tbody tr.left-out", "data-seller"),
         ["harbor", "lumen"]
     );
-    let answer = page.texts("p.filter-result").join(" ");
-    assert!(
-        answer.contains("Tidewater AI at $12.60 a month")
-            && answer.contains("3 of 5 providers meet your filters")
-            && answer.contains(
-                "2 providers left out: 1 runs at reduced precision, 1 does not list tool calling."
-            ),
-        "{answer}"
-    );
-    // The form keeps the filters, the workload and the model.
+    let why = page.texts("table.sellers-bills tbody tr.left-out small.why-out");
     assert_eq!(
-        page.attrs("form.by-provider-form input[name=tools][checked]", "value"),
-        ["1"]
+        why,
+        [
+            "Left out: runs at reduced precision",
+            "Left out: does not list tool calling"
+        ]
     );
-    assert_eq!(
-        page.attrs("form.by-provider-form input[name=ids]", "value"),
-        ["acme/alpha"]
-    );
-    // The model page link carries the filters back.
-    let back: Vec<String> = page
-        .attrs("a", "href")
-        .into_iter()
-        .filter(|h| h.starts_with("/models/acme/alpha?"))
-        .collect();
+    assert_eq!(page.texts("#bill-monthly"), ["$9.50"]);
+    let words = page.texts("section.every-seller p.muted").join(" ");
     assert!(
-        back.iter()
-            .any(|h| h.contains("full_precision=1") && h.contains("tools=1")),
+        words.contains("limited to sellers at full precision and listing tool calling"),
+        "{words}"
+    );
+    // The way back to the calculator keeps the filters, the workload and the model.
+    let back = page.attrs(".crumbs a", "href");
+    assert!(
+        back[0].contains("full_precision=1")
+            && back[0].contains("tools=1")
+            && back[0].contains("ids=acme%2Falpha"),
         "{back:?}"
     );
 }
 
 #[tokio::test]
-async fn the_per_provider_bill_comes_as_csv_and_json_too() {
+async fn every_seller_comes_as_csv_and_json_too() {
     let w = world().await;
     let csv = w
         .app
@@ -896,69 +912,72 @@ async fn the_per_provider_bill_comes_as_csv_and_json_too() {
         .await;
     assert_eq!(csv.status, 200);
     let lines: Vec<&str> = csv.body.lines().collect();
-    assert!(lines[0].starts_with("provider,tag,slug,meets_filters,cheapest_that_qualifies"));
-    let field = |line: &str, i: usize| line.split(',').nth(i).unwrap_or_default().to_string();
-    // Routed first, then Nordlys (the one EU provider), then the four left out, cheapest first.
-    let rows: Vec<(String, String, String, String)> = lines[1..]
-        .iter()
-        .map(|l| (field(l, 1), field(l, 3), field(l, 4), field(l, 9)))
-        .collect();
-    assert_eq!(
-        rows,
-        [
-            ("routed".into(), "".into(), "".into(), "9.5".into()),
-            (
-                "nordlys/bf16".into(),
-                "yes".into(),
-                "yes".into(),
-                "16.8".into()
-            ),
-            ("harbor".into(), "no".into(), "".into(), "7.6".into()),
-            ("lumen".into(), "no".into(), "".into(), "9.8".into()),
-            ("tidewater".into(), "no".into(), "".into(), "12.6".into()),
-            ("kestrel/fp16".into(), "no".into(), "".into(), "14".into()),
-        ]
-    );
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row: Vec<&str> = lines[1].split(',').collect();
+    // Nordlys, the one EU provider, bills it: $16.80 of the two sellers priced… of one.
+    assert_eq!(row[at("id")], "acme/alpha");
+    assert_eq!(row[at("monthly_cost_usd")], "16.8");
+    assert_eq!(row[at("seller_key")], "nordlys/bf16");
+    assert_eq!(row[at("seller_kind")], "routed-provider");
+    assert_eq!(row[at("sellers_priced")], "1");
 
     let json = w
         .app
         .get(&format!("/calculator?{WORKLOAD}&dc=EU&format=json"))
         .await
         .json();
-    assert_eq!(json["model"], "acme/alpha");
-    assert_eq!(json["filters"], json!({"dc": "EU"}));
-    assert_eq!(json["routed"]["monthly_cost"], "9.5");
-    let first = &json["providers"][0];
-    assert_eq!(first["tag"], "nordlys/bf16");
-    assert_eq!(first["cheapest"], true);
-    assert_eq!(first["meets_filters"], true);
-    assert_eq!(first["datacenters"], json!(["FI", "SE"]));
-    assert_eq!(first["bill"]["monthly_cost"], "16.8");
+    let alpha = &json["bills"][0];
+    assert_eq!(alpha["id"], "acme/alpha");
+    assert_eq!(alpha["seller_key"], "nordlys/bf16");
+    assert_eq!(alpha["seller_kind"], "routed-provider");
+    // bf16 is full precision: no quantization to warn of.
+    assert_eq!(alpha["quantization"], serde_json::Value::Null);
+    assert_eq!(alpha["monthly_cost"], "16.8");
     assert_eq!(
-        json["providers"][1]["shortfalls"],
-        json!(["runs_outside_region"])
+        alpha["sellers"],
+        json!([{"seller": "Nordlys Cloud via OpenRouter", "seller_kind": "routed-provider",
+                "seller_key": "nordlys/bf16", "quantization": null, "monthly_cost": "16.8",
+                "cheapest": true}])
     );
-    assert_eq!(json["left_out"], 4);
+    // Without the filter Harbor's fp8 bills it, and says so.
+    let all = w
+        .app
+        .get(&format!("/calculator?{WORKLOAD}&format=json"))
+        .await
+        .json();
+    assert_eq!(all["bills"][0]["seller_key"], "harbor");
+    assert_eq!(all["bills"][0]["quantization"], "fp8");
+    assert_eq!(all["bills"][0]["sellers"].as_array().unwrap().len(), 6);
 }
 
 #[tokio::test]
-async fn the_per_provider_calculator_refuses_what_it_cannot_price_with_a_400() {
+async fn the_per_provider_addresses_redirect_and_bad_filters_are_a_400() {
     let w = world().await;
-    let none = w
+    let old = "requests=1000&input_tokens=10&output_tokens=10";
+    // Written back in the canonical (sorted) order the page reads its parameters in.
+    let sorted = "input_tokens=10&output_tokens=10&requests=1000";
+    // One model at each provider is now its bill at every seller, filters kept.
+    let one = w
         .app
-        .get("/calculator?requests=1000&input_tokens=10&output_tokens=10&by_provider=1")
+        .get(&format!(
+            "/calculator?{old}&ids=acme/alpha&by_provider=1&dc=EU"
+        ))
         .await;
-    assert_eq!(none.status, 400);
-    assert!(
-        none.body.contains("name exactly one model"),
-        "{}",
-        none.body
+    assert_eq!(one.status, 308);
+    assert_eq!(
+        one.headers["location"],
+        format!("/calculator/bill?dc=EU&ids=acme%2Falpha&{sorted}&sellers=all&id=acme%2Falpha")
     );
-    let two = w
-        .app
-        .get("/calculator?requests=1000&input_tokens=10&output_tokens=10&by_provider=1&ids=acme/alpha,acme/beta")
-        .await;
-    assert_eq!(two.status, 400);
+    // Naming no model, or two, it is the calculator at every seller.
+    let none = w.app.get(&format!("/calculator?{old}&by_provider=1")).await;
+    assert_eq!(none.status, 308);
+    assert_eq!(
+        none.headers["location"],
+        format!("/calculator?{sorted}&sellers=all")
+    );
+    let landed = w.app.get(none.headers["location"].to_str().unwrap()).await;
+    assert_eq!(landed.status, 200);
     let bad = w
         .app
         .get(&format!("/calculator?{WORKLOAD}&dc=Mars&format=json"))

@@ -338,7 +338,11 @@ impl Env {
         let dir = tempfile::Builder::new()
             .prefix("tokenfare-browser")
             .tempdir()?;
-        let bin = PathBuf::from(env!("CARGO_BIN_EXE_tokenfare"));
+        // The site under test: the release binary `.ci/browser.sh` built (the one that ships,
+        // without the test-only `browser` feature), or this build's own binary when run by hand.
+        let bin = std::env::var_os("TOKENFARE_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tokenfare")));
         let database = dir.path().join("site.db");
         let api = start_fake_openrouter().await?;
 

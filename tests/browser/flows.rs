@@ -637,8 +637,8 @@ fn collapse(text: &str) -> String {
 }
 
 /// Flow: on a phone, filter a model's providers to those running in the EU, see the one
-/// that qualifies marked and the others' reasons, then price the workload at each provider.
-pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_per_provider(
+/// that qualifies marked and the others' reasons, then price the workload at every seller.
+pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_at_every_seller(
     env: SharedEnv,
 ) -> Result<()> {
     let s = env.session(Device::Phone).await?;
@@ -702,31 +702,36 @@ pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_
     let misaligned = s.misaligned_tables().await?;
     ensure!(misaligned.is_empty(), "tables out of line: {misaligned:?}");
 
-    // On to the per-provider calculator, filters carried over (the default workload:
-    // 100,000 requests of 2,000 input and 500 output tokens, half the input from cache).
-    // Fastco lists no cache price: 200 M × $4/M + 50 M × $20/M = $1,800.00.
+    // On to the bill at every seller, filters carried over (the default workload: 100,000
+    // requests of 2,000 input and 500 output tokens, half the input from cache). Fastco lists
+    // no cache price: 200 M × $4/M + 50 M × $20/M = $1,800.00; the routed price does not say
+    // where it runs, so it is left out.
     s.find("section.providers a[href^='/calculator']")
         .await?
         .click()
         .await?;
-    s.wait_for_url("the per-provider calculator", |u| {
-        u.query()
-            .is_some_and(|q| q.contains("by_provider=1") && q.contains("dc=EU"))
-    })
-    .await?;
-    let answer = s.text("p.filter-result").await?;
-    ensure!(
-        answer.contains("Fastco at $1,800.00 a month"),
-        "per-provider answer: {answer:?}"
-    );
-    let cost = s.find("table.by-provider tr.cheapest td.monthly").await?;
+    let url = s
+        .wait_for_url("the bill at every seller", |u| {
+            u.query()
+                .is_some_and(|q| q.contains("sellers=all") && q.contains("dc=EU"))
+        })
+        .await?;
+    ensure!(url.path() == "/calculator/bill", "the bill page: {url}");
+    let total = s.text("#bill-monthly").await?;
+    ensure!(collapse(&total) == "$1,800.00", "the bill: {total:?}");
+    let cost = s.find("table.sellers-bills tr.cheapest td.monthly").await?;
     ensure!(
         collapse(&cost.text().await?) == "$1,800.00",
         "the marked row's bill"
     );
+    let marked = s
+        .attrs("table.sellers-bills tr.cheapest", "data-seller")
+        .await?;
+    ensure!(marked == ["fastco"], "marked sellers: {marked:?}");
     let misaligned = s.misaligned_tables().await?;
     ensure!(misaligned.is_empty(), "tables out of line: {misaligned:?}");
-    s.assert_clean_console("/calculator?by_provider=1").await?;
+    s.assert_clean_console("/calculator/bill?sellers=all")
+        .await?;
     s.quit().await?;
     Ok(())
 }

@@ -23,8 +23,8 @@ pub const PAGES: &[(&str, &str)] = &[
     ("providers", "/providers"),
     ("provider", "/providers/fastco"),
     (
-        "calculator-by-provider",
-        "/calculator?requests=100000&input_tokens=2000&output_tokens=500&cache_hit=50&ids=globex/gamma&by_provider=1&dc=EU",
+        "calculator-bill-every-seller",
+        "/calculator/bill?requests=100000&input_tokens=2000&output_tokens=500&cache_hit=50&ids=globex/gamma&sellers=all&dc=EU&id=globex/gamma",
     ),
     (
         "calculator",

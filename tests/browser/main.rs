@@ -2,8 +2,9 @@
 //! (issue 9). Not part of a plain `cargo test`: run them with
 //!
 //! ```sh
-//! bash .ci/browser.sh    # installs chromium + chromium-driver if missing, then runs:
-//! cargo test --release --features browser --test browser
+//! bash .ci/browser.sh    # installs chromium + chromium-driver if missing, builds the release
+//!                        # binary, then runs with TOKENFARE_BIN set to it:
+//! cargo test --features browser --test browser
 //! ```
 //!
 //! A custom harness (no libtest): the site and chromedriver start once, then each flow runs as
@@ -43,7 +44,7 @@ const FLOWS: &[(&str, Flow)] = flows![
     flows::calculator_answer_is_on_a_phones_first_screen,
     flows::ranking_reorders_when_index_and_ratio_change,
     flows::about_and_guide_show_freshness_formulas_and_working_examples,
-    flows::where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_per_provider,
+    flows::where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_at_every_seller,
     layout::phone_width_has_no_sideways_scroll_and_a_full_keyboard_path,
     layout::console_is_clean_on_every_page_under_the_csp,
     tables::price_cells_of_the_first_rows_are_in_view_at_both_widths,

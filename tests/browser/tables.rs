@@ -48,8 +48,8 @@ const CHECKS: &[(&str, &str, &str)] = &[
         "td.amount",
     ),
     (
-        "/calculator?requests=100000&input_tokens=2000&output_tokens=500&ids=globex/gamma&by_provider=1",
-        "table.by-provider > tbody.endpoints > tr",
+        "/calculator/bill?requests=100000&input_tokens=2000&output_tokens=500&ids=globex/gamma&sellers=all&id=globex/gamma",
+        "table.sellers-bills > tbody > tr",
         "td.monthly",
     ),
     (

@@ -1,13 +1,14 @@
 //! `/calculator?…&format=csv|json`: the calculator's result as data: CSV with one row per
 //! model and every itemised line in fixed columns, and JSON with the bills as plain
-//! decimals (rounded as in [`format::plain`]).
+//! decimals (rounded as in [`format::plain`]). Under `sellers=all` each bill also names its
+//! seller's kind, precision and batch-price source, and the JSON lists every seller priced.
 
 use axum::response::Response;
 use serde::Serialize;
 
 use super::csv;
 use crate::pricing::calculator::{MonthlyBill, Part};
-use crate::pricing::sellers::Priced;
+use crate::pricing::sellers::{Priced, Sellers};
 use crate::store::Catalogue;
 use crate::web::extractors::calculator::{CalcRequest, FormValues};
 use crate::web::format;
@@ -26,8 +27,17 @@ const LINE_LABELS: &[(&str, &str)] = &[
 ];
 const PARTS: &[(Part, &str)] = &[(Part::OnDemand, "on_demand"), (Part::Batch, "batch")];
 
-/// The CSV header: the six public columns first, in this order.
-pub fn csv_header() -> String {
+/// The columns `sellers=all` adds at the end of every row.
+const SELLER_COLUMNS: [&str; 4] = [
+    "seller_kind",
+    "quantization",
+    "batch_price_source",
+    "sellers_priced",
+];
+
+/// The CSV header at `sellers`: the six public columns first, in this order; every seller
+/// column after the lines under `sellers=all`.
+pub fn csv_header(sellers: Sellers) -> String {
     let mut columns: Vec<String> = [
         "id",
         "name",
@@ -65,13 +75,17 @@ pub fn csv_header() -> String {
         }
     }
     columns.push("notes".into());
+    if sellers == Sellers::All {
+        columns.extend(SELLER_COLUMNS.iter().map(|c| c.to_string()));
+    }
     columns.join(",")
 }
 
 /// Every row's whole bill, one row each.
 pub fn csv(priced: &Priced<'_>) -> Response {
     let result = &priced.outcome.shown;
-    let mut out = csv_header();
+    let all = priced.sellers == Sellers::All;
+    let mut out = csv_header(priced.sellers);
     out.push('\n');
     for bill in &result.bills {
         let mut fields = vec![
@@ -97,8 +111,8 @@ pub fn csv(priced: &Priced<'_>) -> Response {
         ];
         let seller = priced.seller(&bill.id);
         fields.extend([
-            seller.name,
-            seller.seller.key(),
+            seller.name.clone(),
+            seller.seller.bill_key(),
             seller.feed.publisher().to_string(),
             seller.as_of.map(|t| t.to_rfc3339()).unwrap_or_default(),
         ]);
@@ -119,14 +133,30 @@ pub fn csv(priced: &Priced<'_>) -> Response {
             }
         }
         fields.push(bill.notes.join("; "));
+        if all {
+            fields.extend([
+                seller.kind().key().to_string(),
+                seller.quantization.clone().unwrap_or_default(),
+                seller
+                    .batch_source
+                    .map(|s| s.key().to_string())
+                    .unwrap_or_default(),
+                priced
+                    .sellers_priced(&bill.id)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            ]);
+        }
         csv::push_row(&mut out, &fields);
     }
-    // Unpriced models close the file with empty numbers and the reason.
-    let width = csv_header().split(',').count();
-    for unpriced in result.unpriced.iter().chain(&priced.no_official) {
+    // Unpriced models close the file with empty numbers and the reason in the notes column.
+    let header = csv_header(priced.sellers);
+    let notes = header.split(',').position(|c| c == "notes").unwrap_or(0);
+    let width = header.split(',').count();
+    for unpriced in result.unpriced.iter().chain(&priced.no_seller) {
         let mut fields = vec![unpriced.id.clone(), unpriced.name.clone()];
-        fields.resize(width - 1, String::new());
-        fields.push(format!("not priced: {}", unpriced.reason));
+        fields.resize(width, String::new());
+        fields[notes] = format!("not priced: {}", unpriced.reason);
         csv::push_row(&mut out, &fields);
     }
     csv::response(out, "tokenfare-workload.csv", csv::Disposition::Inline)
@@ -145,6 +175,29 @@ struct JsonBill<'a> {
     seller_as_of: Option<String>,
     /// When the seller's price took effect, where the source dates it.
     seller_price_since: Option<String>,
+    #[serde(flatten)]
+    every_seller: Option<JsonSellers>,
+}
+
+/// What `sellers=all` adds to a bill: its seller's kind, precision and batch-price source,
+/// and every seller priced for the model, cheapest first.
+#[derive(Serialize)]
+struct JsonSellers {
+    seller_kind: &'static str,
+    quantization: Option<String>,
+    batch_price_source: Option<&'static str>,
+    sellers: Vec<JsonSeller>,
+}
+
+/// One seller priced for a model.
+#[derive(Serialize)]
+struct JsonSeller {
+    seller: String,
+    seller_kind: &'static str,
+    seller_key: String,
+    quantization: Option<String>,
+    monthly_cost: String,
+    cheapest: bool,
 }
 
 /// The inputs as typed, the workload as read, and every bill with its seller.
@@ -167,21 +220,42 @@ pub fn json(
         "inputs": inputs,
         "workload": request.workload,
         "context_needed": request.context_needed(),
-        "price_source": priced.source,
+        "price_source": priced.sellers,
         "bills": result.bills.iter().map(|bill| {
             let seller = priced.seller(&bill.id);
+            let every_seller = (priced.sellers == Sellers::All).then(|| JsonSellers {
+                seller_kind: seller.kind().key(),
+                quantization: seller.quantization.clone(),
+                batch_price_source: seller.batch_source.map(|s| s.key()),
+                sellers: priced
+                    .every_seller(&request.workload, &bill.id)
+                    .iter()
+                    .filter(|s| s.qualifies())
+                    .filter_map(|s| {
+                        Some(JsonSeller {
+                            seller: s.seller.name.clone(),
+                            seller_kind: s.seller.kind().key(),
+                            seller_key: s.seller.seller.bill_key(),
+                            quantization: s.seller.quantization.clone(),
+                            monthly_cost: format::plain(s.monthly_cost()?),
+                            cheapest: s.cheapest,
+                        })
+                    })
+                    .collect(),
+            });
             JsonBill {
                 bill,
                 times_cheapest: result.times_cheapest(bill).map(format::plain),
-                seller: seller.name,
-                seller_key: seller.seller.key(),
+                seller_key: seller.seller.bill_key(),
                 seller_source: seller.feed.publisher(),
                 seller_as_of: seller.as_of.map(|t| t.to_rfc3339()),
                 seller_price_since: seller.since.map(|d| d.to_string()),
+                seller: seller.name,
+                every_seller,
             }
         }).collect::<Vec<_>>(),
         "unpriced": result.unpriced,
-        "no_official_price": priced.no_official,
+        "no_seller": priced.no_seller,
         "left_out": outcome.left_out.iter().map(LeftOutView::new).collect::<Vec<_>>(),
         "savings_on_cheapest": outcome.savings,
     })

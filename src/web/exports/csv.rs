@@ -1,22 +1,10 @@
 //! The CSV exports (`/api/models.csv`, `/api/price-tags.csv`, the calculator's and the
-//! per-provider calculator's `format=csv`): one quoting rule, one row writer, one response.
+//! price tags' CSV): one quoting rule, one row writer, one response.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-pub fn field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
+pub use crate::format::csv_field as field;
 
 /// Appends one row of fields, each quoted by [`field`], and its line end.
 pub fn push_row<S: AsRef<str>>(out: &mut String, fields: &[S]) {

@@ -6,17 +6,17 @@
 //! | --------------- | --------------------------------------------------------------- |
 //! | [`models`]      | `/api/models.json`, `/api/models.csv`                           |
 //! | [`calculator`]  | `/calculator?…&format=csv` and `format=json`                    |
-//! | [`by_provider`] | the same with `by_provider=1`                                   |
 //! | [`ranking`]     | `/ranking?format=json`                                          |
 //! | [`changes`]     | `/api/changes.json`                                             |
 //! | [`atom`]        | `/changes.atom`, `/feeds/models/{id}`                           |
 //! | [`price_tags`]  | `/api/price-tags.json`, `/api/price-tags.csv`, `/api/discrepancies.json` |
+//! | [`usage`]       | `POST /usage?format=json`                                        |
 
 pub mod atom;
-pub mod by_provider;
 pub mod calculator;
 pub mod changes;
 pub mod csv;
 pub mod models;
 pub mod price_tags;
 pub mod ranking;
+pub mod usage;

@@ -18,6 +18,7 @@
 //! | [`ranking`]                 | `/ranking`                                           |
 //! | [`changes`]                 | `/changes`, `/changes.atom`, `/api/changes.json`     |
 //! | [`price_tags`]              | `/api/price-tags.{json,csv}`                         |
+//! | [`usage`], [`upload`]       | `/usage` (its format; a POSTed file or pasted text)  |
 //!
 //! [`named_model`] reads a model named in a field by its id or as a search would find it;
 //! [`paging`] reads which page of a long list (`/models`, `/ranking`) to show.
@@ -32,6 +33,8 @@ pub mod paging;
 pub mod params;
 pub mod price_tags;
 pub mod ranking;
+pub mod upload;
+pub mod usage;
 pub mod where_to_buy;
 
 use std::sync::Arc;
@@ -41,6 +44,7 @@ use axum::http::request::Parts;
 
 use super::error::{AppError, AppResult};
 use crate::AppState;
+use crate::pricing::market::Market;
 use crate::store::Catalogue;
 pub use form::FieldErrors;
 pub use params::Params;
@@ -64,7 +68,8 @@ pub trait PageQuery: Sized {
 /// Pages that show a form take the problems as they are and answer 400 with the form;
 /// answers that have no form to show them by (exports, feeds) call [`Query::checked`].
 pub struct Query<T> {
-    pub catalogue: Arc<Catalogue>,
+    /// The catalogue with its sellers; it reads as a [`Catalogue`].
+    pub catalogue: Arc<Market>,
     pub value: T,
     pub errors: FieldErrors,
 }

@@ -48,6 +48,11 @@ impl Params {
             .is_some_and(|v| matches!(v, "1" | "on" | "true" | "yes"))
     }
 
+    /// Every pair, in the order given, blank ones included.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
     pub fn is_empty(&self) -> bool {
         self.pairs.iter().all(|(_, v)| v.is_empty())
     }
@@ -66,9 +71,5 @@ pub fn encode<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> String 
 
 /// Shortens user input for echoing in a message.
 pub fn clip(text: &str) -> String {
-    let mut out: String = text.chars().filter(|c| !c.is_control()).take(40).collect();
-    if text.chars().count() > 40 {
-        out.push('…');
-    }
-    out
+    crate::format::clip(text, 40)
 }

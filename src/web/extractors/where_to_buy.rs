@@ -1,5 +1,5 @@
 //! The "where to buy" filters as a reader shares them: the model page's query, read the same
-//! way by the per-provider calculator, and written back by one builder so every link carries
+//! way by the calculator at every seller (`sellers=all`), and written back by one builder so every link carries
 //! them over unchanged.
 //!
 //! | parameter            | value                                   |
@@ -10,11 +10,13 @@
 //! | `full_precision`     | `1`: no stated fp8/fp6/fp4/int endpoints |
 //! | `tools`              | `1`: lists tool calling                 |
 //! | `structured_outputs` | `1`: lists structured outputs           |
+//! | `maker_and_clouds`   | `1`: the maker's own API and the clouds only |
 
 use super::PageQuery;
 use super::form::{self, FieldErrors};
 use super::params::Params;
 use crate::pricing::providers::{ProviderFilters, Region};
+use crate::pricing::sellers::SellerFilters;
 use crate::store::Catalogue;
 
 /// The model page's query: the filters as typed (shown back in the form) and as parsed (no
@@ -22,7 +24,7 @@ use crate::store::Catalogue;
 #[derive(Clone, Debug, Default)]
 pub struct WhereToBuyQuery {
     pub typed: FilterQuery,
-    pub filters: ProviderFilters,
+    pub filters: SellerFilters,
 }
 
 impl PageQuery for WhereToBuyQuery {
@@ -30,6 +32,7 @@ impl PageQuery for WhereToBuyQuery {
         "dc",
         "full_precision",
         "hq",
+        "maker_and_clouds",
         "min_uptime",
         "structured_outputs",
         "tools",
@@ -39,7 +42,7 @@ impl PageQuery for WhereToBuyQuery {
         let typed = FilterQuery::from_params(params);
         let (filters, errors) = match typed.parse() {
             Ok(filters) => (filters, FieldErrors::default()),
-            Err(errors) => (ProviderFilters::default(), errors),
+            Err(errors) => (SellerFilters::default(), errors),
         };
         (WhereToBuyQuery { typed, filters }, errors)
     }
@@ -54,6 +57,7 @@ pub struct FilterQuery {
     pub full_precision: bool,
     pub tools: bool,
     pub structured_outputs: bool,
+    pub maker_and_clouds: bool,
 }
 
 impl FilterQuery {
@@ -66,10 +70,19 @@ impl FilterQuery {
             full_precision: params.flag("full_precision"),
             tools: params.flag("tools"),
             structured_outputs: params.flag("structured_outputs"),
+            maker_and_clouds: params.flag("maker_and_clouds"),
         }
     }
 
-    /// The canonical query of parsed filters.
+    /// The canonical query of parsed seller filters.
+    pub fn from_seller_filters(filters: &SellerFilters) -> FilterQuery {
+        FilterQuery {
+            maker_and_clouds: filters.maker_and_clouds,
+            ..FilterQuery::from_filters(&filters.places)
+        }
+    }
+
+    /// The canonical query of parsed place and feature filters.
     pub fn from_filters(filters: &ProviderFilters) -> FilterQuery {
         FilterQuery {
             dc: filters
@@ -89,11 +102,17 @@ impl FilterQuery {
             full_precision: filters.full_precision,
             tools: filters.tools,
             structured_outputs: filters.structured_outputs,
+            maker_and_clouds: false,
         }
     }
 
+    /// True when no filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.pairs().is_empty()
+    }
+
     /// Checks every field; all problems at once, each with what to type instead.
-    pub fn parse(&self) -> Result<ProviderFilters, FieldErrors> {
+    pub fn parse(&self) -> Result<SellerFilters, FieldErrors> {
         let mut errors = FieldErrors::default();
         let mut region = |key: &'static str, text: &str| {
             if text.is_empty() || text.eq_ignore_ascii_case("any") {
@@ -113,13 +132,16 @@ impl FilterQuery {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(ProviderFilters {
-            datacenter,
-            headquarters,
-            min_uptime,
-            full_precision: self.full_precision,
-            tools: self.tools,
-            structured_outputs: self.structured_outputs,
+        Ok(SellerFilters {
+            places: ProviderFilters {
+                datacenter,
+                headquarters,
+                min_uptime,
+                full_precision: self.full_precision,
+                tools: self.tools,
+                structured_outputs: self.structured_outputs,
+            },
+            maker_and_clouds: self.maker_and_clouds,
         })
     }
 
@@ -133,6 +155,7 @@ impl FilterQuery {
             ("full_precision", flag(self.full_precision)),
             ("tools", flag(self.tools)),
             ("structured_outputs", flag(self.structured_outputs)),
+            ("maker_and_clouds", flag(self.maker_and_clouds)),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -151,15 +174,27 @@ mod tests {
 
     #[test]
     fn filters_round_trip_through_the_url() {
-        let q = query("dc=eu&hq=US&min_uptime=99.5&full_precision=1&tools=on&structured_outputs=1");
-        let filters = q.parse().unwrap();
+        let q = query(
+            "dc=eu&hq=US&min_uptime=99.5&full_precision=1&tools=on&structured_outputs=1\
+             &maker_and_clouds=1",
+        );
+        let sellers = q.parse().unwrap();
+        assert!(sellers.maker_and_clouds);
+        assert_eq!(
+            FilterQuery::from_seller_filters(&sellers),
+            FilterQuery {
+                dc: "EU".into(),
+                ..q.clone()
+            }
+        );
+        let filters = sellers.places;
         assert_eq!(filters.datacenter, Some(Region::Eu));
         assert_eq!(filters.headquarters, Some(Region::Country("US".into())));
         assert_eq!(filters.min_uptime, Some(Decimal::new(995, 1)));
         assert!(filters.full_precision && filters.tools && filters.structured_outputs);
         let canonical = FilterQuery::from_filters(&filters);
         assert_eq!(canonical.dc, "EU");
-        assert_eq!(canonical.parse().unwrap(), filters);
+        assert_eq!(canonical.parse().unwrap().places, filters);
         assert_eq!(
             canonical.pairs(),
             [
@@ -173,6 +208,7 @@ mod tests {
         );
         assert!(query("").parse().unwrap().is_empty());
         assert!(query("dc=any&min_uptime=").parse().unwrap().is_empty());
+        assert!(!query("maker_and_clouds=1").parse().unwrap().is_empty());
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! `/calculator`: the workload cost calculator, as a page or as CSV or JSON, for every model
-//! or (`by_provider=1`) one model at each of its providers; and `/calculator/bill`, one
-//! model's itemised bill at a URL of its own. The form is read by [`CalculatorForm`] and
-//! [`BillQuery`]; the models are priced by [`crate::pricing::sellers::compute`] over the
-//! pure maths in [`crate::pricing::calculator`].
+//! `/calculator`: the workload cost calculator, as a page or as CSV or JSON, every model at
+//! its routed price or (`sellers=all`) at every seller; and `/calculator/bill`, one model's
+//! itemised bill at a URL of its own (with `sellers=all`, beside its bill at every other
+//! seller). The form is read by [`CalculatorForm`] and [`BillQuery`]; the models are priced by
+//! [`crate::pricing::sellers::compute`] over the pure maths in [`crate::pricing::calculator`].
+//! Addresses from before `sellers=` redirect ([`crate::web::extractors::calculator::legacy`]).
 
 use axum::Json;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::pricing::market::Market;
 use crate::pricing::sellers;
-use crate::store::Catalogue;
 use crate::web::error::{AppError, AppResult};
 use crate::web::exports;
 use crate::web::extractors::Query;
@@ -16,7 +17,6 @@ use crate::web::extractors::calculator::{BillQuery, CalcRequest, CalculatorForm,
 use crate::web::extractors::form::FieldErrors;
 use crate::web::extractors::params::clip;
 use crate::web::pages::calculator::bill::BillPage;
-use crate::web::pages::calculator::by_provider::{self, ByProviderPage};
 use crate::web::pages::calculator::{CalculatorPage, LeftOutView, result_view, rows_shown};
 use crate::web::today;
 
@@ -29,6 +29,9 @@ pub async fn calculator(query: Query<CalculatorForm>) -> AppResult<Response> {
         value: form,
         errors,
     } = query;
+    if let Some(to) = &form.moved_to {
+        return Ok(Redirect::permanent(to).into_response());
+    }
     let Some(request) = form.request.as_ref() else {
         if form.wants_html() {
             return Ok(
@@ -37,22 +40,6 @@ pub async fn calculator(query: Query<CalculatorForm>) -> AppResult<Response> {
         }
         return Err(AppError::Invalid(errors));
     };
-    // One model across its providers (issue 17): its own view, the same parsed workload.
-    if let Some(typed) = &form.by_provider {
-        let filters = typed.parse().map_err(AppError::Invalid)?;
-        let priced = by_provider::price(&catalogue, request, &filters)?;
-        return Ok(match request.format {
-            Format::Csv => exports::by_provider::csv(&priced, &filters),
-            Format::Json => Json(exports::by_provider::json(
-                &catalogue, &priced, request, &filters,
-            ))
-            .into_response(),
-            Format::Html => {
-                ByProviderPage::build(&catalogue, &priced, &form.values, request, typed, &filters)
-                    .into_response()
-            }
-        });
-    }
     // The page shows a few rows' bills; the exports carry every row's whole bill.
     let itemise_first = match request.format {
         Format::Html => rows_shown(request),
@@ -86,17 +73,18 @@ pub async fn calculator(query: Query<CalculatorForm>) -> AppResult<Response> {
     })
 }
 
-/// Every chosen model's bill for the request's workload, from its chosen source of prices.
+/// Every chosen model's bill for the request's workload, at the sellers it asks for.
 fn price<'a>(
-    catalogue: &'a Catalogue,
+    market: &'a Market,
     request: &CalcRequest,
     itemise_first: usize,
 ) -> Result<sellers::Priced<'a>, String> {
     sellers::compute(
-        catalogue,
+        market,
         &request.workload,
         &request.choice(),
-        request.source,
+        request.sellers,
+        &request.filters,
         today(),
         itemise_first,
     )
@@ -105,12 +93,15 @@ fn price<'a>(
 /// `GET /calculator/bill`: one model's itemised bill for the workload in the query, at a
 /// URL of its own (the calculator's parameters plus `id`). Every problem is a 400 naming
 /// it; an id the calculator does not price is a 404.
-pub async fn bill(query: Query<BillQuery>) -> AppResult<BillPage> {
+pub async fn bill(query: Query<BillQuery>) -> AppResult<Response> {
     let Query {
         catalogue,
         value: query,
         errors,
     } = query;
+    if let Some(to) = &query.moved_to {
+        return Ok(Redirect::permanent(to).into_response());
+    }
     let back_href = query.values.page_href(false);
     let Some(request) = query.request else {
         return Err(AppError::Invalid(errors));
@@ -140,7 +131,7 @@ pub async fn bill(query: Query<BillQuery>) -> AppResult<BillPage> {
             shown
                 .unpriced
                 .iter()
-                .chain(&priced.no_official)
+                .chain(&priced.no_seller)
                 .find(|u| u.id == id)
                 .map(|u| u.reason.clone())
                 .or_else(|| {
@@ -159,11 +150,5 @@ pub async fn bill(query: Query<BillQuery>) -> AppResult<BillPage> {
             )),
         });
     };
-    Ok(BillPage::build(
-        &catalogue,
-        &priced,
-        bill,
-        &request.workload,
-        back_href,
-    ))
+    Ok(BillPage::build(&catalogue, &priced, bill, &request, back_href).into_response())
 }

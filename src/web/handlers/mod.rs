@@ -18,3 +18,4 @@ pub mod price_tags;
 pub mod provider_directory;
 pub mod ranking;
 pub mod sitemap;
+pub mod usage;

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use chrono::{DateTime, Utc};
 
 use super::encoding::Encoding;
-use crate::store::Catalogue;
+use crate::pricing::market::Market;
 use crate::store::catalogue::STALE_AFTER_HOURS;
 
 /// A data version and its ETag per coding (identity, gzip, brotli).
@@ -34,7 +34,7 @@ impl DataVersion {
 
 /// The validators of one catalogue, worked out once rather than on every request.
 pub struct Validators {
-    catalogue: Weak<Catalogue>,
+    catalogue: Weak<Market>,
     /// While fresh and once stale: pages say which, so the two are different versions.
     fresh: DataVersion,
     stale: DataVersion,
@@ -43,7 +43,7 @@ pub struct Validators {
 }
 
 impl Validators {
-    pub fn new(catalogue: &Arc<Catalogue>) -> Validators {
+    pub fn new(catalogue: &Arc<Market>) -> Validators {
         let freshness = &catalogue.freshness;
         let versions = |stale: bool| {
             let tag = format!(
@@ -76,7 +76,7 @@ impl Validators {
     }
 
     /// Whether these are the validators of `catalogue` (the one being served).
-    pub fn are_for(&self, catalogue: &Arc<Catalogue>) -> bool {
+    pub fn are_for(&self, catalogue: &Arc<Market>) -> bool {
         std::ptr::eq(self.catalogue.as_ptr(), Arc::as_ptr(catalogue))
     }
 

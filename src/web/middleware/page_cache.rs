@@ -25,7 +25,7 @@ use super::conditional::{Validators, not_modified};
 use super::encoding::{Effort, Encoding};
 use super::render_pool::{RENDER_QUEUE_WAIT, RenderPool, render_slots};
 use crate::AppState;
-use crate::store::Catalogue;
+use crate::pricing::market::Market;
 use crate::web::{AppError, canonical};
 
 /// Bodies larger than this are served but not cached.
@@ -122,7 +122,7 @@ impl PageCache {
         }
     }
 
-    fn validators(&self, catalogue: &Arc<Catalogue>) -> Arc<Validators> {
+    fn validators(&self, catalogue: &Arc<Market>) -> Arc<Validators> {
         if let Ok(current) = self.validators.read()
             && let Some(v) = current.as_ref()
             && v.are_for(catalogue)
@@ -140,7 +140,7 @@ impl PageCache {
     /// when the version changed; `None` if rendering failed.
     pub fn busy_page(
         &self,
-        catalogue: &Arc<Catalogue>,
+        catalogue: &Arc<Market>,
         render: impl FnOnce() -> askama::Result<String>,
     ) -> Option<String> {
         let validators = self.validators(catalogue);

@@ -165,12 +165,13 @@ impl RenderThreads {
     }
 }
 
-/// Gives the calling thread a nice value of [`RENDER_NICE`] (Linux: nice is per thread).
-fn lower_priority() {
+/// Gives the calling thread a nice value of [`RENDER_NICE`] (Linux: nice is per thread), for
+/// work that must not slow the cached pages down: renders, and reading uploads.
+pub fn lower_priority() {
     #[cfg(target_os = "linux")]
     if let Err(err) =
         rustix::process::setpriority_process(Some(rustix::thread::gettid()), RENDER_NICE)
     {
-        tracing::debug!(error = %err, "could not lower a render thread's priority");
+        tracing::debug!(error = %err, "could not lower a thread's priority");
     }
 }

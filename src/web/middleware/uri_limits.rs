@@ -1,15 +1,17 @@
 //! Request-line limits, checked before any handler parses a thing: absurdly long paths and
 //! query strings get a 414, paths whose percent-escapes are not UTF-8 a 400, and any method
-//! but GET and HEAD a 405, each as the site's own error page; a path with a trailing slash
-//! is redirected (308) to the one without, its query kept, so every page has one address.
-//! Ours: tower-http limits bodies (used in `with_layers`), not URIs or methods, and its
-//! `NormalizePath` rewrites the path in place, which would answer the second address too.
+//! but GET and HEAD a 405 (POST passes where a route takes uploads, `uploads.rs`), each as the
+//! site's own error page; a path with a trailing slash is redirected (308) to the one
+//! without, its query kept, so every page has one address. Ours: tower-http limits bodies,
+//! not URIs or methods, and its `NormalizePath` rewrites the path in place, which would
+//! answer the second address too.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::uploads::Uploads;
 use crate::web::AppError;
 use crate::web::extractors::params::MAX_QUERY_BYTES;
 
@@ -17,8 +19,8 @@ use crate::web::extractors::params::MAX_QUERY_BYTES;
 const MAX_PATH_BYTES: usize = 2048;
 
 /// Refuses absurdly long URLs, paths that do not decode to text, and anything but GET/HEAD
-/// before any handler parses them.
-pub async fn limit_uri(request: Request, next: Next) -> Response {
+/// (or an upload's POST) before any handler parses them.
+pub async fn limit_uri(State(uploads): State<Uploads>, request: Request, next: Next) -> Response {
     let uri = request.uri();
     let (path_len, query_len) = (uri.path().len(), uri.query().map_or(0, str::len));
     let too_long = if path_len > MAX_PATH_BYTES {
@@ -41,7 +43,7 @@ pub async fn limit_uri(request: Request, next: Next) -> Response {
         )
         .into_response();
     }
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) && !uploads.takes(&request) {
         return AppError::MethodNotAllowed.into_response();
     }
     if let Some(location) = without_trailing_slash(uri.path(), uri.query()) {

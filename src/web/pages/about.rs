@@ -68,15 +68,7 @@ pub fn catalogue_source(catalogue: &Catalogue) -> Option<String> {
 }
 
 fn clip_reason(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_REASON_CHARS)
-        .collect();
-    if text.chars().count() > MAX_REASON_CHARS {
-        out.push('…');
-    }
-    out
+    crate::format::clip(text, MAX_REASON_CHARS)
 }
 
 impl RunView {

@@ -359,7 +359,7 @@ pub struct ResidencyExample {
     pub left_out: Option<String>,
     /// The model page with the filters set, at its "where to buy" section.
     pub href: String,
-    /// The per-provider calculator with the same filters.
+    /// The model's bill at every seller, with the same filters.
     pub calculator_href: String,
 }
 
@@ -396,7 +396,7 @@ pub fn residency_example(catalogue: &Catalogue) -> Option<ResidencyExample> {
         cheapest: section.cheapest_qualifying.clone(),
         left_out: section.left_out_summary.clone(),
         href: format!("/models/{id}?{pairs}#{}", section.anchor),
-        calculator_href: where_to_buy::by_provider_href(&id, &query),
+        calculator_href: where_to_buy::every_seller_href(&id, &query),
         id,
     })
 }

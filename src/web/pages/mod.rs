@@ -18,6 +18,7 @@
 //! | [`changes`]                | `/changes`                                             |
 //! | [`discrepancies`]          | `/discrepancies`                                       |
 //! | [`about`], [`guide`]       | `/about`, `/guide/why-prices-differ`                   |
+//! | [`usage`]                  | `/usage` (the upload form and what was read)           |
 //!
 //! [`sort`] and [`pager`] are the sortable headers and the pages of the long lists.
 //!
@@ -37,6 +38,7 @@ pub mod provider_directory;
 pub mod ranking;
 pub mod sections;
 pub mod sort;
+pub mod usage;
 
 use askama::Template;
 use axum::http::StatusCode;

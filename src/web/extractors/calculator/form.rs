@@ -8,10 +8,11 @@ use super::link::CalculatorQuery;
 use crate::model::{Model, QualityIndex, Variant};
 use crate::pricing::calculator::{Workload, WorkloadError};
 use crate::pricing::selection::Choice;
-use crate::pricing::sellers::SellerChoice;
+use crate::pricing::sellers::{SellerFilters, Sellers};
 use crate::store::Catalogue;
 use crate::web::extractors::form::{self, FieldErrors, NumberField};
 use crate::web::extractors::params::{Params, clip, encode};
+use crate::web::extractors::where_to_buy::FilterQuery;
 use crate::web::format::capitalise;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
@@ -89,9 +90,11 @@ pub struct FormValues {
     pub index: String,
     /// `all=1`: every paid row, not only the cheapest [`DEFAULT_ROWS`](super::view::DEFAULT_ROWS).
     pub all_rows: bool,
-    /// Whose prices (`source`): empty for the default, the routed price, so its links stay
+    /// Which sellers (`sellers`): empty for the default, the routed price, so its links stay
     /// as they always were.
-    pub source: String,
+    pub sellers: String,
+    /// The seller filters as typed (`full_precision`, `dc`, `maker_and_clouds`, …).
+    pub filters: FilterQuery,
     pub format: String,
 }
 
@@ -118,7 +121,8 @@ impl FormValues {
         pairs.push(("hide_free", flag_value(self.hide_free)));
         pairs.push(("hide_variable", flag_value(self.hide_variable)));
         pairs.push(("index", self.index.clone()));
-        pairs.push(("source", self.source.clone()));
+        pairs.push(("sellers", self.sellers.clone()));
+        pairs.extend(self.filters.pairs());
         pairs.push(("format", format.to_string()));
         encode(pairs)
     }
@@ -173,8 +177,10 @@ pub struct CalcRequest {
     /// The quality index shown in the table and used by `min_quality`.
     pub index: QualityIndex,
     pub all_rows: bool,
-    /// Whose prices each bill uses.
-    pub source: SellerChoice,
+    /// Which sellers each model is priced at.
+    pub sellers: Sellers,
+    /// Which sellers may bill (under `sellers=all`).
+    pub filters: SellerFilters,
     pub format: Format,
 }
 
@@ -206,8 +212,9 @@ impl CalcRequest {
             discount: percent(w.discount),
             ids: self.ids.clone().unwrap_or_default(),
             separate: self.separate,
-            // Written after the filters by `export_href`, in the order links always had.
-            source: None,
+            // Written after the model filters by `export_href`, in the order links always had.
+            sellers: Sellers::Routed,
+            filters: FilterQuery::default(),
         }
     }
 
@@ -224,9 +231,10 @@ impl CalcRequest {
         if self.index != QualityIndex::default() {
             pairs.push(("index", self.index.key().to_string()));
         }
-        if self.source != SellerChoice::Routed {
-            pairs.push(("source", self.source.key().to_string()));
+        if self.sellers != Sellers::Routed {
+            pairs.push(("sellers", self.sellers.key().to_string()));
         }
+        pairs.extend(FilterQuery::from_seller_filters(&self.filters).pairs());
         pairs.push(("format", format.to_string()));
         format!("/calculator?{}", encode(pairs))
     }
@@ -287,7 +295,8 @@ pub fn parse(
         separate: params.flag("separate"),
         index: clip_long(&read("index"), 20),
         all_rows: params.flag("all"),
-        source: clip_long(&read("source"), 20),
+        sellers: clip_long(&read("sellers"), 20),
+        filters: FilterQuery::from_params(params),
         format: clip_long(&read("format"), 20),
     };
 
@@ -388,23 +397,31 @@ pub fn parse(
         }),
     };
 
-    let source = match form.source.as_str() {
-        "" => SellerChoice::Routed,
-        text => SellerChoice::parse(text).unwrap_or_else(|| {
+    // A seller filter asks for every seller: it means nothing at the routed price alone.
+    let sellers = match form.sellers.as_str() {
+        "" if !form.filters.is_empty() => Sellers::All,
+        "" => Sellers::Routed,
+        text => Sellers::parse(text).unwrap_or_else(|| {
             errors.add(
-                "source",
-                format!(
-                    "Prices must be routed, official or cheapest (got “{}”).",
-                    clip(text)
-                ),
+                "sellers",
+                format!("Sellers must be routed or all (got “{}”).", clip(text)),
             );
-            SellerChoice::Routed
+            Sellers::Routed
         }),
     };
     // The default is written by leaving it out, so links keep their old form.
-    if source == SellerChoice::Routed && errors.get("source").is_none() {
-        form.source.clear();
+    if errors.get("sellers").is_none() {
+        form.sellers = match sellers {
+            Sellers::Routed => String::new(),
+            Sellers::All => Sellers::All.key().to_string(),
+        };
     }
+    let filters = form.filters.parse().unwrap_or_else(|problems| {
+        for (field, message) in problems.0 {
+            errors.add(field, message);
+        }
+        SellerFilters::default()
+    });
 
     let format = match form.format.as_str() {
         "" | "html" => Format::Html,
@@ -445,7 +462,8 @@ pub fn parse(
         separate: form.separate,
         index,
         all_rows: form.all_rows,
-        source,
+        sellers,
+        filters,
         format,
     };
     (form, Ok(request))
@@ -565,15 +583,19 @@ mod tests {
             separate: false,
             index: QualityIndex::Coding,
             all_rows: false,
-            source: SellerChoice::Official,
+            sellers: Sellers::All,
+            filters: SellerFilters {
+                maker_and_clouds: true,
+                ..SellerFilters::default()
+            },
             format: Format::Html,
         };
         // A 0.125 share is 12.5 %; the 1500.5-token average is kept exactly.
         assert_eq!(
             request.export_href("csv"),
             "/calculator?requests=1000&input_tokens=1500.5&output_tokens=100&cache_hit=12.5\
-             &ids=a%2Fb&min_context=5000&author=a&hide_variable=1&index=coding&source=official\
-             &format=csv"
+             &ids=a%2Fb&min_context=5000&author=a&hide_variable=1&index=coding&sellers=all\
+             &maker_and_clouds=1&format=csv"
         );
     }
 }

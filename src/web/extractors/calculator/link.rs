@@ -10,8 +10,9 @@ use std::sync::LazyLock;
 use rust_decimal::Decimal;
 
 use crate::pricing::calculator::Workload;
-use crate::pricing::sellers::SellerChoice;
+use crate::pricing::sellers::Sellers;
 use crate::web::extractors::params::encode;
+use crate::web::extractors::where_to_buy::FilterQuery;
 
 /// A link into the calculator. Shares are percent (0–100), as typed in the form. Volumes
 /// are decimals because the form accepts averages such as 1,500.5 tokens, and a link built
@@ -28,11 +29,13 @@ pub struct CalculatorQuery {
     pub reasoning_tokens: Option<Decimal>,
     /// The models to price; empty means every model.
     pub ids: Vec<String>,
-    /// Whose prices; `None` (or the routed price) leaves the parameter out.
-    pub source: Option<SellerChoice>,
+    /// Which sellers; the routed price (the default) leaves the parameter out.
+    pub sellers: Sellers,
     /// `separate=1`: a batch listing among `ids` is a row of its own, not folded into its
     /// base's batch share.
     pub separate: bool,
+    /// The seller filters (`full_precision`, `dc`, `maker_and_clouds`, …), written last.
+    pub filters: FilterQuery,
 }
 
 const fn percent(n: u32) -> Option<Decimal> {
@@ -54,8 +57,17 @@ const NOTHING: CalculatorQuery = CalculatorQuery {
     discount: None,
     reasoning_tokens: None,
     ids: Vec::new(),
-    source: None,
+    sellers: Sellers::Routed,
     separate: false,
+    filters: FilterQuery {
+        dc: String::new(),
+        hq: String::new(),
+        min_uptime: String::new(),
+        full_precision: false,
+        tools: false,
+        structured_outputs: false,
+        maker_and_clouds: false,
+    },
 };
 
 /// A ready-made workload, offered as a link that fills the form.
@@ -170,7 +182,7 @@ impl CalculatorQuery {
                 .map(|v| v.normalize().to_string())
                 .unwrap_or_default()
         };
-        vec![
+        let mut pairs = vec![
             ("requests", volume(self.requests)),
             ("input_tokens", volume(self.input_tokens)),
             ("output_tokens", volume(self.output_tokens)),
@@ -181,19 +193,29 @@ impl CalculatorQuery {
             ("reasoning_tokens", share(self.reasoning_tokens)),
             ("ids", self.ids.join(",")),
             (
-                "source",
-                self.source
-                    .filter(|s| *s != SellerChoice::Routed)
-                    .map(|s| s.key().to_string())
-                    .unwrap_or_default(),
+                "sellers",
+                match self.sellers {
+                    Sellers::Routed => String::new(),
+                    other => other.key().to_string(),
+                },
             ),
             ("separate", if self.separate { "1" } else { "" }.to_string()),
-        ]
+        ];
+        pairs.extend(self.filters.pairs());
+        pairs
     }
 
     /// `/calculator?requests=…`, completed with the default volume where it has none.
     pub fn href(&self) -> String {
         format!("/calculator?{}", encode(self.completed().pairs()))
+    }
+
+    /// `/calculator/bill?…&id=ID`: listing `id`'s itemised bill for this workload (at every
+    /// seller, cheapest first, with `sellers=all`), completed with the default volume.
+    pub fn bill_href(&self, id: &str) -> String {
+        let mut pairs = self.completed().pairs();
+        pairs.push(("id", id.to_string()));
+        format!("/calculator/bill?{}", encode(pairs))
     }
 
     /// The workload this link describes (shares as fractions), for pages that price it

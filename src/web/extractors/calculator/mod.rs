@@ -5,12 +5,12 @@
 //! ([`link`]). Its query parameters are a public interface: people bookmark them.
 
 pub mod form;
+pub mod legacy;
 pub mod link;
 
 use super::PageQuery;
 use super::form::FieldErrors;
 use super::params::Params;
-use super::where_to_buy::FilterQuery;
 use crate::store::Catalogue;
 pub use form::{CalcRequest, FormValues, Format, MAX_IDS, SHARE_FIELDS, WORKLOAD_FIELDS, parse};
 pub use link::{CalculatorQuery, EXAMPLES, Example, volume};
@@ -21,9 +21,8 @@ pub struct CalculatorForm {
     pub values: FormValues,
     /// `None` exactly when the form has problems.
     pub request: Option<CalcRequest>,
-    /// `by_provider=1`: one model at each of its providers, under these where-to-buy
-    /// filters as typed (read once the workload does).
-    pub by_provider: Option<FilterQuery>,
+    /// Where an address from before `sellers=` now points ([`legacy`]).
+    pub moved_to: Option<String>,
 }
 
 impl CalculatorForm {
@@ -34,8 +33,8 @@ impl CalculatorForm {
 }
 
 impl PageQuery for CalculatorForm {
-    /// The form's fields, `all` (every row), `format`, and `by_provider` with the
-    /// where-to-buy filters.
+    /// The form's fields with the seller filters, `all` (every row), `format`, and the
+    /// parameters old links name (`source`, `by_provider`), read to redirect them.
     const PARAMS: &'static [&'static str] = &[
         "all",
         "author",
@@ -53,12 +52,14 @@ impl PageQuery for CalculatorForm {
         "ids",
         "index",
         "input_tokens",
+        "maker_and_clouds",
         "min_context",
         "min_quality",
         "min_uptime",
         "output_tokens",
         "reasoning_tokens",
         "requests",
+        "sellers",
         "separate",
         "source",
         "structured_outputs",
@@ -67,17 +68,26 @@ impl PageQuery for CalculatorForm {
 
     fn parse(params: &Params, catalogue: &Catalogue) -> (CalculatorForm, FieldErrors) {
         let (values, parsed) = parse(params, catalogue);
-        let (request, errors) = split(parsed);
-        let by_provider = params
-            .flag("by_provider")
-            .then(|| FilterQuery::from_params(params));
+        let (mut request, mut errors) = split(parsed);
+        let moved_to = moved(legacy::redirect("/calculator", params), &mut errors);
+        if !errors.is_empty() {
+            request = None;
+        }
         let form = CalculatorForm {
             values,
             request,
-            by_provider,
+            moved_to,
         };
         (form, errors)
     }
+}
+
+/// The new address of an old one, or its problem filed under `sellers`.
+fn moved(redirect: Result<Option<String>, String>, errors: &mut FieldErrors) -> Option<String> {
+    redirect.unwrap_or_else(|problem| {
+        errors.add("sellers", problem);
+        None
+    })
 }
 
 /// `/calculator/bill`'s query: the calculator's workload and filters, and the model (`id`)
@@ -89,41 +99,57 @@ pub struct BillQuery {
     pub request: Option<CalcRequest>,
     /// Empty when not given.
     pub id: String,
+    /// Where an address from before `sellers=` now points ([`legacy`]).
+    pub moved_to: Option<String>,
 }
 
 impl PageQuery for BillQuery {
-    /// The form's fields and `id`. `format` is read only to refuse anything but the page,
-    /// and `all` not at all, so neither is part of a bill's address.
+    /// The form's fields with the seller filters, `id`, and `source` (read to redirect old
+    /// links). `format` is read only to refuse anything but the page, and `all` not at all,
+    /// so neither is part of a bill's address.
     const PARAMS: &'static [&'static str] = &[
         "author",
         "batch",
         "cache_hit",
         "cache_write",
+        "dc",
         "discount",
+        "full_precision",
         "hide_free",
         "hide_variable",
+        "hq",
         "id",
         "ids",
         "index",
         "input_tokens",
+        "maker_and_clouds",
         "min_context",
         "min_quality",
+        "min_uptime",
         "output_tokens",
         "reasoning_tokens",
         "requests",
+        "sellers",
         "separate",
         "source",
+        "structured_outputs",
+        "tools",
     ];
 
     fn parse(params: &Params, catalogue: &Catalogue) -> (BillQuery, FieldErrors) {
         let (values, parsed) = parse(params, catalogue);
-        let (request, errors) = split(parsed);
+        let (mut request, mut errors) = split(parsed);
+        let moved_to = moved(legacy::redirect("/calculator/bill", params), &mut errors);
+        if !errors.is_empty() {
+            request = None;
+        }
         let id = params.get("id").unwrap_or_default().to_string();
         (
             BillQuery {
                 values,
                 request,
                 id,
+                moved_to,
             },
             errors,
         )
@@ -143,15 +169,19 @@ mod tests {
     use crate::web::extractors::where_to_buy::WhereToBuyQuery;
 
     #[test]
-    fn the_calculator_reads_the_bills_parameters_and_the_per_provider_filters() {
+    fn the_calculator_reads_the_bills_parameters_and_the_bill_reads_every_seller_filter() {
         let mut expected: Vec<&str> = BillQuery::PARAMS
             .iter()
             .filter(|p| **p != "id")
             .chain(["all", "by_provider", "format"].iter())
-            .chain(WhereToBuyQuery::PARAMS)
             .copied()
             .collect();
         expected.sort_unstable();
         assert_eq!(CalculatorForm::PARAMS, expected.as_slice());
+        assert!(
+            WhereToBuyQuery::PARAMS
+                .iter()
+                .all(|p| BillQuery::PARAMS.contains(p))
+        );
     }
 }

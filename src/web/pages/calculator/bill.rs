@@ -1,6 +1,7 @@
 //! `/calculator/bill`: one model's itemised bill for the calculator's workload, at a URL of
 //! its own (the calculator's parameters plus `id`): every line, what caching and batching
-//! save, and who the bill is priced at.
+//! save, who the bill is priced at and, under `sellers=all`, the bill at every other seller,
+//! cheapest first.
 
 use askama::Template;
 
@@ -10,10 +11,14 @@ use super::{
 };
 use crate::feed::Feed;
 use crate::pricing::calculator::{CalculatorResult, LineUnit, MonthlyBill, Workload, savings};
-use crate::pricing::sellers::{Priced, PricedSeller};
+use crate::pricing::price_tags::BatchPriceSource;
+use crate::pricing::sellers::{Priced, PricedSeller, Sellers};
 use crate::store::Catalogue;
+use crate::web::extractors::calculator::CalcRequest;
 use crate::web::format;
 use crate::web::layout::Layout;
+use crate::web::pages::sections::sellers::{SellerBillRow, seller_rows};
+use crate::web::pages::sections::where_to_buy::filters_words;
 use crate::web::pages::{Page, impl_page};
 
 /// `/calculator/bill`: one model's itemised bill for the workload in the query, at a URL
@@ -30,6 +35,10 @@ pub struct BillPage {
     /// Who the bill was priced at, with the source and date of that price.
     pub seller: String,
     pub tokenizer: String,
+    /// Under `sellers=all`: the bill at every seller, cheapest first.
+    pub sellers: Vec<SellerBillRow>,
+    /// The filters the sellers were held to, in words (", limited to sellers …").
+    pub filters_words: String,
 }
 
 impl Page for BillPage {}
@@ -42,15 +51,19 @@ impl BillPage {
         catalogue: &Catalogue,
         priced: &Priced<'_>,
         bill: &MonthlyBill,
-        workload: &Workload,
+        request: &CalcRequest,
         back_href: String,
     ) -> BillPage {
+        let workload = &request.workload;
         let model = catalogue.get(&bill.id).map(|e| &e.model);
         let savings = priced
             .priced_as(&bill.id)
             .filter(|_| uses_cache_or_batch(workload))
             .and_then(|m| savings(workload, m, bill).ok())
-            .map(|saved| savings_sentence(workload, bill, &saved))
+            .map(|saved| {
+                let routed = priced.seller(&bill.id).kind() == crate::seller::SellerKind::Routed;
+                savings_sentence(workload, bill, &saved, routed)
+            })
             .unwrap_or_default();
         BillPage {
             layout: Layout::new(
@@ -59,11 +72,17 @@ impl BillPage {
                 "/calculator",
             ),
             row: bill_detail(bill, &priced.outcome.shown, workload),
-            seller: seller_line(&priced.seller(&bill.id)),
+            seller: seller_line(&priced.seller(&bill.id), bill),
             workload_line: workload_line(workload),
             back_href,
             savings,
             tokenizer: model.and_then(|m| m.tokenizer.clone()).unwrap_or_default(),
+            sellers: if priced.sellers == Sellers::All {
+                seller_rows(&priced.every_seller(workload, &bill.id), &priced.filters)
+            } else {
+                Vec::new()
+            },
+            filters_words: filters_words(&priced.filters),
         }
     }
 }
@@ -137,8 +156,9 @@ fn bill_detail(bill: &MonthlyBill, result: &CalculatorResult, w: &Workload) -> B
 }
 
 /// The bill page's sentence naming the seller, its source and date: "Priced at Anthropic's
-/// own list, from genai-prices as of 21 Aug 2026, in force since …".
-fn seller_line(seller: &PricedSeller) -> String {
+/// own list, from genai-prices as of 21 Aug 2026, in force since …", with where a batch
+/// price the bill uses comes from when it is our reviewed table of published discounts.
+fn seller_line(seller: &PricedSeller, bill: &MonthlyBill) -> String {
     let source = match seller.feed {
         Feed::Official => "the genai-prices database of published list prices",
         _ => "OpenRouter's catalogue",
@@ -151,5 +171,31 @@ fn seller_line(seller: &PricedSeller) -> String {
         .since
         .map(|d| format!("; this price took effect on {}", format::prose_day(d)))
         .unwrap_or_default();
-    format!("Priced at {}, from {source}{as_of}{since}.", seller.name)
+    let precision = seller
+        .quantization
+        .as_ref()
+        .map(|q| {
+            format!(
+                " This endpoint serves the model at {q}, below the 16-bit original: its answers \
+                 can differ."
+            )
+        })
+        .unwrap_or_default();
+    let batch = match (seller.batch_source, seller.batch_discount) {
+        (Some(BatchPriceSource::MakerDiscountTable), Some(line)) if !bill.batch_part.is_zero() => {
+            format!(
+                " The official feed lists no batch price here, so the batch share uses the \
+                 discount {} publishes ({}; {}, reviewed {}), from our reviewed table.",
+                seller.name,
+                line.words(),
+                line.source_url,
+                format::prose_day(line.reviewed)
+            )
+        }
+        _ => String::new(),
+    };
+    format!(
+        "Priced at {}, from {source}{as_of}{since}.{precision}{batch}",
+        seller.name
+    )
 }

@@ -1,9 +1,8 @@
 //! `/calculator`: how a priced workload reads: the form's fields, the derived volumes, the
-//! summary sentences, and one row per bill. One model's itemised bill (`/calculator/bill`)
-//! is [`bill`]; one model at each of its providers (`by_provider=1`) is [`by_provider`].
+//! summary sentences (with `sellers=all`, the answer names the seller), and one row per bill.
+//! One model's itemised bill (`/calculator/bill`), with its bill at every seller, is [`bill`].
 
 pub mod bill;
-pub mod by_provider;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -14,8 +13,8 @@ use crate::model::QualityIndex;
 use crate::pricing::calculator::{
     BatchDeclined, CalculatorResult, MonthlyBill, Savings, Unpriced, Workload,
 };
-use crate::pricing::selection::{Exclusion, LeftOut, Outcome};
-use crate::pricing::sellers::{Priced, SellerChoice};
+use crate::pricing::selection::{Exclusion, LeftOut};
+use crate::pricing::sellers::{Alternative, AlternativeKind, Priced, PricedSeller, Sellers};
 use crate::store::Catalogue;
 use crate::web::extractors::calculator::{
     CalcRequest, EXAMPLES, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS,
@@ -23,6 +22,7 @@ use crate::web::extractors::calculator::{
 use crate::web::extractors::form::{FieldErrors, SUFFIX_HINT, reads_suffixes};
 use crate::web::format;
 use crate::web::layout::Layout;
+use crate::web::pages::sections::where_to_buy_form::FilterForm;
 use rust_decimal::prelude::ToPrimitive;
 
 /// A model left out by the reader's filters, with the reason in words.
@@ -108,8 +108,12 @@ pub struct BillRow {
     pub bill_href: String,
     /// How many notes the bill carries (fallbacks, tiers, batch declined).
     pub notes: usize,
-    /// Who the bill was priced at, when the reader chose a source other than the routed price.
+    /// Who the bill was priced at (its precision said when reduced), under `sellers=all`.
     pub seller: Option<String>,
+    /// How many sellers were priced for the model, under `sellers=all`.
+    pub sellers_priced: Option<usize>,
+    /// The seller states a precision below the 16-bit original.
+    pub reduced_precision: bool,
 }
 
 pub fn bill_row(
@@ -132,6 +136,8 @@ pub fn bill_row(
         bill_href,
         notes: bill.notes.len(),
         seller: None,
+        sellers_priced: None,
+        reduced_precision: false,
     }
 }
 
@@ -210,6 +216,17 @@ pub struct Summary {
 /// How many of the cheapest paid rows the best-value sentence chooses from.
 const BEST_VALUE_POOL: usize = 10;
 
+/// "the best value of the 10 cheapest", or of as many as there are: "of the 3 priced".
+fn best_value_pool(paid: usize) -> String {
+    if paid > BEST_VALUE_POOL {
+        format!("the best value of the {BEST_VALUE_POOL} cheapest")
+    } else if paid == 1 {
+        "the best value of the one priced".into()
+    } else {
+        format!("the best value of the {paid} priced")
+    }
+}
+
 /// Of the [`BEST_VALUE_POOL`] cheapest paid rows, the one with the most intelligence index
 /// per dollar a month, with its index; `None` when none of them has an index and a cost.
 fn best_value_of_cheapest<'a>(
@@ -231,7 +248,56 @@ fn best_value_of_cheapest<'a>(
         .map(|(b, quality, _)| (b, quality))
 }
 
-pub fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) -> Summary {
+/// "DeepSeek V4 Flash at DeepInfra via OpenRouter (fp8), $189.22 a month".
+fn at_seller(name: &str, seller: &PricedSeller, cost: Decimal) -> String {
+    format!(
+        "{name} at {}, {} a month",
+        seller.name_with_precision(),
+        format::usd(cost)
+    )
+}
+
+/// The answer under `sellers=all`: the cheapest model at its cheapest seller, and beside it
+/// the cheapest at full precision (when the cheapest is not) and from the maker (when the
+/// cheapest is not the maker's own API).
+fn seller_answer(priced: &Priced<'_>, floor: Option<&str>) -> Option<String> {
+    let cheapest = priced.outcome.shown.cheapest_paid()?;
+    let seller = priced.seller(&cheapest.id);
+    let mut parts = vec![format!(
+        "{}heapest for this workload: {}",
+        if floor.is_some() { "c" } else { "C" },
+        at_seller(&cheapest.name, &seller, cheapest.monthly_cost)
+    )];
+    let alternative = |kind, label: &str| {
+        priced.cheapest(kind).map(
+            |Alternative {
+                 name,
+                 seller,
+                 monthly_cost,
+                 ..
+             }| { format!("{label}: {}", at_seller(&name, &seller, monthly_cost)) },
+        )
+    };
+    if seller.quantization.is_some() {
+        parts.extend(alternative(
+            AlternativeKind::FullPrecision,
+            "at full precision",
+        ));
+    }
+    if seller.kind() != crate::seller::SellerKind::FirstParty {
+        parts.extend(alternative(AlternativeKind::Maker, "from the maker"));
+    }
+    let mut answer = format!("{}{}.", floor.unwrap_or_default(), parts.join(" · "));
+    if let Some(q) = &seller.quantization {
+        answer.push_str(&format!(
+            " That price is for an endpoint serving the model at {q}, below the 16-bit              original: its answers can differ."
+        ));
+    }
+    Some(answer)
+}
+
+pub fn summary(request: &CalcRequest, priced: &Priced<'_>, catalogue: &Catalogue) -> Summary {
+    let outcome = &priced.outcome;
     let mut sentences = Vec::new();
     let describe = |bill: &MonthlyBill| {
         format!(
@@ -253,7 +319,11 @@ pub fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) 
         };
         format!("With {article} {index} of at least {floor}, ")
     });
+    let answer = (priced.sellers == Sellers::All)
+        .then(|| seller_answer(priced, floor.as_deref()))
+        .flatten();
     match (shown.cheapest_paid(), &floor) {
+        _ if answer.is_some() => sentences.extend(answer),
         (Some(cheapest), Some(floor)) => sentences.push(format!(
             "{floor}the cheapest paid model for this workload is {}.",
             describe(cheapest)
@@ -269,19 +339,17 @@ pub fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) 
         && let Some((best, quality)) = best_value_of_cheapest(shown, catalogue, request.index)
     {
         let same = shown.cheapest_paid().is_some_and(|c| c.id == best.id);
+        let pool = best_value_pool(shown.bills.iter().filter(|b| !b.free).count());
         sentences.push(if same {
-            format!(
-                "It is also the best value of the {BEST_VALUE_POOL} cheapest: the most {index} \
-                 per dollar (index {quality:.1})."
-            )
+            format!("It is also {pool}: the most {index} per dollar (index {quality:.1}).")
         } else {
             let times = shown
                 .times_cheapest(best)
                 .map(|t| format!(", {} the cheapest", format::times_column(t)))
                 .unwrap_or_default();
             format!(
-                "The best value of the {BEST_VALUE_POOL} cheapest, the most {index} per dollar, \
-                 is {} (index {quality:.1}){times}.",
+                "{}, the most {index} per dollar, is {} (index {quality:.1}){times}.",
+                format::capitalise(&pool),
                 describe(best)
             )
         });
@@ -298,7 +366,8 @@ pub fn summary(request: &CalcRequest, outcome: &Outcome, catalogue: &Catalogue) 
         shown.cheapest_paid(),
         uses_cache_or_batch(w),
     ) {
-        sentences.push(savings_sentence(w, bill, saved));
+        let routed = priced.seller(&bill.id).kind() == crate::seller::SellerKind::Routed;
+        sentences.push(savings_sentence(w, bill, saved, routed));
     }
     Summary { sentences }
 }
@@ -312,7 +381,15 @@ fn uses_cache_or_batch(w: &Workload) -> bool {
 
 /// What caching and batching did to `bill`, in one sentence: "On Alpha, caching saves $3.93
 /// a month; batching saves nothing: …".
-fn savings_sentence(w: &Workload, bill: &MonthlyBill, saved: &Savings) -> String {
+///
+/// A bill at OpenRouter's routed price batches through the model's `:batch` listing; one at
+/// another seller through that seller's batch price, and the sentence says which.
+fn savings_sentence(w: &Workload, bill: &MonthlyBill, saved: &Savings, routed: bool) -> String {
+    let listing = if routed {
+        "batch listing"
+    } else {
+        "seller's batch price"
+    };
     // Cache writes can cost more than the reads save; say so rather than "saves −$3".
     let effect = |what: &str, amount: Decimal| {
         if amount.is_sign_negative() && !amount.is_zero() {
@@ -327,24 +404,24 @@ fn savings_sentence(w: &Workload, bill: &MonthlyBill, saved: &Savings) -> String
     }
     if !w.batch.is_zero() {
         parts.push(match &bill.batch_declined {
-            Some(BatchDeclined::NoListing) => {
+            Some(BatchDeclined::NoListing) if routed => {
                 "batching saves nothing, as it has no batch listing".to_string()
             }
-            Some(BatchDeclined::NotCheaper) => {
-                "batching saves nothing: its batch listing is no cheaper for this workload, \
+            Some(BatchDeclined::NoListing) => {
+                "batching saves nothing, as this seller lists no batch price".to_string()
+            }
+            Some(BatchDeclined::NotCheaper) => format!(
+                "batching saves nothing: its {listing} is no cheaper for this workload, \
                  so the batch share is priced on demand"
-                    .to_string()
-            }
-            Some(BatchDeclined::WindowTooSmall { .. }) => {
-                "batching saves nothing: its batch listing's window cannot hold one \
+            ),
+            Some(BatchDeclined::WindowTooSmall { .. }) => format!(
+                "batching saves nothing: its {listing}'s window cannot hold one \
                  request, so the batch share is priced on demand"
-                    .to_string()
-            }
-            Some(BatchDeclined::Unpriceable(_)) => {
-                "batching saves nothing: its batch listing cannot be priced, so the batch \
+            ),
+            Some(BatchDeclined::Unpriceable(_)) => format!(
+                "batching saves nothing: its {listing} cannot be priced, so the batch \
                  share is priced on demand"
-                    .to_string()
-            }
+            ),
             None => effect("batching", saved.batch),
         });
     }
@@ -391,29 +468,25 @@ pub struct ResultView {
     pub left_out: Vec<LeftOutView>,
     pub csv_href: String,
     pub json_href: String,
-    /// True when the rows name their seller (any source but the routed price).
+    /// True when the rows name their seller (under `sellers=all`).
     pub shows_seller: bool,
-    /// Whose prices the bills use, in one sentence.
-    pub source_line: String,
-    /// Listings with no official price, under `source=official`.
-    pub no_official: Vec<Unpriced>,
+    /// Which sellers the bills use, in one sentence; empty at the routed price.
+    pub sellers_line: String,
+    /// Listings no seller meeting the filters can bill, under `sellers=all`.
+    pub no_seller: Vec<Unpriced>,
 }
 
-/// Whose prices the bills use, as the result says it.
-fn source_line(source: SellerChoice) -> String {
-    match source {
-        SellerChoice::Routed => String::new(),
-        SellerChoice::Official => "Each bill uses the cheapest seller for this workload among the \
-            maker's own API and the clouds (Bedrock, Vertex AI, Azure), at their published list \
-            prices; the Seller column names it."
-            .into(),
-        SellerChoice::Cheapest => {
-            "Each bill uses the cheapest seller for this workload: OpenRouter's \
-            routed price, the maker's own API or a cloud at its published list price; the Seller \
-            column names it."
-                .into()
-        }
+/// Which sellers the bills use, as the result says it.
+fn sellers_line(priced: &Priced<'_>) -> String {
+    if priced.sellers == Sellers::Routed {
+        return String::new();
     }
+    let filters = crate::web::pages::sections::where_to_buy::filters_words(&priced.filters);
+    format!(
+        "Each model is priced at every seller we know (the routed price, each OpenRouter \
+         provider, the maker's own API, each cloud){filters}, and billed at the cheapest; the \
+         Seller column names it and how many sellers were priced."
+    )
 }
 
 #[derive(Template)]
@@ -432,8 +505,10 @@ pub struct CalculatorPage {
     pub derived: Option<Derived>,
     pub result: Option<ResultView>,
     pub default_context: String,
-    /// The `source` choices: (value, option text, one line on what it means).
-    pub sources: Vec<(&'static str, &'static str, &'static str)>,
+    /// The `sellers` choices: (value, option text, one line on what it means).
+    pub sellers: Vec<(&'static str, &'static str, &'static str)>,
+    /// The seller filters (residency, precision, the maker and clouds only).
+    pub seller_filters: FilterForm,
 }
 
 impl CalculatorPage {
@@ -447,8 +522,8 @@ impl CalculatorPage {
     }
 
     /// The default (the routed price) is the empty value, so it never shows in a URL.
-    pub fn source_selected(&self, value: &str) -> bool {
-        self.form.source == value || (value.is_empty() && self.form.source == "routed")
+    pub fn sellers_selected(&self, value: &str) -> bool {
+        self.form.sellers == value || (value.is_empty() && self.form.sellers == "routed")
     }
 
     pub fn author_selected(&self, author: &str) -> bool {
@@ -519,16 +594,19 @@ impl CalculatorPage {
                 })
                 .unwrap_or_default(),
             result,
+            seller_filters: FilterForm::new(
+                catalogue,
+                "/calculator",
+                "sellers",
+                form.filters.clone(),
+                errors.clone(),
+            ),
             form,
             errors,
-            sources: SellerChoice::ALL
+            sellers: Sellers::ALL
                 .into_iter()
                 .map(|s| {
-                    let value = if s == SellerChoice::Routed {
-                        ""
-                    } else {
-                        s.key()
-                    };
+                    let value = if s == Sellers::Routed { "" } else { s.key() };
                     (value, s.label(), s.words())
                 })
                 .collect(),
@@ -554,8 +632,8 @@ pub fn result_view(
     priced: Priced<'_>,
 ) -> ResultView {
     let outcome = &priced.outcome;
-    let summary = summary(request, outcome, catalogue);
-    let shows_seller = priced.source != SellerChoice::Routed;
+    let summary = summary(request, &priced, catalogue);
+    let shows_seller = priced.sellers == Sellers::All;
     let shown = &outcome.shown;
     let quality = |id: &str| {
         catalogue
@@ -570,7 +648,9 @@ pub fn result_view(
         .take(limit)
         .enumerate()
         .map(|(i, bill)| BillRow {
-            seller: shows_seller.then(|| priced.seller(&bill.id).name),
+            seller: shows_seller.then(|| priced.seller(&bill.id).name_with_precision()),
+            sellers_priced: priced.sellers_priced(&bill.id),
+            reduced_precision: priced.at_reduced_precision(&bill.id),
             ..bill_row(i + 1, bill, shown, quality(&bill.id), bill_href(&bill.id))
         })
         .collect();
@@ -595,8 +675,8 @@ pub fn result_view(
         csv_href: request.export_href("csv"),
         json_href: request.export_href("json"),
         shows_seller,
-        source_line: source_line(priced.source),
-        no_official: priced.no_official,
+        sellers_line: sellers_line(&priced),
+        no_seller: priced.no_seller.clone(),
     }
 }
 

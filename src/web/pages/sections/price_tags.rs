@@ -11,7 +11,7 @@ use crate::model::price::{Component, Price, PriceSet};
 use crate::pricing::difference::percent_difference;
 use crate::pricing::discrepancies::{Discrepancy, discrepancies};
 use crate::pricing::price_tags::{PriceTag, base_of, cheapest, price_tags};
-use crate::pricing::sellers::SellerChoice;
+use crate::pricing::sellers::Sellers;
 use crate::seller::{Seller, SellerKind};
 use crate::store::Catalogue;
 use crate::store::matching::list_label;
@@ -214,7 +214,7 @@ impl PriceTagsSection {
             calculator_href: (!unmatched && catalogue.is_current(base)).then(|| {
                 CalculatorQuery {
                     ids: vec![base.to_string()],
-                    source: Some(SellerChoice::Cheapest),
+                    sellers: Sellers::All,
                     ..CalculatorQuery::default_workload()
                 }
                 .href()

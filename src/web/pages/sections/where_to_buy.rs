@@ -2,7 +2,7 @@
 //! headline price. Pages render it with `{% include "partials/where_to_buy.html" %}` and a
 //! variable named `where_to_buy` holding a [`WhereToBuySection`]: the model page (under the
 //! reader's filters, with the filter form: [`with_form`]), `/compare` and the guide
-//! ([`section`]). The per-provider calculator words its rows with the same helpers.
+//! ([`section`]). The bill at every seller words its rows with the same helpers.
 //!
 //! The table's rules (the blend that orders it, the order, the cheapest mark, the range of
 //! prices) are [`crate::pricing::where_to_buy`]'s; this module words and formats them.
@@ -14,6 +14,7 @@ use super::where_to_buy_form::FilterForm;
 use crate::model::price::{Component, PriceSet};
 use crate::model::{Model, Variant};
 use crate::pricing::providers::{Offer, ProviderFilters, Shortfall, is_reduced_precision};
+use crate::pricing::sellers::SellerFilters;
 use crate::pricing::where_to_buy::{self, Offering, PriceRange, Versus, VersusHeadline, arrange};
 pub use crate::pricing::where_to_buy::{BLEND_RATIO, blend};
 use crate::store::Catalogue;
@@ -22,12 +23,44 @@ use crate::store::endpoints::{Endpoint, ModelEndpoints};
 use crate::store::providers::ProviderInfo;
 use crate::web::extractors::calculator::CalculatorQuery;
 use crate::web::extractors::form::FieldErrors;
-use crate::web::extractors::params::encode;
 use crate::web::extractors::where_to_buy::{FilterQuery, WhereToBuyQuery};
 use crate::web::format;
 
+/// The seller filters in words, to follow "every seller": ", limited to sellers running only
+/// in the EU and at full precision", or nothing when none is set.
+pub fn filters_words(filters: &SellerFilters) -> String {
+    let places = &filters.places;
+    let mut parts: Vec<String> = Vec::new();
+    if filters.maker_and_clouds {
+        parts.push("that are the maker's own API or a cloud".into());
+    }
+    if let Some(region) = &places.datacenter {
+        parts.push(format!("running only in {}", region.label()));
+    }
+    if let Some(region) = &places.headquarters {
+        parts.push(format!("based in {}", region.label()));
+    }
+    if let Some(min) = places.min_uptime {
+        parts.push(format!("up at least {}% of the last day", min.normalize()));
+    }
+    if places.full_precision {
+        parts.push("at full precision".into());
+    }
+    if places.tools {
+        parts.push("listing tool calling".into());
+    }
+    if places.structured_outputs {
+        parts.push("listing structured outputs".into());
+    }
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => format!(", limited to sellers {one}"),
+        [init @ .., last] => format!(", limited to sellers {} and {last}", init.join(", ")),
+    }
+}
+
 /// Why the filters leave one provider out, "runs outside the EU; no tool calling", or `None`
-/// when it qualifies. Shared by this section and the per-provider calculator.
+/// when it qualifies. Shared by this section and the bill at every seller.
 pub fn shortfalls_text(reasons: &[Shortfall], filters: &ProviderFilters) -> Option<String> {
     (!reasons.is_empty()).then(|| {
         reasons
@@ -157,7 +190,7 @@ pub struct WhereToBuySection {
     pub cheapest_qualifying: Option<String>,
     /// The filter form; filled in by the page that shows the section.
     pub form: FilterForm,
-    /// The per-provider calculator for this model, with the filters carried over.
+    /// The model's bill at every seller, with the filters carried over.
     pub calculator_href: String,
 }
 
@@ -230,6 +263,7 @@ pub fn offer<'a>(e: &'a Endpoint, info: Option<&'a ProviderInfo>) -> Offer<'a> {
     Offer {
         headquarters: info.and_then(|p| p.headquarters.as_deref()),
         datacenters: info.map_or(&[], |p| p.datacenters.as_slice()),
+        region_of_choice: false,
         uptime_last_1d: e.uptime_last_1d,
         quantization: e.quantization.as_deref(),
         supported_parameters: &e.supported_parameters,
@@ -433,20 +467,20 @@ pub fn section(catalogue: &Catalogue, id: &str, filters: &ProviderFilters) -> Wh
 }
 
 /// The section as the model page shows it: filtered by the reader's `query` when it reads
-/// (`errors` empty), with the filter form and the link to the per-provider calculator.
+/// (`errors` empty), with the filter form and the link to the bill at every seller.
 pub fn with_form(
     catalogue: &Catalogue,
     id: &str,
     query: WhereToBuyQuery,
     errors: FieldErrors,
 ) -> WhereToBuySection {
-    let mut section = section(catalogue, id, &query.filters);
+    let mut section = section(catalogue, id, &query.filters.places);
     let canonical = if errors.is_empty() {
-        FilterQuery::from_filters(&query.filters)
+        FilterQuery::from_seller_filters(&query.filters)
     } else {
         FilterQuery::default()
     };
-    section.calculator_href = by_provider_href(id, &canonical);
+    section.calculator_href = every_seller_href(id, &canonical);
     section.form = FilterForm::new(
         catalogue,
         &format!("/models/{id}"),
@@ -457,15 +491,15 @@ pub fn with_form(
     section
 }
 
-/// The per-provider calculator for model `id` under `filters`, for the default workload.
-pub fn by_provider_href(id: &str, filters: &FilterQuery) -> String {
-    let query = CalculatorQuery {
+/// Model `id`'s bill at every seller under `filters`, for the default workload.
+pub fn every_seller_href(id: &str, filters: &FilterQuery) -> String {
+    CalculatorQuery {
         ids: vec![id.to_string()],
+        sellers: crate::pricing::sellers::Sellers::All,
+        filters: filters.clone(),
         ..CalculatorQuery::default_workload()
-    };
-    let mut extra = vec![("by_provider", "1".to_string())];
-    extra.extend(filters.pairs());
-    format!("{}&{}", query.href(), encode(extra))
+    }
+    .bill_href(id)
 }
 
 /// The "Where to buy" section of model `id`, with ages measured from `now`.

@@ -1,4 +1,4 @@
-//! The where-to-buy filter form, as the model page's section and the per-provider calculator
+//! The where-to-buy filter form, as the model page's section and the calculator's seller filters
 //! show it: the typed filters shown back, the places OpenRouter's provider list mentions
 //! offered as choices, and each problem by its field. The filters themselves are read and
 //! written by [`crate::web::extractors::where_to_buy`].

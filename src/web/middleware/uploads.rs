@@ -1,0 +1,122 @@
+//! Request bodies and time, with the few routes that take a POSTed upload (the route table
+//! marks them; today `/usage`) set apart. Every other request keeps a body of at most
+//! [`BODY_BYTES`] and [`REQUEST_TIME`]. An upload may send up to [`UPLOAD_BYTES`]: a larger
+//! one is refused by its declared length before any of it is read, or as soon as its stream
+//! runs past the limit. It may take [`UPLOAD_TIME`], since the file arrives over the
+//! reader's own connection; at most [`UPLOAD_SLOTS`] are read at once, and another gets the
+//! busy page with `Retry-After` at once. Its answer, errors included, carries
+//! `Cache-Control: no-store`: it quotes the reader's own data.
+//!
+//! Ours where tower-http has `RequestBodyLimitLayer` and `TimeoutLayer`: each applies one
+//! limit to every route, and a route's own layer, inside them, cannot raise it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
+
+use crate::web::AppError;
+
+/// The largest body a request that is not an upload may have.
+pub const BODY_BYTES: u64 = 16 * 1024;
+/// No page takes anywhere near this; a request that does is cut off.
+pub const REQUEST_TIME: Duration = Duration::from_secs(10);
+/// The largest upload read (gzip counts as sent: a `.gz` of this size may inflate further,
+/// to `usage::intake::MAX_INFLATED_BYTES`).
+pub const UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// How long an upload may take, its transfer included.
+pub const UPLOAD_TIME: Duration = Duration::from_secs(120);
+/// Uploads read at once: each keeps a core busy.
+pub const UPLOAD_SLOTS: usize = 2;
+
+/// The routes that take uploads, by the pattern they are routed by, and the slots of the
+/// uploads being read.
+#[derive(Clone)]
+pub struct Uploads {
+    routes: &'static [&'static str],
+    slots: Arc<Semaphore>,
+}
+
+impl Uploads {
+    pub fn new(routes: &'static [&'static str]) -> Uploads {
+        Uploads {
+            routes,
+            slots: Arc::new(Semaphore::new(UPLOAD_SLOTS)),
+        }
+    }
+
+    /// Whether `request` posts to a route that takes uploads.
+    pub fn takes(&self, request: &Request) -> bool {
+        request.method() == Method::POST
+            && request
+                .extensions()
+                .get::<MatchedPath>()
+                .is_some_and(|matched| self.routes.contains(&matched.as_str()))
+    }
+}
+
+/// Bounds the body and the time of every request, by whether it is an upload.
+pub async fn limit_requests(
+    State(uploads): State<Uploads>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !uploads.takes(&request) {
+        return bounded(
+            request,
+            next,
+            BODY_BYTES,
+            REQUEST_TIME,
+            "This request's body",
+        )
+        .await;
+    }
+    let mut response = match uploads.slots.clone().try_acquire_owned() {
+        Ok(_slot) => bounded(request, next, UPLOAD_BYTES, UPLOAD_TIME, "This upload").await,
+        Err(_) => AppError::Busy.into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn bounded(
+    request: Request,
+    next: Next,
+    max_bytes: u64,
+    time: Duration,
+    what: &'static str,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let at_least = http_body::Body::size_hint(request.body()).lower();
+    if declared.unwrap_or(0).max(at_least) > max_bytes {
+        return AppError::TooLarge {
+            what,
+            limit: max_bytes,
+            advice: if max_bytes == UPLOAD_BYTES {
+                "Export a shorter period, or compress the file with gzip: a .gz upload of up \
+                 to that size is read, inflated to at most 512 MB."
+            } else {
+                "Pages here are asked for with GET and take no body."
+            },
+        }
+        .into_response();
+    }
+    let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    match tokio::time::timeout(time, next.run(request)).await {
+        Ok(response) => response,
+        // As tower-http's timeout answers: the status alone.
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
