@@ -792,11 +792,11 @@ impl Rates {
     }
 }
 
-fn required(price: Option<Price>, what: &'static str) -> Result<Decimal, NotPriceable> {
+pub(crate) fn required(price: Option<Price>, what: &'static str) -> Result<Decimal, NotPriceable> {
     optional(price)?.ok_or(NotPriceable::NoPrice(what))
 }
 
-fn optional(price: Option<Price>) -> Result<Option<Decimal>, NotPriceable> {
+pub(crate) fn optional(price: Option<Price>) -> Result<Option<Decimal>, NotPriceable> {
     match price {
         None => Ok(None),
         Some(Price::Usd(value)) => Ok(Some(value)),

@@ -18,4 +18,5 @@ pub mod ranking;
 pub mod selection;
 pub mod sellers;
 pub mod similar;
+pub mod usage;
 pub mod where_to_buy;

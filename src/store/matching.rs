@@ -14,6 +14,7 @@
 //!
 //! Every match records the rule that made it.
 
+pub mod names;
 pub mod overrides;
 
 use std::collections::HashMap;

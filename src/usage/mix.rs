@@ -417,10 +417,11 @@ impl<'t> Tally<'t> {
         Ok(())
     }
 
-    /// Adds a row read in two parts, batch and on-demand, both or neither. The parts must
-    /// carry no cost (a cost planned for one would not see the other).
+    /// Adds a row read in two parts, batch and on-demand, both or neither. Only the
+    /// on-demand part may carry the row's cost: it is committed last, so its planned sum is
+    /// the one kept (a cost planned for the batch part would be overwritten).
     pub fn add_batch_split(&mut self, batch: Row, on_demand: Row) -> Result<(), String> {
-        debug_assert!(batch.cost.is_none() && on_demand.cost.is_none());
+        debug_assert!(batch.cost.is_none());
         debug_assert!(batch.batch == Some(true) && on_demand.batch == Some(false));
         let batch_plan = self.plan(&batch)?;
         let on_demand_plan = self.plan(&on_demand)?;
@@ -476,18 +477,85 @@ fn period_cell(period: Option<Period>) -> String {
     }
 }
 
+/// Where an entry ran, as the mix's `ran_at` cell: the kind (`openrouter`, `first-party`,
+/// a Bedrock scope's key, `litellm`), then `:` and who or where when the export said.
+pub fn ran_at_cell(ran_at: &RanAt) -> String {
+    let (kind, detail) = match ran_at {
+        RanAt::OpenRouter { provider } => ("openrouter", provider.as_deref()),
+        RanAt::FirstParty { provider } => ("first-party", Some(*provider)),
+        RanAt::Bedrock { cloud, region } => (cloud.key(), region.as_deref()),
+        RanAt::LiteLlm { provider } => ("litellm", provider.as_deref()),
+        RanAt::Unstated => return String::new(),
+    };
+    match detail {
+        Some(detail) => format!("{kind}:{detail}"),
+        None => kind.to_string(),
+    }
+}
+
+/// The makers' own APIs a `first-party` cell may name, by the official feed's provider id.
+const FIRST_PARTY: &[&str] = &[
+    "anthropic",
+    "openai",
+    "google",
+    "deepseek",
+    "mistral",
+    "x-ai",
+    "moonshotai",
+    "minimax",
+    "cohere",
+    "perplexity",
+    "zai",
+];
+
+/// A `ran_at` cell read back ([`ran_at_cell`]); empty is unstated.
+pub(crate) fn parse_ran_at(cell: &str) -> Result<RanAt<&str>, String> {
+    if cell.is_empty() {
+        return Ok(RanAt::Unstated);
+    }
+    let (kind, detail) = match cell.split_once(':') {
+        Some((kind, detail)) => (kind, Some(detail).filter(|d| !d.is_empty())),
+        None => (cell, None),
+    };
+    match kind {
+        "openrouter" => Ok(RanAt::OpenRouter { provider: detail }),
+        "litellm" => Ok(RanAt::LiteLlm { provider: detail }),
+        "first-party" => FIRST_PARTY
+            .iter()
+            .find(|p| Some(**p) == detail)
+            .map(|provider| RanAt::FirstParty { provider })
+            .ok_or_else(|| format!("ran_at names no maker's API we know: {cell:?}")),
+        scope => crate::seller::Cloud::ALL
+            .iter()
+            .find(|c| c.key() == scope && c.key().starts_with("bedrock"))
+            .map(|&cloud| RanAt::Bedrock {
+                cloud,
+                region: detail,
+            })
+            .ok_or_else(|| format!("ran_at is not a place we know: {cell:?}")),
+    }
+}
+
 /// The reading's traffic as our mix CSV: one row per name, variant and band.
 pub fn write_mix(reading: &Reading) -> String {
     let with_variant = reading.traffic.iter().any(|e| e.variant.is_some());
+    let with_ran_at = reading.traffic.iter().any(|e| e.ran_at != RanAt::Unstated);
+    let with_cost = reading.traffic.iter().any(|e| e.export_cost.is_some());
     let mut out = MIX_COLUMNS.join(",");
     out.push_str(",date");
-    if with_variant {
-        out.push_str(",variant");
+    for (wanted, column) in [
+        (with_variant, ",variant"),
+        (with_ran_at, ",ran_at"),
+        (with_cost, ",export_cost"),
+    ] {
+        if wanted {
+            out.push_str(column);
+        }
     }
     out.push('\n');
     let date = period_cell(reading.period);
     for entry in &reading.traffic {
-        for band in &entry.bands {
+        for (at, band) in entry.bands.iter().enumerate() {
             let requests = if band.requests_known {
                 band.sums.requests.to_string()
             } else {
@@ -513,6 +581,16 @@ pub fn write_mix(reading: &Reading) -> String {
             ];
             if with_variant {
                 cells.push(csv_field(entry.variant.as_deref().unwrap_or("")));
+            }
+            if with_ran_at {
+                cells.push(csv_field(&ran_at_cell(&entry.ran_at)));
+            }
+            // The entry's cost once, on its first band: reading back sums it once.
+            if with_cost {
+                cells.push(match (at, entry.export_cost) {
+                    (0, Some(cost)) => cost.to_string(),
+                    _ => String::new(),
+                });
             }
             out.push_str(&cells.join(","));
             out.push('\n');

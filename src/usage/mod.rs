@@ -12,13 +12,15 @@
 //! - `detect.rs`: which format a file is;
 //! - `formats/`: one reader per export format;
 //! - `cells.rs`: one cell read exactly (counts, costs, days, flags);
-//! - `mix.rs`: the sums and bands, and our own mix CSV written back out.
+//! - `mix.rs`: the sums and bands, and our own mix CSV written back out;
+//! - `share.rs`: the mix as a share link's parameter.
 
 mod cells;
 mod detect;
 mod formats;
 pub mod intake;
 pub mod mix;
+pub mod share;
 
 use std::io::{self, Read};
 

@@ -1,8 +1,9 @@
 //! The canonical form of a request's URL, which is what the page cache is keyed by: only the
 //! parameters the page reads, sorted by name, empty ones dropped, and percent-escapes
-//! normalised (RFC 3986 §6.2.2). A URL naming a parameter its page does not read
-//! (`/models/x?junk=1`) has no key at all: it is rendered (handlers ignore what they do not
-//! read) but never cached, so a stream of junk parameters can neither grow the cache nor
+//! normalised (RFC 3986 §6.2.2). A parameter its page does not read (`/models/x?junk=1`, a
+//! tracking tag) is left out too: handlers ignore what they do not read, so such a URL is
+//! the canonical page, served from its cache entry with the same bytes and ETag, and a
+//! stream of junk parameters costs what a hit costs and can neither grow the cache nor
 //! evict from it. What a page reads is its route's query type's
 //! [`PageQuery::PARAMS`](super::extractors::PageQuery::PARAMS), looked up by
 //! [`known_params`].
@@ -11,24 +12,20 @@ use std::borrow::Cow;
 
 use super::routes::known_params;
 
-/// `path?query` in canonical form (see the module docs), or `None` when the query names a
-/// parameter the page does not read.
-pub fn canonical(path: &str, query: Option<&str>) -> Option<String> {
+/// `path?query` in canonical form (see the module docs).
+pub fn canonical(path: &str, query: Option<&str>) -> String {
     let path = normalise_escapes(path);
     let known = known_params(&path);
     let mut pairs: Vec<(Cow<'_, str>, String)> = Vec::new();
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        if !known.contains(&key.as_ref()) {
-            return None;
-        }
         // Pages trim values and ignore empty ones (see `Params`), so those are one page too.
         let value = value.trim();
-        if !value.is_empty() {
+        if known.contains(&key.as_ref()) && !value.is_empty() {
             pairs.push((key, value.to_string()));
         }
     }
     if pairs.is_empty() {
-        return Some(path.into_owned());
+        return path.into_owned();
     }
     // Stable: repeated keys keep their order (`ids=b&ids=a` compares b before a).
     pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
@@ -36,7 +33,7 @@ pub fn canonical(path: &str, query: Option<&str>) -> Option<String> {
     for (key, value) in &pairs {
         query.append_pair(key, value);
     }
-    Some(format!("{path}?{}", query.finish()))
+    format!("{path}?{}", query.finish())
 }
 
 /// Where a URL with blank known parameters (`/calculator?requests=1000&min_context=&free=`, as a
@@ -122,28 +119,39 @@ mod tests {
     #[test]
     fn known_parameters_are_sorted_and_empty_ones_dropped() {
         assert_eq!(
-            canonical("/models", Some("sort=input&q=&author=openai")).as_deref(),
-            Some("/models?author=openai&sort=input")
+            canonical("/models", Some("sort=input&q=&author=openai")),
+            "/models?author=openai&sort=input"
         );
-        assert_eq!(canonical("/about", None).as_deref(), Some("/about"));
+        assert_eq!(canonical("/about", None), "/about");
         assert_eq!(
-            canonical("/models/acme/alpha", Some("tools=1")).as_deref(),
-            Some("/models/acme/alpha?tools=1")
+            canonical("/models/acme/alpha", Some("tools=1")),
+            "/models/acme/alpha?tools=1"
         );
     }
 
     #[test]
-    fn a_parameter_the_page_does_not_read_leaves_the_url_without_a_key() {
-        assert_eq!(canonical("/models/acme/alpha", Some("junk=1")), None);
-        assert_eq!(canonical("/models", Some("sort=input&utm_source=x")), None);
-        assert_eq!(canonical("/about", Some("q=1")), None);
+    fn a_parameter_the_page_does_not_read_is_left_out_of_the_key() {
+        assert_eq!(
+            canonical("/models/acme/alpha", Some("junk=1")),
+            "/models/acme/alpha"
+        );
+        assert_eq!(
+            canonical("/models", Some("utm_source=x&sort=input&q=&junk")),
+            "/models?sort=input"
+        );
+        assert_eq!(canonical("/about", Some("q=1")), "/about");
+        // What one page reads is junk to another: `sort` is the catalogue's, not a model's.
+        assert_eq!(
+            canonical("/models/acme/alpha", Some("sort=input&tools=1")),
+            "/models/acme/alpha?tools=1"
+        );
     }
 
     #[test]
     fn repeated_parameters_keep_their_order() {
         assert_eq!(
-            canonical("/compare", Some("ids=b&ids=a")).as_deref(),
-            Some("/compare?ids=b&ids=a")
+            canonical("/compare", Some("ids=b&ids=a")),
+            "/compare?ids=b&ids=a"
         );
     }
 
@@ -155,17 +163,11 @@ mod tests {
             canonical("/models", Some("q=gpt%204%20"))
         );
         assert_eq!(
-            canonical("/models/%61cme/alpha", None).as_deref(),
-            Some("/models/acme/alpha")
+            canonical("/models/%61cme/alpha", None),
+            "/models/acme/alpha"
         );
-        assert_eq!(
-            canonical("/models/a%2fb", None).as_deref(),
-            Some("/models/a%2Fb")
-        );
-        assert_eq!(
-            canonical("/models/100%", None).as_deref(),
-            Some("/models/100%")
-        );
+        assert_eq!(canonical("/models/a%2fb", None), "/models/a%2Fb");
+        assert_eq!(canonical("/models/100%", None), "/models/100%");
     }
 
     #[test]

@@ -2,18 +2,16 @@
 //!
 //! Handlers (and the middleware that refuses requests before any handler runs) return an
 //! [`AppError`]; its `IntoResponse` only sets the status and headers and attaches the error.
-//! [`render_errors`], the outermost layer but one, turns it into the body the client asked for:
-//! JSON for `/api/` routes and `format=json`, plain lines for `format=csv`, otherwise
-//! `error.html` in the site's layout. Readers see a plain message; the detail of an internal
-//! error goes to the log only.
+//! [`render_error`], called by the front of the site (`middleware/front.rs`) on every answer,
+//! turns it into the body the client asked for: JSON for `/api/` routes and `format=json`,
+//! plain lines for `format=csv`, otherwise `error.html` in the site's layout. Readers see a
+//! plain message; the detail of an internal error goes to the log only.
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::extractors::form::FieldErrors;
@@ -175,7 +173,7 @@ fn bytes(count: u64) -> String {
     }
 }
 
-/// Marks a response whose body [`render_errors`] still has to write.
+/// Marks a response whose body [`render_error`] still has to write.
 #[derive(Clone)]
 struct Unrendered(Arc<AppError>);
 
@@ -184,7 +182,7 @@ impl IntoResponse for AppError {
         if let AppError::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
-        // A plain-text body in case the response never passes through `render_errors`.
+        // A plain-text body in case the response never passes through `render_error`.
         let mut response = (self.status(), self.message()).into_response();
         let headers = response.headers_mut();
         match self {
@@ -213,21 +211,27 @@ pub struct ErrorPage {
     pub suggestions: Vec<Suggestion>,
 }
 
-/// What kind of body the client asked for.
+/// What kind of body the client asked for, should its answer be an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Wants {
+pub enum Wants {
     Html,
     Json,
     Text,
 }
 
 impl Wants {
-    fn of(uri: &Uri) -> Wants {
+    /// Read from the request's URL, before the request goes on (the error comes back later).
+    pub fn of(uri: &Uri) -> Wants {
         if uri.path().starts_with("/api/") {
             return Wants::Json;
         }
         // A refused, oversized query is not parsed.
         let query = uri.query().filter(|q| q.len() <= MAX_QUERY_BYTES);
+        // Asked on every request: a query that cannot name `format` (not even escaped) is
+        // not parsed into pairs.
+        if query.is_none_or(|q| !q.contains("format") && !q.contains('%')) {
+            return Wants::Html;
+        }
         match Params::parse(query).get("format") {
             Some("json") => Wants::Json,
             Some("csv") => Wants::Text,
@@ -236,14 +240,10 @@ impl Wants {
     }
 }
 
-/// Writes the body of every [`AppError`] response: the one place errors are rendered.
-pub async fn render_errors(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let wants = Wants::of(request.uri());
-    let mut response = next.run(request).await;
+/// Writes the body of an [`AppError`] response (one `IntoResponse` left for later) as the
+/// client `wants` it; any other response is returned as it is. The one place errors are
+/// rendered.
+pub fn render_error(state: &AppState, wants: Wants, mut response: Response) -> Response {
     let Some(Unrendered(error)) = response.extensions_mut().remove::<Unrendered>() else {
         return response;
     };
@@ -256,10 +256,10 @@ pub async fn render_errors(
             "text/html; charset=utf-8",
             state
                 .pages
-                .busy_page(&state.catalogue(), || html_body(&state, &error))
+                .busy_page(&state.catalogue(), || html_body(state, &error))
                 .unwrap_or_else(|| error.message()),
         ),
-        Wants::Html => match html_body(&state, &error) {
+        Wants::Html => match html_body(state, &error) {
             Ok(body) => ("text/html; charset=utf-8", body),
             Err(err) => {
                 tracing::error!(error = %err, "the error page failed to render");

@@ -110,6 +110,7 @@ pub fn public_host() -> String {
 pub const NAV: &[(&str, &str)] = &[
     ("/models", "Models"),
     ("/calculator", "Calculator"),
+    ("/usage", "Your usage"),
     ("/ranking", "Best value"),
     ("/changes", "Changes"),
     ("/guide/why-prices-differ", "Guide"),

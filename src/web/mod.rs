@@ -56,18 +56,25 @@ pub fn today() -> NaiveDate {
 
 /// Wraps routes in the site's limits, page cache and security headers (public so tests can
 /// check the layers against a route that misbehaves on purpose).
+///
+/// Two stacks: the layers that must know which route a request took (the body and time
+/// limits, which set the upload routes apart; the limit on requests in flight, which it
+/// keeps from cached pages; the page cache's miss half, which leaves the routes that are not
+/// pages alone) are added to the routes, each route getting its own copy; everything else
+/// wraps the routes once, as one service, so a request pays for each of those layers once
+/// and a cached page is answered before routing (`middleware/front.rs`).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
     let page_cache = PageCacheState {
         app: state.clone(),
         policies: routes::cache_policies(),
     };
     let uploads = Uploads::new(routes::upload_routes());
-    routes
+    let routes = routes
         .layer(axum::middleware::from_fn_with_state(
-            page_cache.clone(),
+            page_cache,
             middleware::cache_pages,
         ))
-        // Counts every request but the cached pages, which are answered outside it.
+        // Counts every request but the cached pages, which are answered before it.
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
@@ -76,30 +83,12 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                 .layer(tower::load_shed::LoadShedLayer::new())
                 .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT)),
         )
-        .layer(axum::middleware::from_fn_with_state(
-            page_cache,
-            middleware::serve_cached,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            uploads.clone(),
-            middleware::limit_uri,
-        ))
-        .layer(axum::middleware::from_fn(middleware::check_host))
-        // The body and the time each request may take: an upload's own, or the site's.
+        // The methods, body and time each request may have: an upload's own, or the site's.
         .layer(axum::middleware::from_fn_with_state(
             uploads,
             middleware::limit_requests,
-        ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                AppError::Internal("a handler panicked".into()).into_response()
-            },
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            error::render_errors,
-        ))
-        .layer(middleware::security_headers())
+        ));
+    let site = ServiceBuilder::new()
         // One log line per request (method, path, status, latency) at INFO under
         // `tower_http`, so `RUST_LOG=tower_http=info` turns it on. The query string is left
         // out: it can be long, and it is the reader's own.
@@ -120,6 +109,15 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
                         .latency_unit(LatencyUnit::Micros),
                 ),
         )
+        .layer(middleware::security_headers())
+        .layer(middleware::FrontLayer::new(state, middleware::BODY_BYTES))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                AppError::Internal("a handler panicked".into()).into_response()
+            },
+        ))
+        .service(routes);
+    Router::new().fallback_service(site)
 }
 
 #[cfg(test)]

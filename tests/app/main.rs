@@ -30,5 +30,6 @@ mod request_log;
 mod serving;
 mod shareable;
 mod usage;
+mod usage_pricing;
 mod web_shape;
 mod where_to_buy;

@@ -278,6 +278,7 @@ async fn about_has_every_section_its_contents_promise() {
             "official",
             "freshness",
             "calculator",
+            "usage-formats",
             "ranking",
             "quality",
             "blind-spots",

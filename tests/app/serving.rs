@@ -461,13 +461,49 @@ async fn junk_parameters_do_not_grow_the_cache() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parameter_no_page_reads_is_served_from_the_canonical_pages_entry() {
+    let app = TestApp::fixture().await;
+    let renders = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = renders.clone();
+    // A different body per render, so a second render could not pass for the first.
+    let counted = axum::routing::get(move || {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move { axum::response::Html(format!("render {n}")) }
+    });
+    let routes = axum::Router::new()
+        .route("/counted", counted.clone())
+        .route("/junk-first", counted);
+    let router = tokenfare::web::with_layers(routes, app.state.clone());
+    let served = serve_router(router, Limits::default()).await;
+    let first = exchange(served.addr, request("GET", "/counted", "")).await;
+    assert_eq!((first.status, first.text().as_str()), (200, "render 0"));
+    for path in [
+        "/counted?junk=1",
+        "/counted?utm_source=news&utm_medium=mail",
+        "/counted?junk",
+        "/counted?%6Aunk=2",
+    ] {
+        let page = exchange(served.addr, request("GET", path, "")).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(page.text(), "render 0", "{path}");
+        assert_eq!(page.header("etag"), first.header("etag"), "{path}");
+    }
+    // A junk URL asked for first renders the canonical page, which the plain URL then gets.
+    let junk_first = exchange(served.addr, request("GET", "/junk-first?junk=1", "")).await;
+    assert_eq!(junk_first.text(), "render 1");
+    let plain = exchange(served.addr, request("GET", "/junk-first", "")).await;
+    assert_eq!(plain.text(), "render 1");
+    assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_every_render_slot_is_taken_cached_pages_still_answer_and_the_rest_get_a_quick_503() {
     let mut app = TestApp::fixture().await;
     // One render slot, held by a page that takes 1.5 s to render.
     app.state.pages = Arc::new(tokenfare::web::middleware::PageCache::new(1 << 20, 1));
     let routes = axum::Router::new()
         .route(
-            "/slow",
+            "/slow/{n}",
             axum::routing::get(|| async {
                 std::thread::sleep(Duration::from_millis(1500));
                 "slow"
@@ -486,14 +522,15 @@ async fn when_every_render_slot_is_taken_cached_pages_still_answer_and_the_rest_
         200
     );
     let addr = served.addr;
-    let hog = tokio::spawn(exchange(addr, request("GET", "/slow", "")));
+    let hog = tokio::spawn(exchange(addr, request("GET", "/slow/1", "")));
     tokio::time::sleep(Duration::from_millis(200)).await;
     // The slot is taken: the cached page is served anyway ...
     let cached = exchange(addr, request("GET", "/cached", "")).await;
     assert_eq!((cached.status, cached.text().as_str()), (200, "cached"));
-    // ... and a page that needs rendering waits at most the queue's wait, then is told to retry.
+    // ... and another page that needs rendering waits at most the queue's wait, then is told
+    // to retry.
     let started = Instant::now();
-    let refused = exchange(addr, request("GET", "/slow?again", "")).await;
+    let refused = exchange(addr, request("GET", "/slow/2", "")).await;
     let waited = started.elapsed();
     assert_eq!(refused.status, 503);
     assert_eq!(refused.header("retry-after"), Some("5"));

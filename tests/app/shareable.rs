@@ -132,6 +132,7 @@ async fn the_sitemap_lists_every_model_page_and_top_level_page_and_robots_points
         "/",
         "/models",
         "/calculator",
+        "/usage",
         "/ranking",
         "/changes",
         "/compare",
@@ -141,9 +142,9 @@ async fn the_sitemap_lists_every_model_page_and_top_level_page_and_robots_points
     ] {
         assert!(locs.contains(&format!("{SITE}{path}")), "{path} missing");
     }
-    // 12 listings and 9 top-level pages, each once (issue 16 added /providers; this
-    // fixture has no provider list, so no provider pages).
-    assert_eq!(locs.len(), 12 + 9);
+    // 12 listings and 10 top-level pages, each once (issue 16 added /providers, issue 27
+    // /usage; this fixture has no provider list, so no provider pages).
+    assert_eq!(locs.len(), 12 + 10);
     let robots = app.get("/robots.txt").await;
     assert_eq!(robots.status, StatusCode::OK);
     assert!(

@@ -81,7 +81,12 @@ fn post(uri: &str, body: Body) -> Request<Body> {
 
 /// Uploads `content` as the file field named `filename`, with the paste box left empty, as
 /// a browser sends the form.
-async fn upload(app: &TestApp, uri: &str, filename: &str, content: &[u8]) -> TestResponse {
+pub(crate) async fn upload(
+    app: &TestApp,
+    uri: &str,
+    filename: &str,
+    content: &[u8],
+) -> TestResponse {
     let body = form(&[
         Part {
             field: "file",

@@ -4,9 +4,11 @@
 use chrono::NaiveDate;
 
 use super::{CsvFormat, cell, has_all, optional, require};
-use crate::usage::cells::{count, day, quoted};
+use crate::usage::cells::{cost, count, day, quoted};
 use crate::usage::intake::Record;
-use crate::usage::mix::{MIX_COLUMNS, PromptSize, Row, Sums, Tally, split_by_requests, unguarded};
+use crate::usage::mix::{
+    MIX_COLUMNS, PromptSize, Row, Sums, Tally, parse_ran_at, split_by_requests, unguarded,
+};
 use crate::usage::{Format, FormatReading, RanAt, UsageError};
 
 pub(super) const READING: FormatReading = FormatReading {
@@ -21,8 +23,9 @@ pub(super) const READING: FormatReading = FormatReading {
             answer says so",
     prompt_size: "prompt_tokens_from: the lowest prompt of the row's band",
     date: "date, one day or from/to, when present",
-    ran_at: "not stated",
-    cost: "none",
+    ran_at: "ran_at, when present: openrouter, first-party, a Bedrock scope or litellm, then \
+             after a colon the provider, maker or region the export named",
+    cost: "export_cost, when present: the export's own cost of that model's traffic",
     caveats: "",
 };
 
@@ -30,6 +33,8 @@ pub(crate) struct MixCsv {
     columns: [usize; 9],
     date: Option<usize>,
     variant: Option<usize>,
+    ran_at: Option<usize>,
+    export_cost: Option<usize>,
 }
 
 impl MixCsv {
@@ -42,6 +47,8 @@ impl MixCsv {
             columns: require(columns, Format::Mix, MIX_COLUMNS)?,
             date: super::position(columns, "date"),
             variant: super::position(columns, "variant"),
+            ran_at: super::position(columns, "ran_at"),
+            export_cost: super::position(columns, "export_cost"),
         }))
     }
 }
@@ -113,7 +120,8 @@ impl CsvFormat for MixCsv {
         let row = Row {
             name: unguarded(cell(record, model, "model")?),
             variant: optional(record, self.variant, "variant")?,
-            ran_at: RanAt::Unstated,
+            ran_at: optional(record, self.ran_at, "ran_at")?
+                .map_or(Ok(RanAt::Unstated), parse_ran_at)?,
             batch: Some(match (batch_requests, requests) {
                 (None, _) => true,
                 (Some(part), Some(whole)) => part > 0 && part == whole,
@@ -122,7 +130,9 @@ impl CsvFormat for MixCsv {
             requests_known: requests.is_some(),
             prompt: PromptSize::Marker(number(from, "prompt_tokens_from")?),
             sums,
-            cost: None,
+            cost: optional(record, self.export_cost, "export_cost")?
+                .map(|c| cost(c, "export_cost"))
+                .transpose()?,
             days: optional(record, self.date, "date")?.map(days).transpose()?,
         };
         match (batch_requests, requests) {
@@ -132,6 +142,7 @@ impl CsvFormat for MixCsv {
                     Row {
                         batch: Some(true),
                         sums: batch,
+                        cost: None,
                         ..row
                     },
                     Row {
@@ -217,6 +228,30 @@ mod tests {
             }
         ));
         assert!(err.to_string().contains("input_tokens"), "{err}");
+    }
+
+    #[test]
+    fn where_it_ran_and_the_exports_cost_survive_the_mix() {
+        let text = format!(
+            "{HEADER},date,ran_at,export_cost\n\
+             a/x,4,100,0,0,0,10,1,0,2026-01-02,openrouter:Google Vertex,0.25\n\
+             us.anthropic.claude-x-v1:0,2,50,0,0,0,5,0,0,2026-01-02,bedrock-in-region:us-east-1,\n\
+             gpt-x,1,5,0,0,0,1,0,0,2026-01-02,first-party:openai,\n\
+             odd,1,5,0,0,0,1,0,0,2026-01-02,somewhere,\n"
+        );
+        let first = reading(&text, &[]);
+        assert_eq!(first.rows_skipped, 1, "{:?}", first.skipped);
+        assert!(first.skipped[0].reason.contains("somewhere"));
+        let x = first.traffic.iter().find(|e| e.name == "a/x").unwrap();
+        assert_eq!(x.export_cost, Some("0.25".parse().unwrap()));
+        assert_eq!(
+            x.ran_at,
+            crate::usage::RanAt::OpenRouter {
+                provider: Some("Google Vertex".into())
+            }
+        );
+        let again = reading(&write_mix(&first), &[]);
+        assert_eq!(again.traffic, first.traffic);
     }
 
     #[test]

@@ -1,14 +1,24 @@
-//! `POST /usage?format=json`: what was read from an export, as data. Token counts are
-//! integers, the export's own cost a decimal string (`format::plain`), a count the export
-//! does not give `null`.
+//! `/usage?format=json` (on the POST and on a share link's GET): the answer as data, under
+//! the names issue 27 fixes, and `traffic`: what was read per exported name, band by band. Token counts are integers, money decimal strings by the one
+//! rounding rule (`format::plain`), a count the export does not give `null`.
 
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::usage::{NameTraffic, Reading};
+use crate::pricing::usage::{ModelBill, UnresolvedName};
+use crate::usage::NameTraffic;
 use crate::web::format;
+use crate::web::handlers::usage::Answer;
+use crate::web::layout::absolute;
 
-/// The reading: format, rows read and skipped, the period, and the traffic per exported name.
-pub fn json(reading: &Reading) -> Value {
+fn money(value: Option<Decimal>) -> Option<String> {
+    value.map(format::plain)
+}
+
+/// The whole answer: what was read, each model at every seller, the unresolved names, the
+/// totals, the other models and the share link.
+pub fn json(answer: &Answer) -> Value {
+    let (reading, bill) = (&answer.reading, &answer.bill);
     json!({
         "format": reading.format.key(),
         "format_name": reading.format.name(),
@@ -25,6 +35,21 @@ pub fn json(reading: &Reading) -> Value {
             "days": p.days(),
         })),
         "traffic": reading.traffic.iter().map(traffic).collect::<Vec<_>>(),
+        "models": bill.models.iter().map(model).collect::<Vec<_>>(),
+        "unresolved": bill.unresolved.iter().map(unresolved).collect::<Vec<_>>(),
+        "totals": {
+            "as_exported": money(bill.totals.as_exported),
+            "cheapest_sellers": money(bill.totals.cheapest_sellers),
+            "export_cost": money(bill.totals.export_cost),
+        },
+        "alternatives": bill.alternatives.iter().map(|a| json!({
+            "id": a.id,
+            "cost": format::plain(a.cost),
+            "quality": a.quality,
+            "left_out": a.left_out,
+            "quality_pick": a.quality_pick,
+        })).collect::<Vec<_>>(),
+        "share_url": answer.share_url.as_deref().map(absolute),
         "notes": {
             "proxy_cache_hits": reading.notes.proxy_cache_hits,
             "failed_requests": reading.notes.failed_requests,
@@ -35,6 +60,49 @@ pub fn json(reading: &Reading) -> Value {
     })
 }
 
+fn model(m: &ModelBill) -> Value {
+    let known = |count: u64| m.requests_known.then_some(count);
+    let names: Vec<&str> = m.spellings.iter().map(|(name, _)| name.as_str()).collect();
+    let rules: Vec<&str> = m.spellings.iter().map(|(_, rule)| rule.as_str()).collect();
+    json!({
+        "name": names.join(", "),
+        "id": m.id,
+        "rule": rules.join("; "),
+        "requests": known(m.total.requests),
+        "input_tokens": m.total.uncached_input,
+        "cache_read_tokens": m.total.cache_read,
+        "cache_write_5m_tokens": m.total.cache_write_5m,
+        "cache_write_1h_tokens": m.total.cache_write_1h,
+        "output_tokens": m.total.output,
+        "batch_requests": known(m.batch_requests),
+        "export_cost": money(m.export_cost),
+        "tier_by": m.tier_by.iter().map(|t| t.key()).collect::<Vec<_>>(),
+        "as_exported": m.as_exported.as_ref().map(|a| json!({
+            "seller": a.seller,
+            "cost": format::plain(a.cost),
+        })),
+        "sellers": m.sellers.iter().map(|s| json!({
+            "seller": s.seller.key(),
+            "kind": s.seller.kind().key(),
+            "cost": format::plain(s.cost),
+            "cheapest": s.cheapest,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn unresolved(u: &UnresolvedName) -> Value {
+    json!({
+        "name": u.name,
+        "variant": u.variant,
+        "reason": u.reason,
+        "requests": u.requests_known.then_some(u.total.requests),
+        "input_tokens": u.total.uncached_input,
+        "output_tokens": u.total.output,
+        "export_cost": money(u.export_cost),
+    })
+}
+
+/// What was read for one exported name and place, band by band.
 fn traffic(entry: &NameTraffic) -> Value {
     let total = entry.total();
     let known = |count: u64| entry.requests_known.then_some(count);

@@ -101,7 +101,10 @@ impl<T: PageQuery> FromRequestParts<AppState> for Query<T> {
             );
         }
         let catalogue = state.catalogue();
-        let (value, errors) = T::parse(&Params::parse(parts.uri.query()), &catalogue);
+        let (value, errors) = T::parse(
+            &Params::parse(parts.uri.query()).listing(T::PARAMS),
+            &catalogue,
+        );
         Ok(Query {
             catalogue,
             value,

@@ -8,6 +8,11 @@ pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 #[derive(Clone, Debug, Default)]
 pub struct Params {
     pairs: Vec<(String, String)>,
+    /// Debug builds: the parameters the query type reading these lists, if one does. The
+    /// page cache keys a URL by those alone and serves a URL naming others from the same
+    /// entry, so reading an unlisted one would give one page two answers.
+    #[cfg(debug_assertions)]
+    listed: Option<&'static [&'static str]>,
 }
 
 impl Params {
@@ -19,11 +24,38 @@ impl Params {
                     .collect()
             })
             .unwrap_or_default();
-        Params { pairs }
+        Params {
+            pairs,
+            ..Params::default()
+        }
+    }
+
+    /// These pairs, to be read only by the names in `listed` (a query type's
+    /// `PageQuery::PARAMS`): debug builds panic on reading any other.
+    #[cfg_attr(not(debug_assertions), allow(unused_mut, unused_variables))]
+    pub fn listing(mut self, listed: &'static [&'static str]) -> Params {
+        #[cfg(debug_assertions)]
+        {
+            self.listed = Some(listed);
+        }
+        self
+    }
+
+    /// Debug builds: panics if `key` is not among the listed parameters.
+    #[cfg_attr(not(debug_assertions), allow(unused_variables))]
+    fn reading(&self, key: &str) {
+        #[cfg(debug_assertions)]
+        if let Some(listed) = self.listed {
+            assert!(
+                listed.contains(&key),
+                "`{key}` is read but not among the query type's PARAMS {listed:?}"
+            );
+        }
     }
 
     /// The first non-empty value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
+        self.reading(key);
         self.pairs
             .iter()
             .find(|(k, v)| k == key && !v.is_empty())
@@ -32,6 +64,7 @@ impl Params {
 
     /// Every non-empty value of `key`, also splitting comma-separated lists.
     pub fn all(&self, key: &str) -> Vec<String> {
+        self.reading(key);
         self.pairs
             .iter()
             .filter(|(k, _)| k == key)

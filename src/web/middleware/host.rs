@@ -5,13 +5,12 @@
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, Version, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
 use crate::web::AppError;
 
-/// Refuses a request whose Host header is missing (HTTP/1.1), repeated or not a host.
-pub async fn check_host(request: Request, next: Next) -> Response {
+/// Why a request cannot be answered for its Host header (missing on HTTP/1.1, repeated, or
+/// not a host), if it cannot. Checked by the front of the site (`front.rs`) on every request.
+pub fn host_problem(request: &Request) -> Option<AppError> {
     let mut hosts = request.headers().get_all(header::HOST).iter();
     let problem = match (hosts.next(), hosts.next()) {
         (Some(_), Some(_)) => {
@@ -25,10 +24,7 @@ pub async fn check_host(request: Request, next: Next) -> Response {
         }
         _ => None,
     };
-    match problem {
-        Some(message) => AppError::invalid("Host", message).into_response(),
-        None => next.run(request).await,
-    }
+    problem.map(|message| AppError::invalid("Host", message))
 }
 
 fn is_valid_host(value: &HeaderValue) -> bool {

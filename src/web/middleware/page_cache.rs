@@ -1,10 +1,12 @@
 //! The page cache: rendered pages keyed by canonical URL and coding, valid for one data
 //! version, so a page is rendered (and compressed) once per refresh, not once per request.
-//! Its two layers sit either side of the limit on requests in flight: [`serve_cached`]
-//! answers hits (and redirects blank form fields away) outside it, so a cached page is never
-//! refused; [`cache_pages`] renders misses inside it, one render per key at a time, on the
-//! [`RenderPool`], and keeps what they produce. Routes the router declares not to be pages
-//! ([`CachePolicy`]) pass through both untouched.
+//! Its two halves sit either side of routing and the limit on requests in flight:
+//! [`answer_from_cache`] answers hits (and redirects blank form fields away) in the front of
+//! the site (`front.rs`), before both, so a cached page is never refused and costs no more
+//! than a lookup; [`cache_pages`], a layer on every route, renders misses, one render per key
+//! at a time, on the [`RenderPool`], and keeps what they produce. Only pages are ever kept, so
+//! a hit needs no route; misses of routes the router declares not to be pages
+//! ([`CachePolicy`]) pass through untouched.
 //!
 //! Ours, not tower-http's: `CompressionLayer` would compress every hit again, where this
 //! keeps the stored brotli/gzip bytes per data version and serves a hit with no work beyond a
@@ -15,7 +17,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -212,49 +214,83 @@ enum Rendered {
     Other(Response),
 }
 
-/// Answers from the page cache, and redirects blank form fields away, before any limit on
-/// requests in flight: it sits outside them, so a cached page is never refused. Misses go on
-/// to the limits and then [`cache_pages`].
-pub async fn serve_cached(layer: State<PageCacheState>, request: Request, next: Next) -> Response {
-    pages(layer, request, next, Stage::Hits).await
+/// The answer to `request` from the page cache, if it has one: a cached page (or its 304), or
+/// the redirect that drops a submitted form's blank fields. `None` sends the request on to
+/// routing and [`cache_pages`]. Called on every request before routing and any limit, so it
+/// allocates only the key it looks up.
+pub fn answer_from_cache(app: &AppState, request: &Request) -> Option<Response> {
+    let method = request.method();
+    if !matches!(*method, Method::GET | Method::HEAD) {
+        return None;
+    }
+    let (path, query) = (request.uri().path(), request.uri().query());
+    // A submitted form's blank fields are left out of the URL a reader shares: 303 (See
+    // Other, the answer to a form submission; not cached as permanent, unlike 301 or 308).
+    if let Some(location) = canonical::without_blanks(path, query) {
+        return Some(axum::response::Redirect::to(&location).into_response());
+    }
+    let key = canonical::canonical(path, query);
+    let catalogue = app.catalogue();
+    let validators = app.pages.validators(&catalogue);
+    let version = validators.current(Utc::now());
+    let encoding = Encoding::negotiate(request.headers());
+    let page = app.pages.get(&(key, encoding), &version.tag)?;
+    Some(cached_response(
+        &page,
+        request.headers(),
+        &validators,
+        version.etag(encoding),
+        *method == Method::HEAD,
+    ))
+}
+
+/// A cached page as the answer to a request with these headers: the page, or 304 when the
+/// request's validators match (RFC 9110 §13.2.2), with the validators and caching headers.
+fn cached_response(
+    page: &CachedPage,
+    request_headers: &HeaderMap,
+    validators: &Validators,
+    etag: &HeaderValue,
+    head: bool,
+) -> Response {
+    let not_modified = not_modified(request_headers, etag, validators.last_modified.as_ref());
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        page_response(page, head)
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag.clone());
+    if let Some((value, _)) = &validators.last_modified {
+        headers.insert(header::LAST_MODIFIED, value.clone());
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400"),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
 }
 
 /// Conditional GETs, validators, compression and the page cache, for GET and HEAD pages:
-/// renders what [`serve_cached`] did not find, one render per key at a time, a few at a time
-/// on render threads, and caches it.
-pub async fn cache_pages(layer: State<PageCacheState>, request: Request, next: Next) -> Response {
-    pages(layer, request, next, Stage::Misses).await
-}
-
-/// Which half of the page cache's work a layer does.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Hits,
-    Misses,
-}
-
-async fn pages(
+/// renders what [`answer_from_cache`] did not find, one render per key at a time, a few at a
+/// time on render threads, and caches it. A layer on every route, since whether a route's
+/// answers are pages is known once it is routed.
+pub async fn cache_pages(
     State(PageCacheState {
         app: state,
         policies,
     }): State<PageCacheState>,
     mut request: Request,
     next: Next,
-    stage: Stage,
 ) -> Response {
     let method = request.method().clone();
     if !matches!(method, Method::GET | Method::HEAD) || policies.of(&request) != CachePolicy::Page {
         return next.run(request).await;
     }
     let path = request.uri().path();
-    // A submitted form's blank fields are left out of the URL a reader shares: 303 (See
-    // Other, the answer to a form submission; not cached as permanent, unlike 301 or 308).
-    if let Some(location) = canonical::without_blanks(path, request.uri().query()) {
-        return axum::response::Redirect::to(&location).into_response();
-    }
-    let key = canonical::canonical(path, request.uri().query());
-    if let Some(canonical) = &key
-        && request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
+    let canonical = canonical::canonical(path, request.uri().query());
+    if request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
         && let Ok(uri) = canonical.parse::<Uri>()
     {
         // Handlers see what the cache key says, so a key always means one page.
@@ -268,45 +304,25 @@ async fn pages(
     let etag = current.etag(encoding);
     let conditional = request.headers().clone();
     let respond = |page: Arc<CachedPage>| {
-        let not_modified = not_modified(&conditional, etag, validators.last_modified.as_ref());
-        let mut response = if not_modified {
-            StatusCode::NOT_MODIFIED.into_response()
-        } else {
-            page_response(&page, method == Method::HEAD)
-        };
-        let headers = response.headers_mut();
-        headers.insert(header::ETAG, etag.clone());
-        if let Some((value, _)) = &validators.last_modified {
-            headers.insert(header::LAST_MODIFIED, value.clone());
-        }
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400"),
-        );
-        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        response
+        cached_response(
+            &page,
+            &conditional,
+            &validators,
+            etag,
+            method == Method::HEAD,
+        )
     };
 
-    // No key (a parameter the page does not read): rendered every time, never cached.
-    let key = key.map(|url| (url, encoding));
-    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+    let key = (canonical, encoding);
+    if let Some(page) = state.pages.get(&key, version) {
         return respond(page);
     }
-    if stage == Stage::Hits {
-        return next.run(request).await;
-    }
     // Identical misses queue behind the first render of their key, then find its page.
-    let render_lock = key.as_ref().map(|key| state.pages.render_lock(key));
-    let _rendering = match &render_lock {
-        Some(lock) => {
-            match tokio::time::timeout(2 * RENDER_QUEUE_WAIT, lock.clone().lock_owned()).await {
-                Ok(guard) => Some(guard),
-                Err(_) => return AppError::Busy.into_response(),
-            }
-        }
-        None => None,
+    let render_lock = state.pages.render_lock(&key).lock_owned();
+    let Ok(_rendering) = tokio::time::timeout(2 * RENDER_QUEUE_WAIT, render_lock).await else {
+        return AppError::Busy.into_response();
     };
-    if let Some(page) = key.as_ref().and_then(|key| state.pages.get(key, version)) {
+    if let Some(page) = state.pages.get(&key, version) {
         return respond(page);
     }
     let Some(slot) = state.pages.renders.enter().await else {
@@ -327,16 +343,14 @@ async fn pages(
             let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 runtime.block_on(render(next, request, encoding, page_version))
             }));
-            if let (Ok(Rendered::Page(page)), Some(key)) = (&rendered, job_key) {
-                pages.insert(key, page.clone());
+            if let Ok(Rendered::Page(page)) = &rendered {
+                pages.insert(job_key, page.clone());
             }
             let _ = reply.send(rendered);
         }),
     );
     let rendered = rendered.await;
-    if let Some(key) = &key {
-        state.pages.release_render_lock(key);
-    }
+    state.pages.release_render_lock(&key);
     match rendered {
         Ok(Ok(Rendered::Page(page))) => respond(page),
         Ok(Ok(Rendered::Other(response))) if method == Method::HEAD => without_body(response),

@@ -1,5 +1,6 @@
-//! Request bodies and time, with the few routes that take a POSTed upload (the route table
-//! marks them; today `/usage`) set apart. Every other request keeps a body of at most
+//! Methods, request bodies and time, with the few routes that take a POSTed upload (the route
+//! table marks them; today `/usage`) set apart. Every other request is a GET or a HEAD (any
+//! other method gets a 405), with a body of at most
 //! [`BODY_BYTES`] and [`REQUEST_TIME`]. An upload may send up to [`UPLOAD_BYTES`]: a larger
 //! one is refused by its declared length before any of it is read, or as soon as its stream
 //! runs past the limit. It may take [`UPLOAD_TIME`], since the file arrives over the
@@ -60,13 +61,17 @@ impl Uploads {
     }
 }
 
-/// Bounds the body and the time of every request, by whether it is an upload.
+/// Bounds the method, the body and the time of every request, by whether it is an upload.
+/// A layer on every route, since whether a request is an upload is known once it is routed.
 pub async fn limit_requests(
     State(uploads): State<Uploads>,
     request: Request,
     next: Next,
 ) -> Response {
     if !uploads.takes(&request) {
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            return AppError::MethodNotAllowed.into_response();
+        }
         return bounded(
             request,
             next,
@@ -93,13 +98,7 @@ async fn bounded(
     time: Duration,
     what: &'static str,
 ) -> Response {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let at_least = http_body::Body::size_hint(request.body()).lower();
-    if declared.unwrap_or(0).max(at_least) > max_bytes {
+    if body_bytes_at_least(&request) > max_bytes {
         return AppError::TooLarge {
             what,
             limit: max_bytes,
@@ -119,4 +118,16 @@ async fn bounded(
         // As tower-http's timeout answers: the status alone.
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
+}
+
+/// The fewest bytes `request`'s body can have, by its declared length or by what the body
+/// itself knows, before any of it is read.
+pub fn body_bytes_at_least(request: &Request) -> u64 {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let at_least = http_body::Body::size_hint(request.body()).lower();
+    declared.unwrap_or(0).max(at_least)
 }

@@ -1,26 +1,24 @@
-//! Request-line limits, checked before any handler parses a thing: absurdly long paths and
-//! query strings get a 414, paths whose percent-escapes are not UTF-8 a 400, and any method
-//! but GET and HEAD a 405 (POST passes where a route takes uploads, `uploads.rs`), each as the
+//! URL limits, checked before any handler parses a thing: absurdly long paths and
+//! query strings get a 414 and paths whose percent-escapes are not UTF-8 a 400, each as the
 //! site's own error page; a path with a trailing slash is redirected (308) to the one
-//! without, its query kept, so every page has one address. Ours: tower-http limits bodies,
-//! not URIs or methods, and its `NormalizePath` rewrites the path in place, which would
-//! answer the second address too.
+//! without, its query kept, so every page has one address. (Methods are checked once a
+//! request is routed, in `uploads.rs`: POST passes where a route takes uploads.) Ours:
+//! tower-http limits bodies, not URIs, and its `NormalizePath` rewrites the path in place,
+//! which would answer the second address too.
 
-use axum::extract::{Request, State};
-use axum::http::Method;
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::uploads::Uploads;
 use crate::web::AppError;
 use crate::web::extractors::params::MAX_QUERY_BYTES;
 
 /// Longest path any page has (model ids are short).
 const MAX_PATH_BYTES: usize = 2048;
 
-/// Refuses absurdly long URLs, paths that do not decode to text, and anything but GET/HEAD
-/// (or an upload's POST) before any handler parses them.
-pub async fn limit_uri(State(uploads): State<Uploads>, request: Request, next: Next) -> Response {
+/// Why a request cannot be answered for its URL (absurdly long, or a path that does not
+/// decode to text), if it cannot: checked by the front of the site (`front.rs`) before any
+/// handler parses a thing.
+pub fn uri_problem(request: &Request) -> Option<AppError> {
     let uri = request.uri();
     let (path_len, query_len) = (uri.path().len(), uri.query().map_or(0, str::len));
     let too_long = if path_len > MAX_PATH_BYTES {
@@ -31,25 +29,28 @@ pub async fn limit_uri(State(uploads): State<Uploads>, request: Request, next: N
         None
     };
     if let Some((part, bytes, limit)) = too_long {
-        return AppError::UriTooLong { part, bytes, limit }.into_response();
+        return Some(AppError::UriTooLong { part, bytes, limit });
     }
     // Every route decodes its path parameters as UTF-8 (model ids, slugs, files); refused
     // here, the reader gets our error page rather than the extractor's plain-text rejection.
-    if std::str::from_utf8(&percent_decode(uri.path())).is_err() {
-        return AppError::invalid(
+    // A path without escapes decodes to itself, which is text already: nothing to decode.
+    if uri.path().contains('%') && std::str::from_utf8(&percent_decode(uri.path())).is_err() {
+        return Some(AppError::invalid(
             "path",
             "This address holds percent-escapes that are not UTF-8 text (such as %FF), \
              so it cannot name any page here. Check the link it came from.",
-        )
-        .into_response();
+        ));
     }
-    if !matches!(*request.method(), Method::GET | Method::HEAD) && !uploads.takes(&request) {
-        return AppError::MethodNotAllowed.into_response();
-    }
-    if let Some(location) = without_trailing_slash(uri.path(), uri.query()) {
-        return Redirect::permanent(&location).into_response();
-    }
-    next.run(request).await
+    None
+}
+
+/// The redirect (308) from a path with a trailing slash to the page's one address, if the
+/// request's path has one: checked by the front of the site (`front.rs`) before the cache,
+/// so `/about/` is never a 404 and `/models/…/` never a second copy of the page.
+pub fn trailing_slash_redirect(request: &Request) -> Option<Response> {
+    let uri = request.uri();
+    without_trailing_slash(uri.path(), uri.query())
+        .map(|location| Redirect::permanent(&location).into_response())
 }
 
 /// Where a path ending in `/` (but `/` itself) lives: the same path without its trailing

@@ -2,6 +2,8 @@
 //! from the runs table (not from the cached catalogue) so a failure shows up at once.
 
 use askama::Template;
+
+use crate::usage::{Format, FormatReading};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -155,6 +157,8 @@ pub struct AboutPage {
     pub provider_list: ProviderListStatus,
     /// The official list prices: freshness, coverage and refusals.
     pub official: OfficialAbout,
+    /// How `/usage` reads each export format, column by column.
+    pub usage_formats: Vec<(&'static str, &'static FormatReading)>,
 }
 
 /// How the provider list's refreshes went.
@@ -217,6 +221,10 @@ impl AboutPage {
                 .saturating_sub(catalogue.active_count()),
             live_check: worked_cache_check(),
             provider_list: ProviderListStatus::new(catalogue),
+            usage_formats: Format::ALL
+                .iter()
+                .map(|f| (f.name(), f.reading()))
+                .collect(),
         }
     }
 }

@@ -104,16 +104,20 @@ pub struct BillQuery {
 }
 
 impl PageQuery for BillQuery {
-    /// The form's fields with the seller filters, `id`, and `source` (read to redirect old
-    /// links). `format` is read only to refuse anything but the page, and `all` not at all,
-    /// so neither is part of a bill's address.
+    /// The calculator's parameters (the bill reads its query as the calculator does) and
+    /// `id`. `format` is read only to refuse anything but the page, `source` and
+    /// `by_provider` to redirect old links; all are listed, since the page cache serves a
+    /// URL by the parameters listed here alone (`web/canonical.rs`).
     const PARAMS: &'static [&'static str] = &[
+        "all",
         "author",
         "batch",
+        "by_provider",
         "cache_hit",
         "cache_write",
         "dc",
         "discount",
+        "format",
         "full_precision",
         "hide_free",
         "hide_variable",
@@ -173,7 +177,6 @@ mod tests {
         let mut expected: Vec<&str> = BillQuery::PARAMS
             .iter()
             .filter(|p| **p != "id")
-            .chain(["all", "by_provider", "format"].iter())
             .copied()
             .collect();
         expected.sort_unstable();
