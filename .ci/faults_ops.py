@@ -180,18 +180,20 @@ check(price_ratios(port_a) == (200, {2.0}), f"replica serves catalogue B wholly:
 # A writer SIGKILLed in the middle of a large ingest: the replica goes on serving catalogue B,
 # wholly, throughout and after; the database then takes the next writer's ingest.
 big = []
-for n in range(40):
+for n in range(80):
     for m in models:
         clone = without_overrides(m)
-        clone["id"] = m["id"] if n == 0 else f"{m['id'].split(':')[0]}-copy{n}"
+        clone["id"] = m["id"] if n == 0 else f"{m['id'].replace(':', '-')}-copy{n}"
         big.append(clone)
 big_path = work / "big.json"
 big_path.write_text(json.dumps({"data": big}))
-timing = database("timing.db")
-started = time.time()
-run("--database", str(timing), "ingest", "--file", str(big_path), "--as-of", "2026-08-10")
-full = time.time() - started
-print(f"a full ingest of {len(big)} records takes {full:.2f} s", flush=True)
+def ingest_holds_lock(db, process):
+    """Whether `process` is inside its ingest's write transaction: the write lock is held, and
+    still held a tenth of a second later (opening the database takes it for a moment too)."""
+    if process.poll() is not None or not write_locked(db):
+        return False
+    time.sleep(0.1)
+    return process.poll() is None and write_locked(db)
 
 
 def write_locked(db):
@@ -209,28 +211,56 @@ def write_locked(db):
         con.close()
 
 
+
+# How long the big ingest holds the write lock (its transaction), measured on a copy: the
+# kills below land inside that window, at a random moment of its first half or so.
+timing = database("timing.db")
+timer = subprocess.Popen([binary, "--database", str(timing), "ingest", "--file", str(big_path), "--as-of", "2026-08-10"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+started = time.time()
+while not ingest_holds_lock(timing, timer) and timer.poll() is None:
+    time.sleep(0.005)
+locked_at = time.time() - 0.1
+timer.wait()
+in_tx = time.time() - locked_at
+print(f"the ingest of {len(big)} records holds the write lock {in_tx:.2f} s of its {time.time() - started:.2f} s", flush=True)
+
+
 for attempt in range(3):
     probes, bad = 0, []
+    writer_log = work / f"writer-{attempt}.log"
     writer = subprocess.Popen([binary, "--database", str(shared), "ingest", "--file", str(big_path), "--as-of", "2026-08-10"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Killed inside its write transaction: once it holds the write lock, at a random moment
-    # of the transaction's first half, and checked to hold it still just before the kill.
-    deadline = time.time() + 3 * full + 10
-    while not write_locked(shared) and writer.poll() is None and time.time() < deadline:
+                              stdout=subprocess.DEVNULL, stderr=open(writer_log, "w"))
+    spawned = time.time()
+    # Killed inside its write transaction, while it writes rows: once it has held the write
+    # lock for a tenth of a second, at a random moment of the next 0.05-0.4 s (the transaction
+    # takes seconds; on a busy machine its length varies too much to aim at a fraction of
+    # it), checked to hold the lock still just before the kill.
+    deadline = time.time() + 60
+    while not ingest_holds_lock(shared, writer) and writer.poll() is None and time.time() < deadline:
         result = price_ratios(port_a)
         probes += 1
         if result != (200, {2.0}):
             bad.append(result)
-    kill_at = time.time() + random.uniform(0.05, 0.5) * full
+    locked_after = time.time() - spawned
+    kill_at = time.time() + random.uniform(0.05, 0.4) * min(in_tx, 1.0)
     while time.time() < kill_at and writer.poll() is None:
         result = price_ratios(port_a)
         probes += 1
         if result != (200, {2.0}):
             bad.append(result)
-    in_transaction = writer.poll() is None and write_locked(shared)
+    exited = writer.poll()
+    in_transaction = exited is None and write_locked(shared)
+    killed_after = time.time() - spawned
     writer.send_signal(signal.SIGKILL)
     writer.wait()
-    check(in_transaction, f"writer #{attempt} killed while it held the write lock, inside its transaction")
+    check(in_transaction, f"writer #{attempt} killed while it held the write lock, inside its transaction "
+                          f"(lock seen {locked_after:.2f} s after its start, killed at {killed_after:.2f} s; "
+                          f"{'running' if exited is None else f'had exited with {exited}'}"
+                          f"{'' if in_transaction else ': ' + writer_log.read_text().strip()[-300:]})")
+    if not in_transaction:
+        # It committed: the checks below would test another thing.
+        break
     for _ in range(20):
         result = price_ratios(port_a)
         probes += 1
