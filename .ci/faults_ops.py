@@ -25,7 +25,8 @@ import time
 import urllib.error
 import urllib.request
 
-from faults_common import binary, check, database, finish, healthz, models_path, run, serve, stop, wait_healthy, work
+from faults_common import (binary, check, database, finish, free_port, healthz, models_path, run, serve, stop,
+                           wait_healthy, work)
 
 models = json.loads(models_path.read_text())
 
@@ -130,12 +131,26 @@ for path, mtime in ((release_a, 1_700_000_000), (release_b, 1_800_000_000)):
     shutil.copy2(binary, path)
     os.utime(path, (mtime, mtime))
 replicas = []
+metrics_port = free_port()
 for release in (release_a, release_b):
-    proc, port = serve(shared, "--read-only", log=work / f"replica-{release.parent.name}.log",
+    # Replica A also serves its metrics, on a listener of their own.
+    metrics = ["--metrics-addr", f"127.0.0.1:{metrics_port}"] if release == release_a else []
+    proc, port = serve(shared, "--read-only", *metrics, log=work / f"replica-{release.parent.name}.log",
                        binary_path=str(release))
     replicas.append((proc, port))
 (replica_a, port_a), (replica_b, port_b) = replicas
 check(wait_healthy(port_a) and wait_healthy(port_b), "two read-only replicas up on one database")
+get(port_a, "/models")
+status, headers, text = get(metrics_port, "/metrics")
+text = text.decode()
+families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+wanted = {"tokenfare_http_requests", "tokenfare_page_cache_hits", "tokenfare_feed_runs", "tokenfare_data_age_seconds",
+          "tokenfare_database_size_bytes", "process_resident_memory_bytes", "process_open_fds"}
+check(status == 200 and headers.get("content-type", "").startswith("application/openmetrics-text")
+      and wanted <= families and 'tokenfare_http_requests_total{route="/models",status="200"} 1' in text,
+      f"the metrics listener answers over a socket with the families ({status}, {len(families)} families, "
+      f"missing {sorted(wanted - families)})")
+check(get(port_a, "/metrics")[0] == 404 and get(port_b, "/metrics")[0] == 404, "the public ports answer /metrics with a 404")
 status, body = healthz(port_a)
 check(status == 200 and body["models"] == 400 and body["as_of"].startswith("2026-08-08"),
       f"replica serves the writer's data: {status}, {body.get('models')} models as of {body.get('as_of')}")
