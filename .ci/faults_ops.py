@@ -7,7 +7,9 @@
    copies of the binary with different mtimes) answer the same ETag for the same data; the
    writer's new data is served within seconds; a writer SIGKILLed mid-ingest leaves the
    replica serving the last committed data, wholly; a database whose schema is older than the
-   binary's is refused at start, naming both versions, and left unmigrated.
+   binary's is refused at start, naming both versions, and left unmigrated. One replica also
+   serves its metrics (`--metrics-addr`): answered over a socket with the families, while
+   the public ports answer `/metrics` with a 404.
 
 Usage: faults_ops.py BINARY MODELS_JSON
 """
