@@ -1,4 +1,4 @@
-"""What the process-level fault scripts (faults.py, faults_data.py) share: their arguments and
+"""What the process-level fault scripts (faults.py, faults_data.py, faults_ops.py, ...) share: their arguments and
 scratch directory, the check list, and starting, probing and stopping `tokenfare serve`.
 Usage from a script run as `python3 .ci/SCRIPT.py BINARY MODELS_JSON`:
 
@@ -77,12 +77,12 @@ def database(name):
     return db
 
 
-def serve(db, *args, port=None, log=None, wrap=None, **popen):
+def serve(db, *args, port=None, log=None, wrap=None, binary_path=None, **popen):
     """Starts `tokenfare --database DB serve --addr 127.0.0.1:PORT ARGS...` and returns
     (process, port); stderr goes to `log` (a path) or nowhere. `wrap` is a shell prefix such
-    as `ulimit -n 1024 &&` to run the server under."""
+    as `ulimit -n 1024 &&` to run the server under; `binary_path` another copy of the binary."""
     port = port or free_port()
-    command = [binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}", *args]
+    command = [binary_path or binary, "--database", str(db), "serve", "--addr", f"127.0.0.1:{port}", *args]
     if wrap:
         command = ["bash", "-c", f'{wrap} exec "$0" "$@"', *command]
     stderr = open(log, "w") if log else subprocess.DEVNULL

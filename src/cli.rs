@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `ingest`, `import-history` and `accept-run`.
+//! The command line: `serve` (the default), `ingest`, `import-history`, `accept-run` and
+//! `backup`.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -57,8 +58,67 @@ pub struct Cli {
         default_value = ingest::official::DEFAULT_URL
     )]
     pub official_url: String,
+    /// How log lines are written to stderr: `text`, or `json` (one object a line, for log
+    /// shippers; with it, one line per request unless RUST_LOG says otherwise).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENFARE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    #[default]
+    Text,
+    /// One JSON object per line (tracing-subscriber's JSON format, the event's fields at the
+    /// top level).
+    Json,
+}
+
+impl LogFormat {
+    /// What is logged when `RUST_LOG` says nothing: our own events at INFO, and in JSON (for
+    /// shippers, which want them) the request lines too (`tokenfare::request`).
+    pub fn default_filter(self) -> &'static str {
+        match self {
+            LogFormat::Text => "tokenfare=info,tokenfare::request=warn,tower_http=warn",
+            LogFormat::Json => "tokenfare=info,tower_http=warn",
+        }
+    }
+
+    /// The subscriber that writes events passing `filter` to `writer` in this format (`ansi`:
+    /// colours, for a terminal, in text only).
+    pub fn subscriber<W>(
+        self,
+        filter: tracing_subscriber::EnvFilter,
+        writer: W,
+        ansi: bool,
+    ) -> Box<dyn tracing::Subscriber + Send + Sync>
+    where
+        W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+    {
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer);
+        match self {
+            LogFormat::Text => Box::new(builder.with_ansi(ansi).finish()),
+            LogFormat::Json => Box::new(
+                builder
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .finish(),
+            ),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +152,12 @@ pub enum Command {
         /// The run's number, as ingest printed it and `/about` and `/healthz` list it.
         run_id: i64,
     },
+    /// Write a consistent copy of the database to PATH (a new file), while it serves and
+    /// ingests; check it and print its size and the newest run it holds.
+    Backup {
+        /// Where the copy goes; an existing file is never overwritten.
+        path: PathBuf,
+    },
 }
 
 /// `serve`'s settings alone, for when no subcommand is given.
@@ -113,6 +179,15 @@ pub struct ServeArgs {
     /// canonical tags, link previews, feeds and the sitemap; default: `http://` and `--addr`.
     #[arg(long, env = "TOKENFARE_PUBLIC_URL", value_parser = crate::web::layout::parse_public_url)]
     pub public_url: Option<String>,
+    /// Serve a database another process writes (a replica): open it read-only, never
+    /// migrate (a schema other than this binary's is refused), never refresh; what the
+    /// writer commits is served within seconds.
+    #[arg(long, env = "TOKENFARE_READ_ONLY")]
+    pub read_only: bool,
+    /// Where to serve Prometheus metrics (`GET /metrics`), such as `127.0.0.1:9300`; off
+    /// unless set. Never the public address: keep it where only the scraper reaches it.
+    #[arg(long, env = "TOKENFARE_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// A refresh interval, or none.
@@ -286,6 +361,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("accepted: {}", result?);
             Ok(())
         }
+        Some(Command::Backup { path }) => {
+            // Read-only: a backup neither migrates the database nor waits for a writer.
+            let store = Store::open_read_only(&cli.database)
+                .await
+                .with_context(|| format!("opening database {}", cli.database.display()))?;
+            let result = store.backup_to(path).await;
+            store.close().await;
+            println!("{}", result?);
+            Ok(())
+        }
     }
 }
 
@@ -429,6 +514,14 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let addr = args
         .addr
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+    // The metrics must never be answered where readers are.
+    let overlaps = |m: SocketAddr| {
+        m.port() == addr.port()
+            && (m.ip() == addr.ip() || m.ip().is_unspecified() || addr.ip().is_unspecified())
+    };
+    if let Some(metrics_addr) = args.metrics_addr.filter(|m| overlaps(*m)) {
+        anyhow::bail!("--metrics-addr {metrics_addr} overlaps the public --addr {addr}");
+    }
     crate::web::layout::set_public_url(
         args.public_url
             .clone()
@@ -437,10 +530,15 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let every = args
         .refresh_every
         .unwrap_or(Every(Some(Duration::from_secs(86_400))));
-    let store = open_store(&cli.database).await?;
-    if let Some(summary) = ingest::catalogue::load_snapshot_if_empty(&store).await? {
-        tracing::info!(%summary, "database was empty; loaded the bundled snapshot");
-    }
+    let store = if args.read_only {
+        open_replica(&cli.database).await?
+    } else {
+        let store = open_store(&cli.database).await?;
+        if let Some(summary) = ingest::catalogue::load_snapshot_if_empty(&store).await? {
+            tracing::info!(%summary, "database was empty; loaded the bundled snapshot");
+        }
+        store
+    };
     let state = AppState::load(store.clone()).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -451,6 +549,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     // One scheduler loop per chain of feeds, on the same interval, so neither source's failure
     // holds the other up.
     let chains = match every.0 {
+        _ if args.read_only => {
+            tracing::info!("read-only: no refresh; serving what the writer commits");
+            Vec::new()
+        }
         Some(interval) => vec![
             Chain::openrouter(client(cli)?, endpoints_config(cli)),
             Chain::Official {
@@ -474,6 +576,25 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         scheduler::WATCH_EVERY,
         stop_rx.clone(),
     ));
+    let metrics = match args.metrics_addr {
+        Some(metrics_addr) => {
+            let listener = tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("binding the metrics address {metrics_addr}"))?;
+            tracing::info!("metrics on http://{metrics_addr}/metrics");
+            let limits = crate::server::Limits {
+                max_connections: 16,
+                ..crate::server::Limits::default()
+            };
+            Some(tokio::spawn(crate::server::serve(
+                listener,
+                crate::web::metrics::router(state.clone()),
+                limits,
+                stop_rx.clone(),
+            )))
+        }
+        None => None,
+    };
     let app = crate::router(state);
     let server = crate::server::serve(
         listener,
@@ -487,12 +608,27 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         let _ = stop_tx.send(true);
     });
     server.await.context("server failed")?;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     for task in chains {
         let _ = task.await;
     }
     let _ = watcher.await;
     store.close().await;
     Ok(())
+}
+
+/// Opens the database a replica serves: read-only, and only when its schema is exactly this
+/// binary's.
+async fn open_replica(path: &Path) -> anyhow::Result<Store> {
+    let context = || format!("opening database {} read-only", path.display());
+    let store = Store::open_read_only(path).await.with_context(context)?;
+    if let Err(err) = store.check_schema().await {
+        store.close().await;
+        return Err(err).with_context(context);
+    }
+    Ok(store)
 }
 
 async fn shutdown_signal() {

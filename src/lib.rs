@@ -40,6 +40,8 @@ pub struct AppState {
     catalogue: Arc<ArcSwap<Market>>,
     /// Rendered pages for the current data version.
     pub pages: Arc<web::middleware::PageCache>,
+    /// Requests counted by route template, for the metrics listener.
+    pub metrics: Arc<web::metrics::Metrics>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             store,
             catalogue: Arc::new(ArcSwap::from_pointee(catalogue)),
             pages: Arc::default(),
+            metrics: Arc::new(web::metrics::Metrics::new(web::routes::templates())),
         })
     }
 

@@ -2,14 +2,15 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "tokenfare=info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match tokenfare::cli::run(tokenfare::cli::Cli::parse()).await {
+    let cli = tokenfare::cli::Cli::parse();
+    let format = cli.log_format;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| format.default_filter().into());
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let subscriber = format.subscriber(filter, std::io::stderr, ansi);
+    // Only fails when a subscriber is already set, which nothing before this line does.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    match tokenfare::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -4,6 +4,7 @@
 //! (`official::view`) and their matching to our models (`matching`). Imports the domain
 //! types, never the pricing maths or the web layer.
 
+pub mod backup;
 pub mod catalogue;
 pub mod changes;
 pub mod endpoints;
@@ -11,6 +12,8 @@ pub mod listing;
 pub mod matching;
 pub mod official;
 pub mod providers;
+pub mod schema;
+pub mod stats;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -49,6 +52,12 @@ pub enum StoreError {
     FileGone(String, &'static str),
     #[error("the {} keeps no run log of this shape", .0.name())]
     NoRunLog(crate::feed::Feed),
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaMismatch),
+    #[error("no database at {0}; a read-only opening never creates one")]
+    Missing(String),
+    #[error("this process opened the database read-only; it never writes to it")]
+    ReadOnly,
 }
 
 /// How a run's body reached us (stored in the run logs' `source_kind` column).
@@ -258,6 +267,8 @@ pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
     identity: Option<FileIdentity>,
+    /// Opened with [`Store::open_read_only`]: every write is refused before SQLite sees it.
+    read_only: bool,
     /// The latest failure that could not be written to the database, kept in memory so
     /// `/healthz` and `/about` still show it.
     unrecorded: Arc<Mutex<Option<RunRecord>>>,
@@ -343,12 +354,50 @@ impl Store {
             pool,
             path: path.to_path_buf(),
             identity: file_identity(path)?,
+            read_only: false,
+            unrecorded: Arc::default(),
+        })
+    }
+
+    /// Opens an existing database read-only, as it is: no migration, no change of journal
+    /// mode, no file created but SQLite's shared-memory index (`-shm`) beside a WAL database,
+    /// which every reader of one needs (so the directory must be writable, or a writer must
+    /// have created it). Whether its schema is this binary's is [`Store::check_schema`]'s
+    /// question. Commits made by another process are seen by the next query.
+    pub async fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.display().to_string()));
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .busy_timeout(LOCK_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(write::sql_error)?;
+        Ok(Store {
+            pool,
+            path: path.to_path_buf(),
+            identity: file_identity(path)?,
+            read_only: true,
             unrecorded: Arc::default(),
         })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether this store was opened with [`Store::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub async fn close(&self) {

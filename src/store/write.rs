@@ -59,6 +59,9 @@ pub struct WriteTx {
 impl Store {
     /// Starts a write transaction, waiting for the write lock up to the store's lock timeout.
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
         self.check_file()?;
         let tx = self
             .pool

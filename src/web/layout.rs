@@ -26,26 +26,14 @@ pub static STYLE_URL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Identifies this build: the crate version and the running executable's size and
-/// modification time, so validators change when the code does.
-pub static BUILD_ID: LazyLock<String> = LazyLock::new(|| {
-    let stamp = std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|meta| {
-            let modified = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}:{modified}", meta.len())
-        })
-        .unwrap_or_default();
-    format!(
-        "{}-{:08x}",
-        env!("CARGO_PKG_VERSION"),
-        fnv1a(stamp.as_bytes()) >> 32
-    )
-});
+/// Identifies this build: the crate version and a hash of what the pages are made from
+/// (see `build.rs`), so validators change when the code does and are the same on every
+/// machine running the same release: replicas behind one CDN answer one ETag per data version.
+pub const BUILD_ID: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "-",
+    env!("TOKENFARE_SOURCE_HASH")
+);
 
 /// Where readers reach the site, without a trailing slash (`https://tokenfare.example`):
 /// the base of every absolute URL we print (canonical links, OpenGraph tags, feeds, the

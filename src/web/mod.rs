@@ -13,7 +13,8 @@
 //! - [`error`] (the one error type, rendered in one place), [`middleware`] (limits, the
 //!   page cache, security headers), [`cache_control`] (the header the answers that are not
 //!   pages set themselves), [`layout`] (what every page shares: navigation, the stylesheet,
-//!   the public URL), [`format`] (how numbers read) and [`svg`] (the charts).
+//!   the public URL), [`format`] (how numbers read) and [`svg`] (the charts);
+//! - [`metrics`]: the Prometheus metrics, served on a listener of their own.
 
 pub mod cache_control;
 pub mod canonical;
@@ -23,6 +24,7 @@ pub mod extractors;
 pub mod format;
 pub mod handlers;
 pub mod layout;
+pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod routes;
@@ -33,8 +35,6 @@ use axum::error_handling::HandleErrorLayer;
 use axum::response::IntoResponse;
 use chrono::{NaiveDate, Utc};
 use tower::ServiceBuilder;
-use tower_http::LatencyUnit;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::AppState;
 use middleware::{PageCacheState, Uploads};
@@ -87,28 +87,15 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             uploads,
             middleware::limit_requests,
-        ));
+        ))
+        // Tells the metrics and the request log which route a request took.
+        .layer(middleware::RouteLayer::new(state.metrics.clone()));
     let site = ServiceBuilder::new()
-        // One log line per request (method, path, status, latency) at INFO under
-        // `tower_http`, so `RUST_LOG=tower_http=info` turns it on. The query string is left
-        // out: it can be long, and it is the reader's own.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-                    tracing::info_span!(
-                        target: "tower_http::trace",
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                })
-                .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(tracing::Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                ),
-        )
+        // Counts every request (by route template, never by path) and, when
+        // `RUST_LOG=tokenfare::request=info` asks, logs it: method, path, route, status,
+        // latency and whether the cache answered. The query string is left out: it can be
+        // long, and it is the reader's own.
+        .layer(middleware::ObserveLayer::new(state.metrics.clone()))
         .layer(middleware::security_headers())
         .layer(middleware::FrontLayer::new(state, middleware::BODY_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

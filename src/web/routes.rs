@@ -175,6 +175,11 @@ pub fn known_params(path: &str) -> &'static [&'static str] {
         .map_or(&[], |(_, params)| params)
 }
 
+/// Every route's path as axum writes it (`/models/{*id}`): the metrics' route labels.
+pub fn templates() -> impl Iterator<Item = &'static str> {
+    PARAMS.iter().map(|(path, _)| *path)
+}
+
 /// The parameters of the route written `route` (as axum's `MatchedPath` gives it), for the
 /// debug builds' check that each handler reads its route's query type.
 #[cfg(debug_assertions)]

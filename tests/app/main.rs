@@ -9,6 +9,7 @@
 
 mod common;
 
+mod backup;
 mod bad_data;
 mod calculator;
 mod catalogue;
@@ -19,12 +20,15 @@ mod hardening;
 mod history;
 mod home;
 mod ingest;
+mod metrics;
 mod model_page;
 mod official;
+mod paging;
 mod price_tags;
 mod prose_pages;
 mod ranking;
 mod real_data;
+mod replica;
 mod request_log;
 mod serving;
 mod shareable;

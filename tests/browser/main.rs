@@ -12,6 +12,7 @@
 //! and the others still run. Pass words as arguments to run only the flows whose names contain
 //! them. Screenshots of every page at desktop and phone width land in `target/screenshots/`.
 
+mod crowded;
 mod env;
 mod flows;
 mod layout;
@@ -48,6 +49,9 @@ const FLOWS: &[(&str, Flow)] = flows![
     layout::phone_width_has_no_sideways_scroll_and_a_full_keyboard_path,
     layout::console_is_clean_on_every_page_under_the_csp,
     tables::price_cells_of_the_first_rows_are_in_view_at_both_widths,
+    crowded::long_lists_come_in_pages_with_a_sort_control_on_a_phone,
+    crowded::period_moves_and_guide_factors_fit_a_phone,
+    crowded::chart_labels_never_cover_a_dot,
 ];
 
 fn main() -> std::process::ExitCode {

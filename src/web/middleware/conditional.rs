@@ -48,7 +48,7 @@ impl Validators {
         let versions = |stale: bool| {
             let tag = format!(
                 "{}-{}",
-                crate::web::layout::BUILD_ID.as_str(),
+                crate::web::layout::BUILD_ID,
                 freshness.version_tag_with(stale)
             );
             let etag = |suffix: &str| {

@@ -1,12 +1,14 @@
 //! What wraps every route, one concern per file. [`super::with_layers`] stacks them, outermost
-//! first, among tower-http's request log and panic catcher and tower's limit on requests in
-//! flight:
+//! first, among tower-http's panic catcher and tower's limit on requests in flight:
 //!
+//! - `observe.rs`, first of all: each request's count and latency in the metrics, by route
+//!   template, and its log line; its `RouteLayer`, on every route, says which route that was.
 //! - `security_headers.rs`: the CSP and its companions on every response (tower-http's
 //!   `SetResponseHeaderLayer`).
 //! - `front.rs`: the one layer before routing, which calls, in order:
 //!   - `host.rs`: exactly one valid Host header;
-//!   - `uri_limits.rs`: bounded paths and query strings, UTF-8 paths;
+//!   - `uri_limits.rs`: bounded paths and query strings, UTF-8 paths, and one address per
+//!     page (a trailing slash redirects to the path without it);
 //!   - `page_cache.rs`'s hit half, which answers cached pages before routing and before the
 //!     limit on requests in flight, so a cached page is never refused;
 //!
@@ -27,6 +29,7 @@ mod conditional;
 mod encoding;
 mod front;
 mod host;
+mod observe;
 mod page_cache;
 mod render_pool;
 mod security_headers;
@@ -35,7 +38,8 @@ mod uri_limits;
 
 pub use cache_policy::{CachePolicy, RouteCachePolicies};
 pub use front::{Front, FrontFuture, FrontLayer};
-pub use page_cache::{PageCache, PageCacheState, answer_from_cache, cache_pages};
+pub use observe::{ObserveLayer, REQUEST_LOG, RouteLayer};
+pub use page_cache::{PageCache, PageCacheState, PageCacheStats, answer_from_cache, cache_pages};
 pub use render_pool::lower_priority;
 pub use security_headers::security_headers;
 pub use uploads::{

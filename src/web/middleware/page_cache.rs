@@ -13,10 +13,11 @@
 //! lookup and a few headers (the path the site's throughput rests on); tower-http has no
 //! response cache, and `ServeDir` serves files from disk, not rendered pages.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -25,9 +26,11 @@ use chrono::Utc;
 use super::cache_policy::{CachePolicy, RouteCachePolicies};
 use super::conditional::{Validators, not_modified};
 use super::encoding::{Effort, Encoding};
+use super::observe::note_cache_answered;
 use super::render_pool::{RENDER_QUEUE_WAIT, RenderPool, render_slots};
 use crate::AppState;
 use crate::pricing::market::Market;
+use crate::web::metrics::RouteId;
 use crate::web::{AppError, canonical};
 
 /// Bodies larger than this are served but not cached.
@@ -45,6 +48,8 @@ pub struct PageCacheState {
 
 struct CachedPage {
     version: String,
+    /// The route that rendered it, for the metrics of the hits answered before routing.
+    route: RouteId,
     content_type: HeaderValue,
     /// The coding the body is in: identity for pages too small to be worth compressing.
     encoding: Encoding,
@@ -73,6 +78,36 @@ pub struct PageCache {
     in_flight: std::sync::Mutex<std::collections::HashMap<(String, Encoding), RenderLock>>,
     /// The 503 page, by the version it was rendered for.
     busy: RwLock<Option<(String, String)>>,
+    counts: Arc<Counts>,
+}
+
+/// What the cache has done, counted as it happens (relaxed atomics: figures, not locks).
+#[derive(Debug, Default)]
+struct Counts {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    /// Pages dropped (or not admitted) to keep the cache within its size.
+    evictions: AtomicU64,
+    /// Requests that gave up waiting for another request's render of the same page.
+    refused_timed_out: AtomicU64,
+}
+
+/// The page cache's figures for the metrics, as of one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageCacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+    /// What the cached pages weigh: their keys and (compressed) bodies.
+    pub bytes: u64,
+    pub pages: u64,
+    /// Requests waiting for a render slot.
+    pub render_queue: u64,
+    pub rendering: u64,
+    /// Requests turned away because the render queue was full.
+    pub refused_queue_full: u64,
+    /// Requests turned away because their wait for a render ran out.
+    pub refused_timed_out: u64,
 }
 
 impl Default for PageCache {
@@ -84,11 +119,20 @@ impl Default for PageCache {
 impl PageCache {
     /// A cache of at most `max_bytes` of pages, rendering at most `render_slots` at once.
     pub fn new(max_bytes: u64, render_slots: usize) -> PageCache {
+        let counts = Arc::new(Counts::default());
         let pages = || {
+            let counts = counts.clone();
             moka::sync::Cache::builder()
                 .max_capacity(max_bytes / 2)
                 .weigher(|(url, _): &(String, Encoding), page: &Arc<CachedPage>| {
                     u32::try_from(url.len() + page.body.len()).unwrap_or(u32::MAX)
+                })
+                .eviction_listener(move |_key, _page, cause| {
+                    // Not the pages dropped because the data changed (`clear`), nor one
+                    // replaced by its next version.
+                    if cause == moka::notification::RemovalCause::Size {
+                        counts.evictions.fetch_add(1, Ordering::Relaxed);
+                    }
                 })
                 .build()
         };
@@ -99,7 +143,33 @@ impl PageCache {
             renders: RenderPool::new(render_slots),
             in_flight: std::sync::Mutex::default(),
             busy: RwLock::default(),
+            counts,
         }
+    }
+
+    /// Its figures now, for the metrics (after the cache's pending housekeeping).
+    pub fn stats(&self) -> PageCacheStats {
+        let count = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        let pages = self.page_count();
+        let (refused_queue_full, refused_timed_out) = self.renders.refusals();
+        PageCacheStats {
+            hits: count(&self.counts.hits),
+            misses: count(&self.counts.misses),
+            evictions: count(&self.counts.evictions),
+            bytes: self.pages.weighted_size() + self.plain.weighted_size(),
+            pages,
+            render_queue: self.renders.waiting() as u64,
+            rendering: self.renders.rendering() as u64,
+            refused_queue_full,
+            refused_timed_out: refused_timed_out + count(&self.counts.refused_timed_out),
+        }
+    }
+
+    /// Counts a request answered from the cache, and tells the request's metrics and log
+    /// line which route's page answered it.
+    fn answered_from_cache(&self, page: &CachedPage) {
+        self.counts.hits.fetch_add(1, Ordering::Relaxed);
+        note_cache_answered(page.route);
     }
 
     /// How many pages are cached (after pending evictions), for tests and diagnostics.
@@ -235,6 +305,7 @@ pub fn answer_from_cache(app: &AppState, request: &Request) -> Option<Response> 
     let version = validators.current(Utc::now());
     let encoding = Encoding::negotiate(request.headers());
     let page = app.pages.get(&(key, encoding), &version.tag)?;
+    app.pages.answered_from_cache(&page);
     Some(cached_response(
         &page,
         request.headers(),
@@ -288,6 +359,12 @@ pub async fn cache_pages(
     if !matches!(method, Method::GET | Method::HEAD) || policies.of(&request) != CachePolicy::Page {
         return next.run(request).await;
     }
+    let route = state.metrics.route(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str),
+    );
     let path = request.uri().path();
     let canonical = canonical::canonical(path, request.uri().query());
     if request.uri().path_and_query().map(|pq| pq.as_str()) != Some(canonical.as_str())
@@ -315,16 +392,27 @@ pub async fn cache_pages(
 
     let key = (canonical, encoding);
     if let Some(page) = state.pages.get(&key, version) {
+        // Cached after the front of the site looked (or asked for through a URL it does not
+        // look up, such as one with a body).
+        state.pages.answered_from_cache(&page);
         return respond(page);
     }
     // Identical misses queue behind the first render of their key, then find its page.
     let render_lock = state.pages.render_lock(&key).lock_owned();
     let Ok(_rendering) = tokio::time::timeout(2 * RENDER_QUEUE_WAIT, render_lock).await else {
+        state
+            .pages
+            .counts
+            .refused_timed_out
+            .fetch_add(1, Ordering::Relaxed);
         return AppError::Busy.into_response();
     };
     if let Some(page) = state.pages.get(&key, version) {
+        // Rendered by the request this one queued behind.
+        state.pages.answered_from_cache(&page);
         return respond(page);
     }
+    state.pages.counts.misses.fetch_add(1, Ordering::Relaxed);
     let Some(slot) = state.pages.renders.enter().await else {
         return AppError::Busy.into_response();
     };
@@ -341,7 +429,7 @@ pub async fn cache_pages(
         slot,
         Box::new(move || {
             let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                runtime.block_on(render(next, request, encoding, page_version))
+                runtime.block_on(render(next, request, encoding, page_version, route))
             }));
             if let Ok(Rendered::Page(page)) = &rendered {
                 pages.insert(job_key, page.clone());
@@ -363,7 +451,13 @@ pub async fn cache_pages(
 
 /// Runs the handler and, for a cacheable 200, reads and compresses its body (CPU work: this
 /// runs on a render thread).
-async fn render(next: Next, request: Request, encoding: Encoding, version: String) -> Rendered {
+async fn render(
+    next: Next,
+    request: Request,
+    encoding: Encoding,
+    version: String,
+    route: RouteId,
+) -> Rendered {
     let effort = Effort::for_uri(request.uri());
     let response = next.run(request).await;
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
@@ -399,6 +493,7 @@ async fn render(next: Next, request: Request, encoding: Encoding, version: Strin
         .collect();
     Rendered::Page(Arc::new(CachedPage {
         version,
+        route,
         content_type,
         encoding,
         extra,

@@ -9,7 +9,7 @@
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -51,14 +51,40 @@ impl RenderPool {
     pub fn run(&self, slot: OwnedSemaphorePermit, job: Box<dyn FnOnce() + Send>) {
         self.threads.run(slot, job);
     }
+
+    /// Requests waiting for a slot now.
+    pub fn waiting(&self) -> usize {
+        self.gate.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Renders running now.
+    pub fn rendering(&self) -> usize {
+        self.gate.slot_count
+            - self
+                .gate
+                .slots
+                .available_permits()
+                .min(self.gate.slot_count)
+    }
+
+    /// Requests turned away so far: (queue full, wait ran out).
+    pub fn refusals(&self) -> (u64, u64) {
+        (
+            self.gate.refused_queue_full.load(Ordering::Relaxed),
+            self.gate.refused_timed_out.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// At most one render per slot at a time, each on a render thread; a bounded queue waits
 /// for a slot for a bounded time.
 struct RenderGate {
     slots: Arc<Semaphore>,
+    slot_count: usize,
     waiting: AtomicUsize,
     max_waiting: usize,
+    refused_queue_full: AtomicU64,
+    refused_timed_out: AtomicU64,
 }
 
 /// Counts a request as waiting for a render slot while it exists.
@@ -74,8 +100,11 @@ impl RenderGate {
     fn new(slots: usize) -> RenderGate {
         RenderGate {
             slots: Arc::new(Semaphore::new(slots)),
+            slot_count: slots,
             waiting: AtomicUsize::new(0),
             max_waiting: slots * RENDER_QUEUE_PER_SLOT,
+            refused_queue_full: AtomicU64::new(0),
+            refused_timed_out: AtomicU64::new(0),
         }
     }
 
@@ -85,14 +114,19 @@ impl RenderGate {
         }
         if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.max_waiting {
             self.waiting.fetch_sub(1, Ordering::Relaxed);
+            self.refused_queue_full.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(REFUSE_AFTER).await;
             return None;
         }
         let _waiting = Waiting(&self.waiting);
-        tokio::time::timeout(RENDER_QUEUE_WAIT, self.slots.clone().acquire_owned())
+        let slot = tokio::time::timeout(RENDER_QUEUE_WAIT, self.slots.clone().acquire_owned())
             .await
-            .ok()?
             .ok()
+            .and_then(Result::ok);
+        if slot.is_none() {
+            self.refused_timed_out.fetch_add(1, Ordering::Relaxed);
+        }
+        slot
     }
 }
 
