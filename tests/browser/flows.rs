@@ -756,7 +756,10 @@ pub async fn usage_upload_answers_on_a_phones_first_screen(env: SharedEnv) -> Re
         .await?
         .send_keys(path.to_string_lossy().as_ref())
         .await?;
-    s.find("form.upload button[type=submit]").await?.click().await?;
+    s.find("form.upload button[type=submit]")
+        .await?
+        .click()
+        .await?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while s.find_all("#summary p").await?.is_empty() {
         ensure!(
