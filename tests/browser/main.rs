@@ -42,6 +42,7 @@ const FLOWS: &[(&str, Flow)] = flows![
     flows::model_page_shows_prices_tiers_variants_providers_and_history,
     flows::calculator_prices_a_typed_workload_and_explains_a_bad_value,
     flows::calculator_answer_is_on_a_phones_first_screen,
+    flows::usage_upload_answers_on_a_phones_first_screen,
     flows::ranking_reorders_when_index_and_ratio_change,
     flows::about_and_guide_show_freshness_formulas_and_working_examples,
     flows::where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_at_every_seller,
