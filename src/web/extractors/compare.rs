@@ -1,37 +1,37 @@
-//! `/compare`'s query: the ids to compare, and the one URL builder for links to the page.
+//! `/compare`'s query: the models to compare, each named by its id or as `/models?q=` would
+//! find it (`gpt-5.4`, `opus 4.8`), and the one URL builder for links to the page.
 
 use std::collections::BTreeSet;
 
 use super::PageQuery;
 use super::calculator::{CalculatorQuery, workload_in};
 use super::form::FieldErrors;
+use super::named_model::NamedModel;
 use super::params::{Params, encode};
 use super::where_to_buy::FilterQuery;
 use crate::pricing::calculator::Workload;
 use crate::pricing::compare::MIN_MODELS;
 use crate::pricing::sellers::SellerFilters;
 use crate::store::Catalogue;
+use crate::web::error::Suggestion;
 
 /// The page's query: the ids to compare, each once, in the order given (`ids=a,b` and
-/// `ids=a&ids=b` alike, as the catalogue's checkboxes send them), the calculator's workload
-/// fields (each model is then priced for that workload) and the seller filters (which
-/// sellers may bill it).
-#[derive(Clone, Debug, Default)]
+/// `ids=a&ids=b` alike, as the catalogue's checkboxes send them; a name that stands for one
+/// model is read as its id, any other kept as typed for the page to explain), the
+/// calculator's workload fields (each model is then priced for that workload) and the seller
+/// filters (which sellers may bill it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CompareQuery {
     pub ids: Vec<String>,
+    /// (what was typed, the id it was read as), for names that were not ids.
+    pub read_as: Vec<(String, String)>,
+    /// (what was typed, the models it could mean), for names that could mean several.
+    pub ambiguous: Vec<(String, Vec<Suggestion>)>,
     /// The reader's workload, when the address carries one.
     pub workload: Option<(Workload, CalculatorQuery)>,
     /// The seller filters as typed, for the form and links.
     pub typed: FilterQuery,
     pub filters: SellerFilters,
-}
-
-impl PartialEq for CompareQuery {
-    /// Two queries are the same comparison when they name the same ids (the workload and
-    /// filters only change what the page prices).
-    fn eq(&self, other: &CompareQuery) -> bool {
-        self.ids == other.ids
-    }
 }
 
 impl PageQuery for CompareQuery {
@@ -54,12 +54,12 @@ impl PageQuery for CompareQuery {
         "tools",
     ];
 
-    /// Any ids read; which of them name models is the page's to say, by each id. A workload
-    /// or filter that does not read is a problem by its field.
+    /// Any names read; which of them name models is the page's to say, by each name. A
+    /// workload or filter that does not read is a problem by its field.
     fn parse(params: &Params, catalogue: &Catalogue) -> (CompareQuery, FieldErrors) {
         let mut seen = BTreeSet::new();
-        let typed = FilterQuery::from_params(params);
-        let (filters, mut errors) = match typed.parse() {
+        let typed_filters = FilterQuery::from_params(params);
+        let (filters, mut errors) = match typed_filters.parse() {
             Ok(filters) => (filters, FieldErrors::default()),
             Err(errors) => (SellerFilters::default(), errors),
         };
@@ -67,16 +67,33 @@ impl PageQuery for CompareQuery {
             errors.0.extend(problems.0);
             None
         });
-        let query = CompareQuery {
-            ids: params
-                .all("ids")
-                .into_iter()
-                .filter(|id| seen.insert(id.clone()))
-                .collect(),
+        let mut query = CompareQuery {
             workload,
-            typed,
+            typed: typed_filters,
             filters,
+            ..CompareQuery::default()
         };
+        for typed in params.all("ids") {
+            // The page words every problem with the list itself, naming each id.
+            let named = NamedModel::read(catalogue, &typed, "ids", &mut FieldErrors::default());
+            let id = match named.id {
+                Some(id) => {
+                    if let Some(typed) = named.typed {
+                        query.read_as.push((typed, id.clone()));
+                    }
+                    id
+                }
+                None => {
+                    if named.ambiguous {
+                        query.ambiguous.push((typed.clone(), named.choices));
+                    }
+                    typed
+                }
+            };
+            if seen.insert(id.clone()) {
+                query.ids.push(id);
+            }
+        }
         (query, errors)
     }
 }
@@ -120,6 +137,24 @@ impl CompareQuery {
             }
             .href()
         })
+    }
+
+    /// This comparison with `typed` replaced by the model `id` the reader picked; the
+    /// model's own page when that leaves too few models to compare.
+    pub fn choosing(&self, typed: &str, id: &str) -> String {
+        let ids: Vec<String> = self
+            .ids
+            .iter()
+            .map(|i| if i == typed { id } else { i.as_str() }.to_string())
+            .collect();
+        if ids.len() < MIN_MODELS {
+            return format!("/models/{id}");
+        }
+        CompareQuery {
+            ids,
+            ..self.clone()
+        }
+        .href()
     }
 }
 
