@@ -7,7 +7,9 @@
    copies of the binary with different mtimes) answer the same ETag for the same data; the
    writer's new data is served within seconds; a writer SIGKILLed mid-ingest leaves the
    replica serving the last committed data, wholly; a database whose schema is older than the
-   binary's is refused at start, naming both versions, and left unmigrated.
+   binary's is refused at start, naming both versions, and left unmigrated. One replica also
+   serves its metrics (`--metrics-addr`): answered over a socket with the families, while
+   the public ports answer `/metrics` with a 404.
 
 Usage: faults_ops.py BINARY MODELS_JSON
 """
@@ -25,7 +27,8 @@ import time
 import urllib.error
 import urllib.request
 
-from faults_common import binary, check, database, finish, healthz, models_path, run, serve, stop, wait_healthy, work
+from faults_common import (binary, check, database, finish, free_port, healthz, models_path, run, serve, stop,
+                           wait_healthy, work)
 
 models = json.loads(models_path.read_text())
 
@@ -130,12 +133,26 @@ for path, mtime in ((release_a, 1_700_000_000), (release_b, 1_800_000_000)):
     shutil.copy2(binary, path)
     os.utime(path, (mtime, mtime))
 replicas = []
+metrics_port = free_port()
 for release in (release_a, release_b):
-    proc, port = serve(shared, "--read-only", log=work / f"replica-{release.parent.name}.log",
+    # Replica A also serves its metrics, on a listener of their own.
+    metrics = ["--metrics-addr", f"127.0.0.1:{metrics_port}"] if release == release_a else []
+    proc, port = serve(shared, "--read-only", *metrics, log=work / f"replica-{release.parent.name}.log",
                        binary_path=str(release))
     replicas.append((proc, port))
 (replica_a, port_a), (replica_b, port_b) = replicas
 check(wait_healthy(port_a) and wait_healthy(port_b), "two read-only replicas up on one database")
+get(port_a, "/models")
+status, headers, text = get(metrics_port, "/metrics")
+text = text.decode()
+families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+wanted = {"tokenfare_http_requests", "tokenfare_page_cache_hits", "tokenfare_feed_runs", "tokenfare_data_age_seconds",
+          "tokenfare_database_size_bytes", "process_resident_memory_bytes", "process_open_fds"}
+check(status == 200 and headers.get("content-type", "").startswith("application/openmetrics-text")
+      and wanted <= families and 'tokenfare_http_requests_total{route="/models",status="200"} 1' in text,
+      f"the metrics listener answers over a socket with the families ({status}, {len(families)} families, "
+      f"missing {sorted(wanted - families)})")
+check(get(port_a, "/metrics")[0] == 404 and get(port_b, "/metrics")[0] == 404, "the public ports answer /metrics with a 404")
 status, body = healthz(port_a)
 check(status == 200 and body["models"] == 400 and body["as_of"].startswith("2026-08-08"),
       f"replica serves the writer's data: {status}, {body.get('models')} models as of {body.get('as_of')}")
@@ -180,18 +197,20 @@ check(price_ratios(port_a) == (200, {2.0}), f"replica serves catalogue B wholly:
 # A writer SIGKILLed in the middle of a large ingest: the replica goes on serving catalogue B,
 # wholly, throughout and after; the database then takes the next writer's ingest.
 big = []
-for n in range(40):
+for n in range(80):
     for m in models:
         clone = without_overrides(m)
-        clone["id"] = m["id"] if n == 0 else f"{m['id'].split(':')[0]}-copy{n}"
+        clone["id"] = m["id"] if n == 0 else f"{m['id'].replace(':', '-')}-copy{n}"
         big.append(clone)
 big_path = work / "big.json"
 big_path.write_text(json.dumps({"data": big}))
-timing = database("timing.db")
-started = time.time()
-run("--database", str(timing), "ingest", "--file", str(big_path), "--as-of", "2026-08-10")
-full = time.time() - started
-print(f"a full ingest of {len(big)} records takes {full:.2f} s", flush=True)
+def ingest_holds_lock(db, process):
+    """Whether `process` is inside its ingest's write transaction: the write lock is held, and
+    still held a tenth of a second later (opening the database takes it for a moment too)."""
+    if process.poll() is not None or not write_locked(db):
+        return False
+    time.sleep(0.1)
+    return process.poll() is None and write_locked(db)
 
 
 def write_locked(db):
@@ -209,28 +228,56 @@ def write_locked(db):
         con.close()
 
 
+
+# How long the big ingest holds the write lock (its transaction), measured on a copy: the
+# kills below land inside that window, at a random moment of its first half or so.
+timing = database("timing.db")
+timer = subprocess.Popen([binary, "--database", str(timing), "ingest", "--file", str(big_path), "--as-of", "2026-08-10"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+started = time.time()
+while not ingest_holds_lock(timing, timer) and timer.poll() is None:
+    time.sleep(0.005)
+locked_at = time.time() - 0.1
+timer.wait()
+in_tx = time.time() - locked_at
+print(f"the ingest of {len(big)} records holds the write lock {in_tx:.2f} s of its {time.time() - started:.2f} s", flush=True)
+
+
 for attempt in range(3):
     probes, bad = 0, []
+    writer_log = work / f"writer-{attempt}.log"
     writer = subprocess.Popen([binary, "--database", str(shared), "ingest", "--file", str(big_path), "--as-of", "2026-08-10"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Killed inside its write transaction: once it holds the write lock, at a random moment
-    # of the transaction's first half, and checked to hold it still just before the kill.
-    deadline = time.time() + 3 * full + 10
-    while not write_locked(shared) and writer.poll() is None and time.time() < deadline:
+                              stdout=subprocess.DEVNULL, stderr=open(writer_log, "w"))
+    spawned = time.time()
+    # Killed inside its write transaction, while it writes rows: once it has held the write
+    # lock for a tenth of a second, at a random moment of the next 0.05-0.4 s (the transaction
+    # takes seconds; on a busy machine its length varies too much to aim at a fraction of
+    # it), checked to hold the lock still just before the kill.
+    deadline = time.time() + 60
+    while not ingest_holds_lock(shared, writer) and writer.poll() is None and time.time() < deadline:
         result = price_ratios(port_a)
         probes += 1
         if result != (200, {2.0}):
             bad.append(result)
-    kill_at = time.time() + random.uniform(0.05, 0.5) * full
+    locked_after = time.time() - spawned
+    kill_at = time.time() + random.uniform(0.05, 0.4) * min(in_tx, 1.0)
     while time.time() < kill_at and writer.poll() is None:
         result = price_ratios(port_a)
         probes += 1
         if result != (200, {2.0}):
             bad.append(result)
-    in_transaction = writer.poll() is None and write_locked(shared)
+    exited = writer.poll()
+    in_transaction = exited is None and write_locked(shared)
+    killed_after = time.time() - spawned
     writer.send_signal(signal.SIGKILL)
     writer.wait()
-    check(in_transaction, f"writer #{attempt} killed while it held the write lock, inside its transaction")
+    check(in_transaction, f"writer #{attempt} killed while it held the write lock, inside its transaction "
+                          f"(lock seen {locked_after:.2f} s after its start, killed at {killed_after:.2f} s; "
+                          f"{'running' if exited is None else f'had exited with {exited}'}"
+                          f"{'' if in_transaction else ': ' + writer_log.read_text().strip()[-300:]})")
+    if not in_transaction:
+        # It committed: the checks below would test another thing.
+        break
     for _ in range(20):
         result = price_ratios(port_a)
         probes += 1

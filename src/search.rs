@@ -99,6 +99,80 @@ impl Needle {
     }
 }
 
+/// What a name a reader typed for one model stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved<T> {
+    /// One model: the only match, or the one the name says exactly, or the one every other
+    /// match extends (`opus 4.8` is `anthropic/claude-opus-4.8`, not its `:batch` or
+    /// `-fast` listing).
+    One(T),
+    /// Several models, none of them the obvious one, shortest id first: the reader picks.
+    Several(Vec<T>),
+    Nothing,
+}
+
+impl<T> Resolved<T> {
+    /// The same answer over other values (`f` keeps the order; a value it drops is gone).
+    pub fn filter_map<U>(self, mut f: impl FnMut(T) -> Option<U>) -> Resolved<U> {
+        match self {
+            Resolved::One(one) => f(one).map_or(Resolved::Nothing, Resolved::One),
+            Resolved::Several(all) => {
+                let mut all: Vec<U> = all.into_iter().filter_map(f).collect();
+                match all.len() {
+                    0 => Resolved::Nothing,
+                    1 => all.pop().map_or(Resolved::Nothing, Resolved::One),
+                    _ => Resolved::Several(all),
+                }
+            }
+            Resolved::Nothing => Resolved::Nothing,
+        }
+    }
+}
+
+/// Which of `models` a name typed for one model means, matching as `/models?q=` does
+/// ([`Needle`]). A search may find several listings where the reader meant one: the one
+/// whose id (after the author) or name is exactly what was typed wins, else the one whose
+/// id every other match's id extends (its variants and faster or dated siblings).
+pub fn resolve<'a>(
+    query: &str,
+    models: impl IntoIterator<Item = &'a Model>,
+) -> Resolved<&'a Model> {
+    let needle = Needle::new(query);
+    if needle.is_empty() {
+        return Resolved::Nothing;
+    }
+    let mut found: Vec<(String, &Model)> = models
+        .into_iter()
+        .filter(|m| needle.matches(m))
+        .map(|m| (squash(&m.id), m))
+        .collect();
+    found.sort_by(|a, b| (a.0.len(), &a.1.id).cmp(&(b.0.len(), &b.1.id)));
+    if found.len() <= 1 {
+        return found
+            .pop()
+            .map_or(Resolved::Nothing, |(_, m)| Resolved::One(m));
+    }
+    let said_exactly: Vec<&Model> = found
+        .iter()
+        .map(|(_, m)| *m)
+        .filter(|m| {
+            let tail = m.id.rsplit('/').next().unwrap_or(&m.id);
+            squash(tail) == needle.whole || squash(m.short_name()) == needle.whole
+        })
+        .collect();
+    if let [only] = said_exactly.as_slice() {
+        return Resolved::One(only);
+    }
+    let (shortest, first) = (&found[0].0, found[0].1);
+    if found[1..]
+        .iter()
+        .all(|(id, _)| id.len() > shortest.len() && id.starts_with(shortest.as_str()))
+    {
+        return Resolved::One(first);
+    }
+    Resolved::Several(found.into_iter().map(|(_, m)| m).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +236,62 @@ mod tests {
                 .collect();
             assert_eq!(&found, expected, "query {query:?}");
         }
+    }
+
+    #[test]
+    fn a_typed_name_resolves_to_the_one_model_it_says_or_asks_which() {
+        let catalogue = [
+            model("openai/gpt-5.4", "OpenAI: GPT-5.4"),
+            model("openai/gpt-5.4-mini", "OpenAI: GPT-5.4 Mini"),
+            model("openai/gpt-5.4:batch", "OpenAI: GPT-5.4 (batch)"),
+            model("anthropic/claude-opus-4.8", "Anthropic: Claude Opus 4.8"),
+            model(
+                "anthropic/claude-opus-4.8-fast",
+                "Anthropic: Claude Opus 4.8 (fast)",
+            ),
+            model(
+                "anthropic/claude-opus-4.8:batch",
+                "Anthropic: Claude Opus 4.8 (batch)",
+            ),
+            model(
+                "anthropic/claude-sonnet-4.6",
+                "Anthropic: Claude Sonnet 4.6",
+            ),
+            model("openai/o3", "OpenAI: o3"),
+            model("openai/o3-mini", "OpenAI: o3 Mini"),
+            model("acme/turbo3", "Acme: Turbo3"),
+        ];
+        let ids = |resolved: Resolved<&Model>| match resolved {
+            Resolved::One(m) => vec![m.id.clone()],
+            Resolved::Several(all) => all.iter().map(|m| m.id.clone()).collect(),
+            Resolved::Nothing => Vec::new(),
+        };
+        let one = |query: &str| match resolve(query, &catalogue) {
+            Resolved::One(m) => m.id.clone(),
+            other => panic!("{query:?} resolved to {:?}", ids(other)),
+        };
+        // Extended by every other match: the base listing.
+        assert_eq!(one("gpt-5.4"), "openai/gpt-5.4");
+        assert_eq!(one("GPT 5.4"), "openai/gpt-5.4");
+        assert_eq!(one("opus 4.8"), "anthropic/claude-opus-4.8");
+        assert_eq!(one("claude-opus-4-8-20260101"), "anthropic/claude-opus-4.8");
+        // Said exactly, though another id (acme/turbo3) also holds "o3".
+        assert_eq!(one("o3"), "openai/o3");
+        // One match is that match.
+        assert_eq!(one("sonnet"), "anthropic/claude-sonnet-4.6");
+        assert_eq!(one("gpt 5.4 mini"), "openai/gpt-5.4-mini");
+        // Several models, none the obvious one: shortest id first.
+        assert_eq!(
+            ids(resolve("claude", &catalogue)),
+            [
+                "anthropic/claude-opus-4.8",
+                "anthropic/claude-sonnet-4.6",
+                "anthropic/claude-opus-4.8-fast",
+                "anthropic/claude-opus-4.8:batch",
+            ]
+        );
+        assert_eq!(resolve("opus 4.9", &catalogue), Resolved::Nothing);
+        assert_eq!(resolve(" - ", &catalogue), Resolved::Nothing);
     }
 
     #[test]

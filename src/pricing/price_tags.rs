@@ -219,7 +219,7 @@ pub fn official_tags(catalogue: &Catalogue, base: &str, day: NaiveDate) -> Vec<P
                 batch_source,
                 batch_discount: table,
                 announced: tag.announced.map(|(d, p)| (d, p.clone())),
-                as_of: official.as_of(),
+                as_of: tag.as_of,
                 since: tag.since,
                 feed: Feed::Official,
                 source_url: tag.provider.pricing_url.clone(),

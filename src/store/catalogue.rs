@@ -14,6 +14,7 @@ use super::{
 };
 use crate::model::price::Pricing;
 use crate::model::{Model, Variant};
+use crate::search::{self, Resolved};
 use crate::store::official::StoredOfficial;
 use crate::store::official::view::OfficialView;
 
@@ -477,6 +478,23 @@ impl Catalogue {
     /// [`Catalogue::authors`] without the copy.
     pub fn author_list(&self) -> &[String] {
         &self.authors
+    }
+
+    /// The model a reader named, by its id or as they typed it (`gpt-5.4`, `opus 4.8`, read
+    /// as `/models?q=` reads it; see [`search::resolve`]): current listings first, delisted
+    /// ones only when no current listing matches.
+    pub fn find_model(&self, text: &str) -> Resolved<&Entry> {
+        if let Some(entry) = self.get(text) {
+            return Resolved::One(entry);
+        }
+        let mut found = search::resolve(text, self.active().map(|e| &e.model));
+        if matches!(found, Resolved::Nothing) {
+            found = search::resolve(
+                text,
+                self.entries.iter().filter(|e| !e.active).map(|e| &e.model),
+            );
+        }
+        found.filter_map(|m| self.get(&m.id))
     }
 
     /// Ids closest to `query`, for "did you mean" on a 404.

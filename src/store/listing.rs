@@ -182,9 +182,12 @@ fn listing_passes(m: &Model, f: &ListingFilter, needle: &Needle) -> bool {
     {
         return false;
     }
+    // A listing billed per item it makes (a song, an image) has zeros where token prices
+    // would be: like a variable price, it fails every ceiling rather than passing as $0.
+    let not_per_token = m.is_not_priced_per_token();
     let under = |price: Option<Price>, max: Option<Decimal>| match max {
         None => true,
-        Some(max) => per_million(price).is_some_and(|p| p <= max),
+        Some(max) => !not_per_token && per_million(price).is_some_and(|p| p <= max),
     };
     if !under(m.pricing.base.prompt, f.max_input) || !under(m.pricing.base.completion, f.max_output)
     {
@@ -412,6 +415,41 @@ mod tests {
             ..ListingFilter::default()
         };
         assert_eq!(ids(&select(&catalogue, &with_batch)), ["acme/alpha"]);
+    }
+
+    #[test]
+    fn a_listing_not_priced_per_token_fails_every_price_ceiling() {
+        // A music model: zero token prices, audio out; billed per song.
+        let mut song = model("tunes/song", 0, 0);
+        song.output_modalities = vec!["text".into(), "audio".into()];
+        assert!(song.is_not_priced_per_token());
+        let catalogue = Catalogue::of_models([(song, true), (model("acme/alpha", 1, 4), true)]);
+        for (max_input, max_output) in [
+            (Some(Decimal::ZERO), None),
+            (Some(Decimal::from(100)), None),
+            (None, Some(Decimal::from(5))),
+        ] {
+            let ceiling = ListingFilter {
+                max_input,
+                max_output,
+                ..ListingFilter::default()
+            };
+            let rows = ids(&select(&catalogue, &ceiling));
+            assert!(
+                !rows.contains(&"tunes/song".to_string()),
+                "{ceiling:?}: {rows:?}"
+            );
+            let exported: Vec<&str> = export_listings(&catalogue, &ceiling)
+                .iter()
+                .map(|e| e.model.id.as_str())
+                .collect();
+            assert!(
+                !exported.contains(&"tunes/song"),
+                "{ceiling:?}: {exported:?}"
+            );
+        }
+        // With no ceiling it is listed like any other model.
+        assert!(ids(&select(&catalogue, &ListingFilter::default())).contains(&"tunes/song".into()));
     }
 
     #[test]

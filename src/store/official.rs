@@ -214,6 +214,9 @@ pub struct StoredOfficial {
     pub history: Vec<HistoryRow>,
     pub events: Vec<EventRow>,
     pub runs: Vec<OfficialRun>,
+    /// When each active entry was last carried by a feed we could read: an entry a later
+    /// feed listed but we could not read keeps its price and this, its own date.
+    pub last_seen: HashMap<(String, String), DateTime<Utc>>,
 }
 
 /// Loads the stored feed: providers with their active entries, history, events and runs.
@@ -236,15 +239,20 @@ pub async fn load(store: &Store) -> Result<StoredOfficial, StoreError> {
         .map(|(i, p)| (p.id.clone(), i))
         .collect();
     let rows = sqlx::query(
-        "SELECT provider_id, data FROM official_models WHERE active = 1 ORDER BY rowid",
+        "SELECT provider_id, model_id, last_seen, data FROM official_models WHERE active = 1 ORDER BY rowid",
     )
     .fetch_all(pool)
     .await?;
+    let mut last_seen = HashMap::new();
     for row in rows {
         let provider_id: String = row.try_get("provider_id")?;
         let data: String = row.try_get("data")?;
         let model: OfficialModel = serde_json::from_str(&data)
             .map_err(|e| StoreError::Corrupt(format!("official model: {e}")))?;
+        last_seen.insert(
+            (provider_id.clone(), row.try_get("model_id")?),
+            parse_ts(&row.try_get::<String, _>("last_seen")?)?,
+        );
         if let Some(&i) = index.get(&provider_id) {
             providers[i].models.push(model);
         }
@@ -288,5 +296,6 @@ pub async fn load(store: &Store) -> Result<StoredOfficial, StoreError> {
         history,
         events,
         runs: store.runs_of(Feed::Official, i64::MAX).await?,
+        last_seen,
     })
 }

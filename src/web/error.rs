@@ -19,8 +19,8 @@ use super::extractors::params::{MAX_QUERY_BYTES, Params, clip};
 use super::layout::Layout;
 use crate::AppState;
 
-/// A close match offered on a 404.
-#[derive(Clone, Debug)]
+/// A model offered as a close match (on a 404, or for a name that could mean several).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suggestion {
     pub id: String,
     pub name: String,

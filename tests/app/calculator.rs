@@ -687,7 +687,12 @@ const BAD_INPUTS: &[(&str, &str, &str)] = &[
         "input_tokens",
         "at most 100,000,000",
     ),
-    ("requests=", "requests", "Enter the requests per month"),
+    // A blank request count is the default volume (issue 25, item 12); a blank size is not.
+    (
+        "input_tokens=",
+        "input_tokens",
+        "Enter the input tokens per request",
+    ),
     ("min_quality=101", "min_quality", "at most 100"),
     ("min_context=-1", "min_context", "cannot be negative"),
     ("author=nobody", "author", "No author is called “nobody”"),
@@ -1052,4 +1057,69 @@ async fn the_summary_under_a_quality_floor_names_only_rows_above_it() {
     assert!(!summary.contains("free listing"), "{summary}");
     assert!(!summary.contains("Delta"), "{summary}");
     assert!(!summary.contains("the cheapest."), "{summary}");
+}
+
+/// Issue 25, item 10: every count field reads `2M`, `1.5k` and `2,000,000` alike, exactly,
+/// and says so beside itself.
+#[tokio::test]
+async fn count_fields_read_2m_and_1_5k_like_the_numbers_written_out() {
+    let app = TestApp::fixture().await;
+    let long = app
+        .get("/calculator?requests=2000000&input_tokens=1500&output_tokens=2000&min_context=128000")
+        .await;
+    assert_eq!(long.status, StatusCode::OK);
+    for short in [
+        "/calculator?requests=2M&input_tokens=1.5k&output_tokens=2%2C000&min_context=128k",
+        "/calculator?requests=2%2C000%2C000&input_tokens=1.5K&output_tokens=2k&min_context=0.128M",
+    ] {
+        let page = app.get(short).await;
+        assert_eq!(page.status, StatusCode::OK, "{short}");
+        // 2,000,000 requests × 1,500 input tokens = 3,000,000,000.
+        assert_eq!(
+            page.texts("#monthly-input"),
+            vec!["3,000,000,000"],
+            "{short}"
+        );
+        assert_eq!(bill_ids(&page), bill_ids(&long), "{short}");
+        assert_eq!(
+            page.texts("tr.bill td.monthly"),
+            long.texts("tr.bill td.monthly"),
+            "{short}"
+        );
+    }
+    for field in [
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+    ] {
+        let hint = long.texts(&format!("#{field}-hint")).join(" ");
+        assert!(
+            hint.contains("2M, 1.5k and 2,000,000 all read"),
+            "{field}: {hint}"
+        );
+    }
+    assert!(long.texts("#min_context-hint").join(" ").contains("128k"));
+}
+
+/// Issue 25, item 12: a link naming models and sizes but no volume prices the default
+/// volume and says so in the answer, instead of refusing with a 400.
+#[tokio::test]
+async fn a_link_with_models_and_sizes_but_no_volume_prices_the_default_volume_and_says_so() {
+    let app = TestApp::fixture().await;
+    let page = app
+        .get("/calculator?ids=acme/alpha,globex/gamma&input_tokens=3000&output_tokens=1000")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let notice = page.texts("#default-requests").join(" ");
+    assert!(notice.contains("100,000 requests a month"), "{notice}");
+    assert_eq!(input_value(&page, "requests"), "100000");
+    // 100,000 × 3,000 input tokens.
+    assert_eq!(page.texts("#monthly-input"), vec!["300,000,000"]);
+    assert_eq!(bill_ids(&page), vec!["acme/alpha", "globex/gamma"]);
+    // A workload that gives its volume says nothing of the kind.
+    let given = app
+        .get("/calculator?requests=5&input_tokens=3000&output_tokens=1000")
+        .await;
+    assert!(given.texts("#default-requests").is_empty());
 }

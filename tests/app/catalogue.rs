@@ -184,3 +184,42 @@ async fn csv_and_json_agree_with_the_page_for_the_same_filters() {
     assert_eq!(alpha["input_per_million_usd"], "1");
     assert_eq!(alpha["prompt_per_token"], "0.000001");
 }
+
+/// Issue 25, item 1: a music model's "0" token prices are not prices, so no price ceiling
+/// lets it through, on the page or in either export; without a ceiling it is listed.
+#[tokio::test]
+async fn a_model_not_priced_per_token_fails_every_price_ceiling_on_the_page_and_exports() {
+    let app = TestApp::with_catalogue(&common::fixture_with_music(), "2026-08-08").await;
+    assert!(row_ids(&app.get("/models").await).contains(&"tunes/song-1".to_string()));
+    for query in [
+        "max_input=0",
+        "max_input=1000",
+        "max_output=0.4",
+        "max_output=1000",
+    ] {
+        let page = app.get(&format!("/models?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let rows = row_ids(&page);
+        // A generous ceiling still lists the models priced per token.
+        if query.ends_with("1000") {
+            assert!(
+                rows.contains(&"acme/alpha".to_string()),
+                "{query}: {rows:?}"
+            );
+        }
+        assert!(
+            !rows.contains(&"tunes/song-1".to_string()),
+            "{query}: {rows:?}"
+        );
+        let json = app.get(&format!("/api/models.json?{query}")).await.json();
+        let exported: Vec<&str> = json["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert!(!exported.contains(&"tunes/song-1"), "{query}: {exported:?}");
+        let csv = app.get(&format!("/api/models.csv?{query}")).await;
+        assert!(!csv.body.contains("tunes/song-1"), "{query}");
+    }
+}

@@ -189,3 +189,37 @@ async fn compare_refuses_one_or_seven_models_or_an_unknown_id_and_names_them() {
     // No ids at all is the empty form, not an error.
     assert_eq!(app.get("/compare").await.status, StatusCode::OK);
 }
+
+/// Issue 25, item 9: `ids` reads what `/models?q=` reads: `Alpha`, `gamma` and `acme beta`
+/// are those models (the canonical link names their ids); a name that could be several
+/// models is a 400 offering each, its link putting that model in the comparison.
+#[tokio::test]
+async fn compare_reads_model_names_as_the_search_does_and_asks_when_ambiguous() {
+    let app = TestApp::fixture().await;
+    let page = app.get("/compare?ids=Alpha,gamma,acme+beta").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        column_names(&page),
+        vec!["acme/alpha", "globex/gamma", "acme/beta"]
+    );
+    let note = page.texts("#read-as").join(" ");
+    assert!(note.contains("“gamma” as globex/gamma"), "{note}");
+    assert_eq!(
+        page.attrs("link[rel=canonical]", "href"),
+        vec!["http://127.0.0.1:3000/compare?ids=acme%2Falpha%2Cglobex%2Fgamma%2Cacme%2Fbeta"]
+    );
+    // A name and the id it stands for are one model.
+    let once = app.get("/compare?ids=gamma,globex/gamma,acme/beta").await;
+    assert_eq!(column_names(&once), vec!["globex/gamma", "acme/beta"]);
+
+    let page = app.get("/compare?ids=acme,globex/gamma").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let error = page.texts("#ids-error").join(" ");
+    assert!(error.contains("“acme” could be any of"), "{error}");
+    assert!(!error.contains("Not a model id"), "{error}");
+    let choices = page.attrs("section.choices a", "href");
+    for id in ["acme%2Falpha", "acme%2Fbeta"] {
+        let href = format!("/compare?ids={id}%2Cglobex%2Fgamma");
+        assert!(choices.contains(&href), "{href} not in {choices:?}");
+    }
+}

@@ -110,6 +110,32 @@ async fn a_huge_query_string_gets_a_414_page() {
     );
 }
 
+/// Issue 25, item 11: a trailing slash redirects (308) to the canonical path, on every kind
+/// of route (a page, a model page, an export, a path no route takes), its query kept.
+#[tokio::test]
+async fn a_trailing_slash_redirects_permanently_to_the_path_without_it() {
+    let app = TestApp::fixture().await;
+    for (uri, location) in [
+        ("/about/", "/about"),
+        ("/models/", "/models"),
+        ("/models/acme/alpha/", "/models/acme/alpha"),
+        ("/models/acme/alpha/?tools=1", "/models/acme/alpha?tools=1"),
+        ("/ranking//?ratio=1:1", "/ranking?ratio=1:1"),
+        (
+            "/api/models.json/?author=acme",
+            "/api/models.json?author=acme",
+        ),
+        ("/guide/why-prices-differ/", "/guide/why-prices-differ"),
+        ("//evil.example/", "/evil.example"),
+    ] {
+        let response = app.get(uri).await;
+        assert_eq!(response.status, StatusCode::PERMANENT_REDIRECT, "{uri}");
+        assert_eq!(response.headers["location"], location, "{uri}");
+    }
+    let home = app.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn only_get_and_head_are_answered() {
     let app = TestApp::fixture().await;

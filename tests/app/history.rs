@@ -738,3 +738,44 @@ async fn several_ingests_on_one_day_compare_only_the_days_last_state() {
         )]
     );
 }
+
+/// Issue 25, item 9: the model filter reads what `/models?q=` reads (`Alpha`, `acme alpha`),
+/// shows that model's changes and says how it read the name; a name that could be several
+/// models is a 400 that offers each of them, its link keeping the other filters.
+#[tokio::test]
+async fn the_model_filter_reads_names_as_the_search_does_and_asks_when_ambiguous() {
+    let app = series().await;
+    let by_id = app.get("/changes?model=acme/alpha").await;
+    for typed in ["Alpha", "acme+alpha"] {
+        let page = app.get(&format!("/changes?model={typed}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{typed}");
+        assert_eq!(
+            page.attrs("section.change-day", "id"),
+            by_id.attrs("section.change-day", "id"),
+            "{typed}"
+        );
+        assert_eq!(page.attrs("#model", "value"), vec!["acme/alpha"]);
+        let note = page.texts("#model-read-as").join(" ");
+        assert!(note.contains("Showing acme/alpha for “"), "{typed}: {note}");
+    }
+    let page = app.get("/changes?model=acme&kind=price").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.texts("#model-error")
+            .join(" ")
+            .contains("“acme” could be any of 2 models"),
+        "{:?}",
+        page.texts("#model-error")
+    );
+    let choices = page.attrs("section.choices a", "href");
+    assert!(
+        choices.contains(&"/changes?kind=price&model=acme%2Falpha".to_string()),
+        "{choices:?}"
+    );
+    assert!(
+        choices.contains(&"/changes?kind=price&model=acme%2Fbeta".to_string()),
+        "{choices:?}"
+    );
+    // What was typed stays in the field to be corrected.
+    assert_eq!(page.attrs("#model", "value"), vec!["acme"]);
+}

@@ -67,3 +67,29 @@ async fn home_counts_do_not_call_a_music_model_free() {
     assert!(before.contains(", 1 free."), "{before}");
     assert!(after.contains(", 1 free."), "{after}");
 }
+
+/// Issue 25, item 3: the highlights never say "today" over prices of another day; they name
+/// the day of the prices, and over stale prices they say these are the latest we have.
+#[tokio::test]
+async fn home_highlights_name_the_day_of_their_prices_and_never_say_today_over_old_data() {
+    // The fixture is dated 2026-08-08, months before any day these tests run.
+    let app = TestApp::fixture().await;
+    let page = app.get("/").await;
+    let heading = page.texts("#highlights-h").join(" ");
+    assert_eq!(heading, "Highlights of 8 Aug 2026");
+    assert!(!page.body.to_lowercase().contains("today"), "{heading}");
+    let notice = page.texts("#highlights-stale").join(" ");
+    assert!(
+        notice.contains("latest prices we have, from 8 Aug 2026"),
+        "{notice}"
+    );
+
+    let today = chrono::Utc::now().date_naive();
+    let app = TestApp::with_catalogue(crate::common::FIXTURE, &today.to_string()).await;
+    let page = app.get("/").await;
+    assert_eq!(
+        page.texts("#highlights-h").join(" "),
+        format!("Highlights of {}", tokenfare::format::prose_day(today))
+    );
+    assert!(page.texts("#highlights-stale").is_empty());
+}

@@ -23,6 +23,7 @@ mod ingest;
 mod metrics;
 mod model_page;
 mod official;
+mod paging;
 mod price_tags;
 mod prose_pages;
 mod ranking;

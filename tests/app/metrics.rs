@@ -288,3 +288,43 @@ async fn five_thousand_unique_urls_add_no_label_values() {
         .sum();
     assert_eq!(requests, 5_005.0);
 }
+
+/// Pages dropped to keep the cache within its size are counted as evictions; pages dropped
+/// because the data changed are not.
+#[tokio::test]
+async fn evictions_count_pages_dropped_for_room_only() {
+    let mut app = TestApp::fixture().await;
+    // 20 KB for the pages without a query: a few of the site's pages at most.
+    app.state.pages = std::sync::Arc::new(tokenfare::web::middleware::PageCache::new(40_000, 2));
+    let pages = [
+        "/",
+        "/models",
+        "/providers",
+        "/about",
+        "/ranking",
+        "/calculator",
+        "/changes",
+        "/compare",
+        "/guide/why-prices-differ",
+        "/discrepancies",
+    ];
+    for page in pages {
+        assert_eq!(app.get(page).await.status, StatusCode::OK, "{page}");
+    }
+    let (_, samples) = parse(&scrape(&app).await.2);
+    let evicted = value(&samples, "tokenfare_page_cache_evictions_total", &[]).unwrap();
+    assert!(evicted >= 1.0, "{evicted}");
+    assert!(value(&samples, "tokenfare_page_cache_size_bytes", &[]) <= Some(20_000.0));
+
+    // A new catalogue drops every page: not an eviction.
+    let cached = app.state.pages.stats().pages;
+    assert!(cached >= 1);
+    app.ingest(
+        &crate::common::FIXTURE.replace("0.000003", "0.000004"),
+        "2026-08-09",
+    )
+    .await
+    .unwrap();
+    let stats = app.state.pages.stats();
+    assert_eq!((stats.pages, stats.evictions as f64), (0, evicted));
+}

@@ -224,13 +224,16 @@ async fn ids_with_colons_and_tildes_resolve_and_so_do_their_percent_encoded_form
         ("/models/acme%2Falpha%3Abatch", "acme/alpha:batch"),
         ("/models/%7Eglobex%2Fgamma-latest", "~globex/gamma-latest"),
         ("/models/globex/gamma%3Abatch", "globex/gamma:batch"),
-        ("/models/acme/alpha/", "acme/alpha"),
     ] {
         let page = app.get(uri).await;
         assert_eq!(page.status, StatusCode::OK, "{uri}");
         assert_eq!(page.texts(".model-id code"), vec![id], "{uri}");
     }
-    // A capitalised id is sent to its canonical address.
+    // A trailing slash, like a capitalised id, is sent to the canonical address (issue 25,
+    // item 11: one address per page).
+    let page = app.get("/models/acme/alpha/").await;
+    assert_eq!(page.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(page.headers["location"], "/models/acme/alpha");
     let page = app.get("/models/Acme/Alpha").await;
     assert_eq!(page.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(page.headers["location"], "/models/acme/alpha");

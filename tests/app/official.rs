@@ -208,6 +208,45 @@ async fn an_entry_that_turns_unreadable_keeps_what_we_knew_and_is_counted() {
     );
 }
 
+/// Issue 25, item 4: an entry a later feed lists unreadably keeps its last price and the date
+/// of the last feed that carried it, on the model page and in the export; the entries that
+/// feed did carry take its date.
+#[tokio::test]
+async fn an_unreadable_entry_keeps_the_date_of_the_last_feed_that_carried_it() {
+    let app = app().await;
+    ingest(&app, FEED, "2026-08-20").await.unwrap();
+    let broken = edited(|feed| {
+        provider(feed, "anthropic")["models"][0]["prices"]["input_mtok"] = json!("5");
+    });
+    ingest(&app, &broken, "2026-08-21").await.unwrap();
+    let json = app
+        .get("/api/price-tags.json?id=anthropic/claude-opus-4.8")
+        .await
+        .json();
+    let as_of = |seller: &str| {
+        json["price_tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["seller_key"] == seller)
+            .map(|t| t["as_of"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_else(|| panic!("no {seller} tag: {json}"))
+    };
+    assert!(as_of("anthropic").starts_with("2026-08-20"), "{json}");
+    assert!(as_of("aws:global").starts_with("2026-08-21"), "{json}");
+    let page = app.get("/models/anthropic/claude-opus-4.8").await;
+    let sources = page.texts("table.price-tags-table td.source");
+    let anthropic = sources
+        .iter()
+        .find(|s| s.contains("2026-08-20"))
+        .unwrap_or_else(|| panic!("no row dated 2026-08-20: {sources:?}"));
+    assert!(!anthropic.contains("2026-08-21"), "{anthropic}");
+    assert!(
+        sources.iter().any(|s| s.contains("2026-08-21")),
+        "{sources:?}"
+    );
+}
+
 #[tokio::test]
 async fn history_is_append_only_and_the_same_feed_twice_changes_nothing() {
     let app = app().await;

@@ -333,6 +333,7 @@ async fn guide_has_its_sections_and_a_contents_list_that_reaches_them() {
         "Prompt caching",
         "Long-context tiers",
         "Region and egress",
+        "Tokenizer",
     ] {
         assert!(factors.iter().any(|f| f == factor), "{factor}");
     }
@@ -357,6 +358,19 @@ async fn guide_has_its_sections_and_a_contents_list_that_reaches_them() {
         "{worked}"
     );
     assert!(text_of(&page, "#step-cache").contains("0.37 times the list price"));
+}
+
+/// Issue 25, item 5: the guide says, as the calculator does, that token counts depend on each
+/// model's tokenizer, where it tells readers to measure their token counts.
+#[tokio::test]
+async fn guide_says_token_counts_depend_on_each_models_tokenizer() {
+    let app = TestApp::fixture().await;
+    let page = app.get(GUIDE).await;
+    let step = text_of(&page, "#step-ratio #tokenizers");
+    assert!(step.contains("its own tokenizer"), "{step}");
+    assert!(step.contains("a different number of tokens"), "{step}");
+    let factor = text_of(&page, "table.factors #factor-tokenizer");
+    assert!(factor.contains("counts tokens its own way"), "{factor}");
 }
 
 #[tokio::test]

@@ -536,6 +536,16 @@ async fn when_every_render_slot_is_taken_cached_pages_still_answer_and_the_rest_
     assert_eq!(refused.header("retry-after"), Some("5"));
     assert!(waited < Duration::from_millis(1400), "{waited:?}");
     assert_eq!(hog.await.unwrap().status, 200);
+    // What the metrics report of it: the one refusal (its wait ran out) and the one hit.
+    let stats = app.state.pages.stats();
+    assert_eq!(
+        (
+            stats.refused_queue_full,
+            stats.refused_timed_out,
+            stats.hits
+        ),
+        (0, 1, 1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

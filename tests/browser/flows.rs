@@ -735,3 +735,82 @@ pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_
     s.quit().await?;
     Ok(())
 }
+
+/// Issue 27: a reader uploads an export at phone width; the answer (the priced traffic) is on
+/// the first screen, above the form, and the page does not scroll sideways.
+pub async fn usage_upload_answers_on_a_phones_first_screen(env: SharedEnv) -> Result<()> {
+    let s = env.session(Device::Phone).await?;
+    s.open(&env, "/usage").await?;
+    // An OpenRouter activity export of our own: two requests on the fixture's Alpha
+    // ($1 in, $4 out per million at OpenRouter), 1,000 tokens in and 500 out each.
+    let export = env.logs.join("usage-upload.csv");
+    std::fs::write(
+        &export,
+        "generation_id,created_at,cost_total,tokens_prompt,tokens_completion,tokens_reasoning,\
+         tokens_cached,model_permaslug,provider_name,variant\n\
+         g1,2026-02-01 09:00:00.000,0.003,1000,500,0,0,acme/alpha,,standard\n\
+         g2,2026-02-02 09:00:00.000,0.003,1000,500,0,0,acme/alpha,,standard\n",
+    )?;
+    let path = export.canonicalize()?;
+    s.find("#file")
+        .await?
+        .send_keys(path.to_string_lossy().as_ref())
+        .await?;
+    s.find("form.upload button[type=submit]")
+        .await?
+        .click()
+        .await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while s.find_all("#summary p").await?.is_empty() {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "no answer after the upload: {}",
+            s.text("main").await.unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    s.wait_loaded().await?;
+    // 2,000 × $1/M + 1,000 × $4/M = $0.006 where it ran; the export says $0.006 too.
+    let answer = collapse(&s.texts("#summary p").await?.join(" "));
+    ensure!(
+        answer.contains("3,000 tokens in 2 requests on 1 model")
+            && answer.contains("As exported, at list prices where it ran: $0.006"),
+        "the answer: {answer:?}"
+    );
+    let placed: serde_json::Value = s
+        .eval(
+            "window.scrollTo(0, 0);
+             const ps = document.querySelectorAll('#summary p');
+             const first = ps[0].getBoundingClientRect();
+             const second = ps[1].getBoundingClientRect();
+             const form = document.querySelector('form.upload').getBoundingClientRect();
+             return { top: first.top, bottom: second.bottom, left: first.left,
+                      right: Math.max(first.right, second.right),
+                      width: window.innerWidth, height: window.innerHeight,
+                      form_top: form.top };",
+            vec![],
+        )
+        .await?;
+    let num = |k: &str| placed[k].as_f64().unwrap_or(f64::NAN);
+    ensure!(num("width") <= 400.0, "a phone-width window: {placed}");
+    ensure!(
+        num("top") >= 0.0
+            && num("bottom") <= num("height")
+            && num("left") >= 0.0
+            && num("right") <= num("width"),
+        "the traffic and its as-exported cost are on the first screen: {placed}"
+    );
+    ensure!(
+        num("form_top") > num("bottom"),
+        "the answer comes before the form: {placed}"
+    );
+    let overflow = s.horizontal_overflow(390).await?;
+    ensure!(
+        overflow.scroll_width <= 390.0 && overflow.offenders.is_empty(),
+        "the answer scrolls sideways: {overflow:?}"
+    );
+    s.screenshot(&env, "usage-answer").await?;
+    s.assert_clean_console("/usage answer (phone)").await?;
+    s.quit().await?;
+    Ok(())
+}

@@ -40,6 +40,7 @@ pub const PAGES: &[(&str, &str)] = &[
         "compare",
         "/compare?ids=acme/alpha,globex/gamma,initech/epsilon",
     ),
+    ("usage", "/usage"),
     ("about", "/about"),
     ("guide", "/guide/why-prices-differ"),
     ("not-found", "/models/nobody/nothing"),

@@ -12,6 +12,7 @@
 //! and the others still run. Pass words as arguments to run only the flows whose names contain
 //! them. Screenshots of every page at desktop and phone width land in `target/screenshots/`.
 
+mod crowded;
 mod env;
 mod flows;
 mod layout;
@@ -41,12 +42,16 @@ const FLOWS: &[(&str, Flow)] = flows![
     flows::model_page_shows_prices_tiers_variants_providers_and_history,
     flows::calculator_prices_a_typed_workload_and_explains_a_bad_value,
     flows::calculator_answer_is_on_a_phones_first_screen,
+    flows::usage_upload_answers_on_a_phones_first_screen,
     flows::ranking_reorders_when_index_and_ratio_change,
     flows::about_and_guide_show_freshness_formulas_and_working_examples,
     flows::where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_at_every_seller,
     layout::phone_width_has_no_sideways_scroll_and_a_full_keyboard_path,
     layout::console_is_clean_on_every_page_under_the_csp,
     tables::price_cells_of_the_first_rows_are_in_view_at_both_widths,
+    crowded::long_lists_come_in_pages_with_a_sort_control_on_a_phone,
+    crowded::period_moves_and_guide_factors_fit_a_phone,
+    crowded::chart_labels_never_cover_a_dot,
 ];
 
 fn main() -> std::process::ExitCode {

@@ -28,6 +28,8 @@ pub struct OfficialTag<'a> {
     pub pricing: &'a Pricing,
     /// The date those prices took effect, when the feed dates them.
     pub since: Option<NaiveDate>,
+    /// When a feed last carried this entry (a later one may have listed it unreadably).
+    pub as_of: Option<DateTime<Utc>>,
     pub batch: Option<Pricing>,
     /// A price the feed announces for a later date.
     pub announced: Option<(NaiveDate, &'a Pricing)>,
@@ -72,6 +74,8 @@ pub struct OfficialView {
     /// Every day with a successful run, oldest first.
     success_dates: Vec<NaiveDate>,
     history: HashMap<(String, String), Vec<HistoryRow>>,
+    /// When a readable feed last carried each active entry.
+    last_seen: HashMap<(String, String), DateTime<Utc>>,
 }
 
 impl OfficialView {
@@ -116,6 +120,7 @@ impl OfficialView {
             report,
             changes,
             history,
+            last_seen: stored.last_seen,
         }
     }
 
@@ -164,6 +169,11 @@ impl OfficialView {
                     seller_name,
                     pricing,
                     since: entry.effective_since(day),
+                    as_of: self
+                        .last_seen
+                        .get(&(provider.id.clone(), entry.id.clone()))
+                        .copied()
+                        .or_else(|| self.as_of()),
                     batch: entry.batch_on(day),
                     announced: entry.announced_after(day),
                     off_peak: entry.off_peak(),

@@ -6,6 +6,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::PageQuery;
 use super::form::{self, FieldErrors};
+use super::paging::{self, PageChoice};
 use super::params::{Params, clip, encode};
 use crate::store::Catalogue;
 use crate::store::listing::{FreeListings, ListingFilter, SortKey};
@@ -15,9 +16,10 @@ use crate::web::format;
 pub const MODALITIES: &[&str] = &["image", "audio", "file", "video"];
 
 /// The page's query: the catalogue filters and sort, read from the query string by the one
-/// form layer, with the URL builder every link to `/models` uses.
+/// form layer, the page of rows (the exports ignore it: they are always whole), with the URL
+/// builder every link to `/models` uses.
 #[derive(Clone, Debug, Default)]
-pub struct CatalogueQuery(pub ListingFilter);
+pub struct CatalogueQuery(pub ListingFilter, pub PageChoice);
 
 impl std::ops::Deref for CatalogueQuery {
     type Target = ListingFilter;
@@ -38,6 +40,7 @@ impl PageQuery for CatalogueQuery {
         "max_output",
         "min_context",
         "modality",
+        "page",
         "q",
         "sort",
     ];
@@ -95,14 +98,15 @@ impl PageQuery for CatalogueQuery {
                 false
             }
         };
+        let page = PageChoice::read(params, &mut errors);
         let q: String = params
             .get("q")
             .unwrap_or_default()
             .chars()
             .take(100)
             .collect();
-        (
-            CatalogueQuery(ListingFilter {
+        let query = CatalogueQuery(
+            ListingFilter {
                 q,
                 authors,
                 modalities,
@@ -115,9 +119,10 @@ impl PageQuery for CatalogueQuery {
                 include_inactive: params.flag("include_inactive"),
                 sort,
                 desc,
-            }),
-            errors,
-        )
+            },
+            page,
+        );
+        (query, errors)
     }
 }
 
@@ -162,19 +167,35 @@ impl CatalogueQuery {
         pairs
     }
 
-    /// The canonical URL of this view: only the fields the reader set, and the sort only
-    /// when it is not the default.
+    /// The canonical URL of this view: only the fields the reader set, the sort only when
+    /// it is not the default, and the page only after the first.
     pub fn href(&self) -> String {
-        let query = if self.is_default_sort() {
-            encode(self.filter_pairs())
-        } else {
-            self.query_with_sort(self.sort, self.desc)
-        };
+        self.href_on(self.1)
+    }
+
+    /// This view on another page of rows.
+    pub fn href_on(&self, page: PageChoice) -> String {
+        let mut pairs = self.filter_pairs();
+        if !self.is_default_sort() {
+            pairs.push(("sort", self.sort.key().to_string()));
+            pairs.push(("dir", if self.desc { "desc" } else { "asc" }.to_string()));
+        }
+        pairs.push((paging::PARAM, page.key()));
+        let query = encode(pairs);
         if query.is_empty() {
             "/models".into()
         } else {
             format!("/models?{query}")
         }
+    }
+
+    /// The filters (not the sort or the page) as hidden fields, for the sort control that
+    /// phones use in place of the table's header links.
+    pub fn hidden_filters(&self) -> Vec<(&'static str, String)> {
+        self.filter_pairs()
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .collect()
     }
 
     /// The filters in words (`“gpt5”, anthropic, input ≤ $3/M`), for titles; empty when none.

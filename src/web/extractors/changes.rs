@@ -6,23 +6,41 @@ use chrono::NaiveDate;
 
 use super::PageQuery;
 use super::form::FieldErrors;
+use super::named_model::NamedModel;
 use super::params::{Params, clip, encode};
 use crate::feed::Feed;
 use crate::store::Catalogue;
 use crate::store::changes::filter::{ChangeFilter, KindFilter};
+use crate::web::error::Suggestion;
 use crate::web::format;
 
 /// Said when `source` is neither source.
 pub const SOURCE_MESSAGE: &str = "Source must be openrouter or official.";
 
-/// The page's query: the filters of [`ChangeFilter`] as read from the query string.
+/// The page's query: the filters of [`ChangeFilter`] as read from the query string, the
+/// model as the reader named it (an id, or `opus 4.8` as `/models?q=` reads it).
 #[derive(Clone, Debug, Default)]
-pub struct ChangesQuery(pub ChangeFilter);
+pub struct ChangesQuery {
+    pub filter: ChangeFilter,
+    /// What the reader typed for the model, when it was not the id it stands for.
+    pub model_typed: Option<String>,
+    /// The models a typed name could mean, when it could mean several: the reader picks.
+    pub model_choices: Vec<Suggestion>,
+}
 
 impl std::ops::Deref for ChangesQuery {
     type Target = ChangeFilter;
     fn deref(&self) -> &ChangeFilter {
-        &self.0
+        &self.filter
+    }
+}
+
+impl From<ChangeFilter> for ChangesQuery {
+    fn from(filter: ChangeFilter) -> ChangesQuery {
+        ChangesQuery {
+            filter,
+            ..ChangesQuery::default()
+        }
     }
 }
 
@@ -110,20 +128,21 @@ impl PageQuery for ChangesQuery {
             errors.add("source", message);
             None
         });
-        let mut model = params.get("model").unwrap_or_default().to_string();
-        if !model.is_empty() && catalogue.get(&model).is_none() {
-            errors.add("model", format!("No model has the id “{}”.", clip(&model)));
-            model.clear();
-        }
+        let typed = params.get("model").unwrap_or_default();
+        let named = NamedModel::read(catalogue, typed, "model", &mut errors);
         (
-            ChangesQuery(ChangeFilter {
-                authors,
-                kind,
-                from,
-                to,
-                model,
-                source,
-            }),
+            ChangesQuery {
+                filter: ChangeFilter {
+                    authors,
+                    kind,
+                    from,
+                    to,
+                    model: named.id.unwrap_or_default(),
+                    source,
+                },
+                model_typed: named.typed,
+                model_choices: named.choices,
+            },
             errors,
         )
     }
@@ -142,11 +161,12 @@ impl ChangesQuery {
 
     /// The same filters over another range of days.
     pub fn with_range(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> ChangesQuery {
-        ChangesQuery(ChangeFilter {
+        ChangeFilter {
             from,
             to,
-            ..self.0.clone()
-        })
+            ..self.filter.clone()
+        }
+        .into()
     }
 
     /// The query string of these filters (empty values dropped).
@@ -225,7 +245,7 @@ mod tests {
 
     #[test]
     fn the_url_carries_only_the_filters_set_in_a_fixed_order() {
-        let filters = ChangesQuery(ChangeFilter {
+        let filters = ChangesQuery::from(ChangeFilter {
             kind: Some(KindFilter::Cut),
             model: "acme/alpha".into(),
             ..ChangeFilter::default()

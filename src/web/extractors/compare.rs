@@ -1,33 +1,56 @@
-//! `/compare`'s query: the ids to compare, and the one URL builder for links to the page.
+//! `/compare`'s query: the models to compare, each named by its id or as `/models?q=` would
+//! find it (`gpt-5.4`, `opus 4.8`), and the one URL builder for links to the page.
 
 use std::collections::BTreeSet;
 
 use super::PageQuery;
 use super::form::FieldErrors;
+use super::named_model::NamedModel;
 use super::params::{Params, encode};
 use crate::pricing::compare::MIN_MODELS;
 use crate::store::Catalogue;
+use crate::web::error::Suggestion;
 
 /// The page's query: the ids to compare, each once, in the order given (`ids=a,b` and
-/// `ids=a&ids=b` alike, as the catalogue's checkboxes send them).
+/// `ids=a&ids=b` alike, as the catalogue's checkboxes send them). A name that stands for
+/// one model is read as its id; any other is kept as typed, for the page to explain.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CompareQuery {
     pub ids: Vec<String>,
+    /// (what was typed, the id it was read as), for names that were not ids.
+    pub read_as: Vec<(String, String)>,
+    /// (what was typed, the models it could mean), for names that could mean several.
+    pub ambiguous: Vec<(String, Vec<Suggestion>)>,
 }
 
 impl PageQuery for CompareQuery {
     const PARAMS: &'static [&'static str] = &["ids"];
 
-    /// Any ids read; which of them name models is the page's to say, by each id.
-    fn parse(params: &Params, _: &Catalogue) -> (CompareQuery, FieldErrors) {
+    /// Any names read; which of them name models is the page's to say, by each name.
+    fn parse(params: &Params, catalogue: &Catalogue) -> (CompareQuery, FieldErrors) {
         let mut seen = BTreeSet::new();
-        let query = CompareQuery {
-            ids: params
-                .all("ids")
-                .into_iter()
-                .filter(|id| seen.insert(id.clone()))
-                .collect(),
-        };
+        let mut query = CompareQuery::default();
+        for typed in params.all("ids") {
+            // The page words every problem with the list itself, naming each id.
+            let named = NamedModel::read(catalogue, &typed, "ids", &mut FieldErrors::default());
+            let id = match named.id {
+                Some(id) => {
+                    if let Some(typed) = named.typed {
+                        query.read_as.push((typed, id.clone()));
+                    }
+                    id
+                }
+                None => {
+                    if named.ambiguous {
+                        query.ambiguous.push((typed.clone(), named.choices));
+                    }
+                    typed
+                }
+            };
+            if seen.insert(id.clone()) {
+                query.ids.push(id);
+            }
+        }
         (query, FieldErrors::default())
     }
 }
@@ -47,9 +70,28 @@ impl CompareQuery {
         (self.ids.len() > MIN_MODELS).then(|| {
             CompareQuery {
                 ids: self.ids.iter().filter(|i| *i != id).cloned().collect(),
+                ..CompareQuery::default()
             }
             .href()
         })
+    }
+
+    /// This comparison with `typed` replaced by the model `id` the reader picked; the
+    /// model's own page when that leaves too few models to compare.
+    pub fn choosing(&self, typed: &str, id: &str) -> String {
+        let ids: Vec<String> = self
+            .ids
+            .iter()
+            .map(|i| if i == typed { id } else { i.as_str() }.to_string())
+            .collect();
+        if ids.len() < MIN_MODELS {
+            return format!("/models/{id}");
+        }
+        CompareQuery {
+            ids,
+            ..CompareQuery::default()
+        }
+        .href()
     }
 }
 
@@ -57,6 +99,7 @@ impl CompareQuery {
 pub fn href(ids: &[&str]) -> String {
     CompareQuery {
         ids: ids.iter().map(|id| id.to_string()).collect(),
+        ..CompareQuery::default()
     }
     .href()
 }

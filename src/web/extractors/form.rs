@@ -4,7 +4,9 @@
 //!
 //! The rule: surrounding spaces and a trailing `%` are ignored; `1e6` is accepted; thousands
 //! separators (`,`, `_`, a space) are accepted only between groups of three digits, so
-//! `1,000,000` is a million and `1,5` is refused with a message saying to use a dot.
+//! `1,000,000` is a million and `1,5` is refused with a message saying to use a dot. Fields
+//! that count (requests, tokens, a context window) also read a `k`, `M` or `B` suffix, so
+//! `2M`, `2000k` and `2,000,000` are one number, worked out exactly in decimal.
 
 use std::str::FromStr;
 
@@ -32,7 +34,34 @@ pub struct NumberField {
     pub positive: bool,
     /// What to enter, appended to every message: "; enter a percentage between 0 and 100".
     pub hint: Option<&'static str>,
+    /// Reads `1.5k`, `2M` and `3B` as thousands, millions and billions (counts, not prices
+    /// or percentages, where a letter would more likely be a slip).
+    pub suffixes: bool,
 }
+
+/// What a counting field says beside itself about the numbers it reads.
+pub const SUFFIX_HINT: &str = "2M, 1.5k and 2,000,000 all read";
+
+/// The counting fields, which read [`SUFFIX_HINT`]'s shorthand.
+pub const TALLIES: [NumberField; 5] = [
+    REQUESTS,
+    INPUT_TOKENS,
+    OUTPUT_TOKENS,
+    REASONING_TOKENS,
+    MIN_CONTEXT,
+];
+
+/// Whether the field called `name` reads `2M` and `1.5k`.
+pub fn reads_suffixes(name: &str) -> bool {
+    TALLIES.iter().any(|field| field.name == name)
+}
+
+/// The multipliers of the suffixes a counting field reads, by lower-case letter.
+const SUFFIXES: [(char, Decimal); 3] = [
+    ('k', whole(1_000)),
+    ('m', whole(1_000_000)),
+    ('b', whole(1_000_000_000)),
+];
 
 const PERCENT: Option<&str> = Some("a percentage between 0 and 100");
 
@@ -43,6 +72,15 @@ const fn count(name: &'static str, label: &'static str, max: u64) -> NumberField
         max: whole(max),
         positive: false,
         hint: None,
+        suffixes: false,
+    }
+}
+
+/// A count that people write short (`2M` requests, `1.5k` tokens).
+const fn tally(name: &'static str, label: &'static str, max: u64) -> NumberField {
+    NumberField {
+        suffixes: true,
+        ..count(name, label, max)
     }
 }
 
@@ -53,6 +91,7 @@ const fn percent(name: &'static str, label: &'static str) -> NumberField {
         max: Decimal::ONE_HUNDRED,
         positive: false,
         hint: PERCENT,
+        suffixes: false,
     }
 }
 
@@ -60,18 +99,18 @@ const fn percent(name: &'static str, label: &'static str) -> NumberField {
 pub const MAX_REQUESTS: u64 = 1_000_000_000_000;
 pub const MAX_TOKENS_PER_REQUEST: u64 = 100_000_000;
 
-pub const REQUESTS: NumberField = count("requests", "Requests per month", MAX_REQUESTS);
-pub const INPUT_TOKENS: NumberField = count(
+pub const REQUESTS: NumberField = tally("requests", "Requests per month", MAX_REQUESTS);
+pub const INPUT_TOKENS: NumberField = tally(
     "input_tokens",
     "Input tokens per request",
     MAX_TOKENS_PER_REQUEST,
 );
-pub const OUTPUT_TOKENS: NumberField = count(
+pub const OUTPUT_TOKENS: NumberField = tally(
     "output_tokens",
     "Output tokens per request",
     MAX_TOKENS_PER_REQUEST,
 );
-pub const REASONING_TOKENS: NumberField = count(
+pub const REASONING_TOKENS: NumberField = tally(
     "reasoning_tokens",
     "Reasoning tokens per request",
     MAX_TOKENS_PER_REQUEST,
@@ -84,7 +123,7 @@ pub const DISCOUNT: NumberField = percent("discount", "The discount");
 /// The "where to buy" filter: minimum uptime over the last day.
 pub const MIN_UPTIME: NumberField = percent("min_uptime", "The minimum uptime");
 pub const MIN_QUALITY: NumberField = count("min_quality", "The minimum quality index", 100);
-pub const MIN_CONTEXT: NumberField = count("min_context", "The minimum context", 1_000_000_000);
+pub const MIN_CONTEXT: NumberField = tally("min_context", "The minimum context", 1_000_000_000);
 pub const MAX_INPUT_PRICE: NumberField = count("max_input", "The maximum input price", 1_000_000);
 pub const MAX_OUTPUT_PRICE: NumberField =
     count("max_output", "The maximum output price", 1_000_000);
@@ -94,6 +133,7 @@ pub const RATIO: NumberField = NumberField {
     max: whole(1_000_000),
     positive: true,
     hint: Some("input tokens per output token, such as 3"),
+    suffixes: false,
 };
 
 impl NumberField {
@@ -126,6 +166,11 @@ impl NumberField {
         if trimmed.chars().count() > MAX_NUMBER_CHARS {
             return Err(format!("{} is too long to be a number.", self.label));
         }
+        let (trimmed, multiplier) = if self.suffixes {
+            split_suffix(trimmed)
+        } else {
+            (trimmed, Decimal::ONE)
+        };
         let Some(cleaned) = without_grouping(trimmed) else {
             return Err(format!(
                 "{} must be a number (got “{}”); use a dot for decimals, and commas only \
@@ -143,8 +188,10 @@ impl NumberField {
                 .then(|| Decimal::from_scientific(&cleaned).ok())
                 .flatten()
         });
-        let value = match parsed {
-            Some(v) => v.normalize(),
+        let value = match parsed.map(|v| v.checked_mul(multiplier)) {
+            Some(Some(v)) => v.normalize(),
+            // Too large once multiplied out (`9e27B`).
+            Some(None) => return Err(self.out_of_range(cleaned.starts_with('-'))),
             // A well-formed number outside `Decimal`'s range: a magnitude problem, not a typo.
             None => {
                 let negative = cleaned.starts_with('-');
@@ -161,6 +208,24 @@ impl NumberField {
             return Err(self.out_of_range(negative));
         }
         Ok(Some(value))
+    }
+}
+
+/// `1.5k` -> (`1.5`, 1000): a trailing `k`, `M` or `B` (either case) after a digit or a
+/// point, and its multiplier; anything else is itself, times one.
+fn split_suffix(text: &str) -> (&str, Decimal) {
+    let mut chars = text.chars();
+    let Some(last) = chars.next_back() else {
+        return (text, Decimal::ONE);
+    };
+    let number = chars.as_str().trim_end();
+    let after_number = number.ends_with(|c: char| c.is_ascii_digit() || c == '.');
+    match SUFFIXES
+        .iter()
+        .find(|(letter, _)| *letter == last.to_ascii_lowercase())
+    {
+        Some((_, multiplier)) if after_number => (number, *multiplier),
+        _ => (text, Decimal::ONE),
     }
 }
 
@@ -307,6 +372,32 @@ mod tests {
         assert_eq!(REQUESTS.parse("1,000,000"), Ok(Some(d("1000000"))));
         assert_eq!(REQUESTS.parse("1_000 000"), Ok(Some(d("1000000"))));
         assert_eq!(REQUESTS.parse("1e6"), Ok(Some(d("1000000"))));
+    }
+
+    #[test]
+    fn counts_read_k_m_and_b_suffixes_exactly_and_other_fields_do_not() {
+        for text in ["2M", "2m", "2 M", "2,000,000", "2000k", "0.002B", "2e6"] {
+            assert_eq!(REQUESTS.parse(text), Ok(Some(d("2000000"))), "{text}");
+        }
+        assert_eq!(INPUT_TOKENS.parse("1.5k"), Ok(Some(d("1500"))));
+        // Exact, not through a float: 1.0000001k is 1000.0001.
+        assert_eq!(OUTPUT_TOKENS.parse("1.0000001k"), Ok(Some(d("1000.0001"))));
+        assert_eq!(MIN_CONTEXT.parse("128k"), Ok(Some(d("128000"))));
+        assert_eq!(
+            REQUESTS.parse("2000B").unwrap_err(),
+            "Requests per month must be at most 1,000,000,000,000."
+        );
+        for text in ["k", "M", "2kk", "2 thousand", "1,5k"] {
+            assert!(REQUESTS.parse(text).is_err(), "{text}");
+        }
+        // A percentage or a price with a letter is a slip, not a multiple.
+        assert!(
+            CACHE_HIT
+                .parse("2k")
+                .unwrap_err()
+                .contains("must be a number")
+        );
+        assert!(MAX_INPUT_PRICE.parse("2M").is_err());
     }
 
     #[test]

@@ -19,12 +19,17 @@
 //! | [`changes`]                 | `/changes`, `/changes.atom`, `/api/changes.json`     |
 //! | [`price_tags`]              | `/api/price-tags.{json,csv}`                         |
 //! | [`usage`], [`upload`]       | `/usage` (its format; a POSTed file or pasted text)  |
+//!
+//! [`named_model`] reads a model named in a field by its id or as a search would find it;
+//! [`paging`] reads which page of a long list (`/models`, `/ranking`) to show.
 
 pub mod calculator;
 pub mod catalogue;
 pub mod changes;
 pub mod compare;
 pub mod form;
+pub mod named_model;
+pub mod paging;
 pub mod params;
 pub mod price_tags;
 pub mod ranking;

@@ -6,6 +6,7 @@ use rust_decimal::prelude::*;
 
 use super::PageQuery;
 use super::form::{self, FieldErrors};
+use super::paging::{self, PageChoice};
 use super::params::{Params, clip, encode};
 use crate::model::QualityIndex;
 use crate::pricing::ranking::{RankSort, RankingParams};
@@ -28,6 +29,8 @@ pub struct RankingQuery {
     pub sort: RankSort,
     pub desc: bool,
     pub json: bool,
+    /// The page of the table (the chart and the JSON are always whole).
+    pub page: PageChoice,
 }
 
 impl Default for RankingQuery {
@@ -45,6 +48,7 @@ impl Default for RankingQuery {
             sort: RankSort::Rank,
             desc: false,
             json: false,
+            page: PageChoice::default(),
         }
     }
 }
@@ -57,6 +61,7 @@ impl PageQuery for RankingQuery {
         "format",
         "index",
         "min_quality",
+        "page",
         "ratio",
         "sort",
     ];
@@ -137,6 +142,8 @@ impl PageQuery for RankingQuery {
             }
         }
 
+        c.page = PageChoice::read(params, &mut errors);
+
         match params.get("format") {
             None | Some("html") => {}
             Some("json") => c.json = true,
@@ -167,9 +174,40 @@ impl RankingQuery {
         }
     }
 
-    /// The query string that reproduces these controls with another sort (defaults are
-    /// left out so links stay short).
+    /// The query string that reproduces these controls with another sort, on the first
+    /// page (defaults are left out so links stay short).
     pub fn query_with_sort(&self, sort: RankSort, desc: bool) -> String {
+        encode(self.pairs_with_sort(sort, desc))
+    }
+
+    /// `/ranking` with these controls and sort, on `page`.
+    pub fn href_on(&self, page: PageChoice) -> String {
+        let mut pairs = self.pairs_with_sort(self.sort, self.desc);
+        pairs.push((paging::PARAM, page.key()));
+        match encode(pairs) {
+            query if query.is_empty() => "/ranking".to_string(),
+            query => format!("/ranking?{query}"),
+        }
+    }
+
+    /// The controls but the sort and the page, as hidden fields for the sort control that
+    /// phones use in place of the table's header links.
+    pub fn hidden_controls(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = self.pairs_with_sort(RankSort::Rank, false);
+        pairs.retain(|(_, value)| !value.is_empty());
+        pairs
+    }
+
+    /// The value `sort` takes for `sort` and `desc`, and whether it is the current one:
+    /// the sort control's options.
+    pub fn sort_value(&self, sort: RankSort, desc: bool) -> (String, bool) {
+        (
+            Self::sort_param(sort, desc),
+            self.sort == sort && self.desc == desc,
+        )
+    }
+
+    fn pairs_with_sort(&self, sort: RankSort, desc: bool) -> Vec<(&'static str, String)> {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if self.index != QualityIndex::Intelligence {
             pairs.push(("index", self.index.key().to_string()));
@@ -190,7 +228,7 @@ impl RankingQuery {
         if sort != RankSort::Rank || desc {
             pairs.push(("sort", Self::sort_param(sort, desc)));
         }
-        encode(pairs)
+        pairs
     }
 
     /// The ratio as readers write it: `3:1`.

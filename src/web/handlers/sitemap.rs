@@ -1,6 +1,6 @@
-//! `/sitemap.xml` and `/robots.txt`: every top-level page, every provider page and every
-//! model page, with absolute URLs on the public site, and a robots file that points to the
-//! sitemap.
+//! `/sitemap.xml` and `/robots.txt`: every top-level page (with the further pages of the
+//! catalogue and the ranking), every provider page and every model page, with absolute URLs
+//! on the public site, and a robots file that points to the sitemap.
 
 use std::fmt::Write as _;
 
@@ -9,9 +9,17 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+use crate::store::Catalogue;
+use crate::store::listing;
 use crate::web::cache_control::CacheControl;
 use crate::web::error::AppResult;
+use crate::web::extractors::catalogue::CatalogueQuery;
+use crate::web::extractors::form::FieldErrors;
+use crate::web::extractors::paging::PageChoice;
+use crate::web::extractors::ranking::RankingQuery;
 use crate::web::layout::{NAV, absolute};
+use crate::web::pages::pager::Pager;
+use crate::web::pages::ranking::ranking_for;
 use crate::web::svg::escape;
 
 /// Crawlers may keep the sitemap and the robots file for an hour.
@@ -23,12 +31,13 @@ const OTHER_PAGES: &[&str] = &["/", "/compare", "/providers"];
 /// The site's paths: top-level pages first, then each provider page in the provider list's
 /// order (every slug it has, listed now or before, answers 200), then each model page in id
 /// order.
-fn paths(catalogue: &crate::store::Catalogue) -> Vec<String> {
+fn paths(catalogue: &Catalogue) -> Vec<String> {
     let mut paths: Vec<String> = OTHER_PAGES
         .iter()
         .chain(NAV.iter().map(|(href, _)| href))
         .map(|p| p.to_string())
         .collect();
+    paths.extend(further_pages(catalogue));
     paths.extend(
         catalogue
             .provider_directory()
@@ -44,6 +53,31 @@ fn paths(catalogue: &crate::store::Catalogue) -> Vec<String> {
     ids.sort_unstable();
     paths.extend(ids.into_iter().map(|id| format!("/models/{id}")));
     paths
+}
+
+/// The pages after the first of the unfiltered catalogue and ranking, as their own pages
+/// link to them.
+fn further_pages(catalogue: &Catalogue) -> Vec<String> {
+    let models = CatalogueQuery::default();
+    let ranking = RankingQuery::default();
+    let lists = [
+        (
+            listing::select(catalogue, &models).len(),
+            Box::new(|page| models.href_on(page)) as Box<dyn Fn(PageChoice) -> String>,
+        ),
+        (
+            ranking_for(catalogue, &ranking, &mut FieldErrors::default())
+                .map_or(0, |r| r.ranked.len()),
+            Box::new(|page| ranking.href_on(page)),
+        ),
+    ];
+    lists
+        .iter()
+        .flat_map(|(rows, href)| {
+            let pages = Pager::new(*rows, PageChoice::default(), href).pages;
+            (2..=pages).map(|n| href(PageChoice::Number(n)))
+        })
+        .collect()
 }
 
 /// `GET /sitemap.xml`.

@@ -1,8 +1,9 @@
 //! The front of the site: the one layer every request meets before routing. In order, it
-//! refuses a bad Host header (`host.rs`) and a bad URL (`uri_limits.rs`), answers
-//! from the page cache (`page_cache.rs`: a cached page, its 304, or the redirect that drops
-//! blank form fields), and sends the rest on to routing; on the way out it writes the body of
-//! any error answer, its own or the routes' (`web/error.rs`).
+//! refuses a bad Host header (`host.rs`) and a bad URL (`uri_limits.rs`), redirects a path
+//! with a trailing slash to its one address (`uri_limits.rs` too), answers from the page
+//! cache (`page_cache.rs`: a cached page, its 304, or the redirect that drops blank form
+//! fields), and sends the rest on to routing; on the way out it writes the body of any error
+//! answer, its own or the routes' (`web/error.rs`).
 //!
 //! Ours, and one layer rather than four of axum's `from_fn`: a cached page is the answer most
 //! requests get, and serving one must cost little more than the lookup. Each `from_fn` layer
@@ -25,7 +26,7 @@ use tower::{BoxError, Layer, Service, ServiceExt};
 use super::host::host_problem;
 use super::page_cache::answer_from_cache;
 use super::uploads::body_bytes_at_least;
-use super::uri_limits::uri_problem;
+use super::uri_limits::{trailing_slash_redirect, uri_problem};
 use crate::AppState;
 use crate::web::error::{AppError, Wants, render_error};
 
@@ -113,6 +114,9 @@ impl<S> Front<S> {
     fn answer_early(&self, request: &Request) -> Option<Response> {
         if let Some(problem) = host_problem(request).or_else(|| uri_problem(request)) {
             return Some(problem.into_response());
+        }
+        if let Some(redirect) = trailing_slash_redirect(request) {
+            return Some(redirect);
         }
         // Refused with a 413 once routed (an upload route allows more), never served a page.
         if body_bytes_at_least(request) > self.layer.max_body_bytes {

@@ -7,7 +7,8 @@
 //!   `SetResponseHeaderLayer`).
 //! - `front.rs`: the one layer before routing, which calls, in order:
 //!   - `host.rs`: exactly one valid Host header;
-//!   - `uri_limits.rs`: bounded paths and query strings, UTF-8 paths;
+//!   - `uri_limits.rs`: bounded paths and query strings, UTF-8 paths, and one address per
+//!     page (a trailing slash redirects to the path without it);
 //!   - `page_cache.rs`'s hit half, which answers cached pages before routing and before the
 //!     limit on requests in flight, so a cached page is never refused;
 //!

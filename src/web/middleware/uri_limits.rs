@@ -1,9 +1,13 @@
 //! URL limits, checked before any handler parses a thing: absurdly long paths and
 //! query strings get a 414 and paths whose percent-escapes are not UTF-8 a 400, each as the
-//! site's own error page. (Methods are checked once a request is routed, in `uploads.rs`:
-//! POST passes where a route takes uploads.) Ours: tower-http limits bodies, not URIs.
+//! site's own error page; a path with a trailing slash is redirected (308) to the one
+//! without, its query kept, so every page has one address. (Methods are checked once a
+//! request is routed, in `uploads.rs`: POST passes where a route takes uploads.) Ours:
+//! tower-http limits bodies, not URIs, and its `NormalizePath` rewrites the path in place,
+//! which would answer the second address too.
 
 use axum::extract::Request;
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::web::AppError;
 use crate::web::extractors::params::MAX_QUERY_BYTES;
@@ -40,6 +44,31 @@ pub fn uri_problem(request: &Request) -> Option<AppError> {
     None
 }
 
+/// The redirect (308) from a path with a trailing slash to the page's one address, if the
+/// request's path has one: checked by the front of the site (`front.rs`) before the cache,
+/// so `/about/` is never a 404 and `/models/…/` never a second copy of the page.
+pub fn trailing_slash_redirect(request: &Request) -> Option<Response> {
+    let uri = request.uri();
+    without_trailing_slash(uri.path(), uri.query())
+        .map(|location| Redirect::permanent(&location).into_response())
+}
+
+/// Where a path ending in `/` (but `/` itself) lives: the same path without its trailing
+/// slashes, the query as it was. `None` when the path has none.
+fn without_trailing_slash(path: &str, query: Option<&str>) -> Option<String> {
+    if path.len() <= 1 || !path.ends_with('/') {
+        return None;
+    }
+    let trimmed = path.trim_end_matches('/');
+    // `//evil.example/` must not become `//evil.example`, which a browser reads as another
+    // host: leading slashes collapse to one.
+    let trimmed = format!("/{}", trimmed.trim_start_matches('/'));
+    Some(match query {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed,
+    })
+}
+
 /// The bytes a percent-encoded path stands for (a `%` not followed by two hex digits is
 /// itself, as axum reads it).
 fn percent_decode(path: &str) -> Vec<u8> {
@@ -64,4 +93,29 @@ fn percent_decode(path: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trailing_slash_is_dropped_and_the_query_kept() {
+        assert_eq!(without_trailing_slash("/", None), None);
+        assert_eq!(without_trailing_slash("/about", None), None);
+        assert_eq!(
+            without_trailing_slash("/about/", None).as_deref(),
+            Some("/about")
+        );
+        assert_eq!(
+            without_trailing_slash("/models/acme/alpha//", Some("tools=1")).as_deref(),
+            Some("/models/acme/alpha?tools=1")
+        );
+        // Never an address on another host.
+        assert_eq!(
+            without_trailing_slash("//evil.example/", None).as_deref(),
+            Some("/evil.example")
+        );
+        assert_eq!(without_trailing_slash("///", None).as_deref(), Some("/"));
+    }
 }

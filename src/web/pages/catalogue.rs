@@ -5,6 +5,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 
+use super::pager::Pager;
 use super::sort::SortHeader;
 use super::{Page, impl_page};
 use crate::model::price::Price;
@@ -14,6 +15,7 @@ use crate::store::listing::{self, Group, ListingFilter, SortKey, cheapest_input}
 use crate::web::error::Suggestion;
 use crate::web::extractors::catalogue::{CatalogueQuery, MODALITIES};
 use crate::web::extractors::form::FieldErrors;
+use crate::web::extractors::paging::PageChoice;
 use crate::web::format;
 use crate::web::layout::Layout;
 
@@ -132,8 +134,13 @@ pub struct CataloguePage {
     pub authors: Vec<String>,
     pub modalities: &'static [&'static str],
     pub headers: Vec<SortHeader>,
+    /// The rows of this page.
     pub rows: Vec<Row>,
+    /// Every row the filters select, on all pages.
     pub total: usize,
+    pub pager: Pager,
+    /// (sort key, column name) for the sort control phones use.
+    pub sort_options: Vec<(&'static str, &'static str)>,
     pub export_query: String,
     /// Close matches when a search found nothing.
     pub suggestions: Vec<Suggestion>,
@@ -180,12 +187,16 @@ impl CataloguePage {
         errors: FieldErrors,
     ) -> CataloguePage {
         let groups = listing::select(catalogue, &filters);
-        let rows: Vec<Row> = groups.iter().map(row).collect();
+        let pager = Pager::new(groups.len(), filters.1, |page| filters.href_on(page));
+        let rows: Vec<Row> = groups[pager.range()].iter().map(row).collect();
         let (suggestions, search_only_href) = if rows.is_empty() && !filters.q.is_empty() {
-            let only_q = CatalogueQuery(ListingFilter {
-                q: filters.q.clone(),
-                ..ListingFilter::default()
-            });
+            let only_q = CatalogueQuery(
+                ListingFilter {
+                    q: filters.q.clone(),
+                    ..ListingFilter::default()
+                },
+                PageChoice::default(),
+            );
             let search_only =
                 (!listing::select(catalogue, &only_q).is_empty()).then(|| only_q.href());
             let suggestions = catalogue
@@ -203,14 +214,19 @@ impl CataloguePage {
         } else {
             (Vec::new(), None)
         };
-        let (title, description) = title_and_description(&filters, &groups, rows.len());
+        let (title, description) = title_and_description(&filters, &groups, groups.len());
         CataloguePage {
             layout: Layout::new(catalogue, title, "/models")
                 .describe(description)
-                .canonical(filters.href()),
+                .canonical(pager.href.clone()),
             headers: headers(&filters),
-            total: rows.len(),
+            total: groups.len(),
             rows,
+            pager,
+            sort_options: SortKey::ALL
+                .into_iter()
+                .map(|key| (key.key(), sort_label(key)))
+                .collect(),
             export_query: filters.query_with_sort(filters.sort, filters.desc),
             authors: catalogue.authors(),
             modalities: MODALITIES,
@@ -301,10 +317,13 @@ mod tests {
     #[test]
     fn the_title_counts_the_models_and_names_the_cheapest_input() {
         let catalogue = catalogue();
-        let filters = CatalogueQuery(ListingFilter {
-            authors: vec!["acme".into()],
-            ..ListingFilter::default()
-        });
+        let filters = CatalogueQuery(
+            ListingFilter {
+                authors: vec!["acme".into()],
+                ..ListingFilter::default()
+            },
+            PageChoice::default(),
+        );
         let groups = listing::select(&catalogue, &filters);
         let (title, _) = title_and_description(&filters, &groups, groups.len());
         // Two rows (alpha with its batch listing, beta); alpha's $1/M input is the lowest.

@@ -10,7 +10,7 @@ use super::sections::history::{self, ComponentView, HistorySection};
 use super::{Page, impl_page};
 use crate::pricing::difference::biggest_moves;
 use crate::store::Catalogue;
-use crate::store::changes::filter::{FilteredDay, filtered_days};
+use crate::store::changes::filter::{ChangeFilter, FilteredDay, filtered_days};
 use crate::store::changes::{Change, ChangeKind, ComponentChange, Day};
 use crate::store::official::view::{BATCH_CONDITION, DatedChange};
 use crate::web::extractors::changes::{ChangesQuery, known_authors};
@@ -424,6 +424,23 @@ pub struct ChangesPage {
 impl ChangesPage {
     pub fn author_selected(&self, author: &str) -> bool {
         self.filters.authors.iter().any(|a| a == author)
+    }
+
+    /// The model field's text: the id read, or what was typed when it named no one model.
+    pub fn model_value(&self) -> &str {
+        match &self.filters.model_typed {
+            Some(typed) if self.filters.model.is_empty() => typed,
+            _ => &self.filters.model,
+        }
+    }
+
+    /// These filters with the model `id` the reader picked.
+    pub fn model_href(&self, id: &str) -> String {
+        ChangesQuery::from(ChangeFilter {
+            model: id.to_string(),
+            ..self.filters.filter.clone()
+        })
+        .href()
     }
 
     pub fn date_value(date: Option<NaiveDate>) -> String {

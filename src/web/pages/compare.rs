@@ -76,6 +76,13 @@ pub struct CompareGroup {
     pub rows: Vec<CompareRow>,
 }
 
+/// One model a name could mean, with this comparison with it picked.
+pub struct Choice {
+    pub name: String,
+    pub id: String,
+    pub href: String,
+}
+
 #[derive(Template)]
 #[template(path = "compare.html")]
 pub struct ComparePage {
@@ -85,6 +92,10 @@ pub struct ComparePage {
     /// Problems with the ids, each naming the ids concerned.
     pub problems: Vec<String>,
     pub suggestions: Vec<Suggestion>,
+    /// For each name that could mean several models: the name and the models it could be.
+    pub choices: Vec<(String, Vec<Choice>)>,
+    /// How names that were not ids were read: "“opus 4.8” as anthropic/claude-opus-4.8".
+    pub read_as: Vec<String>,
     pub columns: Vec<Column>,
     pub groups: Vec<CompareGroup>,
     pub workload: String,
@@ -442,17 +453,43 @@ fn quoted(ids: &[String]) -> String {
     }
 }
 
-/// Each problem in words, naming the ids concerned, and close matches for unknown ids.
+/// Each problem in words, naming the ids concerned, and close matches for unknown ids. A
+/// name that could mean several models is its own problem (its choices are offered apart).
 fn explain(
     catalogue: &Catalogue,
-    ids: &[String],
+    query: &CompareQuery,
     problems: &IdProblems,
 ) -> (Vec<String>, Vec<Suggestion>) {
+    let ids = &query.ids;
+    let ambiguous = |id: &String| query.ambiguous.iter().any(|(typed, _)| typed == id);
+    let problems = IdProblems {
+        malformed: problems
+            .malformed
+            .iter()
+            .filter(|id| !ambiguous(id))
+            .cloned()
+            .collect(),
+        unknown: problems
+            .unknown
+            .iter()
+            .filter(|id| !ambiguous(id))
+            .cloned()
+            .collect(),
+        wrong_count: problems.wrong_count,
+    };
     let mut text = Vec::new();
     let mut suggestions: Vec<Suggestion> = Vec::new();
+    for (typed, choices) in &query.ambiguous {
+        text.push(format!(
+            "“{}” could be any of {} models; pick one below.",
+            clip(typed),
+            choices.len()
+        ));
+    }
     if !problems.malformed.is_empty() {
         text.push(format!(
-            "Not a model id: {}. Ids look like author/model, e.g. openai/gpt-4o.",
+            "Not a model id: {}. Ids look like author/model, e.g. openai/gpt-4o; names are \
+             read as the models page's search reads them, e.g. opus 4.8.",
             quoted(&problems.malformed)
         ));
     }
@@ -498,6 +535,8 @@ fn empty_page(layout: Layout, ids_value: String) -> ComparePage {
         ids_value,
         problems: Vec::new(),
         suggestions: Vec::new(),
+        choices: Vec::new(),
+        read_as: Vec::new(),
         columns: Vec::new(),
         groups: Vec::new(),
         workload: String::new(),
@@ -519,13 +558,35 @@ impl ComparePage {
         if ids.is_empty() {
             return empty_page(layout, ids_value);
         }
+        let read_as = query
+            .read_as
+            .iter()
+            .map(|(typed, id)| format!("“{}” as {id}", clip(typed)))
+            .collect();
         let entries = match compare::resolve(catalogue, ids) {
             Ok(entries) => entries,
             Err(problems) => {
-                let (problems, suggestions) = explain(catalogue, ids, &problems);
+                let (problems, suggestions) = explain(catalogue, query, &problems);
+                let choices = query
+                    .ambiguous
+                    .iter()
+                    .map(|(typed, models)| {
+                        let options = models
+                            .iter()
+                            .map(|m| Choice {
+                                name: m.name.clone(),
+                                id: m.id.clone(),
+                                href: query.choosing(typed, &m.id),
+                            })
+                            .collect();
+                        (typed.clone(), options)
+                    })
+                    .collect();
                 return ComparePage {
                     problems,
                     suggestions,
+                    choices,
+                    read_as,
                     ..empty_page(layout, ids_value)
                 };
             }
@@ -592,6 +653,7 @@ impl ComparePage {
             ),
             calculator_href,
             where_to_buy_columns,
+            read_as,
             ..empty_page(Layout::bare(""), ids_value)
         }
     }

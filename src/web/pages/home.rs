@@ -1,4 +1,5 @@
-//! `/`: what the site answers, today's highlights, and the way into everything else.
+//! `/`: what the site answers, the highlights of the prices served, and the way into
+//! everything else.
 
 use askama::Template;
 use rust_decimal::Decimal;
@@ -43,6 +44,9 @@ pub struct HomePage {
     pub batch_count: usize,
     pub free_count: usize,
     pub highlights: Vec<Highlight>,
+    /// The day the highlighted prices describe ("8 Aug 2026"): the heading names it, never
+    /// "today", as a cached page outlives the day and the data may be older still.
+    pub highlights_day: String,
     pub presets: Vec<Preset>,
     pub popular: Vec<(String, String)>,
     pub compare_href: String,
@@ -68,7 +72,8 @@ fn ranked_highlight(
     }
 }
 
-/// Today's highlights, all at the default 3:1 input:output blend without caching.
+/// The highlights of the catalogue's prices, all at the default 3:1 input:output blend
+/// without caching.
 pub fn highlights(catalogue: &Catalogue) -> Vec<Highlight> {
     let params = RankingParams::default();
     let models: Vec<&Model> = catalogue.active().map(|e| &e.model).collect();
@@ -176,7 +181,7 @@ impl Page for HomePage {}
 impl_page!(HomePage);
 
 impl HomePage {
-    /// The home page: today's counts, highlights and ways in.
+    /// The home page: the catalogue's counts, highlights and ways in.
     pub fn build(catalogue: &Catalogue) -> HomePage {
         let active: Vec<&Model> = catalogue.active().map(|e| &e.model).collect();
         let popular: Vec<(String, String)> = REFERENCE_MODELS
@@ -202,6 +207,11 @@ impl HomePage {
                 .count(),
             free_count: active.iter().filter(|m| m.is_free()).count(),
             highlights: highlights(catalogue),
+            highlights_day: catalogue
+                .freshness
+                .as_of()
+                .map(crate::format::prose_day)
+                .unwrap_or_default(),
             presets: presets(),
             popular,
             compare_href,

@@ -20,6 +20,8 @@
 //! | [`about`], [`guide`]       | `/about`, `/guide/why-prices-differ`                   |
 //! | [`usage`]                  | `/usage` (the upload form and what was read)           |
 //!
+//! [`sort`] and [`pager`] are the sortable headers and the pages of the long lists.
+//!
 //! The error page is rendered by [`super::error`], the one place errors are written.
 
 pub mod about;
@@ -31,6 +33,7 @@ pub mod discrepancies;
 pub mod guide;
 pub mod home;
 pub mod model;
+pub mod pager;
 pub mod provider_directory;
 pub mod ranking;
 pub mod sections;

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use rust_decimal::prelude::*;
 
+use super::pager::Pager;
 use super::sort::SortHeader;
 use super::{Page, impl_page};
 use crate::model::{QualityIndex, Variant};
@@ -129,6 +130,11 @@ pub struct RankingPage {
     pub excluded: Vec<ExcludedGroup>,
     pub as_of_date: String,
     pub json_href: String,
+    /// How many models are ranked, on every page.
+    pub ranked: usize,
+    pub pager: Pager,
+    /// (sort value, words, selected) for the sort control phones use.
+    pub sort_options: Vec<(String, String, bool)>,
 }
 
 impl RankingPage {
@@ -147,6 +153,22 @@ impl RankingPage {
     pub fn denominator(&self) -> String {
         (self.controls.ratio + Decimal::ONE).normalize().to_string()
     }
+}
+
+/// A sort option in words: "Value, highest first".
+fn sort_words(sort: RankSort, desc: bool, index: QualityIndex) -> String {
+    let (column, ascending, descending) = match sort {
+        RankSort::Rank => ("Rank", "best value first", "best value last"),
+        RankSort::Name => ("Name", "A to Z", "Z to A"),
+        RankSort::Quality => (
+            index.label().trim_end_matches(" index"),
+            "lowest first",
+            "highest first",
+        ),
+        RankSort::Price => ("Blended price", "cheapest first", "dearest first"),
+        RankSort::Value => ("Value", "lowest first", "highest first"),
+    };
+    format!("{column}, {}", if desc { descending } else { ascending })
 }
 
 fn headers(controls: &RankingQuery, index: QualityIndex) -> Vec<SortHeader> {
@@ -171,9 +193,19 @@ fn headers(controls: &RankingQuery, index: QualityIndex) -> Vec<SortHeader> {
         .collect()
 }
 
-fn sorted_rows(catalogue: &Catalogue, ranked: &[RankedModel], controls: &RankingQuery) -> Vec<Row> {
-    sorted(ranked, controls.sort, controls.desc)
-        .into_iter()
+/// The rows of one page (`rows`, positions in the sorted table) of the ranking.
+fn sorted_rows(
+    catalogue: &Catalogue,
+    ranked: &[RankedModel],
+    controls: &RankingQuery,
+    rows: std::ops::Range<usize>,
+) -> Vec<Row> {
+    let order = sorted(ranked, controls.sort, controls.desc);
+    order
+        .get(rows)
+        .unwrap_or_default()
+        .iter()
+        .copied()
         .map(|i| (i, &ranked[i]))
         .map(|(i, m)| Row {
             rank: i + 1,
@@ -316,13 +348,8 @@ fn ranking_layout(
     catalogue: &Catalogue,
     controls: &RankingQuery,
     ranking: Option<&Ranking>,
+    canonical: String,
 ) -> Layout {
-    let query = controls.query_with_sort(controls.sort, controls.desc);
-    let canonical = if query.is_empty() {
-        "/ranking".to_string()
-    } else {
-        format!("/ranking?{query}")
-    };
     let title = match ranking.and_then(|r| best_value(&r.ranked)) {
         Some(m) => format!(
             "Best value per dollar: {} ({} {} at {}/M blended)",
@@ -380,9 +407,11 @@ impl RankingPage {
         errors: FieldErrors,
         ranking: Option<&Ranking>,
     ) -> RankingPage {
+        let ranked = ranking.map_or(0, |r| r.ranked.len());
+        let pager = Pager::new(ranked, controls.page, |page| controls.href_on(page));
         let (rows, chart_svg, excluded, frontier_count) = match ranking {
             Some(r) => (
-                sorted_rows(catalogue, &r.ranked, &controls),
+                sorted_rows(catalogue, &r.ranked, &controls, pager.range()),
                 if r.ranked.is_empty() {
                     String::new()
                 } else {
@@ -402,7 +431,20 @@ impl RankingPage {
             }
         };
         RankingPage {
-            layout: ranking_layout(catalogue, &controls, ranking),
+            layout: ranking_layout(catalogue, &controls, ranking, pager.href.clone()),
+            ranked,
+            pager,
+            sort_options: RankSort::ALL
+                .into_iter()
+                .flat_map(|key| {
+                    // The way a column is usually read comes first.
+                    let first = key.first_desc();
+                    [first, !first].map(|desc| {
+                        let (value, selected) = controls.sort_value(key, desc);
+                        (value, sort_words(key, desc, controls.index), selected)
+                    })
+                })
+                .collect(),
             headers: headers(&controls, controls.index),
             rows,
             frontier_count,

@@ -1,6 +1,6 @@
 //! Scatter charts drawn on the server as inline SVG: a log-scaled x axis (prices) against a
 //! linear y axis, dots, an optional line through some of them, and labels placed so they
-//! never overlap one another.
+//! never overlap one another or cover a dot.
 //!
 //! The markup carries no inline styles and no colour attributes: every mark has a class that
 //! `static/style.css` colours with the theme's variables, so the chart follows dark mode and
@@ -145,12 +145,13 @@ fn clip_label(text: &str) -> String {
 
 /// Places labels next to their dots, in priority order, without overlaps.
 ///
-/// `dots` are every dot's centre and whether it must stay visible (a highlighted dot);
-/// `wanted` lists `(dot index, text)` most important first. Each label tries eight spots
-/// around its dot (right, left, centred above and below, then skewed); a spot is taken only if its box stays
-/// inside `bounds` and touches neither a label placed before it nor a dot that must stay
-/// visible. Spots clear of every dot are preferred; if none is, a spot over ordinary dots is
-/// accepted (labels have a halo), and if no spot is free at all the label is skipped.
+/// `dots` are every dot's centre (and whether it is highlighted, which placing no longer
+/// needs: no dot may be covered); `wanted` lists `(dot index, text)` most important first.
+/// Each label tries twelve spots around its dot (right, left, centred above and below, then
+/// skewed, then off the corners); a spot is taken only if its box stays inside `bounds` and
+/// touches neither a label placed before it nor any dot. A label with no such spot is left
+/// out: a label over another model's dot reads as that model's (the table names every
+/// dot, and each dot names itself on hover).
 pub fn place_labels(
     dots: &[(f64, f64, bool)],
     wanted: &[(usize, String)],
@@ -159,9 +160,9 @@ pub fn place_labels(
 ) -> Vec<PlacedLabel> {
     let font = style.font;
     let gap = style.dot_radius + 3.0;
-    let dot_boxes: Vec<(Rect, bool)> = dots
+    let dot_boxes: Vec<Rect> = dots
         .iter()
-        .map(|&(x, y, keep_visible)| (Rect::around(x, y, style.dot_radius), keep_visible))
+        .map(|&(x, y, _)| Rect::around(x, y, style.dot_radius))
         .collect();
     let mut placed: Vec<PlacedLabel> = Vec::new();
     for (point, text) in wanted {
@@ -189,18 +190,15 @@ pub fn place_labels(
             (cx + 2.0, below, Anchor::Start, Baseline::Below),
             (cx - 2.0, above, Anchor::End, Baseline::Above),
             (cx - 2.0, below, Anchor::End, Baseline::Below),
+            (cx + gap, above, Anchor::Start, Baseline::Above),
+            (cx + gap, below, Anchor::Start, Baseline::Below),
+            (cx - gap, above, Anchor::End, Baseline::Above),
+            (cx - gap, below, Anchor::End, Baseline::Below),
         ];
-        // The label's own dot and highlighted dots must stay visible; others may be
-        // covered when nothing better is free.
-        let hits_dot = |bbox: &Rect, only_kept: bool| {
-            dot_boxes.iter().enumerate().any(|(i, (d, keep_visible))| {
-                (i == *point || *keep_visible || !only_kept) && d.intersects(bbox)
-            })
-        };
         let fits = |bbox: &Rect| {
             bounds.contains(bbox)
                 && !placed.iter().any(|p| p.bbox.intersects(bbox))
-                && !hits_dot(bbox, true)
+                && !dot_boxes.iter().any(|d| d.intersects(bbox))
         };
         let boxed: Vec<(f64, f64, Anchor, Baseline, Rect)> = candidates
             .iter()
@@ -214,10 +212,7 @@ pub fn place_labels(
                 )
             })
             .collect();
-        let choice = boxed
-            .iter()
-            .find(|c| fits(&c.4) && !hits_dot(&c.4, false))
-            .or_else(|| boxed.iter().find(|c| fits(&c.4)));
+        let choice = boxed.iter().find(|c| fits(&c.4));
         if let Some(&(x, y, anchor, baseline, bbox)) = choice {
             placed.push(PlacedLabel {
                 point: *point,
@@ -515,32 +510,67 @@ mod tests {
     }
 
     #[test]
-    fn labels_may_cover_ordinary_dots_but_never_a_highlighted_one() {
-        // Dots to the right, left, above and below the labelled one: every spot touches a
-        // dot. Ordinary dots may be covered (the first spot, right, wins); a highlighted dot
-        // on the right pushes the label to the next spot, the left.
-        let around = |right_kept: bool| {
-            vec![
-                (300.0, 200.0, false),
-                (340.0, 200.0, right_kept),
-                (260.0, 200.0, false),
-                (300.0, 170.0, false),
-                (300.0, 230.0, false),
-            ]
-        };
+    fn a_label_never_covers_another_dot_and_is_left_out_when_it_cannot_move() {
+        // Dots all round the labelled one (a 3 × 3 grid, it in the middle): every spot
+        // touches a dot, so the label is left out rather than drawn over a neighbour (issue
+        // 25: at 390 px five labels covered 31 dots).
+        let mut around = vec![(300.0, 200.0, false)];
+        for x in [256.0, 300.0, 344.0] {
+            for y in [170.0, 200.0, 230.0] {
+                if (x, y) != (300.0, 200.0) {
+                    around.push((x, y, false));
+                }
+            }
+        }
         let wanted = vec![(0, "Label".to_string())];
-        let plain = place_labels(&around(false), &wanted, area(), NARROW);
-        assert_eq!(plain[0].anchor, Anchor::Start);
-        let kept = place_labels(&around(true), &wanted, area(), NARROW);
-        assert_eq!(
-            (kept[0].anchor, kept[0].baseline),
-            (Anchor::End, Baseline::Central)
-        );
-        assert!(
-            !kept[0]
-                .bbox
-                .intersects(&Rect::around(340.0, 200.0, NARROW.dot_radius))
-        );
+        assert!(place_labels(&around, &wanted, area(), NARROW).is_empty());
+        // Take the dot above away: the label goes there, clear of every dot.
+        let open_above: Vec<(f64, f64, bool)> = around
+            .iter()
+            .copied()
+            .filter(|d| (d.0, d.1) != (300.0, 170.0))
+            .collect();
+        let placed = place_labels(&open_above, &wanted, area(), NARROW);
+        assert_eq!(placed.len(), 1);
+        assert_eq!(placed[0].baseline, Baseline::Above);
+        for &(x, y, _) in &open_above {
+            assert!(
+                !placed[0]
+                    .bbox
+                    .intersects(&Rect::around(x, y, NARROW.dot_radius))
+            );
+        }
+    }
+
+    #[test]
+    fn no_label_of_a_crowded_chart_covers_any_dot() {
+        // Forty dots on a grid 18 units apart: labels squeeze in where they can, and none
+        // touches a dot or another label.
+        let dots: Vec<(f64, f64, bool)> = (0..40)
+            .map(|i| {
+                (
+                    150.0 + f64::from(i % 8) * 18.0,
+                    100.0 + f64::from(i / 8) * 18.0,
+                    i % 3 == 0,
+                )
+            })
+            .collect();
+        let wanted: Vec<(usize, String)> = (0..40).map(|i| (i, format!("Model {i}"))).collect();
+        for style in [WIDE, NARROW] {
+            let placed = place_labels(&dots, &wanted, area(), style);
+            assert!(!placed.is_empty());
+            for (i, label) in placed.iter().enumerate() {
+                for &(x, y, _) in &dots {
+                    assert!(
+                        !label.bbox.intersects(&Rect::around(x, y, style.dot_radius)),
+                        "{label:?} covers the dot at {x},{y}"
+                    );
+                }
+                for other in &placed[i + 1..] {
+                    assert!(!label.bbox.intersects(&other.bbox));
+                }
+            }
+        }
     }
 
     #[test]

@@ -161,6 +161,9 @@ pub struct CalcRequest {
     pub workload: Workload,
     /// True when the reader gave no workload and the chat-assistant example is shown.
     pub is_example: bool,
+    /// True when the reader described a workload but not how many requests it makes (a
+    /// link naming models and sizes): the default volume is priced, and the answer says so.
+    pub default_requests: bool,
     /// The chosen models, resolved to the ids that are priced; `None` means all.
     pub ids: Option<Vec<String>>,
     pub min_quality: Option<f64>,
@@ -297,6 +300,22 @@ pub fn parse(
         format: clip_long(&read("format"), 20),
     };
 
+    // A link that names a workload's shape but no volume (`ids=…&input_tokens=3000&
+    // output_tokens=1000`) is priced at the default volume, filled into the form and said
+    // in the answer, rather than refused.
+    let default_requests = given && form.number(form::REQUESTS.name).trim().is_empty();
+    if default_requests
+        && let Some((_, text)) = form
+            .numbers
+            .iter_mut()
+            .find(|(f, _)| *f == form::REQUESTS.name)
+    {
+        *text = example
+            .iter()
+            .find(|(k, _)| *k == form::REQUESTS.name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+    }
     let mut value = |field: &NumberField, required: bool| {
         let text = form.number(field.name).to_string();
         if text.trim().is_empty() {
@@ -433,6 +452,7 @@ pub fn parse(
     let request = CalcRequest {
         workload,
         is_example: !given,
+        default_requests,
         ids,
         min_quality,
         min_context,
@@ -553,6 +573,7 @@ mod tests {
                 ..Workload::default()
             },
             is_example: false,
+            default_requests: false,
             ids: Some(vec!["a/b".into()]),
             min_quality: None,
             min_context: Some(5000),

@@ -19,7 +19,7 @@ use crate::store::Catalogue;
 use crate::web::extractors::calculator::{
     CalcRequest, EXAMPLES, FormValues, SHARE_FIELDS, WORKLOAD_FIELDS,
 };
-use crate::web::extractors::form::FieldErrors;
+use crate::web::extractors::form::{FieldErrors, SUFFIX_HINT, reads_suffixes};
 use crate::web::format;
 use crate::web::layout::Layout;
 use crate::web::pages::sections::where_to_buy_form::FilterForm;
@@ -78,7 +78,7 @@ fn index_words(index: QualityIndex) -> String {
 pub struct FieldView {
     pub name: &'static str,
     pub label: &'static str,
-    pub hint: &'static str,
+    pub hint: String,
     pub value: String,
     pub error: Option<String>,
     pub inputmode: &'static str,
@@ -500,6 +500,8 @@ pub struct CalculatorPage {
     pub authors: Vec<String>,
     pub presets: Vec<(String, &'static str, &'static str)>,
     pub is_example: bool,
+    /// The default request volume the answer is priced at, when the link gave none.
+    pub default_requests: Option<String>,
     pub derived: Option<Derived>,
     pub result: Option<ResultView>,
     pub default_context: String,
@@ -544,7 +546,11 @@ pub fn field_views(
         .map(|(name, label, hint)| FieldView {
             name,
             label,
-            hint,
+            hint: if reads_suffixes(name) {
+                format!("{hint}; {SUFFIX_HINT}")
+            } else {
+                hint.to_string()
+            },
             value: form.number(name).to_string(),
             error: errors.get(name).map(str::to_string),
             inputmode,
@@ -572,6 +578,9 @@ impl CalculatorPage {
                 .map(|e| (e.query.href(), e.title, e.blurb))
                 .collect(),
             is_example: request.is_some_and(|r| r.is_example),
+            default_requests: request
+                .filter(|r| r.default_requests)
+                .map(|r| format::quantity(r.workload.requests)),
             derived: request.map(derived),
             default_context: request
                 .map(|r| {
