@@ -127,6 +127,8 @@ async fn a_trailing_slash_redirects_permanently_to_the_path_without_it() {
         ),
         ("/guide/why-prices-differ/", "/guide/why-prices-differ"),
         ("//evil.example/", "/evil.example"),
+        // A browser reads `/\evil.example` as `//evil.example`, another host.
+        ("/\\evil.example/", "/evil.example"),
     ] {
         let response = app.get(uri).await;
         assert_eq!(response.status, StatusCode::PERMANENT_REDIRECT, "{uri}");

@@ -61,8 +61,9 @@ fn without_trailing_slash(path: &str, query: Option<&str>) -> Option<String> {
     }
     let trimmed = path.trim_end_matches('/');
     // `//evil.example/` must not become `//evil.example`, which a browser reads as another
-    // host: leading slashes collapse to one.
-    let trimmed = format!("/{}", trimmed.trim_start_matches('/'));
+    // host, nor `/\evil.example/` become `/\evil.example`, which it reads the same way (a
+    // backslash is a slash to a browser): leading slashes and backslashes collapse to one.
+    let trimmed = format!("/{}", trimmed.trim_start_matches(['/', '\\']));
     Some(match query {
         Some(query) => format!("{trimmed}?{query}"),
         None => trimmed,
@@ -114,6 +115,14 @@ mod tests {
         // Never an address on another host.
         assert_eq!(
             without_trailing_slash("//evil.example/", None).as_deref(),
+            Some("/evil.example")
+        );
+        assert_eq!(
+            without_trailing_slash("/\\evil.example/", None).as_deref(),
+            Some("/evil.example")
+        );
+        assert_eq!(
+            without_trailing_slash("/\\/\\evil.example/", None).as_deref(),
             Some("/evil.example")
         );
         assert_eq!(without_trailing_slash("///", None).as_deref(), Some("/"));
