@@ -2,11 +2,13 @@
 # Throughput and latency of tokenfare against nginx serving the identical bytes from disk,
 # on the 400-model catalogue, in the same run on the same machine.
 #
-#   bash bench/run.sh [seconds-per-url] [connections] [all|calculator]
+#   bash bench/run.sh [seconds-per-url] [connections] [all|calculator|nginx]
 #
 # `calculator` measures only the calculator section (cached against unique URLs), skipping
-# the nginx comparison and the flood.
+# the nginx comparison and the flood; `nginx` only the comparison with nginx.
 # Needs wrk and nginx (Debian packages; installed here if missing) and ../shared/data.
+# With TOKENFARE_BIN=PATH, that binary is measured instead of this checkout's release build
+# (a saved build of an earlier commit, for a before/after against nginx on the same day).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
@@ -16,8 +18,12 @@ data=../shared/data/openrouter/models-2026-08-08.json
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; }
 done
-cargo build --release --quiet
-bin=$PWD/target/release/tokenfare
+if [ -n "${TOKENFARE_BIN:-}" ]; then
+  bin=$TOKENFARE_BIN
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/tokenfare
+fi
 work=$(mktemp -d)
 chmod 755 "$work" # nginx workers run as an unprivileged user and must read the saved pages
 cleanup() { [ -n "${server:-}" ] && kill "$server" 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
@@ -68,32 +74,49 @@ nginx -c "$work/nginx.conf"
 sleep 0.3
 curl -sf "http://127.0.0.1:$((port + 1))/page0.html" -o /dev/null || { echo "nginx cannot serve the saved pages" >&2; exit 1; }
 
-measure() { # url [header] -> "rps p50 p99 errors"
-  wrk -t2 -c"$connections" -d"${duration}s" --latency ${2:+-H "$2"} "$1" > "$work/wrk.txt" 2>&1
-  local rps p50 p99 errors
+# CPU time (user + system, in clock ticks) the given processes have used so far.
+ticks() { for pid in "$@"; do cat "/proc/$pid/stat"; done | awk '{sum += $14 + $15} END {print sum}'; }
+per_second=$(getconf CLK_TCK)
+# CPU time per request is steadier than throughput when other work shares the cores: it is
+# what each request costs its server, whoever else is running.
+measure() { # url header pid... -> "rps p50 p99 cpu-µs-per-request errors"
+  local url=$1 header=$2 before after
+  shift 2
+  before=$(ticks "$@")
+  wrk -t2 -c"$connections" -d"${duration}s" --latency ${header:+-H "$header"} "$url" > "$work/wrk.txt" 2>&1
+  after=$(ticks "$@")
+  local rps p50 p99 errors requests cpu
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
   p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+  cpu=$(python3 -c "print(f'{($after - $before) / $per_second * 1e6 / $requests:.1f}')")
   errors=$(awk '/Non-2xx|Socket errors/ {print}' "$work/wrk.txt" | tr '\n' ' ')
-  echo "$rps $p50 $p99 ${errors:-none}"
+  echo "$rps $p50 $p99 $cpu ${errors:-none}"
 }
+nginx_pids=("$(cat "$work/nginx.pid")" $(pgrep -P "$(cat "$work/nginx.pid")"))
 
-[ "$only" = all ] && echo "| page | encoding | bytes | tokenfare req/s | p50 | p99 | nginx req/s | p50 | p99 | ratio | tokenfare errors |"
-[ "$only" = all ] && echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+[ "$only" != calculator ] && echo "| page | encoding | bytes | tokenfare req/s | p50 | p99 | CPU/req | nginx req/s | p50 | p99 | CPU/req | ratio | CPU ratio | tokenfare errors |"
+[ "$only" != calculator ] && echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 i=0
-[ "$only" = all ] && for url in "${urls[@]}"; do
+[ "$only" != calculator ] && for url in "${urls[@]}"; do
   for mode in br identity; do
     if [ "$mode" = br ]; then file="br/page$i.html"; header="Accept-Encoding: br"; else file="page$i.html"; header=""; fi
     [ -s "$work/html/$file" ] || continue
     bytes=$(stat -c %s "$work/html/$file")
-    read -r t_rps t_p50 t_p99 t_err < <(measure "http://127.0.0.1:$port$url" "$header")
-    read -r n_rps n_p50 n_p99 n_err < <(measure "http://127.0.0.1:$((port + 1))/$file")
+    read -r t_rps t_p50 t_p99 t_cpu t_err < <(measure "http://127.0.0.1:$port$url" "$header" "$server")
+    read -r n_rps n_p50 n_p99 n_cpu n_err < <(measure "http://127.0.0.1:$((port + 1))/$file" "" "${nginx_pids[@]}")
     [ "$n_err" = none ] || { echo "nginx failed on $file: $n_err" >&2; exit 1; }
     ratio=$(python3 -c "print(f'{$t_rps / $n_rps:.2f}')")
-    echo "| \`${url%%\?*}\` | $mode | $bytes | $t_rps | $t_p50 | $t_p99 | $n_rps | $n_p50 | $n_p99 | $ratio | $t_err |"
+    cpu_ratio=$(python3 -c "print(f'{$n_cpu / $t_cpu:.2f}')")
+    echo "| \`${url%%\?*}\` | $mode | $bytes | $t_rps | $t_p50 | $t_p99 | ${t_cpu} µs | $n_rps | $n_p50 | $n_p99 | ${n_cpu} µs | $ratio | $cpu_ratio | $t_err |"
   done
   i=$((i + 1))
 done
+if [ "$only" = nginx ]; then
+  echo "machine: $(nproc) cores; wrk -t2 -c$connections -d${duration}s; nginx worker_processes 2; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 # Unseen workloads: every request a calculator URL no cache has seen (bench/unique-calculator.lua),
 # beside the cached calculator page in the same run, both at 8 connections with brotli.
 unique_connections=8

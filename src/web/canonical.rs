@@ -14,18 +14,31 @@ use super::routes::known_params;
 
 /// `path?query` in canonical form (see the module docs).
 pub fn canonical(path: &str, query: Option<&str>) -> String {
+    canonical_noting_blanks(path, query).0
+}
+
+/// `path?query` in canonical form, and whether the query gives a parameter the page reads a
+/// blank value (the case [`without_blanks`] may redirect), from one reading of the query:
+/// the page cache asks both of every request it answers.
+pub fn canonical_noting_blanks(path: &str, query: Option<&str>) -> (String, bool) {
     let path = normalise_escapes(path);
     let known = known_params(&path);
     let mut pairs: Vec<(Cow<'_, str>, String)> = Vec::new();
+    let mut blank = false;
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if !known.contains(&key.as_ref()) {
+            continue;
+        }
         // Pages trim values and ignore empty ones (see `Params`), so those are one page too.
         let value = value.trim();
-        if known.contains(&key.as_ref()) && !value.is_empty() {
+        if value.is_empty() {
+            blank = true;
+        } else {
             pairs.push((key, value.to_string()));
         }
     }
     if pairs.is_empty() {
-        return path.into_owned();
+        return (path.into_owned(), blank);
     }
     // Stable: repeated keys keep their order (`ids=b&ids=a` compares b before a).
     pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
@@ -33,7 +46,7 @@ pub fn canonical(path: &str, query: Option<&str>) -> String {
     for (key, value) in &pairs {
         query.append_pair(key, value);
     }
-    format!("{path}?{}", query.finish())
+    (format!("{path}?{}", query.finish()), blank)
 }
 
 /// Where a URL with blank known parameters (`/calculator?requests=1000&min_context=&free=`, as a
@@ -194,6 +207,43 @@ mod tests {
         assert_eq!(
             without_blanks("/models/acme/alpha", Some("dc=&tools=1")).as_deref(),
             Some("/models/acme/alpha?tools=1")
+        );
+    }
+
+    #[test]
+    fn a_blank_field_is_noted_whenever_the_blank_field_redirect_may_apply() {
+        for (path, query) in [
+            (
+                "/calculator",
+                "requests=1000&min_context=&max_output=&free=",
+            ),
+            ("/models", "sort=input&q=+%20&author=acme%2Dx&free"),
+            ("/ranking", "author=&index="),
+            ("/models/acme/alpha", "dc=&tools=1"),
+            ("/calculator", "requests=5&source=&format=html"),
+        ] {
+            assert!(
+                without_blanks(path, Some(query)).is_some(),
+                "{path}?{query}"
+            );
+            assert!(
+                canonical_noting_blanks(path, Some(query)).1,
+                "{path}?{query}"
+            );
+        }
+        for (path, query) in [
+            ("/models", "author=acme&sort=input"),
+            ("/models", "utm_source="),
+            ("/about", "q="),
+        ] {
+            assert!(
+                !canonical_noting_blanks(path, Some(query)).1,
+                "{path}?{query}"
+            );
+        }
+        assert_eq!(
+            canonical_noting_blanks("/models", Some("q=&sort=input")),
+            ("/models?sort=input".to_string(), true)
         );
     }
 

@@ -294,12 +294,12 @@ pub fn answer_from_cache(app: &AppState, request: &Request) -> Option<Response> 
         return None;
     }
     let (path, query) = (request.uri().path(), request.uri().query());
+    let (key, blank_field) = canonical::canonical_noting_blanks(path, query);
     // A submitted form's blank fields are left out of the URL a reader shares: 303 (See
     // Other, the answer to a form submission; not cached as permanent, unlike 301 or 308).
-    if let Some(location) = canonical::without_blanks(path, query) {
+    if blank_field && let Some(location) = canonical::without_blanks(path, query) {
         return Some(axum::response::Redirect::to(&location).into_response());
     }
-    let key = canonical::canonical(path, query);
     let catalogue = app.catalogue();
     let validators = app.pages.validators(&catalogue);
     let version = validators.current(Utc::now());
