@@ -277,6 +277,65 @@ pub async fn period_moves_and_guide_factors_fit_a_phone(env: SharedEnv) -> Resul
     Ok(())
 }
 
+/// Item 6: at 390 px every cell of the calculator's cards, for several chosen models, priced
+/// at the routed price and at every seller, is drawn inside the screen: a card that holds an
+/// amount in a cell of no size (or one cut or covered) fails.
+pub async fn calculator_cards_show_every_amount_on_a_phone(env: SharedEnv) -> Result<()> {
+    let s = env.session(Device::Phone).await?;
+    let chosen = "requests=100000&input_tokens=2000&output_tokens=500\
+        &ids=acme/alpha,acme/beta,globex/gamma,globex/delta,initech/epsilon";
+    let mut failures = Vec::new();
+    for path in [
+        format!("/calculator?{chosen}"),
+        format!("/calculator?{chosen}&sellers=all"),
+    ] {
+        s.open(&env, &path).await?;
+        let cards = s.find_all("table.bills > tbody > tr.bill").await?.len();
+        ensure!(cards >= 4, "{path}: {cards} cards");
+        // Every amount a card holds (the cell has text): none may be hidden.
+        failures
+            .extend(cells_fit(&s, "table.bills > tbody > tr.bill > td:not(:empty)", &path).await?);
+        failures.extend(
+            no_sideways_scroll(&s, &path)
+                .await
+                .err()
+                .map(|e| e.to_string()),
+        );
+    }
+    s.screenshot(&env, "calculator-cards").await?;
+    ensure!(failures.is_empty(), "{}", failures.join("\n"));
+    s.quit().await?;
+    Ok(())
+}
+
+/// Item 6: at 390 px the model page's "Other listings" table fits the screen: every column of
+/// every row (the listing, its id, and its four figures down to "vs base") is drawn inside it,
+/// not cut and not covered.
+pub async fn other_listings_fit_a_phone(env: SharedEnv) -> Result<()> {
+    let s = env.session(Device::Phone).await?;
+    let mut failures = Vec::new();
+    for path in ["/models/acme/alpha", "/models/globex/gamma:batch"] {
+        s.open(&env, path).await?;
+        let columns = s
+            .find_all("table.variants > tbody > tr:first-child > *")
+            .await?
+            .len();
+        ensure!(columns == 5, "{path}: {columns} columns in the first row");
+        failures.extend(cells_fit(&s, "table.variants > tbody > tr > *", path).await?);
+        failures.extend(cells_fit(&s, "table.variants small.id", path).await?);
+        failures.extend(
+            no_sideways_scroll(&s, path)
+                .await
+                .err()
+                .map(|e| e.to_string()),
+        );
+    }
+    s.screenshot(&env, "model-other-listings").await?;
+    ensure!(failures.is_empty(), "{}", failures.join("\n"));
+    s.quit().await?;
+    Ok(())
+}
+
 /// Each cell matching `css`, as a reader first sees it (the page scrolled down to it, never
 /// sideways, and no table scrolled inside its own box): drawn, wholly inside the phone's
 /// width and inside every box that clips it, its text not cut (nothing wider than the

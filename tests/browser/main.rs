@@ -52,6 +52,8 @@ const FLOWS: &[(&str, Flow)] = flows![
     crowded::long_lists_come_in_pages_with_a_sort_control_on_a_phone,
     crowded::period_moves_and_guide_factors_fit_a_phone,
     crowded::chart_labels_never_cover_a_dot,
+    crowded::calculator_cards_show_every_amount_on_a_phone,
+    crowded::other_listings_fit_a_phone,
 ];
 
 fn main() -> std::process::ExitCode {
