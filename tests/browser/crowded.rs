@@ -8,7 +8,7 @@ use anyhow::{Context, Result, ensure};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::env::{Device, Env, PHONE_WIDTH, Session, SharedEnv};
+use crate::env::{CROWD_LONG_VARIANT_BASE, Device, Env, PHONE_WIDTH, Session, SharedEnv};
 
 /// A box as the browser drew it, in CSS px relative to the window.
 #[derive(Clone, Debug, Deserialize)]
@@ -314,13 +314,24 @@ pub async fn calculator_cards_show_every_amount_on_a_phone(env: SharedEnv) -> Re
 pub async fn other_listings_fit_a_phone(env: SharedEnv) -> Result<()> {
     let s = env.session(Device::Phone).await?;
     let mut failures = Vec::new();
-    for path in ["/models/acme/alpha", "/models/globex/gamma:batch"] {
-        s.open(&env, path).await?;
+    let long = format!("/models/{CROWD_LONG_VARIANT_BASE}");
+    for (crowd, path) in [
+        (false, "/models/acme/alpha"),
+        (false, "/models/globex/gamma:batch"),
+        (true, long.as_str()),
+    ] {
+        if crowd {
+            open_crowd(&s, &env, path).await?;
+        } else {
+            s.open(&env, path).await?;
+        }
         let columns = s
             .find_all("table.variants > tbody > tr:first-child > *")
             .await?
             .len();
         ensure!(columns == 5, "{path}: {columns} columns in the first row");
+        let listings = s.find_all("table.variants > tbody > tr").await?.len();
+        ensure!(listings >= 2, "{path}: {listings} listings");
         failures.extend(cells_fit(&s, "table.variants > tbody > tr > *", path).await?);
         failures.extend(cells_fit(&s, "table.variants small.id", path).await?);
         failures.extend(

@@ -253,7 +253,7 @@ pub fn crowd_catalogue(older: bool) -> String {
             .wrapping_add(1_442_695_040_888_963_407);
         (seed >> 33) as f64 / (1u64 << 31) as f64
     };
-    let models: Vec<Value> = (0..CROWD_MODELS)
+    let mut models: Vec<Value> = (0..CROWD_MODELS)
         .map(|i| {
             let (author, maker, series) = CROWD_MAKERS[(i % 5) as usize];
             let version = format!("{}.{}", 1 + i / 5 % 9, i / 45);
@@ -289,8 +289,34 @@ pub fn crowd_catalogue(older: bool) -> String {
             })
         })
         .collect();
+    // One batch listing with a long id, at half its base's price: the model page's "Other
+    // listings" table must fit a phone with ids as long as the real catalogue's.
+    if let Some(base) = models
+        .iter()
+        .find(|m| m["id"] == CROWD_LONG_VARIANT_BASE)
+        .cloned()
+    {
+        let half = |key: &str| -> String {
+            let per_token: f64 = base["pricing"][key]
+                .as_str()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0.0);
+            format!("{:.10}", per_token / 2.0)
+        };
+        let mut batch = base.clone();
+        batch["id"] = json!(format!("{CROWD_LONG_VARIANT_BASE}:batch"));
+        batch["name"] = json!(format!(
+            "{} (batch)",
+            base["name"].as_str().unwrap_or_default()
+        ));
+        batch["pricing"] = json!({"prompt": half("prompt"), "completion": half("completion")});
+        models.push(batch);
+    }
     json!({"data": models}).to_string()
 }
+
+/// The crowded model with a batch listing of its own (a long id, as real ones are).
+pub const CROWD_LONG_VARIANT_BASE: &str = "wayland/bishop-instruct-1.0-long-context-preview";
 
 /// A fake OpenRouter API on an ephemeral loopback port; returns its base URL.
 async fn start_fake_openrouter() -> Result<String> {
@@ -315,7 +341,8 @@ async fn start_fake_openrouter() -> Result<String> {
 /// Everything a flow needs: the site's base URL and a way to open browser sessions.
 pub struct Env {
     pub base: String,
-    /// A second site serving [`crowd_catalogue`]: 120 models with long names, two days apart.
+    /// A second site serving [`crowd_catalogue`]: 120 models with long names (one with a batch
+    /// listing), two days apart.
     pub crowd: String,
     /// The day the crowd's older listing is dated (YYYY-MM-DD).
     pub crowd_day_one: String,
