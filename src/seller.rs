@@ -109,6 +109,21 @@ impl Cloud {
         }
     }
 
+    /// How this Bedrock price differs from the other two, for a reader who sees all three
+    /// names on one page; `None` for the other clouds.
+    pub fn scope_words(self) -> Option<&'static str> {
+        match self {
+            Cloud::BedrockGlobal => {
+                Some("for requests AWS may serve in any region (cross-region inference)")
+            }
+            Cloud::BedrockInRegion => Some("for requests kept in the one region you choose"),
+            Cloud::Bedrock => {
+                Some("a Bedrock list that does not say whether it is global or in-region")
+            }
+            Cloud::Vertex | Cloud::Azure => None,
+        }
+    }
+
     /// The published `seller_key`.
     fn seller_key(self) -> &'static str {
         match self {

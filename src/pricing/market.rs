@@ -106,6 +106,14 @@ impl Offer {
         self.tag.batch_discount
     }
 
+    /// The context window a bill here is checked against: the endpoint's own, or the
+    /// listing's; `None` for the routed price (the catalogue's listing states it).
+    pub fn window(&self) -> Option<u64> {
+        self.priced
+            .as_ref()
+            .and_then(|(listing, _)| listing.context_length)
+    }
+
     /// What the place and feature filters know of this seller.
     pub fn facts(&self) -> super::providers::Offer<'_> {
         super::providers::Offer {
@@ -134,6 +142,17 @@ struct ListingSellers {
     providers: Vec<Offer>,
     /// Official offers from each date a price changes on (`None`: before any), oldest first.
     official: Vec<(Option<NaiveDate>, Vec<Offer>)>,
+}
+
+impl ListingSellers {
+    /// The official offers in force on `day`.
+    fn official_on(&self, day: NaiveDate) -> &[Offer] {
+        self.official
+            .iter()
+            .rev()
+            .find(|(from, _)| from.is_none_or(|from| from <= day))
+            .map_or(&[], |(_, offers)| offers.as_slice())
+    }
 }
 
 /// Listing id → its sellers. The keys are the catalogue's own ids; foldhash hashes them
@@ -174,14 +193,7 @@ impl SellerIndex {
             listing: model,
             batch: catalogue.batch_listing(&model.id),
         });
-        let official: &[Offer] = sellers
-            .and_then(|s| {
-                s.official
-                    .iter()
-                    .rev()
-                    .find(|(from, _)| from.is_none_or(|from| from <= day))
-            })
-            .map_or(&[], |(_, offers)| offers.as_slice());
+        let official: &[Offer] = sellers.map_or(&[], |s| s.official_on(day));
         let providers: &[Offer] = sellers.map_or(&[], |s| s.providers.as_slice());
         routed
             .into_iter()
@@ -193,6 +205,19 @@ impl SellerIndex {
                     batch: batch.as_ref(),
                 })
             }))
+    }
+
+    /// Every seller of the listing `id` on `day`, the routed price first, then each provider,
+    /// then the maker and each cloud: those a bill cannot be priced at (a list converted from
+    /// another currency) included, for the tables that show every price tag.
+    pub fn offers(&self, id: &str, day: NaiveDate) -> Vec<&Offer> {
+        let Some(sellers) = self.by_listing.get(id) else {
+            return Vec::new();
+        };
+        std::iter::once(&sellers.routed)
+            .chain(&sellers.providers)
+            .chain(sellers.official_on(day))
+            .collect()
     }
 
     /// How many sellers `listing` has on `day`, the routed price included.

@@ -286,19 +286,25 @@ pub fn select(
             .collect(),
         None => Vec::new(),
     };
+    let reasons = tally(shortfalls.iter().flatten());
+    Selection {
+        shortfalls,
+        cheapest,
+        reasons,
+    }
+}
+
+/// How many times each reason occurs, the most frequent first (ties in the reasons' order).
+pub fn tally<'a>(shortfalls: impl IntoIterator<Item = &'a Shortfall>) -> Vec<(Shortfall, usize)> {
     let mut reasons: Vec<(Shortfall, usize)> = Vec::new();
-    for s in shortfalls.iter().flatten() {
+    for s in shortfalls {
         match reasons.iter_mut().find(|(r, _)| r == s) {
             Some((_, n)) => *n += 1,
             None => reasons.push((*s, 1)),
         }
     }
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    Selection {
-        shortfalls,
-        cheapest,
-        reasons,
-    }
+    reasons
 }
 
 /// One provider's endpoint as the per-provider calculator needs it.

@@ -40,8 +40,16 @@ async fn compare_puts_two_models_side_by_side_with_the_example_workload() {
         vec!["50.0 best", "30.0"]
     );
     // 100,000 × (2,000 × $1/M + 500 × $4/M) = $400; beta: 100,000 × (2,000 × $0.20/M + 500 × $0.80/M) = $80.
+    // Without endpoints or official lists, the routed price is each model's one seller.
     assert_eq!(
         row_cells(&page, "Monthly cost"),
+        vec![
+            "$400.00 at OpenRouter (routed)",
+            "$80.00 best at OpenRouter (routed)"
+        ]
+    );
+    assert_eq!(
+        row_cells(&page, "Monthly cost, routed price"),
         vec!["$400.00", "$80.00 best"]
     );
     assert_eq!(
@@ -49,7 +57,8 @@ async fn compare_puts_two_models_side_by_side_with_the_example_workload() {
         vec!["$0.004", "$0.0008"]
     );
     let batch = row_cells(&page, "Batch listing $/M");
-    assert_eq!(batch[0], "$0.50 in / $2.00 out 50% off input");
+    // The batch listing halves output too, and the note says so.
+    assert_eq!(batch[0], "$0.50 in / $2.00 out 50% off input and output");
     assert_eq!(batch[1], "no batch listing");
     assert_eq!(
         row_cells(&page, "Free variant"),
@@ -59,13 +68,20 @@ async fn compare_puts_two_models_side_by_side_with_the_example_workload() {
     assert_eq!(
         calc,
         vec![
-            "/calculator?requests=100000&input_tokens=2000&output_tokens=500&ids=acme%2Falpha%2Cacme%2Fbeta"
+            "/calculator?requests=100000&input_tokens=2000&output_tokens=500&ids=acme%2Falpha%2Cacme%2Fbeta&sellers=all"
         ]
     );
-    // Without an endpoints pass, each section says there is no data yet.
-    let empty = page.texts("section.providers p.empty");
-    assert_eq!(empty.len(), 2);
-    assert!(empty[0].starts_with("No endpoint data yet"), "{empty:?}");
+    // The sellers are shown once, compactly: one line per model, without an endpoints pass
+    // the routed price alone.
+    assert_eq!(
+        page.attrs(".compare-sellers-table tbody tr", "data-id"),
+        ["acme/alpha", "acme/beta"]
+    );
+    assert_eq!(
+        page.texts(".compare-sellers-table td.every"),
+        ["all 1 priced", "all 1 priced"]
+    );
+    assert_eq!(page.texts("section.providers").len(), 0);
 }
 
 #[tokio::test]
@@ -78,7 +94,7 @@ async fn compares_calculator_link_keeps_a_batch_listing_as_its_own_bill() {
     // alpha: 100,000 × (2,000 × $1/M + 500 × $4/M) = $400; its batch listing at
     // $0.50/$2: 100,000 × (2,000 × $0.50/M + 500 × $2/M) = $200.
     assert_eq!(
-        row_cells(&page, "Monthly cost"),
+        row_cells(&page, "Monthly cost, routed price"),
         vec!["$400.00", "$200.00 best"]
     );
     let calc = page.attrs("a.calc-link", "href");
@@ -113,7 +129,7 @@ async fn compare_fits_six_models_and_marks_the_cheapest_bill() {
     // epsilon: 100,000 × (2,000 × $0.50/M + 500 × $1.50/M + $0.001 per request) = $275;
     // zeta: 100,000 × (2,000 × $0.0833…/M + 500 × $0.25/M) = $29.1666… → $29.17.
     assert_eq!(
-        row_cells(&page, "Monthly cost"),
+        row_cells(&page, "Monthly cost, routed price"),
         vec![
             "$400.00",
             "$80.00",

@@ -195,8 +195,12 @@ async fn app_with_endpoints(fake: &Arc<Fake>, base: &str) -> (TestApp, PassSumma
     (app, summary)
 }
 
-fn provider_names(page: &common::TestResponse, section: &str) -> Vec<String> {
-    page.texts(&format!("#{section} ~ .table-scroll tbody.endpoints th"))
+const PROVIDER_ROWS: &str = "#price-tags tr[data-kind=routed-provider]";
+
+/// The providers' rows of the model page's one table of sellers, by the first word of their
+/// names, in table order.
+fn provider_names(page: &common::TestResponse) -> Vec<String> {
+    page.texts(&format!("{PROVIDER_ROWS} th"))
         .into_iter()
         .map(|t| t.split_whitespace().next().unwrap_or_default().to_string())
         .collect()
@@ -212,23 +216,25 @@ async fn where_to_buy_rows_run_cheapest_first_with_the_cheapest_marked() {
     assert_eq!(fake.hits("acme/alpha:free"), 0);
     assert_eq!(fake.hits("router/auto"), 0);
 
-    let page = app.get("/compare?ids=acme/alpha,acme/beta").await;
+    let page = app.get("/models/acme/alpha").await;
     assert_eq!(page.status, StatusCode::OK);
-    let section = "where-to-buy-acme-alpha";
     assert_eq!(
-        provider_names(&page, section),
+        provider_names(&page),
         vec!["Cheapo", "Acme", "Mid", "Premium"]
     );
-    let rows = format!("#{section} ~ .table-scroll tbody.endpoints tr");
-    let cheapest = page.texts(&format!("{rows}.cheapest th"));
+    let rows = PROVIDER_ROWS;
+    let cheapest = page.texts("#price-tags tr.cheapest th");
     assert_eq!(cheapest.len(), 1);
-    assert!(cheapest[0].starts_with("Cheapo cheapest"), "{cheapest:?}");
+    assert!(
+        cheapest[0].starts_with("Cheapo via OpenRouter cheapest"),
+        "{cheapest:?}"
+    );
     assert_eq!(
-        page.texts(&format!("{rows} td.blend")),
+        page.texts(&format!("{rows} td.vs-routed .blend")),
         vec!["$1.40", "$1.75", "$1.75", "$2.625"]
     );
     assert_eq!(
-        page.texts(&format!("{rows} td.vs")),
+        page.texts(&format!("{rows} td.vs-routed .vs")),
         vec![
             "−20%",
             "same",
@@ -236,15 +242,18 @@ async fn where_to_buy_rows_run_cheapest_first_with_the_cheapest_marked() {
             "+50%"
         ]
     );
-    // The routed headline sits above the providers with its own blend.
-    let headline = page.texts(&format!("#{section} ~ .table-scroll tbody.headline td"));
-    assert_eq!(
-        &headline[..5],
-        ["$1.00", "$4.00", "$0.10", "$1.25", "$1.75"]
-    );
-    let summary_text = page
-        .texts(&format!("#{section} ~ p.providers-summary"))
-        .join(" ");
+    // The routed price is a row of the same table, with its own blend.
+    let routed = |css: &str| page.texts(&format!("#price-tags tr[data-kind=routed] {css}"));
+    let headline = [
+        routed("td.input"),
+        routed("td.output"),
+        routed(".cache-read"),
+        routed(".cache-write"),
+        routed(".blend"),
+    ]
+    .concat();
+    assert_eq!(headline, ["$1.00", "$4.00", "$0.10", "$1.25", "$1.75"]);
+    let summary_text = page.texts("#price-tags p.providers-summary").join(" ");
     assert!(
         summary_text.contains("20% below the routed price"),
         "{summary_text}"
@@ -258,7 +267,7 @@ async fn where_to_buy_rows_run_cheapest_first_with_the_cheapest_marked() {
         "{quant:?}"
     );
     assert_eq!(quant[1], "not stated");
-    let premium = page.texts(&format!("{rows}:last-child th"));
+    let premium = page.texts(&format!("{rows}[data-tag=premium] th"));
     assert!(premium[0].contains("status −2"), "{premium:?}");
     // The table grew columns after uptime (issue 17); the day's figure is its own element.
     let uptimes = page.texts(&format!("{rows} td.uptime .day"));
@@ -373,21 +382,19 @@ async fn a_failing_model_keeps_its_old_endpoints_while_others_update() {
     assert_eq!(after.active_count(), before.active_count());
 
     // The page keeps the old rows and says the latest refresh failed.
-    let page = app.get("/compare?ids=acme/alpha,globex/delta").await;
-    let notice = page.texts("#where-to-buy-acme-alpha ~ p.notice").join(" ");
+    let page = app.get("/models/acme/alpha").await;
+    let notice = page.texts("#price-tags p.notice").join(" ");
     assert!(
         notice.contains("failed: OpenRouter answered HTTP 500"),
         "{notice}"
     );
     assert!(notice.contains("last successful refresh"), "{notice}");
     assert_eq!(
-        provider_names(&page, "where-to-buy-acme-alpha"),
+        provider_names(&page),
         vec!["Cheapo", "Acme", "Mid", "Premium"]
     );
-    assert!(
-        page.texts("#where-to-buy-globex-delta ~ p.notice")
-            .is_empty()
-    );
+    let delta = app.get("/models/globex/delta").await;
+    assert!(delta.texts("#price-tags p.notice").is_empty());
 }
 
 fn generated_catalogue(count: usize) -> String {
@@ -534,9 +541,9 @@ async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() 
         .await
         .unwrap();
     app.state.reload().await.unwrap();
-    let url = "/compare?ids=acme/alpha,acme/beta";
+    let url = "/models/acme/alpha";
     let before = app.get(url).await;
-    assert_eq!(before.texts("section.providers p.empty").len(), 2);
+    assert_eq!(before.texts("#price-tags #no-endpoints").len(), 1);
     let etag = before.headers.get("etag").cloned().expect("an ETag");
 
     run_pass(&app.store, &client, &quick_pass(), never_stop())
@@ -549,7 +556,7 @@ async fn an_endpoints_pass_changes_page_validators_so_no_stale_copy_is_served() 
     assert_eq!(after.status, StatusCode::OK);
     assert_ne!(after.headers.get("etag"), Some(&etag));
     assert_eq!(
-        provider_names(&after, "where-to-buy-acme-alpha"),
+        provider_names(&after),
         vec!["Cheapo", "Acme", "Mid", "Premium"]
     );
 }

@@ -418,14 +418,16 @@ async fn an_id_that_is_not_utf8_is_a_400_in_the_site_layout() {
 async fn model_page_has_a_where_to_buy_section_even_before_endpoints_are_fetched() {
     let app = TestApp::fixture().await;
     let page = app.get("/models/acme/alpha").await;
-    let headings = page.texts("section.providers h2");
+    let headings = page.texts("#price-tags h2");
     assert_eq!(headings.len(), 1, "{headings:?}");
     assert!(headings[0].starts_with("Where to buy"));
     assert!(
-        page.texts("section.providers")
+        page.texts("#price-tags #no-endpoints")
             .iter()
             .any(|t| t.contains("No endpoint data yet"))
     );
+    // Its one seller so far, the routed price, is the table's one row.
+    assert_eq!(page.attrs("#price-tags tbody tr", "data-kind"), ["routed"]);
 }
 
 #[tokio::test]

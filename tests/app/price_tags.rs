@@ -23,25 +23,28 @@ async fn app() -> TestApp {
     app
 }
 
-/// (seller key, input, output, cache read) of every row of the model page's price-tags table.
+/// (seller key, input, output, cache read) of every row of the model page's one table of
+/// price tags, in table order.
 fn rows(page: &common::TestResponse) -> Vec<(String, String, String, String)> {
     let html = page.html();
     let row = scraper::Selector::parse("#price-tags tbody tr").unwrap();
-    let cell = scraper::Selector::parse("td").unwrap();
+    let text = |tr: &scraper::ElementRef, css: &str| {
+        let selector = scraper::Selector::parse(css).unwrap();
+        tr.select(&selector)
+            .next()
+            .map(|c| c.text().collect::<String>().trim().to_string())
+            .unwrap_or_default()
+    };
     html.select(&row)
         .map(|tr| {
-            let cells: Vec<String> = tr
-                .select(&cell)
-                .map(|c| c.text().collect::<String>().trim().to_string())
-                .collect();
             (
                 tr.value()
                     .attr("data-seller")
                     .unwrap_or_default()
                     .to_string(),
-                cells[0].clone(),
-                cells[1].clone(),
-                cells[2].clone(),
+                text(&tr, "td.input"),
+                text(&tr, "td.output"),
+                text(&tr, "td.cache .cache-read"),
             )
         })
         .collect()
@@ -55,27 +58,50 @@ async fn the_model_page_shows_every_price_tag_near_the_top() {
     let s = |a: &str, b: &str, c: &str, d: &str| {
         (a.to_string(), b.to_string(), c.to_string(), d.to_string())
     };
+    // Cheapest first by the 3:1 blend; a tie keeps the index's order (routed, providers,
+    // maker, clouds).
     assert_eq!(
         rows(&page),
         vec![
             s("openrouter", "$5.00", "$25.00", "$0.50"),
             s("anthropic", "$5.00", "$25.00", "$0.50"),
             s("aws:global", "$5.00", "$25.00", "$0.50"),
+            s("google:vertex", "$5.00", "$25.00", "$0.50"),
             // In-region Bedrock is 10 % dearer: $5.50 / $27.50 / $0.55.
             s("aws:in-region", "$5.50", "$27.50", "$0.55"),
-            s("google:vertex", "$5.00", "$25.00", "$0.50"),
         ]
     );
+    // The page has one table of sellers: no second provider table.
+    assert_eq!(page.texts("table.providers-table").len(), 0);
     // The section comes before the detailed price list.
     let body = &page.body;
     assert!(body.find("id=\"price-tags\"").unwrap() < body.find("id=\"prices-h\"").unwrap());
     // Anthropic's batch prices from the feed: $2.50 / $12.50. The 1-hour cache write: $10.
-    let anthropic = page.texts("#price-tags tr[data-seller=anthropic] td");
-    assert!(
-        anthropic.contains(&"$2.50 / $12.50".to_string()),
-        "{anthropic:?}"
+    let anthropic = |css: &str| page.texts(&format!("#price-tags tr[data-seller=anthropic] {css}"));
+    assert_eq!(anthropic("td.batch .batch-price"), ["$2.50 / $12.50"]);
+    assert_eq!(
+        anthropic("td.batch .batch-source"),
+        ["its published batch price"]
     );
-    assert!(anthropic.contains(&"$10.00".to_string()), "{anthropic:?}");
+    assert_eq!(anthropic(".cache-write-1h"), ["1 h write $10.00"]);
+    // Bedrock's two names say how they differ.
+    assert_eq!(
+        page.texts("#price-tags tr[data-seller='aws:in-region'] .scope"),
+        ["for requests kept in the one region you choose"]
+    );
+    assert_eq!(
+        page.texts("#price-tags tr[data-seller='aws:global'] .scope"),
+        ["for requests AWS may serve in any region (cross-region inference)"]
+    );
+    // The official lists are of another day than the routed price, and the table says so.
+    let caption = page.texts("#price-tags caption .dates-note");
+    assert_eq!(
+        caption,
+        [
+            "“vs routed” compares prices fetched on different days: the routed price is of \
+          2026-08-08, the official lists' of 2026-08-21."
+        ]
+    );
     // Four tags tie on the 3:1 blend of $5 and $25, (3·5 + 25)/4 = $10; in-region does not.
     let cheapest = page.attrs("#price-tags tr.cheapest", "data-seller");
     assert_eq!(
@@ -83,7 +109,7 @@ async fn the_model_page_shows_every_price_tag_near_the_top() {
         vec!["openrouter", "anthropic", "aws:global", "google:vertex"]
     );
     assert_eq!(
-        page.texts("#price-tags tr[data-seller='aws:in-region'] td.vs-routed"),
+        page.texts("#price-tags tr[data-seller='aws:in-region'] td.vs-routed .vs"),
         vec!["+10%"]
     );
     // Every official row names its source, its date and how it was matched.
@@ -126,7 +152,7 @@ async fn a_disagreement_is_flagged_on_the_page_and_listed_largest_first() {
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
         notes[0].contains(
-            "cache read price ($0.20/M) is 10× the maker's own price at DeepSeek ($0.02/M)"
+            "differ on cache read ($0.20/M routed, $0.02/M at DeepSeek: 10× the maker's own price)"
         ),
         "{notes:?}"
     );
@@ -168,8 +194,8 @@ async fn an_announced_price_and_a_converted_list_are_labelled() {
     let cny = glm.texts("#price-tags tr[data-seller=zhipuai] .tag-note");
     assert!(cny[0].contains("converted from CNY"), "{cny:?}");
     assert_eq!(
-        glm.texts("#price-tags tr[data-seller=zhipuai] td.vs-routed"),
-        vec!["—"]
+        glm.texts("#price-tags tr[data-seller=zhipuai] td.vs-routed .vs"),
+        vec!["not comparable"]
     );
 }
 
@@ -609,24 +635,181 @@ async fn the_csv_has_a_seller_column_at_every_choice_of_sellers() {
 }
 
 #[tokio::test]
-async fn the_price_tags_link_to_the_calculator_at_the_cheapest_seller() {
+async fn the_price_tags_link_to_the_bill_at_every_seller_with_the_readers_workload() {
     let app = app().await;
     let page = app.get("/models/deepseek/deepseek-v4-flash").await;
     let href = page.attrs("#price-tags-calculator", "href");
     assert_eq!(href.len(), 1);
     assert!(
-        href[0].ends_with("ids=deepseek%2Fdeepseek-v4-flash&sellers=all"),
+        href[0].starts_with("/calculator/bill?")
+            && href[0].contains("ids=deepseek%2Fdeepseek-v4-flash&sellers=all")
+            && href[0].ends_with("&id=deepseek%2Fdeepseek-v4-flash"),
         "{href:?}"
     );
     // The chat-assistant example (half the input from the cache) is cheaper at DeepSeek's
     // own $0.02/M cache read than at the routed $0.20/M.
-    let calculator = app.get(&href[0]).await;
-    assert_eq!(calculator.status, 200);
+    let bill = app.get(&href[0]).await;
+    assert_eq!(bill.status, 200);
     assert_eq!(
-        calculator.texts("tr.bill td.seller"),
-        vec!["DeepSeek cheapest of 2 sellers priced"]
+        bill.attrs("table.sellers-bills tr.cheapest", "data-seller"),
+        vec!["deepseek"]
     );
-    // A model no official list matches has no such link.
+    // With a workload in the page's address, the link carries it, and so does "Price this
+    // workload".
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50";
+    let page = app
+        .get(&format!("/models/deepseek/deepseek-v4-flash?{workload}"))
+        .await;
+    assert_eq!(page.status, 200);
+    let href = page.attrs("#price-tags-calculator", "href");
+    assert!(href[0].contains(workload), "{href:?}");
+    let actions = page.attrs("ul.model-actions a[href^='/calculator']", "href");
+    assert_eq!(actions.len(), 1);
+    assert!(actions[0].contains(workload), "{actions:?}");
+    // A model no official list matches still has its sellers priced: the routed price.
     let alpha = app.get("/models/acme/alpha").await;
-    assert!(alpha.attrs("#price-tags-calculator", "href").is_empty());
+    assert_eq!(alpha.status, 200);
+    assert_eq!(alpha.attrs("#price-tags-calculator", "href").len(), 1);
+}
+
+/// Issue 24: the same workload at the same seller costs the same to the cent on the
+/// calculator (its JSON), the bill at every seller, the model page, `/compare` and the
+/// price-tags API.
+#[tokio::test]
+async fn one_workload_at_one_seller_is_the_same_number_on_every_page() {
+    let app = app().await;
+    let id = "deepseek/deepseek-v4-flash";
+    let workload =
+        "requests=2000000&input_tokens=1500&output_tokens=400&cache_hit=70&batch=40&discount=10";
+    let calculator = app
+        .get(&format!(
+            "/calculator?{workload}&ids={id}&sellers=all&format=json"
+        ))
+        .await
+        .json();
+    let sellers = calculator["bills"][0]["sellers"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(sellers.len() >= 2, "{sellers:?}");
+    let tags = app
+        .get(&format!("/api/price-tags.json?id={id}&{workload}"))
+        .await;
+    assert_eq!(tags.status, 200);
+    let tags = tags.json();
+    let page = app.get(&format!("/models/{id}?{workload}")).await;
+    assert_eq!(page.status, 200);
+    let bill = app
+        .get(&format!(
+            "/calculator/bill?{workload}&ids={id}&sellers=all&id={id}"
+        ))
+        .await;
+    for seller in &sellers {
+        let key = seller["seller_key"].as_str().unwrap();
+        let cost = seller["monthly_cost"].as_str().unwrap();
+        // The API publishes the price tags' key: the maker's is the same, the routed price is
+        // `openrouter` in both.
+        let tag = tags["price_tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["seller_key"] == key)
+            .unwrap_or_else(|| panic!("no tag for {key}"));
+        assert_eq!(tag["monthly_cost"], cost, "{key}");
+        let shown = bill.texts(&format!(
+            "table.sellers-bills tr[data-seller='{key}'] td.monthly"
+        ));
+        let on_page = page.texts(&format!("#price-tags tr[data-seller='{key}'] td.monthly"));
+        assert_eq!(shown.len(), 1, "{key}");
+        assert_eq!(on_page, shown, "{key}");
+    }
+    // The page orders its sellers by that bill, cheapest first, like the calculator.
+    let first = sellers[0]["seller_key"].as_str().unwrap();
+    assert_eq!(page.attrs("#price-tags tbody tr", "data-seller")[0], first);
+    assert_eq!(
+        page.attrs("#price-tags tr.cheapest", "data-seller"),
+        [first]
+    );
+    // Without a workload, the API carries no bill.
+    let plain = app
+        .get(&format!("/api/price-tags.json?id={id}"))
+        .await
+        .json();
+    assert!(plain["price_tags"][0].get("monthly_cost").is_none());
+    let bad = app
+        .get(&format!("/api/price-tags.json?id={id}&requests=lots"))
+        .await;
+    assert_eq!(bad.status, 400);
+}
+
+/// Issue 24: `/compare` prices the reader's workload at each model's cheapest seller and its
+/// filter form keeps the compared ids (it used to submit to `action=""` without them).
+#[tokio::test]
+async fn compare_takes_the_workload_and_its_filter_form_keeps_the_ids() {
+    let app = app().await;
+    let ids = "anthropic/claude-opus-4.8,deepseek/deepseek-v4-flash";
+    let workload = "requests=1000&input_tokens=10000&output_tokens=1000&cache_hit=50";
+    let page = app.get(&format!("/compare?ids={ids}&{workload}")).await;
+    assert_eq!(page.status, 200);
+    let calculator = app
+        .get(&format!(
+            "/calculator?{workload}&ids=deepseek/deepseek-v4-flash&sellers=all&format=json"
+        ))
+        .await
+        .json();
+    let flash = calculator["bills"][0]["monthly_cost"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let line =
+        page.texts(".compare-sellers-table tr[data-id='deepseek/deepseek-v4-flash'] td.monthly");
+    assert_eq!(line.len(), 1);
+    // The page shows cents; the JSON the exact amount.
+    let cents = |s: &str| {
+        s.parse::<f64>()
+            .map(|v| (v * 100.0).round() as i64)
+            .unwrap()
+    };
+    assert_eq!(cents(&line[0].replace(['$', ','], "")), cents(&flash));
+    assert_eq!(
+        page.texts(".compare-sellers-table tr[data-id='deepseek/deepseek-v4-flash'] td.seller")[0],
+        "DeepSeek maker's own API"
+    );
+    // One filter form, sending the ids and the workload with the filters.
+    assert_eq!(page.attrs("form.provider-filters", "action"), ["/compare"]);
+    assert_eq!(
+        page.attrs(
+            "form.provider-filters input[type=hidden][name=ids]",
+            "value"
+        ),
+        [ids]
+    );
+    assert_eq!(
+        page.attrs(
+            "form.provider-filters input[type=hidden][name=requests]",
+            "value"
+        ),
+        ["1000"]
+    );
+    // Submitting it (with a filter) keeps the comparison.
+    let filtered = app
+        .get(&format!("/compare?ids={ids}&{workload}&maker_and_clouds=1"))
+        .await;
+    assert_eq!(filtered.status, 200);
+    assert_eq!(
+        filtered
+            .attrs(".compare-sellers-table tbody tr", "data-id")
+            .len(),
+        2
+    );
+    assert!(
+        filtered
+            .texts(".compare-sellers-table td.seller")
+            .iter()
+            .all(|s| !s.contains("OpenRouter")),
+        "{:?}",
+        filtered.texts(".compare-sellers-table td.seller")
+    );
+    let bad = app.get(&format!("/compare?ids={ids}&requests=-1")).await;
+    assert_eq!(bad.status, 400);
 }

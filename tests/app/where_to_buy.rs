@@ -263,7 +263,7 @@ async fn a_failed_providers_call_keeps_the_previous_list() {
     );
     let page = w.app.get("/models/acme/alpha").await;
     assert_eq!(
-        page.texts("table.providers-table tr[data-tag=\"nordlys/bf16\"] small.places"),
+        page.texts("#price-tags tr[data-tag=\"nordlys/bf16\"] small.places"),
         ["HQ SE · runs in FI, SE"]
     );
 }
@@ -394,18 +394,14 @@ async fn a_database_migrated_without_0003_and_0004_takes_them_later() {
     store.close().await;
 }
 
-/// The tags of the rows that meet the filters, in table order, and of the rows marked.
+/// The model page's one table of sellers: the endpoint tags of the provider rows that meet
+/// the filters, in table order, of those left out, and of the rows marked cheapest.
 fn rows(response: &common::TestResponse) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let all = response.attrs("table.providers-table tbody.endpoints tr", "data-tag");
-    let out = response.attrs(
-        "table.providers-table tbody.endpoints tr.left-out",
-        "data-tag",
-    );
+    let providers = "#price-tags tr[data-kind=routed-provider]";
+    let all = response.attrs(providers, "data-tag");
+    let out = response.attrs(&format!("{providers}.left-out"), "data-tag");
     let kept = all.into_iter().filter(|t| !out.contains(t)).collect();
-    let marked = response.attrs(
-        "table.providers-table tbody.endpoints tr.cheapest",
-        "data-tag",
-    );
+    let marked = response.attrs(&format!("{providers}.cheapest"), "data-tag");
     (kept, out, marked)
 }
 
@@ -415,10 +411,8 @@ async fn where_to_buy_shows_where_each_provider_is_based_and_runs_with_its_featu
     let page = w.app.get("/models/acme/alpha").await;
     assert_eq!(page.status, 200);
     let row = |tag: &str, cell: &str| {
-        page.texts(&format!(
-            "table.providers-table tr[data-tag=\"{tag}\"] {cell}"
-        ))
-        .join(" | ")
+        page.texts(&format!("#price-tags tr[data-tag=\"{tag}\"] {cell}"))
+            .join(" | ")
     };
     assert_eq!(
         row("nordlys/bf16", "small.places"),
@@ -439,32 +433,29 @@ async fn where_to_buy_shows_where_each_provider_is_based_and_runs_with_its_featu
     );
     assert_eq!(
         row("harbor", "td.features"),
-        "Tools: yes Structured outputs: yes Implicit caching: yes"
+        "Tools: yes · Structured outputs: yes · Implicit caching: yes"
     );
     assert_eq!(
         row("nordlys/bf16", "td.features"),
-        "Tools: yes Structured outputs: no Implicit caching: no"
+        "Tools: yes · Structured outputs: no · Implicit caching: no"
     );
     assert_eq!(
         row("lumen", "td.features"),
-        "Tools: not listed Structured outputs: not listed Implicit caching: no"
+        "Tools: not listed · Structured outputs: not listed · Implicit caching: no"
     );
     // OpenRouter sends null latency and throughput without a key: never shown as 0.
     for tag in ["harbor", "lumen", "kestrel/fp16"] {
-        assert_eq!(row(tag, "td.speed"), "not published");
+        assert_eq!(row(tag, ".speed"), "not published");
     }
     assert_eq!(row("lumen", "td.uptime"), "not published");
     assert_eq!(
         row("kestrel/fp16", "td.uptime"),
         "99.9% 5 min 99.9% · 30 min 99.9%"
     );
-    assert_eq!(
-        row("nordlys/bf16", "td.policies"),
-        "Privacy · Terms · Status"
-    );
-    assert_eq!(row("lumen", "td.policies"), "none listed");
+    assert_eq!(row("nordlys/bf16", ".policies"), "Privacy · Terms · Status");
+    assert_eq!(row("lumen", ".policies"), "none listed");
     let nordlys_links = page.attrs(
-        "table.providers-table tr[data-tag=\"nordlys/bf16\"] td.policies a",
+        "#price-tags tr[data-tag=\"nordlys/bf16\"] .policies a",
         "href",
     );
     assert_eq!(
@@ -477,7 +468,7 @@ async fn where_to_buy_shows_where_each_provider_is_based_and_runs_with_its_featu
     );
     // Every row links to its provider's page.
     assert_eq!(
-        page.attrs("table.providers-table tbody.endpoints th > a", "href"),
+        page.attrs("#price-tags tr[data-kind=routed-provider] th > a", "href"),
         [
             "/providers/lumen",
             "/providers/harbor",
@@ -496,65 +487,67 @@ async fn where_to_buy_shows_where_each_provider_is_based_and_runs_with_its_featu
 #[tokio::test]
 async fn each_filter_keeps_the_right_providers_and_marks_the_cheapest_that_qualifies() {
     let w = world().await;
-    // Blends: Lumen 1.225, Harbor 1.40, Tidewater 1.575, Kestrel 1.75, Nordlys 2.10.
+    // Blends: Lumen 1.225, Harbor 1.40, Tidewater 1.575, Kestrel 1.75, Nordlys 2.10; the
+    // routed price (1.75) is a seller too: it states no place and no uptime, full precision
+    // (no stated quantization), tool calling but not structured outputs.
     let cases: &[(&str, &[&str], &[&str], &str)] = &[
         // Only Nordlys (FI, SE) runs wholly in the EU; Kestrel runs in NL *and* SG.
         (
             "dc=EU",
             &["nordlys/bf16"],
             &["nordlys/bf16"],
-            "4 providers left out: 2 do not say where they run, 2 run outside the EU.",
+            "5 sellers left out: 3 do not say where they run, 2 run outside the EU.",
         ),
         // Tidewater is based in the US but does not say where it runs: left out.
         (
             "dc=us",
             &["harbor"],
             &["harbor"],
-            "4 providers left out: 2 do not say where they run, 2 run outside US.",
+            "5 sellers left out: 3 do not say where they run, 2 run outside US.",
         ),
         (
             "hq=US",
             &["harbor", "tidewater"],
             &["harbor"],
-            "3 providers left out: 2 are based outside US, 1 does not state a headquarters.",
+            "4 sellers left out: 2 do not state a headquarters, 2 are based outside US.",
         ),
         (
             "min_uptime=99.5",
             &["harbor", "kestrel/fp16", "nordlys/bf16"],
             &["harbor"],
-            "2 providers left out: 1 has no published uptime for the last day, 1 was up less than 99.5% of the last day.",
+            "3 sellers left out: 2 have no published uptime for the last day, 1 was up less than 99.5% of the last day.",
         ),
         // Harbor states fp8; Tidewater states nothing ("unknown") and is kept.
         (
             "full_precision=1",
             &["lumen", "tidewater", "kestrel/fp16", "nordlys/bf16"],
             &["lumen"],
-            "1 provider left out: 1 runs at reduced precision.",
+            "1 seller left out: 1 runs at reduced precision.",
         ),
         (
             "tools=1",
             &["harbor", "tidewater", "kestrel/fp16", "nordlys/bf16"],
             &["harbor"],
-            "1 provider left out: 1 does not list tool calling.",
+            "1 seller left out: 1 does not list tool calling.",
         ),
         (
             "structured_outputs=1",
             &["harbor", "tidewater", "kestrel/fp16"],
             &["harbor"],
-            "2 providers left out: 2 do not list structured outputs.",
+            "3 sellers left out: 3 do not list structured outputs.",
         ),
         // Together: the cheapest two fail, so the mark moves to Tidewater at $1.575.
         (
             "full_precision=1&tools=1",
             &["tidewater", "kestrel/fp16", "nordlys/bf16"],
             &["tidewater"],
-            "2 providers left out: 1 runs at reduced precision, 1 does not list tool calling.",
+            "2 sellers left out: 1 runs at reduced precision, 1 does not list tool calling.",
         ),
         (
             "dc=JP",
             &[],
             &[],
-            "5 providers left out: 3 run outside JP, 2 do not say where they run.",
+            "6 sellers left out: 3 do not say where they run, 3 run outside JP.",
         ),
     ];
     for (query, expect_kept, expect_marked, summary) in cases {
@@ -568,20 +561,23 @@ async fn each_filter_keeps_the_right_providers_and_marks_the_cheapest_that_quali
         assert!(result.contains(summary), "{query}: {result}");
         // Left-out rows say why, and are listed after those that qualify.
         assert_eq!(
-            page.texts("tr.left-out small.why-out").len(),
+            page.texts("tr[data-kind=routed-provider].left-out small.why-out")
+                .len(),
             out.len(),
             "{query}"
         );
     }
     let none = w.app.get("/models/acme/alpha?dc=JP").await;
-    assert!(none.texts("p.filter-result")[0].starts_with("No provider meets your filters."));
+    assert!(none.texts("p.filter-result")[0].starts_with("No seller meets your filters."));
     let cheapest = w
         .app
         .get("/models/acme/alpha?full_precision=1&tools=1")
         .await;
     let result = &cheapest.texts("p.filter-result")[0];
     assert!(
-        result.contains("Cheapest that meets them: Tidewater AI at $1.575 per million blended"),
+        result.contains(
+            "Cheapest that meets them: Tidewater AI via OpenRouter at $1.575 per million blended"
+        ),
         "{result}"
     );
     assert_eq!(
@@ -616,7 +612,7 @@ async fn the_filters_stay_in_the_form_and_travel_to_the_bill_at_every_seller() {
         ["1"]
     );
     let calculator: Vec<String> = page
-        .attrs("section.providers a", "href")
+        .attrs("#price-tags a", "href")
         .into_iter()
         .filter(|h| h.starts_with("/calculator"))
         .collect();
@@ -848,7 +844,10 @@ async fn the_bill_at_every_seller_prices_each_provider_at_its_own_prices() {
         "{answer}"
     );
     assert!(
-        answer.contains("That price is for an endpoint serving the model at fp8"),
+        answer.contains(
+            "That price is for an endpoint serving the model at fp8, below the 16-bit \
+             original: its answers can differ."
+        ),
         "{answer}"
     );
 }

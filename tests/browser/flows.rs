@@ -201,7 +201,7 @@ pub async fn model_page_shows_prices_tiers_variants_providers_and_history(
     // Providers from the (fake) endpoints API, cheapest first by a 3:1 blend:
     // Cloudco (3×2.5+12.5)/4 = $5.00, Globex $6.00, Fastco (3×4+20)/4 = $8.00.
     let providers = s
-        .texts("table.providers-table tbody.endpoints tr th")
+        .texts("table.sellers-table tr[data-kind='routed-provider'] th")
         .await?;
     ensure!(providers.len() == 3, "provider rows: {providers:?}");
     for (row, name) in providers.iter().zip(["Cloudco", "Globex", "Fastco"]) {
@@ -209,20 +209,17 @@ pub async fn model_page_shows_prices_tiers_variants_providers_and_history(
     }
     ensure!(providers[0].contains("cheapest"), "the cheapest is marked");
     let blends = s
-        .texts("table.providers-table tbody.endpoints td.blend")
+        .texts("table.sellers-table tr[data-kind='routed-provider'] td.vs-routed .blend")
         .await?;
     ensure!(
         blends == ["$5.00", "$6.00", "$8.00"],
         "provider blends {blends:?}"
     );
     ensure!(
-        s.find("table.providers-table")
-            .await?
-            .is_displayed()
-            .await?,
-        "the providers table is visible"
+        s.find("table.sellers-table").await?.is_displayed().await?,
+        "the sellers table is visible"
     );
-    // The routed-price row sits in the same columns as the providers' rows.
+    // The routed price's row sits in the same columns as the providers' rows.
     let misaligned = s.misaligned_tables().await?;
     ensure!(misaligned.is_empty(), "tables out of line: {misaligned:?}");
 
@@ -666,19 +663,16 @@ pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_
     // say. Fastco's blend is (3 × 4 + 20) / 4 = $8.00.
     let result = s.text("p.filter-result").await?;
     ensure!(
-        result.contains("1 of 3 providers meets your filters")
-            && result.contains("Fastco at $8.00 per million blended"),
+        result.contains("1 of 4 sellers meets your filters")
+            && result.contains("Fastco via OpenRouter at $8.00 per million blended"),
         "filter result: {result:?}"
     );
     let marked = s
-        .attrs(
-            "table.providers-table tbody.endpoints tr.cheapest",
-            "data-tag",
-        )
+        .attrs("table.sellers-table tr.cheapest", "data-tag")
         .await?;
     ensure!(marked == ["fastco"], "marked rows: {marked:?}");
     let badge = s
-        .find("table.providers-table tr.cheapest .badge.good")
+        .find("table.sellers-table tr.cheapest .badge.good")
         .await?;
     badge.scroll_into_view().await?;
     ensure!(badge.is_displayed().await?, "the mark is visible");
@@ -689,7 +683,7 @@ pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_
         "the mark sits inside the {width} px viewport: {rect:?}"
     );
     let reasons = s
-        .texts("table.providers-table tr.left-out small.why-out")
+        .texts("table.sellers-table tr[data-kind='routed-provider'].left-out small.why-out")
         .await?;
     ensure!(
         reasons.len() == 2
@@ -706,7 +700,7 @@ pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_
     // requests of 2,000 input and 500 output tokens, half the input from cache). Fastco lists
     // no cache price: 200 M × $4/M + 50 M × $20/M = $1,800.00; the routed price does not say
     // where it runs, so it is left out.
-    s.find("section.providers a[href^='/calculator']")
+    s.find("section.sellers a[href^='/calculator']")
         .await?
         .click()
         .await?;

@@ -2,13 +2,19 @@
 //! models the query selects) and `/api/discrepancies.json`. The facts come from
 //! `pricing::price_tags` and `pricing::discrepancies` (pure); this module writes them as exact decimal strings.
 
+use std::collections::HashMap;
+
 use axum::response::Response;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::csv;
 use crate::model::price::{Component, Price, PriceSet, Pricing};
+use crate::pricing::calculator::{Detail, Workload};
 use crate::pricing::discrepancies::all_discrepancies;
+use crate::pricing::market::Market;
 use crate::pricing::price_tags::{PriceTag, REFERENCE_RATIO, base_of, price_tags};
+use crate::pricing::sellers::{SellerFilters, every_seller};
 use crate::store::Catalogue;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extractors::params::clip;
@@ -104,11 +110,66 @@ fn selected_tags(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<V
         .collect())
 }
 
-/// `/api/price-tags.json`: the tags `filters` select, with the feeds' dates.
-pub fn json(catalogue: &Catalogue, filters: &PriceTagsQuery) -> AppResult<Value> {
+/// Each seller's monthly bill for `workload` of the models `tags` are of, by (model id,
+/// published seller key): the calculator's own bills ([`every_seller`]), so the figure is
+/// the one the calculator and the model page show.
+fn bills_of(
+    market: &Market,
+    tags: &[PriceTag],
+    workload: &Workload,
+) -> HashMap<(String, String), Decimal> {
+    let mut ids: Vec<&str> = tags.iter().map(|t| t.model_id.as_str()).collect();
+    ids.dedup();
+    let day = today();
+    let mut bills = HashMap::new();
+    for id in ids {
+        let Some(entry) = market.get(id) else {
+            continue;
+        };
+        let every = every_seller(
+            market,
+            &entry.model,
+            workload,
+            &SellerFilters::default(),
+            workload.request_tokens(),
+            day,
+            Detail::Totals,
+        )
+        .unwrap_or_default();
+        for bill in every {
+            if let Some(cost) = bill.monthly_cost() {
+                bills.insert((id.to_string(), bill.seller.seller.key()), cost);
+            }
+        }
+    }
+    bills
+}
+
+/// `/api/price-tags.json`: the tags `filters` select, with the feeds' dates, and with a
+/// workload each seller's monthly bill (`monthly_cost`, null where it cannot be priced).
+pub fn json(market: &Market, filters: &PriceTagsQuery) -> AppResult<Value> {
+    let catalogue: &Catalogue = market;
     let tags = selected_tags(catalogue, filters)?;
-    let rows: Vec<Value> = tags.iter().map(tag_json).collect();
+    let bills = filters
+        .workload
+        .as_ref()
+        .map(|w| bills_of(market, &tags, w));
+    let rows: Vec<Value> = tags
+        .iter()
+        .map(|tag| {
+            let mut row = tag_json(tag);
+            if let (Some(bills), Value::Object(fields)) = (&bills, &mut row) {
+                let cost = bills.get(&(tag.model_id.clone(), tag.seller.key()));
+                fields.insert(
+                    "monthly_cost".into(),
+                    cost.map_or(Value::Null, |c| Value::String(format::plain(*c))),
+                );
+            }
+            row
+        })
+        .collect();
     Ok(json!({
+        "workload": filters.workload,
         "as_of": {
             "openrouter": catalogue.freshness.as_of().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             "official": catalogue.official().as_of().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),

@@ -4,16 +4,22 @@
 use std::collections::BTreeSet;
 
 use super::PageQuery;
+use super::calculator::{CalculatorQuery, workload_in};
 use super::form::FieldErrors;
 use super::named_model::NamedModel;
 use super::params::{Params, encode};
+use super::where_to_buy::FilterQuery;
+use crate::pricing::calculator::Workload;
 use crate::pricing::compare::MIN_MODELS;
+use crate::pricing::sellers::SellerFilters;
 use crate::store::Catalogue;
 use crate::web::error::Suggestion;
 
 /// The page's query: the ids to compare, each once, in the order given (`ids=a,b` and
-/// `ids=a&ids=b` alike, as the catalogue's checkboxes send them). A name that stands for
-/// one model is read as its id; any other is kept as typed, for the page to explain.
+/// `ids=a&ids=b` alike, as the catalogue's checkboxes send them; a name that stands for one
+/// model is read as its id, any other kept as typed for the page to explain), the
+/// calculator's workload fields (each model is then priced for that workload) and the seller
+/// filters (which sellers may bill it).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CompareQuery {
     pub ids: Vec<String>,
@@ -21,15 +27,52 @@ pub struct CompareQuery {
     pub read_as: Vec<(String, String)>,
     /// (what was typed, the models it could mean), for names that could mean several.
     pub ambiguous: Vec<(String, Vec<Suggestion>)>,
+    /// The reader's workload, when the address carries one.
+    pub workload: Option<(Workload, CalculatorQuery)>,
+    /// The seller filters as typed, for the form and links.
+    pub typed: FilterQuery,
+    pub filters: SellerFilters,
 }
 
 impl PageQuery for CompareQuery {
-    const PARAMS: &'static [&'static str] = &["ids"];
+    const PARAMS: &'static [&'static str] = &[
+        "batch",
+        "cache_hit",
+        "cache_write",
+        "dc",
+        "discount",
+        "full_precision",
+        "hq",
+        "ids",
+        "input_tokens",
+        "maker_and_clouds",
+        "min_uptime",
+        "output_tokens",
+        "reasoning_tokens",
+        "requests",
+        "structured_outputs",
+        "tools",
+    ];
 
-    /// Any names read; which of them name models is the page's to say, by each name.
+    /// Any names read; which of them name models is the page's to say, by each name. A
+    /// workload or filter that does not read is a problem by its field.
     fn parse(params: &Params, catalogue: &Catalogue) -> (CompareQuery, FieldErrors) {
         let mut seen = BTreeSet::new();
-        let mut query = CompareQuery::default();
+        let typed_filters = FilterQuery::from_params(params);
+        let (filters, mut errors) = match typed_filters.parse() {
+            Ok(filters) => (filters, FieldErrors::default()),
+            Err(errors) => (SellerFilters::default(), errors),
+        };
+        let workload = workload_in(params, catalogue).unwrap_or_else(|problems| {
+            errors.0.extend(problems.0);
+            None
+        });
+        let mut query = CompareQuery {
+            workload,
+            typed: typed_filters,
+            filters,
+            ..CompareQuery::default()
+        };
         for typed in params.all("ids") {
             // The page words every problem with the list itself, naming each id.
             let named = NamedModel::read(catalogue, &typed, "ids", &mut FieldErrors::default());
@@ -51,7 +94,7 @@ impl PageQuery for CompareQuery {
                 query.ids.push(id);
             }
         }
-        (query, FieldErrors::default())
+        (query, errors)
     }
 }
 
@@ -62,7 +105,27 @@ impl CompareQuery {
         if self.ids.len() < MIN_MODELS {
             return "/compare".to_string();
         }
-        format!("/compare?{}", encode([("ids", self.ids.join(","))]))
+        let mut pairs = vec![("ids", self.ids.join(","))];
+        if let Some((_, workload)) = &self.workload {
+            pairs.extend(
+                workload
+                    .pairs()
+                    .into_iter()
+                    .filter(|(key, _)| *key != "ids"),
+            );
+        }
+        pairs.extend(self.typed.pairs());
+        format!("/compare?{}", encode(pairs))
+    }
+
+    /// The workload's and filters' fields, as hidden inputs of a form that changes the ids
+    /// or the filters and must keep the rest.
+    pub fn hidden_workload(&self) -> Vec<(&'static str, String)> {
+        self.workload
+            .iter()
+            .flat_map(|(_, q)| q.pairs())
+            .filter(|(key, _)| *key != "ids")
+            .collect()
     }
 
     /// This comparison without `id`, when enough models would remain.
@@ -70,7 +133,7 @@ impl CompareQuery {
         (self.ids.len() > MIN_MODELS).then(|| {
             CompareQuery {
                 ids: self.ids.iter().filter(|i| *i != id).cloned().collect(),
-                ..CompareQuery::default()
+                ..self.clone()
             }
             .href()
         })
@@ -89,7 +152,7 @@ impl CompareQuery {
         }
         CompareQuery {
             ids,
-            ..CompareQuery::default()
+            ..self.clone()
         }
         .href()
     }

@@ -11,10 +11,13 @@
 //! | `tools`              | `1`: lists tool calling                 |
 //! | `structured_outputs` | `1`: lists structured outputs           |
 //! | `maker_and_clouds`   | `1`: the maker's own API and the clouds only |
+//! | `requests`, `input_tokens`, … | the calculator's workload: each seller's monthly bill |
 
 use super::PageQuery;
+use super::calculator::{CalculatorQuery, workload_in};
 use super::form::{self, FieldErrors};
 use super::params::Params;
+use crate::pricing::calculator::Workload;
 use crate::pricing::providers::{ProviderFilters, Region};
 use crate::pricing::sellers::SellerFilters;
 use crate::store::Catalogue;
@@ -25,26 +28,48 @@ use crate::store::Catalogue;
 pub struct WhereToBuyQuery {
     pub typed: FilterQuery,
     pub filters: SellerFilters,
+    /// The reader's workload (the calculator's fields), when the address carries one: each
+    /// seller's row then shows its monthly bill.
+    pub workload: Option<(Workload, CalculatorQuery)>,
 }
 
 impl PageQuery for WhereToBuyQuery {
     const PARAMS: &'static [&'static str] = &[
+        "batch",
+        "cache_hit",
+        "cache_write",
         "dc",
+        "discount",
         "full_precision",
         "hq",
+        "input_tokens",
         "maker_and_clouds",
         "min_uptime",
+        "output_tokens",
+        "reasoning_tokens",
+        "requests",
         "structured_outputs",
         "tools",
     ];
 
-    fn parse(params: &Params, _: &Catalogue) -> (WhereToBuyQuery, FieldErrors) {
+    fn parse(params: &Params, catalogue: &Catalogue) -> (WhereToBuyQuery, FieldErrors) {
         let typed = FilterQuery::from_params(params);
-        let (filters, errors) = match typed.parse() {
+        let (filters, mut errors) = match typed.parse() {
             Ok(filters) => (filters, FieldErrors::default()),
             Err(errors) => (SellerFilters::default(), errors),
         };
-        (WhereToBuyQuery { typed, filters }, errors)
+        let workload = workload_in(params, catalogue).unwrap_or_else(|problems| {
+            errors.0.extend(problems.0);
+            None
+        });
+        (
+            WhereToBuyQuery {
+                typed,
+                filters,
+                workload,
+            },
+            errors,
+        )
     }
 }
 

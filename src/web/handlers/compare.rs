@@ -8,5 +8,9 @@ use crate::web::pages::compare::ComparePage;
 /// `GET /compare`: the empty form without ids, each problem with them (a 400), or the
 /// models side by side.
 pub async fn compare(query: Query<CompareQuery>) -> AppResult<ComparePage> {
-    Ok(ComparePage::build(&query.catalogue, &query.value))
+    Ok(ComparePage::build(
+        &query.catalogue,
+        &query.value,
+        query.errors.clone(),
+    ))
 }

@@ -11,20 +11,29 @@ use askama::Template;
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 
-use super::sections::where_to_buy::{self, WhereToBuySection, blend};
+use super::calculator::workload_line;
+use super::sections::where_to_buy::blend;
+use super::sections::where_to_buy_form::FilterForm;
 use super::{Page, impl_page};
 use crate::model::price::{Component, Price, Unit};
 use crate::model::{Model, Variant};
+use crate::pricing::calculator::Detail;
 use crate::pricing::calculator::Workload;
 use crate::pricing::compare::{self, IdProblems, best, percent_below};
 pub use crate::pricing::compare::{MAX_MODELS, MIN_MODELS};
+use crate::pricing::market::Market;
+use crate::pricing::sellers::{self, SellerBill, SellerFilters, Sellers, every_seller};
+use crate::seller::Seller;
 use crate::store::Catalogue;
 use crate::web::error::Suggestion;
 use crate::web::extractors::calculator::CalculatorQuery;
 use crate::web::extractors::compare::{CompareQuery, href};
+use crate::web::extractors::form::FieldErrors;
 use crate::web::extractors::params::clip;
+use crate::web::extractors::where_to_buy::FilterQuery;
 use crate::web::format;
 use crate::web::layout::Layout;
+use crate::web::today;
 
 /// The workload every compared model is priced for: the default workload's volumes, on
 /// demand, without caching.
@@ -99,9 +108,34 @@ pub struct ComparePage {
     pub columns: Vec<Column>,
     pub groups: Vec<CompareGroup>,
     pub workload: String,
+    /// True when the workload is the reader's, not the example.
+    pub own_workload: bool,
     pub calculator_href: String,
-    /// Each column's where-to-buy section, unfiltered.
-    pub where_to_buy_columns: Vec<WhereToBuySection>,
+    /// Each model's cheapest seller and routed price for the workload, once, compactly.
+    pub sellers: Vec<SellerLine>,
+    /// The seller filters' form, keeping the compared ids and the workload.
+    pub form: FilterForm,
+    /// The ids and workload as hidden fields of that form.
+    pub hidden: Vec<(&'static str, String)>,
+    /// Whether the reader set a seller filter.
+    pub filtered: bool,
+}
+
+/// One compared model's sellers, in one line.
+pub struct SellerLine {
+    pub id: String,
+    pub name: String,
+    /// "DeepInfra via OpenRouter (fp8)", or why none could bill.
+    pub cheapest: String,
+    pub cheapest_kind: &'static str,
+    pub reduced_precision: bool,
+    pub monthly: String,
+    /// The routed price's bill, "—" when it has none.
+    pub routed: String,
+    /// How many sellers were priced.
+    pub priced: usize,
+    /// The bill page listing every seller, with this workload and these filters.
+    pub every_href: String,
 }
 
 impl ComparePage {
@@ -284,53 +318,20 @@ fn quality_group(models: &[&Model]) -> CompareGroup {
     }
 }
 
-fn providers_group(sections: &[WhereToBuySection]) -> CompareGroup {
-    let cheapest = sections
-        .iter()
-        .map(|s| match (&s.cheapest_blend, s.has_data()) {
-            (Some(blend), true) => {
-                let note = format!(
-                    "{blend}/M blended{}",
-                    s.cheapest_vs_headline
-                        .as_ref()
-                        .map(|v| format!(", {v}"))
-                        .unwrap_or_default()
-                );
-                let who = if s.all_same_price {
-                    format!("all {} at one price", s.rows.len())
-                } else {
-                    s.cheapest.join(", ")
-                };
-                Cell::with_note(who, note)
-            }
-            (None, true) => Cell::plain("no comparable price"),
-            _ => Cell::plain("no endpoint data yet"),
-        })
-        .collect();
-    let spread = sections
-        .iter()
-        .map(|s| {
-            if !s.has_data() {
-                return Cell::plain("—");
-            }
-            match &s.spread_percent {
-                Some(p) => Cell::with_note(s.provider_count(), format!("dearest +{p}")),
-                None => Cell::plain(s.provider_count()),
-            }
-        })
-        .collect();
-    CompareGroup {
-        title: "Where to buy",
-        rows: vec![
-            CompareRow {
-                label: "Cheapest provider".into(),
-                cells: cheapest,
-            },
-            CompareRow {
-                label: "Providers".into(),
-                cells: spread,
-            },
-        ],
+/// What a batch listing takes off, naming output too when it is cut: "50% off input and
+/// output", "50% off input, 25% off output", "50% off input".
+fn batch_off(input: Option<Decimal>, output: Option<Decimal>) -> String {
+    let cut = |p: Option<Decimal>| p.filter(|p| *p > Decimal::ZERO);
+    match (cut(input), cut(output)) {
+        (Some(i), Some(o)) if i == o => format!("{} off input and output", format::percent(i)),
+        (Some(i), Some(o)) => format!(
+            "{} off input, {} off output",
+            format::percent(i),
+            format::percent(o)
+        ),
+        (Some(i), None) => format!("{} off input", format::percent(i)),
+        (None, Some(o)) => format!("{} off output", format::percent(o)),
+        (None, None) => String::new(),
     }
 }
 
@@ -344,9 +345,10 @@ fn options_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
                     format::token_price(b.pricing.base.prompt),
                     format::token_price(b.pricing.base.completion)
                 ),
-                percent_below(b.pricing.base.prompt, m.pricing.base.prompt)
-                    .map(|s| format!("{} off input", format::percent(s)))
-                    .unwrap_or_default(),
+                batch_off(
+                    percent_below(b.pricing.base.prompt, m.pricing.base.prompt),
+                    percent_below(b.pricing.base.completion, m.pricing.base.completion),
+                ),
             ),
             None => Cell::plain("no batch listing"),
         })
@@ -406,30 +408,85 @@ fn options_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
     }
 }
 
-fn cost_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
-    let bills = compare::bills(catalogue, models, &example_workload());
-    let monthly = compare::monthly_costs(&bills);
-    let mut monthly_cells: Vec<Cell> = bills
+/// Each model's bill for `workload` at every seller meeting `filters` (cheapest first).
+fn seller_bills<'a>(
+    market: &'a Market,
+    models: &[&'a Model],
+    workload: &Workload,
+    filters: &SellerFilters,
+) -> Vec<Vec<SellerBill<'a>>> {
+    models
+        .iter()
+        .map(|m| {
+            every_seller(
+                market,
+                m,
+                workload,
+                filters,
+                workload.request_tokens(),
+                today(),
+                // Itemised: the page shows each cheapest bill's cost per request.
+                Detail::Itemised,
+            )
+            .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn cost_group(every: &[Vec<SellerBill<'_>>], title: &'static str) -> CompareGroup {
+    let cheapest: Vec<Option<&SellerBill>> = every
+        .iter()
+        .map(|bills| bills.iter().find(|b| b.cheapest))
+        .collect();
+    let monthly: Vec<Option<Decimal>> = cheapest
+        .iter()
+        .map(|b| b.and_then(SellerBill::monthly_cost))
+        .collect();
+    let mut at_cheapest: Vec<Cell> = cheapest
         .iter()
         .map(|b| match b {
-            Ok(bill) => Cell::plain(format::usd(bill.monthly_cost)),
-            Err(err) => Cell::with_note("not priceable", err.to_string()),
+            Some(bill) => Cell::with_note(
+                bill.monthly_cost().map_or_else(|| "—".into(), format::usd),
+                format!("at {}", bill.seller.name_with_precision()),
+            ),
+            None => Cell::plain("no seller meets the filters"),
         })
         .collect();
-    mark_best(&mut monthly_cells, &monthly, true);
-    let per_request = bills
+    mark_best(&mut at_cheapest, &monthly, true);
+    let routed_bills: Vec<Option<&SellerBill>> = every
         .iter()
-        .map(|b| match b {
-            Ok(bill) => Cell::plain(format::usd(bill.cost_per_request)),
-            Err(_) => Cell::plain("—"),
+        .map(|bills| bills.iter().find(|b| b.seller.seller == Seller::Routed))
+        .collect();
+    let routed_costs: Vec<Option<Decimal>> = routed_bills
+        .iter()
+        .map(|b| b.and_then(SellerBill::monthly_cost))
+        .collect();
+    let mut routed: Vec<Cell> = routed_bills
+        .iter()
+        .map(|b| match b.map(|b| &b.bill) {
+            Some(Ok(bill)) => Cell::plain(format::usd(bill.monthly_cost)),
+            Some(Err(why)) => Cell::with_note("not priceable", why.clone()),
+            None => Cell::plain("—"),
+        })
+        .collect();
+    mark_best(&mut routed, &routed_costs, true);
+    let per_request = cheapest
+        .iter()
+        .map(|b| match b.and_then(|b| b.bill.as_ref().ok()) {
+            Some(bill) => Cell::plain(format::usd(bill.cost_per_request)),
+            None => Cell::plain("—"),
         })
         .collect();
     CompareGroup {
-        title: "Monthly cost of the example workload",
+        title,
         rows: vec![
             CompareRow {
                 label: "Monthly cost".into(),
-                cells: monthly_cells,
+                cells: at_cheapest,
+            },
+            CompareRow {
+                label: "Monthly cost, routed price".into(),
+                cells: routed,
             },
             CompareRow {
                 label: "Cost per request".into(),
@@ -437,6 +494,47 @@ fn cost_group(catalogue: &Catalogue, models: &[&Model]) -> CompareGroup {
             },
         ],
     }
+}
+
+/// The compact sellers list: one line per model.
+fn seller_lines(
+    models: &[&Model],
+    every: &[Vec<SellerBill<'_>>],
+    link: &CalculatorQuery,
+) -> Vec<SellerLine> {
+    models
+        .iter()
+        .zip(every)
+        .map(|(model, bills)| {
+            let cheapest = bills.iter().find(|b| b.cheapest);
+            let routed = bills.iter().find(|b| b.seller.seller == Seller::Routed);
+            SellerLine {
+                id: model.id.clone(),
+                name: model.short_name().to_string(),
+                cheapest: cheapest.map_or_else(
+                    || sellers::NO_SELLER.to_string(),
+                    |b| b.seller.name_with_precision(),
+                ),
+                cheapest_kind: cheapest.map_or("", |b| b.seller.kind().label()),
+                reduced_precision: cheapest.is_some_and(|b| b.seller.quantization.is_some()),
+                monthly: cheapest
+                    .and_then(SellerBill::monthly_cost)
+                    .map_or_else(|| "—".into(), format::usd),
+                routed: routed
+                    .and_then(SellerBill::monthly_cost)
+                    .map_or_else(|| "—".into(), format::usd),
+                priced: bills.iter().filter(|b| b.bill.is_ok()).count(),
+                every_href: CalculatorQuery {
+                    ids: vec![model.id.clone()],
+                    sellers: Sellers::All,
+                    // A batch listing is priced as a row of its own only when asked.
+                    separate: model.variant == Variant::Batch,
+                    ..link.clone()
+                }
+                .bill_href(&model.id),
+            }
+        })
+        .collect()
 }
 
 fn quoted(ids: &[String]) -> String {
@@ -540,15 +638,20 @@ fn empty_page(layout: Layout, ids_value: String) -> ComparePage {
         columns: Vec::new(),
         groups: Vec::new(),
         workload: String::new(),
+        own_workload: false,
         calculator_href: String::new(),
-        where_to_buy_columns: Vec::new(),
+        sellers: Vec::new(),
+        form: FilterForm::default(),
+        hidden: Vec::new(),
+        filtered: false,
     }
 }
 
 impl ComparePage {
     /// The page for `query`: the empty form without ids, every problem with them (a 400),
     /// else the models side by side.
-    pub fn build(catalogue: &Catalogue, query: &CompareQuery) -> ComparePage {
+    pub fn build(market: &Market, query: &CompareQuery, errors: FieldErrors) -> ComparePage {
+        let catalogue: &Catalogue = market;
         let layout = Layout::new(catalogue, "Compare models side by side", "/models").describe(
             "Compare two to six LLMs side by side: prices per million tokens, context, quality \
              and what one workload costs on each.",
@@ -602,17 +705,35 @@ impl ComparePage {
                 remove_href: query.without(&e.model.id),
             })
             .collect();
-        let where_to_buy_columns: Vec<WhereToBuySection> = entries
-            .iter()
-            .map(|e| where_to_buy::section(catalogue, &e.model.id, &Default::default()))
-            .collect();
+        // The reader's workload and filters when they read, else the example, unfiltered.
+        let read = errors.is_empty();
+        let (workload, own) = match query.workload.as_ref().filter(|_| read) {
+            Some((w, q)) => ((w.clone(), q.clone()), true),
+            None => (
+                (example_workload(), CalculatorQuery::default_volume()),
+                false,
+            ),
+        };
+        let filters = if read {
+            query.filters.clone()
+        } else {
+            SellerFilters::default()
+        };
+        let canonical = FilterQuery::from_seller_filters(&filters);
+        let every = seller_bills(market, &models, &workload.0, &filters);
         let mut groups = vec![
             price_group(&models),
             limits_group(&models),
             quality_group(&models),
-            providers_group(&where_to_buy_columns),
             options_group(catalogue, &models),
-            cost_group(catalogue, &models),
+            cost_group(
+                &every,
+                if own {
+                    "Monthly cost of your workload at each model's cheapest seller"
+                } else {
+                    "Monthly cost of the example workload at each model's cheapest seller"
+                },
+            ),
         ];
         for row in groups.iter_mut().flat_map(|g| g.rows.iter_mut()) {
             for (cell, column) in row.cells.iter_mut().zip(&columns) {
@@ -621,13 +742,39 @@ impl ComparePage {
         }
         // Every compared listing, a batch listing as a row of its own: the calculator then
         // shows one bill per column here.
+        let link = CalculatorQuery {
+            filters: canonical.clone(),
+            ..workload.1.clone()
+        };
         let calculator_href = CalculatorQuery {
             ids: models.iter().map(|m| m.id.clone()).collect(),
             separate: models.iter().any(|m| m.variant == Variant::Batch),
-            ..CalculatorQuery::default_volume()
+            sellers: Sellers::All,
+            ..link.clone()
         }
         .href();
-        let volume = example_workload();
+        let compared = CompareQuery {
+            ids: models.iter().map(|m| m.id.clone()).collect(),
+            workload: own.then(|| workload.clone()),
+            typed: canonical,
+            filters: filters.clone(),
+            ..CompareQuery::default()
+        };
+        let mut form = FilterForm::new(
+            catalogue,
+            "/compare",
+            "compare-sellers",
+            if read {
+                query.typed.clone()
+            } else {
+                FilterQuery::default()
+            },
+            errors,
+        );
+        // The form submits the compared ids with it; the page has no anchor to return to.
+        form.action = "/compare".into();
+        let mut hidden = vec![("ids", compared.ids.join(","))];
+        hidden.extend(compared.hidden_workload());
         let names: Vec<&str> = models.iter().map(|m| m.short_name()).collect();
         ComparePage {
             layout: Layout {
@@ -644,15 +791,13 @@ impl ComparePage {
             )),
             columns,
             groups,
-            workload: format!(
-                "{} requests a month, each with {} input and {} output tokens, on demand, without \
-                 caching or batching",
-                format::quantity(volume.requests),
-                format::quantity(volume.input_tokens),
-                format::quantity(volume.output_tokens),
-            ),
+            workload: workload_line(&workload.0),
+            own_workload: own,
             calculator_href,
-            where_to_buy_columns,
+            sellers: seller_lines(&models, &every, &link),
+            form,
+            hidden,
+            filtered: !filters.is_empty(),
             read_as,
             ..empty_page(Layout::bare(""), ids_value)
         }
@@ -660,9 +805,10 @@ impl ComparePage {
 }
 
 impl Page for ComparePage {
-    /// 400 when the ids name no comparison (each problem is on the page).
+    /// 400 when the ids name no comparison or a workload or filter does not read (each
+    /// problem is on the page).
     fn status(&self) -> StatusCode {
-        if self.problems.is_empty() {
+        if self.problems.is_empty() && self.form.errors.is_empty() {
             StatusCode::OK
         } else {
             StatusCode::BAD_REQUEST

@@ -15,6 +15,33 @@ use crate::store::Catalogue;
 pub use form::{CalcRequest, FormValues, Format, MAX_IDS, SHARE_FIELDS, WORKLOAD_FIELDS, parse};
 pub use link::{CalculatorQuery, EXAMPLES, Example, volume};
 
+/// The workload another page carries into its answer (the model page's bills at every
+/// seller, `/compare`, the price-tags API): read by the calculator's own form from the
+/// workload fields alone, so every page prices exactly what the calculator would. `Ok(None)`
+/// when the query names no workload field; the problems by field when it does not read.
+pub fn workload_in(
+    params: &Params,
+    catalogue: &Catalogue,
+) -> Result<Option<(crate::pricing::calculator::Workload, CalculatorQuery)>, FieldErrors> {
+    let fields: Vec<&str> = WORKLOAD_FIELDS
+        .iter()
+        .chain(SHARE_FIELDS)
+        .map(|(field, _, _)| *field)
+        .collect();
+    if !fields.iter().any(|f| params.get(f).is_some()) {
+        return Ok(None);
+    }
+    let own = params
+        .pairs()
+        .iter()
+        .filter(|(key, _)| fields.contains(&key.as_str()))
+        .map(|(key, value)| (key.as_str(), value.clone()));
+    let only = Params::parse(Some(&super::params::encode(own)));
+    let (_, parsed) = parse(&only, catalogue);
+    let request = parsed?;
+    Ok(Some((request.workload.clone(), request.calculator_query())))
+}
+
 /// `/calculator`'s query: the form as typed, and the request it reads as when it does.
 #[derive(Clone, Debug)]
 pub struct CalculatorForm {

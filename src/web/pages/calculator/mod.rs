@@ -290,7 +290,8 @@ fn seller_answer(priced: &Priced<'_>, floor: Option<&str>) -> Option<String> {
     let mut answer = format!("{}{}.", floor.unwrap_or_default(), parts.join(" · "));
     if let Some(q) = &seller.quantization {
         answer.push_str(&format!(
-            " That price is for an endpoint serving the model at {q}, below the 16-bit              original: its answers can differ."
+            " That price is for an endpoint serving the model at {q}, below the 16-bit \
+             original: its answers can differ."
         ));
     }
     Some(answer)

@@ -12,10 +12,11 @@ use rust_decimal::Decimal;
 
 use super::sections::history::{self, HistorySection};
 use super::sections::price_tags::PriceTagsSection;
-use super::sections::where_to_buy::{self, WhereToBuySection};
+use super::sections::where_to_buy;
 use super::{Page, impl_page};
 use crate::model::price::Price;
 use crate::model::{Model, QualityIndex, Variant};
+use crate::pricing::market::Market;
 use crate::pricing::similar;
 use crate::store::Catalogue;
 use crate::store::catalogue::Entry;
@@ -263,7 +264,6 @@ pub struct ModelPage {
     pub calculator_href: Option<String>,
     /// Whether `/models?author=` lists this author: some of their listings are current.
     pub author_listed: bool,
-    pub where_to_buy: WhereToBuySection,
     pub history: HistorySection,
     pub price_tags: PriceTagsSection,
 }
@@ -273,10 +273,11 @@ impl ModelPage {
     /// (or, when `errors` has their problems, unfiltered, with each problem by its field).
     pub fn build(
         entry: &Entry,
-        catalogue: &Catalogue,
+        market: &Market,
         filters: WhereToBuyQuery,
         errors: FieldErrors,
     ) -> ModelPage {
+        let catalogue: &Catalogue = market;
         let model = &entry.model;
         let base = &model.pricing.base;
         let group = catalogue.group_of(&model.id);
@@ -465,13 +466,28 @@ impl ModelPage {
             openrouter_url: format!("https://openrouter.ai/{}", model.id),
             author_pricing: author_pricing_page(&model.author),
             compare_href: compare_href(model, catalogue),
-            calculator_href: entry
-                .active
-                .then(|| CalculatorQuery::for_models([model.id.clone()]).href()),
+            // The reader's workload, when the address carries one.
+            calculator_href: entry.active.then(|| {
+                CalculatorQuery {
+                    ids: vec![model.id.clone()],
+                    ..filters
+                        .workload
+                        .as_ref()
+                        .filter(|_| errors.is_empty())
+                        .map(|(_, q)| q.clone())
+                        .unwrap_or_default()
+                }
+                .href()
+            }),
             author_listed: catalogue.has_current_author(&model.author),
-            where_to_buy: where_to_buy::with_form(catalogue, &model.id, filters, errors),
+            price_tags: PriceTagsSection::build(
+                market,
+                &model.id,
+                &filters,
+                errors.is_empty(),
+                where_to_buy::with_form(catalogue, &model.id, filters.clone(), errors),
+            ),
             history: history::history_section(catalogue, &model.id),
-            price_tags: PriceTagsSection::build(catalogue, &model.id),
         }
     }
 
@@ -487,7 +503,7 @@ impl ModelPage {
 impl Page for ModelPage {
     /// 400 when a where-to-buy filter does not read (its message is by the field).
     fn status(&self) -> StatusCode {
-        self.where_to_buy.form.errors.status()
+        self.price_tags.providers.form.errors.status()
     }
 }
 impl_page!(ModelPage);

@@ -77,18 +77,19 @@ pub fn left_out_summary(
     left_out: usize,
     reasons: &[(Shortfall, usize)],
     filters: &ProviderFilters,
+    noun: &str,
 ) -> Option<String> {
     (left_out > 0).then(|| {
         let why: Vec<String> = reasons
             .iter()
             .map(|(r, n)| format!("{n} {}", r.describe(filters, *n == 1)))
             .collect();
-        let providers = if left_out == 1 {
-            "1 provider".to_string()
+        let counted = if left_out == 1 {
+            format!("1 {noun}")
         } else {
-            format!("{left_out} providers")
+            format!("{left_out} {noun}s")
         };
-        format!("{providers} left out: {}.", why.join(", "))
+        format!("{counted} left out: {}.", why.join(", "))
     })
 }
 
@@ -578,8 +579,12 @@ pub fn section_at(
     section.filtered = !filters.is_empty();
     section.kept = rows.len() - selection.left_out();
     if section.filtered {
-        section.left_out_summary =
-            left_out_summary(selection.left_out(), &selection.reasons, filters);
+        section.left_out_summary = left_out_summary(
+            selection.left_out(),
+            &selection.reasons,
+            filters,
+            "provider",
+        );
         section.cheapest_qualifying = selection.cheapest.first().map(|&i| {
             let names: Vec<&str> = selection
                 .cheapest
