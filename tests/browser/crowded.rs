@@ -1,7 +1,8 @@
 //! Issue 25's phone layouts, on the crowded site (120 generated models with long names, two
 //! listings six days apart: see `env::crowd_catalogue`), in real Chromium at 390 px, measured
 //! by the boxes the browser draws: long lists come in pages with a sort control a phone can
-//! use (item 7), the biggest-moves and factor tables fit the screen (item 6), and no chart
+//! use (item 7), the biggest-moves, factor and "Other listings" tables fit the screen and the
+//! calculator's cards draw every amount (item 6, partly on the main test site), and no chart
 //! label covers another model's dot (item 8).
 
 use anyhow::{Context, Result, ensure};
