@@ -443,7 +443,13 @@ impl<'t> Tally<'t> {
         });
         Reading {
             format: self.format,
-            rows_read: self.rows_read,
+            // A row read but set aside (a proxy's own cache answered it, the request failed)
+            // is neither priced nor unresolved: issue 27's `rows_read` leaves it out, and the
+            // notes count it.
+            rows_read: self
+                .rows_read
+                .saturating_sub(self.notes.proxy_cache_hits)
+                .saturating_sub(self.notes.failed_requests),
             rows_skipped: self.rows_skipped,
             skipped: self.skipped,
             period: self.period,

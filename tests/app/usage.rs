@@ -252,8 +252,9 @@ async fn each_format_is_told_from_its_content_and_read_exactly_gzipped_or_not() 
         Case {
             file: "litellm-spend-logs.csv",
             format: "litellm-spend-logs-csv",
-            // The proxy's cache hit and the failed request are read, not priced.
-            rows_read: 5,
+            // Five data rows; the proxy's cache hit and the failed request are set aside
+            // (counted in the notes), so `rows_read`, rows priced or unresolved, is 3.
+            rows_read: 3,
             period: ("2025-01-15", "2025-01-17", 3),
             name: "gpt-4o",
             kind: "litellm",

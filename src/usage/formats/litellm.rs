@@ -184,7 +184,8 @@ mod tests {
         );
         let got = reading(&text, &[]);
         assert_eq!(got.format, Format::LiteLlmSpendLogs);
-        assert_eq!((got.rows_read, got.rows_skipped), (3, 0));
+        // Three rows read; only r1 is priced, r2 and r3 are set aside and counted apart.
+        assert_eq!((got.rows_read, got.rows_skipped), (1, 0));
         assert_eq!(
             (got.notes.proxy_cache_hits, got.notes.failed_requests),
             (1, 1)
