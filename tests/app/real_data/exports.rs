@@ -21,7 +21,8 @@ use serde_json::Value;
 struct Listing {
     author: String,
     context: Option<u64>,
-    /// Per-million input and output prices; `None` when absent or variable (`-1`).
+    /// Per-million input and output prices; `None` when absent, variable (`-1`) or not per
+    /// token (a listing billed per item fails every price ceiling).
     input: Option<Decimal>,
     output: Option<Decimal>,
     has_cache_read: bool,
@@ -46,12 +47,8 @@ fn strings(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Free, as the product defines it: a `:free` listing, or one whose listed token prices are
-/// all exactly zero and which makes only text (a zero-priced music model is billed per item).
-fn is_free(id: &str, record: &Value) -> bool {
-    if id.ends_with(":free") {
-        return true;
-    }
+/// Whether every listed token price is exactly zero.
+fn token_prices_all_zero(record: &Value) -> bool {
     let pricing = record.get("pricing").and_then(Value::as_object);
     let prices: Vec<Decimal> = pricing
         .into_iter()
@@ -59,8 +56,25 @@ fn is_free(id: &str, record: &Value) -> bool {
         .filter_map(|(_, v)| v.as_str())
         .filter_map(|s| Decimal::from_str(s).ok())
         .collect();
-    let outputs = strings(record.pointer("/architecture/output_modalities"));
-    !prices.is_empty() && prices.iter().all(|p| p.is_zero()) && outputs.iter().all(|m| m == "text")
+    !prices.is_empty() && prices.iter().all(|p| p.is_zero())
+}
+
+fn outputs_only_text(record: &Value) -> bool {
+    strings(record.pointer("/architecture/output_modalities"))
+        .iter()
+        .all(|m| m == "text")
+}
+
+/// Free, as the product defines it: a `:free` listing, or one whose listed token prices are
+/// all exactly zero and which makes only text (a zero-priced music model is billed per item).
+fn is_free(id: &str, record: &Value) -> bool {
+    id.ends_with(":free") || (token_prices_all_zero(record) && outputs_only_text(record))
+}
+
+/// Billed per item, not per token (issue 25, item 1): zero token prices on a listing that makes
+/// something other than text. Such a listing has no per-token price to pass a ceiling with.
+fn is_not_priced_per_token(id: &str, record: &Value) -> bool {
+    !id.ends_with(":free") && token_prices_all_zero(record) && !outputs_only_text(record)
 }
 
 fn listings(file: &Value) -> BTreeMap<String, Listing> {
@@ -73,6 +87,8 @@ fn listings(file: &Value) -> BTreeMap<String, Listing> {
         .iter()
         .map(|r| {
             let id = r["id"].as_str().expect("id").to_string();
+            let per_token = !is_not_priced_per_token(&id, r);
+            let price = |pointer: &str| per_million(r.pointer(pointer)).filter(|_| per_token);
             let listing = Listing {
                 author: id
                     .trim_start_matches('~')
@@ -81,8 +97,8 @@ fn listings(file: &Value) -> BTreeMap<String, Listing> {
                     .unwrap_or("")
                     .to_string(),
                 context: r.get("context_length").and_then(Value::as_u64),
-                input: per_million(r.pointer("/pricing/prompt")),
-                output: per_million(r.pointer("/pricing/completion")),
+                input: price("/pricing/prompt"),
+                output: price("/pricing/completion"),
                 has_cache_read: r.pointer("/pricing/input_cache_read").is_some(),
                 modalities: strings(r.pointer("/architecture/input_modalities")),
                 free: is_free(&id, r),
