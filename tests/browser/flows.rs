@@ -272,6 +272,30 @@ pub async fn calculator_answer_is_on_a_phones_first_screen(env: SharedEnv) -> Re
         "the answer: {answer:?}"
     );
     // Its first sentence lies wholly inside the first screen, without scrolling.
+    answer_is_on_the_first_screen(&s).await?;
+
+    // Priced at every seller, the answer names the seller, and it too is on the first screen.
+    s.open(
+        &env,
+        "/calculator?requests=100000&input_tokens=2000&output_tokens=500&sellers=all",
+    )
+    .await?;
+    let answer = collapse(&s.text("#summary p").await?);
+    ensure!(
+        answer.starts_with("Cheapest for this workload: ")
+            && answer.contains(" at ")
+            && answer.contains(" a month"),
+        "the answer at every seller names its seller: {answer:?}"
+    );
+    answer_is_on_the_first_screen(&s).await?;
+    s.assert_clean_console("/calculator (phone)").await?;
+    s.quit().await?;
+    Ok(())
+}
+
+/// The calculator's answer (its first paragraph) lies wholly inside a phone's first screen,
+/// above the workload form.
+async fn answer_is_on_the_first_screen(s: &crate::env::Session) -> Result<()> {
     let placed: serde_json::Value = s
         .eval(
             "window.scrollTo(0, 0);
@@ -297,8 +321,6 @@ pub async fn calculator_answer_is_on_a_phones_first_screen(env: SharedEnv) -> Re
         num("form_top") > num("bottom"),
         "the answer comes before the form: {placed}"
     );
-    s.assert_clean_console("/calculator (phone)").await?;
-    s.quit().await?;
     Ok(())
 }
 
