@@ -4,11 +4,11 @@
 use std::collections::BTreeSet;
 
 use super::PageQuery;
-use super::calculator::{CalculatorQuery, workload_in};
+use super::calculator::CalculatorQuery;
 use super::form::FieldErrors;
 use super::named_model::NamedModel;
 use super::params::{Params, encode};
-use super::where_to_buy::FilterQuery;
+use super::where_to_buy::{FilterQuery, WhereToBuyQuery};
 use crate::pricing::calculator::Workload;
 use crate::pricing::compare::MIN_MODELS;
 use crate::pricing::sellers::SellerFilters;
@@ -58,19 +58,12 @@ impl PageQuery for CompareQuery {
     /// workload or filter that does not read is a problem by its field.
     fn parse(params: &Params, catalogue: &Catalogue) -> (CompareQuery, FieldErrors) {
         let mut seen = BTreeSet::new();
-        let typed_filters = FilterQuery::from_params(params);
-        let (filters, mut errors) = match typed_filters.parse() {
-            Ok(filters) => (filters, FieldErrors::default()),
-            Err(errors) => (SellerFilters::default(), errors),
-        };
-        let workload = workload_in(params, catalogue).unwrap_or_else(|problems| {
-            errors.0.extend(problems.0);
-            None
-        });
+        // The seller filters and the workload read as on the model page.
+        let (sellers, errors) = WhereToBuyQuery::parse(params, catalogue);
         let mut query = CompareQuery {
-            workload,
-            typed: typed_filters,
-            filters,
+            workload: sellers.workload,
+            typed: sellers.typed,
+            filters: sellers.filters,
             ..CompareQuery::default()
         };
         for typed in params.all("ids") {
