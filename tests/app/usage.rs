@@ -642,6 +642,47 @@ async fn a_third_upload_while_two_are_being_read_is_turned_away_with_retry_after
     assert_eq!(fourth.status(), StatusCode::OK);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_that_goes_silent_is_cut_off_and_gives_its_slot_back() {
+    let app = TestApp::fixture().await;
+    let router = tokenfare::router(app.state.clone());
+    let mix = fixture("mix.csv");
+    let whole = form(&[Part {
+        field: "file",
+        filename: Some("mix.csv"),
+        content: &mix,
+    }]);
+    let (head, _) = whole.split_at(whole.len() / 2);
+    // Two clients send half a file each and then nothing, their connections left open.
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let (sender, body) = trickle();
+        let answer = tokio::spawn(
+            router
+                .clone()
+                .oneshot(with_host(post("/usage?format=json", body))),
+        );
+        sender.send(Bytes::copy_from_slice(head)).await.unwrap();
+        stalled.push((sender, answer));
+    }
+    // Each is answered after its silence, long before the two minutes an upload may take.
+    for (_sender, answer) in stalled {
+        let response = tokio::time::timeout(Duration::from_secs(40), answer)
+            .await
+            .expect("a silent upload is cut off within 40 s")
+            .unwrap()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    }
+    // And the slots they held take the next upload.
+    let next = router
+        .oneshot(with_host(post("/usage?format=json", Body::from(whole))))
+        .await
+        .unwrap();
+    assert_eq!(next.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn every_answer_to_an_upload_is_no_store_and_other_requests_keep_their_16_kb_body() {
     let app = TestApp::fixture().await;

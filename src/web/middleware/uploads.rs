@@ -4,22 +4,26 @@
 //! [`BODY_BYTES`] and [`REQUEST_TIME`]. An upload may send up to [`UPLOAD_BYTES`]: a larger
 //! one is refused by its declared length before any of it is read, or as soon as its stream
 //! runs past the limit. It may take [`UPLOAD_TIME`], since the file arrives over the
-//! reader's own connection; at most [`UPLOAD_SLOTS`] are read at once, and another gets the
+//! reader's own connection, but may not go silent for more than [`UPLOAD_IDLE`]; at most [`UPLOAD_SLOTS`] are read at once, and another gets the
 //! busy page with `Retry-After` at once. Its answer, errors included, carries
 //! `Cache-Control: no-store`: it quotes the reader's own data.
 //!
 //! Ours where tower-http has `RequestBodyLimitLayer` and `TimeoutLayer`: each applies one
 //! limit to every route, and a route's own layer, inside them, cannot raise it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
+use tokio::time::{Instant, Sleep};
 
 use crate::web::AppError;
 
@@ -34,6 +38,9 @@ pub const UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 pub const UPLOAD_TIME: Duration = Duration::from_secs(120);
 /// Uploads read at once: each keeps a core busy.
 pub const UPLOAD_SLOTS: usize = 2;
+/// The longest an upload may send nothing. A client that stalls mid-file is cut off then,
+/// so two silent connections cannot hold both slots for the whole [`UPLOAD_TIME`].
+pub const UPLOAD_IDLE: Duration = Duration::from_secs(10);
 
 /// The routes that take uploads, by the pattern they are routed by, and the slots of the
 /// uploads being read.
@@ -82,7 +89,10 @@ pub async fn limit_requests(
         .await;
     }
     let mut response = match uploads.slots.clone().try_acquire_owned() {
-        Ok(_slot) => bounded(request, next, UPLOAD_BYTES, UPLOAD_TIME, "This upload").await,
+        Ok(_slot) => {
+            let request = request.map(|body| Body::new(Stalling::new(body, UPLOAD_IDLE)));
+            bounded(request, next, UPLOAD_BYTES, UPLOAD_TIME, "This upload").await
+        }
         Err(_) => AppError::Busy.into_response(),
     };
     response
@@ -130,4 +140,57 @@ pub fn body_bytes_at_least(request: &Request) -> u64 {
         .and_then(|v| v.parse::<u64>().ok());
     let at_least = http_body::Body::size_hint(request.body()).lower();
     declared.unwrap_or(0).max(at_least)
+}
+
+/// A request body that fails when no bytes arrive for `idle`: the reader of an upload then
+/// sees it break off, answers, and gives its slot back.
+struct Stalling {
+    inner: Body,
+    idle: Duration,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl Stalling {
+    fn new(inner: Body, idle: Duration) -> Stalling {
+        Stalling {
+            inner,
+            idle,
+            deadline: Box::pin(tokio::time::sleep(idle)),
+        }
+    }
+}
+
+/// Why a [`Stalling`] body ended early.
+#[derive(Debug, thiserror::Error)]
+#[error("the upload sent nothing for {0:?}")]
+struct Stalled(Duration);
+
+impl http_body::Body for Stalling {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                this.deadline.as_mut().reset(Instant::now() + this.idle);
+                Poll::Ready(frame)
+            }
+            Poll::Pending => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(axum::Error::new(Stalled(this.idle))))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
