@@ -13,12 +13,12 @@ use crate::env::{CROWD_LONG_VARIANT_BASE, Device, Env, PHONE_WIDTH, Session, Sha
 
 /// A box as the browser drew it, in CSS px relative to the window.
 #[derive(Clone, Debug, Deserialize)]
-struct Box {
-    what: String,
-    left: f64,
-    top: f64,
-    right: f64,
-    bottom: f64,
+pub struct Box {
+    pub what: String,
+    pub left: f64,
+    pub top: f64,
+    pub right: f64,
+    pub bottom: f64,
 }
 
 impl Box {
@@ -30,7 +30,7 @@ impl Box {
             && other.top < self.bottom - 0.5
     }
 
-    fn is_drawn(&self) -> bool {
+    pub fn is_drawn(&self) -> bool {
         self.right > self.left && self.bottom > self.top
     }
 }
@@ -59,13 +59,13 @@ return {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PageSize {
-    scroll_width: f64,
-    scroll_height: f64,
-    inner_width: f64,
+pub struct PageSize {
+    pub scroll_width: f64,
+    pub scroll_height: f64,
+    pub inner_width: f64,
 }
 
-async fn boxes(s: &Session, css: &str) -> Result<Vec<Box>> {
+pub async fn boxes(s: &Session, css: &str) -> Result<Vec<Box>> {
     s.eval(BOXES_JS, vec![json!(css)]).await
 }
 
@@ -102,7 +102,7 @@ async fn in_view(s: &Session, css: &str) -> Result<Box> {
 }
 
 /// The document is no wider than the phone: nothing scrolls sideways.
-async fn no_sideways_scroll(s: &Session, what: &str) -> Result<PageSize> {
+pub async fn no_sideways_scroll(s: &Session, what: &str) -> Result<PageSize> {
     let size = page_size(s).await?;
     ensure!(
         size.scroll_width <= f64::from(PHONE_WIDTH) && size.inner_width == f64::from(PHONE_WIDTH),
@@ -352,7 +352,7 @@ pub async fn other_listings_fit_a_phone(env: SharedEnv) -> Result<()> {
 /// sideways, and no table scrolled inside its own box): drawn, wholly inside the phone's
 /// width and inside every box that clips it, its text not cut (nothing wider than the
 /// cell), and what the browser shows at its centre belongs to it.
-async fn cells_fit(s: &Session, css: &str, page: &str) -> Result<Vec<String>> {
+pub async fn cells_fit(s: &Session, css: &str, page: &str) -> Result<Vec<String>> {
     const CELLS_JS: &str = r#"
 const [css, phoneWidth] = arguments;
 const problems = [];

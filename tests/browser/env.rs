@@ -22,6 +22,12 @@ use thirtyfour::{ChromiumLikeCapabilities, LoggingPrefsLogLevel};
 
 /// Our hand-written fixture catalogue: OpenRouter's `/models` today.
 pub const FIXTURE: &str = include_str!("../fixtures/catalogue.json");
+/// The hand-written catalogue of real model ids that the official feed fixture prices
+/// (Claude Opus 4.8 at the maker, two Bedrock rows and Vertex), and that feed.
+const OFFICIAL_CATALOGUE: &str = include_str!("../fixtures/official/catalogue.json");
+const OFFICIAL_FEED: &str = include_str!("../fixtures/official/feed.json");
+/// The model the official site sells through four OpenRouter providers and its official rows.
+pub const OPUS: &str = "anthropic/claude-opus-4.8";
 
 /// Flags that suit a closed network and a container without a GPU or a big /dev/shm.
 const CHROMIUM_FLAGS: &[&str] = &[
@@ -172,28 +178,92 @@ fn endpoint(
 /// Provider lists the fake returns. Gamma has three providers (one cheaper than the routed
 /// price); every other model has one, at its routed price.
 fn endpoints_for(id: &str) -> Option<Value> {
-    let catalogue: Value = serde_json::from_str(FIXTURE).ok()?;
+    let endpoints = |context: &Value| {
+        vec![
+            endpoint("Globex", "0.000003", "0.000015", "unknown", context),
+            endpoint("Cloudco", "0.0000025", "0.0000125", "bf16", context),
+            endpoint("Fastco", "0.000004", "0.00002", "fp8", context),
+        ]
+    };
+    endpoints_in(FIXTURE, id, (id == "globex/gamma").then_some(endpoints))
+}
+
+/// The official site's provider lists: Claude Opus 4.8 at four providers, as OpenRouter lists
+/// the model at the maker and the clouds (list prices $5/$25 with cache prices) plus Cirrus,
+/// an invented European provider a little cheaper; every other model at one, its routed price.
+fn official_endpoints_for(id: &str) -> Option<Value> {
+    let endpoints = |context: &Value| {
+        [
+            (
+                "Anthropic",
+                "anthropic",
+                "0.000005",
+                "0.000025",
+                "0.0000005",
+            ),
+            (
+                "Amazon Bedrock",
+                "amazon-bedrock",
+                "0.000005",
+                "0.000025",
+                "0.0000005",
+            ),
+            (
+                "Google",
+                "google-vertex",
+                "0.000005",
+                "0.000025",
+                "0.0000005",
+            ),
+            ("Cirrus", "cirrus", "0.0000045", "0.0000225", "0.00000045"),
+        ]
+        .into_iter()
+        .map(|(provider, tag, prompt, completion, cache_read)| {
+            let mut e = endpoint(provider, prompt, completion, "unknown", context);
+            e["tag"] = json!(tag);
+            e["pricing"]["input_cache_read"] = json!(cache_read);
+            e["pricing"]["input_cache_write"] = json!("0.00000625");
+            e["supported_parameters"] = json!([
+                "max_tokens",
+                "reasoning",
+                "structured_outputs",
+                "tool_choice",
+                "tools"
+            ]);
+            e["supports_implicit_caching"] = json!(false);
+            e
+        })
+        .collect()
+    };
+    endpoints_in(OFFICIAL_CATALOGUE, id, (id == OPUS).then_some(endpoints))
+}
+
+/// Model `id` of `catalogue` at the endpoints `many` builds from its context window, or else at
+/// one provider, Origin, at its routed price.
+fn endpoints_in(
+    catalogue: &str,
+    id: &str,
+    many: Option<impl Fn(&Value) -> Vec<Value>>,
+) -> Option<Value> {
+    let catalogue: Value = serde_json::from_str(catalogue).ok()?;
     let model = catalogue["data"]
         .as_array()?
         .iter()
         .find(|m| m["id"] == id)?
         .clone();
     let context = &model["context_length"];
-    let endpoints = if id == "globex/gamma" {
-        vec![
-            endpoint("Globex", "0.000003", "0.000015", "unknown", context),
-            endpoint("Cloudco", "0.0000025", "0.0000125", "bf16", context),
-            endpoint("Fastco", "0.000004", "0.00002", "fp8", context),
-        ]
-    } else {
-        let pricing = &model["pricing"];
-        vec![endpoint(
-            "Origin",
-            pricing["prompt"].as_str()?,
-            pricing["completion"].as_str()?,
-            "unknown",
-            context,
-        )]
+    let endpoints = match many {
+        Some(many) => many(context),
+        None => {
+            let pricing = &model["pricing"];
+            vec![endpoint(
+                "Origin",
+                pricing["prompt"].as_str()?,
+                pricing["completion"].as_str()?,
+                "unknown",
+                context,
+            )]
+        }
     };
     Some(json!({"data": {"id": id, "name": model["name"], "endpoints": endpoints}}))
 }
@@ -215,8 +285,34 @@ fn provider_list() -> Value {
     ]})
 }
 
+/// The official site's providers: where they are based, and their policy pages.
+fn official_provider_list() -> Value {
+    let provider = |name: &str, slug: &str, headquarters: &str, datacenters: Value| {
+        json!({"name": name, "slug": slug, "headquarters": headquarters, "datacenters": datacenters,
+               "privacy_policy_url": format!("https://{slug}.example/privacy"),
+               "terms_of_service_url": format!("https://{slug}.example/terms"),
+               "status_page_url": format!("https://status.{slug}.example/")})
+    };
+    json!({"data": [
+        provider("Anthropic", "anthropic", "US", Value::Null),
+        provider("Amazon Bedrock", "amazon-bedrock", "US", Value::Null),
+        provider("Google", "google-vertex", "US", Value::Null),
+        provider("Cirrus", "cirrus", "DE", json!(["DE", "FR"])),
+    ]})
+}
+
 async fn fake_endpoints(UrlPath(rest): UrlPath<String>) -> Response {
     let Some(body) = rest.strip_suffix("/endpoints").and_then(endpoints_for) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    axum::Json(body).into_response()
+}
+
+async fn fake_official_endpoints(UrlPath(rest): UrlPath<String>) -> Response {
+    let Some(body) = rest
+        .strip_suffix("/endpoints")
+        .and_then(official_endpoints_for)
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     axum::Json(body).into_response()
@@ -318,7 +414,9 @@ pub fn crowd_catalogue(older: bool) -> String {
 /// The crowded model with a batch listing of its own (a long id, as real ones are).
 pub const CROWD_LONG_VARIANT_BASE: &str = "wayland/bishop-instruct-1.0-long-context-preview";
 
-/// A fake OpenRouter API on an ephemeral loopback port; returns its base URL.
+/// A fake OpenRouter API on an ephemeral loopback port; returns its base URL. Under
+/// `{base}/official` it is the official site's OpenRouter: the official fixture catalogue,
+/// its providers and their endpoints.
 async fn start_fake_openrouter() -> Result<String> {
     let app = Router::new()
         .route(
@@ -329,6 +427,18 @@ async fn start_fake_openrouter() -> Result<String> {
         .route(
             "/api/v1/providers",
             get(|| async { axum::Json(provider_list()) }),
+        )
+        .route(
+            "/api/v1/official/models",
+            get(|| async { ([("content-type", "application/json")], OFFICIAL_CATALOGUE) }),
+        )
+        .route(
+            "/api/v1/official/models/{*rest}",
+            get(fake_official_endpoints),
+        )
+        .route(
+            "/api/v1/official/providers",
+            get(|| async { axum::Json(official_provider_list()) }),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -346,6 +456,9 @@ pub struct Env {
     pub crowd: String,
     /// The day the crowd's older listing is dated (YYYY-MM-DD).
     pub crowd_day_one: String,
+    /// A third site: the official fixture catalogue from the fake OpenRouter (Claude Opus 4.8
+    /// at four providers) with the official feed fixture, so Opus has every kind of seller.
+    pub official: String,
     pub screenshots: PathBuf,
     pub logs: PathBuf,
     chromium: PathBuf,
@@ -357,6 +470,7 @@ pub struct Env {
     _chromedriver: Process,
     _server: Process,
     _crowd_server: Process,
+    _official_server: Process,
     dir: TempDir,
 }
 
@@ -454,6 +568,9 @@ impl Env {
         )
         .await?;
 
+        let (official, official_server) =
+            start_official_site(&bin, dir.path(), &api, &logs).await?;
+
         let chromium = program(
             "CHROMIUM",
             &["chromium", "chromium-browser", "google-chrome"],
@@ -490,6 +607,7 @@ impl Env {
             base,
             crowd,
             crowd_day_one: day_one,
+            official,
             screenshots,
             logs,
             chromium,
@@ -498,6 +616,7 @@ impl Env {
             _chromedriver: chromedriver,
             _server: server,
             _crowd_server: crowd_server,
+            _official_server: official_server,
             dir,
         })
     }
@@ -526,6 +645,11 @@ impl Env {
     /// `path` on the crowded site.
     pub fn crowd_url(&self, path: &str) -> String {
         format!("{}{path}", self.crowd)
+    }
+
+    /// `path` on the official site.
+    pub fn official_url(&self, path: &str) -> String {
+        format!("{}{path}", self.official)
     }
 
     /// A new browser with a fresh profile, console logging on, at desktop or phone size.
@@ -563,6 +687,58 @@ impl Env {
             _profile: profile,
         })
     }
+}
+
+/// The official site: its catalogue, providers and endpoints from the fake OpenRouter under
+/// `{api}/official`, today's official feed from a dated file, served on a port of its own.
+/// Returns its base URL and the serving process.
+async fn start_official_site(
+    bin: &Path,
+    dir: &Path,
+    api: &str,
+    logs: &Path,
+) -> Result<(String, Process)> {
+    let database = dir.join("official.db");
+    let api = format!("{api}/official");
+    run(Command::new(bin).arg("--database").arg(&database).args([
+        "--openrouter-url",
+        &api,
+        "ingest",
+    ]))?;
+    let feeds = dir.join("official-feed");
+    std::fs::create_dir_all(&feeds)?;
+    let today = chrono::Utc::now().format("%Y-%m-%d");
+    std::fs::write(
+        feeds.join(format!("genai-prices-v2-{today}.json")),
+        OFFICIAL_FEED,
+    )?;
+    run(Command::new(bin)
+        .arg("--database")
+        .arg(&database)
+        .args(["import-history", "--source", "official"])
+        .arg(&feeds))?;
+    let port = free_port()?;
+    let log = std::fs::File::create(logs.join("official-server.log"))?;
+    let mut server = Process::spawn(
+        "tokenfare serve (official)",
+        Command::new(bin)
+            .arg("--database")
+            .arg(&database)
+            .args(["--openrouter-url", &api, "serve"])
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            .args(["--refresh-every", "off"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log),
+    )?;
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(
+        &format!("{base}/healthz"),
+        Duration::from_secs(20),
+        &mut server,
+    )
+    .await?;
+    Ok((base, server))
 }
 
 fn run(command: &mut Command) -> Result<()> {

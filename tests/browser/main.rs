@@ -17,6 +17,7 @@ mod env;
 mod flows;
 mod layout;
 mod page;
+mod sellers;
 mod tables;
 
 use std::future::Future;
@@ -54,6 +55,7 @@ const FLOWS: &[(&str, Flow)] = flows![
     crowded::chart_labels_never_cover_a_dot,
     crowded::calculator_cards_show_every_amount_on_a_phone,
     crowded::other_listings_fit_a_phone,
+    sellers::model_page_with_every_kind_of_seller_fits_a_phone,
 ];
 
 fn main() -> std::process::ExitCode {
