@@ -611,6 +611,14 @@ async fn the_filters_stay_in_the_form_and_travel_to_the_bill_at_every_seller() {
         page.attrs("form.provider-filters input[name=tools][checked]", "value"),
         ["1"]
     );
+    // Filters in force keep their form unfolded.
+    assert_eq!(
+        page.attrs(
+            "details.seller-filters[open] > form.provider-filters",
+            "method"
+        ),
+        ["get"]
+    );
     let calculator: Vec<String> = page
         .attrs("#price-tags a", "href")
         .into_iter()
@@ -656,8 +664,31 @@ async fn a_filter_that_cannot_be_read_is_a_400_with_the_message_by_its_field() {
         uptime_error[0].contains("between 0 and 100"),
         "{uptime_error:?}"
     );
-    // The page is still the model page, with every provider listed unfiltered.
+    // The page is still the model page, with every provider listed unfiltered, and the
+    // form with its messages unfolded although no filter is in force.
     assert_eq!(rows(&page).0.len(), 5);
+    assert_eq!(
+        page.attrs(
+            "details.seller-filters[open] > form.provider-filters",
+            "method"
+        ),
+        ["get"]
+    );
+}
+
+#[tokio::test]
+async fn the_seller_filters_fold_away_until_a_reader_sets_one() {
+    let w = world().await;
+    let page = w.app.get("/models/acme/alpha").await;
+    assert_eq!(page.status, 200);
+    // The form is there (a GET form, no script needed to open its <details>), folded.
+    assert_eq!(
+        page.attrs("details.seller-filters > form.provider-filters", "method"),
+        ["get"]
+    );
+    assert!(page.attrs("details.seller-filters", "open").is_empty());
+    let summary = page.texts("details.seller-filters > summary");
+    assert!(summary[0].starts_with("Filter sellers"), "{summary:?}");
 }
 
 #[tokio::test]

@@ -675,6 +675,16 @@ pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_
 ) -> Result<()> {
     let s = env.session(Device::Phone).await?;
     s.open(&env, "/models/globex/gamma").await?;
+    // The filters are folded away until a reader opens them.
+    let filters = s.find("details.seller-filters").await?;
+    ensure!(
+        filters.attr("open").await?.is_none(),
+        "the filters are open before any is set"
+    );
+    s.find("details.seller-filters > summary")
+        .await?
+        .click()
+        .await?;
     let dc = s.find("form.provider-filters select[name='dc']").await?;
     dc.find(By::Css("option[value='EU']"))
         .await?
@@ -696,6 +706,14 @@ pub async fn where_to_buy_filters_mark_the_cheapest_that_qualifies_and_price_it_
 
     // Only Fastco (Germany) runs wholly in the EU; Cloudco runs in the US and Globex does not
     // say. Fastco's blend is (3 × 4 + 20) / 4 = $8.00.
+    ensure!(
+        s.find("details.seller-filters")
+            .await?
+            .attr("open")
+            .await?
+            .is_some(),
+        "the filters fold away while one is set"
+    );
     let result = s.text("p.filter-result").await?;
     ensure!(
         result.contains("1 of 4 sellers meets your filters")

@@ -314,6 +314,10 @@ const TAB_STOPS_JS: &str = concat!(
 const selector = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
 const all = [...document.querySelectorAll(selector)].filter((e) => {
   if (e.getClientRects().length === 0) return false;
+  // The body of a folded <details> is not rendered (though it may still report boxes): its
+  // summary is the one stop until it is opened.
+  const folded = e.closest('details:not([open])');
+  if (folded && !(e.tagName === 'SUMMARY' && e.parentElement === folded)) return false;
   const style = getComputedStyle(e);
   return style.visibility !== 'hidden' && !e.closest('[inert]');
 });
