@@ -864,3 +864,30 @@ async fn compare_takes_the_workload_and_its_filter_form_keeps_the_ids() {
     let bad = app.get(&format!("/compare?ids={ids}&requests=-1")).await;
     assert_eq!(bad.status, 400);
 }
+
+/// With a workload, the model page's "Cheapest:" names every seller that ties on the bill,
+/// as it does on the blend without one (it named the first of them alone).
+#[tokio::test]
+async fn sellers_that_tie_on_the_readers_bill_are_all_named() {
+    let app = app().await;
+    // 1,000 requests of 1,000 tokens in at $5/M and 100 out at $25/M: $5 + $2.50.
+    let page = app
+        .get("/models/anthropic/claude-opus-4.8?requests=1000&input_tokens=1000&output_tokens=100")
+        .await;
+    assert_eq!(page.status, 200);
+    // The routed price is billed (the first of a tie); the maker and two clouds list the
+    // same prices and are named beside it.
+    assert_eq!(
+        page.attrs("#price-tags tr.cheapest", "data-seller"),
+        ["openrouter"]
+    );
+    assert_eq!(
+        page.texts("#sellers-cheapest"),
+        [
+            "OpenRouter (routed) at $7.50 a month; the same at Anthropic, Amazon Bedrock (global), Google Vertex AI"
+        ]
+    );
+    // Bedrock's in-region price is 10 % dearer: not a tie.
+    let in_region = page.texts("#price-tags tr[data-seller='aws:in-region'] td.monthly");
+    assert_eq!(in_region, ["$8.25"]);
+}
