@@ -31,6 +31,12 @@ const CATALOGUE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/data/openrouter/models-2026-08-08.json"
 );
+/// The official lists as `bench/run.sh` imports them, so `sellers=all` prices the makers and
+/// clouds as the site does.
+const OFFICIAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/official/daily/genai-prices-v2-2026-08-21.json.gz"
+);
 
 fn query(n: usize, extra: &str) -> String {
     format!(
@@ -79,6 +85,9 @@ async fn main() {
     tokenfare::ingest::catalogue::ingest_file(&store, Path::new(CATALOGUE), None)
         .await
         .expect("ingest");
+    tokenfare::ingest::official::ingest_file(&store, Path::new(OFFICIAL), None)
+        .await
+        .expect("official ingest");
     let state = AppState::load(store).await.expect("state");
     let catalogue = state.catalogue();
 

@@ -673,8 +673,8 @@ async fn the_price_tags_link_to_the_bill_at_every_seller_with_the_readers_worklo
 }
 
 /// Issue 24: the same workload at the same seller costs the same to the cent on the
-/// calculator (its JSON), the bill at every seller, the model page, `/compare` and the
-/// price-tags API.
+/// calculator (its page, JSON and CSV), the bill at every seller, the model page, `/compare`
+/// and the price-tags API.
 #[tokio::test]
 async fn one_workload_at_one_seller_is_the_same_number_on_every_page() {
     let app = app().await;
@@ -723,6 +723,57 @@ async fn one_workload_at_one_seller_is_the_same_number_on_every_page() {
         assert_eq!(shown.len(), 1, "{key}");
         assert_eq!(on_page, shown, "{key}");
     }
+    // The calculator bills the model at its cheapest seller: the same amount in its JSON,
+    // its CSV (the exact figure, with the seller's key), its page's row and `/compare`'s
+    // line, as on the bill and the model page.
+    let cheapest = &sellers[0];
+    let (key, cost) = (
+        cheapest["seller_key"].as_str().unwrap(),
+        cheapest["monthly_cost"].as_str().unwrap(),
+    );
+    assert_eq!(cheapest["cheapest"], true);
+    assert_eq!(calculator["bills"][0]["monthly_cost"], cost);
+    assert_eq!(calculator["bills"][0]["seller_key"], key);
+    let csv = app
+        .get(&format!(
+            "/calculator?{workload}&ids={id}&sellers=all&format=csv"
+        ))
+        .await;
+    assert_eq!(csv.status, 200);
+    let mut lines = csv.body.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines
+        .find(|l| l.starts_with(&format!("{id},")))
+        .unwrap()
+        .split(',')
+        .collect();
+    let column = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(column("monthly_cost_usd"), cost);
+    assert_eq!(column("seller_key"), key);
+    let shown = bill.texts(&format!(
+        "table.sellers-bills tr[data-seller='{key}'] td.monthly"
+    ));
+    let calculator_page = app
+        .get(&format!("/calculator?{workload}&ids={id}&sellers=all"))
+        .await;
+    assert_eq!(calculator_page.status, 200);
+    assert_eq!(
+        calculator_page.texts(&format!("tr[data-id='{id}'] td.monthly")),
+        shown
+    );
+    // (`/compare` compares two models or more.)
+    let compare = app
+        .get(&format!(
+            "/compare?ids={id},anthropic/claude-opus-4.8&{workload}"
+        ))
+        .await;
+    assert_eq!(compare.status, 200);
+    assert_eq!(
+        compare.texts(&format!(
+            ".compare-sellers-table tr[data-id='{id}'] td.monthly"
+        )),
+        shown
+    );
     // The page orders its sellers by that bill, cheapest first, like the calculator.
     let first = sellers[0]["seller_key"].as_str().unwrap();
     assert_eq!(page.attrs("#price-tags tbody tr", "data-seller")[0], first);
@@ -812,4 +863,31 @@ async fn compare_takes_the_workload_and_its_filter_form_keeps_the_ids() {
     );
     let bad = app.get(&format!("/compare?ids={ids}&requests=-1")).await;
     assert_eq!(bad.status, 400);
+}
+
+/// With a workload, the model page's "Cheapest:" names every seller that ties on the bill,
+/// as it does on the blend without one (it named the first of them alone).
+#[tokio::test]
+async fn sellers_that_tie_on_the_readers_bill_are_all_named() {
+    let app = app().await;
+    // 1,000 requests of 1,000 tokens in at $5/M and 100 out at $25/M: $5 + $2.50.
+    let page = app
+        .get("/models/anthropic/claude-opus-4.8?requests=1000&input_tokens=1000&output_tokens=100")
+        .await;
+    assert_eq!(page.status, 200);
+    // The routed price is billed (the first of a tie); the maker and two clouds list the
+    // same prices and are named beside it.
+    assert_eq!(
+        page.attrs("#price-tags tr.cheapest", "data-seller"),
+        ["openrouter"]
+    );
+    assert_eq!(
+        page.texts("#sellers-cheapest"),
+        [
+            "OpenRouter (routed) at $7.50 a month; the same at Anthropic, Amazon Bedrock (global), Google Vertex AI"
+        ]
+    );
+    // Bedrock's in-region price is 10 % dearer: not a tie.
+    let in_region = page.texts("#price-tags tr[data-seller='aws:in-region'] td.monthly");
+    assert_eq!(in_region, ["$8.25"]);
 }

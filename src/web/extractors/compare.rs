@@ -8,7 +8,7 @@ use super::calculator::CalculatorQuery;
 use super::form::FieldErrors;
 use super::named_model::NamedModel;
 use super::params::{Params, encode};
-use super::where_to_buy::{FilterQuery, WhereToBuyQuery};
+use super::where_to_buy::{FilterQuery, WhereToBuyQuery, seller_table_params};
 use crate::pricing::calculator::Workload;
 use crate::pricing::compare::MIN_MODELS;
 use crate::pricing::sellers::SellerFilters;
@@ -35,24 +35,8 @@ pub struct CompareQuery {
 }
 
 impl PageQuery for CompareQuery {
-    const PARAMS: &'static [&'static str] = &[
-        "batch",
-        "cache_hit",
-        "cache_write",
-        "dc",
-        "discount",
-        "full_precision",
-        "hq",
-        "ids",
-        "input_tokens",
-        "maker_and_clouds",
-        "min_uptime",
-        "output_tokens",
-        "reasoning_tokens",
-        "requests",
-        "structured_outputs",
-        "tools",
-    ];
+    /// The sellers table's, and the compared ids.
+    const PARAMS: &'static [&'static str] = seller_table_params!("ids");
 
     /// Any names read; which of them name models is the page's to say, by each name. A
     /// workload or filter that does not read is a problem by its field.

@@ -33,24 +33,34 @@ pub struct WhereToBuyQuery {
     pub workload: Option<(Workload, CalculatorQuery)>,
 }
 
+/// The parameters a table of sellers reads (its filters and the reader's workload), with
+/// any `extra` a page reads beside them: written once for the model page and `/compare`.
+macro_rules! seller_table_params {
+    ($($extra:literal),*) => {
+        &[
+            "batch",
+            "cache_hit",
+            "cache_write",
+            "dc",
+            "discount",
+            "full_precision",
+            "hq",
+            "input_tokens",
+            "maker_and_clouds",
+            "min_uptime",
+            "output_tokens",
+            "reasoning_tokens",
+            "requests",
+            "structured_outputs",
+            "tools",
+            $($extra),*
+        ]
+    };
+}
+pub(crate) use seller_table_params;
+
 impl PageQuery for WhereToBuyQuery {
-    const PARAMS: &'static [&'static str] = &[
-        "batch",
-        "cache_hit",
-        "cache_write",
-        "dc",
-        "discount",
-        "full_precision",
-        "hq",
-        "input_tokens",
-        "maker_and_clouds",
-        "min_uptime",
-        "output_tokens",
-        "reasoning_tokens",
-        "requests",
-        "structured_outputs",
-        "tools",
-    ];
+    const PARAMS: &'static [&'static str] = seller_table_params!();
 
     fn parse(params: &Params, catalogue: &Catalogue) -> (WhereToBuyQuery, FieldErrors) {
         let typed = FilterQuery::from_params(params);

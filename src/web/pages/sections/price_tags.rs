@@ -23,7 +23,7 @@ use crate::pricing::discrepancies::{Discrepancy, discrepancies};
 use crate::pricing::market::{Market, Offer};
 use crate::pricing::price_tags::{PriceTag, base_of};
 use crate::pricing::providers::tally;
-use crate::pricing::sellers::{SellerFilters, Sellers, every_seller};
+use crate::pricing::sellers::{SellerBill, SellerFilters, Sellers, every_seller};
 use crate::seller::{Seller, SellerKind};
 use crate::store::Catalogue;
 use crate::store::matching::list_label;
@@ -429,7 +429,11 @@ fn by_blend(a: &(Option<Decimal>, TagRow), b: &(Option<Decimal>, TagRow)) -> Ord
 
 /// The cheapest row, "Tidewater AI via OpenRouter at $1.575 per million blended" or, with a
 /// workload, "… at $1,800.00 a month"; several at one blend are named together.
-fn cheapest_words(rows: &[TagRow], blends: &[Option<Decimal>]) -> Option<String> {
+fn cheapest_words(
+    rows: &[TagRow],
+    blends: &[Option<Decimal>],
+    tied_on_bill: &[String],
+) -> Option<String> {
     let marked: Vec<(&TagRow, Option<Decimal>)> = rows
         .iter()
         .zip(blends)
@@ -445,7 +449,14 @@ fn cheapest_words(rows: &[TagRow], blends: &[Option<Decimal>]) -> Option<String>
         names.join(", ")
     };
     Some(if !first.monthly.is_empty() {
-        format!("{} at {} a month", first.seller, first.monthly)
+        // The calculator bills the first of a tie; the others are named beside it, as a tie
+        // on the blend is.
+        let same = match tied_on_bill.len() {
+            0 => String::new(),
+            1..=3 => format!("; the same at {}", tied_on_bill.join(", ")),
+            n => format!("; the same at {n} other sellers"),
+        };
+        format!("{} at {} a month{same}", first.seller, first.monthly)
     } else {
         let price = blend.map(|b| format!(" at {} per million blended", format::usd(b)));
         format!("{who}{}", price.unwrap_or_default())
@@ -502,6 +513,8 @@ impl PriceTagsSection {
             })
             .collect();
         let workload = query.workload.as_ref().filter(|_| filters_read);
+        // Sellers whose bill equals the cheapest's, which the calculator does not pick.
+        let mut tied_on_bill = Vec::new();
         match (workload, market.get(base)) {
             (Some((w, _)), Some(entry)) => {
                 // The calculator's own bills, in its order: cheapest that qualify first.
@@ -516,6 +529,10 @@ impl PriceTagsSection {
                 )
                 .unwrap_or_default();
                 let mut ordered = Vec::with_capacity(rows.len());
+                let least = bills
+                    .iter()
+                    .find(|b| b.cheapest)
+                    .and_then(SellerBill::monthly_cost);
                 for bill in &bills {
                     let key = bill.seller.seller.key();
                     if let Some(at) = rows.iter().position(|(_, r)| r.seller_key == key) {
@@ -523,6 +540,13 @@ impl PriceTagsSection {
                         row.monthly = bill.monthly_cost().map_or_else(|| "—".into(), format::usd);
                         row.unpriced = bill.bill.as_ref().err().cloned().unwrap_or_default();
                         row.cheapest = bill.cheapest;
+                        if !bill.cheapest
+                            && bill.qualifies()
+                            && least.is_some()
+                            && bill.monthly_cost() == least
+                        {
+                            tied_on_bill.push(row.seller.clone());
+                        }
                         ordered.push((blend, row));
                     }
                 }
@@ -587,7 +611,7 @@ impl PriceTagsSection {
                 &filters.places,
                 "seller",
             ),
-            cheapest_qualifying: cheapest_words(&rows, &blends),
+            cheapest_qualifying: cheapest_words(&rows, &blends, &tied_on_bill),
             refusals: official
                 .report
                 .refusals
