@@ -508,25 +508,12 @@ impl Env {
         // Logs stay after the run (overwritten by the next one) for when a flow fails.
         let logs = target_dir().join("browser-logs");
         std::fs::create_dir_all(&logs)?;
-        let port = free_port()?;
-        let server_log = std::fs::File::create(logs.join("server.log"))?;
-        let mut server = Process::spawn(
+        let (base, server) = serve(
             "tokenfare serve",
-            Command::new(&bin)
-                .arg("--database")
-                .arg(&database)
-                .args(["--openrouter-url", &api, "serve"])
-                .args(["--addr", &format!("127.0.0.1:{port}")])
-                .args(["--refresh-every", "off"])
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(server_log),
-        )?;
-        let base = format!("http://127.0.0.1:{port}");
-        wait_until_up(
-            &format!("{base}/healthz"),
-            Duration::from_secs(20),
-            &mut server,
+            &bin,
+            &database,
+            &api,
+            &logs.join("server.log"),
         )
         .await?;
 
@@ -546,25 +533,12 @@ impl Env {
                 .arg(&file)
                 .args(["--as-of", as_of]))?;
         }
-        let crowd_port = free_port()?;
-        let crowd_log = std::fs::File::create(logs.join("crowd-server.log"))?;
-        let mut crowd_server = Process::spawn(
+        let (crowd, crowd_server) = serve(
             "tokenfare serve (crowd)",
-            Command::new(&bin)
-                .arg("--database")
-                .arg(&crowd_database)
-                .args(["--openrouter-url", &api, "serve"])
-                .args(["--addr", &format!("127.0.0.1:{crowd_port}")])
-                .args(["--refresh-every", "off"])
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(crowd_log),
-        )?;
-        let crowd = format!("http://127.0.0.1:{crowd_port}");
-        wait_until_up(
-            &format!("{crowd}/healthz"),
-            Duration::from_secs(20),
-            &mut crowd_server,
+            &bin,
+            &crowd_database,
+            &api,
+            &logs.join("crowd-server.log"),
         )
         .await?;
 
@@ -717,19 +691,37 @@ async fn start_official_site(
         .arg(&database)
         .args(["import-history", "--source", "official"])
         .arg(&feeds))?;
-    let port = free_port()?;
-    let log = std::fs::File::create(logs.join("official-server.log"))?;
-    let mut server = Process::spawn(
+    serve(
         "tokenfare serve (official)",
+        bin,
+        &database,
+        &api,
+        &logs.join("official-server.log"),
+    )
+    .await
+}
+
+/// `tokenfare serve` on `database` at a free loopback port, its stderr in `log`, until it
+/// answers; returns its base URL and the process.
+async fn serve(
+    name: &'static str,
+    bin: &Path,
+    database: &Path,
+    api: &str,
+    log: &Path,
+) -> Result<(String, Process)> {
+    let port = free_port()?;
+    let mut server = Process::spawn(
+        name,
         Command::new(bin)
             .arg("--database")
-            .arg(&database)
-            .args(["--openrouter-url", &api, "serve"])
+            .arg(database)
+            .args(["--openrouter-url", api, "serve"])
             .args(["--addr", &format!("127.0.0.1:{port}")])
             .args(["--refresh-every", "off"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(log),
+            .stderr(std::fs::File::create(log)?),
     )?;
     let base = format!("http://127.0.0.1:{port}");
     wait_until_up(
