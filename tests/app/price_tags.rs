@@ -826,8 +826,14 @@ async fn compare_takes_the_workload_and_its_filter_form_keeps_the_ids() {
         page.texts(".compare-sellers-table tr[data-id='deepseek/deepseek-v4-flash'] td.seller")[0],
         "DeepSeek maker's own API"
     );
-    // One filter form, sending the ids and the workload with the filters.
+    // One filter form, sending the ids and the workload with the filters, folded away as on
+    // the model page until a filter is set.
     assert_eq!(page.attrs("form.provider-filters", "action"), ["/compare"]);
+    assert_eq!(
+        page.attrs("details.seller-filters > form.provider-filters", "action"),
+        ["/compare"]
+    );
+    assert!(page.attrs("details.seller-filters", "open").is_empty());
     assert_eq!(
         page.attrs(
             "form.provider-filters input[type=hidden][name=ids]",
@@ -847,6 +853,7 @@ async fn compare_takes_the_workload_and_its_filter_form_keeps_the_ids() {
         .get(&format!("/compare?ids={ids}&{workload}&maker_and_clouds=1"))
         .await;
     assert_eq!(filtered.status, 200);
+    assert_eq!(filtered.attrs("details.seller-filters", "open"), [""]);
     assert_eq!(
         filtered
             .attrs(".compare-sellers-table tbody tr", "data-id")
