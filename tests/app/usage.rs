@@ -141,6 +141,23 @@ fn trickle() -> (mpsc::Sender<Bytes>, Body) {
     (sender, Body::new(Trickle(chunks)))
 }
 
+/// An upload that has sent `head` and waits: the sender for the rest, and the answer to come.
+type HalfSent = (
+    mpsc::Sender<Bytes>,
+    tokio::task::JoinHandle<Result<axum::response::Response, Infallible>>,
+);
+
+async fn half_sent_upload(router: &axum::Router, head: &[u8]) -> HalfSent {
+    let (sender, body) = trickle();
+    let answer = tokio::spawn(
+        router
+            .clone()
+            .oneshot(with_host(post("/usage?format=json", body))),
+    );
+    sender.send(Bytes::copy_from_slice(head)).await.unwrap();
+    (sender, answer)
+}
+
 #[tokio::test]
 async fn the_form_posts_a_file_or_pasted_text_as_multipart_and_says_nothing_is_kept() {
     let app = TestApp::fixture().await;
@@ -603,13 +620,7 @@ async fn a_third_upload_while_two_are_being_read_is_turned_away_with_retry_after
     let (head, tail) = whole.split_at(whole.len() / 2);
     let mut held = Vec::new();
     for _ in 0..2 {
-        let (sender, body) = trickle();
-        let answer = tokio::spawn(
-            router
-                .clone()
-                .oneshot(with_host(post("/usage?format=json", body))),
-        );
-        sender.send(Bytes::copy_from_slice(head)).await.unwrap();
+        let (sender, answer) = half_sent_upload(&router, head).await;
         // The channel holds one chunk: this second send returns once the first was taken,
         // that is once the upload is being read.
         sender.send(Bytes::new()).await.unwrap();
@@ -656,14 +667,7 @@ async fn an_upload_that_goes_silent_is_cut_off_and_gives_its_slot_back() {
     // Two clients send half a file each and then nothing, their connections left open.
     let mut stalled = Vec::new();
     for _ in 0..2 {
-        let (sender, body) = trickle();
-        let answer = tokio::spawn(
-            router
-                .clone()
-                .oneshot(with_host(post("/usage?format=json", body))),
-        );
-        sender.send(Bytes::copy_from_slice(head)).await.unwrap();
-        stalled.push((sender, answer));
+        stalled.push(half_sent_upload(&router, head).await);
     }
     // Each is answered after its silence, long before the two minutes an upload may take.
     for (_sender, answer) in stalled {
