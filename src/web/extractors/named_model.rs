@@ -15,6 +15,15 @@ const MAX_CHOICES: usize = 8;
 /// Close ids offered for a name that matches nothing.
 const MAX_CLOSE: usize = 3;
 
+/// "“opus” could be any of 12 models; pick one below.": the problem of a name that could mean
+/// `count` models, as every field that reads names says it.
+pub fn could_be_any(text: &str, count: usize) -> String {
+    format!(
+        "“{}” could be any of {count} models; pick one below.",
+        clip(text)
+    )
+}
+
 /// What one typed name stands for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NamedModel {
@@ -54,14 +63,7 @@ impl NamedModel {
                 ..NamedModel::default()
             },
             Resolved::Several(all) => {
-                errors.add(
-                    field,
-                    format!(
-                        "“{}” could be any of {} models; pick one below.",
-                        clip(text),
-                        all.len()
-                    ),
-                );
+                errors.add(field, could_be_any(text, all.len()));
                 NamedModel {
                     id: None,
                     typed: Some(text.to_string()),

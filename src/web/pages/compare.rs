@@ -29,6 +29,7 @@ use crate::web::error::Suggestion;
 use crate::web::extractors::calculator::CalculatorQuery;
 use crate::web::extractors::compare::{CompareQuery, href};
 use crate::web::extractors::form::FieldErrors;
+use crate::web::extractors::named_model::could_be_any;
 use crate::web::extractors::params::clip;
 use crate::web::extractors::where_to_buy::FilterQuery;
 use crate::web::format;
@@ -578,11 +579,7 @@ fn explain(
     let mut text = Vec::new();
     let mut suggestions: Vec<Suggestion> = Vec::new();
     for (typed, choices) in &query.ambiguous {
-        text.push(format!(
-            "“{}” could be any of {} models; pick one below.",
-            clip(typed),
-            choices.len()
-        ));
+        text.push(could_be_any(typed, choices.len()));
     }
     if !problems.malformed.is_empty() {
         text.push(format!(
