@@ -141,10 +141,7 @@ impl PricedSeller {
             source_url: tag.source_url.clone(),
             as_of: tag.as_of,
             since: tag.since,
-            quantization: offer
-                .quantization
-                .clone()
-                .filter(|q| super::providers::is_reduced_precision(q)),
+            quantization: offer.quantization.clone().filter(|_| reduced(offer)),
             batch_source: tag.batch_source,
             batch_discount: tag.batch_discount,
         }
