@@ -11,7 +11,6 @@ use super::batch_discounts::{self, BatchDiscount};
 use crate::feed::Feed;
 use crate::model::Variant;
 use crate::model::price::Pricing;
-use crate::pricing::ranking::blended_price_per_million;
 use crate::seller::{self, Seller};
 use crate::store::Catalogue;
 
@@ -72,14 +71,11 @@ pub struct PriceTag {
     pub comparable: bool,
 }
 
-/// Input:output mix used to say which tag is cheapest and by how much tags differ: the
-/// ranking's default of three input tokens to one output token, no cache.
-pub const REFERENCE_RATIO: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
-
 impl PriceTag {
-    /// The reference blend in USD per million tokens, `None` when it cannot be stated.
+    /// The where-to-buy blend ([`super::where_to_buy::blend`], 3:1 input:output, no cache)
+    /// of its base prices in USD per million tokens, `None` when it cannot be stated.
     pub fn blended(&self) -> Option<Decimal> {
-        blended_price_per_million(&self.pricing.base, REFERENCE_RATIO, Decimal::ZERO)
+        super::where_to_buy::blend(&self.pricing.base)
     }
 }
 

@@ -13,8 +13,9 @@ use crate::model::price::{Component, Price, PriceSet, Pricing};
 use crate::pricing::calculator::{Detail, Workload};
 use crate::pricing::discrepancies::all_discrepancies;
 use crate::pricing::market::Market;
-use crate::pricing::price_tags::{PriceTag, REFERENCE_RATIO, base_of, price_tags};
+use crate::pricing::price_tags::{PriceTag, base_of, price_tags};
 use crate::pricing::sellers::{SellerFilters, every_seller};
+use crate::pricing::where_to_buy::BLEND_RATIO;
 use crate::store::Catalogue;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extractors::params::clip;
@@ -249,7 +250,7 @@ pub fn discrepancies(catalogue: &Catalogue) -> Value {
         .collect();
     json!({
         "threshold": "routed and the maker's own price differ by more than 25 %, either way",
-        "ratio_note": format!("factor = routed ÷ maker's own; blends elsewhere use {REFERENCE_RATIO}:1 input:output"),
+        "ratio_note": format!("factor = routed ÷ maker's own; blends elsewhere use {BLEND_RATIO}:1 input:output"),
         "as_of": {
             "openrouter": catalogue.freshness.as_of().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             "official": catalogue.official().as_of().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),

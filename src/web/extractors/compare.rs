@@ -99,10 +99,9 @@ impl CompareQuery {
     /// or the filters and must keep the rest.
     pub fn hidden_workload(&self) -> Vec<(&'static str, String)> {
         self.workload
-            .iter()
-            .flat_map(|(_, q)| q.pairs())
-            .filter(|(key, _)| *key != "ids")
-            .collect()
+            .as_ref()
+            .map(|(_, q)| q.workload_pairs())
+            .unwrap_or_default()
     }
 
     /// This comparison without `id`, when enough models would remain.

@@ -175,22 +175,8 @@ impl CalculatorQuery {
     /// (parameter, value) in the calculator's public names and order; zero and absent
     /// optional values are left out.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let volume = |v: Option<Decimal>| v.map(|v| v.normalize().to_string()).unwrap_or_default();
-        // Shares and reasoning tokens: left out when zero.
-        let share = |v: Option<Decimal>| {
-            v.filter(|v| !v.is_zero())
-                .map(|v| v.normalize().to_string())
-                .unwrap_or_default()
-        };
-        let mut pairs = vec![
-            ("requests", volume(self.requests)),
-            ("input_tokens", volume(self.input_tokens)),
-            ("output_tokens", volume(self.output_tokens)),
-            ("cache_hit", share(self.cache_hit)),
-            ("cache_write", share(self.cache_write)),
-            ("batch", share(self.batch)),
-            ("discount", share(self.discount)),
-            ("reasoning_tokens", share(self.reasoning_tokens)),
+        let mut pairs = self.workload_pairs();
+        pairs.extend([
             ("ids", self.ids.join(",")),
             (
                 "sellers",
@@ -200,9 +186,31 @@ impl CalculatorQuery {
                 },
             ),
             ("separate", if self.separate { "1" } else { "" }.to_string()),
-        ];
+        ]);
         pairs.extend(self.filters.pairs());
         pairs
+    }
+
+    /// The workload's own pairs (volumes and shares), the first of [`CalculatorQuery::pairs`]:
+    /// what another page's form carries as hidden fields to keep the reader's workload.
+    pub fn workload_pairs(&self) -> Vec<(&'static str, String)> {
+        let volume = |v: Option<Decimal>| v.map(|v| v.normalize().to_string()).unwrap_or_default();
+        // Shares and reasoning tokens: left out when zero.
+        let share = |v: Option<Decimal>| {
+            v.filter(|v| !v.is_zero())
+                .map(|v| v.normalize().to_string())
+                .unwrap_or_default()
+        };
+        vec![
+            ("requests", volume(self.requests)),
+            ("input_tokens", volume(self.input_tokens)),
+            ("output_tokens", volume(self.output_tokens)),
+            ("cache_hit", share(self.cache_hit)),
+            ("cache_write", share(self.cache_write)),
+            ("batch", share(self.batch)),
+            ("discount", share(self.discount)),
+            ("reasoning_tokens", share(self.reasoning_tokens)),
+        ]
     }
 
     /// `/calculator?requests=…`, completed with the default volume where it has none.

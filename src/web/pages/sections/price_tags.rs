@@ -27,14 +27,13 @@ use crate::pricing::sellers::{SellerBill, SellerFilters, Sellers, every_seller};
 use crate::seller::{Seller, SellerKind};
 use crate::store::Catalogue;
 use crate::store::matching::list_label;
-use crate::web::extractors::calculator::{CalculatorQuery, SHARE_FIELDS, WORKLOAD_FIELDS};
+use crate::web::extractors::calculator::CalculatorQuery;
 use crate::web::extractors::params::clip;
 use crate::web::extractors::where_to_buy::{FilterQuery, WhereToBuyQuery};
 use crate::web::format;
 use crate::web::today;
 
 use super::sellers::batch_words;
-use super::where_to_buy::blend;
 
 /// One seller's row.
 pub struct TagRow {
@@ -238,18 +237,19 @@ fn dates_note(offers: &[&Offer], routed: Option<&PriceTag>) -> String {
     )
 }
 
-fn row(offer: &Offer, routed: &PriceTag, provider: Option<&ProviderRow>) -> TagRow {
+/// One seller's row; `blend` is the tag's own 3:1 blend when it is comparable.
+fn row(
+    offer: &Offer,
+    routed: &PriceTag,
+    provider: Option<&ProviderRow>,
+    blend: Option<Decimal>,
+) -> TagRow {
     let tag = &offer.tag;
     let base = &tag.pricing.base;
     let (vs_routed, vs_class) = match tag.seller.kind() {
         SellerKind::Routed => ("baseline".into(), ""),
         _ if !tag.comparable => ("not comparable".into(), ""),
-        _ => versus(
-            base,
-            blend(base),
-            &routed.pricing.base,
-            blend(&routed.pricing.base),
-        ),
+        _ => versus(base, blend, &routed.pricing.base, routed.blended()),
     };
     let (href, external) = match (provider.and_then(|p| p.slug.as_ref()), &tag.source_url) {
         (Some(slug), _) => (format!("/providers/{slug}"), false),
@@ -291,11 +291,7 @@ fn row(offer: &Offer, routed: &PriceTag, provider: Option<&ProviderRow>) -> TagR
         batch_source: batch_words(&crate::pricing::sellers::PricedSeller::of(offer)),
         long_context: long_context(tag),
         vs_routed,
-        blend: if tag.comparable {
-            blend(base).map(format::usd).unwrap_or_default()
-        } else {
-            String::new()
-        },
+        blend: blend.map(format::usd).unwrap_or_default(),
         vs_class,
         precision_flag: offer.quantization.as_deref().and_then(quantization_flag),
         precision,
@@ -502,13 +498,13 @@ impl PriceTagsSection {
         let mut rows: Vec<(Option<Decimal>, TagRow)> = offers
             .iter()
             .filter_map(|offer| {
-                let mut row = row(offer, routed?, provider_of(offer));
+                let blend = offer.tag.comparable.then(|| offer.tag.blended()).flatten();
+                let mut row = row(offer, routed?, provider_of(offer), blend);
                 if !filters.is_empty() {
                     let shortfalls = filters.shortfalls(offer);
                     row.left_out = shortfalls_text(&shortfalls, &filters.places);
                     left_out_reasons.extend(shortfalls);
                 }
-                let blend = offer.tag.comparable.then(|| offer.tag.blended()).flatten();
                 Some((blend, row))
             })
             .collect();
@@ -630,19 +626,7 @@ impl PriceTagsSection {
             official_as_of: official.as_of().map(format::day).unwrap_or_default(),
             dates_note: dates_note(&offers, routed),
             rows,
-            hidden: reader
-                .map(|q| {
-                    q.pairs()
-                        .into_iter()
-                        .filter(|(key, _)| {
-                            WORKLOAD_FIELDS
-                                .iter()
-                                .chain(SHARE_FIELDS)
-                                .any(|(f, _, _)| f == key)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            hidden: reader.map(|q| q.workload_pairs()).unwrap_or_default(),
             providers,
         }
     }
