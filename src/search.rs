@@ -46,6 +46,22 @@ fn strip_maker_suffix(query: &str) -> &str {
     q
 }
 
+/// What a search looks in for one model: its id, name and canonical slug, squashed. Worked
+/// out once per catalogue load ([`crate::store::catalogue::Entry::search_keys`]), not once
+/// per model on every search.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchKeys(Vec<String>);
+
+impl SearchKeys {
+    pub fn of(model: &Model) -> SearchKeys {
+        let mut keys = vec![squash(&model.id), squash(&model.name)];
+        if let Some(slug) = &model.canonical_slug {
+            keys.push(squash(slug));
+        }
+        SearchKeys(keys)
+    }
+}
+
 /// A parsed search query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Needle {
@@ -88,14 +104,12 @@ impl Needle {
 
     /// Whether the query finds `model` by its id, its name or its canonical slug.
     pub fn matches(&self, model: &Model) -> bool {
-        if self.is_empty() {
-            return true;
-        }
-        let mut haystacks = vec![squash(&model.id), squash(&model.name)];
-        if let Some(slug) = &model.canonical_slug {
-            haystacks.push(squash(slug));
-        }
-        self.found_in(&haystacks)
+        self.is_empty() || self.matches_keys(&SearchKeys::of(model))
+    }
+
+    /// [`Needle::matches`] on a model's keys worked out beforehand.
+    pub fn matches_keys(&self, keys: &SearchKeys) -> bool {
+        self.found_in(&keys.0)
     }
 }
 
@@ -135,7 +149,7 @@ impl<T> Resolved<T> {
 /// id every other match's id extends (its variants and faster or dated siblings).
 pub fn resolve<'a>(
     query: &str,
-    models: impl IntoIterator<Item = &'a Model>,
+    models: impl IntoIterator<Item = (&'a Model, &'a SearchKeys)>,
 ) -> Resolved<&'a Model> {
     let needle = Needle::new(query);
     if needle.is_empty() {
@@ -143,8 +157,8 @@ pub fn resolve<'a>(
     }
     let mut found: Vec<(String, &Model)> = models
         .into_iter()
-        .filter(|m| needle.matches(m))
-        .map(|m| (squash(&m.id), m))
+        .filter(|(_, keys)| needle.matches_keys(keys))
+        .map(|(m, _)| (squash(&m.id), m))
         .collect();
     found.sort_by(|a, b| (a.0.len(), &a.1.id).cmp(&(b.0.len(), &b.1.id)));
     if found.len() <= 1 {
@@ -266,7 +280,12 @@ mod tests {
             Resolved::Several(all) => all.iter().map(|m| m.id.clone()).collect(),
             Resolved::Nothing => Vec::new(),
         };
-        let one = |query: &str| match resolve(query, &catalogue) {
+        let keyed: Vec<(Model, SearchKeys)> = catalogue
+            .iter()
+            .map(|m| (m.clone(), SearchKeys::of(m)))
+            .collect();
+        let resolve = |query: &str| resolve(query, keyed.iter().map(|(m, k)| (m, k)));
+        let one = |query: &str| match resolve(query) {
             Resolved::One(m) => m.id.clone(),
             other => panic!("{query:?} resolved to {:?}", ids(other)),
         };
@@ -282,7 +301,7 @@ mod tests {
         assert_eq!(one("gpt 5.4 mini"), "openai/gpt-5.4-mini");
         // Several models, none the obvious one: shortest id first.
         assert_eq!(
-            ids(resolve("claude", &catalogue)),
+            ids(resolve("claude")),
             [
                 "anthropic/claude-opus-4.8",
                 "anthropic/claude-sonnet-4.6",
@@ -290,8 +309,8 @@ mod tests {
                 "anthropic/claude-opus-4.8:batch",
             ]
         );
-        assert_eq!(resolve("opus 4.9", &catalogue), Resolved::Nothing);
-        assert_eq!(resolve(" - ", &catalogue), Resolved::Nothing);
+        assert_eq!(resolve("opus 4.9"), Resolved::Nothing);
+        assert_eq!(resolve(" - "), Resolved::Nothing);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::model::price::Pricing;
 use crate::model::{Model, Variant};
-use crate::search::{self, Resolved};
+use crate::search::{self, Resolved, SearchKeys};
 use crate::store::official::StoredOfficial;
 use crate::store::official::view::OfficialView;
 
@@ -30,6 +30,8 @@ pub struct Entry {
     /// The id of the model this one is grouped under (itself for a base model, or for a
     /// variant whose base is not listed).
     pub group: String,
+    /// What a search of the catalogue looks in, worked out once per load.
+    pub search_keys: SearchKeys,
 }
 
 /// A dated price point of one model.
@@ -239,6 +241,7 @@ impl Catalogue {
             .into_iter()
             .map(|s| Entry {
                 group: s.model.id.clone(),
+                search_keys: SearchKeys::of(&s.model),
                 model: s.model,
                 active: s.active,
                 first_seen: s.first_seen,
@@ -487,11 +490,14 @@ impl Catalogue {
         if let Some(entry) = self.get(text) {
             return Resolved::One(entry);
         }
-        let mut found = search::resolve(text, self.active().map(|e| &e.model));
+        let mut found = search::resolve(text, self.active().map(|e| (&e.model, &e.search_keys)));
         if matches!(found, Resolved::Nothing) {
             found = search::resolve(
                 text,
-                self.entries.iter().filter(|e| !e.active).map(|e| &e.model),
+                self.entries
+                    .iter()
+                    .filter(|e| !e.active)
+                    .map(|e| (&e.model, &e.search_keys)),
             );
         }
         found.filter_map(|m| self.get(&m.id))

@@ -161,12 +161,9 @@ pub fn per_million(price: Option<Price>) -> Option<Decimal> {
         .map(|p| p.checked_mul(MILLION).unwrap_or(Decimal::MAX))
 }
 
-/// The filters that concern one listing on its own: its search hit, author, input types,
+/// The filters that concern one listing on its own (the search is matched apart): author, input types,
 /// window and prices, and its cache pricing. (Free, batch and delisted are decided per row.)
-fn listing_passes(m: &Model, f: &ListingFilter, needle: &Needle) -> bool {
-    if !needle.matches(m) {
-        return false;
-    }
+fn listing_passes(m: &Model, f: &ListingFilter) -> bool {
     if !f.authors.is_empty() && !f.authors.contains(&m.author) {
         return false;
     }
@@ -200,10 +197,15 @@ fn listing_passes(m: &Model, f: &ListingFilter, needle: &Needle) -> bool {
 /// of its listings; the other filters apply to the base.
 fn matches(group: &Group<'_>, f: &ListingFilter, needle: &Needle) -> bool {
     let m = &group.lead.model;
-    if !needle.matches(m) && !group.variants.iter().any(|v| needle.matches(&v.model)) {
+    if !needle.matches_keys(&group.lead.search_keys)
+        && !group
+            .variants
+            .iter()
+            .any(|v| needle.matches_keys(&v.search_keys))
+    {
         return false;
     }
-    if !listing_passes(m, f, &Needle::default()) {
+    if !listing_passes(m, f) {
         return false;
     }
     let free = m.is_free() || group.has_variant(&Variant::Free);
@@ -219,7 +221,10 @@ fn matches(group: &Group<'_>, f: &ListingFilter, needle: &Needle) -> bool {
 /// is the row it belongs to (for "has a batch listing").
 fn export_passes(entry: &Entry, group: &Group<'_>, f: &ListingFilter, needle: &Needle) -> bool {
     let m = &entry.model;
-    if !(entry.active || f.include_inactive) || !listing_passes(m, f, needle) {
+    if !(entry.active || f.include_inactive)
+        || !needle.matches_keys(&entry.search_keys)
+        || !listing_passes(m, f)
+    {
         return false;
     }
     match f.free {
