@@ -147,6 +147,16 @@ type HalfSent = (
     tokio::task::JoinHandle<Result<axum::response::Response, Infallible>>,
 );
 
+/// The mix fixture as the upload form's body.
+fn mix_upload() -> Vec<u8> {
+    let mix = fixture("mix.csv");
+    form(&[Part {
+        field: "file",
+        filename: Some("mix.csv"),
+        content: &mix,
+    }])
+}
+
 async fn half_sent_upload(router: &axum::Router, head: &[u8]) -> HalfSent {
     let (sender, body) = trickle();
     let answer = tokio::spawn(
@@ -611,12 +621,7 @@ async fn a_third_upload_while_two_are_being_read_is_turned_away_with_retry_after
     let app = TestApp::fixture().await;
     // One router, as one server: the two slots are its own.
     let router = tokenfare::router(app.state.clone());
-    let mix = fixture("mix.csv");
-    let whole = form(&[Part {
-        field: "file",
-        filename: Some("mix.csv"),
-        content: &mix,
-    }]);
+    let whole = mix_upload();
     let (head, tail) = whole.split_at(whole.len() / 2);
     let mut held = Vec::new();
     for _ in 0..2 {
@@ -657,12 +662,7 @@ async fn a_third_upload_while_two_are_being_read_is_turned_away_with_retry_after
 async fn an_upload_that_goes_silent_is_cut_off_and_gives_its_slot_back() {
     let app = TestApp::fixture().await;
     let router = tokenfare::router(app.state.clone());
-    let mix = fixture("mix.csv");
-    let whole = form(&[Part {
-        field: "file",
-        filename: Some("mix.csv"),
-        content: &mix,
-    }]);
+    let whole = mix_upload();
     let (head, _) = whole.split_at(whole.len() / 2);
     // Two clients send half a file each and then nothing, their connections left open.
     let mut stalled = Vec::new();
