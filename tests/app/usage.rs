@@ -687,6 +687,33 @@ async fn an_upload_that_goes_silent_is_cut_off_and_gives_its_slot_back() {
     assert_eq!(next.status(), StatusCode::OK);
 }
 
+/// A client that keeps an upload alive with a byte now and then (a slow-loris trickle) is cut
+/// off like a silent one: an upload must send 64 KB in every 10 s until it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_that_trickles_a_byte_at_a_time_is_cut_off_too() {
+    let app = TestApp::fixture().await;
+    let router = tokenfare::router(app.state.clone());
+    let whole = mix_upload();
+    let (head, tail) = whole.split_at(whole.len() / 2);
+    let (sender, answer) = half_sent_upload(&router, head).await;
+    let tail = tail.to_vec();
+    let trickle = tokio::spawn(async move {
+        for byte in tail {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if sender.send(Bytes::from(vec![byte])).await.is_err() {
+                break;
+            }
+        }
+    });
+    let response = tokio::time::timeout(Duration::from_secs(40), answer)
+        .await
+        .expect("a trickling upload is cut off within 40 s")
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    trickle.abort();
+}
+
 #[tokio::test]
 async fn every_answer_to_an_upload_is_no_store_and_other_requests_keep_their_16_kb_body() {
     let app = TestApp::fixture().await;

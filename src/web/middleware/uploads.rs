@@ -4,7 +4,7 @@
 //! [`BODY_BYTES`] and [`REQUEST_TIME`]. An upload may send up to [`UPLOAD_BYTES`]: a larger
 //! one is refused by its declared length before any of it is read, or as soon as its stream
 //! runs past the limit. It may take [`UPLOAD_TIME`], since the file arrives over the
-//! reader's own connection, but may not go silent for more than [`UPLOAD_IDLE`]; at most [`UPLOAD_SLOTS`] are read at once, and another gets the
+//! reader's own connection, but must send [`UPLOAD_IDLE_BYTES`] in every [`UPLOAD_IDLE`] until it ends; at most [`UPLOAD_SLOTS`] are read at once, and another gets the
 //! busy page with `Retry-After` at once. Its answer, errors included, carries
 //! `Cache-Control: no-store`: it quotes the reader's own data.
 //!
@@ -38,9 +38,13 @@ pub const UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 pub const UPLOAD_TIME: Duration = Duration::from_secs(120);
 /// Uploads read at once: each keeps a core busy.
 pub const UPLOAD_SLOTS: usize = 2;
-/// The longest an upload may send nothing. A client that stalls mid-file is cut off then,
-/// so two silent connections cannot hold both slots for the whole [`UPLOAD_TIME`].
+/// The longest an upload may send less than [`UPLOAD_IDLE_BYTES`]. A client that stalls
+/// mid-file, or trickles a byte at a time, is cut off then, so two such connections cannot
+/// hold both slots for the whole [`UPLOAD_TIME`].
 pub const UPLOAD_IDLE: Duration = Duration::from_secs(10);
+/// What an upload must send in every [`UPLOAD_IDLE`] until it ends (6.4 KB/s: a phone on a
+/// poor connection sends more).
+pub const UPLOAD_IDLE_BYTES: usize = 64 * 1024;
 
 /// The routes that take uploads, by the pattern they are routed by, and the slots of the
 /// uploads being read.
@@ -90,7 +94,8 @@ pub async fn limit_requests(
     }
     let mut response = match uploads.slots.clone().try_acquire_owned() {
         Ok(_slot) => {
-            let request = request.map(|body| Body::new(Stalling::new(body, UPLOAD_IDLE)));
+            let request =
+                request.map(|body| Body::new(Stalling::new(body, UPLOAD_IDLE, UPLOAD_IDLE_BYTES)));
             bounded(request, next, UPLOAD_BYTES, UPLOAD_TIME, "This upload").await
         }
         Err(_) => AppError::Busy.into_response(),
@@ -142,19 +147,24 @@ pub fn body_bytes_at_least(request: &Request) -> u64 {
     declared.unwrap_or(0).max(at_least)
 }
 
-/// A request body that fails when no bytes arrive for `idle`: the reader of an upload then
-/// sees it break off, answers, and gives its slot back.
+/// A request body that fails when fewer than `least` bytes arrive in `idle` before it ends:
+/// the reader of an upload then sees it break off, answers, and gives its slot back.
 struct Stalling {
     inner: Body,
     idle: Duration,
+    least: usize,
+    /// Bytes since the deadline was last moved on.
+    sent: usize,
     deadline: Pin<Box<Sleep>>,
 }
 
 impl Stalling {
-    fn new(inner: Body, idle: Duration) -> Stalling {
+    fn new(inner: Body, idle: Duration, least: usize) -> Stalling {
         Stalling {
             inner,
             idle,
+            least,
+            sent: 0,
             deadline: Box::pin(tokio::time::sleep(idle)),
         }
     }
@@ -162,8 +172,11 @@ impl Stalling {
 
 /// Why a [`Stalling`] body ended early.
 #[derive(Debug, thiserror::Error)]
-#[error("the upload sent nothing for {0:?}")]
-struct Stalled(Duration);
+#[error("the upload sent less than {least} bytes in {idle:?}")]
+struct Stalled {
+    idle: Duration,
+    least: usize,
+}
 
 impl http_body::Body for Stalling {
     type Data = Bytes;
@@ -174,13 +187,27 @@ impl http_body::Body for Stalling {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
         let this = &mut *self;
+        let stalled = |this: &Stalling| {
+            Poll::Ready(Some(Err(axum::Error::new(Stalled {
+                idle: this.idle,
+                least: this.least,
+            }))))
+        };
         match Pin::new(&mut this.inner).poll_frame(cx) {
-            Poll::Ready(frame) => {
-                this.deadline.as_mut().reset(Instant::now() + this.idle);
-                Poll::Ready(frame)
+            Poll::Ready(Some(Ok(frame))) => {
+                this.sent += frame.data_ref().map_or(0, Bytes::len);
+                if this.sent >= this.least {
+                    this.sent = 0;
+                    this.deadline.as_mut().reset(Instant::now() + this.idle);
+                } else if this.deadline.is_elapsed() {
+                    // A trickle: bytes keep coming, too few of them.
+                    return stalled(this);
+                }
+                Poll::Ready(Some(Ok(frame)))
             }
+            Poll::Ready(other) => Poll::Ready(other),
             Poll::Pending => match this.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err(axum::Error::new(Stalled(this.idle))))),
+                Poll::Ready(()) => stalled(this),
                 Poll::Pending => Poll::Pending,
             },
         }
