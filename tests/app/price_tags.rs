@@ -898,3 +898,31 @@ async fn sellers_that_tie_on_the_readers_bill_are_all_named() {
     let in_region = page.texts("#price-tags tr[data-seller='aws:in-region'] td.monthly");
     assert_eq!(in_region, ["$8.25"]);
 }
+
+/// A workload in the address that does not read is said above the sellers on the model page
+/// and on `/compare` (both answered a silent 400, the page looking as if nothing was wrong).
+#[tokio::test]
+async fn a_workload_that_does_not_read_is_said_on_the_model_page_and_compare() {
+    let app = app().await;
+    let bad = "requests=5&input_tokens=-1&output_tokens=100";
+    for path in [
+        format!("/models/anthropic/claude-opus-4.8?{bad}"),
+        format!("/compare?ids=anthropic/claude-opus-4.8,deepseek/deepseek-v4-flash&{bad}"),
+    ] {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, 400, "{path}");
+        let said = page.texts("#workload-error");
+        assert_eq!(said.len(), 1, "{path}: {}", page.body);
+        assert!(
+            said[0].starts_with("The workload in this page's address does not read")
+                && said[0].to_lowercase().contains("input tokens"),
+            "{path}: {said:?}"
+        );
+    }
+    // A workload that reads says nothing of the kind.
+    let good = app
+        .get("/models/anthropic/claude-opus-4.8?requests=5&input_tokens=1&output_tokens=100")
+        .await;
+    assert_eq!(good.status, 200);
+    assert!(good.texts("#workload-error").is_empty());
+}

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::store::Catalogue;
+use crate::web::extractors::calculator::{SHARE_FIELDS, WORKLOAD_FIELDS};
 use crate::web::extractors::form::FieldErrors;
 use crate::web::extractors::where_to_buy::FilterQuery;
 
@@ -34,6 +35,24 @@ pub struct FilterForm {
 }
 
 impl FilterForm {
+    /// What is wrong with the workload in the page's address, in one line (its fields have
+    /// no inputs in this form, so their problems are said above it); `None` when it reads.
+    pub fn workload_problems(&self) -> Option<String> {
+        let messages: Vec<&str> = self
+            .errors
+            .0
+            .iter()
+            .filter(|(field, _)| {
+                WORKLOAD_FIELDS
+                    .iter()
+                    .chain(SHARE_FIELDS)
+                    .any(|(name, _, _)| name == field)
+            })
+            .map(|(_, message)| message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
     /// The form for the page at `path`, offering the places the provider list mentions.
     pub fn new(
         catalogue: &Catalogue,
