@@ -76,8 +76,10 @@ impl Store {
             .execute(self.pool())
             .await;
         if let Err(err) = copied {
-            // Ours, and incomplete: nobody should mistake it for a backup.
+            // Ours, and incomplete: nobody should mistake it for a backup. A copy that ran out
+            // of room also leaves SQLite's rollback journal of the new file beside it.
             let _ = std::fs::remove_file(target);
+            let _ = std::fs::remove_file(format!("{name}-journal"));
             return Err(BackupError::Copy(target.to_path_buf(), err.into()));
         }
         sync_to_disk(target).map_err(|e| BackupError::Copy(target.to_path_buf(), e.into()))?;
