@@ -851,3 +851,33 @@ fn a_reading_written_as_our_mix_reads_back_to_the_same_traffic() {
         assert!(!by_band(&first).is_empty(), "{file}");
     }
 }
+
+/// A POST that is not a form upload (a plain or urlencoded body, or multipart without its
+/// boundary) gets the site's 400 page saying how to send the file, not the extractor's
+/// one-line plain text.
+#[tokio::test]
+async fn a_post_that_is_not_a_form_upload_is_told_how_to_send_the_file() {
+    let app = TestApp::fixture().await;
+    for content_type in [
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "multipart/form-data",
+    ] {
+        let response = app
+            .request(
+                Request::post("/usage")
+                    .header(header::CONTENT_TYPE, content_type)
+                    .body(Body::from("file=abc"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{content_type}");
+        assert!(
+            response.body.contains("form upload (multipart/form-data)")
+                && response.body.contains("<html"),
+            "{content_type}: {}",
+            response.body
+        );
+        assert_eq!(response.headers[header::CACHE_CONTROL], "no-store");
+    }
+}

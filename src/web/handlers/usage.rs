@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::Multipart;
+use axum::extract::multipart::MultipartRejection;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
@@ -72,10 +73,22 @@ pub async fn form(query: Query<UsageQuery>) -> AppResult<Response> {
 
 /// `POST /usage` (multipart: `file` or `text`; `?format=json|csv` for data): the export read
 /// and priced. Its answer is never stored (`middleware/uploads.rs`).
-pub async fn upload(query: Query<UsageQuery>, multipart: Multipart) -> AppResult<Response> {
+pub async fn upload(
+    query: Query<UsageQuery>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<Response> {
     let Query {
         catalogue, value, ..
     } = query.checked()?;
+    // Not a form upload at all (no multipart body or no boundary): said on our page, not in
+    // the extractor's plain-text line.
+    let multipart = multipart.map_err(|_| {
+        AppError::invalid(
+            "file",
+            "Send the export as a form upload (multipart/form-data): use the form on /usage, \
+             or from a shell `curl -F file=@export.csv …/usage`.",
+        )
+    })?;
     let thresholds = long_context_thresholds(&catalogue);
     let priced = Arc::clone(&catalogue);
     let answer = upload::read_upload(multipart, move |upload| {
